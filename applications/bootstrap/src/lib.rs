@@ -1,0 +1,1 @@
+//! Composition root shared by api, batch and admin: picks adapters by profile.

@@ -1,0 +1,1 @@
+//! Certificates, subjects and exam schedules: models, ports and services.

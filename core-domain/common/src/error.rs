@@ -1,0 +1,73 @@
+//! How domain errors are classified, and the error every port returns for infrastructure failures.
+
+/// The category of a failure; the API maps it to an HTTP status, the batch to an exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The input is invalid.
+    Invalid,
+    /// The thing asked for does not exist (or is hidden from the caller).
+    NotFound,
+    /// The request conflicts with current state (duplicate, already done).
+    Conflict,
+    /// The caller is not signed in.
+    Unauthenticated,
+    /// The caller may not do this.
+    Forbidden,
+    /// The caller must slow down.
+    TooManyRequests,
+    /// A dependency is down or timed out; retrying later may work.
+    Unavailable,
+    /// A bug or corrupted data.
+    Internal,
+}
+
+/// A domain error with a stable wire code (`CRT_001`…).
+pub trait DomainError: std::error::Error + Send + Sync + 'static {
+    /// Its category.
+    fn kind(&self) -> ErrorKind;
+    /// Its stable code, documented in the OpenAPI document.
+    fn code(&self) -> &'static str;
+}
+
+/// A failure reported by a port's adapter. Adapters translate driver errors into these.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PortError {
+    /// The dependency could not be reached or refused the call.
+    #[error("{dependency} unavailable: {detail}")]
+    Unavailable {
+        /// `database`, `redis`, `kafka`, `storage`…
+        dependency: &'static str,
+        /// The driver's message (logged, never sent to clients).
+        detail: String,
+    },
+    /// The call did not finish within its timeout.
+    #[error("{dependency} timed out after {after_ms} ms")]
+    Timeout {
+        /// Which dependency.
+        dependency: &'static str,
+        /// The timeout that expired.
+        after_ms: u64,
+    },
+    /// A unique constraint was violated.
+    #[error("duplicate: {0}")]
+    Duplicate(String),
+    /// Stored data could not be understood (a bug or a bad manual edit).
+    #[error("corrupt data: {0}")]
+    Corrupt(String),
+}
+
+impl PortError {
+    /// Shorthand for [`PortError::Unavailable`].
+    pub fn unavailable(dependency: &'static str, detail: impl std::fmt::Display) -> Self {
+        Self::Unavailable { dependency, detail: detail.to_string() }
+    }
+
+    /// Its category.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Unavailable { .. } | Self::Timeout { .. } => ErrorKind::Unavailable,
+            Self::Duplicate(_) => ErrorKind::Conflict,
+            Self::Corrupt(_) => ErrorKind::Internal,
+        }
+    }
+}

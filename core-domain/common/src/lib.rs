@@ -1,0 +1,21 @@
+//! Cercat's shared kernel: errors, paging, the clock, domain events, and the cross-cutting
+//! ports (cache, lease lock, event bus, outbox, object storage, job runs, health checks)
+//! that every context and every program relies on. No I/O lives here: adapters implement
+//! these traits in `infrastructure/*`.
+
+pub mod cache;
+pub mod clock;
+pub mod error;
+pub mod events;
+pub mod health;
+pub mod jobs;
+pub mod lease;
+pub mod outbox;
+pub mod paging;
+pub mod storage;
+
+#[cfg(feature = "testkit")]
+#[allow(clippy::expect_used, clippy::unwrap_used)]
+pub mod testkit;
+
+pub use error::{DomainError, ErrorKind, PortError};

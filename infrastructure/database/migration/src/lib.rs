@@ -1,0 +1,1 @@
+//! Schema migrations for MySQL/MariaDB and SQLite.

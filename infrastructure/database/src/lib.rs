@@ -1,0 +1,1 @@
+//! sea-orm adapters: repositories, outbox store, job runs and SQL leases.

@@ -1,0 +1,1 @@
+//! In-process adapters for the cache, lease-lock and event-bus ports.

@@ -1,0 +1,1 @@
+//! rdkafka adapters: idempotent event publisher and consumer.

@@ -1,0 +1,1 @@
+//! deadpool-redis adapters for the cache and lease-lock ports.

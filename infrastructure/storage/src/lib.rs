@@ -1,0 +1,1 @@
+//! object_store adapter for the image-storage port, chosen by URL.

@@ -1,0 +1,304 @@
+//! The settings tree. Every field has a default for each profile (see [`Settings::defaults`]).
+
+use serde::{Deserialize, Deserializer, Serialize};
+use std::{fmt, path::PathBuf};
+
+/// Which adapters the programs plug in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Profile {
+    /// No servers: SQLite, in-process cache/locks/bus, local files. The default.
+    Embedded,
+    /// MySQL/MariaDB, Redis, Kafka and GCS (or any object_store URL).
+    Production,
+}
+
+impl Profile {
+    /// Parses `embedded` / `production` (case-insensitive).
+    pub fn parse(name: &str) -> Option<Self> {
+        match name.trim().to_ascii_lowercase().as_str() {
+            "embedded" => Some(Self::Embedded),
+            "production" => Some(Self::Production),
+            _ => None,
+        }
+    }
+
+    /// The lowercase name, as in `config/<name>.toml`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Embedded => "embedded",
+            Self::Production => "production",
+        }
+    }
+}
+
+/// All settings.
+#[derive(Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// The profile these settings were loaded for.
+    pub profile: Profile,
+    /// Where embedded mode keeps its database, objects and mail (`CERCAT__DATA_DIR`).
+    pub data_dir: PathBuf,
+    /// The api's listener (`CERCAT__SERVER__HOST` / `CERCAT__SERVER__PORT`).
+    pub server: ServerSettings,
+    /// The admin program's listener (default port 8090).
+    pub admin: ServerSettings,
+    /// The relational database.
+    pub database: DatabaseSettings,
+    /// Redis (production).
+    pub redis: RedisSettings,
+    /// Kafka (production).
+    pub kafka: KafkaSettings,
+    /// Object storage for images.
+    pub storage: StorageSettings,
+    /// Browser origins allowed to call the API with credentials.
+    pub cors: CorsSettings,
+    /// Logging.
+    pub log: LogSettings,
+    /// The transactional outbox relay.
+    pub outbox: OutboxSettings,
+    /// Batch jobs.
+    pub batch: BatchSettings,
+    /// Demo data.
+    pub seed: SeedSettings,
+}
+
+/// A listener address.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSettings {
+    /// Interface to bind, e.g. `127.0.0.1` or `0.0.0.0`.
+    pub host: String,
+    /// TCP port; 0 picks a free one.
+    pub port: u16,
+    /// Worker threads; 0 means one per core.
+    pub workers: usize,
+    /// Largest JSON body accepted, in bytes.
+    pub json_limit_bytes: usize,
+}
+
+/// The relational database.
+#[derive(Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    /// `mysql://user:pass@host:3306/db` or `sqlite://path?mode=rwc`; embedded defaults under `data_dir`.
+    pub url: Option<String>,
+    /// Pool size.
+    pub max_connections: u32,
+    /// Time to open a connection or wait for a pooled one.
+    pub connect_timeout_ms: u64,
+    /// Upper bound on any single query or transaction.
+    pub query_timeout_ms: u64,
+    /// Apply pending migrations at start (always true in embedded mode).
+    pub migrate_on_start: bool,
+}
+
+/// Redis.
+#[derive(Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct RedisSettings {
+    /// `redis://host:6379/0`; required in production.
+    pub url: Option<String>,
+    /// Pool size.
+    pub pool_size: usize,
+    /// Upper bound on getting a connection plus one command.
+    pub timeout_ms: u64,
+    /// Prefix of every key, so several deployments can share a server.
+    pub key_prefix: String,
+}
+
+/// Kafka.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct KafkaSettings {
+    /// `host:9092,host2:9092`; required in production.
+    pub brokers: Option<String>,
+    /// Prefix of every topic name.
+    pub topic_prefix: String,
+    /// `client.id` sent to the brokers.
+    pub client_id: String,
+    /// Upper bound on one publish (until the broker acknowledges) or one metadata call.
+    pub timeout_ms: u64,
+}
+
+/// Object storage.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct StorageSettings {
+    /// `gs://bucket/prefix`, `file:///abs/dir` or `memory://`; embedded defaults to `data_dir/objects`.
+    pub url: Option<String>,
+    /// Base URL clients load objects from (e.g. `https://storage.googleapis.com/bucket`);
+    /// defaults to the api's own `/objects` route.
+    pub public_base_url: Option<String>,
+    /// Upper bound on one object operation.
+    pub timeout_ms: u64,
+}
+
+/// CORS.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct CorsSettings {
+    /// Exact origins (`https://cercat.o-r.kr`, `http://localhost:3000`); a comma-separated string is accepted.
+    #[serde(deserialize_with = "list_or_csv")]
+    pub allowed_origins: Vec<String>,
+}
+
+/// Logging.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct LogSettings {
+    /// `EnvFilter` directive; `RUST_LOG` overrides it.
+    pub level: String,
+    /// `auto` (pretty on a terminal, JSON otherwise), `pretty` or `json`.
+    pub format: LogFormatSetting,
+}
+
+/// How logs are written.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormatSetting {
+    /// Pretty on a terminal, JSON otherwise.
+    Auto,
+    /// Always human-readable.
+    Pretty,
+    /// Always JSON lines.
+    Json,
+}
+
+/// The outbox relay.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct OutboxSettings {
+    /// Run the relay inside the api process (embedded default) as well as in `batch serve`.
+    pub relay_in_api: bool,
+    /// Pause between relay passes when the outbox is empty.
+    pub poll_interval_ms: u64,
+    /// Events per pass.
+    pub batch_size: u32,
+}
+
+/// Batch jobs.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct BatchSettings {
+    /// The public-data feed (file path or http(s) URL) `exam-schedule-import` reads when scheduled.
+    pub exam_schedule_source: Option<String>,
+    /// Upper bound on downloading the feed.
+    pub http_timeout_ms: u64,
+}
+
+/// Demo data.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct SeedSettings {
+    /// Seed the demo certificates and schedules at api start (idempotent; embedded default).
+    pub demo_on_start: bool,
+}
+
+impl Settings {
+    /// Built-in defaults of `profile` (before files and env).
+    pub fn defaults(profile: Profile) -> Self {
+        let embedded = profile == Profile::Embedded;
+        Self {
+            profile,
+            data_dir: PathBuf::from("data"),
+            server: ServerSettings { host: "127.0.0.1".into(), port: 8080, workers: 0, json_limit_bytes: 256 * 1024 },
+            admin: ServerSettings { host: "127.0.0.1".into(), port: 8090, workers: 1, json_limit_bytes: 4 * 1024 * 1024 },
+            database: DatabaseSettings {
+                url: None,
+                max_connections: if embedded { 4 } else { 16 },
+                connect_timeout_ms: 3_000,
+                query_timeout_ms: 5_000,
+                migrate_on_start: embedded,
+            },
+            redis: RedisSettings { url: None, pool_size: 32, timeout_ms: 500, key_prefix: "cercat:".into() },
+            kafka: KafkaSettings {
+                brokers: None,
+                topic_prefix: "cercat.".into(),
+                client_id: "cercat".into(),
+                timeout_ms: 5_000,
+            },
+            storage: StorageSettings { url: None, public_base_url: None, timeout_ms: 10_000 },
+            cors: CorsSettings {
+                allowed_origins: if embedded { vec!["http://localhost:3000".into()] } else { Vec::new() },
+            },
+            log: LogSettings { level: "info,sqlx=warn,sea_orm=warn".into(), format: LogFormatSetting::Auto },
+            outbox: OutboxSettings { relay_in_api: embedded, poll_interval_ms: 1_000, batch_size: 100 },
+            batch: BatchSettings { exam_schedule_source: None, http_timeout_ms: 30_000 },
+            seed: SeedSettings { demo_on_start: embedded },
+        }
+    }
+
+    /// `host:port` of the api listener.
+    pub fn server_address(&self) -> String {
+        format!("{}:{}", self.server.host, self.server.port)
+    }
+}
+
+/// Hides the password of a `scheme://user:pass@host` URL.
+pub fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}
+
+impl fmt::Debug for DatabaseSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DatabaseSettings")
+            .field("url", &self.url.as_deref().map(redact_url))
+            .field("max_connections", &self.max_connections)
+            .field("connect_timeout_ms", &self.connect_timeout_ms)
+            .field("query_timeout_ms", &self.query_timeout_ms)
+            .field("migrate_on_start", &self.migrate_on_start)
+            .finish()
+    }
+}
+
+impl fmt::Debug for RedisSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RedisSettings")
+            .field("url", &self.url.as_deref().map(redact_url))
+            .field("pool_size", &self.pool_size)
+            .field("timeout_ms", &self.timeout_ms)
+            .field("key_prefix", &self.key_prefix)
+            .finish()
+    }
+}
+
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Settings")
+            .field("profile", &self.profile)
+            .field("data_dir", &self.data_dir)
+            .field("server", &self.server)
+            .field("admin", &self.admin)
+            .field("database", &self.database)
+            .field("redis", &self.redis)
+            .field("kafka", &self.kafka)
+            .field("storage", &self.storage)
+            .field("cors", &self.cors)
+            .field("log", &self.log)
+            .field("outbox", &self.outbox)
+            .field("batch", &self.batch)
+            .field("seed", &self.seed)
+            .finish()
+    }
+}
+
+fn list_or_csv<'de, D: Deserializer<'de>>(de: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum ListOrCsv {
+        List(Vec<String>),
+        Csv(String),
+    }
+    Ok(match ListOrCsv::deserialize(de)? {
+        ListOrCsv::List(list) => list,
+        ListOrCsv::Csv(csv) => csv.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect(),
+    })
+}

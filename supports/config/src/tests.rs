@@ -1,0 +1,93 @@
+use super::*;
+use figment::Jail;
+
+fn load(jail: &Jail, profile: Profile) -> Result<Settings, ConfigError> {
+    Settings::load_from(profile, jail.directory())
+}
+
+#[test]
+fn embedded_needs_nothing_and_derives_urls_under_data_dir() {
+    Jail::expect_with(|jail| {
+        let s = load(jail, Profile::Embedded).map_err(|e| e.to_string())?;
+        assert_eq!(s.server.port, 8080);
+        assert_eq!(s.admin.port, 8090);
+        let db = s.database.url.clone().unwrap_or_default();
+        assert!(db.starts_with("sqlite://") && db.ends_with("data/cercat.db?mode=rwc"), "{db}");
+        assert!(s.storage.url.clone().unwrap_or_default().ends_with("data/objects/"));
+        Ok(())
+    });
+}
+
+#[test]
+fn env_overrides_file_which_overrides_defaults() {
+    Jail::expect_with(|jail| {
+        jail.create_file("embedded.toml", "[server]\nport = 9000\nhost = \"0.0.0.0\"\n")?;
+        jail.set_env("CERCAT__SERVER__PORT", "9100");
+        jail.set_env("CERCAT__DATA_DIR", "/tmp/cercat-x");
+        let s = load(jail, Profile::Embedded).map_err(|e| e.to_string())?;
+        assert_eq!(s.server.port, 9100);
+        assert_eq!(s.server.host, "0.0.0.0");
+        assert_eq!(s.database.url.as_deref(), Some("sqlite:///tmp/cercat-x/cercat.db?mode=rwc"));
+        Ok(())
+    });
+}
+
+#[test]
+fn a_malformed_value_names_the_setting_and_the_variable() {
+    Jail::expect_with(|jail| {
+        jail.set_env("CERCAT__SERVER__PORT", "eighty");
+        let err = load(jail, Profile::Embedded).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.starts_with("invalid setting `server.port`"), "{err}");
+        assert!(err.contains("CERCAT__SERVER__PORT"), "{err}");
+        assert!(!err.contains('\n'));
+        Ok(())
+    });
+}
+
+#[test]
+fn an_unknown_setting_is_rejected_by_name() {
+    Jail::expect_with(|jail| {
+        jail.set_env("CERCAT__SERVER__PROT", "1");
+        let err = load(jail, Profile::Embedded).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.contains("prot"), "{err}");
+        Ok(())
+    });
+}
+
+#[test]
+fn production_names_the_first_missing_server() {
+    Jail::expect_with(|jail| {
+        let err = load(jail, Profile::Production).err();
+        assert!(matches!(&err, Some(ConfigError::Missing { setting, .. }) if setting == "database.url"), "{err:?}");
+        jail.set_env("CERCAT__DATABASE__URL", "mysql://root@127.0.0.1:3306/cercat");
+        jail.set_env("CERCAT__REDIS__URL", "redis://127.0.0.1:6379");
+        jail.set_env("CERCAT__KAFKA__BROKERS", "127.0.0.1:9092");
+        let err = load(jail, Profile::Production).err();
+        assert!(matches!(&err, Some(ConfigError::Missing { setting, .. }) if setting == "storage.url"), "{err:?}");
+        jail.set_env("CERCAT__STORAGE__URL", "gs://bucket");
+        let s = load(jail, Profile::Production).map_err(|e| e.to_string())?;
+        assert!(!s.outbox.relay_in_api);
+        Ok(())
+    });
+}
+
+#[test]
+fn cors_origins_accept_csv_and_reject_wildcards_and_paths() {
+    Jail::expect_with(|jail| {
+        jail.set_env("CERCAT__CORS__ALLOWED_ORIGINS", "https://cercat.o-r.kr, http://localhost:3000");
+        let s = load(jail, Profile::Embedded).map_err(|e| e.to_string())?;
+        assert_eq!(s.cors.allowed_origins, vec!["https://cercat.o-r.kr", "http://localhost:3000"]);
+        jail.set_env("CERCAT__CORS__ALLOWED_ORIGINS", "*");
+        assert!(load(jail, Profile::Embedded).is_err());
+        jail.set_env("CERCAT__CORS__ALLOWED_ORIGINS", "https://a.com/path");
+        assert!(load(jail, Profile::Embedded).is_err());
+        Ok(())
+    });
+}
+
+#[test]
+fn secrets_are_not_printed() {
+    let mut s = Settings::defaults(Profile::Production);
+    s.database.url = Some("mysql://cercat:hunter2@db:3306/cercat".into());
+    assert!(!format!("{s:?}").contains("hunter2"));
+}

@@ -1,0 +1,156 @@
+//! Derived defaults and validation, run once at start.
+
+use crate::{ConfigError, Profile, Settings};
+use std::path::Path;
+use url::Url;
+
+fn invalid(setting: &str, reason: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid { setting: setting.into(), reason: reason.into() }
+}
+
+fn missing(setting: &str, env: &str, example: &str) -> ConfigError {
+    ConfigError::Missing {
+        setting: setting.into(),
+        hint: format!("the production profile needs it; set {env} (e.g. `{example}`) or `{setting}` in config/production.toml"),
+    }
+}
+
+fn positive_ms(setting: &str, value: u64) -> Result<(), ConfigError> {
+    if value == 0 || value > 600_000 {
+        return Err(invalid(setting, format!("{value} ms is out of range; use 1..=600000")));
+    }
+    Ok(())
+}
+
+pub(crate) fn fill_and_check(s: &mut Settings) -> Result<(), ConfigError> {
+    if s.data_dir.as_os_str().is_empty() {
+        return Err(invalid("data_dir", "must not be empty"));
+    }
+    let data_dir = if s.data_dir.is_absolute() {
+        s.data_dir.clone()
+    } else {
+        std::env::current_dir().map_err(|e| invalid("data_dir", format!("cannot resolve the working directory: {e}")))?.join(&s.data_dir)
+    };
+
+    for (name, server) in [("server", &s.server), ("admin", &s.admin)] {
+        if server.host.trim().is_empty() {
+            return Err(invalid(&format!("{name}.host"), "must not be empty"));
+        }
+        if server.json_limit_bytes < 1024 {
+            return Err(invalid(&format!("{name}.json_limit_bytes"), "must be at least 1024"));
+        }
+    }
+
+    check_database(s, &data_dir)?;
+    check_redis(s)?;
+    check_kafka(s)?;
+    check_storage(s, &data_dir)?;
+    check_cors(s)?;
+
+    if s.outbox.batch_size == 0 || s.outbox.batch_size > 10_000 {
+        return Err(invalid("outbox.batch_size", "use 1..=10000"));
+    }
+    positive_ms("outbox.poll_interval_ms", s.outbox.poll_interval_ms)?;
+    positive_ms("batch.http_timeout_ms", s.batch.http_timeout_ms)?;
+    Ok(())
+}
+
+fn check_database(s: &mut Settings, data_dir: &Path) -> Result<(), ConfigError> {
+    let url = match (&s.database.url, s.profile) {
+        (Some(url), _) => url.clone(),
+        (None, Profile::Embedded) => format!("sqlite://{}?mode=rwc", data_dir.join("cercat.db").display()),
+        (None, Profile::Production) => {
+            return Err(missing("database.url", "CERCAT__DATABASE__URL", "mysql://cercat:secret@127.0.0.1:3306/cercat"));
+        }
+    };
+    let scheme = url.split("://").next().unwrap_or_default();
+    match (scheme, s.profile) {
+        ("mysql" | "mariadb", _) | ("sqlite", Profile::Embedded) => {}
+        ("sqlite", Profile::Production) => {
+            return Err(invalid("database.url", "the production profile needs MySQL/MariaDB (mysql://…)"));
+        }
+        _ => return Err(invalid("database.url", format!("unsupported scheme `{scheme}`; use mysql:// or sqlite://"))),
+    }
+    s.database.url = Some(url);
+    if s.database.max_connections == 0 || s.database.max_connections > 1000 {
+        return Err(invalid("database.max_connections", "use 1..=1000"));
+    }
+    positive_ms("database.connect_timeout_ms", s.database.connect_timeout_ms)?;
+    positive_ms("database.query_timeout_ms", s.database.query_timeout_ms)?;
+    Ok(())
+}
+
+fn check_redis(s: &Settings) -> Result<(), ConfigError> {
+    match (&s.redis.url, s.profile) {
+        (None, Profile::Production) => return Err(missing("redis.url", "CERCAT__REDIS__URL", "redis://127.0.0.1:6379/0")),
+        (Some(url), _) => {
+            let parsed = Url::parse(url).map_err(|e| invalid("redis.url", format!("not a URL: {e}")))?;
+            if !matches!(parsed.scheme(), "redis" | "rediss") {
+                return Err(invalid("redis.url", "use redis:// or rediss://"));
+            }
+        }
+        (None, Profile::Embedded) => {}
+    }
+    if s.redis.pool_size == 0 {
+        return Err(invalid("redis.pool_size", "must be at least 1"));
+    }
+    positive_ms("redis.timeout_ms", s.redis.timeout_ms)
+}
+
+fn check_kafka(s: &Settings) -> Result<(), ConfigError> {
+    match (&s.kafka.brokers, s.profile) {
+        (None, Profile::Production) => {
+            return Err(missing("kafka.brokers", "CERCAT__KAFKA__BROKERS", "127.0.0.1:9092"));
+        }
+        (Some(brokers), _) => {
+            for broker in brokers.split(',').map(str::trim) {
+                let ok = broker.rsplit_once(':').is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok());
+                if !ok {
+                    return Err(invalid("kafka.brokers", format!("`{broker}` is not host:port")));
+                }
+            }
+        }
+        (None, Profile::Embedded) => {}
+    }
+    if s.kafka.topic_prefix.contains(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))) {
+        return Err(invalid("kafka.topic_prefix", "use letters, digits, '.', '_' or '-'"));
+    }
+    positive_ms("kafka.timeout_ms", s.kafka.timeout_ms)
+}
+
+fn check_storage(s: &mut Settings, data_dir: &Path) -> Result<(), ConfigError> {
+    let url = match (&s.storage.url, s.profile) {
+        (Some(url), _) => url.clone(),
+        (None, Profile::Embedded) => Url::from_directory_path(data_dir.join("objects"))
+            .map_err(|()| invalid("data_dir", "cannot be turned into a file:// URL"))?
+            .to_string(),
+        (None, Profile::Production) => {
+            return Err(missing("storage.url", "CERCAT__STORAGE__URL", "gs://cercat-images"));
+        }
+    };
+    let parsed = Url::parse(&url).map_err(|e| invalid("storage.url", format!("not a URL: {e}")))?;
+    if !matches!(parsed.scheme(), "file" | "memory" | "gs") {
+        return Err(invalid("storage.url", format!("unsupported scheme `{}`; use gs://, file:/// or memory://", parsed.scheme())));
+    }
+    if let Some(base) = &s.storage.public_base_url {
+        Url::parse(base).map_err(|e| invalid("storage.public_base_url", format!("not a URL: {e}")))?;
+    }
+    s.storage.url = Some(url);
+    positive_ms("storage.timeout_ms", s.storage.timeout_ms)
+}
+
+fn check_cors(s: &mut Settings) -> Result<(), ConfigError> {
+    let mut origins = Vec::with_capacity(s.cors.allowed_origins.len());
+    for origin in &s.cors.allowed_origins {
+        if origin == "*" {
+            return Err(invalid("cors.allowed_origins", "`*` cannot be used with credentials; list the exact origins"));
+        }
+        let parsed = Url::parse(origin).map_err(|e| invalid("cors.allowed_origins", format!("`{origin}` is not an origin: {e}")))?;
+        if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() || parsed.path() != "/" {
+            return Err(invalid("cors.allowed_origins", format!("`{origin}` is not an origin like https://example.com")));
+        }
+        origins.push(parsed.origin().ascii_serialization());
+    }
+    s.cors.allowed_origins = origins;
+    Ok(())
+}

@@ -1,0 +1,1 @@
+//! Test-only helpers: fresh MariaDB databases, Redis key prefixes, temp dirs.
