@@ -1,1 +1,13 @@
-//! Certificates, subjects and exam schedules: models, ports and services.
+//! The `certificate` context: certificates with their subjects and pass criteria, and their
+//! exam schedules (next/previous exam, idempotent import from the public-data feed).
+
+pub mod error;
+pub mod model;
+pub mod ports;
+pub mod schedule;
+pub mod service;
+
+pub use error::{CertificateError, ScheduleError};
+pub use model::{Certificate, CertificateSummary, PassCriteria, Subject};
+pub use schedule::{ExamFees, ExamSchedule, ExamScheduleDraft, ExamTimeLimits, UpsertOutcome};
+pub use service::CertificateService;

@@ -62,6 +62,15 @@ impl PortError {
         Self::Unavailable { dependency, detail: detail.to_string() }
     }
 
+    /// The global wire code for this failure (`GLB_008` unavailable, `GLB_013` conflict, `GLB_001` otherwise).
+    pub fn code(&self) -> &'static str {
+        match self.kind() {
+            ErrorKind::Unavailable => "GLB_008",
+            ErrorKind::Conflict => "GLB_013",
+            _ => "GLB_001",
+        }
+    }
+
     /// Its category.
     pub fn kind(&self) -> ErrorKind {
         match self {

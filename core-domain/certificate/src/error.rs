@@ -1,0 +1,86 @@
+//! Errors of the certificate context, with their stable codes.
+
+use cercat_common::{DomainError, ErrorKind, PortError};
+
+/// Failures of certificate queries.
+#[derive(Debug, thiserror::Error)]
+pub enum CertificateError {
+    /// CRT_001.
+    #[error("certificate {0} does not exist")]
+    NotFound(i64),
+    /// CRT_002.
+    #[error("certificate {0} has no upcoming exam scheduled")]
+    NoUpcomingExam(i64),
+    /// CRT_005.
+    #[error("certificate {0} has no past exam on record")]
+    NoPreviousExam(i64),
+    /// A dependency failed.
+    #[error(transparent)]
+    Store(#[from] PortError),
+}
+
+impl DomainError for CertificateError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            Self::NotFound(_) | Self::NoUpcomingExam(_) | Self::NoPreviousExam(_) => ErrorKind::NotFound,
+            Self::Store(e) => e.kind(),
+        }
+    }
+
+    fn code(&self) -> &'static str {
+        match self {
+            Self::NotFound(_) => "CRT_001",
+            Self::NoUpcomingExam(_) => "CRT_002",
+            Self::NoPreviousExam(_) => "CRT_005",
+            Self::Store(e) => e.code(),
+        }
+    }
+}
+
+/// Failures of storing a schedule.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ScheduleError {
+    /// CRT_006: a field is out of range or the dates are out of order.
+    #[error("{field} {reason}")]
+    Invalid {
+        /// The feed/API field name.
+        field: &'static str,
+        /// Why.
+        reason: String,
+    },
+    /// CRT_007: the certificate named by the row is unknown.
+    #[error("unknown certificate {0}")]
+    UnknownCertificate(String),
+    /// A dependency failed.
+    #[error(transparent)]
+    Store(#[from] PortError),
+}
+
+impl DomainError for ScheduleError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Invalid { .. } => ErrorKind::Invalid,
+            Self::UnknownCertificate(_) => ErrorKind::NotFound,
+            Self::Store(e) => e.kind(),
+        }
+    }
+
+    fn code(&self) -> &'static str {
+        match self {
+            Self::Invalid { .. } => "CRT_006",
+            Self::UnknownCertificate(_) => "CRT_007",
+            Self::Store(e) => e.code(),
+        }
+    }
+}
+
+/// The certificate context's codes and meanings, for the OpenAPI document.
+pub const CODES: &[(&str, u16, &str)] = &[
+    ("CRT_001", 404, "The certificate does not exist"),
+    ("CRT_002", 404, "The certificate has no upcoming exam scheduled"),
+    ("CRT_003", 400, "Reserved: not within the exam-review period (exam reviews)"),
+    ("CRT_004", 400, "Reserved: the user cannot review this exam (exam reviews)"),
+    ("CRT_005", 404, "The certificate has no past exam on record"),
+    ("CRT_006", 400, "An exam schedule field is out of range or its dates are out of order"),
+    ("CRT_007", 404, "The exam schedule names an unknown certificate"),
+];

@@ -1,0 +1,111 @@
+//! Certificate use cases.
+
+use std::{sync::Arc, time::Duration};
+
+use cercat_common::{cache::{self, Cache}, clock::Clock};
+
+use crate::{
+    Certificate, CertificateError, CertificateSummary, ExamSchedule, ExamScheduleDraft, ScheduleError, UpsertOutcome,
+    ports::{CertificateRepository, ExamScheduleRepository},
+};
+
+/// How long certificate details stay cached (they change only through admin edits, which
+/// invalidate them).
+pub const DETAIL_TTL: Duration = Duration::from_secs(300);
+
+/// Certificate queries and schedule imports.
+pub struct CertificateService {
+    certificates: Arc<dyn CertificateRepository>,
+    schedules: Arc<dyn ExamScheduleRepository>,
+    cache: Arc<dyn Cache>,
+    clock: Arc<dyn Clock>,
+}
+
+/// The cache key of a certificate's details.
+pub fn detail_key(id: i64) -> String {
+    format!("certificate:v1:{id}")
+}
+
+impl CertificateService {
+    /// Wires the service to its ports.
+    pub fn new(
+        certificates: Arc<dyn CertificateRepository>,
+        schedules: Arc<dyn ExamScheduleRepository>,
+        cache: Arc<dyn Cache>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self { certificates, schedules, cache, clock }
+    }
+
+    /// All certificates.
+    pub async fn list(&self) -> Result<Vec<CertificateSummary>, CertificateError> {
+        Ok(self.certificates.list().await?)
+    }
+
+    /// One certificate with subjects, served from the cache when possible. A cache failure
+    /// only costs a database read.
+    pub async fn get(&self, id: i64) -> Result<Certificate, CertificateError> {
+        let key = detail_key(id);
+        match cache::get_json::<Certificate>(&*self.cache, &key).await {
+            Ok(Some(hit)) => return Ok(hit),
+            Ok(None) => {}
+            Err(err) => tracing::warn!(%err, "certificate cache read failed; reading the database"),
+        }
+        let certificate = self.certificates.find(id).await?.ok_or(CertificateError::NotFound(id))?;
+        if let Err(err) = cache::set_json(&*self.cache, &key, &certificate, DETAIL_TTL).await {
+            tracing::warn!(%err, "certificate cache write failed");
+        }
+        Ok(certificate)
+    }
+
+    /// The certificate and its next exam (earliest exam date from now on).
+    pub async fn next_exam(&self, id: i64) -> Result<(Certificate, ExamSchedule), CertificateError> {
+        let certificate = self.get(id).await?;
+        let schedule =
+            self.schedules.next_from(id, self.clock.now()).await?.ok_or(CertificateError::NoUpcomingExam(id))?;
+        Ok((certificate, schedule))
+    }
+
+    /// The certificate and its most recent past exam.
+    pub async fn previous_exam(&self, id: i64) -> Result<(Certificate, ExamSchedule), CertificateError> {
+        let certificate = self.get(id).await?;
+        let schedule =
+            self.schedules.latest_before(id, self.clock.now()).await?.ok_or(CertificateError::NoPreviousExam(id))?;
+        Ok((certificate, schedule))
+    }
+
+    /// Resolves a certificate named by id or by exact name (as feeds do).
+    pub async fn resolve_certificate(&self, id: Option<i64>, name: Option<&str>) -> Result<i64, ScheduleError> {
+        match (id, name.map(str::trim).filter(|n| !n.is_empty())) {
+            (Some(id), _) => match self.certificates.find(id).await? {
+                Some(_) => Ok(id),
+                None => Err(ScheduleError::UnknownCertificate(format!("id {id}"))),
+            },
+            (None, Some(name)) => self
+                .certificates
+                .find_id_by_name(name)
+                .await?
+                .ok_or_else(|| ScheduleError::UnknownCertificate(format!("`{name}`"))),
+            (None, None) => Err(ScheduleError::Invalid {
+                field: "certificateId",
+                reason: "is missing (give certificateId or certificateName)".into(),
+            }),
+        }
+    }
+
+    /// Validates and upserts one schedule (idempotent by certificate + year + round).
+    pub async fn import_schedule(&self, draft: &ExamScheduleDraft) -> Result<UpsertOutcome, ScheduleError> {
+        draft.validate()?;
+        Ok(self.schedules.upsert(draft, self.clock.now()).await?)
+    }
+
+    /// Drops a certificate's cached details (after an admin edit).
+    pub async fn invalidate(&self, id: i64) {
+        if let Err(err) = self.cache.delete(&detail_key(id)).await {
+            tracing::warn!(%err, id, "could not invalidate a cached certificate");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

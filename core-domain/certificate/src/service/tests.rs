@@ -1,0 +1,173 @@
+use super::*;
+use crate::{
+    PassCriteria, Subject,
+    schedule::tests::{at, draft},
+};
+use async_trait::async_trait;
+use cercat_common::{PortError, clock::ManualClock};
+use chrono::{DateTime, Utc};
+use std::{collections::HashMap, sync::Mutex};
+
+#[derive(Default)]
+struct FakeCertificates {
+    reads: Mutex<u32>,
+}
+
+fn certificate(id: i64) -> Certificate {
+    Certificate {
+        id,
+        name: format!("cert-{id}"),
+        category: "IT".into(),
+        subjects: vec![Subject { id: 1, sequence: 1, name: "s".into(), number_of_questions: 20, total_score: 100 }],
+        pass_criteria: PassCriteria { subject_min_percent: 40, average_min_percent: 60, practical_min_score: None },
+    }
+}
+
+#[async_trait]
+impl CertificateRepository for FakeCertificates {
+    async fn list(&self) -> Result<Vec<CertificateSummary>, PortError> {
+        Ok(vec![certificate(1).summary()])
+    }
+    async fn find(&self, id: i64) -> Result<Option<Certificate>, PortError> {
+        *self.reads.lock().unwrap() += 1;
+        Ok((id == 1).then(|| certificate(1)))
+    }
+    async fn find_id_by_name(&self, name: &str) -> Result<Option<i64>, PortError> {
+        Ok((name == "cert-1").then_some(1))
+    }
+}
+
+#[derive(Default)]
+struct FakeSchedules(Mutex<Vec<ExamScheduleDraft>>);
+
+#[async_trait]
+impl ExamScheduleRepository for FakeSchedules {
+    async fn next_from(&self, id: i64, at: DateTime<Utc>) -> Result<Option<ExamSchedule>, PortError> {
+        let all = self.0.lock().unwrap();
+        let next = all.iter().filter(|d| d.certificate_id == id && d.exam_date >= at).min_by_key(|d| d.exam_date);
+        Ok(next.map(|d| ExamSchedule { id: 1, draft: d.clone() }))
+    }
+    async fn latest_before(&self, id: i64, at: DateTime<Utc>) -> Result<Option<ExamSchedule>, PortError> {
+        let all = self.0.lock().unwrap();
+        let prev = all.iter().filter(|d| d.certificate_id == id && d.exam_date < at).max_by_key(|d| d.exam_date);
+        Ok(prev.map(|d| ExamSchedule { id: 1, draft: d.clone() }))
+    }
+    async fn upsert(&self, draft: &ExamScheduleDraft, _at: DateTime<Utc>) -> Result<UpsertOutcome, PortError> {
+        let mut all = self.0.lock().unwrap();
+        let key = |d: &ExamScheduleDraft| (d.certificate_id, d.exam_year, d.round);
+        match all.iter_mut().find(|d| key(d) == key(draft)) {
+            Some(existing) if existing == draft => Ok(UpsertOutcome::Unchanged),
+            Some(existing) => {
+                *existing = draft.clone();
+                Ok(UpsertOutcome::Updated)
+            }
+            None => {
+                all.push(draft.clone());
+                Ok(UpsertOutcome::Inserted)
+            }
+        }
+    }
+}
+
+#[derive(Default)]
+struct FakeCache {
+    map: Mutex<HashMap<String, Vec<u8>>>,
+    broken: bool,
+}
+
+#[async_trait]
+impl Cache for FakeCache {
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, PortError> {
+        if self.broken {
+            return Err(PortError::Timeout { dependency: "redis", after_ms: 500 });
+        }
+        Ok(self.map.lock().unwrap().get(key).cloned())
+    }
+    async fn set(&self, key: &str, value: &[u8], _ttl: Duration) -> Result<(), PortError> {
+        if self.broken {
+            return Err(PortError::unavailable("redis", "down"));
+        }
+        self.map.lock().unwrap().insert(key.into(), value.to_vec());
+        Ok(())
+    }
+    async fn delete(&self, key: &str) -> Result<(), PortError> {
+        self.map.lock().unwrap().remove(key);
+        Ok(())
+    }
+}
+
+struct Fixture {
+    certificates: Arc<FakeCertificates>,
+    clock: ManualClock,
+    service: CertificateService,
+}
+
+fn fixture(broken_cache: bool) -> Fixture {
+    let certificates = Arc::new(FakeCertificates::default());
+    let clock = ManualClock::new(at(2026, 5, 1));
+    let cache = Arc::new(FakeCache { broken: broken_cache, ..FakeCache::default() });
+    let service =
+        CertificateService::new(certificates.clone(), Arc::new(FakeSchedules::default()), cache, Arc::new(clock.clone()));
+    Fixture { certificates, clock, service }
+}
+
+#[tokio::test]
+async fn details_are_read_once_then_served_from_the_cache() {
+    let f = fixture(false);
+    assert_eq!(f.service.get(1).await.unwrap().max_score(), 100);
+    assert_eq!(f.service.get(1).await.unwrap().id, 1);
+    assert_eq!(*f.certificates.reads.lock().unwrap(), 1);
+    f.service.invalidate(1).await;
+    f.service.get(1).await.unwrap();
+    assert_eq!(*f.certificates.reads.lock().unwrap(), 2, "an invalidated entry is read again");
+}
+
+#[tokio::test]
+async fn a_broken_cache_degrades_to_the_database() {
+    let f = fixture(true);
+    assert_eq!(f.service.get(1).await.unwrap().id, 1);
+}
+
+#[tokio::test]
+async fn unknown_certificates_are_not_found_with_their_code() {
+    let f = fixture(false);
+    let err = f.service.get(9).await.unwrap_err();
+    assert_eq!(cercat_common::DomainError::code(&err), "CRT_001");
+}
+
+#[tokio::test]
+async fn next_and_previous_exams_follow_the_clock() {
+    let f = fixture(false);
+    assert_eq!(f.service.next_exam(1).await.unwrap_err().to_string(), "certificate 1 has no upcoming exam scheduled");
+    f.service.import_schedule(&draft(2026, 1, at(2026, 3, 1))).await.unwrap();
+    f.service.import_schedule(&draft(2026, 2, at(2026, 6, 1))).await.unwrap();
+    f.service.import_schedule(&draft(2026, 3, at(2026, 9, 1))).await.unwrap();
+    assert_eq!(f.service.next_exam(1).await.unwrap().1.draft.round, 2);
+    assert_eq!(f.service.previous_exam(1).await.unwrap().1.draft.round, 1);
+    f.clock.set(at(2026, 6, 2));
+    assert_eq!(f.service.next_exam(1).await.unwrap().1.draft.round, 3);
+}
+
+#[tokio::test]
+async fn imports_are_idempotent_and_validated() {
+    let f = fixture(false);
+    let d = draft(2026, 1, at(2026, 3, 1));
+    assert_eq!(f.service.import_schedule(&d).await.unwrap(), UpsertOutcome::Inserted);
+    assert_eq!(f.service.import_schedule(&d).await.unwrap(), UpsertOutcome::Unchanged);
+    let mut changed = d.clone();
+    changed.fees.written = Some(20_000);
+    assert_eq!(f.service.import_schedule(&changed).await.unwrap(), UpsertOutcome::Updated);
+    let mut bad = d;
+    bad.exam_year = 1999;
+    assert!(matches!(f.service.import_schedule(&bad).await, Err(ScheduleError::Invalid { field: "examYear", .. })));
+}
+
+#[tokio::test]
+async fn certificates_resolve_by_id_or_exact_name() {
+    let f = fixture(false);
+    assert_eq!(f.service.resolve_certificate(None, Some(" cert-1 ")).await.unwrap(), 1);
+    assert_eq!(f.service.resolve_certificate(Some(1), None).await.unwrap(), 1);
+    assert!(matches!(f.service.resolve_certificate(Some(2), None).await, Err(ScheduleError::UnknownCertificate(_))));
+    assert!(matches!(f.service.resolve_certificate(None, Some("nope")).await, Err(ScheduleError::UnknownCertificate(_))));
+    assert!(matches!(f.service.resolve_certificate(None, None).await, Err(ScheduleError::Invalid { .. })));
+}
