@@ -1,1 +1,19 @@
-//! sea-orm adapters: repositories, outbox store, job runs and SQL leases.
+//! sea-orm adapters over MySQL/MariaDB or SQLite (one code path): the certificate
+//! repositories, the outbox store, job runs, a SQL lease lock, migrations and the demo seed.
+
+mod certificates;
+mod db;
+mod entity;
+mod job_runs;
+mod lease;
+mod outbox;
+mod schedules;
+pub mod seed;
+
+pub use cercat_migration::{Migrator, MigratorTrait};
+pub use certificates::SqlCertificateRepository;
+pub use db::{Db, DbOptions};
+pub use job_runs::SqlJobRunRepository;
+pub use lease::SqlLeaseLock;
+pub use outbox::{SqlOutboxStore, append_events};
+pub use schedules::SqlExamScheduleRepository;

@@ -1,1 +1,30 @@
-//! Schema migrations for MySQL/MariaDB and SQLite.
+//! Schema migrations for MySQL/MariaDB and SQLite, one migration per file.
+//!
+//! Timestamps are UTC: `DATETIME(6)` on MySQL (microseconds, no 2038 limit), RFC 3339 text
+//! on SQLite. Lease expiry is epoch milliseconds so it compares atomically in SQL everywhere.
+
+pub use sea_orm_migration::prelude::*;
+
+mod columns;
+mod m20261122_000001_create_certificates;
+mod m20261122_000002_create_exam_schedules;
+mod m20261122_000003_create_outbox_events;
+mod m20261122_000004_create_job_runs;
+mod m20261122_000005_create_leases;
+
+/// All migrations, in order.
+#[derive(Debug)]
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261122_000001_create_certificates::Migration),
+            Box::new(m20261122_000002_create_exam_schedules::Migration),
+            Box::new(m20261122_000003_create_outbox_events::Migration),
+            Box::new(m20261122_000004_create_job_runs::Migration),
+            Box::new(m20261122_000005_create_leases::Migration),
+        ]
+    }
+}

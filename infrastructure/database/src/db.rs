@@ -1,0 +1,139 @@
+//! The connection, its timeouts, and the translation of driver errors into [`PortError`].
+
+use async_trait::async_trait;
+use cercat_common::{PortError, health::HealthCheck};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, DbErr, SqlErr,
+    sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous},
+};
+use std::{future::Future, path::Path, time::Duration};
+
+use crate::{Migrator, MigratorTrait};
+
+/// How to connect.
+#[derive(Debug, Clone)]
+pub struct DbOptions {
+    /// `mysql://…` or `sqlite://…?mode=rwc`.
+    pub url: String,
+    /// Pool size.
+    pub max_connections: u32,
+    /// Time to connect or to wait for a pooled connection.
+    pub connect_timeout: Duration,
+    /// Upper bound on one query or transaction.
+    pub query_timeout: Duration,
+}
+
+/// A database handle: the pool plus the timeout every call runs under.
+#[derive(Clone, Debug)]
+pub struct Db {
+    conn: DatabaseConnection,
+    query_timeout: Duration,
+}
+
+const DEP: &str = "database";
+
+impl Db {
+    /// Connects (creating the SQLite file and its directory if needed). SQLite runs in WAL
+    /// mode with a busy timeout and foreign keys on, so a server and a batch process can
+    /// share the file.
+    pub async fn connect(options: &DbOptions) -> Result<Self, PortError> {
+        if let Some(path) = sqlite_path(&options.url) {
+            if let Some(dir) = Path::new(&path).parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| PortError::unavailable(DEP, format!("cannot create {}: {e}", dir.display())))?;
+            }
+        }
+        let mut opts = ConnectOptions::new(options.url.clone());
+        let busy = options.query_timeout;
+        opts.max_connections(options.max_connections)
+            .min_connections(1)
+            .connect_timeout(options.connect_timeout)
+            .acquire_timeout(options.connect_timeout)
+            .idle_timeout(Duration::from_secs(300))
+            .sqlx_logging(false)
+            .map_sqlx_sqlite_opts(move |o| {
+                o.journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .busy_timeout(busy)
+                    .foreign_keys(true)
+            });
+        let conn = tokio::time::timeout(options.connect_timeout, Database::connect(opts))
+            .await
+            .map_err(|_| PortError::Timeout { dependency: DEP, after_ms: millis(options.connect_timeout) })?
+            .map_err(map_err)?;
+        Ok(Self { conn, query_timeout: options.query_timeout })
+    }
+
+    /// The pool.
+    pub fn conn(&self) -> &DatabaseConnection {
+        &self.conn
+    }
+
+    /// MySQL or SQLite.
+    pub fn backend(&self) -> DatabaseBackend {
+        self.conn.get_database_backend()
+    }
+
+    /// Runs `fut` (a query or a whole transaction) under the query timeout and translates
+    /// its error. A transaction cut off by the timeout is dropped and so rolled back.
+    pub async fn run<T>(&self, fut: impl Future<Output = Result<T, DbErr>>) -> Result<T, PortError> {
+        tokio::time::timeout(self.query_timeout, fut)
+            .await
+            .map_err(|_| PortError::Timeout { dependency: DEP, after_ms: millis(self.query_timeout) })?
+            .map_err(map_err)
+    }
+
+    /// Applies every pending migration.
+    pub async fn migrate_up(&self) -> Result<(), PortError> {
+        // Migrations can take longer than one query; they get their own generous bound.
+        tokio::time::timeout(Duration::from_secs(300), Migrator::up(&self.conn, None))
+            .await
+            .map_err(|_| PortError::Timeout { dependency: DEP, after_ms: 300_000 })?
+            .map_err(map_err)
+    }
+
+    /// Closes the pool.
+    pub async fn close(self) {
+        let _ = self.conn.close().await;
+    }
+}
+
+#[async_trait]
+impl HealthCheck for Db {
+    fn name(&self) -> &'static str {
+        DEP
+    }
+
+    async fn check(&self) -> Result<(), PortError> {
+        self.run(self.conn.execute_unprepared("SELECT 1")).await.map(|_| ())
+    }
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+fn sqlite_path(url: &str) -> Option<String> {
+    let rest = url.strip_prefix("sqlite://")?;
+    let path = rest.split('?').next().unwrap_or_default();
+    (!path.is_empty() && path != ":memory:").then(|| path.to_owned())
+}
+
+/// Translates a driver error: unique violations become [`PortError::Duplicate`], everything
+/// else [`PortError::Unavailable`] with the driver's text (logged, never sent to clients).
+pub(crate) fn map_err(err: DbErr) -> PortError {
+    if let Some(SqlErr::UniqueConstraintViolation(detail)) = err.sql_err() {
+        return PortError::Duplicate(detail);
+    }
+    PortError::unavailable(DEP, err)
+}
+
+/// Whether `err` is worth retrying the whole transaction for: a unique-key race or SQLite's
+/// "database is locked" when two writers met.
+pub(crate) fn is_retryable(err: &PortError) -> bool {
+    match err {
+        PortError::Duplicate(_) => true,
+        PortError::Unavailable { detail, .. } => detail.contains("database is locked") || detail.contains("(code: 5)"),
+        _ => false,
+    }
+}

@@ -1,0 +1,8 @@
+//! sea-orm entities. They never leave this crate: repositories convert them to domain types.
+
+pub mod certificate;
+pub mod exam_schedule;
+pub mod job_run;
+pub mod lease;
+pub mod outbox_event;
+pub mod subject;

@@ -1,0 +1,130 @@
+//! The outbox table: [`append_events`] inside a repository's transaction, and
+//! [`SqlOutboxStore`] for the relay.
+
+use async_trait::async_trait;
+use cercat_common::{
+    PortError,
+    events::EventEnvelope,
+    outbox::{OutboxStore, PendingEvent},
+};
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    sea_query::{Expr, ExprTrait},
+};
+
+use crate::{db::Db, entity::outbox_event};
+
+/// Records `events` through `txn` — call it inside the transaction that made the change, so
+/// the change and its events commit or roll back together.
+pub async fn append_events<C: ConnectionTrait>(
+    txn: &C,
+    events: &[EventEnvelope],
+    now: DateTime<Utc>,
+) -> Result<(), sea_orm::DbErr> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let rows = events.iter().map(|e| outbox_event::ActiveModel {
+        event_id: Set(e.id.to_string()),
+        topic: Set(e.topic.clone()),
+        aggregate_type: Set(e.aggregate_type.clone()),
+        aggregate_id: Set(e.aggregate_id.clone()),
+        event_type: Set(e.event_type.clone()),
+        payload: Set(e.payload.to_string()),
+        occurred_at: Set(e.occurred_at),
+        created_at: Set(now),
+        sent_at: Set(None),
+        attempts: Set(0),
+        next_attempt_at: Set(now),
+        last_error: Set(None),
+        ..Default::default()
+    });
+    outbox_event::Entity::insert_many(rows).exec(txn).await?;
+    Ok(())
+}
+
+/// The relay's view of the outbox.
+#[derive(Clone, Debug)]
+pub struct SqlOutboxStore {
+    db: Db,
+}
+
+impl SqlOutboxStore {
+    /// Over `db`.
+    pub fn new(db: Db) -> Self {
+        Self { db }
+    }
+}
+
+fn to_pending(row: outbox_event::Model) -> Result<PendingEvent, PortError> {
+    let corrupt = |what: &str| PortError::Corrupt(format!("outbox row {}: {what}", row.seq));
+    let id = row.event_id.parse().map_err(|_| corrupt("bad event id"))?;
+    let payload = serde_json::from_str(&row.payload).map_err(|_| corrupt("payload is not JSON"))?;
+    Ok(PendingEvent {
+        seq: row.seq,
+        attempts: u32::try_from(row.attempts).unwrap_or(0),
+        next_attempt_at: row.next_attempt_at,
+        event: EventEnvelope {
+            id,
+            topic: row.topic,
+            aggregate_type: row.aggregate_type,
+            aggregate_id: row.aggregate_id,
+            event_type: row.event_type,
+            payload,
+            occurred_at: row.occurred_at,
+        },
+    })
+}
+
+#[async_trait]
+impl OutboxStore for SqlOutboxStore {
+    async fn unsent(&self, limit: u32) -> Result<Vec<PendingEvent>, PortError> {
+        let rows = self
+            .db
+            .run(
+                outbox_event::Entity::find()
+                    .filter(outbox_event::Column::SentAt.is_null())
+                    .order_by_asc(outbox_event::Column::Seq)
+                    .limit(u64::from(limit))
+                    .all(self.db.conn()),
+            )
+            .await?;
+        rows.into_iter().map(to_pending).collect()
+    }
+
+    async fn mark_sent(&self, seq: i64, at: DateTime<Utc>) -> Result<(), PortError> {
+        self.db
+            .run(
+                outbox_event::Entity::update_many()
+                    .col_expr(outbox_event::Column::SentAt, Expr::value(at))
+                    .col_expr(outbox_event::Column::LastError, Expr::value(Option::<String>::None))
+                    .filter(outbox_event::Column::Seq.eq(seq))
+                    .filter(outbox_event::Column::SentAt.is_null())
+                    .exec(self.db.conn()),
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn mark_failed(&self, seq: i64, error: &str, retry_at: DateTime<Utc>) -> Result<(), PortError> {
+        let error: String = error.chars().take(2000).collect();
+        self.db
+            .run(
+                outbox_event::Entity::update_many()
+                    .col_expr(outbox_event::Column::Attempts, Expr::col(outbox_event::Column::Attempts).add(1))
+                    .col_expr(outbox_event::Column::NextAttemptAt, Expr::value(retry_at))
+                    .col_expr(outbox_event::Column::LastError, Expr::value(Some(error)))
+                    .filter(outbox_event::Column::Seq.eq(seq))
+                    .exec(self.db.conn()),
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn unsent_count(&self) -> Result<u64, PortError> {
+        self.db
+            .run(outbox_event::Entity::find().filter(outbox_event::Column::SentAt.is_null()).count(self.db.conn()))
+            .await
+    }
+}

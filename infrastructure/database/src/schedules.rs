@@ -1,0 +1,175 @@
+//! [`ExamScheduleRepository`] over `exam_schedules`, writing change events to the outbox.
+
+use async_trait::async_trait;
+use cercat_certificate::{
+    ExamFees, ExamSchedule, ExamScheduleDraft, ExamTimeLimits, UpsertOutcome,
+    ports::{ExamScheduleRepository, SCHEDULE_TOPIC},
+};
+use cercat_common::{PortError, events::EventEnvelope};
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseTransaction, DbErr, EntityTrait, IntoActiveModel,
+    QueryFilter, QueryOrder, TransactionTrait,
+};
+
+use crate::{
+    db::{Db, is_retryable},
+    entity::exam_schedule::{self, Column},
+    outbox::append_events,
+};
+
+/// Exam schedules.
+#[derive(Clone, Debug)]
+pub struct SqlExamScheduleRepository {
+    db: Db,
+}
+
+impl SqlExamScheduleRepository {
+    /// Over `db`.
+    pub fn new(db: Db) -> Self {
+        Self { db }
+    }
+}
+
+fn to_domain(m: exam_schedule::Model) -> ExamSchedule {
+    ExamSchedule {
+        id: m.id,
+        draft: ExamScheduleDraft {
+            certificate_id: m.certificate_id,
+            exam_year: m.exam_year,
+            round: m.round,
+            application_start: m.application_start_at,
+            application_deadline: m.application_deadline_at,
+            exam_date: m.exam_at,
+            result_announcement: m.result_announced_at,
+            fees: ExamFees { written: m.written_fee, practical: m.practical_fee },
+            time_limits: ExamTimeLimits {
+                written_minutes: m.written_time_limit_minutes,
+                practical_minutes: m.practical_time_limit_minutes,
+            },
+            eligibility: m.eligibility,
+            description: m.description,
+            exam_format: m.exam_format,
+        },
+    }
+}
+
+fn apply(model: &mut exam_schedule::ActiveModel, d: &ExamScheduleDraft) {
+    model.certificate_id = Set(d.certificate_id);
+    model.exam_year = Set(d.exam_year);
+    model.round = Set(d.round);
+    model.application_start_at = Set(d.application_start);
+    model.application_deadline_at = Set(d.application_deadline);
+    model.exam_at = Set(d.exam_date);
+    model.result_announced_at = Set(d.result_announcement);
+    model.written_fee = Set(d.fees.written);
+    model.practical_fee = Set(d.fees.practical);
+    model.written_time_limit_minutes = Set(d.time_limits.written_minutes);
+    model.practical_time_limit_minutes = Set(d.time_limits.practical_minutes);
+    model.eligibility = Set(d.eligibility.clone());
+    model.description = Set(d.description.clone());
+    model.exam_format = Set(d.exam_format.clone());
+}
+
+fn changed_event(id: i64, d: &ExamScheduleDraft, outcome: UpsertOutcome, at: DateTime<Utc>) -> EventEnvelope {
+    EventEnvelope::new(
+        SCHEDULE_TOPIC,
+        "exam_schedule",
+        id.to_string(),
+        "ExamScheduleChanged",
+        serde_json::json!({
+            "examScheduleId": id,
+            "certificateId": d.certificate_id,
+            "examYear": d.exam_year,
+            "round": d.round,
+            "change": if outcome == UpsertOutcome::Inserted { "CREATED" } else { "UPDATED" },
+            "applicationStartDateTime": d.application_start,
+            "applicationDeadlineDateTime": d.application_deadline,
+            "examDateTime": d.exam_date,
+        }),
+        at,
+    )
+}
+
+async fn upsert_in(txn: &DatabaseTransaction, d: &ExamScheduleDraft, at: DateTime<Utc>) -> Result<UpsertOutcome, DbErr> {
+    let existing = exam_schedule::Entity::find()
+        .filter(Column::CertificateId.eq(d.certificate_id))
+        .filter(Column::ExamYear.eq(d.exam_year))
+        .filter(Column::Round.eq(d.round))
+        .one(txn)
+        .await?;
+    let (id, outcome) = match existing {
+        Some(row) if to_domain(row.clone()).draft == *d => return Ok(UpsertOutcome::Unchanged),
+        Some(row) => {
+            let id = row.id;
+            let mut model = row.into_active_model();
+            apply(&mut model, d);
+            model.updated_at = Set(at);
+            model.update(txn).await?;
+            (id, UpsertOutcome::Updated)
+        }
+        None => {
+            let mut model = exam_schedule::ActiveModel { created_at: Set(at), updated_at: Set(at), ..Default::default() };
+            apply(&mut model, d);
+            let id = exam_schedule::Entity::insert(model).exec(txn).await?.last_insert_id;
+            (id, UpsertOutcome::Inserted)
+        }
+    };
+    append_events(txn, &[changed_event(id, d, outcome, at)], at).await?;
+    Ok(outcome)
+}
+
+#[async_trait]
+impl ExamScheduleRepository for SqlExamScheduleRepository {
+    async fn next_from(&self, certificate_id: i64, at: DateTime<Utc>) -> Result<Option<ExamSchedule>, PortError> {
+        let row = self
+            .db
+            .run(
+                exam_schedule::Entity::find()
+                    .filter(Column::CertificateId.eq(certificate_id))
+                    .filter(Column::ExamAt.gte(at))
+                    .order_by_asc(Column::ExamAt)
+                    .one(self.db.conn()),
+            )
+            .await?;
+        Ok(row.map(to_domain))
+    }
+
+    async fn latest_before(&self, certificate_id: i64, at: DateTime<Utc>) -> Result<Option<ExamSchedule>, PortError> {
+        let row = self
+            .db
+            .run(
+                exam_schedule::Entity::find()
+                    .filter(Column::CertificateId.eq(certificate_id))
+                    .filter(Column::ExamAt.lt(at))
+                    .order_by_desc(Column::ExamAt)
+                    .one(self.db.conn()),
+            )
+            .await?;
+        Ok(row.map(to_domain))
+    }
+
+    async fn upsert(&self, draft: &ExamScheduleDraft, at: DateTime<Utc>) -> Result<UpsertOutcome, PortError> {
+        // Two importers may insert the same key at once: the unique key lets one win, and the
+        // loser's retry sees the row and updates (or finds it unchanged).
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let result = self
+                .db
+                .run(async {
+                    let txn = self.db.conn().begin().await?;
+                    let outcome = upsert_in(&txn, draft, at).await?;
+                    txn.commit().await?;
+                    Ok(outcome)
+                })
+                .await;
+            match result {
+                Err(err) if attempt < 5 && is_retryable(&err) => {
+                    tokio::time::sleep(std::time::Duration::from_millis(10 * attempt)).await;
+                }
+                other => return other,
+            }
+        }
+    }
+}

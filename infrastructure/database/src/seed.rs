@@ -1,0 +1,162 @@
+//! Demo data: three certificates (id 1 is the one Cercat's web client hard-codes) with their
+//! subjects, and exam schedules for this year and next, so there is always an upcoming exam.
+//! Idempotent: existing certificates are left alone, schedules are upserted.
+
+use cercat_certificate::{ExamFees, ExamScheduleDraft, ExamTimeLimits, UpsertOutcome, ports::ExamScheduleRepository};
+use cercat_common::PortError;
+use chrono::{DateTime, Datelike, Duration, FixedOffset, TimeZone, Utc};
+use sea_orm::{ActiveValue::Set, EntityTrait, TransactionTrait};
+
+use crate::{
+    Db, SqlExamScheduleRepository,
+    entity::{certificate, subject},
+};
+
+struct DemoCertificate {
+    id: i64,
+    name: &'static str,
+    category: &'static str,
+    practical_min: Option<i32>,
+    subjects: &'static [(&'static str, i32, i32)],
+    rounds: &'static [(u32, u32)],
+    fees: (i64, Option<i64>),
+    format: &'static str,
+    eligibility: &'static str,
+}
+
+const DEMO: &[DemoCertificate] = &[
+    DemoCertificate {
+        id: 1,
+        name: "정보처리기사",
+        category: "정보기술",
+        practical_min: Some(60),
+        subjects: &[
+            ("소프트웨어 설계", 20, 100),
+            ("소프트웨어 개발", 20, 100),
+            ("데이터베이스 구축", 20, 100),
+            ("프로그래밍 언어 활용", 20, 100),
+            ("정보시스템 구축 관리", 20, 100),
+        ],
+        rounds: &[(3, 2), (5, 10), (8, 9)],
+        fees: (19_400, Some(22_600)),
+        format: "필기: 객관식 4지 택일형 100문항 / 실기: 필답형",
+        eligibility: "관련학과 4년제 대학 졸업(예정)자 또는 동일 직무 분야 실무경력 4년 이상",
+    },
+    DemoCertificate {
+        id: 2,
+        name: "컴퓨터활용능력 1급",
+        category: "사무",
+        practical_min: Some(70),
+        subjects: &[("컴퓨터 일반", 20, 100), ("스프레드시트 일반", 20, 100), ("데이터베이스 일반", 20, 100)],
+        rounds: &[(2, 15), (6, 7), (10, 18)],
+        fees: (19_500, Some(25_000)),
+        format: "필기: 객관식 4지 택일형 60문항 / 실기: 컴퓨터 작업형",
+        eligibility: "제한 없음",
+    },
+    DemoCertificate {
+        id: 3,
+        name: "SQLD",
+        category: "데이터",
+        practical_min: None,
+        subjects: &[("데이터 모델링의 이해", 10, 20), ("SQL 기본과 활용", 40, 80)],
+        rounds: &[(3, 9), (5, 31), (8, 24), (11, 16)],
+        fees: (50_000, None),
+        format: "객관식 4지 택일형 50문항",
+        eligibility: "제한 없음",
+    },
+];
+
+/// What the seed did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SeedReport {
+    /// Certificates created.
+    pub certificates_created: u32,
+    /// Schedules inserted or changed.
+    pub schedules_written: u32,
+}
+
+fn kst(year: i32, month: u32, day: u32, hour: u32) -> Option<DateTime<Utc>> {
+    let offset = FixedOffset::east_opt(9 * 3600)?;
+    offset.with_ymd_and_hms(year, month, day, hour, 0, 0).single().map(|t| t.with_timezone(&Utc))
+}
+
+/// Seeds the demo data (see the module docs).
+pub async fn demo(db: &Db, now: DateTime<Utc>) -> Result<SeedReport, PortError> {
+    let mut report = SeedReport::default();
+    for cert in DEMO {
+        if ensure_certificate(db, cert, now).await? {
+            report.certificates_created += 1;
+        }
+    }
+    let schedules = SqlExamScheduleRepository::new(db.clone());
+    let this_year = (now + Duration::hours(9)).year();
+    for cert in DEMO {
+        for year in [this_year, this_year + 1] {
+            for (index, &(month, day)) in cert.rounds.iter().enumerate() {
+                let Some(draft) = demo_schedule(cert, year, index, month, day) else { continue };
+                if schedules.upsert(&draft, now).await? != UpsertOutcome::Unchanged {
+                    report.schedules_written += 1;
+                }
+            }
+        }
+    }
+    Ok(report)
+}
+
+fn demo_schedule(cert: &DemoCertificate, year: i32, index: usize, month: u32, day: u32) -> Option<ExamScheduleDraft> {
+    let exam = kst(year, month, day, 9)?;
+    let round = i32::try_from(index + 1).ok()?;
+    Some(ExamScheduleDraft {
+        certificate_id: cert.id,
+        exam_year: year,
+        round,
+        application_start: exam - Duration::days(40) + Duration::hours(1),
+        application_deadline: exam - Duration::days(33) + Duration::hours(9),
+        exam_date: exam,
+        result_announcement: exam + Duration::days(30),
+        fees: ExamFees { written: Some(cert.fees.0), practical: cert.fees.1 },
+        time_limits: ExamTimeLimits { written_minutes: Some(150), practical_minutes: cert.fees.1.map(|_| 150) },
+        eligibility: Some(cert.eligibility.to_owned()),
+        description: Some(format!("{year}년 {} 제{round}회 정기검정", cert.name)),
+        exam_format: Some(cert.format.to_owned()),
+    })
+}
+
+async fn ensure_certificate(db: &Db, cert: &DemoCertificate, now: DateTime<Utc>) -> Result<bool, PortError> {
+    if db.run(certificate::Entity::find_by_id(cert.id).one(db.conn())).await?.is_some() {
+        return Ok(false);
+    }
+    let result = db
+        .run(async {
+            let txn = db.conn().begin().await?;
+            certificate::Entity::insert(certificate::ActiveModel {
+                id: Set(cert.id),
+                name: Set(cert.name.to_owned()),
+                category: Set(cert.category.to_owned()),
+                subject_min_percent: Set(40),
+                average_min_percent: Set(60),
+                practical_min_score: Set(cert.practical_min),
+                created_at: Set(now),
+                updated_at: Set(now),
+            })
+            .exec_without_returning(&txn)
+            .await?;
+            let subjects = cert.subjects.iter().enumerate().map(|(i, &(name, questions, score))| subject::ActiveModel {
+                certificate_id: Set(cert.id),
+                sequence: Set(i32::try_from(i + 1).unwrap_or(i32::MAX)),
+                name: Set(name.to_owned()),
+                number_of_questions: Set(questions),
+                total_score: Set(score),
+                ..Default::default()
+            });
+            subject::Entity::insert_many(subjects).exec_without_returning(&txn).await?;
+            txn.commit().await
+        })
+        .await;
+    match result {
+        Ok(()) => Ok(true),
+        // Another process seeded it at the same moment.
+        Err(PortError::Duplicate(_)) => Ok(false),
+        Err(err) => Err(err),
+    }
+}

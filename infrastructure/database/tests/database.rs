@@ -1,0 +1,175 @@
+//! Adapter tests: the same suite runs on SQLite (always) and on MariaDB (CI; needs the server).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use cercat_certificate::{ExamFees, ExamScheduleDraft, ExamTimeLimits, UpsertOutcome, ports::*};
+use cercat_common::{
+    jobs::{JobCounts, JobRunRepository, JobStatus},
+    outbox::OutboxStore,
+    testkit::lease_contract,
+};
+use cercat_database::*;
+use chrono::{Duration, TimeZone, Utc};
+use std::sync::Arc;
+
+async fn connect(url: &str) -> Db {
+    let db = Db::connect(&DbOptions {
+        url: url.to_owned(),
+        max_connections: 8,
+        connect_timeout: std::time::Duration::from_secs(5),
+        query_timeout: std::time::Duration::from_secs(10),
+    })
+    .await
+    .expect("connect");
+    db.migrate_up().await.expect("migrate");
+    db
+}
+
+fn draft(year: i32, round: i32) -> ExamScheduleDraft {
+    let exam = Utc.with_ymd_and_hms(year, 3, 1, 0, 0, 0).unwrap() + Duration::days(i64::from(round) * 60);
+    ExamScheduleDraft {
+        certificate_id: 3,
+        exam_year: year,
+        round,
+        application_start: exam - Duration::days(40),
+        application_deadline: exam - Duration::days(30),
+        exam_date: exam,
+        result_announcement: exam + Duration::days(20),
+        fees: ExamFees { written: Some(50_000), practical: None },
+        time_limits: ExamTimeLimits { written_minutes: Some(90), practical_minutes: None },
+        eligibility: Some("제한 없음".into()),
+        description: None,
+        exam_format: Some("객관식".into()),
+    }
+}
+
+async fn suite(db: Db) {
+    let now = Utc::now();
+    // Seeding is idempotent.
+    let first = seed::demo(&db, now).await.unwrap();
+    assert_eq!(first.certificates_created, 3);
+    assert!(first.schedules_written >= 6);
+    assert_eq!(seed::demo(&db, now).await.unwrap(), seed::SeedReport::default(), "a second seed changes nothing");
+
+    let certificates = SqlCertificateRepository::new(db.clone());
+    let list = certificates.list().await.unwrap();
+    assert_eq!(list.iter().map(|c| c.id).collect::<Vec<_>>(), vec![1, 2, 3]);
+    let info = certificates.find(1).await.unwrap().unwrap();
+    assert_eq!(info.name, "정보처리기사");
+    assert_eq!(info.subjects.len(), 5);
+    assert_eq!(info.max_score(), 500);
+    assert!(info.subjects.windows(2).all(|w| w[0].sequence < w[1].sequence));
+    assert_eq!(certificates.find(999).await.unwrap(), None);
+    assert_eq!(certificates.find_id_by_name("SQLD").await.unwrap(), Some(3));
+
+    let schedules = SqlExamScheduleRepository::new(db.clone());
+    let next = schedules.next_from(1, now).await.unwrap().expect("the seed leaves an upcoming exam");
+    assert!(next.draft.exam_date >= now);
+    let outbox = SqlOutboxStore::new(db.clone());
+    let before = outbox.unsent_count().await.unwrap();
+
+    // Upsert: insert, unchanged, update — with one outbox event per real change.
+    let d = draft(2030, 1);
+    assert_eq!(schedules.upsert(&d, now).await.unwrap(), UpsertOutcome::Inserted);
+    assert_eq!(schedules.upsert(&d, now).await.unwrap(), UpsertOutcome::Unchanged);
+    let mut changed = d.clone();
+    changed.fees.written = Some(55_000);
+    assert_eq!(schedules.upsert(&changed, now).await.unwrap(), UpsertOutcome::Updated);
+    assert_eq!(outbox.unsent_count().await.unwrap(), before + 2);
+    let stored = schedules.next_from(3, d.exam_date).await.unwrap().unwrap();
+    assert_eq!(stored.draft, changed, "a schedule round-trips unchanged");
+    assert_eq!(schedules.latest_before(3, d.exam_date + Duration::seconds(1)).await.unwrap().unwrap().id, stored.id);
+
+    // A schedule for an unknown certificate is refused by the foreign key.
+    let mut orphan = draft(2031, 1);
+    orphan.certificate_id = 4242;
+    assert!(schedules.upsert(&orphan, now).await.is_err());
+
+    // Concurrent upserts of one new key: exactly one insert, one event.
+    let hammer = draft(2032, 2);
+    let count_before = outbox.unsent_count().await.unwrap();
+    let tasks: Vec<_> = (0..16)
+        .map(|_| {
+            let schedules = schedules.clone();
+            let hammer = hammer.clone();
+            tokio::spawn(async move { schedules.upsert(&hammer, Utc::now()).await })
+        })
+        .collect();
+    let mut inserted = 0;
+    for task in tasks {
+        match task.await.unwrap().expect("every concurrent upsert succeeds") {
+            UpsertOutcome::Inserted => inserted += 1,
+            UpsertOutcome::Unchanged => {}
+            UpsertOutcome::Updated => panic!("identical drafts must not update"),
+        }
+    }
+    assert_eq!(inserted, 1);
+    assert_eq!(outbox.unsent_count().await.unwrap(), count_before + 1);
+
+    // The outbox store: oldest first, sent rows leave, failures are recorded.
+    let pending = outbox.unsent(1000).await.unwrap();
+    assert!(pending.windows(2).all(|w| w[0].seq < w[1].seq));
+    assert_eq!(pending.last().unwrap().event.event_type, "ExamScheduleChanged");
+    let head = &pending[0];
+    outbox.mark_failed(head.seq, "kafka down", now + Duration::seconds(5)).await.unwrap();
+    let again = outbox.unsent(1).await.unwrap();
+    assert_eq!((again[0].seq, again[0].attempts), (head.seq, 1));
+    assert!(again[0].next_attempt_at > now);
+    outbox.mark_sent(head.seq, now).await.unwrap();
+    assert_eq!(outbox.unsent_count().await.unwrap(), pending.len() as u64 - 1);
+
+    // Job runs.
+    let runs = SqlJobRunRepository::new(db.clone());
+    let id = runs.start("exam-schedule-import", &serde_json::json!({"source": "x.csv"}), "node-1", now).await.unwrap();
+    let counts = JobCounts { read: 10, written: 7, skipped: 3 };
+    runs.finish(id, JobStatus::CompletedWithSkips, counts, Some("line 4: bad date"), now).await.unwrap();
+    runs.start("outbox-relay", &serde_json::json!({}), "node-1", now).await.unwrap();
+    let recent = runs.recent(Some("exam-schedule-import"), 10).await.unwrap();
+    assert_eq!(recent.len(), 1);
+    assert_eq!((recent[0].status, recent[0].counts), (JobStatus::CompletedWithSkips, counts));
+    assert_eq!(recent[0].params["source"], "x.csv");
+    assert_eq!(runs.recent(None, 10).await.unwrap()[0].status, JobStatus::Running);
+
+    // The SQL lease lock keeps the shared lease contract.
+    lease_contract::run_all(Arc::new(SqlLeaseLock::new(db.clone())), "lease:").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_adapters_keep_their_contracts() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("nested/cercat.db").display());
+    suite(connect(&url).await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs MariaDB at 127.0.0.1:3306 (CI runs it)"]
+async fn mariadb_adapters_keep_their_contracts() {
+    let database = cercat_testing::TestMysql::fresh().await;
+    suite(connect(database.url()).await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs MariaDB at 127.0.0.1:3306 (CI runs it)"]
+async fn mariadb_migrations_go_down_and_up_again() {
+    let database = cercat_testing::TestMysql::fresh().await;
+    let db = connect(database.url()).await;
+    Migrator::down(db.conn(), None).await.unwrap();
+    assert!(Migrator::get_applied_migrations(db.conn()).await.unwrap().is_empty());
+    Migrator::up(db.conn(), None).await.unwrap();
+    assert_eq!(Migrator::get_pending_migrations(db.conn()).await.unwrap().len(), 0);
+}
+
+#[tokio::test]
+async fn an_unreachable_database_times_out_as_unavailable() {
+    let started = std::time::Instant::now();
+    let err = Db::connect(&DbOptions {
+        url: "mysql://root@127.0.0.1:1/none".into(),
+        max_connections: 1,
+        connect_timeout: std::time::Duration::from_millis(500),
+        query_timeout: std::time::Duration::from_millis(500),
+    })
+    .await
+    .expect_err("nothing listens on port 1");
+    assert_eq!(err.kind(), cercat_common::ErrorKind::Unavailable);
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+}
