@@ -1,1 +1,11 @@
-//! In-process adapters for the cache, lease-lock and event-bus ports.
+//! In-process adapters for the ports a scaled-out deployment gets from Redis and Kafka:
+//! a TTL cache, a lease lock and an event bus with consumer groups. Single node, no servers;
+//! they keep the same contracts (the shared suites in `cercat-common`'s testkit prove it).
+
+mod bus;
+mod cache;
+mod lease;
+
+pub use bus::InProcessBus;
+pub use cache::MemoryCache;
+pub use lease::MemoryLeaseLock;

@@ -1,1 +1,11 @@
-//! deadpool-redis adapters for the cache and lease-lock ports.
+//! deadpool-redis adapters for the cache and lease-lock ports. Every call — taking a pooled
+//! connection plus the command — runs under one timeout (the pool itself has none for
+//! responses), and every key carries the deployment's prefix.
+
+mod cache;
+mod client;
+mod lease;
+
+pub use cache::RedisCache;
+pub use client::{RedisClient, RedisOptions};
+pub use lease::RedisLeaseLock;

@@ -1,0 +1,60 @@
+//! The shared contracts against a real Redis (CI provides 127.0.0.1:6379).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use cercat_common::{
+    ErrorKind,
+    cache::Cache,
+    health::HealthCheck,
+    testkit::{cache_contract, lease_contract},
+};
+use cercat_redis::*;
+use std::{sync::Arc, time::Duration};
+
+fn client(url: &str, prefix: &str) -> RedisClient {
+    RedisClient::new(&RedisOptions {
+        url: url.to_owned(),
+        pool_size: 16,
+        timeout: Duration::from_millis(500),
+        key_prefix: prefix.to_owned(),
+    })
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Redis at 127.0.0.1:6379 (CI runs it)"]
+async fn redis_cache_keeps_the_cache_contract() {
+    let c = client(&cercat_testing::redis_url(), &cercat_testing::unique_prefix("cache"));
+    c.check().await.expect("redis answers PING");
+    cache_contract::run_all(Arc::new(RedisCache::new(c)), "").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Redis at 127.0.0.1:6379 (CI runs it)"]
+async fn redis_lease_keeps_the_lease_contract() {
+    let c = client(&cercat_testing::redis_url(), &cercat_testing::unique_prefix("lease"));
+    lease_contract::run_all(Arc::new(RedisLeaseLock::new(c)), "").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Redis at 127.0.0.1:6379 (CI runs it)"]
+async fn prefixes_keep_deployments_apart() {
+    let a = RedisCache::new(client(&cercat_testing::redis_url(), &cercat_testing::unique_prefix("a")));
+    let b = RedisCache::new(client(&cercat_testing::redis_url(), &cercat_testing::unique_prefix("b")));
+    a.set("k", b"a", Duration::from_secs(5)).await.unwrap();
+    assert_eq!(b.get("k").await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn a_dead_server_fails_fast_as_unavailable() {
+    // A listener that accepts and never answers: the call must give up at the timeout.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("redis://{}", silent.local_addr().unwrap());
+    let cache = RedisCache::new(client(&url, "x:"));
+    let started = std::time::Instant::now();
+    let err = cache.get("k").await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unavailable);
+    assert!(started.elapsed() < Duration::from_secs(3), "took {:?}", started.elapsed());
+    let refused = RedisCache::new(client("redis://127.0.0.1:1", "x:"));
+    assert_eq!(refused.get("k").await.unwrap_err().kind(), ErrorKind::Unavailable);
+}
