@@ -1,0 +1,120 @@
+//! [`EventConsumer`] on `StreamConsumer`s with manual, synchronous offset commits.
+
+use async_trait::async_trait;
+use cercat_common::{
+    PortError,
+    events::{Delivery, DeliveryPosition, EventConsumer, EventEnvelope, EventSubscription},
+};
+use rdkafka::{
+    ClientConfig, Message, Offset, TopicPartitionList,
+    consumer::{CommitMode, Consumer, StreamConsumer},
+};
+use std::{sync::Arc, time::Duration};
+
+use crate::{DEP, KafkaOptions, millis};
+
+/// Opens consumer-group subscriptions.
+#[derive(Debug, Clone)]
+pub struct KafkaConsumer {
+    options: KafkaOptions,
+}
+
+impl KafkaConsumer {
+    /// A factory for subscriptions on `options.brokers`.
+    pub fn new(options: &KafkaOptions) -> Self {
+        Self { options: options.clone() }
+    }
+}
+
+#[async_trait]
+impl EventConsumer for KafkaConsumer {
+    async fn subscribe(&self, group: &str, topics: &[&str]) -> Result<Box<dyn EventSubscription>, PortError> {
+        let consumer: StreamConsumer = ClientConfig::new()
+            .set("bootstrap.servers", &self.options.brokers)
+            .set("client.id", &self.options.client_id)
+            .set("group.id", group)
+            .set("enable.auto.commit", "false")
+            .set("auto.offset.reset", "earliest")
+            .set("socket.timeout.ms", millis(self.options.timeout).max(1000).to_string())
+            .set("session.timeout.ms", "10000")
+            .create()
+            .map_err(|e| PortError::unavailable(DEP, format!("cannot create the consumer: {e}")))?;
+        let names: Vec<String> = topics.iter().map(|t| self.options.topic(t)).collect();
+        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        consumer.subscribe(&refs).map_err(|e| PortError::unavailable(DEP, e))?;
+        Ok(Box::new(KafkaSubscription {
+            consumer: Some(Arc::new(consumer)),
+            prefix: self.options.topic_prefix.clone(),
+            timeout: self.options.timeout,
+        }))
+    }
+}
+
+struct KafkaSubscription {
+    // Always Some until dropped; an Option so Drop can move it to a blocking thread.
+    consumer: Option<Arc<StreamConsumer>>,
+    prefix: String,
+    timeout: Duration,
+}
+
+impl KafkaSubscription {
+    fn consumer(&self) -> Result<&Arc<StreamConsumer>, PortError> {
+        self.consumer.as_ref().ok_or_else(|| PortError::unavailable(DEP, "subscription closed"))
+    }
+}
+
+#[async_trait]
+impl EventSubscription for KafkaSubscription {
+    async fn next(&mut self, wait: Duration) -> Result<Option<Delivery>, PortError> {
+        let consumer = Arc::clone(self.consumer()?);
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let message = match tokio::time::timeout_at(deadline, consumer.recv()).await {
+                Err(_) => return Ok(None),
+                Ok(Err(err)) => return Err(PortError::unavailable(DEP, err)),
+                Ok(Ok(message)) => message.detach(),
+            };
+            let key = message.key().map(|k| String::from_utf8_lossy(k).into_owned());
+            let position = DeliveryPosition { partition: message.partition(), offset: message.offset() };
+            match message.payload().map(serde_json::from_slice::<EventEnvelope>) {
+                Some(Ok(event)) => return Ok(Some(Delivery { event, key, position })),
+                _ => {
+                    // A poison message must not block the partition: log it and move on.
+                    tracing::error!(topic = message.topic(), partition = position.partition, offset = position.offset,
+                        "skipping a message that is not an event envelope");
+                }
+            }
+        }
+    }
+
+    async fn commit(&mut self, delivery: &Delivery) -> Result<(), PortError> {
+        let consumer = Arc::clone(self.consumer()?);
+        let topic = format!("{}{}", self.prefix, delivery.event.topic);
+        let position = delivery.position;
+        let timeout = self.timeout;
+        let commit = tokio::task::spawn_blocking(move || {
+            let mut list = TopicPartitionList::new();
+            list.add_partition_offset(&topic, position.partition, Offset::Offset(position.offset + 1))?;
+            consumer.commit(&list, CommitMode::Sync)
+        });
+        tokio::time::timeout(timeout, commit)
+            .await
+            .map_err(|_| PortError::Timeout { dependency: DEP, after_ms: millis(timeout) })?
+            .map_err(|e| PortError::unavailable(DEP, e))?
+            .map_err(|e| PortError::unavailable(DEP, e))
+    }
+}
+
+impl Drop for KafkaSubscription {
+    fn drop(&mut self) {
+        // Closing a consumer blocks while it leaves the group; never do that on an async worker.
+        if let Some(consumer) = self.consumer.take() {
+            match tokio::runtime::Handle::try_current() {
+                Ok(handle) => {
+                    handle.spawn_blocking(move || drop(consumer));
+                }
+                Err(_) => drop(consumer),
+            }
+        }
+    }
+}

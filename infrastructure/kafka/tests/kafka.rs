@@ -1,0 +1,72 @@
+//! The Kafka adapters over the real Kafka protocol, against librdkafka's in-process mock
+//! cluster (no server needed, so these always run).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use cercat_common::{
+    ErrorKind,
+    events::{EventConsumer, EventPublisher},
+    health::HealthCheck,
+    testkit::events_contract::{self, receive},
+};
+use cercat_kafka::*;
+use rdkafka::{mocking::MockCluster, producer::DefaultProducerContext};
+use std::time::Duration;
+
+fn options(cluster: &MockCluster<'static, DefaultProducerContext>, timeout: Duration) -> KafkaOptions {
+    KafkaOptions {
+        brokers: cluster.bootstrap_servers(),
+        topic_prefix: "test.".into(),
+        client_id: "cercat-test".into(),
+        timeout,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kafka_keeps_the_event_bus_contract() {
+    let cluster = MockCluster::new(3).unwrap();
+    cluster.create_topic("test.contract", 3, 1).unwrap();
+    let opts = options(&cluster, Duration::from_secs(5));
+    let publisher = KafkaPublisher::new(&opts).unwrap();
+    publisher.check().await.expect("the mock cluster answers metadata");
+    events_contract::run_all(&publisher, &KafkaConsumer::new(&opts), "contract").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restarted_member_resumes_after_its_last_commit() {
+    let cluster = MockCluster::new(1).unwrap();
+    cluster.create_topic("test.resume", 1, 1).unwrap();
+    let opts = options(&cluster, Duration::from_secs(5));
+    let publisher = KafkaPublisher::new(&opts).unwrap();
+    let consumer = KafkaConsumer::new(&opts);
+    let events = events_contract::sample_events("resume", 10);
+    for e in &events {
+        publisher.publish(e).await.unwrap();
+    }
+    let mut first = consumer.subscribe("resumers", &["resume"]).await.unwrap();
+    let got = receive(first.as_mut(), 4, Duration::from_secs(20)).await;
+    assert_eq!(got.len(), 4);
+    first.commit(&got[3]).await.unwrap();
+    drop(first);
+
+    let mut second = consumer.subscribe("resumers", &["resume"]).await.unwrap();
+    let rest = receive(second.as_mut(), 6, Duration::from_secs(30)).await;
+    let ids: Vec<_> = rest.iter().map(|d| d.event.id).collect();
+    let expected: Vec<_> = events[4..].iter().map(|e| e.id).collect();
+    assert_eq!(ids, expected, "the new member starts right after the committed offset");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_down_broker_fails_the_publish_within_its_timeout() {
+    let cluster = MockCluster::new(1).unwrap();
+    cluster.create_topic("test.down", 1, 1).unwrap();
+    let publisher = KafkaPublisher::new(&options(&cluster, Duration::from_millis(1500))).unwrap();
+    let event = events_contract::sample_events("down", 1).remove(0);
+    publisher.publish(&event).await.expect("publishes while the broker is up");
+    cluster.broker_down(1).unwrap();
+    let started = std::time::Instant::now();
+    let err = publisher.publish(&event).await.expect_err("no acknowledgement while the broker is down");
+    assert_eq!(err.kind(), ErrorKind::Unavailable);
+    assert!(started.elapsed() < Duration::from_secs(5), "took {:?}", started.elapsed());
+    cluster.broker_up(1).unwrap();
+}
