@@ -1,1 +1,13 @@
-//! api
+//! Cercat's REST API (actix-web). [`startup::Application`] builds the whole server from
+//! settings — `main` and the tests use the same function — and [`openapi::document`] gives the
+//! OpenAPI 3.1 document without starting anything.
+
+pub mod dto;
+pub mod error;
+pub mod openapi;
+pub mod routes;
+pub mod startup;
+mod state;
+
+pub use startup::{Application, StartupError};
+pub use state::AppState;

@@ -1,1 +1,201 @@
-//! Composition root shared by api, batch and admin: picks adapters by profile.
+//! The composition root shared by `api`, `batch` and `admin`: given the settings, connect the
+//! adapters the profile names (SQLite + in-process + local files when embedded; MySQL +
+//! Redis + Kafka + GCS in production) and hand out the domain services built on them.
+
+use cercat_certificate::CertificateService;
+use cercat_common::{
+    PortError,
+    cache::Cache,
+    clock::{Clock, SystemClock},
+    events::{EventConsumer, EventPublisher},
+    health::HealthCheck,
+    jobs::JobRunRepository,
+    lease::LeaseLock,
+    outbox::{OutboxRelay, OutboxStore},
+    storage::ImageStorage,
+};
+use cercat_config::{Profile, Settings, redact_url};
+use cercat_database::{
+    Db, DbOptions, SqlCertificateRepository, SqlExamScheduleRepository, SqlJobRunRepository, SqlLeaseLock,
+    SqlOutboxStore, seed,
+};
+use cercat_embedded::{InProcessBus, MemoryCache};
+use cercat_kafka::{KafkaConsumer, KafkaOptions, KafkaPublisher};
+use cercat_redis::{RedisCache, RedisClient, RedisLeaseLock, RedisOptions};
+use cercat_storage::ObjectImageStorage;
+use std::{sync::Arc, time::Duration};
+
+/// A dependency that could not be set up at start.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot start: {what}: {source}")]
+pub struct BootstrapError {
+    what: String,
+    source: PortError,
+}
+
+fn fail(what: impl Into<String>) -> impl FnOnce(PortError) -> BootstrapError {
+    let what = what.into();
+    move |source| BootstrapError { what, source }
+}
+
+/// Every adapter, connected.
+#[derive(Clone)]
+pub struct Infrastructure {
+    /// The settings they were built from.
+    pub settings: Arc<Settings>,
+    /// The relational database.
+    pub db: Db,
+    /// Shared cache.
+    pub cache: Arc<dyn Cache>,
+    /// Lease lock shared by every process of the deployment.
+    pub lease: Arc<dyn LeaseLock>,
+    /// Event bus, publishing side.
+    pub publisher: Arc<dyn EventPublisher>,
+    /// Event bus, consuming side.
+    pub consumer: Arc<dyn EventConsumer>,
+    /// Object storage for images.
+    pub storage: Arc<dyn ImageStorage>,
+    /// The outbox, as the relay sees it.
+    pub outbox: Arc<dyn OutboxStore>,
+    /// Job runs.
+    pub job_runs: Arc<dyn JobRunRepository>,
+    /// The clock.
+    pub clock: Arc<dyn Clock>,
+    /// Readiness probes, one per dependency.
+    pub health: Vec<Arc<dyn HealthCheck>>,
+    /// This process, as named in leases and job runs (`host:pid`).
+    pub node: String,
+}
+
+impl std::fmt::Debug for Infrastructure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Infrastructure").field("profile", &self.settings.profile).field("node", &self.node).finish()
+    }
+}
+
+fn ms(value: u64) -> Duration {
+    Duration::from_millis(value)
+}
+
+/// `host:pid`, naming this process in leases and job runs.
+pub fn node_name() -> String {
+    let host = std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/proc/sys/kernel/hostname").ok())
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "node".to_owned());
+    format!("{host}:{}", std::process::id())
+}
+
+impl Infrastructure {
+    /// Connects the database (migrating it when `database.migrate_on_start`) and builds
+    /// the other adapters. Redis, Kafka and GCS connect lazily: if they are down the program
+    /// still starts, readiness reports them, and the features that need them degrade.
+    pub async fn connect(settings: &Settings) -> Result<Self, BootstrapError> {
+        let url = settings.database.url.clone().unwrap_or_default();
+        let db = Db::connect(&DbOptions {
+            url: url.clone(),
+            max_connections: settings.database.max_connections,
+            connect_timeout: ms(settings.database.connect_timeout_ms),
+            query_timeout: ms(settings.database.query_timeout_ms),
+        })
+        .await
+        .map_err(fail(format!("database {}", redact_url(&url))))?;
+        if settings.database.migrate_on_start {
+            db.migrate_up().await.map_err(fail("migrating the database"))?;
+        }
+
+        let public_base = settings
+            .storage
+            .public_base_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}/objects", settings.server_address()));
+        let storage_url = settings.storage.url.clone().unwrap_or_default();
+        let storage = Arc::new(
+            ObjectImageStorage::from_url(&storage_url, &public_base, ms(settings.storage.timeout_ms))
+                .map_err(fail(format!("object storage {storage_url}")))?,
+        );
+
+        let mut health: Vec<Arc<dyn HealthCheck>> = vec![Arc::new(db.clone()), storage.clone()];
+        let (cache, lease, publisher, consumer): (
+            Arc<dyn Cache>,
+            Arc<dyn LeaseLock>,
+            Arc<dyn EventPublisher>,
+            Arc<dyn EventConsumer>,
+        ) = match settings.profile {
+            Profile::Embedded => {
+                let bus = Arc::new(InProcessBus::default());
+                // The SQL lease coordinates the api and `batch serve` sharing one SQLite file.
+                (Arc::new(MemoryCache::default()), Arc::new(SqlLeaseLock::new(db.clone())), bus.clone(), bus)
+            }
+            Profile::Production => {
+                let redis_url = settings.redis.url.clone().unwrap_or_default();
+                let redis = RedisClient::new(&RedisOptions {
+                    url: redis_url.clone(),
+                    pool_size: settings.redis.pool_size,
+                    timeout: ms(settings.redis.timeout_ms),
+                    key_prefix: settings.redis.key_prefix.clone(),
+                })
+                .map_err(fail(format!("redis {}", redact_url(&redis_url))))?;
+                let kafka = KafkaOptions {
+                    brokers: settings.kafka.brokers.clone().unwrap_or_default(),
+                    topic_prefix: settings.kafka.topic_prefix.clone(),
+                    client_id: settings.kafka.client_id.clone(),
+                    timeout: ms(settings.kafka.timeout_ms),
+                };
+                let publisher = Arc::new(KafkaPublisher::new(&kafka).map_err(fail(format!("kafka {}", kafka.brokers)))?);
+                health.push(Arc::new(redis.clone()));
+                health.push(publisher.clone());
+                (
+                    Arc::new(RedisCache::new(redis.clone())),
+                    Arc::new(RedisLeaseLock::new(redis)),
+                    publisher,
+                    Arc::new(KafkaConsumer::new(&kafka)),
+                )
+            }
+        };
+
+        Ok(Self {
+            settings: Arc::new(settings.clone()),
+            outbox: Arc::new(SqlOutboxStore::new(db.clone())),
+            job_runs: Arc::new(SqlJobRunRepository::new(db.clone())),
+            db,
+            cache,
+            lease,
+            publisher,
+            consumer,
+            storage,
+            clock: Arc::new(SystemClock),
+            health,
+            node: node_name(),
+        })
+    }
+
+    /// Seeds the demo data (idempotent).
+    pub async fn seed_demo(&self) -> Result<seed::SeedReport, PortError> {
+        seed::demo(&self.db, self.clock.now()).await
+    }
+
+    /// The certificate service.
+    pub fn certificate_service(&self) -> CertificateService {
+        CertificateService::new(
+            Arc::new(SqlCertificateRepository::new(self.db.clone())),
+            Arc::new(SqlExamScheduleRepository::new(self.db.clone())),
+            self.cache.clone(),
+            self.clock.clone(),
+        )
+    }
+
+    /// The outbox relay, publishing to this deployment's bus.
+    pub fn outbox_relay(&self) -> OutboxRelay {
+        OutboxRelay::new(
+            self.outbox.clone(),
+            self.publisher.clone(),
+            self.lease.clone(),
+            self.clock.clone(),
+            self.node.clone(),
+            self.settings.outbox.batch_size,
+        )
+    }
+}

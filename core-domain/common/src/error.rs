@@ -80,3 +80,13 @@ impl PortError {
         }
     }
 }
+
+impl DomainError for PortError {
+    fn kind(&self) -> ErrorKind {
+        PortError::kind(self)
+    }
+
+    fn code(&self) -> &'static str {
+        PortError::code(self)
+    }
+}

@@ -113,6 +113,21 @@ impl ApiError {
         err
     }
 
+    /// An error the framework raised with `status`: keeps the status, picks the global code
+    /// for it, and keeps `message` only for 4xx (5xx stay opaque).
+    pub fn from_framework(status: StatusCode, message: impl Into<String>) -> Self {
+        let code = ErrorCode::for_status(status);
+        let mut err = if status.is_server_error() {
+            Self::internal(message)
+        } else {
+            let message = message.into();
+            Self::new(code, if message.trim().is_empty() { code.meaning.to_owned() } else { message })
+        };
+        err.status = status;
+        err.code = code.code;
+        err
+    }
+
     /// Adds one field error.
     pub fn with_field(mut self, field: impl Into<String>, reason: impl Into<String>) -> Self {
         self.errors.push(FieldError { field: field.into(), reason: reason.into() });

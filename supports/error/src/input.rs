@@ -2,7 +2,7 @@
 //! envelope, and a safety net turns any framework-generated error body into the envelope.
 
 use actix_web::{
-    HttpResponse, ResponseError,
+    HttpResponse,
     body::{BoxBody, MessageBody},
     dev::{ServiceRequest, ServiceResponse},
     error::{JsonPayloadError, PathError, QueryPayloadError},
@@ -121,20 +121,31 @@ pub async fn ensure_error_envelope(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let http_req = req.request().clone();
     let res = match next.call(req).await {
         Ok(res) => res.map_into_boxed_body(),
-        Err(err) => ServiceResponse::new(http_req, err.error_response()),
+        // Errors raised by middleware (CORS…) are rendered later by the server from the
+        // error value, so replace the value with ours. (The request cannot be kept to build a
+        // response here: routing needs it unshared.)
+        Err(err) if err.as_error::<ApiError>().is_some() => return Err(err),
+        Err(err) => {
+            let status = err.as_response_error().status_code();
+            return Err(ApiError::from_framework(status, err.to_string()).into());
+        }
     };
     let status = res.status();
     if !(status.is_client_error() || status.is_server_error()) || is_json(res.headers().get(header::CONTENT_TYPE)) {
         return Ok(res);
     }
     let (req, res) = res.into_parts();
-    let code = ErrorCode::for_status(status);
+    // A path that routes for another method answers 405, not 404.
+    let status = if status.as_u16() == 404 && req.match_pattern().is_some() {
+        actix_web::http::StatusCode::METHOD_NOT_ALLOWED
+    } else {
+        status
+    };
     let (head, body) = res.into_parts();
     let message = if status.is_server_error() {
-        code.meaning.to_owned()
+        String::new()
     } else {
         let text = actix_web::body::to_bytes_limited(body, 2048)
             .await
@@ -145,11 +156,10 @@ pub async fn ensure_error_envelope(
         match status.as_u16() {
             404 => format!("no endpoint {} {}", req.method(), req.path()),
             405 => format!("{} is not allowed on {}", req.method(), req.path()),
-            _ if text.is_empty() => code.meaning.to_owned(),
             _ => text,
         }
     };
-    let api = ApiError::new(code, message);
+    let api = ApiError::from_framework(status, message);
     let mut rebuilt = HttpResponse::build(status);
     for (name, value) in head.headers() {
         if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {

@@ -56,7 +56,7 @@ pub async fn request_telemetry(
         Ok(res) => res.status().as_u16(),
         Err(err) => err.as_response_error().status_code().as_u16(),
     };
-    let latency_ms = latency.as_secs_f64() * 1000.0;
+    let latency_ms = latency.as_micros() as f64 / 1000.0;
     span.in_scope(|| {
         if status >= 500 {
             tracing::error!(status, latency_ms, "request finished");

@@ -1,0 +1,231 @@
+//! Certificate responses, shaped as Cercat's web client reads them.
+
+use cercat_certificate::{Certificate, CertificateSummary, ExamSchedule, PassCriteria, Subject};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// A certificate in lists.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CertificateItem {
+    /// Id.
+    #[schema(example = 1)]
+    pub certificate_id: i64,
+    /// Name.
+    #[schema(example = "정보처리기사")]
+    pub certificate_name: String,
+    /// Category.
+    #[schema(example = "정보기술")]
+    pub category: String,
+}
+
+impl From<CertificateSummary> for CertificateItem {
+    fn from(c: CertificateSummary) -> Self {
+        Self { certificate_id: c.id, certificate_name: c.name, category: c.category }
+    }
+}
+
+/// `{certificateId, certificateName}` as nested in other responses.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CertificateRef {
+    /// Id.
+    pub certificate_id: i64,
+    /// Name.
+    pub certificate_name: String,
+}
+
+/// A subject of the written exam.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SubjectResponse {
+    /// Id.
+    pub subject_id: i64,
+    /// Name.
+    pub subject_name: String,
+    /// 1-based order in the exam.
+    pub sequence: i32,
+    /// Questions in the subject.
+    pub number_of_questions: i32,
+    /// Points the subject is worth.
+    pub total_score: i32,
+}
+
+impl From<&Subject> for SubjectResponse {
+    fn from(s: &Subject) -> Self {
+        Self {
+            subject_id: s.id,
+            subject_name: s.name.clone(),
+            sequence: s.sequence,
+            number_of_questions: s.number_of_questions,
+            total_score: s.total_score,
+        }
+    }
+}
+
+/// Pass criteria.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PassingCriteria {
+    /// Minimum per subject, percent of the subject's total.
+    #[schema(example = 40)]
+    pub subject_passing_criteria: i32,
+    /// Minimum average over subjects, percent.
+    #[schema(example = 60)]
+    pub total_avg_criteria: i32,
+    /// Minimum practical score (of 100), if there is a practical exam.
+    #[schema(example = 60)]
+    pub practical_passing_criteria: Option<i32>,
+}
+
+impl From<PassCriteria> for PassingCriteria {
+    fn from(p: PassCriteria) -> Self {
+        Self {
+            subject_passing_criteria: p.subject_min_percent,
+            total_avg_criteria: p.average_min_percent,
+            practical_passing_criteria: p.practical_min_score,
+        }
+    }
+}
+
+/// A certificate with its subjects.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CertificateDetail {
+    /// Id.
+    pub certificate_id: i64,
+    /// Name.
+    pub certificate_name: String,
+    /// Category.
+    pub category: String,
+    /// Highest written-exam score (sum of subject totals).
+    #[schema(example = 500)]
+    pub max_score: i32,
+    /// Subjects in exam order.
+    pub subjects: Vec<SubjectResponse>,
+    /// Pass criteria.
+    pub passing_criteria: PassingCriteria,
+}
+
+impl From<Certificate> for CertificateDetail {
+    fn from(c: Certificate) -> Self {
+        Self {
+            certificate_id: c.id,
+            max_score: c.max_score(),
+            subjects: c.subjects.iter().map(SubjectResponse::from).collect(),
+            passing_criteria: c.pass_criteria.into(),
+            certificate_name: c.name,
+            category: c.category,
+        }
+    }
+}
+
+/// Key dates of one exam (UTC, ISO-8601).
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ExamDates {
+    /// Applications open.
+    pub application_start_date_time: DateTime<Utc>,
+    /// Applications close.
+    pub application_deadline_date_time: DateTime<Utc>,
+    /// Results are announced.
+    pub result_announcement_date_time: DateTime<Utc>,
+    /// The exam.
+    pub exam_date_time: DateTime<Utc>,
+}
+
+/// Fees in won.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ExamFee {
+    /// Written exam.
+    #[schema(example = 19400)]
+    pub written_exam_fee: Option<i64>,
+    /// Practical exam.
+    #[schema(example = 22600)]
+    pub practical_exam_fee: Option<i64>,
+}
+
+/// Time limits in minutes.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ExamTimeLimit {
+    /// Written exam, minutes.
+    #[schema(example = 150)]
+    pub written_exam_time_limit: Option<i32>,
+    /// Practical exam, minutes.
+    #[schema(example = 150)]
+    pub practical_exam_time_limit: Option<i32>,
+}
+
+/// One scheduled exam.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ExamInfo {
+    /// Schedule id.
+    pub exam_schedule_id: i64,
+    /// Year.
+    #[schema(example = 2027)]
+    pub exam_year: i32,
+    /// Round within the year.
+    #[schema(example = 1)]
+    pub round: i32,
+    /// Dates.
+    pub exam_schedule: ExamDates,
+    /// Fees.
+    pub exam_fee: ExamFee,
+    /// Time limits.
+    pub exam_time_limit: ExamTimeLimit,
+    /// Pass criteria (the certificate's).
+    pub passing_criteria: PassingCriteria,
+    /// The subjects, as one line.
+    pub subjects_info: String,
+    /// Free text.
+    pub description: Option<String>,
+    /// Exam format.
+    pub exam_format: Option<String>,
+    /// Who may apply.
+    pub exam_eligibility: Option<String>,
+}
+
+/// `GET /certificates/{id}/certificate-exams`: the certificate and one exam.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CertificateExamResponse {
+    /// The certificate.
+    pub certificate: CertificateRef,
+    /// The exam.
+    pub exam_info: ExamInfo,
+}
+
+impl CertificateExamResponse {
+    /// Builds the response from the certificate and one of its schedules.
+    pub fn new(certificate: Certificate, schedule: ExamSchedule) -> Self {
+        let d = schedule.draft;
+        Self {
+            exam_info: ExamInfo {
+                exam_schedule_id: schedule.id,
+                exam_year: d.exam_year,
+                round: d.round,
+                exam_schedule: ExamDates {
+                    application_start_date_time: d.application_start,
+                    application_deadline_date_time: d.application_deadline,
+                    result_announcement_date_time: d.result_announcement,
+                    exam_date_time: d.exam_date,
+                },
+                exam_fee: ExamFee { written_exam_fee: d.fees.written, practical_exam_fee: d.fees.practical },
+                exam_time_limit: ExamTimeLimit {
+                    written_exam_time_limit: d.time_limits.written_minutes,
+                    practical_exam_time_limit: d.time_limits.practical_minutes,
+                },
+                passing_criteria: certificate.pass_criteria.into(),
+                subjects_info: certificate.subjects_info(),
+                description: d.description,
+                exam_format: d.exam_format,
+                exam_eligibility: d.eligibility,
+            },
+            certificate: CertificateRef { certificate_id: certificate.id, certificate_name: certificate.name },
+        }
+    }
+}

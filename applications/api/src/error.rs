@@ -1,0 +1,68 @@
+//! Domain errors → the wire envelope. Handlers return `Result<_, AppError>` and use `?` on
+//! any domain error; the kind decides the status, the code comes from the domain.
+
+use actix_web::{HttpResponse, ResponseError, http::StatusCode};
+use cercat_common::{DomainError, ErrorKind};
+use cercat_error::{ApiError, ErrorCode};
+
+/// An error on its way to the client.
+#[derive(Debug)]
+pub struct AppError(pub ApiError);
+
+impl AppError {
+    /// A 400 on a path parameter.
+    pub fn invalid_path(field: &str, reason: &str) -> Self {
+        Self(ApiError::new(ErrorCode::INVALID_PATH, format!("{field} {reason}")).with_field(field, reason))
+    }
+
+    /// A 400 on a query parameter.
+    pub fn invalid_query(field: &str, reason: &str) -> Self {
+        Self(ApiError::new(ErrorCode::INVALID_QUERY, format!("{field} {reason}")).with_field(field, reason))
+    }
+}
+
+fn status(kind: ErrorKind) -> u16 {
+    match kind {
+        ErrorKind::Invalid => 400,
+        ErrorKind::Unauthenticated => 401,
+        ErrorKind::Forbidden => 403,
+        ErrorKind::NotFound => 404,
+        ErrorKind::Conflict => 409,
+        ErrorKind::TooManyRequests => 429,
+        ErrorKind::Unavailable => 503,
+        ErrorKind::Internal => 500,
+    }
+}
+
+impl<E: DomainError> From<E> for AppError {
+    fn from(err: E) -> Self {
+        let api = match err.kind() {
+            // Infrastructure failures are opaque to clients; the cause is logged with the request id.
+            ErrorKind::Unavailable => ApiError::unavailable(err.to_string()),
+            ErrorKind::Internal => ApiError::internal(err.to_string()),
+            kind => ApiError::new(ErrorCode::new(err.code(), status(kind), ""), err.to_string()),
+        };
+        Self(api)
+    }
+}
+
+impl std::fmt::Display for AppError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        self.0.status_code()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        self.0.error_response()
+    }
+}
+
+/// Checks that an id taken from the path is positive.
+pub fn positive_id(field: &str, id: i64) -> Result<i64, AppError> {
+    if id > 0 { Ok(id) } else { Err(AppError::invalid_path(field, "must be a positive integer")) }
+}

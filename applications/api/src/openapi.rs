@@ -1,0 +1,61 @@
+//! The OpenAPI 3.1 document: a base (info, tags, error codes) plus the paths each route group
+//! registers where it is mounted. `docs/openapi.json` is this document, checked for drift.
+
+use actix_web::App;
+use cercat_error::{ErrorBody, FieldError, GLOBAL_CODES};
+use utoipa::OpenApi;
+use utoipa_actix_web::AppExt;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Cercat API",
+        description = "Certification-study platform backend.",
+        license(name = "MIT")
+    ),
+    tags(
+        (name = "certificates", description = "Certificates, subjects and exam schedules"),
+        (name = "operations", description = "Health, readiness, metrics and stored objects"),
+    ),
+    components(schemas(ErrorBody, FieldError))
+)]
+struct BaseDoc;
+
+/// Every error code with its status and meaning, as a Markdown table.
+pub fn error_code_table() -> String {
+    let mut rows: Vec<(String, u16, String)> =
+        GLOBAL_CODES.iter().map(|c| (c.code.to_owned(), c.status, c.meaning.to_owned())).collect();
+    rows.extend(cercat_certificate::error::CODES.iter().map(|(c, s, m)| ((*c).to_owned(), *s, (*m).to_owned())));
+    let mut table = String::from("| code | HTTP | meaning |\n|---|---|---|\n");
+    for (code, status, meaning) in rows {
+        table.push_str(&format!("| `{code}` | {status} | {meaning} |\n"));
+    }
+    table
+}
+
+/// The base document (no paths).
+pub fn base() -> utoipa::openapi::OpenApi {
+    let mut doc = BaseDoc::openapi();
+    doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
+    doc.info.description = Some(format!(
+        "Certification-study platform backend. Every response uses the envelope \
+         `{{\"responseCode\":\"SUCCESS\",\"result\":…}}`; errors answer \
+         `{{\"responseCode\":\"<CODE>\",\"message\":\"…\",\"errors\":[{{\"field\",\"reason\"}}]}}` with the status below. \
+         5xx bodies carry only `GLB_001`/`GLB_008` and a `requestId`.\n\n{}",
+        error_code_table()
+    ));
+    doc
+}
+
+/// The full document, built by registering the routes on a throwaway app.
+pub fn document() -> utoipa::openapi::OpenApi {
+    let (_, doc) = App::new().into_utoipa_app().openapi(base()).configure(crate::routes::configure).split_for_parts();
+    doc
+}
+
+/// The document as pretty JSON with a trailing newline (the form kept in `docs/openapi.json`).
+pub fn document_json() -> String {
+    let mut json = document().to_pretty_json().unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
+    json.push('\n');
+    json
+}

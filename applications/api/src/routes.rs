@@ -1,0 +1,18 @@
+//! Endpoints, one file per group. Each group registers its handlers (and so their OpenAPI
+//! paths) in [`configure`]; nothing lists paths by hand.
+
+pub mod certificates;
+pub mod health;
+pub mod objects;
+
+use utoipa_actix_web::{scope, service_config::ServiceConfig};
+
+/// Registers every endpoint.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(health::health)
+        .service(health::live)
+        .service(health::ready)
+        .service(health::metrics)
+        .service(objects::get_object)
+        .service(scope::scope("/api/v2").configure(certificates::configure));
+}

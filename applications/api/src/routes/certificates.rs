@@ -1,0 +1,93 @@
+//! `/api/v2/certificates…`: the certificate list, details, and next/previous exams.
+
+use actix_web::{get, web};
+use cercat_error::{ApiResponse, ErrorBody};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::{
+    AppState,
+    dto::certificate::{CertificateDetail, CertificateExamResponse, CertificateItem},
+    error::{AppError, positive_id},
+};
+
+/// Registers the certificate endpoints.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list_certificates).service(get_certificate).service(next_exam).service(previous_exam);
+}
+
+/// All certificates.
+#[utoipa::path(
+    tag = "certificates",
+    responses(
+        (status = 200, description = "Every certificate, by id", body = ApiResponse<Vec<CertificateItem>>),
+        (status = 503, description = "GLB_008: the database is unavailable", body = ErrorBody),
+    )
+)]
+#[get("/certificates")]
+pub async fn list_certificates(state: web::Data<AppState>) -> Result<ApiResponse<Vec<CertificateItem>>, AppError> {
+    let list = state.certificates.list().await?;
+    Ok(ApiResponse::ok(list.into_iter().map(CertificateItem::from).collect()))
+}
+
+/// One certificate with its subjects, maximum score and pass criteria.
+#[utoipa::path(
+    tag = "certificates",
+    params(("certificateId" = i64, Path, description = "Certificate id", minimum = 1)),
+    responses(
+        (status = 200, description = "The certificate", body = ApiResponse<CertificateDetail>),
+        (status = 400, description = "GLB_004: the id is not a positive integer", body = ErrorBody),
+        (status = 404, description = "CRT_001: no such certificate", body = ErrorBody),
+        (status = 503, description = "GLB_008: the database is unavailable", body = ErrorBody),
+    )
+)]
+#[get("/certificates/{certificateId}")]
+pub async fn get_certificate(
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> Result<ApiResponse<CertificateDetail>, AppError> {
+    let id = positive_id("certificateId", path.into_inner())?;
+    Ok(ApiResponse::ok(state.certificates.get(id).await?.into()))
+}
+
+/// The certificate's next exam: the scheduled exam with the earliest date from now on.
+/// Dates are UTC ISO-8601; fees in won; time limits in minutes.
+#[utoipa::path(
+    tag = "certificates",
+    params(("certificateId" = i64, Path, description = "Certificate id", minimum = 1)),
+    responses(
+        (status = 200, description = "The certificate and its next exam", body = ApiResponse<CertificateExamResponse>),
+        (status = 400, description = "GLB_004: the id is not a positive integer", body = ErrorBody),
+        (status = 404, description = "CRT_001: no such certificate; CRT_002: no upcoming exam scheduled", body = ErrorBody),
+        (status = 503, description = "GLB_008: the database is unavailable", body = ErrorBody),
+    )
+)]
+#[get("/certificates/{certificateId}/certificate-exams")]
+pub async fn next_exam(
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> Result<ApiResponse<CertificateExamResponse>, AppError> {
+    let id = positive_id("certificateId", path.into_inner())?;
+    let (certificate, schedule) = state.certificates.next_exam(id).await?;
+    Ok(ApiResponse::ok(CertificateExamResponse::new(certificate, schedule)))
+}
+
+/// The certificate's most recent past exam.
+#[utoipa::path(
+    tag = "certificates",
+    params(("certificateId" = i64, Path, description = "Certificate id", minimum = 1)),
+    responses(
+        (status = 200, description = "The certificate and its latest past exam", body = ApiResponse<CertificateExamResponse>),
+        (status = 400, description = "GLB_004: the id is not a positive integer", body = ErrorBody),
+        (status = 404, description = "CRT_001: no such certificate; CRT_005: no past exam on record", body = ErrorBody),
+        (status = 503, description = "GLB_008: the database is unavailable", body = ErrorBody),
+    )
+)]
+#[get("/certificates/{certificateId}/certificate-exams/previous")]
+pub async fn previous_exam(
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> Result<ApiResponse<CertificateExamResponse>, AppError> {
+    let id = positive_id("certificateId", path.into_inner())?;
+    let (certificate, schedule) = state.certificates.previous_exam(id).await?;
+    Ok(ApiResponse::ok(CertificateExamResponse::new(certificate, schedule)))
+}

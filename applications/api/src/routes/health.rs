@@ -1,0 +1,74 @@
+//! Liveness, readiness (each dependency checked under a timeout) and Prometheus metrics.
+
+use actix_web::{HttpResponse, get, http::StatusCode, web};
+use cercat_error::{ApiResponse, ErrorBody};
+use std::{collections::BTreeMap, time::{Duration, Instant}};
+
+use crate::{
+    AppState,
+    dto::health::{DependencyStatus, Readiness},
+};
+
+/// Upper bound on one dependency check.
+pub const CHECK_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Cercat's health check (kept for the original deployment's load balancer).
+#[utoipa::path(tag = "operations", responses((status = 200, description = "The process is up", body = ApiResponse<String>)))]
+#[get("/health")]
+pub async fn health() -> ApiResponse<&'static str> {
+    ApiResponse::ok("UP")
+}
+
+/// Liveness: the process answers. Never checks dependencies (a restart would not fix them).
+#[utoipa::path(tag = "operations", responses((status = 200, description = "The process is up", body = ApiResponse<String>)))]
+#[get("/health/live")]
+pub async fn live() -> ApiResponse<&'static str> {
+    ApiResponse::ok("UP")
+}
+
+/// Readiness: every dependency answered within 2 s. 503 names the ones that did not.
+#[utoipa::path(
+    tag = "operations",
+    responses(
+        (status = 200, description = "Every dependency is up", body = ApiResponse<Readiness>),
+        (status = 503, description = "GLB_008: some dependency is down; `errors` names each", body = ErrorBody),
+    )
+)]
+#[get("/health/ready")]
+pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
+    let checks = futures::future::join_all(state.infra.health.iter().map(|check| async move {
+        let started = Instant::now();
+        let result = match tokio::time::timeout(CHECK_TIMEOUT, check.check()).await {
+            Ok(Ok(())) => None,
+            Ok(Err(err)) => Some(err.to_string()),
+            Err(_) => Some(format!("no answer within {} ms", CHECK_TIMEOUT.as_millis())),
+        };
+        let latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        (check.name(), DependencyStatus { status: if result.is_none() { "UP" } else { "DOWN" }, latency_ms, error: result })
+    }))
+    .await;
+    let down: Vec<_> = checks.iter().filter(|(_, s)| s.error.is_some()).map(|(n, s)| (*n, s.error.clone())).collect();
+    let checks: BTreeMap<_, _> = checks.into_iter().collect();
+    ::metrics::gauge!("cercat_ready").set(if down.is_empty() { 1.0 } else { 0.0 });
+    if down.is_empty() {
+        return HttpResponse::Ok().json(ApiResponse::ok(Readiness { status: "UP", checks }));
+    }
+    let names: Vec<&str> = down.iter().map(|(n, _)| *n).collect();
+    let mut err = cercat_error::ApiError::new(cercat_error::ErrorCode::UNAVAILABLE, format!("not ready: {} down", names.join(", ")));
+    for (name, reason) in down {
+        err = err.with_field(name, reason.unwrap_or_default());
+    }
+    HttpResponse::build(StatusCode::SERVICE_UNAVAILABLE).json(err.body())
+}
+
+/// Prometheus metrics: `http_requests_total{method,route,status}`,
+/// `http_request_duration_seconds{method,route}`, `cercat_outbox_unsent_events`.
+#[utoipa::path(tag = "operations", responses((status = 200, description = "Prometheus text format", content_type = "text/plain")))]
+#[get("/metrics")]
+pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    // The outbox lag is read at scrape time; a slow database must not stall the scrape.
+    if let Ok(Ok(unsent)) = tokio::time::timeout(Duration::from_millis(500), state.infra.outbox.unsent_count()).await {
+        ::metrics::gauge!("cercat_outbox_unsent_events").set(unsent as f64);
+    }
+    HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(state.metrics.render())
+}

@@ -1,0 +1,181 @@
+//! Building and running the server: one function used by `main` and by the tests.
+
+use actix_cors::Cors;
+use actix_web::{
+    App, HttpResponse, dev::Server, http::header, middleware::from_fn, web,
+};
+use cercat_bootstrap::{BootstrapError, Infrastructure};
+use cercat_config::Settings;
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use std::{net::TcpListener, sync::{Arc, OnceLock}, time::Duration};
+use tokio::{sync::watch, task::JoinHandle};
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::{AppState, openapi, routes};
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    /// A dependency failed.
+    #[error(transparent)]
+    Bootstrap(#[from] BootstrapError),
+    /// Seeding the demo data failed.
+    #[error("cannot seed the demo data: {0}")]
+    Seed(cercat_common::PortError),
+    /// The listener could not be bound.
+    #[error("cannot listen on {address}: {source}")]
+    Bind {
+        /// `host:port`.
+        address: String,
+        /// The OS error.
+        source: std::io::Error,
+    },
+}
+
+/// A built server, bound to its port, not yet running.
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: AppState,
+    relay: Option<JoinHandle<()>>,
+    stop_relay: watch::Sender<bool>,
+}
+
+/// The process-wide Prometheus recorder (metrics are global by nature; installed once).
+fn prometheus() -> PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            let buckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0];
+            let builder = PrometheusBuilder::new()
+                .set_buckets_for_metric(Matcher::Full("http_request_duration_seconds".into()), &buckets)
+                .unwrap_or_else(|_| PrometheusBuilder::new());
+            let recorder = builder.build_recorder();
+            let handle = recorder.handle();
+            // If another recorder is installed (tests embedding us), keep serving our empty one.
+            let _ = metrics::set_global_recorder(recorder);
+            handle
+        })
+        .clone()
+}
+
+impl Application {
+    /// Connects the adapters, seeds demo data when configured, binds the listener and
+    /// starts the outbox relay when `outbox.relay_in_api` is set.
+    pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        let infra = Infrastructure::connect(&settings).await?;
+        if settings.seed.demo_on_start {
+            let report = infra.seed_demo().await.map_err(StartupError::Seed)?;
+            tracing::info!(certificates = report.certificates_created, schedules = report.schedules_written, "demo data seeded");
+        }
+        let state = AppState {
+            certificates: Arc::new(infra.certificate_service()),
+            metrics: prometheus(),
+            infra,
+        };
+
+        let address = settings.server_address();
+        let listener = TcpListener::bind(&address).map_err(|source| StartupError::Bind { address: address.clone(), source })?;
+        let port = listener.local_addr().map_err(|source| StartupError::Bind { address, source })?.port();
+
+        let (stop_relay, stopped) = watch::channel(false);
+        let relay = settings.outbox.relay_in_api.then(|| {
+            let relay = state.infra.outbox_relay();
+            let idle = Duration::from_millis(settings.outbox.poll_interval_ms);
+            let mut stopped = stopped;
+            tokio::spawn(async move {
+                relay.run(idle, async move { while stopped.changed().await.is_ok() && !*stopped.borrow() {} }).await;
+            })
+        });
+
+        let workers = if settings.server.workers == 0 {
+            std::thread::available_parallelism().map_or(2, usize::from)
+        } else {
+            settings.server.workers
+        };
+        let app_state = state.clone();
+        let server = actix_web::HttpServer::new(move || create_app(app_state.clone()))
+            .workers(workers)
+            .shutdown_timeout(10)
+            .client_request_timeout(Duration::from_secs(10))
+            .listen(listener)
+            .map_err(|source| StartupError::Bind { address: settings.server_address(), source })?
+            .run();
+        Ok(Self { port, server, state, relay, stop_relay })
+    }
+
+    /// The bound port (useful with port 0).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The shared state (tests reach the adapters through it).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until SIGINT/SIGTERM, then drains requests and stops the relay.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let result = self.server.await;
+        let _ = self.stop_relay.send(true);
+        if let Some(relay) = self.relay {
+            let _ = relay.await;
+        }
+        result
+    }
+}
+
+fn cors(origins: &[String]) -> Cors {
+    let allowed: Vec<String> = origins.to_vec();
+    Cors::default()
+        .allowed_origin_fn(move |origin, _| origin.to_str().is_ok_and(|o| allowed.iter().any(|a| a == o)))
+        .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
+        .allowed_headers([
+            header::CONTENT_TYPE,
+            header::AUTHORIZATION,
+            header::HeaderName::from_static("access-token"),
+            header::HeaderName::from_static("refresh-token"),
+            header::HeaderName::from_static("idempotency-key"),
+            header::HeaderName::from_static("x-request-id"),
+        ])
+        .expose_headers([
+            header::HeaderName::from_static("access-token"),
+            header::HeaderName::from_static("refresh-token"),
+            header::HeaderName::from_static("x-request-id"),
+            header::RETRY_AFTER,
+        ])
+        .supports_credentials()
+        .block_on_origin_mismatch(false)
+        .max_age(3600)
+}
+
+/// The whole app: routes, OpenAPI + docs UI, input-error handlers, CORS, the error-envelope
+/// safety net and request telemetry (outermost, so it sees the final status).
+pub fn create_app(
+    state: AppState,
+) -> App<
+    impl actix_web::dev::ServiceFactory<
+        actix_web::dev::ServiceRequest,
+        Config = (),
+        Response = actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let settings = Arc::clone(&state.infra.settings);
+    let (app, doc) = App::new()
+        .into_utoipa_app()
+        .openapi(openapi::base())
+        .app_data(web::Data::new(state))
+        .app_data(cercat_error::json_config(settings.server.json_limit_bytes))
+        .app_data(cercat_error::query_config())
+        .app_data(cercat_error::path_config())
+        .configure(routes::configure)
+        .split_for_parts();
+    app.service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", doc))
+        .route("/docs", web::get().to(|| async { HttpResponse::PermanentRedirect().insert_header((header::LOCATION, "/docs/")).finish() }))
+        .wrap(cors(&settings.cors.allowed_origins))
+        .wrap(from_fn(cercat_error::ensure_error_envelope))
+        .wrap(from_fn(cercat_logging::request_telemetry))
+}
