@@ -1,0 +1,91 @@
+//! Spawning the app and calling it.
+
+use cercat_api::{AppState, Application};
+use cercat_config::{Profile, Settings};
+use reqwest::{Client, Response};
+use serde_json::Value;
+
+/// A running app and a client for it.
+pub struct TestApp {
+    pub base: String,
+    pub client: Client,
+    pub state: AppState,
+    pub _dir: tempfile::TempDir,
+    pub _extra: Vec<Box<dyn std::any::Any>>,
+}
+
+pub const ORIGIN: &str = "http://localhost:3000";
+
+fn init_logs() {
+    if std::env::var_os("TEST_LOG").is_some() {
+        cercat_logging::init(cercat_logging::LogFormat::Pretty, "info");
+    }
+}
+
+/// Settings for `profile` with data under a temp dir and port 0.
+pub fn settings(profile: Profile, dir: &tempfile::TempDir) -> Settings {
+    let mut s = Settings::defaults(profile);
+    s.data_dir = dir.path().to_path_buf();
+    s.server.port = 0;
+    s.server.workers = 2;
+    s.outbox.poll_interval_ms = 100;
+    s.cors.allowed_origins = vec![ORIGIN.into()];
+    s
+}
+
+/// Builds and runs the app from `settings`.
+pub async fn spawn(settings: Settings, dir: tempfile::TempDir, extra: Vec<Box<dyn std::any::Any>>) -> TestApp {
+    init_logs();
+    let settings = settings.resolve().expect("valid test settings");
+    let app = Application::build(settings).await.expect("the app starts");
+    let base = format!("http://127.0.0.1:{}", app.port());
+    let state = app.state().clone();
+    tokio::spawn(app.run_until_stopped());
+    TestApp { base, client: Client::new(), state, _dir: dir, _extra: extra }
+}
+
+/// An embedded-mode app with demo data.
+pub async fn spawn_embedded() -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let s = settings(Profile::Embedded, &dir);
+    spawn(s, dir, Vec::new()).await
+}
+
+impl TestApp {
+    pub async fn get(&self, path: &str) -> Response {
+        self.client.get(format!("{}{path}", self.base)).send().await.unwrap()
+    }
+
+    /// GETs `path`, asserts the status and that the body is the JSON envelope, returns it.
+    pub async fn get_json(&self, path: &str, status: u16) -> Value {
+        let res = self.get(path).await;
+        assert_json(res, status).await
+    }
+}
+
+/// Asserts status and a JSON body (every answer, error or not, is JSON in the envelope).
+pub async fn assert_json(res: Response, status: u16) -> Value {
+    let got = res.status().as_u16();
+    let content_type = res.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+    let text = res.text().await.unwrap();
+    assert_eq!(got, status, "unexpected status; body: {text}");
+    assert!(content_type.starts_with("application/json"), "content-type {content_type}; body: {text}");
+    let body: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"));
+    let code = body["responseCode"].as_str().unwrap_or_else(|| panic!("no responseCode: {text}"));
+    if status < 400 {
+        assert_eq!(code, "SUCCESS");
+    } else {
+        assert!(body["message"].is_string(), "{text}");
+        assert!(body["errors"].is_array(), "{text}");
+    }
+    body
+}
+
+impl TestApp {
+    /// GETs a JSON document that is not in the envelope (the OpenAPI document).
+    pub async fn get_json_raw(&self, path: &str) -> Value {
+        let res = self.get(path).await;
+        assert_eq!(res.status(), 200);
+        res.json().await.unwrap()
+    }
+}

@@ -1,0 +1,8 @@
+//! Black-box API tests: the real app on port 0, called over HTTP — in embedded mode always,
+//! and in production mode (MariaDB + Redis + Kafka's mock cluster) where the servers exist.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod helpers;
+mod embedded;
+mod production;
