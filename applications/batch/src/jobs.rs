@@ -1,0 +1,16 @@
+//! The registry of jobs.
+
+pub mod exam_schedule_import;
+pub mod outbox_relay;
+
+use crate::Job;
+
+/// Every job, in `list` order.
+pub fn all() -> Vec<Box<dyn Job>> {
+    vec![Box::new(exam_schedule_import::ExamScheduleImport), Box::new(outbox_relay::OutboxRelayJob)]
+}
+
+/// The job called `name`.
+pub fn find(name: &str) -> Option<Box<dyn Job>> {
+    all().into_iter().find(|j| j.name() == name)
+}
