@@ -1,1 +1,124 @@
-fn main() {}
+//! `cercat-admin`: operator CLI — `migrate up|down|status`, `seed --demo`.
+//! (The ADMIN-only HTTP API arrives with authentication.)
+
+use cercat_config::Settings;
+use cercat_database::{Db, DbOptions, Migrator, MigratorTrait, seed};
+use clap::{Parser, Subcommand};
+use std::{process::ExitCode, time::Duration};
+
+#[derive(Parser)]
+#[command(name = "cercat-admin", version, about = "Operate a Cercat deployment")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Database schema migrations.
+    Migrate {
+        #[command(subcommand)]
+        action: MigrateAction,
+    },
+    /// Load data.
+    Seed {
+        /// The demo certificates, subjects and exam schedules (idempotent).
+        #[arg(long)]
+        demo: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum MigrateAction {
+    /// Apply pending migrations.
+    Up,
+    /// Roll back the latest migrations.
+    Down {
+        /// How many to roll back.
+        #[arg(long, default_value_t = 1)]
+        steps: u32,
+    },
+    /// Show applied and pending migrations.
+    Status,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let settings = match Settings::load() {
+        Ok(s) => s,
+        Err(err) => {
+            eprintln!("cercat-admin: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    cercat_logging::init(cercat_logging::LogFormat::detect(), "warn");
+    let url = settings.database.url.clone().unwrap_or_default();
+    let db = match Db::connect(&DbOptions {
+        url: url.clone(),
+        max_connections: 2,
+        connect_timeout: Duration::from_millis(settings.database.connect_timeout_ms),
+        query_timeout: Duration::from_millis(settings.database.query_timeout_ms),
+    })
+    .await
+    {
+        Ok(db) => db,
+        Err(err) => {
+            eprintln!("cercat-admin: cannot connect to {}: {err}", cercat_config::redact_url(&url));
+            return ExitCode::from(1);
+        }
+    };
+    let result = match cli.command {
+        Command::Migrate { action } => migrate(&db, action).await,
+        Command::Seed { demo: true } => seed_demo(&db).await,
+        Command::Seed { demo: false } => Err("nothing to seed: pass --demo".to_owned()),
+    };
+    db.close().await;
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("cercat-admin: {err}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+async fn migrate(db: &Db, action: MigrateAction) -> Result<(), String> {
+    let conn = db.conn();
+    match action {
+        MigrateAction::Up => {
+            let pending = Migrator::get_pending_migrations(conn).await.map_err(|e| e.to_string())?;
+            Migrator::up(conn, None).await.map_err(|e| e.to_string())?;
+            println!("applied {} migration(s)", pending.len());
+        }
+        MigrateAction::Down { steps } => {
+            Migrator::down(conn, Some(steps)).await.map_err(|e| e.to_string())?;
+            println!("rolled back up to {steps} migration(s)");
+        }
+        MigrateAction::Status => {
+            let applied = Migrator::get_applied_migrations(conn).await.map_err(|e| e.to_string())?;
+            let pending = Migrator::get_pending_migrations(conn).await.map_err(|e| e.to_string())?;
+            for m in &applied {
+                println!("applied  {}", m.name());
+            }
+            for m in &pending {
+                println!("pending  {}", m.name());
+            }
+            println!("{} applied, {} pending", applied.len(), pending.len());
+        }
+    }
+    Ok(())
+}
+
+async fn seed_demo(db: &Db) -> Result<(), String> {
+    let pending = Migrator::get_pending_migrations(db.conn()).await.map_err(|e| e.to_string())?;
+    if !pending.is_empty() {
+        return Err(format!("{} migration(s) pending: run `cercat-admin migrate up` first", pending.len()));
+    }
+    let report = seed::demo(db, chrono::Utc::now()).await.map_err(|e| e.to_string())?;
+    println!(
+        "demo data: {} certificate(s) created, {} schedule(s) written",
+        report.certificates_created, report.schedules_written
+    );
+    Ok(())
+}

@@ -1,13 +1,15 @@
 //! Building and running the server: one function used by `main` and by the tests.
 
 use actix_cors::Cors;
-use actix_web::{
-    App, HttpResponse, dev::Server, http::header, middleware::from_fn, web,
-};
+use actix_web::{App, HttpResponse, dev::Server, http::header, middleware::from_fn, web};
 use cercat_bootstrap::{BootstrapError, Infrastructure};
 use cercat_config::Settings;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
-use std::{net::TcpListener, sync::{Arc, OnceLock}, time::Duration};
+use std::{
+    net::TcpListener,
+    sync::{Arc, OnceLock},
+    time::Duration,
+};
 use tokio::{sync::watch, task::JoinHandle};
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
@@ -67,16 +69,17 @@ impl Application {
         let infra = Infrastructure::connect(&settings).await?;
         if settings.seed.demo_on_start {
             let report = infra.seed_demo().await.map_err(StartupError::Seed)?;
-            tracing::info!(certificates = report.certificates_created, schedules = report.schedules_written, "demo data seeded");
+            tracing::info!(
+                certificates = report.certificates_created,
+                schedules = report.schedules_written,
+                "demo data seeded"
+            );
         }
-        let state = AppState {
-            certificates: Arc::new(infra.certificate_service()),
-            metrics: prometheus(),
-            infra,
-        };
+        let state = AppState { certificates: Arc::new(infra.certificate_service()), metrics: prometheus(), infra };
 
         let address = settings.server_address();
-        let listener = TcpListener::bind(&address).map_err(|source| StartupError::Bind { address: address.clone(), source })?;
+        let listener =
+            TcpListener::bind(&address).map_err(|source| StartupError::Bind { address: address.clone(), source })?;
         let port = listener.local_addr().map_err(|source| StartupError::Bind { address, source })?.port();
 
         let (stop_relay, stopped) = watch::channel(false);
@@ -174,7 +177,12 @@ pub fn create_app(
         .configure(routes::configure)
         .split_for_parts();
     app.service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", doc))
-        .route("/docs", web::get().to(|| async { HttpResponse::PermanentRedirect().insert_header((header::LOCATION, "/docs/")).finish() }))
+        .route(
+            "/docs",
+            web::get().to(|| async {
+                HttpResponse::PermanentRedirect().insert_header((header::LOCATION, "/docs/")).finish()
+            }),
+        )
         .wrap(cors(&settings.cors.allowed_origins))
         .wrap(from_fn(cercat_error::ensure_error_envelope))
         .wrap(from_fn(cercat_logging::request_telemetry))

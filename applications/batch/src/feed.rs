@@ -45,9 +45,11 @@ fn json_rows(text: &str) -> Result<Vec<FeedRow>, String> {
     }
     let items = match serde_json::from_str::<Vec<&RawValue>>(text) {
         Ok(items) => items,
-        Err(_) => serde_json::from_str::<Wrapped<'_>>(text)
-            .map_err(|e| format!("the JSON feed is neither an array of rows nor {{\"items\": [...]}}: {e}"))?
-            .items,
+        Err(_) => {
+            serde_json::from_str::<Wrapped<'_>>(text)
+                .map_err(|e| format!("the JSON feed is neither an array of rows nor {{\"items\": [...]}}: {e}"))?
+                .items
+        }
     };
     Ok(items
         .into_iter()
@@ -97,7 +99,9 @@ impl Reader<'_> {
             Some(Value::Number(n)) => n.as_i64().map(Some).ok_or_else(|| format!("{field}: `{n}` is not an integer")),
             _ => match self.text(field) {
                 None => Ok(None),
-                Some(s) => s.replace(',', "").parse().map(Some).map_err(|_| format!("{field}: `{s}` is not an integer")),
+                Some(s) => {
+                    s.replace(',', "").parse().map(Some).map_err(|_| format!("{field}: `{s}` is not an integer"))
+                }
             },
         }
     }
@@ -128,7 +132,9 @@ pub fn parse_instant(text: &str, end_of_day: bool) -> Option<DateTime<Utc>> {
         .iter()
         .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
         .or_else(|| {
-            let date = NaiveDate::parse_from_str(text, "%Y-%m-%d").or_else(|_| NaiveDate::parse_from_str(text, "%Y%m%d")).ok()?;
+            let date = NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                .or_else(|_| NaiveDate::parse_from_str(text, "%Y%m%d"))
+                .ok()?;
             let time = if end_of_day { NaiveTime::from_hms_opt(23, 59, 59)? } else { NaiveTime::MIN };
             Some(date.and_time(time))
         })?;
@@ -184,7 +190,11 @@ SQLD,2027,x,2027-01-13,2027-01-16,2027-02-15,2027-03-12,,,,,,,
         assert_eq!(parsed.draft.fees.written, Some(19_400));
         assert_eq!(parsed.draft.time_limits.practical_minutes, None);
         assert_eq!(parsed.draft.application_start.to_rfc3339(), "2027-01-13T01:00:00+00:00");
-        assert_eq!(parsed.draft.application_deadline.to_rfc3339(), "2027-01-16T14:59:59+00:00", "a date-only deadline ends the day");
+        assert_eq!(
+            parsed.draft.application_deadline.to_rfc3339(),
+            "2027-01-16T14:59:59+00:00",
+            "a date-only deadline ends the day"
+        );
         assert_eq!(parsed.draft.exam_date.to_rfc3339(), "2027-02-15T00:00:00+00:00");
         assert_eq!(parse_row(&rows[1]).unwrap_err(), "round: `x` is not an integer");
     }

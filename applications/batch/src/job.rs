@@ -2,8 +2,8 @@
 
 use async_trait::async_trait;
 use cercat_bootstrap::Infrastructure;
-use cercat_config::Settings;
 use cercat_common::jobs::JobCounts;
+use cercat_config::Settings;
 use std::{collections::BTreeMap, time::Duration};
 
 /// Job parameters (`--param key=value`).

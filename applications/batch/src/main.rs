@@ -126,7 +126,13 @@ async fn run_once(ctx: &JobContext, name: &str, params: Params) -> ExitCode {
         }
         RunOutcome::Finished { run_id, status, report } => {
             let c = report.counts;
-            println!("{name} run #{run_id}: {} — read {}, written {}, skipped {}", status.as_str(), c.read, c.written, c.skipped);
+            println!(
+                "{name} run #{run_id}: {} — read {}, written {}, skipped {}",
+                status.as_str(),
+                c.read,
+                c.written,
+                c.skipped
+            );
             for skip in &report.skips {
                 println!("  skipped {skip}");
             }
@@ -143,14 +149,28 @@ async fn run_once(ctx: &JobContext, name: &str, params: Params) -> ExitCode {
 async fn history(ctx: &JobContext, job: Option<&str>, limit: u32) -> ExitCode {
     match ctx.infra.job_runs.recent(job, limit).await {
         Ok(runs) => {
-            println!("{:>6}  {:<22} {:<21} {:<10} {:<21} {:>6} {:>7} {:>7}  node / error", "run", "job", "started (UTC)", "took", "status", "read", "written", "skipped");
+            println!(
+                "{:>6}  {:<22} {:<21} {:<10} {:<21} {:>6} {:>7} {:>7}  node / error",
+                "run", "job", "started (UTC)", "took", "status", "read", "written", "skipped"
+            );
             for r in runs {
-                let took = r.ended_at.map(|e| format!("{:.1}s", (e - r.started_at).num_milliseconds() as f64 / 1000.0)).unwrap_or_else(|| "-".into());
+                let took = r
+                    .ended_at
+                    .map(|e| format!("{:.1}s", (e - r.started_at).num_milliseconds() as f64 / 1000.0))
+                    .unwrap_or_else(|| "-".into());
                 let error = r.error.as_deref().and_then(|e| e.lines().next()).unwrap_or("");
                 println!(
                     "{:>6}  {:<22} {:<21} {:<10} {:<21} {:>6} {:>7} {:>7}  {} {}",
-                    r.id, r.job, r.started_at.format("%Y-%m-%d %H:%M:%S"), took, r.status.as_str(),
-                    r.counts.read, r.counts.written, r.counts.skipped, r.node, error
+                    r.id,
+                    r.job,
+                    r.started_at.format("%Y-%m-%d %H:%M:%S"),
+                    took,
+                    r.status.as_str(),
+                    r.counts.read,
+                    r.counts.written,
+                    r.counts.skipped,
+                    r.node,
+                    error
                 );
             }
             ExitCode::SUCCESS

@@ -64,8 +64,10 @@ pub async fn run_job(job: &dyn Job, ctx: &JobContext, params: &Params) -> RunOut
     };
     tracing::info!(job = job.name(), run_id, ?params, "job started");
     // The run must end before its lease expires, or another node could start a second copy.
-    let bounded = tokio::time::timeout(job.max_hold().saturating_sub(Duration::from_secs(1)), job.run(ctx, params)).await;
-    let result = bounded.unwrap_or_else(|_| Err(crate::JobError::Failed(format!("timed out after {:?}", job.max_hold()))));
+    let bounded =
+        tokio::time::timeout(job.max_hold().saturating_sub(Duration::from_secs(1)), job.run(ctx, params)).await;
+    let result =
+        bounded.unwrap_or_else(|_| Err(crate::JobError::Failed(format!("timed out after {:?}", job.max_hold()))));
     let now = infra.clock.now();
     let outcome = match result {
         Ok(report) => {
@@ -74,8 +76,15 @@ pub async fn run_job(job: &dyn Job, ctx: &JobContext, params: &Params) -> RunOut
             if let Err(err) = infra.job_runs.finish(run_id, status, report.counts, summary.as_deref(), now).await {
                 tracing::error!(%err, run_id, "could not record the end of a run");
             }
-            tracing::info!(job = job.name(), run_id, status = status.as_str(), read = report.counts.read,
-                written = report.counts.written, skipped = report.counts.skipped, "job finished");
+            tracing::info!(
+                job = job.name(),
+                run_id,
+                status = status.as_str(),
+                read = report.counts.read,
+                written = report.counts.written,
+                skipped = report.counts.skipped,
+                "job finished"
+            );
             RunOutcome::Finished { run_id, status, report }
         }
         Err(err) => {

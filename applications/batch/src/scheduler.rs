@@ -37,7 +37,9 @@ pub async fn serve(ctx: JobContext, shutdown: watch::Receiver<bool>) {
     let mut relay_shutdown = shutdown.clone();
     tasks.push(tokio::spawn(async move {
         tracing::info!("relaying the outbox continuously");
-        relay.run(idle, async move { while relay_shutdown.changed().await.is_ok() && !*relay_shutdown.borrow() {} }).await;
+        relay
+            .run(idle, async move { while relay_shutdown.changed().await.is_ok() && !*relay_shutdown.borrow() {} })
+            .await;
     }));
     for task in tasks {
         let _ = task.await;
@@ -60,7 +62,9 @@ pub async fn run_schedule(job: Arc<dyn Job>, schedule: Schedule, ctx: JobContext
                 // The tick lease is deliberately kept until it expires (see the module docs).
                 let params = job.scheduled_params(&ctx.infra.settings);
                 match run_job(job.as_ref(), &ctx, &params).await {
-                    RunOutcome::Skipped { lease } => tracing::info!(job = job.name(), lease, "previous run still going; tick skipped"),
+                    RunOutcome::Skipped { lease } => {
+                        tracing::info!(job = job.name(), lease, "previous run still going; tick skipped")
+                    }
                     RunOutcome::Finished { .. } | RunOutcome::Failed { .. } => {}
                 }
             }

@@ -45,12 +45,18 @@ async fn the_import_upserts_good_rows_reports_bad_ones_by_line_and_is_idempotent
     let job = jobs::find("exam-schedule-import").unwrap();
     let p = params(&[("source", feed.to_str().unwrap())]);
 
-    let RunOutcome::Finished { run_id, status, report } = run_job(job.as_ref(), &ctx, &p).await else { panic!("the import runs") };
+    let RunOutcome::Finished { run_id, status, report } = run_job(job.as_ref(), &ctx, &p).await else {
+        panic!("the import runs")
+    };
     assert_eq!(status, JobStatus::CompletedWithSkips);
     assert_eq!(report.counts, JobCounts { read: 5, written: 2, skipped: 3 });
     assert!(report.skips[0].starts_with("line 4: unknown certificate `없는자격증`"), "{:?}", report.skips);
     assert!(report.skips[1].starts_with("line 5: examDateTime"), "{:?}", report.skips);
-    assert!(report.skips[2].starts_with("line 6: examDateTime is before applicationDeadlineDateTime"), "{:?}", report.skips);
+    assert!(
+        report.skips[2].starts_with("line 6: examDateTime is before applicationDeadlineDateTime"),
+        "{:?}",
+        report.skips
+    );
 
     let service = ctx.infra.certificate_service();
     let (_, next) = service.next_exam(1).await.unwrap();
@@ -76,7 +82,10 @@ async fn the_import_reads_json_over_http() {
         let (mut socket, _) = listener.accept().await.unwrap();
         let mut buf = [0u8; 1024];
         let _ = socket.read(&mut buf).await.unwrap();
-        let response = format!("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}", body.len());
+        let response = format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+            body.len()
+        );
         socket.write_all(response.as_bytes()).await.unwrap();
     });
     let job = jobs::find("exam-schedule-import").unwrap();
@@ -92,7 +101,9 @@ async fn missing_or_unreadable_sources_fail_the_run_and_are_recorded() {
     let job = jobs::find("exam-schedule-import").unwrap();
     let RunOutcome::Failed { error, .. } = run_job(job.as_ref(), &ctx, &Params::new()).await else { panic!() };
     assert!(error.contains("source"), "{error}");
-    let RunOutcome::Failed { run_id, error } = run_job(job.as_ref(), &ctx, &params(&[("source", "/no/such/feed.csv")])).await else {
+    let RunOutcome::Failed { run_id, error } =
+        run_job(job.as_ref(), &ctx, &params(&[("source", "/no/such/feed.csv")])).await
+    else {
         panic!()
     };
     assert!(error.contains("/no/such/feed.csv"), "{error}");
@@ -104,7 +115,8 @@ async fn missing_or_unreadable_sources_fail_the_run_and_are_recorded() {
 async fn a_job_whose_lease_is_held_elsewhere_is_skipped() {
     let dir = tempfile::tempdir().unwrap();
     let ctx = context(&dir).await;
-    let other = ctx.infra.lease.try_acquire("job:outbox-relay", "other-vm", Duration::from_secs(60)).await.unwrap().unwrap();
+    let other =
+        ctx.infra.lease.try_acquire("job:outbox-relay", "other-vm", Duration::from_secs(60)).await.unwrap().unwrap();
     let job = jobs::find("outbox-relay").unwrap();
     assert!(matches!(run_job(job.as_ref(), &ctx, &Params::new()).await, RunOutcome::Skipped { .. }));
     ctx.infra.lease.release(&other).await.unwrap();

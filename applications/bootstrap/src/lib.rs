@@ -88,6 +88,55 @@ pub fn node_name() -> String {
     format!("{host}:{}", std::process::id())
 }
 
+/// The adapters that differ between one node and a scaled-out deployment.
+struct SharedAdapters {
+    cache: Arc<dyn Cache>,
+    lease: Arc<dyn LeaseLock>,
+    publisher: Arc<dyn EventPublisher>,
+    consumer: Arc<dyn EventConsumer>,
+}
+
+impl SharedAdapters {
+    /// In-process cache and bus; leases in the database so the api and `batch serve`
+    /// sharing one SQLite file coordinate.
+    fn embedded(db: &Db) -> Self {
+        let bus = Arc::new(InProcessBus::default());
+        Self {
+            cache: Arc::new(MemoryCache::default()),
+            lease: Arc::new(SqlLeaseLock::new(db.clone())),
+            publisher: bus.clone(),
+            consumer: bus,
+        }
+    }
+
+    /// Redis cache and leases, Kafka bus. Both connect lazily.
+    fn production(settings: &Settings, health: &mut Vec<Arc<dyn HealthCheck>>) -> Result<Self, BootstrapError> {
+        let redis_url = settings.redis.url.clone().unwrap_or_default();
+        let redis = RedisClient::new(&RedisOptions {
+            url: redis_url.clone(),
+            pool_size: settings.redis.pool_size,
+            timeout: ms(settings.redis.timeout_ms),
+            key_prefix: settings.redis.key_prefix.clone(),
+        })
+        .map_err(fail(format!("redis {}", redact_url(&redis_url))))?;
+        let kafka = KafkaOptions {
+            brokers: settings.kafka.brokers.clone().unwrap_or_default(),
+            topic_prefix: settings.kafka.topic_prefix.clone(),
+            client_id: settings.kafka.client_id.clone(),
+            timeout: ms(settings.kafka.timeout_ms),
+        };
+        let publisher = Arc::new(KafkaPublisher::new(&kafka).map_err(fail(format!("kafka {}", kafka.brokers)))?);
+        health.push(Arc::new(redis.clone()));
+        health.push(publisher.clone());
+        Ok(Self {
+            cache: Arc::new(RedisCache::new(redis.clone())),
+            lease: Arc::new(RedisLeaseLock::new(redis)),
+            publisher,
+            consumer: Arc::new(KafkaConsumer::new(&kafka)),
+        })
+    }
+}
+
 impl Infrastructure {
     /// Connects the database (migrating it when `database.migrate_on_start`) and builds
     /// the other adapters. Redis, Kafka and GCS connect lazily: if they are down the program
@@ -118,42 +167,9 @@ impl Infrastructure {
         );
 
         let mut health: Vec<Arc<dyn HealthCheck>> = vec![Arc::new(db.clone()), storage.clone()];
-        let (cache, lease, publisher, consumer): (
-            Arc<dyn Cache>,
-            Arc<dyn LeaseLock>,
-            Arc<dyn EventPublisher>,
-            Arc<dyn EventConsumer>,
-        ) = match settings.profile {
-            Profile::Embedded => {
-                let bus = Arc::new(InProcessBus::default());
-                // The SQL lease coordinates the api and `batch serve` sharing one SQLite file.
-                (Arc::new(MemoryCache::default()), Arc::new(SqlLeaseLock::new(db.clone())), bus.clone(), bus)
-            }
-            Profile::Production => {
-                let redis_url = settings.redis.url.clone().unwrap_or_default();
-                let redis = RedisClient::new(&RedisOptions {
-                    url: redis_url.clone(),
-                    pool_size: settings.redis.pool_size,
-                    timeout: ms(settings.redis.timeout_ms),
-                    key_prefix: settings.redis.key_prefix.clone(),
-                })
-                .map_err(fail(format!("redis {}", redact_url(&redis_url))))?;
-                let kafka = KafkaOptions {
-                    brokers: settings.kafka.brokers.clone().unwrap_or_default(),
-                    topic_prefix: settings.kafka.topic_prefix.clone(),
-                    client_id: settings.kafka.client_id.clone(),
-                    timeout: ms(settings.kafka.timeout_ms),
-                };
-                let publisher = Arc::new(KafkaPublisher::new(&kafka).map_err(fail(format!("kafka {}", kafka.brokers)))?);
-                health.push(Arc::new(redis.clone()));
-                health.push(publisher.clone());
-                (
-                    Arc::new(RedisCache::new(redis.clone())),
-                    Arc::new(RedisLeaseLock::new(redis)),
-                    publisher,
-                    Arc::new(KafkaConsumer::new(&kafka)),
-                )
-            }
+        let shared = match settings.profile {
+            Profile::Embedded => SharedAdapters::embedded(&db),
+            Profile::Production => SharedAdapters::production(settings, &mut health)?,
         };
 
         Ok(Self {
@@ -161,10 +177,10 @@ impl Infrastructure {
             outbox: Arc::new(SqlOutboxStore::new(db.clone())),
             job_runs: Arc::new(SqlJobRunRepository::new(db.clone())),
             db,
-            cache,
-            lease,
-            publisher,
-            consumer,
+            cache: shared.cache,
+            lease: shared.lease,
+            publisher: shared.publisher,
+            consumer: shared.consumer,
             storage,
             clock: Arc::new(SystemClock),
             health,

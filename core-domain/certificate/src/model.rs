@@ -85,8 +85,20 @@ mod tests {
             name: "SQLD".into(),
             category: "데이터".into(),
             subjects: vec![
-                Subject { id: 10, sequence: 1, name: "데이터 모델링의 이해".into(), number_of_questions: 10, total_score: 20 },
-                Subject { id: 11, sequence: 2, name: "SQL 기본과 활용".into(), number_of_questions: 40, total_score: 80 },
+                Subject {
+                    id: 10,
+                    sequence: 1,
+                    name: "데이터 모델링의 이해".into(),
+                    number_of_questions: 10,
+                    total_score: 20,
+                },
+                Subject {
+                    id: 11,
+                    sequence: 2,
+                    name: "SQL 기본과 활용".into(),
+                    number_of_questions: 40,
+                    total_score: 80,
+                },
             ],
             pass_criteria: PassCriteria { subject_min_percent: 40, average_min_percent: 60, practical_min_score: None },
         }

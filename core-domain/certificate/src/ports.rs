@@ -1,8 +1,8 @@
 //! What the certificate context needs from storage.
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
 use cercat_common::PortError;
+use chrono::{DateTime, Utc};
 
 use crate::{Certificate, CertificateSummary, ExamSchedule, ExamScheduleDraft, UpsertOutcome};
 

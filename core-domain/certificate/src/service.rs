@@ -2,7 +2,10 @@
 
 use std::{sync::Arc, time::Duration};
 
-use cercat_common::{cache::{self, Cache}, clock::Clock};
+use cercat_common::{
+    cache::{self, Cache},
+    clock::Clock,
+};
 
 use crate::{
     Certificate, CertificateError, CertificateSummary, ExamSchedule, ExamScheduleDraft, ScheduleError, UpsertOutcome,

@@ -25,7 +25,12 @@ pub async fn get_json<T: DeserializeOwned>(cache: &dyn Cache, key: &str) -> Resu
 }
 
 /// Stores a JSON value.
-pub async fn set_json<T: Serialize + Sync>(cache: &dyn Cache, key: &str, value: &T, ttl: Duration) -> Result<(), PortError> {
+pub async fn set_json<T: Serialize + Sync>(
+    cache: &dyn Cache,
+    key: &str,
+    value: &T,
+    ttl: Duration,
+) -> Result<(), PortError> {
     let bytes = serde_json::to_vec(value).map_err(|e| PortError::Corrupt(format!("cannot encode cache value: {e}")))?;
     cache.set(key, &bytes, ttl).await
 }

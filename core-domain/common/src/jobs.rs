@@ -81,7 +81,13 @@ pub struct JobRun {
 #[async_trait]
 pub trait JobRunRepository: Send + Sync {
     /// Records a run as RUNNING and returns its id.
-    async fn start(&self, job: &str, params: &serde_json::Value, node: &str, at: DateTime<Utc>) -> Result<i64, PortError>;
+    async fn start(
+        &self,
+        job: &str,
+        params: &serde_json::Value,
+        node: &str,
+        at: DateTime<Utc>,
+    ) -> Result<i64, PortError>;
     /// Records the end of run `id`. `error` is truncated to a few KB.
     async fn finish(
         &self,

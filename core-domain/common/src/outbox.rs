@@ -5,7 +5,12 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use std::{sync::Arc, time::Duration};
 
-use crate::{PortError, clock::Clock, events::{EventEnvelope, EventPublisher}, lease::LeaseLock};
+use crate::{
+    PortError,
+    clock::Clock,
+    events::{EventEnvelope, EventPublisher},
+    lease::LeaseLock,
+};
 
 /// An outbox row waiting to be published.
 #[derive(Debug, Clone, PartialEq)]
@@ -140,7 +145,10 @@ impl OutboxRelay {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{clock::ManualClock, lease::{Lease, new_token}};
+    use crate::{
+        clock::ManualClock,
+        lease::{Lease, new_token},
+    };
     use std::sync::Mutex;
 
     #[derive(Default)]
@@ -215,7 +223,8 @@ mod tests {
         let clock = ManualClock::new(Utc::now());
         let store = Arc::new(FakeStore::default());
         for i in 0..n {
-            let event = EventEnvelope::new("t", "a", format!("agg-{}", i % 2), "E", serde_json::json!({ "n": i }), clock.now());
+            let event =
+                EventEnvelope::new("t", "a", format!("agg-{}", i % 2), "E", serde_json::json!({ "n": i }), clock.now());
             let pending = PendingEvent { seq: i as i64 + 1, event, attempts: 0, next_attempt_at: clock.now() };
             store.rows.lock().unwrap().push((pending, None));
         }

@@ -84,7 +84,10 @@ impl PageRequest {
                 Some(d) if d == "ASC" => Direction::Asc,
                 Some(d) if d == "DESC" => Direction::Desc,
                 Some(other) => {
-                    return Err(PagingError { field: "sortDirections", reason: format!("`{other}` is not ASC or DESC") });
+                    return Err(PagingError {
+                        field: "sortDirections",
+                        reason: format!("`{other}` is not ASC or DESC"),
+                    });
                 }
             };
             sort.push(SortOrder { field, direction });

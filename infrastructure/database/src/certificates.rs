@@ -26,7 +26,8 @@ impl SqlCertificateRepository {
 #[async_trait]
 impl CertificateRepository for SqlCertificateRepository {
     async fn list(&self) -> Result<Vec<CertificateSummary>, PortError> {
-        let rows = self.db.run(certificate::Entity::find().order_by_asc(certificate::Column::Id).all(self.db.conn())).await?;
+        let rows =
+            self.db.run(certificate::Entity::find().order_by_asc(certificate::Column::Id).all(self.db.conn())).await?;
         Ok(rows.into_iter().map(|c| CertificateSummary { id: c.id, name: c.name, category: c.category }).collect())
     }
 

@@ -37,11 +37,11 @@ impl Db {
     /// mode with a busy timeout and foreign keys on, so a server and a batch process can
     /// share the file.
     pub async fn connect(options: &DbOptions) -> Result<Self, PortError> {
-        if let Some(path) = sqlite_path(&options.url) {
-            if let Some(dir) = Path::new(&path).parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir)
-                    .map_err(|e| PortError::unavailable(DEP, format!("cannot create {}: {e}", dir.display())))?;
-            }
+        if let Some(path) = sqlite_path(&options.url)
+            && let Some(dir) = Path::new(&path).parent().filter(|d| !d.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| PortError::unavailable(DEP, format!("cannot create {}: {e}", dir.display())))?;
         }
         let mut opts = ConnectOptions::new(options.url.clone());
         let busy = options.query_timeout;

@@ -29,7 +29,13 @@ fn count(n: u64) -> i64 {
 
 #[async_trait]
 impl JobRunRepository for SqlJobRunRepository {
-    async fn start(&self, job: &str, params: &serde_json::Value, node: &str, at: DateTime<Utc>) -> Result<i64, PortError> {
+    async fn start(
+        &self,
+        job: &str,
+        params: &serde_json::Value,
+        node: &str,
+        at: DateTime<Utc>,
+    ) -> Result<i64, PortError> {
         let row = job_run::ActiveModel {
             job: Set(job.to_owned()),
             params: Set(params.to_string()),

@@ -91,7 +91,11 @@ fn changed_event(id: i64, d: &ExamScheduleDraft, outcome: UpsertOutcome, at: Dat
     )
 }
 
-async fn upsert_in(txn: &DatabaseTransaction, d: &ExamScheduleDraft, at: DateTime<Utc>) -> Result<UpsertOutcome, DbErr> {
+async fn upsert_in(
+    txn: &DatabaseTransaction,
+    d: &ExamScheduleDraft,
+    at: DateTime<Utc>,
+) -> Result<UpsertOutcome, DbErr> {
     let existing = exam_schedule::Entity::find()
         .filter(Column::CertificateId.eq(d.certificate_id))
         .filter(Column::ExamYear.eq(d.exam_year))
@@ -109,7 +113,8 @@ async fn upsert_in(txn: &DatabaseTransaction, d: &ExamScheduleDraft, at: DateTim
             (id, UpsertOutcome::Updated)
         }
         None => {
-            let mut model = exam_schedule::ActiveModel { created_at: Set(at), updated_at: Set(at), ..Default::default() };
+            let mut model =
+                exam_schedule::ActiveModel { created_at: Set(at), updated_at: Set(at), ..Default::default() };
             apply(&mut model, d);
             let id = exam_schedule::Entity::insert(model).exec(txn).await?.last_insert_id;
             (id, UpsertOutcome::Inserted)

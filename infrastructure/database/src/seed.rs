@@ -141,14 +141,15 @@ async fn ensure_certificate(db: &Db, cert: &DemoCertificate, now: DateTime<Utc>)
             })
             .exec_without_returning(&txn)
             .await?;
-            let subjects = cert.subjects.iter().enumerate().map(|(i, &(name, questions, score))| subject::ActiveModel {
-                certificate_id: Set(cert.id),
-                sequence: Set(i32::try_from(i + 1).unwrap_or(i32::MAX)),
-                name: Set(name.to_owned()),
-                number_of_questions: Set(questions),
-                total_score: Set(score),
-                ..Default::default()
-            });
+            let subjects =
+                cert.subjects.iter().enumerate().map(|(i, &(name, questions, score))| subject::ActiveModel {
+                    certificate_id: Set(cert.id),
+                    sequence: Set(i32::try_from(i + 1).unwrap_or(i32::MAX)),
+                    name: Set(name.to_owned()),
+                    number_of_questions: Set(questions),
+                    total_score: Set(score),
+                    ..Default::default()
+                });
             subject::Entity::insert_many(subjects).exec_without_returning(&txn).await?;
             txn.commit().await
         })

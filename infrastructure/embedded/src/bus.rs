@@ -57,8 +57,10 @@ impl EventPublisher for InProcessBus {
     async fn publish(&self, event: &EventEnvelope) -> Result<(), PortError> {
         let mut topics = self.topics();
         let topic = topics.entry(event.topic.clone()).or_default();
-        if let Some((name, _)) =
-            topic.groups.iter().find(|(_, q)| q.items.lock().map_or(true, |items| items.len() >= self.capacity_per_group))
+        if let Some((name, _)) = topic
+            .groups
+            .iter()
+            .find(|(_, q)| q.items.lock().map_or(true, |items| items.len() >= self.capacity_per_group))
         {
             return Err(PortError::unavailable("event bus", format!("the queue of group `{name}` is full")));
         }

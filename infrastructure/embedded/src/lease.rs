@@ -40,7 +40,8 @@ impl LeaseLock for MemoryLeaseLock {
 
     async fn release(&self, lease: &Lease) -> Result<bool, PortError> {
         let mut held = self.held.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let ours = held.get(&lease.name).is_some_and(|(token, expires)| *token == lease.token && *expires > Instant::now());
+        let ours =
+            held.get(&lease.name).is_some_and(|(token, expires)| *token == lease.token && *expires > Instant::now());
         if ours {
             held.remove(&lease.name);
         }

@@ -80,8 +80,12 @@ impl EventSubscription for KafkaSubscription {
                 Some(Ok(event)) => return Ok(Some(Delivery { event, key, position })),
                 _ => {
                     // A poison message must not block the partition: log it and move on.
-                    tracing::error!(topic = message.topic(), partition = position.partition, offset = position.offset,
-                        "skipping a message that is not an event envelope");
+                    tracing::error!(
+                        topic = message.topic(),
+                        partition = position.partition,
+                        offset = position.offset,
+                        "skipping a message that is not an event envelope"
+                    );
                 }
             }
         }

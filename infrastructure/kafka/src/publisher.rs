@@ -1,7 +1,11 @@
 //! [`EventPublisher`] on an idempotent `FutureProducer`.
 
 use async_trait::async_trait;
-use cercat_common::{PortError, events::{EventEnvelope, EventPublisher}, health::HealthCheck};
+use cercat_common::{
+    PortError,
+    events::{EventEnvelope, EventPublisher},
+    health::HealthCheck,
+};
 use rdkafka::{
     ClientConfig,
     message::{Header, OwnedHeaders},

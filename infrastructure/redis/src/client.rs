@@ -68,7 +68,9 @@ impl RedisClient {
             let mut conn = self.pool.get().await.map_err(|e| PortError::unavailable(DEP, e))?;
             cmd.query_async::<T>(&mut conn).await.map_err(|e| PortError::unavailable(DEP, e))
         };
-        tokio::time::timeout(self.timeout, call).await.map_err(|_| PortError::Timeout { dependency: DEP, after_ms: millis(self.timeout) })?
+        tokio::time::timeout(self.timeout, call)
+            .await
+            .map_err(|_| PortError::Timeout { dependency: DEP, after_ms: millis(self.timeout) })?
     }
 
     /// Runs a Lua script (EVALSHA, loading it on NOSCRIPT) under the timeout.
@@ -77,7 +79,9 @@ impl RedisClient {
             let mut conn = self.pool.get().await.map_err(|e| PortError::unavailable(DEP, e))?;
             invocation.invoke_async::<T>(&mut conn).await.map_err(|e| PortError::unavailable(DEP, e))
         };
-        tokio::time::timeout(self.timeout, call).await.map_err(|_| PortError::Timeout { dependency: DEP, after_ms: millis(self.timeout) })?
+        tokio::time::timeout(self.timeout, call)
+            .await
+            .map_err(|_| PortError::Timeout { dependency: DEP, after_ms: millis(self.timeout) })?
     }
 
     /// A script handle (hash computed once).

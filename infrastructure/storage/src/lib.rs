@@ -28,7 +28,10 @@ pub struct ObjectImageStorage {
 
 impl std::fmt::Debug for ObjectImageStorage {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ObjectImageStorage").field("base", &self.base).field("public_base_url", &self.public_base_url).finish()
+        f.debug_struct("ObjectImageStorage")
+            .field("base", &self.base)
+            .field("public_base_url", &self.public_base_url)
+            .finish()
     }
 }
 
@@ -43,7 +46,9 @@ impl ObjectImageStorage {
     pub fn from_url(url: &str, public_base_url: &str, timeout: Duration) -> Result<Self, PortError> {
         let parsed = Url::parse(url).map_err(|e| PortError::unavailable(DEP, format!("bad storage URL {url}: {e}")))?;
         if parsed.scheme() == "file" {
-            let dir = parsed.to_file_path().map_err(|()| PortError::unavailable(DEP, format!("{url} is not a local path")))?;
+            let dir = parsed
+                .to_file_path()
+                .map_err(|()| PortError::unavailable(DEP, format!("{url} is not a local path")))?;
             std::fs::create_dir_all(&dir)
                 .map_err(|e| PortError::unavailable(DEP, format!("cannot create {}: {e}", dir.display())))?;
         }
@@ -152,7 +157,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().join("objects");
         let url = Url::from_directory_path(&root).unwrap();
-        let storage = ObjectImageStorage::from_url(url.as_str(), "http://localhost:8080/objects/", Duration::from_secs(5)).unwrap();
+        let storage =
+            ObjectImageStorage::from_url(url.as_str(), "http://localhost:8080/objects/", Duration::from_secs(5))
+                .unwrap();
         round_trip(&storage).await;
         storage.put("post/7/b.jpg", b"jpeg".to_vec(), "image/jpeg").await.unwrap();
         assert_eq!(std::fs::read(root.join("post/7/b.jpg")).unwrap(), b"jpeg");
@@ -160,7 +167,8 @@ mod tests {
 
     #[tokio::test]
     async fn memory_urls_work_for_tests() {
-        let storage = ObjectImageStorage::from_url("memory://", "http://localhost:8080/objects", Duration::from_secs(5)).unwrap();
+        let storage =
+            ObjectImageStorage::from_url("memory://", "http://localhost:8080/objects", Duration::from_secs(5)).unwrap();
         round_trip(&storage).await;
     }
 

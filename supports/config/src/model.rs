@@ -204,7 +204,12 @@ impl Settings {
             profile,
             data_dir: PathBuf::from("data"),
             server: ServerSettings { host: "127.0.0.1".into(), port: 8080, workers: 0, json_limit_bytes: 256 * 1024 },
-            admin: ServerSettings { host: "127.0.0.1".into(), port: 8090, workers: 1, json_limit_bytes: 4 * 1024 * 1024 },
+            admin: ServerSettings {
+                host: "127.0.0.1".into(),
+                port: 8090,
+                workers: 1,
+                json_limit_bytes: 4 * 1024 * 1024,
+            },
             database: DatabaseSettings {
                 url: None,
                 max_connections: if embedded { 4 } else { 16 },

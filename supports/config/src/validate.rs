@@ -11,7 +11,9 @@ fn invalid(setting: &str, reason: impl Into<String>) -> ConfigError {
 fn missing(setting: &str, env: &str, example: &str) -> ConfigError {
     ConfigError::Missing {
         setting: setting.into(),
-        hint: format!("the production profile needs it; set {env} (e.g. `{example}`) or `{setting}` in config/production.toml"),
+        hint: format!(
+            "the production profile needs it; set {env} (e.g. `{example}`) or `{setting}` in config/production.toml"
+        ),
     }
 }
 
@@ -29,7 +31,9 @@ pub(crate) fn fill_and_check(s: &mut Settings) -> Result<(), ConfigError> {
     let data_dir = if s.data_dir.is_absolute() {
         s.data_dir.clone()
     } else {
-        std::env::current_dir().map_err(|e| invalid("data_dir", format!("cannot resolve the working directory: {e}")))?.join(&s.data_dir)
+        std::env::current_dir()
+            .map_err(|e| invalid("data_dir", format!("cannot resolve the working directory: {e}")))?
+            .join(&s.data_dir)
     };
 
     for (name, server) in [("server", &s.server), ("admin", &s.admin)] {
@@ -60,7 +64,11 @@ fn check_database(s: &mut Settings, data_dir: &Path) -> Result<(), ConfigError> 
         (Some(url), _) => url.clone(),
         (None, Profile::Embedded) => format!("sqlite://{}?mode=rwc", data_dir.join("cercat.db").display()),
         (None, Profile::Production) => {
-            return Err(missing("database.url", "CERCAT__DATABASE__URL", "mysql://cercat:secret@127.0.0.1:3306/cercat"));
+            return Err(missing(
+                "database.url",
+                "CERCAT__DATABASE__URL",
+                "mysql://cercat:secret@127.0.0.1:3306/cercat",
+            ));
         }
     };
     let scheme = url.split("://").next().unwrap_or_default();
@@ -82,7 +90,9 @@ fn check_database(s: &mut Settings, data_dir: &Path) -> Result<(), ConfigError> 
 
 fn check_redis(s: &Settings) -> Result<(), ConfigError> {
     match (&s.redis.url, s.profile) {
-        (None, Profile::Production) => return Err(missing("redis.url", "CERCAT__REDIS__URL", "redis://127.0.0.1:6379/0")),
+        (None, Profile::Production) => {
+            return Err(missing("redis.url", "CERCAT__REDIS__URL", "redis://127.0.0.1:6379/0"));
+        }
         (Some(url), _) => {
             let parsed = Url::parse(url).map_err(|e| invalid("redis.url", format!("not a URL: {e}")))?;
             if !matches!(parsed.scheme(), "redis" | "rediss") {
@@ -104,7 +114,8 @@ fn check_kafka(s: &Settings) -> Result<(), ConfigError> {
         }
         (Some(brokers), _) => {
             for broker in brokers.split(',').map(str::trim) {
-                let ok = broker.rsplit_once(':').is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok());
+                let ok =
+                    broker.rsplit_once(':').is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok());
                 if !ok {
                     return Err(invalid("kafka.brokers", format!("`{broker}` is not host:port")));
                 }
@@ -130,7 +141,10 @@ fn check_storage(s: &mut Settings, data_dir: &Path) -> Result<(), ConfigError> {
     };
     let parsed = Url::parse(&url).map_err(|e| invalid("storage.url", format!("not a URL: {e}")))?;
     if !matches!(parsed.scheme(), "file" | "memory" | "gs") {
-        return Err(invalid("storage.url", format!("unsupported scheme `{}`; use gs://, file:/// or memory://", parsed.scheme())));
+        return Err(invalid(
+            "storage.url",
+            format!("unsupported scheme `{}`; use gs://, file:/// or memory://", parsed.scheme()),
+        ));
     }
     if let Some(base) = &s.storage.public_base_url {
         Url::parse(base).map_err(|e| invalid("storage.public_base_url", format!("not a URL: {e}")))?;
@@ -145,9 +159,13 @@ fn check_cors(s: &mut Settings) -> Result<(), ConfigError> {
         if origin == "*" {
             return Err(invalid("cors.allowed_origins", "`*` cannot be used with credentials; list the exact origins"));
         }
-        let parsed = Url::parse(origin).map_err(|e| invalid("cors.allowed_origins", format!("`{origin}` is not an origin: {e}")))?;
+        let parsed = Url::parse(origin)
+            .map_err(|e| invalid("cors.allowed_origins", format!("`{origin}` is not an origin: {e}")))?;
         if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() || parsed.path() != "/" {
-            return Err(invalid("cors.allowed_origins", format!("`{origin}` is not an origin like https://example.com")));
+            return Err(invalid(
+                "cors.allowed_origins",
+                format!("`{origin}` is not an origin like https://example.com"),
+            ));
         }
         origins.push(parsed.origin().ascii_serialization());
     }

@@ -15,9 +15,11 @@ pub struct ErrorCode {
 
 impl ErrorCode {
     /// An unexpected server error; the body carries only the request id.
-    pub const UNEXPECTED: Self = Self::new("GLB_001", 500, "Unexpected server error (quote the requestId when reporting it)");
+    pub const UNEXPECTED: Self =
+        Self::new("GLB_001", 500, "Unexpected server error (quote the requestId when reporting it)");
     /// The JSON body could not be parsed or has the wrong shape.
-    pub const INVALID_BODY: Self = Self::new("GLB_002", 400, "The request body is not valid JSON of the expected shape");
+    pub const INVALID_BODY: Self =
+        Self::new("GLB_002", 400, "The request body is not valid JSON of the expected shape");
     /// A query parameter is missing or malformed.
     pub const INVALID_QUERY: Self = Self::new("GLB_003", 400, "A query parameter is missing or malformed");
     /// A path parameter is malformed.
@@ -29,17 +31,21 @@ impl ErrorCode {
     /// The route exists but not for this method.
     pub const METHOD_NOT_ALLOWED: Self = Self::new("GLB_007", 405, "The endpoint does not accept this HTTP method");
     /// A dependency the request needs is down or timed out.
-    pub const UNAVAILABLE: Self = Self::new("GLB_008", 503, "A dependency this request needs is unavailable; retry later");
+    pub const UNAVAILABLE: Self =
+        Self::new("GLB_008", 503, "A dependency this request needs is unavailable; retry later");
     /// The body is larger than the endpoint accepts.
     pub const PAYLOAD_TOO_LARGE: Self = Self::new("GLB_009", 413, "The request body is too large");
     /// The body's content type is not accepted.
-    pub const UNSUPPORTED_MEDIA_TYPE: Self = Self::new("GLB_010", 415, "The Content-Type is not accepted by this endpoint");
+    pub const UNSUPPORTED_MEDIA_TYPE: Self =
+        Self::new("GLB_010", 415, "The Content-Type is not accepted by this endpoint");
     /// Too many requests; `Retry-After` says when to retry.
-    pub const TOO_MANY_REQUESTS: Self = Self::new("GLB_011", 429, "Too many requests; retry after the Retry-After delay");
+    pub const TOO_MANY_REQUESTS: Self =
+        Self::new("GLB_011", 429, "Too many requests; retry after the Retry-After delay");
     /// A request header is missing or malformed.
     pub const INVALID_HEADER: Self = Self::new("GLB_012", 400, "A request header is missing or malformed");
     /// The request conflicts with the current state.
-    pub const CONFLICT: Self = Self::new("GLB_013", 409, "The request conflicts with the current state of the resource");
+    pub const CONFLICT: Self =
+        Self::new("GLB_013", 409, "The request conflicts with the current state of the resource");
     /// Any other 4xx produced by the framework.
     pub const BAD_REQUEST: Self = Self::new("GLB_014", 400, "The request is malformed");
 

@@ -1,9 +1,6 @@
 //! The success envelope and the wire error type.
 
-use actix_web::{
-    HttpRequest, HttpResponse, Responder, ResponseError, body::BoxBody, http::StatusCode,
-    http::header,
-};
+use actix_web::{HttpRequest, HttpResponse, Responder, ResponseError, body::BoxBody, http::StatusCode, http::header};
 use serde::Serialize;
 use std::fmt;
 use utoipa::ToSchema;
@@ -41,9 +38,9 @@ impl<T: Serialize> Responder for ApiResponse<T> {
 
     fn respond_to(self, _req: &HttpRequest) -> HttpResponse<Self::Body> {
         match serde_json::to_vec(&self) {
-            Ok(body) => HttpResponse::build(self.status)
-                .insert_header((header::CONTENT_TYPE, "application/json"))
-                .body(body),
+            Ok(body) => {
+                HttpResponse::build(self.status).insert_header((header::CONTENT_TYPE, "application/json")).body(body)
+            }
             Err(err) => ApiError::internal(format!("serializing a response failed: {err}")).error_response(),
         }
     }

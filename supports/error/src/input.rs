@@ -89,13 +89,13 @@ fn collect(errors: &ValidationErrors, prefix: &str, out: &mut Vec<FieldError>) {
 }
 
 fn describe(e: &validator::ValidationError) -> String {
-    let params: Vec<String> = e
-        .params
-        .iter()
-        .filter(|(k, _)| k.as_ref() != "value")
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect();
-    if params.is_empty() { format!("failed `{}`", e.code) } else { format!("failed `{}` ({})", e.code, params.join(", ")) }
+    let params: Vec<String> =
+        e.params.iter().filter(|(k, _)| k.as_ref() != "value").map(|(k, v)| format!("{k}={v}")).collect();
+    if params.is_empty() {
+        format!("failed `{}`", e.code)
+    } else {
+        format!("failed `{}` ({})", e.code, params.join(", "))
+    }
 }
 
 fn camel_case(snake: &str) -> String {
@@ -186,18 +186,19 @@ mod tests {
 
     #[test]
     fn nested_validation_paths_are_reported_per_field() {
-        #[derive(validator::Validate)]
+        use validator::Validate;
+        #[derive(Validate, serde::Serialize)]
         struct Inner {
             #[validate(range(min = 1))]
             certificate_id: i64,
         }
-        #[derive(validator::Validate)]
+        #[derive(Validate)]
         struct Outer {
             #[validate(length(min = 1, max = 3), nested)]
             targets: Vec<Inner>,
         }
         let outer = Outer { targets: vec![Inner { certificate_id: 5 }, Inner { certificate_id: 0 }] };
-        let errors = validator::Validate::validate(&outer).err();
+        let errors = outer.validate().err();
         let api = validation_error(&errors.unwrap_or_default());
         assert_eq!(api.code(), "GLB_005");
         assert_eq!(api.errors().len(), 1);

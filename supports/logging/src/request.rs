@@ -67,7 +67,8 @@ pub async fn request_telemetry(
     let status_label = status.to_string();
     metrics::counter!("http_requests_total", "method" => method.clone(), "route" => route.clone(), "status" => status_label)
         .increment(1);
-    metrics::histogram!("http_request_duration_seconds", "method" => method, "route" => route).record(latency.as_secs_f64());
+    metrics::histogram!("http_request_duration_seconds", "method" => method, "route" => route)
+        .record(latency.as_secs_f64());
 
     let mut res = result?;
     if let Ok(value) = HeaderValue::from_str(&id) {

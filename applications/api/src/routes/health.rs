@@ -2,7 +2,10 @@
 
 use actix_web::{HttpResponse, get, http::StatusCode, web};
 use cercat_error::{ApiResponse, ErrorBody};
-use std::{collections::BTreeMap, time::{Duration, Instant}};
+use std::{
+    collections::BTreeMap,
+    time::{Duration, Instant},
+};
 
 use crate::{
     AppState,
@@ -44,7 +47,10 @@ pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
             Err(_) => Some(format!("no answer within {} ms", CHECK_TIMEOUT.as_millis())),
         };
         let latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-        (check.name(), DependencyStatus { status: if result.is_none() { "UP" } else { "DOWN" }, latency_ms, error: result })
+        (
+            check.name(),
+            DependencyStatus { status: if result.is_none() { "UP" } else { "DOWN" }, latency_ms, error: result },
+        )
     }))
     .await;
     let down: Vec<_> = checks.iter().filter(|(_, s)| s.error.is_some()).map(|(n, s)| (*n, s.error.clone())).collect();
@@ -54,7 +60,10 @@ pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
         return HttpResponse::Ok().json(ApiResponse::ok(Readiness { status: "UP", checks }));
     }
     let names: Vec<&str> = down.iter().map(|(n, _)| *n).collect();
-    let mut err = cercat_error::ApiError::new(cercat_error::ErrorCode::UNAVAILABLE, format!("not ready: {} down", names.join(", ")));
+    let mut err = cercat_error::ApiError::new(
+        cercat_error::ErrorCode::UNAVAILABLE,
+        format!("not ready: {} down", names.join(", ")),
+    );
     for (name, reason) in down {
         err = err.with_field(name, reason.unwrap_or_default());
     }

@@ -21,7 +21,9 @@ async fn certificates_have_the_shapes_the_web_client_reads() {
     let exam = app.get_json("/api/v2/certificates/1/certificate-exams", 200).await;
     let info = &exam["result"]["examInfo"];
     assert_eq!(exam["result"]["certificate"]["certificateName"], "정보처리기사");
-    for field in ["applicationStartDateTime", "applicationDeadlineDateTime", "resultAnnouncementDateTime", "examDateTime"] {
+    for field in
+        ["applicationStartDateTime", "applicationDeadlineDateTime", "resultAnnouncementDateTime", "examDateTime"]
+    {
         let text = info["examSchedule"][field].as_str().unwrap_or_else(|| panic!("{field} missing"));
         chrono::DateTime::parse_from_rfc3339(text).unwrap_or_else(|e| panic!("{field}={text}: {e}"));
     }
@@ -58,7 +60,13 @@ async fn bad_input_gets_a_4xx_in_the_envelope_never_plain_text() {
     let res = app.client.delete(format!("{}/api/v2/certificates/1", app.base)).send().await.unwrap();
     let body = assert_json(res, 405).await;
     assert_eq!(body["responseCode"], "GLB_007");
-    let res = app.client.get(format!("{}/api/v2/certificates", app.base)).header("x-request-id", "abc-123").send().await.unwrap();
+    let res = app
+        .client
+        .get(format!("{}/api/v2/certificates", app.base))
+        .header("x-request-id", "abc-123")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.headers()["x-request-id"], "abc-123", "a well-formed request id is echoed");
 }
 
@@ -92,12 +100,19 @@ async fn cors_answers_the_configured_origin_exactly_with_credentials() {
         assert!(allowed.contains(h), "{allowed}");
     }
 
-    let res = app.client.get(format!("{}/api/v2/certificates", app.base)).header("Origin", ORIGIN).send().await.unwrap();
+    let res =
+        app.client.get(format!("{}/api/v2/certificates", app.base)).header("Origin", ORIGIN).send().await.unwrap();
     assert_eq!(res.headers()["access-control-allow-origin"], ORIGIN);
     let exposed = res.headers()["access-control-expose-headers"].to_str().unwrap().to_owned();
     assert!(exposed.contains("access-token") && exposed.contains("refresh-token"), "{exposed}");
 
-    let res = app.client.get(format!("{}/api/v2/certificates", app.base)).header("Origin", "https://evil.example").send().await.unwrap();
+    let res = app
+        .client
+        .get(format!("{}/api/v2/certificates", app.base))
+        .header("Origin", "https://evil.example")
+        .send()
+        .await
+        .unwrap();
     assert!(res.headers().get("access-control-allow-origin").is_none(), "an unknown origin gets no CORS grant");
 }
 
@@ -113,7 +128,8 @@ async fn health_readiness_metrics_and_offline_docs_are_served() {
     app.get_json("/api/v2/certificates/1", 200).await;
     let metrics = app.get("/metrics").await.text().await.unwrap();
     assert!(
-        metrics.contains(r#"http_requests_total{method="GET",route="/api/v2/certificates/{certificateId}",status="200"}"#),
+        metrics
+            .contains(r#"http_requests_total{method="GET",route="/api/v2/certificates/{certificateId}",status="200"}"#),
         "{metrics}"
     );
     assert!(metrics.contains("http_request_duration_seconds_bucket"), "{metrics}");
@@ -166,11 +182,11 @@ async fn schedule_changes_reach_the_bus_through_the_outbox() {
     app.state.certificates.import_schedule(&draft).await.unwrap();
     let mut seen = None;
     for _ in 0..50 {
-        if let Some(d) = sub.next(StdDuration::from_millis(200)).await.unwrap() {
-            if d.event.payload["examYear"] == 2035 {
-                seen = Some(d);
-                break;
-            }
+        if let Some(d) = sub.next(StdDuration::from_millis(200)).await.unwrap()
+            && d.event.payload["examYear"] == 2035
+        {
+            seen = Some(d);
+            break;
         }
     }
     let delivery = seen.expect("the relay publishes the outbox row");

@@ -3,6 +3,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod helpers;
 mod embedded;
+mod helpers;
 mod production;

@@ -3,9 +3,9 @@
 //! skipped; a re-run of the same feed changes nothing.
 
 use async_trait::async_trait;
-use cercat_config::Settings;
 use cercat_certificate::{CertificateService, ScheduleError, UpsertOutcome};
 use cercat_common::{PortError, jobs::JobCounts};
+use cercat_config::Settings;
 use std::time::Duration;
 
 use crate::{Job, JobContext, JobError, Params, feed, job::JobReport, progress::Progress};
@@ -59,8 +59,10 @@ fn classify(err: ScheduleError) -> RowError {
 
 async fn import_row(service: &CertificateService, row: &feed::FeedRow) -> Result<UpsertOutcome, RowError> {
     let mut parsed = feed::parse_row(row).map_err(RowError::Bad)?;
-    parsed.draft.certificate_id =
-        service.resolve_certificate(parsed.certificate_id, parsed.certificate_name.as_deref()).await.map_err(classify)?;
+    parsed.draft.certificate_id = service
+        .resolve_certificate(parsed.certificate_id, parsed.certificate_name.as_deref())
+        .await
+        .map_err(classify)?;
     service.import_schedule(&parsed.draft).await.map_err(classify)
 }
 

@@ -1,8 +1,8 @@
 //! `outbox-relay`: drains the outbox to the event bus once (`serve` also relays continuously).
 
 use async_trait::async_trait;
-use cercat_config::Settings;
 use cercat_common::jobs::JobCounts;
+use cercat_config::Settings;
 use std::time::Duration;
 
 use crate::{Job, JobContext, JobError, Params, job::JobReport};
@@ -41,7 +41,9 @@ impl Job for OutboxRelayJob {
             counts.written += pass.sent;
             if pass.failed > 0 {
                 let left = ctx.infra.outbox.unsent_count().await.unwrap_or_default();
-                return Err(JobError::Failed(format!("the event bus refused an event; {left} events wait for the next attempt")));
+                return Err(JobError::Failed(format!(
+                    "the event bus refused an event; {left} events wait for the next attempt"
+                )));
             }
             if pass.sent == 0 {
                 return Ok(JobReport { counts, skips: Vec::new() });

@@ -106,8 +106,12 @@ fn fixture(broken_cache: bool) -> Fixture {
     let certificates = Arc::new(FakeCertificates::default());
     let clock = ManualClock::new(at(2026, 5, 1));
     let cache = Arc::new(FakeCache { broken: broken_cache, ..FakeCache::default() });
-    let service =
-        CertificateService::new(certificates.clone(), Arc::new(FakeSchedules::default()), cache, Arc::new(clock.clone()));
+    let service = CertificateService::new(
+        certificates.clone(),
+        Arc::new(FakeSchedules::default()),
+        cache,
+        Arc::new(clock.clone()),
+    );
     Fixture { certificates, clock, service }
 }
 
@@ -168,6 +172,9 @@ async fn certificates_resolve_by_id_or_exact_name() {
     assert_eq!(f.service.resolve_certificate(None, Some(" cert-1 ")).await.unwrap(), 1);
     assert_eq!(f.service.resolve_certificate(Some(1), None).await.unwrap(), 1);
     assert!(matches!(f.service.resolve_certificate(Some(2), None).await, Err(ScheduleError::UnknownCertificate(_))));
-    assert!(matches!(f.service.resolve_certificate(None, Some("nope")).await, Err(ScheduleError::UnknownCertificate(_))));
+    assert!(matches!(
+        f.service.resolve_certificate(None, Some("nope")).await,
+        Err(ScheduleError::UnknownCertificate(_))
+    ));
     assert!(matches!(f.service.resolve_certificate(None, None).await, Err(ScheduleError::Invalid { .. })));
 }

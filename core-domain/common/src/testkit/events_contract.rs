@@ -46,7 +46,11 @@ pub async fn run_all(publisher: &dyn EventPublisher, consumer: &dyn EventConsume
         assert_eq!(got.len(), events.len(), "group {name} must receive every event");
         let mut by_aggregate: HashMap<String, Vec<usize>> = HashMap::new();
         for delivery in &got {
-            assert_eq!(delivery.key.as_deref(), Some(delivery.event.aggregate_id.as_str()), "key must be the aggregate id");
+            assert_eq!(
+                delivery.key.as_deref(),
+                Some(delivery.event.aggregate_id.as_str()),
+                "key must be the aggregate id"
+            );
             let index = events.iter().position(|e| e.id == delivery.event.id).expect("a published event");
             assert_eq!(&events[index], &delivery.event, "the envelope must round-trip unchanged");
             by_aggregate.entry(delivery.event.aggregate_id.clone()).or_default().push(index);

@@ -51,7 +51,10 @@ async fn a_lease_expires_after_its_max_hold(lock: &dyn LeaseLock, prefix: &str) 
     let _held = acquire(lock, &name, "dead-node", Duration::from_millis(150)).await.expect("granted");
     assert!(acquire(lock, &name, "node-2", Duration::from_secs(30)).await.is_none());
     tokio::time::sleep(Duration::from_millis(400)).await;
-    assert!(acquire(lock, &name, "node-2", Duration::from_secs(30)).await.is_some(), "a dead holder's lease must expire");
+    assert!(
+        acquire(lock, &name, "node-2", Duration::from_secs(30)).await.is_some(),
+        "a dead holder's lease must expire"
+    );
 }
 
 async fn exactly_one_of_many_concurrent_acquirers_wins(lock: Arc<dyn LeaseLock>, prefix: &str) {
@@ -61,7 +64,9 @@ async fn exactly_one_of_many_concurrent_acquirers_wins(lock: Arc<dyn LeaseLock>,
             .map(|i| {
                 let lock = Arc::clone(&lock);
                 let name = name.clone();
-                tokio::spawn(async move { lock.try_acquire(&name, &format!("node-{i}"), Duration::from_secs(30)).await })
+                tokio::spawn(
+                    async move { lock.try_acquire(&name, &format!("node-{i}"), Duration::from_secs(30)).await },
+                )
             })
             .collect();
         let mut winners = 0;
