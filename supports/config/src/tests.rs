@@ -94,3 +94,14 @@ fn secrets_are_not_printed() {
     s.database.url = Some("mysql://cercat:hunter2@db:3306/cercat".into());
     assert!(!format!("{s:?}").contains("hunter2"));
 }
+
+#[test]
+fn the_documented_production_example_loads() {
+    Jail::expect_with(|jail| {
+        jail.create_file("production.toml", include_str!("../../../config/production.example.toml"))?;
+        let s = load(jail, Profile::Production).map_err(|e| e.to_string())?;
+        assert_eq!(s.cors.allowed_origins, vec!["https://cercat.o-r.kr"]);
+        assert!(!s.database.migrate_on_start);
+        Ok(())
+    });
+}
