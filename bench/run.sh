@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Load benchmark: GET /api/v2/certificates/1 on the real API (embedded mode, release build,
+# info-level JSON logs to a file, metrics on) and GET /bare on a bare actix handler, in one run,
+# with wrk. Writes bench/REPORT.md. Usage: bash bench/run.sh [duration_s] [connections]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DURATION=${1:-20}
+CONNECTIONS=${2:-64}
+THREADS=2
+API_PORT=18080
+BARE_PORT=18081
+
+command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
+
+cargo build --release --locked -p cercat-api --bin cercat-api --example bare_actix
+work=$(mktemp -d)
+trap 'kill $api_pid $bare_pid 2>/dev/null || true; rm -rf "$work"' EXIT
+
+CERCAT__DATA_DIR="$work/data" CERCAT__SERVER__PORT=$API_PORT CERCAT__LOG__FORMAT=json \
+  target/release/cercat-api >"$work/api.log" 2>&1 &
+api_pid=$!
+target/release/examples/bare_actix $BARE_PORT >"$work/bare.log" 2>&1 &
+bare_pid=$!
+
+for url in "http://127.0.0.1:$API_PORT/health/ready" "http://127.0.0.1:$BARE_PORT/bare"; do
+  for _ in $(seq 1 100); do curl -sf "$url" >/dev/null && break; sleep 0.1; done
+done
+curl -sf "http://127.0.0.1:$API_PORT/api/v2/certificates/1" >/dev/null
+
+run() { # name url pid
+  wrk -t$THREADS -c$CONNECTIONS -d5s "$2" >/dev/null   # warm-up
+  wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency "$2" >"$work/$1.txt"
+  local rps p50 p99 rss errors
+  rps=$(awk '/^Requests\/sec/ {print $2}' "$work/$1.txt")
+  p50=$(awk '$1=="50%" {print $2}' "$work/$1.txt")
+  p99=$(awk '$1=="99%" {print $2}' "$work/$1.txt")
+  errors=$(awk '/Non-2xx|Socket errors/ {print}' "$work/$1.txt" | tr '\n' ' ')
+  rss=$(awk '/VmHWM/ {printf "%.1f MiB", $2/1024}' "/proc/$3/status")
+  printf '| %s | `%s` | %s | %s | %s | %s | %s |\n' "$1" "${2#http://127.0.0.1:*/}" "$rps" "$p50" "$p99" "$rss" "${errors:-none}"
+}
+
+rows=$(run "cercat-api" "http://127.0.0.1:$API_PORT/api/v2/certificates/1" $api_pid
+       run "bare actix" "http://127.0.0.1:$BARE_PORT/bare" $bare_pid)
+requests_logged=$(grep -c '"request finished"' "$work/api.log" || true)
+
+cpu=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)
+mem=$(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)
+cat > bench/REPORT.md <<REPORT
+# Benchmark report
+
+- Date: $(date -u +%Y-%m-%dT%H:%MZ)
+- Machine: $(nproc) cores ($cpu), $mem RAM, $(uname -sr); load generator and servers share the cores
+- Build: release, $(rustc --version)
+- Command: \`bash bench/run.sh $DURATION $CONNECTIONS\` → \`wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency <url>\` after a 5 s warm-up
+- cercat-api: embedded mode (SQLite, in-process cache), 2 workers, request telemetry on (one
+  JSON log line per request to a file — $requests_logged lines written — plus Prometheus metrics);
+  \`/api/v2/certificates/1\` is served from the certificate cache after the first read.
+- bare actix: one handler returning a fixed JSON body, no middleware.
+
+| server | path | requests/s | p50 | p99 | peak RSS | errors |
+|---|---|---|---|---|---|---|
+$rows
+REPORT
+cat bench/REPORT.md
