@@ -36,7 +36,7 @@ run() { # name url pid
   p99=$(awk '$1=="99%" {print $2}' "$work/$1.txt")
   errors=$(awk '/Non-2xx|Socket errors/ {print}' "$work/$1.txt" | tr '\n' ' ')
   rss=$(awk '/VmHWM/ {printf "%.1f MiB", $2/1024}' "/proc/$3/status")
-  printf '| %s | `%s` | %s | %s | %s | %s | %s |\n' "$1" "${2#http://127.0.0.1:*/}" "$rps" "$p50" "$p99" "$rss" "${errors:-none}"
+  printf '| %s | `%s` | %s | %s | %s | %s | %s |\n' "$1" "/${2#http://127.0.0.1:*/}" "$rps" "$p50" "$p99" "$rss" "${errors:-none}"
 }
 
 rows=$(run "cercat-api" "http://127.0.0.1:$API_PORT/api/v2/certificates/1" $api_pid

@@ -1,7 +1,6 @@
 //! `cercat-admin`: operator CLI — `migrate up|down|status`, `seed --demo`.
 //! (The ADMIN-only HTTP API arrives with authentication.)
 
-use cercat_config::Settings;
 use cercat_database::{Db, DbOptions, Migrator, MigratorTrait, seed};
 use clap::{Parser, Subcommand};
 use std::{process::ExitCode, time::Duration};
@@ -45,14 +44,11 @@ enum MigrateAction {
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    let settings = match Settings::load() {
+    let settings = match cercat_bootstrap::load_settings("cercat-admin") {
         Ok(s) => s,
-        Err(err) => {
-            eprintln!("cercat-admin: {err}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
-    cercat_logging::init(cercat_logging::LogFormat::detect(), "warn");
+    cercat_bootstrap::init_logging(&settings);
     let url = settings.database.url.clone().unwrap_or_default();
     let db = match Db::connect(&DbOptions {
         url: url.clone(),

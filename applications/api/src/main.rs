@@ -1,7 +1,5 @@
 //! `cercat-api`: serves the REST API. `cercat-api openapi` prints the OpenAPI document.
 
-use cercat_config::{LogFormatSetting, Profile, Settings};
-use cercat_logging::LogFormat;
 use std::process::ExitCode;
 
 #[tokio::main]
@@ -10,19 +8,11 @@ async fn main() -> ExitCode {
         print!("{}", cercat_api::openapi::document_json());
         return ExitCode::SUCCESS;
     }
-    let settings = match Settings::load() {
+    let settings = match cercat_bootstrap::load_settings("cercat-api") {
         Ok(settings) => settings,
-        Err(err) => {
-            eprintln!("cercat-api: {err}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
-    let format = match (settings.log.format, settings.profile) {
-        (LogFormatSetting::Json, _) | (LogFormatSetting::Auto, Profile::Production) => LogFormat::Json,
-        (LogFormatSetting::Pretty, _) => LogFormat::Pretty,
-        (LogFormatSetting::Auto, Profile::Embedded) => LogFormat::detect(),
-    };
-    cercat_logging::init(format, &settings.log.level);
+    cercat_bootstrap::init_logging(&settings);
     tracing::info!(profile = settings.profile.name(), data_dir = %settings.data_dir.display(), "starting cercat-api");
 
     let app = match cercat_api::Application::build(settings.clone()).await {

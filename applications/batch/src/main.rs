@@ -2,7 +2,6 @@
 
 use cercat_batch::{JobContext, Params, RunOutcome, jobs, run_job, scheduler};
 use cercat_bootstrap::Infrastructure;
-use cercat_config::{LogFormatSetting, Profile, Settings};
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
@@ -65,19 +64,11 @@ async fn shutdown_signal() {
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    let settings = match Settings::load() {
+    let settings = match cercat_bootstrap::load_settings("cercat-batch") {
         Ok(s) => s,
-        Err(err) => {
-            eprintln!("cercat-batch: {err}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
-    let format = match (settings.log.format, settings.profile) {
-        (LogFormatSetting::Json, _) | (LogFormatSetting::Auto, Profile::Production) => cercat_logging::LogFormat::Json,
-        (LogFormatSetting::Pretty, _) => cercat_logging::LogFormat::Pretty,
-        (LogFormatSetting::Auto, Profile::Embedded) => cercat_logging::LogFormat::detect(),
-    };
-    cercat_logging::init(format, &settings.log.level);
+    cercat_bootstrap::init_logging(&settings);
 
     if let Command::List = cli.command {
         // Listing needs no connections: schedules depend on settings only.

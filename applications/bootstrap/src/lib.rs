@@ -14,7 +14,7 @@ use cercat_common::{
     outbox::{OutboxRelay, OutboxStore},
     storage::ImageStorage,
 };
-use cercat_config::{Profile, Settings, redact_url};
+use cercat_config::{LogFormatSetting, Profile, Settings, redact_url};
 use cercat_database::{
     Db, DbOptions, SqlCertificateRepository, SqlExamScheduleRepository, SqlJobRunRepository, SqlLeaseLock,
     SqlOutboxStore, seed,
@@ -75,6 +75,27 @@ impl std::fmt::Debug for Infrastructure {
 
 fn ms(value: u64) -> Duration {
     Duration::from_millis(value)
+}
+
+/// Loads the settings; on a bad or missing setting prints `<program>: <one line naming it>`
+/// and returns the exit code (2) the program should stop with.
+pub fn load_settings(program: &str) -> Result<Settings, std::process::ExitCode> {
+    Settings::load().map_err(|err| {
+        eprintln!("{program}: {err}");
+        std::process::ExitCode::from(2)
+    })
+}
+
+/// Installs logging as the settings ask: JSON in production (and for `log.format = "json"`),
+/// pretty on a terminal otherwise.
+pub fn init_logging(settings: &Settings) {
+    use cercat_logging::LogFormat;
+    let format = match (settings.log.format, settings.profile) {
+        (LogFormatSetting::Json, _) | (LogFormatSetting::Auto, Profile::Production) => LogFormat::Json,
+        (LogFormatSetting::Pretty, _) => LogFormat::Pretty,
+        (LogFormatSetting::Auto, Profile::Embedded) => LogFormat::detect(),
+    };
+    cercat_logging::init(format, &settings.log.level);
 }
 
 /// `host:pid`, naming this process in leases and job runs.

@@ -1,8 +1,8 @@
 //! Embedded mode: no servers.
 
 use crate::helpers::*;
-use cercat_certificate::{ExamFees, ExamScheduleDraft, ExamTimeLimits, ports::SCHEDULE_TOPIC};
-use chrono::{Duration, TimeZone, Utc};
+use cercat_certificate::ports::SCHEDULE_TOPIC;
+use chrono::Utc;
 use std::time::Duration as StdDuration;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -164,21 +164,7 @@ async fn a_dead_database_degrades_to_opaque_503s_and_flips_readiness() {
 async fn schedule_changes_reach_the_bus_through_the_outbox() {
     let app = spawn_embedded().await;
     let mut sub = app.state.infra.consumer.subscribe("test-listener", &[SCHEDULE_TOPIC]).await.unwrap();
-    let exam = Utc.with_ymd_and_hms(2035, 5, 1, 0, 0, 0).unwrap();
-    let draft = ExamScheduleDraft {
-        certificate_id: 2,
-        exam_year: 2035,
-        round: 1,
-        application_start: exam - Duration::days(30),
-        application_deadline: exam - Duration::days(20),
-        exam_date: exam,
-        result_announcement: exam + Duration::days(10),
-        fees: ExamFees { written: Some(1000), practical: None },
-        time_limits: ExamTimeLimits::default(),
-        eligibility: None,
-        description: None,
-        exam_format: None,
-    };
+    let draft = schedule_draft(2, 2035, 1);
     app.state.certificates.import_schedule(&draft).await.unwrap();
     let mut seen = None;
     for _ in 0..50 {

@@ -1,7 +1,9 @@
 //! Spawning the app and calling it.
 
 use cercat_api::{AppState, Application};
+use cercat_certificate::{ExamFees, ExamScheduleDraft, ExamTimeLimits};
 use cercat_config::{Profile, Settings};
+use chrono::{Duration, TimeZone, Utc};
 use reqwest::{Client, Response};
 use serde_json::Value;
 
@@ -87,5 +89,24 @@ impl TestApp {
         let res = self.get(path).await;
         assert_eq!(res.status(), 200);
         res.json().await.unwrap()
+    }
+}
+
+/// A valid schedule draft for `certificate_id` with its exam on 1 May of `year`.
+pub fn schedule_draft(certificate_id: i64, year: i32, round: i32) -> ExamScheduleDraft {
+    let exam = Utc.with_ymd_and_hms(year, 5, 1, 0, 0, 0).unwrap();
+    ExamScheduleDraft {
+        certificate_id,
+        exam_year: year,
+        round,
+        application_start: exam - Duration::days(30),
+        application_deadline: exam - Duration::days(20),
+        exam_date: exam,
+        result_announcement: exam + Duration::days(10),
+        fees: ExamFees { written: Some(1000), practical: None },
+        time_limits: ExamTimeLimits::default(),
+        eligibility: None,
+        description: None,
+        exam_format: None,
     }
 }

@@ -1,9 +1,8 @@
 //! Production mode: MariaDB + Redis (CI's local servers) + Kafka (librdkafka's mock cluster).
 
 use crate::helpers::*;
-use cercat_certificate::{ExamFees, ExamScheduleDraft, ExamTimeLimits, ports::SCHEDULE_TOPIC};
+use cercat_certificate::ports::SCHEDULE_TOPIC;
 use cercat_config::Profile;
-use chrono::{Duration, TimeZone, Utc};
 use rdkafka::{mocking::MockCluster, producer::DefaultProducerContext};
 use std::time::Duration as StdDuration;
 
@@ -49,21 +48,7 @@ async fn production_mode_serves_the_slice_over_mysql_redis_and_kafka() {
 async fn outbox_events_reach_kafka_and_are_marked_sent() {
     let app = spawn_production().await;
     let mut sub = app.state.infra.consumer.subscribe("api-test", &[SCHEDULE_TOPIC]).await.unwrap();
-    let exam = Utc.with_ymd_and_hms(2036, 5, 1, 0, 0, 0).unwrap();
-    let draft = ExamScheduleDraft {
-        certificate_id: 3,
-        exam_year: 2036,
-        round: 2,
-        application_start: exam - Duration::days(30),
-        application_deadline: exam - Duration::days(20),
-        exam_date: exam,
-        result_announcement: exam + Duration::days(10),
-        fees: ExamFees { written: Some(50_000), practical: None },
-        time_limits: ExamTimeLimits::default(),
-        eligibility: None,
-        description: None,
-        exam_format: None,
-    };
+    let draft = schedule_draft(3, 2036, 2);
     app.state.certificates.import_schedule(&draft).await.unwrap();
     let mut found = false;
     for _ in 0..60 {
