@@ -79,7 +79,7 @@ impl OutboxRelay {
 
     /// Backoff after `attempts` failures: 1 s doubling up to 5 minutes.
     pub fn backoff(attempts: u32) -> Duration {
-        Duration::from_secs(1u64 << attempts.min(8)).min(Duration::from_secs(300))
+        Duration::from_secs(1u64 << attempts.min(9)).min(Duration::from_secs(300))
     }
 
     /// One pass: publish the oldest unsent events in order. The first failure ends the pass
@@ -276,6 +276,7 @@ mod tests {
     fn backoff_doubles_and_is_capped() {
         assert_eq!(OutboxRelay::backoff(0), Duration::from_secs(1));
         assert_eq!(OutboxRelay::backoff(3), Duration::from_secs(8));
-        assert_eq!(OutboxRelay::backoff(30), Duration::from_secs(256));
+        assert_eq!(OutboxRelay::backoff(8), Duration::from_secs(256));
+        assert_eq!(OutboxRelay::backoff(30), Duration::from_secs(300));
     }
 }
