@@ -10,8 +10,10 @@ pub mod events;
 pub mod health;
 pub mod jobs;
 pub mod lease;
+pub mod mail;
 pub mod outbox;
 pub mod paging;
+pub mod ratelimit;
 pub mod storage;
 
 #[cfg(feature = "testkit")]

@@ -6,14 +6,18 @@ mod db;
 mod entity;
 mod job_runs;
 mod lease;
+mod mail;
 mod outbox;
 mod schedules;
 pub mod seed;
+mod users;
 
 pub use cercat_migration::{Migrator, MigratorTrait};
 pub use certificates::SqlCertificateRepository;
 pub use db::{Db, DbOptions};
 pub use job_runs::SqlJobRunRepository;
 pub use lease::SqlLeaseLock;
+pub use mail::{SqlMailQueue, enqueue as enqueue_mail};
 pub use outbox::{SqlOutboxStore, append_events};
 pub use schedules::SqlExamScheduleRepository;
+pub use users::{SqlUserRepository, count_users};

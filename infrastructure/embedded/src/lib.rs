@@ -2,10 +2,12 @@
 //! a TTL cache, a lease lock and an event bus with consumer groups. Single node, no servers;
 //! they keep the same contracts (the shared suites in `cercat-common`'s testkit prove it).
 
+mod auth;
 mod bus;
 mod cache;
 mod lease;
 
+pub use auth::{MemoryRateLimiter, MemoryRefreshStore};
 pub use bus::InProcessBus;
 pub use cache::MemoryCache;
 pub use lease::MemoryLeaseLock;

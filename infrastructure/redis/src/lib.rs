@@ -2,10 +2,12 @@
 //! connection plus the command — runs under one timeout (the pool itself has none for
 //! responses), and every key carries the deployment's prefix.
 
+mod auth;
 mod cache;
 mod client;
 mod lease;
 
+pub use auth::{RedisRateLimiter, RedisRefreshStore};
 pub use cache::RedisCache;
 pub use client::{RedisClient, RedisOptions};
 pub use lease::RedisLeaseLock;

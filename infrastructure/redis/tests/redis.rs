@@ -58,3 +58,17 @@ async fn a_dead_server_fails_fast_as_unavailable() {
     let refused = RedisCache::new(client("redis://127.0.0.1:1", "x:"));
     assert_eq!(refused.get("k").await.unwrap_err().kind(), ErrorKind::Unavailable);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Redis at 127.0.0.1:6379 (CI runs it)"]
+async fn redis_refresh_tokens_keep_the_contract() {
+    let c = client(&cercat_testing::redis_url(), &cercat_testing::unique_prefix("rt"));
+    cercat_user::testkit::run_all(Arc::new(RedisRefreshStore::new(c)), "").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Redis at 127.0.0.1:6379 (CI runs it)"]
+async fn redis_rate_limiter_keeps_the_contract() {
+    let c = client(&cercat_testing::redis_url(), &cercat_testing::unique_prefix("rate"));
+    cercat_common::testkit::ratelimit_contract::run_all(Arc::new(RedisRateLimiter::new(c)), "").await;
+}

@@ -11,6 +11,7 @@ mod m20261122_000002_create_exam_schedules;
 mod m20261122_000003_create_outbox_events;
 mod m20261122_000004_create_job_runs;
 mod m20261122_000005_create_leases;
+mod m20261122_000006_create_users;
 
 /// All migrations, in order.
 #[derive(Debug)]
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000003_create_outbox_events::Migration),
             Box::new(m20261122_000004_create_job_runs::Migration),
             Box::new(m20261122_000005_create_leases::Migration),
+            Box::new(m20261122_000006_create_users::Migration),
         ]
     }
 }

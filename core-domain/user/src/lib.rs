@@ -1,0 +1,19 @@
+//! The `user` context: accounts (email or OAuth), roles, credentials (argon2id), sessions
+//! (short-lived access JWTs + rotating opaque refresh tokens with family revocation), email
+//! codes with their mails in the outbox, throttling, profile, and the account lifecycle.
+
+pub mod error;
+pub mod model;
+pub mod password;
+pub mod ports;
+pub mod service;
+pub mod tokens;
+
+#[cfg(feature = "testkit")]
+#[allow(clippy::expect_used, clippy::unwrap_used)]
+pub mod testkit;
+
+pub use error::UserError;
+pub use model::{Email, Nickname, Role, User};
+pub use service::{AccountService, AuthConfig, TokenPair};
+pub use tokens::{AccessClaims, JwtKeys};

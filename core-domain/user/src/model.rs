@@ -1,0 +1,180 @@
+//! Users and the value types that validate their fields.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::UserError;
+
+/// What a user may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Role {
+    /// Signed up, onboarding not done.
+    Guest,
+    /// A regular member.
+    User,
+    /// Teaches prep courses.
+    Instructor,
+    /// Operates the platform.
+    Admin,
+}
+
+impl Role {
+    /// The stored/wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Guest => "GUEST",
+            Self::User => "USER",
+            Self::Instructor => "INSTRUCTOR",
+            Self::Admin => "ADMIN",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "GUEST" => Self::Guest,
+            "USER" => Self::User,
+            "INSTRUCTOR" => Self::Instructor,
+            "ADMIN" => Self::Admin,
+            _ => return None,
+        })
+    }
+
+    /// Whether this role has finished onboarding (everything but GUEST).
+    pub fn is_member(self) -> bool {
+        self != Self::Guest
+    }
+}
+
+/// A syntactically valid email address, lower-cased (emails are unique case-insensitively).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Email(String);
+
+impl Email {
+    /// Validates and normalises `raw`.
+    pub fn parse(raw: &str) -> Result<Self, UserError> {
+        let email = raw.trim().to_lowercase();
+        let invalid = || UserError::InvalidField { field: "email", reason: "is not a valid email address".into() };
+        let (local, domain) = email.split_once('@').ok_or_else(invalid)?;
+        let ok = !local.is_empty()
+            && local.len() <= 64
+            && email.len() <= 254
+            && domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+            && !domain.contains("..")
+            && !email.contains(char::is_whitespace)
+            && domain.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+            && !local.contains('@');
+        if ok { Ok(Self(email)) } else { Err(invalid()) }
+    }
+
+    /// The normalised address.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A nickname: 2–20 characters of letters (Korean included), digits, `_` or `-`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Nickname(String);
+
+impl Nickname {
+    /// Validates `raw` (trimmed).
+    pub fn parse(raw: &str) -> Result<Self, UserError> {
+        let nick = raw.trim();
+        let count = nick.chars().count();
+        if !(2..=20).contains(&count) {
+            return Err(UserError::InvalidField { field: "nickname", reason: "must be 2 to 20 characters".into() });
+        }
+        if !nick.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-') {
+            return Err(UserError::InvalidField {
+                field: "nickname",
+                reason: "may contain letters, digits, '_' and '-' only".into(),
+            });
+        }
+        Ok(Self(nick.to_owned()))
+    }
+
+    /// The nickname.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A stored account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    /// Id.
+    pub id: i64,
+    /// Normalised email (OAuth accounts may have a provider-given or synthetic one).
+    pub email: String,
+    /// Nickname.
+    pub nickname: String,
+    /// Role.
+    pub role: Role,
+    /// argon2id PHC string; `None` for OAuth-only accounts.
+    pub password_hash: Option<String>,
+    /// Object key of the profile image.
+    pub profile_image_key: Option<String>,
+    /// When the account was withdrawn (soft-deleted), if it was.
+    pub withdrawn_at: Option<DateTime<Utc>>,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+}
+
+/// A new account to store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewUser {
+    /// Normalised email.
+    pub email: Email,
+    /// Nickname.
+    pub nickname: Nickname,
+    /// Role to start with.
+    pub role: Role,
+    /// argon2id hash, if the account has a password.
+    pub password_hash: Option<String>,
+    /// `(provider, provider user id)` for OAuth accounts.
+    pub oauth: Option<(String, String)>,
+}
+
+/// What an email code is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CodePurpose {
+    /// Sign-up verification.
+    Signup,
+    /// Recovering a withdrawn account.
+    Recovery,
+}
+
+impl CodePurpose {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Signup => "SIGNUP",
+            Self::Recovery => "RECOVERY",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_normalised_and_checked() {
+        assert_eq!(Email::parse("  Kim@Example.COM ").unwrap().as_str(), "kim@example.com");
+        for bad in ["", "kim", "kim@", "@x.com", "kim@x", "kim @x.com", "kim@x..com", "kim@.x.com", "a@b@c.com"] {
+            assert!(Email::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn nicknames_allow_korean_and_refuse_symbols() {
+        assert!(Nickname::parse("자격증왕_1").is_ok());
+        assert!(Nickname::parse("a").is_err());
+        assert!(Nickname::parse("x".repeat(21).as_str()).is_err());
+        assert!(Nickname::parse("<script>").is_err());
+    }
+}

@@ -1,0 +1,181 @@
+//! Password policy and argon2id hashing on a bounded blocking pool.
+
+use argon2::{Algorithm, Argon2, Params, PasswordHasher as _, PasswordVerifier as _, Version};
+use std::sync::Arc;
+use tokio::sync::Semaphore;
+
+use crate::UserError;
+
+/// Passwords people pick first; refused outright (compared case-insensitively).
+const COMMON: &[&str] = &[
+    "password",
+    "password1",
+    "password12",
+    "password123",
+    "password1234",
+    "12345678",
+    "123456789",
+    "1234567890",
+    "12345678910",
+    "123123123",
+    "11111111",
+    "00000000",
+    "88888888",
+    "qwerty123",
+    "qwertyuiop",
+    "qwerty1234",
+    "1q2w3e4r",
+    "1q2w3e4r5t",
+    "1qaz2wsx",
+    "zaq12wsx",
+    "asdf1234",
+    "asdfghjkl",
+    "abcd1234",
+    "abc12345",
+    "iloveyou",
+    "sunshine",
+    "princess",
+    "football",
+    "baseball",
+    "welcome1",
+    "letmein1",
+    "admin123",
+    "administrator",
+    "passw0rd",
+    "p@ssw0rd",
+    "p@ssword",
+    "qwer1234",
+    "a1234567",
+    "aa123456",
+    "q1w2e3r4",
+    "q1w2e3r4t5",
+    "dragon123",
+    "monkey123",
+    "superman",
+    "trustno1",
+    "computer",
+    "starwars",
+    "whatever",
+    "michael1",
+    "charlie1",
+    "shadow12",
+    "master12",
+    "jennifer",
+    "changeme",
+    "cercat123",
+];
+
+/// Checks length (8–64 characters) and refuses common passwords and the email's local part.
+pub fn check_policy(password: &str, email: &str) -> Result<(), UserError> {
+    let len = password.chars().count();
+    if !(8..=64).contains(&len) {
+        return Err(UserError::WeakPassword("use 8 to 64 characters".into()));
+    }
+    let lower = password.to_lowercase();
+    if COMMON.contains(&lower.as_str()) {
+        return Err(UserError::WeakPassword("it is one of the most common passwords".into()));
+    }
+    let local = email.split('@').next().unwrap_or_default();
+    if !local.is_empty() && lower == local.to_lowercase() {
+        return Err(UserError::WeakPassword("it must not be your email name".into()));
+    }
+    if password.chars().all(|c| c == password.chars().next().unwrap_or(' ')) {
+        return Err(UserError::WeakPassword("it must not repeat one character".into()));
+    }
+    Ok(())
+}
+
+/// argon2id with m = 19 MiB, t = 2, p = 1 (OWASP's recommendation). At most `concurrency`
+/// hashes run at once, on tokio's blocking threads, so a login flood queues here instead of
+/// starving request handling.
+#[derive(Clone)]
+pub struct PasswordHasher {
+    params: Params,
+    permits: Arc<Semaphore>,
+    dummy: Arc<tokio::sync::OnceCell<String>>,
+}
+
+impl std::fmt::Debug for PasswordHasher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PasswordHasher").field("permits", &self.permits.available_permits()).finish()
+    }
+}
+
+/// Memory cost in KiB (19 MiB).
+pub const M_COST_KIB: u32 = 19 * 1024;
+/// Iterations.
+pub const T_COST: u32 = 2;
+
+impl PasswordHasher {
+    /// A hasher allowing `concurrency` simultaneous hashes (at least 1).
+    pub fn new(concurrency: usize) -> Self {
+        // These constants are valid argon2 parameters; the fallback is never taken.
+        let params = Params::new(M_COST_KIB, T_COST, 1, None).unwrap_or_default();
+        Self { params, permits: Arc::new(Semaphore::new(concurrency.max(1))), dummy: Arc::default() }
+    }
+
+    fn argon2(&self) -> Argon2<'static> {
+        Argon2::new(Algorithm::Argon2id, Version::V0x13, self.params.clone())
+    }
+
+    async fn bounded<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(Argon2<'static>) -> T + Send + 'static,
+    ) -> Result<T, UserError> {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| UserError::Store(cercat_common::PortError::unavailable("hasher", "closed")))?;
+        let argon2 = self.argon2();
+        tokio::task::spawn_blocking(move || work(argon2))
+            .await
+            .map_err(|e| UserError::Store(cercat_common::PortError::unavailable("hasher", e)))
+    }
+
+    /// Hashes `password` into a PHC string.
+    pub async fn hash(&self, password: &str) -> Result<String, UserError> {
+        let password = password.to_owned();
+        self.bounded(move |argon2| argon2.hash_password(password.as_bytes()).map(|h| h.to_string()))
+            .await?
+            .map_err(|e| UserError::Store(cercat_common::PortError::Corrupt(format!("hashing failed: {e}"))))
+    }
+
+    /// Whether `password` matches `phc`. A malformed stored hash never matches.
+    pub async fn verify(&self, password: &str, phc: &str) -> Result<bool, UserError> {
+        let (password, phc) = (password.to_owned(), phc.to_owned());
+        self.bounded(move |argon2| argon2.verify_password(password.as_bytes(), phc.as_str()).is_ok()).await
+    }
+
+    /// Burns the time of one verification, so unknown emails answer as slowly as known ones.
+    pub async fn verify_dummy(&self, password: &str) -> Result<(), UserError> {
+        let dummy = self.dummy.get_or_try_init(|| self.hash("no account has this password")).await?;
+        self.verify(password, dummy).await.map(|_| ())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_policy_names_the_problem() {
+        assert!(check_policy("short", "a@b.co").is_err());
+        assert!(check_policy(&"x".repeat(65), "a@b.co").is_err());
+        assert!(check_policy("Password123", "a@b.co").is_err());
+        assert!(check_policy("kimcheolsu", "kimcheolsu@b.co").is_err());
+        assert!(check_policy("aaaaaaaaaa", "a@b.co").is_err());
+        assert!(check_policy("초록색-고양이-2025", "a@b.co").is_ok());
+    }
+
+    #[tokio::test]
+    async fn hashes_are_argon2id_with_the_required_cost_and_verify() {
+        let hasher = PasswordHasher::new(2);
+        let phc = hasher.hash("correct horse battery").await.unwrap();
+        assert!(phc.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{phc}");
+        assert!(hasher.verify("correct horse battery", &phc).await.unwrap());
+        assert!(!hasher.verify("wrong horse battery", &phc).await.unwrap());
+        assert!(!hasher.verify("x", "not a hash").await.unwrap());
+        hasher.verify_dummy("anything").await.unwrap();
+    }
+}

@@ -1,0 +1,110 @@
+//! What the user context needs from storage and the shared infrastructure.
+
+use async_trait::async_trait;
+use cercat_common::{PortError, mail::Mail};
+use chrono::{DateTime, Utc};
+use std::time::Duration;
+
+use crate::model::{CodePurpose, Email, NewUser, Nickname, Role, User};
+
+/// Accounts.
+#[async_trait]
+pub trait UserRepository: Send + Sync {
+    /// An active (not withdrawn) user.
+    async fn find(&self, id: i64) -> Result<Option<User>, PortError>;
+    /// Any user with this email, withdrawn ones included (their email stays reserved).
+    async fn find_by_email(&self, email: &Email) -> Result<Option<User>, PortError>;
+    /// Creates the account. Errors: [`PortError::Duplicate`] naming `email` or `nickname`
+    /// when either is taken (withdrawn accounts keep theirs).
+    async fn create(&self, user: &NewUser, at: DateTime<Utc>) -> Result<User, PortError>;
+    /// Whether `nickname` belongs to an account other than `except`.
+    async fn nickname_taken(&self, nickname: &Nickname, except: Option<i64>) -> Result<bool, PortError>;
+    /// Changes the nickname and/or the profile image key (`Some(None)` removes the image).
+    /// Errors: [`PortError::Duplicate`] if the nickname was taken meanwhile.
+    async fn update_profile(
+        &self,
+        id: i64,
+        nickname: Option<&Nickname>,
+        image_key: Option<Option<&str>>,
+        at: DateTime<Utc>,
+    ) -> Result<(), PortError>;
+    /// Sets the role.
+    async fn set_role(&self, id: i64, role: Role, at: DateTime<Utc>) -> Result<(), PortError>;
+    /// Replaces the password hash.
+    async fn set_password(&self, id: i64, hash: &str, at: DateTime<Utc>) -> Result<(), PortError>;
+    /// Soft-deletes an active account; returns whether it was active.
+    async fn withdraw(&self, id: i64, at: DateTime<Utc>) -> Result<bool, PortError>;
+    /// Restores a withdrawn account; returns whether it was withdrawn.
+    async fn restore(&self, id: i64, at: DateTime<Utc>) -> Result<bool, PortError>;
+    /// Hard-deletes accounts withdrawn before `cutoff` and their personal data; returns how many.
+    async fn purge_withdrawn_before(&self, cutoff: DateTime<Utc>) -> Result<u64, PortError>;
+}
+
+/// The result of checking an email code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeCheck {
+    /// Right and unexpired; now consumed (it cannot be used again).
+    Valid,
+    /// Wrong, expired, already used, or too many wrong tries.
+    Invalid,
+}
+
+/// Email verification codes, stored hashed.
+#[async_trait]
+pub trait EmailCodeRepository: Send + Sync {
+    /// Stores a new code for (email, purpose), invalidating older ones, and queues `mail` in
+    /// the same transaction (so a code exists iff its mail will be sent).
+    async fn issue(
+        &self,
+        email: &Email,
+        purpose: CodePurpose,
+        code_hash: &str,
+        expires_at: DateTime<Utc>,
+        mail: &Mail,
+        at: DateTime<Utc>,
+    ) -> Result<(), PortError>;
+    /// Atomically consumes the code if it matches, is unexpired, unused and has had fewer
+    /// than `max_attempts` wrong tries; otherwise counts a wrong try.
+    async fn consume(
+        &self,
+        email: &Email,
+        purpose: CodePurpose,
+        code_hash: &str,
+        max_attempts: u32,
+        now: DateTime<Utc>,
+    ) -> Result<CodeCheck, PortError>;
+}
+
+/// A refresh token's session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefreshSession {
+    /// The user.
+    pub user_id: i64,
+    /// The session family (one per sign-in; every rotation stays in it).
+    pub family: String,
+}
+
+/// What rotating a refresh token did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rotation {
+    /// The old token was current: it is now used and the new one is current.
+    Rotated(RefreshSession),
+    /// The old token had already been used: the whole family was revoked.
+    Reused(RefreshSession),
+    /// Unknown, expired or revoked.
+    Unknown,
+}
+
+/// Refresh tokens (hashed), by family, with TTL (Redis in production, in-process otherwise).
+#[async_trait]
+pub trait RefreshTokenStore: Send + Sync {
+    /// Stores a current token for `session`, alive for `ttl`.
+    async fn create(&self, token_hash: &str, session: &RefreshSession, ttl: Duration) -> Result<(), PortError>;
+    /// Atomically: a current `old_hash` becomes used and `new_hash` current in its family;
+    /// a used `old_hash` revokes its whole family.
+    async fn rotate(&self, old_hash: &str, new_hash: &str, ttl: Duration) -> Result<Rotation, PortError>;
+    /// Revokes every token of `family`.
+    async fn revoke_family(&self, family: &str) -> Result<(), PortError>;
+    /// Revokes every family of `user_id` except `keep`; returns the revoked family ids.
+    async fn revoke_user(&self, user_id: i64, keep: Option<&str>) -> Result<Vec<String>, PortError>;
+}

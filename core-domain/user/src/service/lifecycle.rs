@@ -1,0 +1,50 @@
+//! Withdrawal (soft delete), recovery within a year, and the purge of old withdrawals.
+
+use super::{AccountService, TokenPair};
+use crate::{AccessClaims, Email, UserError, model::CodePurpose};
+use std::time::Duration;
+
+impl AccountService {
+    /// Withdraws the caller: the account is hidden everywhere, its email and nickname stay
+    /// reserved, every session ends. Recoverable for a year.
+    pub async fn withdraw(&self, claims: &AccessClaims) -> Result<(), UserError> {
+        let user_id = claims.user_id()?;
+        if !self.ports.users.withdraw(user_id, self.ports.clock.now()).await? {
+            return Err(UserError::NotFound);
+        }
+        self.end_sessions(user_id, None).await
+    }
+
+    /// Mails a recovery code to a withdrawn account still inside the recovery window.
+    pub async fn request_recovery_code(&self, raw_email: &str, ip: &str) -> Result<(), UserError> {
+        let email = Email::parse(raw_email)?;
+        self.throttle(&format!("code:ip:{ip}"), 20, Duration::from_secs(3600)).await?;
+        self.throttle(&format!("code:email-minute:{}", email.as_str()), 1, Duration::from_secs(60)).await?;
+        let user = self.ports.users.find_by_email(&email).await?.ok_or(UserError::NotRecoverable("no such account"))?;
+        let withdrawn = user.withdrawn_at.ok_or(UserError::NotRecoverable("the account is active"))?;
+        if self.ports.clock.now() - withdrawn > self.config.recovery_window {
+            return Err(UserError::NotRecoverable("it was withdrawn more than a year ago"));
+        }
+        self.send_code(&email, CodePurpose::Recovery).await
+    }
+
+    /// Restores a withdrawn account with its recovery code and signs it in.
+    pub async fn recover(&self, raw_email: &str, code: &str) -> Result<TokenPair, UserError> {
+        let email = Email::parse(raw_email)?;
+        let user = self.ports.users.find_by_email(&email).await?.ok_or(UserError::InvalidCode)?;
+        let withdrawn = user.withdrawn_at.ok_or(UserError::NotRecoverable("the account is active"))?;
+        if self.ports.clock.now() - withdrawn > self.config.recovery_window {
+            return Err(UserError::NotRecoverable("it was withdrawn more than a year ago"));
+        }
+        self.consume_code(&email, CodePurpose::Recovery, code).await?;
+        self.ports.users.restore(user.id, self.ports.clock.now()).await?;
+        let user = self.ports.users.find(user.id).await?.ok_or(UserError::NotFound)?;
+        self.start_session(&user).await
+    }
+
+    /// Hard-deletes accounts withdrawn more than the recovery window ago; returns how many.
+    pub async fn purge_withdrawn(&self) -> Result<u64, UserError> {
+        let cutoff = self.ports.clock.now() - self.config.recovery_window;
+        Ok(self.ports.users.purge_withdrawn_before(cutoff).await?)
+    }
+}

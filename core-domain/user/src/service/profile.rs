@@ -1,0 +1,105 @@
+//! Profile: read, nickname and image changes, onboarding, password change.
+
+use super::{AccountService, TokenPair};
+use crate::{
+    AccessClaims, Nickname, Role, User, UserError, password::check_policy, service::signup::duplicate_to_error,
+};
+
+/// Accepted image types, recognised by their first bytes (never by file name).
+pub fn sniff_image(bytes: &[u8]) -> Option<(&'static str, &'static str)> {
+    if bytes.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]) {
+        Some(("png", "image/png"))
+    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some(("jpg", "image/jpeg"))
+    } else if bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a") {
+        Some(("gif", "image/gif"))
+    } else if bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+        Some(("webp", "image/webp"))
+    } else {
+        None
+    }
+}
+
+/// A user as shown to themselves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Profile {
+    /// The account.
+    pub user: User,
+    /// Public URL of the profile image.
+    pub image_url: Option<String>,
+}
+
+impl AccountService {
+    /// The caller's account.
+    pub async fn me(&self, user_id: i64) -> Result<Profile, UserError> {
+        let user = self.ports.users.find(user_id).await?.ok_or(UserError::NotFound)?;
+        let image_url = user.profile_image_key.as_deref().map(|k| self.ports.storage.url_for(k));
+        Ok(Profile { user, image_url })
+    }
+
+    /// Changes the nickname and/or the image (type checked by content, size bounded).
+    pub async fn update_profile(
+        &self,
+        user_id: i64,
+        nickname: Option<&str>,
+        image: Option<Vec<u8>>,
+    ) -> Result<Profile, UserError> {
+        let user = self.ports.users.find(user_id).await?.ok_or(UserError::NotFound)?;
+        let nickname = nickname.map(Nickname::parse).transpose()?.filter(|n| n.as_str() != user.nickname);
+        if let Some(n) = &nickname
+            && self.ports.users.nickname_taken(n, Some(user_id)).await?
+        {
+            return Err(UserError::NicknameTaken);
+        }
+        let mut new_key = None;
+        if let Some(bytes) = image {
+            if bytes.len() > self.config.max_image_bytes {
+                return Err(UserError::InvalidImage(format!("larger than {} bytes", self.config.max_image_bytes)));
+            }
+            let (ext, mime) =
+                sniff_image(&bytes).ok_or_else(|| UserError::InvalidImage("use PNG, JPEG, GIF or WebP".into()))?;
+            let key = format!("profile/{user_id}/{}.{ext}", uuid::Uuid::new_v4().simple());
+            self.ports.storage.put(&key, bytes, mime).await?;
+            new_key = Some(key);
+        }
+        let now = self.ports.clock.now();
+        if let Err(err) =
+            self.ports.users.update_profile(user_id, nickname.as_ref(), new_key.as_deref().map(Some), now).await
+        {
+            if let Some(key) = &new_key {
+                let _ = self.ports.storage.delete(key).await;
+            }
+            return Err(duplicate_to_error(err));
+        }
+        if let (Some(_), Some(old)) = (&new_key, &user.profile_image_key)
+            && let Err(err) = self.ports.storage.delete(old).await
+        {
+            tracing::warn!(%err, key = old.as_str(), "could not delete a replaced profile image");
+        }
+        self.me(user_id).await
+    }
+
+    /// Finishes onboarding: GUEST becomes USER (other roles stay). Returns fresh tokens
+    /// carrying the new role.
+    pub async fn complete_onboarding(&self, claims: &AccessClaims) -> Result<TokenPair, UserError> {
+        let mut user = self.ports.users.find(claims.user_id()?).await?.ok_or(UserError::NotFound)?;
+        if user.role == Role::Guest {
+            self.ports.users.set_role(user.id, Role::User, self.ports.clock.now()).await?;
+            user.role = Role::User;
+        }
+        self.reissue(&user, &claims.sid).await
+    }
+
+    /// Changes the password after checking the current one; every other session ends.
+    pub async fn change_password(&self, claims: &AccessClaims, current: &str, new: &str) -> Result<(), UserError> {
+        let user = self.ports.users.find(claims.user_id()?).await?.ok_or(UserError::NotFound)?;
+        let hash = user.password_hash.as_deref().ok_or(UserError::CurrentPasswordWrong)?;
+        if !self.hasher.verify(current, hash).await? {
+            return Err(UserError::CurrentPasswordWrong);
+        }
+        check_policy(new, &user.email)?;
+        let new_hash = self.hasher.hash(new).await?;
+        self.ports.users.set_password(user.id, &new_hash, self.ports.clock.now()).await?;
+        self.end_sessions(user.id, Some(&claims.sid)).await
+    }
+}

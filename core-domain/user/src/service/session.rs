@@ -1,0 +1,146 @@
+//! Sign-in, token refresh with rotation and reuse detection, sign-out, authentication.
+
+use std::time::Duration;
+
+use super::{AccountService, TokenPair, strip_bearer};
+use crate::{
+    AccessClaims, Email, User, UserError,
+    ports::{RefreshSession, Rotation},
+    tokens::{digest, new_refresh_token},
+};
+
+/// Failed sign-ins allowed per account and per IP in [`LOGIN_WINDOW`].
+pub const LOGIN_LIMIT_ACCOUNT: u32 = 5;
+/// Failed sign-ins allowed per IP.
+pub const LOGIN_LIMIT_IP: u32 = 30;
+/// The window failed sign-ins are counted in.
+pub const LOGIN_WINDOW: Duration = Duration::from_secs(15 * 60);
+
+fn revoked_key(sid: &str) -> String {
+    format!("auth:revoked-sid:{sid}")
+}
+
+impl AccountService {
+    /// Signs in with email and password. After 5 failures for an account (or 30 from an IP)
+    /// within 15 minutes, further tries answer 429 until the window ends. Unknown emails cost
+    /// the same time as wrong passwords.
+    pub async fn login(&self, raw_email: &str, password: &str, ip: &str) -> Result<TokenPair, UserError> {
+        let email = Email::parse(raw_email).map_err(|_| UserError::BadCredentials)?;
+        let account_key = format!("login:account:{}", email.as_str());
+        let ip_key = format!("login:ip:{ip}");
+        self.ensure_under(&account_key, LOGIN_LIMIT_ACCOUNT).await?;
+        self.ensure_under(&ip_key, LOGIN_LIMIT_IP).await?;
+        let user = self.ports.users.find_by_email(&email).await?.filter(|u| u.withdrawn_at.is_none());
+        let verified = match user.as_ref().and_then(|u| u.password_hash.as_deref()) {
+            Some(hash) => self.hasher.verify(password, hash).await?,
+            None => {
+                self.hasher.verify_dummy(password).await?;
+                false
+            }
+        };
+        match (user, verified) {
+            (Some(user), true) => {
+                self.ports.limiter.reset(&account_key).await?;
+                self.start_session(&user).await
+            }
+            _ => {
+                // Count the failure; the answer stays 401 so the limit is not an oracle.
+                let _ = self.ports.limiter.hit(&account_key, LOGIN_LIMIT_ACCOUNT, LOGIN_WINDOW).await?;
+                let _ = self.ports.limiter.hit(&ip_key, LOGIN_LIMIT_IP, LOGIN_WINDOW).await?;
+                Err(UserError::BadCredentials)
+            }
+        }
+    }
+
+    /// Starts a new session family for `user`.
+    pub async fn start_session(&self, user: &User) -> Result<TokenPair, UserError> {
+        let session = RefreshSession { user_id: user.id, family: uuid::Uuid::new_v4().simple().to_string() };
+        let refresh = new_refresh_token();
+        self.ports.refresh.create(&digest(&[&refresh]), &session, self.config.refresh_ttl).await?;
+        self.pair(user, &session.family, refresh)
+    }
+
+    fn pair(&self, user: &User, sid: &str, refresh: String) -> Result<TokenPair, UserError> {
+        let now = self.ports.clock.now().timestamp();
+        let access = self.jwt.issue(user.id, user.role, sid, now)?;
+        Ok(TokenPair {
+            access_token: format!("Bearer {access}"),
+            refresh_token: format!("Bearer {refresh}"),
+            expires_in: self.jwt.ttl_secs(),
+        })
+    }
+
+    /// Exchanges a refresh token for a new pair. The old token is spent; presenting a spent
+    /// token again revokes its whole session family (a stolen token is then useless too).
+    pub async fn refresh(&self, presented: &str) -> Result<TokenPair, UserError> {
+        let old = strip_bearer(presented);
+        if old.is_empty() || old.len() > 200 {
+            return Err(UserError::InvalidToken);
+        }
+        let new = new_refresh_token();
+        match self.ports.refresh.rotate(&digest(&[old]), &digest(&[&new]), self.config.refresh_ttl).await? {
+            Rotation::Rotated(session) => match self.ports.users.find(session.user_id).await? {
+                Some(user) => self.pair(&user, &session.family, new),
+                None => {
+                    self.end_family(&session.family).await?;
+                    Err(UserError::InvalidToken)
+                }
+            },
+            Rotation::Reused(session) => {
+                tracing::warn!(user_id = session.user_id, "a spent refresh token was replayed; revoking its session");
+                self.deny_sid(&session.family).await;
+                Err(UserError::RefreshReused)
+            }
+            Rotation::Unknown => Err(UserError::InvalidToken),
+        }
+    }
+
+    /// Verifies an access token (signature, times, issuer, audience, type) and that its
+    /// session was not ended. The revocation check fails open if the cache is down: access
+    /// tokens live at most 15 minutes.
+    pub async fn authenticate(&self, presented: &str) -> Result<AccessClaims, UserError> {
+        let claims = self.jwt.verify(strip_bearer(presented))?;
+        match self.ports.cache.get(&revoked_key(&claims.sid)).await {
+            Ok(Some(_)) => Err(UserError::InvalidToken),
+            Ok(None) => Ok(claims),
+            Err(err) => {
+                tracing::warn!(%err, "session revocation check unavailable; accepting the token");
+                Ok(claims)
+            }
+        }
+    }
+
+    /// Signs out: the session family's refresh tokens are revoked and its access tokens are
+    /// refused until they would have expired.
+    pub async fn logout(&self, claims: &AccessClaims) -> Result<(), UserError> {
+        self.end_family(&claims.sid).await
+    }
+
+    pub(crate) async fn end_family(&self, sid: &str) -> Result<(), UserError> {
+        self.ports.refresh.revoke_family(sid).await?;
+        self.deny_sid(sid).await;
+        Ok(())
+    }
+
+    /// Ends every session of `user_id` except `keep`.
+    pub(crate) async fn end_sessions(&self, user_id: i64, keep: Option<&str>) -> Result<(), UserError> {
+        for sid in self.ports.refresh.revoke_user(user_id, keep).await? {
+            self.deny_sid(&sid).await;
+        }
+        Ok(())
+    }
+
+    async fn deny_sid(&self, sid: &str) {
+        let ttl = Duration::from_secs(u64::try_from(self.jwt.ttl_secs()).unwrap_or(900) + 60);
+        if let Err(err) = self.ports.cache.set(&revoked_key(sid), b"1", ttl).await {
+            tracing::warn!(%err, "could not record a revoked session; its access tokens expire on their own");
+        }
+    }
+
+    /// Reissues a pair for the current session after a role change (onboarding).
+    pub(crate) async fn reissue(&self, user: &User, sid: &str) -> Result<TokenPair, UserError> {
+        self.ports.refresh.revoke_family(sid).await?;
+        self.deny_sid(sid).await;
+        self.start_session(user).await
+    }
+}

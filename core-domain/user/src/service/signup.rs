@@ -1,0 +1,118 @@
+//! Two-step email sign-up and admin creation.
+
+use cercat_common::{PortError, mail::Mail};
+use std::time::Duration;
+
+use super::AccountService;
+use crate::{
+    Email, Nickname, Role, User, UserError,
+    model::{CodePurpose, NewUser},
+    password::check_policy,
+    ports::CodeCheck,
+    tokens::digest,
+};
+
+/// Wrong tries allowed per code.
+pub const MAX_CODE_ATTEMPTS: u32 = 5;
+
+fn six_digits() -> String {
+    format!("{:06}", uuid::Uuid::new_v4().as_u128() % 1_000_000)
+}
+
+/// Maps a unique-key violation to the field it names.
+pub(crate) fn duplicate_to_error(err: PortError) -> UserError {
+    match err {
+        PortError::Duplicate(detail) if detail.contains("nickname") => UserError::NicknameTaken,
+        PortError::Duplicate(_) => UserError::EmailTaken,
+        other => UserError::Store(other),
+    }
+}
+
+impl AccountService {
+    /// Step 1: mails a 6-digit code valid 5 minutes. Throttled per email (1 a minute, 5 an
+    /// hour) and per IP (20 an hour). The code and its mail are stored in one transaction.
+    pub async fn request_signup_code(&self, raw_email: &str, ip: &str) -> Result<(), UserError> {
+        let email = Email::parse(raw_email)?;
+        self.throttle(&format!("code:ip:{ip}"), 20, Duration::from_secs(3600)).await?;
+        self.throttle(&format!("code:email-minute:{}", email.as_str()), 1, Duration::from_secs(60)).await?;
+        self.throttle(&format!("code:email-hour:{}", email.as_str()), 5, Duration::from_secs(3600)).await?;
+        if self.ports.users.find_by_email(&email).await?.is_some() {
+            return Err(UserError::EmailTaken);
+        }
+        self.send_code(&email, CodePurpose::Signup).await
+    }
+
+    pub(crate) async fn send_code(&self, email: &Email, purpose: CodePurpose) -> Result<(), UserError> {
+        let code = six_digits();
+        let now = self.ports.clock.now();
+        let minutes = self.config.code_ttl.as_secs() / 60;
+        let (subject, intro) = match purpose {
+            CodePurpose::Signup => ("[Cercat] 회원가입 인증번호", "Cercat 회원가입 인증번호입니다."),
+            CodePurpose::Recovery => ("[Cercat] 계정 복구 인증번호", "Cercat 계정 복구 인증번호입니다."),
+        };
+        let mail = Mail {
+            to: email.as_str().to_owned(),
+            subject: subject.to_owned(),
+            body: format!(
+                "{intro}\n\n인증번호: {code}\n\n{minutes}분 안에 입력해 주세요. 요청하지 않았다면 이 메일을 무시하세요."
+            ),
+        };
+        let expires = now + chrono::Duration::from_std(self.config.code_ttl).unwrap_or_default();
+        let hash = digest(&[email.as_str(), purpose.as_str(), &code]);
+        self.ports.codes.issue(email, purpose, &hash, expires, &mail, now).await?;
+        Ok(())
+    }
+
+    pub(crate) async fn consume_code(&self, email: &Email, purpose: CodePurpose, code: &str) -> Result<(), UserError> {
+        let code = code.trim();
+        if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(UserError::InvalidCode);
+        }
+        let hash = digest(&[email.as_str(), purpose.as_str(), code]);
+        match self.ports.codes.consume(email, purpose, &hash, MAX_CODE_ATTEMPTS, self.ports.clock.now()).await? {
+            CodeCheck::Valid => Ok(()),
+            CodeCheck::Invalid => Err(UserError::InvalidCode),
+        }
+    }
+
+    /// Step 2: checks the code, the password policy and the nickname, and creates a GUEST
+    /// account (onboarding promotes it to USER).
+    pub async fn signup(
+        &self,
+        raw_email: &str,
+        code: &str,
+        password: &str,
+        raw_nickname: &str,
+    ) -> Result<User, UserError> {
+        let email = Email::parse(raw_email)?;
+        let nickname = Nickname::parse(raw_nickname)?;
+        check_policy(password, email.as_str())?;
+        if self.ports.users.nickname_taken(&nickname, None).await? {
+            return Err(UserError::NicknameTaken);
+        }
+        if self.ports.users.find_by_email(&email).await?.is_some() {
+            return Err(UserError::EmailTaken);
+        }
+        self.consume_code(&email, CodePurpose::Signup, code).await?;
+        let hash = self.hasher.hash(password).await?;
+        let new = NewUser { email, nickname, role: Role::Guest, password_hash: Some(hash), oauth: None };
+        self.ports.users.create(&new, self.ports.clock.now()).await.map_err(duplicate_to_error)
+    }
+
+    /// Creates an account with `role` directly (operators' `create-admin`, demo seeding).
+    /// Same email, nickname and password rules as sign-up.
+    pub async fn create_account(
+        &self,
+        raw_email: &str,
+        password: &str,
+        raw_nickname: &str,
+        role: Role,
+    ) -> Result<User, UserError> {
+        let email = Email::parse(raw_email)?;
+        let nickname = Nickname::parse(raw_nickname)?;
+        check_policy(password, email.as_str())?;
+        let hash = self.hasher.hash(password).await?;
+        let new = NewUser { email, nickname, role, password_hash: Some(hash), oauth: None };
+        self.ports.users.create(&new, self.ports.clock.now()).await.map_err(duplicate_to_error)
+    }
+}

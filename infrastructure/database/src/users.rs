@@ -1,0 +1,267 @@
+//! [`UserRepository`] and [`EmailCodeRepository`] over `users` and `email_codes`; the
+//! codes' mails go to `mail_outbox` in the same transaction.
+
+use async_trait::async_trait;
+use cercat_common::{PortError, mail::Mail};
+use cercat_user::{
+    Email, Nickname, Role, User,
+    model::{CodePurpose, NewUser},
+    ports::{CodeCheck, EmailCodeRepository, UserRepository},
+};
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait,
+    sea_query::{Expr, ExprTrait},
+};
+
+use crate::{
+    db::Db,
+    entity::{email_code, user},
+    mail::enqueue,
+};
+
+/// Accounts and email codes.
+#[derive(Clone, Debug)]
+pub struct SqlUserRepository {
+    db: Db,
+}
+
+impl SqlUserRepository {
+    /// Over `db`.
+    pub fn new(db: Db) -> Self {
+        Self { db }
+    }
+}
+
+fn to_domain(m: user::Model) -> Result<User, PortError> {
+    Ok(User {
+        role: Role::parse(&m.role).ok_or_else(|| PortError::Corrupt(format!("user {}: role {}", m.id, m.role)))?,
+        id: m.id,
+        email: m.email,
+        nickname: m.nickname,
+        password_hash: m.password_hash,
+        profile_image_key: m.profile_image_key,
+        withdrawn_at: m.withdrawn_at,
+        created_at: m.created_at,
+    })
+}
+
+#[async_trait]
+impl UserRepository for SqlUserRepository {
+    async fn find(&self, id: i64) -> Result<Option<User>, PortError> {
+        let row = self
+            .db
+            .run(user::Entity::find_by_id(id).filter(user::Column::WithdrawnAt.is_null()).one(self.db.conn()))
+            .await?;
+        row.map(to_domain).transpose()
+    }
+
+    async fn find_by_email(&self, email: &Email) -> Result<Option<User>, PortError> {
+        let row = self
+            .db
+            .run(user::Entity::find().filter(user::Column::Email.eq(email.as_str())).one(self.db.conn()))
+            .await?;
+        row.map(to_domain).transpose()
+    }
+
+    async fn create(&self, new: &NewUser, at: DateTime<Utc>) -> Result<User, PortError> {
+        let (provider, subject) = new.oauth.clone().map_or((None, None), |(p, s)| (Some(p), Some(s)));
+        let row = user::ActiveModel {
+            email: Set(new.email.as_str().to_owned()),
+            nickname: Set(new.nickname.as_str().to_owned()),
+            role: Set(new.role.as_str().to_owned()),
+            password_hash: Set(new.password_hash.clone()),
+            profile_image_key: Set(None),
+            oauth_provider: Set(provider),
+            oauth_subject: Set(subject),
+            withdrawn_at: Set(None),
+            created_at: Set(at),
+            updated_at: Set(at),
+            ..Default::default()
+        };
+        let id = self.db.run(user::Entity::insert(row).exec(self.db.conn())).await?.last_insert_id;
+        self.find(id).await?.ok_or_else(|| PortError::Corrupt(format!("user {id} vanished after insert")))
+    }
+
+    async fn nickname_taken(&self, nickname: &Nickname, except: Option<i64>) -> Result<bool, PortError> {
+        let mut query = user::Entity::find().filter(user::Column::Nickname.eq(nickname.as_str()));
+        if let Some(id) = except {
+            query = query.filter(user::Column::Id.ne(id));
+        }
+        Ok(self.db.run(query.count(self.db.conn())).await? > 0)
+    }
+
+    async fn update_profile(
+        &self,
+        id: i64,
+        nickname: Option<&Nickname>,
+        image_key: Option<Option<&str>>,
+        at: DateTime<Utc>,
+    ) -> Result<(), PortError> {
+        let mut update = user::Entity::update_many().col_expr(user::Column::UpdatedAt, Expr::value(at));
+        if let Some(n) = nickname {
+            update = update.col_expr(user::Column::Nickname, Expr::value(n.as_str()));
+        }
+        if let Some(key) = image_key {
+            update = update.col_expr(user::Column::ProfileImageKey, Expr::value(key.map(str::to_owned)));
+        }
+        let filter = update.filter(user::Column::Id.eq(id)).filter(user::Column::WithdrawnAt.is_null());
+        self.db.run(filter.exec(self.db.conn())).await?;
+        Ok(())
+    }
+
+    async fn set_role(&self, id: i64, role: Role, at: DateTime<Utc>) -> Result<(), PortError> {
+        self.db
+            .run(
+                user::Entity::update_many()
+                    .col_expr(user::Column::Role, Expr::value(role.as_str()))
+                    .col_expr(user::Column::UpdatedAt, Expr::value(at))
+                    .filter(user::Column::Id.eq(id))
+                    .exec(self.db.conn()),
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn set_password(&self, id: i64, hash: &str, at: DateTime<Utc>) -> Result<(), PortError> {
+        self.db
+            .run(
+                user::Entity::update_many()
+                    .col_expr(user::Column::PasswordHash, Expr::value(Some(hash.to_owned())))
+                    .col_expr(user::Column::UpdatedAt, Expr::value(at))
+                    .filter(user::Column::Id.eq(id))
+                    .exec(self.db.conn()),
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn withdraw(&self, id: i64, at: DateTime<Utc>) -> Result<bool, PortError> {
+        let res = self
+            .db
+            .run(
+                user::Entity::update_many()
+                    .col_expr(user::Column::WithdrawnAt, Expr::value(Some(at)))
+                    .col_expr(user::Column::UpdatedAt, Expr::value(at))
+                    .filter(user::Column::Id.eq(id))
+                    .filter(user::Column::WithdrawnAt.is_null())
+                    .exec(self.db.conn()),
+            )
+            .await?;
+        Ok(res.rows_affected == 1)
+    }
+
+    async fn restore(&self, id: i64, at: DateTime<Utc>) -> Result<bool, PortError> {
+        let res = self
+            .db
+            .run(
+                user::Entity::update_many()
+                    .col_expr(user::Column::WithdrawnAt, Expr::value(Option::<DateTime<Utc>>::None))
+                    .col_expr(user::Column::UpdatedAt, Expr::value(at))
+                    .filter(user::Column::Id.eq(id))
+                    .filter(user::Column::WithdrawnAt.is_not_null())
+                    .exec(self.db.conn()),
+            )
+            .await?;
+        Ok(res.rows_affected == 1)
+    }
+
+    async fn purge_withdrawn_before(&self, cutoff: DateTime<Utc>) -> Result<u64, PortError> {
+        // Personal data of other contexts joins here as they arrive (their rows cascade or are
+        // deleted in this transaction).
+        let res = self
+            .db
+            .run(
+                user::Entity::delete_many()
+                    .filter(user::Column::WithdrawnAt.is_not_null())
+                    .filter(user::Column::WithdrawnAt.lt(cutoff))
+                    .exec(self.db.conn()),
+            )
+            .await?;
+        Ok(res.rows_affected)
+    }
+}
+
+#[async_trait]
+impl EmailCodeRepository for SqlUserRepository {
+    async fn issue(
+        &self,
+        email: &Email,
+        purpose: CodePurpose,
+        code_hash: &str,
+        expires_at: DateTime<Utc>,
+        mail: &Mail,
+        at: DateTime<Utc>,
+    ) -> Result<(), PortError> {
+        self.db
+            .run(async {
+                let txn = self.db.conn().begin().await?;
+                email_code::Entity::delete_many()
+                    .filter(email_code::Column::Email.eq(email.as_str()))
+                    .filter(email_code::Column::Purpose.eq(purpose.as_str()))
+                    .exec(&txn)
+                    .await?;
+                email_code::Entity::insert(email_code::ActiveModel {
+                    email: Set(email.as_str().to_owned()),
+                    purpose: Set(purpose.as_str().to_owned()),
+                    code_hash: Set(code_hash.to_owned()),
+                    expires_at: Set(expires_at),
+                    attempts: Set(0),
+                    consumed_at: Set(None),
+                    created_at: Set(at),
+                    ..Default::default()
+                })
+                .exec_without_returning(&txn)
+                .await?;
+                enqueue(&txn, mail, at).await?;
+                txn.commit().await
+            })
+            .await
+    }
+
+    async fn consume(
+        &self,
+        email: &Email,
+        purpose: CodePurpose,
+        code_hash: &str,
+        max_attempts: u32,
+        now: DateTime<Utc>,
+    ) -> Result<CodeCheck, PortError> {
+        let max = i32::try_from(max_attempts).unwrap_or(i32::MAX);
+        let base = || {
+            email_code::Entity::update_many()
+                .filter(email_code::Column::Email.eq(email.as_str()))
+                .filter(email_code::Column::Purpose.eq(purpose.as_str()))
+                .filter(email_code::Column::ConsumedAt.is_null())
+        };
+        // One statement decides: concurrent tries cannot both consume the code.
+        let consumed = self
+            .db
+            .run(
+                base()
+                    .col_expr(email_code::Column::ConsumedAt, Expr::value(Some(now)))
+                    .filter(email_code::Column::CodeHash.eq(code_hash))
+                    .filter(email_code::Column::ExpiresAt.gt(now))
+                    .filter(email_code::Column::Attempts.lt(max))
+                    .exec(self.db.conn()),
+            )
+            .await?;
+        if consumed.rows_affected == 1 {
+            return Ok(CodeCheck::Valid);
+        }
+        self.db
+            .run(
+                base()
+                    .col_expr(email_code::Column::Attempts, Expr::col(email_code::Column::Attempts).add(1))
+                    .exec(self.db.conn()),
+            )
+            .await?;
+        Ok(CodeCheck::Invalid)
+    }
+}
+
+/// Counts users (tests, metrics).
+pub async fn count_users<C: ConnectionTrait>(conn: &C) -> Result<u64, sea_orm::DbErr> {
+    user::Entity::find().count(conn).await
+}

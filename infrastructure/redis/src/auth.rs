@@ -1,0 +1,211 @@
+//! Refresh tokens and rate limits in Redis, each operation one Lua script (atomic).
+//!
+//! Keys (under the deployment prefix): `rt:<hash>` → hash {s: A|U, u, f} with TTL;
+//! `rtf:<family>` → set of token hashes; `rtu:<user>` → set of families. Scripts build the
+//! family/user keys from the prefix they are given, so this layout needs a single Redis (or
+//! Redis with all keys on one shard), not Redis Cluster.
+
+use async_trait::async_trait;
+use cercat_common::{
+    PortError,
+    ratelimit::{RateDecision, RateLimiter},
+};
+use cercat_user::ports::{RefreshSession, RefreshTokenStore, Rotation};
+use deadpool_redis::redis::{Script, cmd};
+use std::{sync::Arc, time::Duration};
+
+use crate::RedisClient;
+
+const CREATE: &str = r"
+redis.call('HSET', KEYS[1], 's', 'A', 'u', ARGV[2], 'f', ARGV[3])
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+local fam = ARGV[4] .. 'rtf:' .. ARGV[3]
+redis.call('SADD', fam, ARGV[5])
+redis.call('PEXPIRE', fam, ARGV[1])
+local usr = ARGV[4] .. 'rtu:' .. ARGV[2]
+redis.call('SADD', usr, ARGV[3])
+redis.call('PEXPIRE', usr, ARGV[1])
+return 1
+";
+
+const ROTATE: &str = r"
+local st = redis.call('HMGET', KEYS[1], 's', 'u', 'f')
+if not st[1] then return {0} end
+local u, f = st[2], st[3]
+local fam = ARGV[2] .. 'rtf:' .. f
+if st[1] == 'U' then
+  for _, h in ipairs(redis.call('SMEMBERS', fam)) do redis.call('DEL', ARGV[2] .. 'rt:' .. h) end
+  redis.call('DEL', fam)
+  redis.call('SREM', ARGV[2] .. 'rtu:' .. u, f)
+  return {2, u, f}
+end
+redis.call('HSET', KEYS[1], 's', 'U')
+redis.call('HSET', KEYS[2], 's', 'A', 'u', u, 'f', f)
+redis.call('PEXPIRE', KEYS[2], ARGV[1])
+redis.call('SADD', fam, ARGV[3])
+redis.call('PEXPIRE', fam, ARGV[1])
+redis.call('PEXPIRE', ARGV[2] .. 'rtu:' .. u, ARGV[1])
+return {1, u, f}
+";
+
+const REVOKE_FAMILY: &str = r"
+local fam = ARGV[1] .. 'rtf:' .. ARGV[2]
+for _, h in ipairs(redis.call('SMEMBERS', fam)) do redis.call('DEL', ARGV[1] .. 'rt:' .. h) end
+redis.call('DEL', fam)
+return 1
+";
+
+const REVOKE_USER: &str = r"
+local usr = ARGV[1] .. 'rtu:' .. ARGV[2]
+local out = {}
+for _, f in ipairs(redis.call('SMEMBERS', usr)) do
+  if f ~= ARGV[3] then
+    local fam = ARGV[1] .. 'rtf:' .. f
+    if redis.call('EXISTS', fam) == 1 then table.insert(out, f) end
+    for _, h in ipairs(redis.call('SMEMBERS', fam)) do redis.call('DEL', ARGV[1] .. 'rt:' .. h) end
+    redis.call('DEL', fam)
+    redis.call('SREM', usr, f)
+  end
+end
+return out
+";
+
+const HIT: &str = r"
+local c = redis.call('INCR', KEYS[1])
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+  ttl = tonumber(ARGV[1])
+end
+return {c, ttl}
+";
+
+const CHECK: &str = r"
+local c = tonumber(redis.call('GET', KEYS[1]) or '0')
+return {c, redis.call('PTTL', KEYS[1])}
+";
+
+fn ms(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX).max(1)
+}
+
+/// Refresh tokens shared by every api instance.
+#[derive(Clone, Debug)]
+pub struct RedisRefreshStore {
+    client: RedisClient,
+    scripts: Arc<[Script; 4]>,
+}
+
+impl RedisRefreshStore {
+    /// Keys live under `<prefix>rt:`, `rtf:`, `rtu:`.
+    pub fn new(client: RedisClient) -> Self {
+        let scripts = [CREATE, ROTATE, REVOKE_FAMILY, REVOKE_USER].map(RedisClient::script);
+        Self { client, scripts: Arc::new(scripts) }
+    }
+
+    fn prefix(&self) -> String {
+        self.client.key("")
+    }
+}
+
+fn session(user: &str, family: String) -> Result<RefreshSession, PortError> {
+    let user_id = user.parse().map_err(|_| PortError::Corrupt(format!("refresh token with user `{user}`")))?;
+    Ok(RefreshSession { user_id, family })
+}
+
+#[async_trait]
+impl RefreshTokenStore for RedisRefreshStore {
+    async fn create(&self, token_hash: &str, s: &RefreshSession, ttl: Duration) -> Result<(), PortError> {
+        let mut inv = self.scripts[0].prepare_invoke();
+        inv.key(self.client.key(&format!("rt:{token_hash}")))
+            .arg(ms(ttl))
+            .arg(s.user_id)
+            .arg(&s.family)
+            .arg(self.prefix())
+            .arg(token_hash);
+        self.client.invoke::<i64>(&inv).await.map(|_| ())
+    }
+
+    async fn rotate(&self, old_hash: &str, new_hash: &str, ttl: Duration) -> Result<Rotation, PortError> {
+        let mut inv = self.scripts[1].prepare_invoke();
+        inv.key(self.client.key(&format!("rt:{old_hash}")))
+            .key(self.client.key(&format!("rt:{new_hash}")))
+            .arg(ms(ttl))
+            .arg(self.prefix())
+            .arg(new_hash);
+        let (outcome, user, family): (i64, Option<String>, Option<String>) =
+            match self.client.invoke::<Vec<String>>(&inv).await? {
+                v if v.is_empty() => (0, None, None),
+                v => (v[0].parse().unwrap_or(0), v.get(1).cloned(), v.get(2).cloned()),
+            };
+        match (outcome, user, family) {
+            (1, Some(u), Some(f)) => Ok(Rotation::Rotated(session(&u, f)?)),
+            (2, Some(u), Some(f)) => Ok(Rotation::Reused(session(&u, f)?)),
+            _ => Ok(Rotation::Unknown),
+        }
+    }
+
+    async fn revoke_family(&self, family: &str) -> Result<(), PortError> {
+        let mut inv = self.scripts[2].prepare_invoke();
+        inv.arg(self.prefix()).arg(family);
+        self.client.invoke::<i64>(&inv).await.map(|_| ())
+    }
+
+    async fn revoke_user(&self, user_id: i64, keep: Option<&str>) -> Result<Vec<String>, PortError> {
+        let mut inv = self.scripts[3].prepare_invoke();
+        inv.arg(self.prefix()).arg(user_id).arg(keep.unwrap_or(""));
+        self.client.invoke(&inv).await
+    }
+}
+
+/// Fixed-window counters shared by every instance.
+#[derive(Clone, Debug)]
+pub struct RedisRateLimiter {
+    client: RedisClient,
+    hit: Arc<Script>,
+    check: Arc<Script>,
+}
+
+impl RedisRateLimiter {
+    /// Keys live under `<prefix>rate:`.
+    pub fn new(client: RedisClient) -> Self {
+        Self { client, hit: Arc::new(RedisClient::script(HIT)), check: Arc::new(RedisClient::script(CHECK)) }
+    }
+
+    fn key(&self, key: &str) -> String {
+        self.client.key(&format!("rate:{key}"))
+    }
+}
+
+fn retry(ttl_ms: i64) -> Duration {
+    Duration::from_millis(u64::try_from(ttl_ms).unwrap_or(1).max(1))
+}
+
+#[async_trait]
+impl RateLimiter for RedisRateLimiter {
+    async fn hit(&self, key: &str, limit: u32, window: Duration) -> Result<RateDecision, PortError> {
+        let mut inv = self.hit.prepare_invoke();
+        inv.key(self.key(key)).arg(ms(window));
+        let (count, ttl): (i64, i64) = self.client.invoke(&inv).await?;
+        Ok(if count > i64::from(limit) {
+            RateDecision::Limited { retry_after: retry(ttl) }
+        } else {
+            RateDecision::Allowed
+        })
+    }
+
+    async fn check(&self, key: &str, limit: u32) -> Result<RateDecision, PortError> {
+        let mut inv = self.check.prepare_invoke();
+        inv.key(self.key(key));
+        let (count, ttl): (i64, i64) = self.client.invoke(&inv).await?;
+        Ok(if count >= i64::from(limit) && ttl > 0 {
+            RateDecision::Limited { retry_after: retry(ttl) }
+        } else {
+            RateDecision::Allowed
+        })
+    }
+
+    async fn reset(&self, key: &str) -> Result<(), PortError> {
+        self.client.query::<()>(cmd("DEL").arg(self.key(key))).await
+    }
+}
