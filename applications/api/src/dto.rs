@@ -1,5 +1,6 @@
 //! Wire types (requests and responses). They never leave this crate; domain types convert
 //! into them. Field names follow Cercat's web client (`../shared/CERCAT_CLIENT.md`).
 
+pub mod auth;
 pub mod certificate;
 pub mod health;

@@ -40,7 +40,16 @@ impl<E: DomainError> From<E> for AppError {
             // Infrastructure failures are opaque to clients; the cause is logged with the request id.
             ErrorKind::Unavailable => ApiError::unavailable(err.to_string()),
             ErrorKind::Internal => ApiError::internal(err.to_string()),
-            kind => ApiError::new(ErrorCode::new(err.code(), status(kind), ""), err.to_string()),
+            kind => {
+                let mut api = ApiError::new(ErrorCode::new(err.code(), status(kind), ""), err.to_string());
+                if let Some(field) = err.field() {
+                    api = api.with_field(field, err.to_string());
+                }
+                if let Some(secs) = err.retry_after_secs() {
+                    api = api.with_retry_after(secs);
+                }
+                api
+            }
         };
         Self(api)
     }

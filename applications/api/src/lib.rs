@@ -2,8 +2,10 @@
 //! settings — `main` and the tests use the same function — and [`openapi::document`] gives the
 //! OpenAPI 3.1 document without starting anything.
 
+pub mod auth;
 pub mod dto;
 pub mod error;
+pub mod extract;
 pub mod openapi;
 pub mod routes;
 pub mod startup;

@@ -3,7 +3,10 @@
 
 use actix_web::App;
 use cercat_error::{ErrorBody, FieldError, GLOBAL_CODES};
-use utoipa::OpenApi;
+use utoipa::{
+    OpenApi,
+    openapi::security::{ApiKey, ApiKeyValue, SecurityScheme},
+};
 use utoipa_actix_web::AppExt;
 
 #[derive(OpenApi)]
@@ -14,6 +17,8 @@ use utoipa_actix_web::AppExt;
         license(name = "MIT")
     ),
     tags(
+        (name = "auth", description = "Sign-up, sign-in, tokens, recovery"),
+        (name = "users", description = "The caller's account"),
         (name = "certificates", description = "Certificates, subjects and exam schedules"),
         (name = "operations", description = "Health, readiness, metrics and stored objects"),
     ),
@@ -25,7 +30,9 @@ struct BaseDoc;
 pub fn error_code_table() -> String {
     let mut rows: Vec<(String, u16, String)> =
         GLOBAL_CODES.iter().map(|c| (c.code.to_owned(), c.status, c.meaning.to_owned())).collect();
-    rows.extend(cercat_certificate::error::CODES.iter().map(|(c, s, m)| ((*c).to_owned(), *s, (*m).to_owned())));
+    for codes in [cercat_certificate::error::CODES, cercat_user::error::CODES] {
+        rows.extend(codes.iter().map(|(c, s, m)| ((*c).to_owned(), *s, (*m).to_owned())));
+    }
     let mut table = String::from("| code | HTTP | meaning |\n|---|---|---|\n");
     for (code, status, meaning) in rows {
         table.push_str(&format!("| `{code}` | {status} | {meaning} |\n"));
@@ -37,6 +44,15 @@ pub fn error_code_table() -> String {
 pub fn base() -> utoipa::openapi::OpenApi {
     let mut doc = BaseDoc::openapi();
     doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
+    // Cercat's client sends `Access-Token: Bearer <jwt>`; `Authorization: Bearer` works too.
+    let components = doc.components.get_or_insert_with(Default::default);
+    components.add_security_scheme(
+        "access_token",
+        SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+            "Access-Token",
+            "`Bearer <accessToken>` (or send `Authorization: Bearer <accessToken>`)",
+        ))),
+    );
     doc.info.description = Some(format!(
         "Certification-study platform backend. Every response uses the envelope \
          `{{\"responseCode\":\"SUCCESS\",\"result\":…}}`; errors answer \

@@ -1,9 +1,11 @@
 //! Endpoints, one file per group. Each group registers its handlers (and so their OpenAPI
 //! paths) in [`configure`]; nothing lists paths by hand.
 
+pub mod auth;
 pub mod certificates;
 pub mod health;
 pub mod objects;
+pub mod users;
 
 use utoipa_actix_web::{scope, service_config::ServiceConfig};
 
@@ -14,5 +16,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(health::ready)
         .service(health::metrics)
         .service(objects::get_object)
-        .service(scope::scope("/api/v2").configure(certificates::configure));
+        .service(
+            scope::scope("/api/v2")
+                .configure(certificates::configure)
+                .configure(auth::configure)
+                .configure(users::configure),
+        );
 }

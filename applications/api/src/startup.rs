@@ -40,7 +40,7 @@ pub struct Application {
     port: u16,
     server: Server,
     state: AppState,
-    relay: Option<JoinHandle<()>>,
+    background: Vec<JoinHandle<()>>,
     stop_relay: watch::Sender<bool>,
 }
 
@@ -64,7 +64,7 @@ fn prometheus() -> PrometheusHandle {
 
 impl Application {
     /// Connects the adapters, seeds demo data when configured, binds the listener and
-    /// starts the outbox relay when `outbox.relay_in_api` is set.
+    /// starts the outbox relay and the mail dispatcher when `outbox.relay_in_api` is set.
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
         let infra = Infrastructure::connect(&settings).await?;
         if settings.seed.demo_on_start {
@@ -75,7 +75,21 @@ impl Application {
                 "demo data seeded"
             );
         }
-        let state = AppState { certificates: Arc::new(infra.certificate_service()), metrics: prometheus(), infra };
+        if settings.auth.demo_accounts {
+            let created = infra
+                .seed_demo_accounts()
+                .await
+                .map_err(|e| StartupError::Seed(cercat_common::PortError::Corrupt(e.to_string())))?;
+            if created > 0 {
+                tracing::info!(created, "demo accounts seeded (demo@cercat.dev, admin@cercat.dev)");
+            }
+        }
+        let state = AppState {
+            certificates: Arc::new(infra.certificate_service()),
+            accounts: Arc::new(infra.account_service()),
+            metrics: prometheus(),
+            infra,
+        };
 
         let address = settings.server_address();
         let listener =
@@ -92,6 +106,18 @@ impl Application {
             })
         });
 
+        let mail = settings.outbox.relay_in_api.then(|| {
+            let dispatcher = state.infra.mail_dispatcher();
+            let idle = Duration::from_millis(settings.mail.poll_interval_ms);
+            let mut stopped = stop_relay.subscribe();
+            tokio::spawn(async move {
+                dispatcher
+                    .run(idle, async move { while stopped.changed().await.is_ok() && !*stopped.borrow() {} })
+                    .await;
+            })
+        });
+        let relay = relay.into_iter().chain(mail).collect();
+
         let workers = if settings.server.workers == 0 {
             std::thread::available_parallelism().map_or(2, usize::from)
         } else {
@@ -105,7 +131,7 @@ impl Application {
             .listen(listener)
             .map_err(|source| StartupError::Bind { address: settings.server_address(), source })?
             .run();
-        Ok(Self { port, server, state, relay, stop_relay })
+        Ok(Self { port, server, state, background: relay, stop_relay })
     }
 
     /// The bound port (useful with port 0).
@@ -118,12 +144,12 @@ impl Application {
         &self.state
     }
 
-    /// Serves until SIGINT/SIGTERM, then drains requests and stops the relay.
+    /// Serves until SIGINT/SIGTERM, then drains requests and stops the relay and mail tasks.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
         let _ = self.stop_relay.send(true);
-        if let Some(relay) = self.relay {
-            let _ = relay.await;
+        for task in self.background {
+            let _ = task.await;
         }
         result
     }
@@ -183,6 +209,7 @@ pub fn create_app(
                 HttpResponse::PermanentRedirect().insert_header((header::LOCATION, "/docs/")).finish()
             }),
         )
+        .wrap(from_fn(crate::auth::refresh_by_header))
         .wrap(cors(&settings.cors.allowed_origins))
         .wrap(from_fn(cercat_error::ensure_error_envelope))
         .wrap(from_fn(cercat_logging::request_telemetry))

@@ -2,6 +2,7 @@
 
 use cercat_bootstrap::Infrastructure;
 use cercat_certificate::CertificateService;
+use cercat_user::AccountService;
 use metrics_exporter_prometheus::PrometheusHandle;
 use std::sync::Arc;
 
@@ -12,6 +13,8 @@ pub struct AppState {
     pub infra: Infrastructure,
     /// Certificate use cases.
     pub certificates: Arc<CertificateService>,
+    /// Account use cases.
+    pub accounts: Arc<AccountService>,
     /// Renders `/metrics`.
     pub metrics: PrometheusHandle,
 }

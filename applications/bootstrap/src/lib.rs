@@ -11,18 +11,25 @@ use cercat_common::{
     health::HealthCheck,
     jobs::JobRunRepository,
     lease::LeaseLock,
+    mail::{MailDispatcher, MailQueue, Mailer},
     outbox::{OutboxRelay, OutboxStore},
+    ratelimit::RateLimiter,
     storage::ImageStorage,
 };
 use cercat_config::{LogFormatSetting, Profile, Settings, redact_url};
 use cercat_database::{
     Db, DbOptions, SqlCertificateRepository, SqlExamScheduleRepository, SqlJobRunRepository, SqlLeaseLock,
-    SqlOutboxStore, seed,
+    SqlMailQueue, SqlOutboxStore, SqlUserRepository, seed,
 };
-use cercat_embedded::{InProcessBus, MemoryCache};
+use cercat_embedded::{InProcessBus, MemoryCache, MemoryRateLimiter, MemoryRefreshStore};
 use cercat_kafka::{KafkaConsumer, KafkaOptions, KafkaPublisher};
-use cercat_redis::{RedisCache, RedisClient, RedisLeaseLock, RedisOptions};
+use cercat_mail::{DevMailbox, SmtpMailer};
+use cercat_redis::{RedisCache, RedisClient, RedisLeaseLock, RedisOptions, RedisRateLimiter, RedisRefreshStore};
 use cercat_storage::ObjectImageStorage;
+use cercat_user::{
+    AccountService, AuthConfig, JwtKeys, Role, UserError, password::PasswordHasher, ports::RefreshTokenStore,
+    service::AccountPorts,
+};
 use std::{sync::Arc, time::Duration};
 
 /// A dependency that could not be set up at start.
@@ -59,6 +66,18 @@ pub struct Infrastructure {
     pub outbox: Arc<dyn OutboxStore>,
     /// Job runs.
     pub job_runs: Arc<dyn JobRunRepository>,
+    /// Refresh tokens.
+    pub refresh: Arc<dyn RefreshTokenStore>,
+    /// Throttling counters.
+    pub limiter: Arc<dyn RateLimiter>,
+    /// The mail outbox.
+    pub mail_queue: Arc<dyn MailQueue>,
+    /// The mail transport.
+    pub mailer: Arc<dyn Mailer>,
+    /// Access-token keys.
+    pub jwt: JwtKeys,
+    /// Password hashing (bounded; shared by every request of this process).
+    pub hasher: PasswordHasher,
     /// The clock.
     pub clock: Arc<dyn Clock>,
     /// Readiness probes, one per dependency.
@@ -98,6 +117,39 @@ pub fn init_logging(settings: &Settings) {
     cercat_logging::init(format, &settings.log.level);
 }
 
+/// The demo accounts seeded in embedded mode: (email, password, nickname, role).
+pub const DEMO_ACCOUNTS: &[(&str, &str, &str, Role)] = &[
+    ("demo@cercat.dev", "demo-pass-1234", "데모학생", Role::User),
+    ("admin@cercat.dev", "admin-pass-1234", "데모관리자", Role::Admin),
+];
+
+/// The configured JWT secret, or (embedded mode) the one in `data_dir/secrets/jwt.key`,
+/// generated on first start so tokens survive restarts.
+fn jwt_secret(settings: &Settings) -> Result<String, PortError> {
+    if let Some(secret) = &settings.auth.jwt_secret {
+        return Ok(secret.clone());
+    }
+    let dir = settings.data_dir.join("secrets");
+    let path = dir.join("jwt.key");
+    if let Ok(existing) = std::fs::read_to_string(&path) {
+        let existing = existing.trim().to_owned();
+        if existing.len() >= 32 {
+            return Ok(existing);
+        }
+    }
+    std::fs::create_dir_all(&dir).map_err(|e| PortError::unavailable("secrets", format!("{}: {e}", dir.display())))?;
+    let secret = format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple());
+    std::fs::write(&path, &secret)
+        .map_err(|e| PortError::unavailable("secrets", format!("{}: {e}", path.display())))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600));
+    }
+    tracing::info!(path = %path.display(), "generated a JWT secret for embedded mode");
+    Ok(secret)
+}
+
 /// `host:pid`, naming this process in leases and job runs.
 pub fn node_name() -> String {
     let host = std::env::var("HOSTNAME")
@@ -115,6 +167,8 @@ struct SharedAdapters {
     lease: Arc<dyn LeaseLock>,
     publisher: Arc<dyn EventPublisher>,
     consumer: Arc<dyn EventConsumer>,
+    refresh: Arc<dyn RefreshTokenStore>,
+    limiter: Arc<dyn RateLimiter>,
 }
 
 impl SharedAdapters {
@@ -127,6 +181,8 @@ impl SharedAdapters {
             lease: Arc::new(SqlLeaseLock::new(db.clone())),
             publisher: bus.clone(),
             consumer: bus,
+            refresh: Arc::new(MemoryRefreshStore::new()),
+            limiter: Arc::new(MemoryRateLimiter::new()),
         }
     }
 
@@ -151,6 +207,8 @@ impl SharedAdapters {
         health.push(publisher.clone());
         Ok(Self {
             cache: Arc::new(RedisCache::new(redis.clone())),
+            refresh: Arc::new(RedisRefreshStore::new(redis.clone())),
+            limiter: Arc::new(RedisRateLimiter::new(redis.clone())),
             lease: Arc::new(RedisLeaseLock::new(redis)),
             publisher,
             consumer: Arc::new(KafkaConsumer::new(&kafka)),
@@ -193,8 +251,30 @@ impl Infrastructure {
             Profile::Production => SharedAdapters::production(settings, &mut health)?,
         };
 
+        let mailer: Arc<dyn Mailer> = match &settings.mail.smtp_url {
+            Some(url) => {
+                Arc::new(SmtpMailer::new(url, &settings.mail.from, ms(settings.mail.timeout_ms)).map_err(fail("SMTP"))?)
+            }
+            None => {
+                Arc::new(DevMailbox::new(settings.data_dir.join("mail"), &settings.mail.from).map_err(fail("mailbox"))?)
+            }
+        };
+        let secret = jwt_secret(settings).map_err(fail("the JWT secret"))?;
+        let jwt = JwtKeys::new(
+            secret.as_bytes(),
+            &settings.auth.issuer,
+            &settings.auth.audience,
+            settings.auth.access_ttl_secs,
+        );
+
         Ok(Self {
             settings: Arc::new(settings.clone()),
+            mail_queue: Arc::new(SqlMailQueue::new(db.clone())),
+            mailer,
+            jwt,
+            hasher: PasswordHasher::new(settings.auth.hash_concurrency),
+            refresh: shared.refresh,
+            limiter: shared.limiter,
             outbox: Arc::new(SqlOutboxStore::new(db.clone())),
             job_runs: Arc::new(SqlJobRunRepository::new(db.clone())),
             db,
@@ -222,6 +302,48 @@ impl Infrastructure {
             self.cache.clone(),
             self.clock.clone(),
         )
+    }
+
+    /// The account service.
+    pub fn account_service(&self) -> AccountService {
+        let users = Arc::new(SqlUserRepository::new(self.db.clone()));
+        AccountService::new(
+            AccountPorts {
+                users: users.clone(),
+                codes: users,
+                refresh: self.refresh.clone(),
+                limiter: self.limiter.clone(),
+                cache: self.cache.clone(),
+                storage: self.storage.clone(),
+                clock: self.clock.clone(),
+            },
+            self.hasher.clone(),
+            self.jwt.clone(),
+            AuthConfig {
+                refresh_ttl: Duration::from_secs(self.settings.auth.refresh_ttl_secs),
+                ..AuthConfig::default()
+            },
+        )
+    }
+
+    /// The mail dispatcher.
+    pub fn mail_dispatcher(&self) -> MailDispatcher {
+        MailDispatcher::new(self.mail_queue.clone(), self.mailer.clone(), self.clock.clone(), 50)
+    }
+
+    /// Seeds the demo accounts (`demo@cercat.dev` USER, `admin@cercat.dev` ADMIN) if they do
+    /// not exist. Refused by configuration in production.
+    pub async fn seed_demo_accounts(&self) -> Result<u32, UserError> {
+        let accounts = self.account_service();
+        let mut created = 0;
+        for (email, password, nickname, role) in DEMO_ACCOUNTS {
+            match accounts.create_account(email, password, nickname, *role).await {
+                Ok(_) => created += 1,
+                Err(UserError::EmailTaken | UserError::NicknameTaken) => {}
+                Err(err) => return Err(err),
+            }
+        }
+        Ok(created)
     }
 
     /// The outbox relay, publishing to this deployment's bus.

@@ -27,6 +27,14 @@ pub trait DomainError: std::error::Error + Send + Sync + 'static {
     fn kind(&self) -> ErrorKind;
     /// Its stable code, documented in the OpenAPI document.
     fn code(&self) -> &'static str;
+    /// Seconds the caller should wait before retrying (sent as `Retry-After`).
+    fn retry_after_secs(&self) -> Option<u64> {
+        None
+    }
+    /// The input field the error is about, if one is.
+    fn field(&self) -> Option<&'static str> {
+        None
+    }
 }
 
 /// A failure reported by a port's adapter. Adapters translate driver errors into these.

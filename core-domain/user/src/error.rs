@@ -95,19 +95,15 @@ impl DomainError for UserError {
             Self::Store(e) => e.code(),
         }
     }
-}
 
-impl UserError {
-    /// Seconds until retry, for `Retry-After`.
-    pub fn retry_after(&self) -> Option<u64> {
+    fn retry_after_secs(&self) -> Option<u64> {
         match self {
             Self::TooManyAttempts { retry_after } => Some(retry_after.as_secs().max(1)),
             _ => None,
         }
     }
 
-    /// The field this error is about, if any.
-    pub fn field(&self) -> Option<&'static str> {
+    fn field(&self) -> Option<&'static str> {
         match self {
             Self::InvalidField { field, .. } => Some(field),
             Self::WeakPassword(_) => Some("password"),

@@ -62,6 +62,48 @@ pub struct Settings {
     pub batch: BatchSettings,
     /// Demo data.
     pub seed: SeedSettings,
+    /// Identity: tokens, hashing, client redirects.
+    pub auth: AuthSettings,
+    /// Outgoing mail.
+    pub mail: MailSettings,
+}
+
+/// Identity settings.
+#[derive(Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct AuthSettings {
+    /// HMAC secret for access tokens (≥ 32 characters). Required in production; embedded mode
+    /// generates one in `data_dir/secrets/jwt.key` on first start.
+    pub jwt_secret: Option<String>,
+    /// `iss` of access tokens.
+    pub issuer: String,
+    /// `aud` of access tokens.
+    pub audience: String,
+    /// Access-token lifetime, at most 900 s.
+    pub access_ttl_secs: u64,
+    /// Refresh-token lifetime.
+    pub refresh_ttl_secs: u64,
+    /// Password hashes computed at once (each takes ~19 MiB and one core for ~50 ms).
+    pub hash_concurrency: usize,
+    /// Where OAuth sign-ins land (`<client_url>/home` or `/onboarding`).
+    pub client_url: String,
+    /// Seed the demo accounts (embedded default; production refuses it).
+    pub demo_accounts: bool,
+}
+
+/// Outgoing mail.
+#[derive(Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct MailSettings {
+    /// `smtp://user:pass@host:587?tls=required` or `smtps://…`; required in production.
+    /// Embedded mode writes mails under `data_dir/mail/` instead.
+    pub smtp_url: Option<String>,
+    /// Sender, e.g. `Cercat <no-reply@cercat.dev>`.
+    pub from: String,
+    /// Upper bound on one SMTP send.
+    pub timeout_ms: u64,
+    /// Pause between dispatch passes.
+    pub poll_interval_ms: u64,
 }
 
 /// A listener address.
@@ -76,6 +118,9 @@ pub struct ServerSettings {
     pub workers: usize,
     /// Largest JSON body accepted, in bytes.
     pub json_limit_bytes: usize,
+    /// Behind a reverse proxy: take the client IP from `X-Forwarded-For`/`Forwarded`
+    /// (only enable when the proxy overwrites those headers).
+    pub behind_proxy: bool,
 }
 
 /// The relational database.
@@ -203,12 +248,19 @@ impl Settings {
         Self {
             profile,
             data_dir: PathBuf::from("data"),
-            server: ServerSettings { host: "127.0.0.1".into(), port: 8080, workers: 0, json_limit_bytes: 256 * 1024 },
+            server: ServerSettings {
+                host: "127.0.0.1".into(),
+                port: 8080,
+                workers: 0,
+                json_limit_bytes: 256 * 1024,
+                behind_proxy: false,
+            },
             admin: ServerSettings {
                 host: "127.0.0.1".into(),
                 port: 8090,
                 workers: 1,
                 json_limit_bytes: 4 * 1024 * 1024,
+                behind_proxy: false,
             },
             database: DatabaseSettings {
                 url: None,
@@ -232,6 +284,22 @@ impl Settings {
             outbox: OutboxSettings { relay_in_api: embedded, poll_interval_ms: 1_000, batch_size: 100 },
             batch: BatchSettings { exam_schedule_source: None, http_timeout_ms: 30_000 },
             seed: SeedSettings { demo_on_start: embedded },
+            auth: AuthSettings {
+                jwt_secret: None,
+                issuer: "cercat".into(),
+                audience: "cercat-client".into(),
+                access_ttl_secs: 900,
+                refresh_ttl_secs: 14 * 24 * 3600,
+                hash_concurrency: 2,
+                client_url: "http://localhost:3000".into(),
+                demo_accounts: embedded,
+            },
+            mail: MailSettings {
+                smtp_url: None,
+                from: "Cercat <no-reply@cercat.dev>".into(),
+                timeout_ms: 10_000,
+                poll_interval_ms: 2_000,
+            },
         }
     }
 
@@ -291,6 +359,34 @@ impl fmt::Debug for Settings {
             .field("outbox", &self.outbox)
             .field("batch", &self.batch)
             .field("seed", &self.seed)
+            .field("auth", &self.auth)
+            .field("mail", &self.mail)
+            .finish()
+    }
+}
+
+impl fmt::Debug for AuthSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthSettings")
+            .field("jwt_secret", &self.jwt_secret.as_ref().map(|_| "***"))
+            .field("issuer", &self.issuer)
+            .field("audience", &self.audience)
+            .field("access_ttl_secs", &self.access_ttl_secs)
+            .field("refresh_ttl_secs", &self.refresh_ttl_secs)
+            .field("hash_concurrency", &self.hash_concurrency)
+            .field("client_url", &self.client_url)
+            .field("demo_accounts", &self.demo_accounts)
+            .finish()
+    }
+}
+
+impl fmt::Debug for MailSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MailSettings")
+            .field("smtp_url", &self.smtp_url.as_deref().map(redact_url))
+            .field("from", &self.from)
+            .field("timeout_ms", &self.timeout_ms)
+            .field("poll_interval_ms", &self.poll_interval_ms)
             .finish()
     }
 }

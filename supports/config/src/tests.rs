@@ -68,7 +68,16 @@ fn production_names_the_first_missing_server() {
         let err = load(jail, Profile::Production).err();
         assert!(matches!(&err, Some(ConfigError::Missing { setting, .. }) if setting == "storage.url"), "{err:?}");
         jail.set_env("CERCAT__STORAGE__URL", "gs://bucket");
+        let err = load(jail, Profile::Production).err();
+        assert!(matches!(&err, Some(ConfigError::Missing { setting, .. }) if setting == "auth.jwt_secret"), "{err:?}");
+        jail.set_env("CERCAT__AUTH__JWT_SECRET", "short");
+        assert!(load(jail, Profile::Production).is_err(), "a short secret is refused");
+        jail.set_env("CERCAT__AUTH__JWT_SECRET", "0123456789abcdef0123456789abcdef");
+        let err = load(jail, Profile::Production).err();
+        assert!(matches!(&err, Some(ConfigError::Missing { setting, .. }) if setting == "mail.smtp_url"), "{err:?}");
+        jail.set_env("CERCAT__MAIL__SMTP_URL", "smtp://mail.example.com:587");
         let s = load(jail, Profile::Production).map_err(|e| e.to_string())?;
+        assert!(!format!("{s:?}").contains("0123456789abcdef"), "the JWT secret is not printed");
         assert!(!s.outbox.relay_in_api);
         Ok(())
     });

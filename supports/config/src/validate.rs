@@ -56,7 +56,64 @@ pub(crate) fn fill_and_check(s: &mut Settings) -> Result<(), ConfigError> {
     }
     positive_ms("outbox.poll_interval_ms", s.outbox.poll_interval_ms)?;
     positive_ms("batch.http_timeout_ms", s.batch.http_timeout_ms)?;
+    check_auth(s)?;
+    check_mail(s)
+}
+
+fn check_auth(s: &Settings) -> Result<(), ConfigError> {
+    match (&s.auth.jwt_secret, s.profile) {
+        (Some(secret), _) if secret.len() < 32 => {
+            return Err(invalid("auth.jwt_secret", "must be at least 32 characters (use a random string)"));
+        }
+        (None, Profile::Production) => {
+            return Err(missing("auth.jwt_secret", "CERCAT__AUTH__JWT_SECRET", "openssl rand -hex 32"));
+        }
+        _ => {}
+    }
+    if !(60..=900).contains(&s.auth.access_ttl_secs) {
+        return Err(invalid("auth.access_ttl_secs", "use 60..=900 (access tokens live at most 15 minutes)"));
+    }
+    if !(3600..=90 * 24 * 3600).contains(&s.auth.refresh_ttl_secs) {
+        return Err(invalid("auth.refresh_ttl_secs", "use 3600..=7776000"));
+    }
+    if s.auth.hash_concurrency == 0 || s.auth.hash_concurrency > 64 {
+        return Err(invalid("auth.hash_concurrency", "use 1..=64"));
+    }
+    let client = Url::parse(&s.auth.client_url).map_err(|e| invalid("auth.client_url", format!("not a URL: {e}")))?;
+    if !matches!(client.scheme(), "http" | "https") {
+        return Err(invalid("auth.client_url", "use an http(s) URL"));
+    }
+    if s.auth.issuer.trim().is_empty() || s.auth.audience.trim().is_empty() {
+        return Err(invalid("auth.issuer", "issuer and audience must not be empty"));
+    }
+    if s.auth.demo_accounts && s.profile == Profile::Production {
+        return Err(invalid("auth.demo_accounts", "the production profile never seeds accounts"));
+    }
     Ok(())
+}
+
+fn check_mail(s: &Settings) -> Result<(), ConfigError> {
+    match (&s.mail.smtp_url, s.profile) {
+        (None, Profile::Production) => {
+            return Err(missing(
+                "mail.smtp_url",
+                "CERCAT__MAIL__SMTP_URL",
+                "smtp://user:pass@smtp.example.com:587?tls=required",
+            ));
+        }
+        (Some(url), _) => {
+            let parsed = Url::parse(url).map_err(|e| invalid("mail.smtp_url", format!("not a URL: {e}")))?;
+            if !matches!(parsed.scheme(), "smtp" | "smtps") {
+                return Err(invalid("mail.smtp_url", "use smtp:// or smtps://"));
+            }
+        }
+        (None, Profile::Embedded) => {}
+    }
+    if !s.mail.from.contains('@') {
+        return Err(invalid("mail.from", "must be an address like `Cercat <no-reply@example.com>`"));
+    }
+    positive_ms("mail.timeout_ms", s.mail.timeout_ms)?;
+    positive_ms("mail.poll_interval_ms", s.mail.poll_interval_ms)
 }
 
 fn check_database(s: &mut Settings, data_dir: &Path) -> Result<(), ConfigError> {

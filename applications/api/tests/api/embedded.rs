@@ -197,6 +197,6 @@ async fn the_committed_openapi_document_matches_the_code() {
     let committed = std::fs::read_to_string(&path).unwrap_or_default();
     assert!(
         committed == generated,
-        "docs/openapi.json is stale: run `UPDATE_OPENAPI=1 cargo test -p cercat-api --test api openapi` and commit it"
+        "docs/openapi.json is stale: run `UPDATE_OPENAPI=1 cargo test --workspace --test api openapi` and commit it"
     );
 }

@@ -31,6 +31,7 @@ pub fn settings(profile: Profile, dir: &tempfile::TempDir) -> Settings {
     s.server.port = 0;
     s.server.workers = 2;
     s.outbox.poll_interval_ms = 100;
+    s.mail.poll_interval_ms = 100;
     s.cors.allowed_origins = vec![ORIGIN.into()];
     s
 }

@@ -20,6 +20,8 @@ async fn spawn_production() -> TestApp {
     s.storage.url = Some(url::Url::from_directory_path(dir.path().join("objects")).unwrap().to_string());
     s.seed.demo_on_start = true;
     s.outbox.relay_in_api = true;
+    s.auth.jwt_secret = Some("test-secret-test-secret-test-secret-1".into());
+    s.mail.smtp_url = Some("smtp://127.0.0.1:1".into());
     spawn(s, dir, vec![Box::new(database), Box::new(cluster)]).await
 }
 
@@ -84,4 +86,11 @@ async fn many_concurrent_readers_all_get_the_same_answer() {
     for task in tasks {
         assert_eq!(task.await.unwrap(), 200);
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs MariaDB at 127.0.0.1:3306 and Redis at 127.0.0.1:6379 (CI runs it)"]
+async fn identity_core_flows_on_mariadb_and_redis() {
+    let app = spawn_production().await;
+    crate::auth::core_flows(&app).await;
 }

@@ -19,7 +19,8 @@ impl AccountService {
     pub async fn request_recovery_code(&self, raw_email: &str, ip: &str) -> Result<(), UserError> {
         let email = Email::parse(raw_email)?;
         self.throttle(&format!("code:ip:{ip}"), 20, Duration::from_secs(3600)).await?;
-        self.throttle(&format!("code:email-minute:{}", email.as_str()), 1, Duration::from_secs(60)).await?;
+        self.throttle(&format!("code:recovery-minute:{}", email.as_str()), 1, Duration::from_secs(60)).await?;
+        self.throttle(&format!("code:recovery-hour:{}", email.as_str()), 5, Duration::from_secs(3600)).await?;
         let user = self.ports.users.find_by_email(&email).await?.ok_or(UserError::NotRecoverable("no such account"))?;
         let withdrawn = user.withdrawn_at.ok_or(UserError::NotRecoverable("the account is active"))?;
         if self.ports.clock.now() - withdrawn > self.config.recovery_window {

@@ -34,11 +34,11 @@ impl AccountService {
     pub async fn request_signup_code(&self, raw_email: &str, ip: &str) -> Result<(), UserError> {
         let email = Email::parse(raw_email)?;
         self.throttle(&format!("code:ip:{ip}"), 20, Duration::from_secs(3600)).await?;
-        self.throttle(&format!("code:email-minute:{}", email.as_str()), 1, Duration::from_secs(60)).await?;
-        self.throttle(&format!("code:email-hour:{}", email.as_str()), 5, Duration::from_secs(3600)).await?;
         if self.ports.users.find_by_email(&email).await?.is_some() {
             return Err(UserError::EmailTaken);
         }
+        self.throttle(&format!("code:signup-minute:{}", email.as_str()), 1, Duration::from_secs(60)).await?;
+        self.throttle(&format!("code:signup-hour:{}", email.as_str()), 5, Duration::from_secs(3600)).await?;
         self.send_code(&email, CodePurpose::Signup).await
     }
 

@@ -1,0 +1,171 @@
+//! `/api/v2/auth/…` and `/api/v2/logout`: sign-up, sign-in, refresh, sign-out, recovery.
+
+use actix_web::{HttpRequest, patch, post, web};
+use cercat_error::{ApiResponse, ErrorBody};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::{
+    AppState,
+    auth::{Authenticated, client_ip},
+    dto::auth::*,
+    error::AppError,
+    extract::Valid,
+};
+
+/// Registers the endpoints.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(request_code)
+        .service(signup)
+        .service(login)
+        .service(refresh)
+        .service(logout)
+        .service(request_recovery_code)
+        .service(recover);
+}
+
+fn ip(state: &AppState, req: &HttpRequest) -> String {
+    client_ip(req, state.infra.settings.server.behind_proxy)
+}
+
+/// Step 1 of sign-up: mails a 6-digit code valid 5 minutes. At most one per minute and five
+/// per hour per email, twenty per hour per IP.
+#[utoipa::path(
+    tag = "auth",
+    request_body = EmailRequest,
+    responses(
+        (status = 201, description = "The code was queued for mailing", body = ApiResponse<CodeSent>),
+        (status = 400, description = "GLB_002/GLB_005/USR_001: malformed or invalid email", body = ErrorBody),
+        (status = 409, description = "USR_002: the email is already registered", body = ErrorBody),
+        (status = 429, description = "USR_011: too many codes requested; see Retry-After", body = ErrorBody),
+    )
+)]
+#[post("/auth/email-codes")]
+pub async fn request_code(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: Valid<EmailRequest>,
+) -> Result<ApiResponse<CodeSent>, AppError> {
+    state.accounts.request_signup_code(&body.0.email, &ip(&state, &req)).await?;
+    Ok(ApiResponse::created(CodeSent { expires_in_seconds: 300 }))
+}
+
+/// Step 2: verifies the code and creates a GUEST account; returns its first tokens.
+#[utoipa::path(
+    tag = "auth",
+    request_body = SignupRequest,
+    responses(
+        (status = 201, description = "The account and its tokens", body = ApiResponse<SignupResponse>),
+        (status = 400, description = "USR_001 invalid field, USR_004 weak password, USR_005 wrong/expired code", body = ErrorBody),
+        (status = 409, description = "USR_002 email or USR_003 nickname taken", body = ErrorBody),
+    )
+)]
+#[post("/auth/signup")]
+pub async fn signup(
+    state: web::Data<AppState>,
+    body: Valid<SignupRequest>,
+) -> Result<ApiResponse<SignupResponse>, AppError> {
+    let b = body.0;
+    let user = state.accounts.signup(&b.email, &b.code, &b.password, &b.nickname).await?;
+    let tokens = state.accounts.start_session(&user).await?;
+    Ok(ApiResponse::created(SignupResponse {
+        user_id: user.id,
+        email: user.email,
+        nickname: user.nickname,
+        role: user.role.as_str().to_owned(),
+        tokens: tokens.into(),
+    }))
+}
+
+/// Signs in. Five failures for an account (or thirty from one IP) in 15 minutes lock further
+/// tries until the window ends.
+#[utoipa::path(
+    tag = "auth",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Tokens", body = ApiResponse<TokenResponse>),
+        (status = 401, description = "USR_006: wrong email or password", body = ErrorBody),
+        (status = 429, description = "USR_011: too many failures; see Retry-After", body = ErrorBody),
+    )
+)]
+#[post("/auth/login")]
+pub async fn login(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: Valid<LoginRequest>,
+) -> Result<ApiResponse<TokenResponse>, AppError> {
+    let pair = state.accounts.login(&body.0.email, &body.0.password, &ip(&state, &req)).await?;
+    Ok(ApiResponse::ok(pair.into()))
+}
+
+/// Exchanges a refresh token for a new pair (the old one is spent; replaying it ends the
+/// session). Cercat's client may instead send any request with a `Refresh-Token` header: it
+/// is answered 201 with `access-token`/`refresh-token` response headers.
+#[utoipa::path(
+    tag = "auth",
+    request_body = RefreshRequest,
+    responses(
+        (status = 200, description = "A new pair", body = ApiResponse<TokenResponse>),
+        (status = 401, description = "USR_007 unknown/expired token, USR_008 replayed token (session ended)", body = ErrorBody),
+    )
+)]
+#[post("/auth/token/refresh")]
+pub async fn refresh(
+    state: web::Data<AppState>,
+    body: Valid<RefreshRequest>,
+) -> Result<ApiResponse<TokenResponse>, AppError> {
+    Ok(ApiResponse::ok(state.accounts.refresh(&body.0.refresh_token).await?.into()))
+}
+
+/// Signs out this session: its refresh tokens are revoked and its access token is refused
+/// from now on.
+#[utoipa::path(
+    tag = "auth",
+    security(("access_token" = [])),
+    responses(
+        (status = 200, description = "Signed out", body = ApiResponse<String>),
+        (status = 401, description = "USR_007: no valid access token", body = ErrorBody),
+    )
+)]
+#[patch("/logout")]
+pub async fn logout(state: web::Data<AppState>, caller: Authenticated) -> Result<ApiResponse<&'static str>, AppError> {
+    state.accounts.logout(&caller.0).await?;
+    Ok(ApiResponse::ok("SIGNED_OUT"))
+}
+
+/// Mails a recovery code to an account withdrawn less than a year ago.
+#[utoipa::path(
+    tag = "auth",
+    request_body = EmailRequest,
+    responses(
+        (status = 201, description = "The code was queued for mailing", body = ApiResponse<CodeSent>),
+        (status = 409, description = "USR_013: no withdrawn account to recover", body = ErrorBody),
+        (status = 429, description = "USR_011: too many codes requested", body = ErrorBody),
+    )
+)]
+#[post("/auth/recovery-codes")]
+pub async fn request_recovery_code(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: Valid<EmailRequest>,
+) -> Result<ApiResponse<CodeSent>, AppError> {
+    state.accounts.request_recovery_code(&body.0.email, &ip(&state, &req)).await?;
+    Ok(ApiResponse::created(CodeSent { expires_in_seconds: 300 }))
+}
+
+/// Restores a withdrawn account with its recovery code and signs it in.
+#[utoipa::path(
+    tag = "auth",
+    request_body = RecoverRequest,
+    responses(
+        (status = 200, description = "Restored; tokens for a new session", body = ApiResponse<TokenResponse>),
+        (status = 400, description = "USR_005: wrong or expired code", body = ErrorBody),
+        (status = 409, description = "USR_013: not recoverable", body = ErrorBody),
+    )
+)]
+#[post("/auth/recover")]
+pub async fn recover(
+    state: web::Data<AppState>,
+    body: Valid<RecoverRequest>,
+) -> Result<ApiResponse<TokenResponse>, AppError> {
+    Ok(ApiResponse::ok(state.accounts.recover(&body.0.email, &body.0.code).await?.into()))
+}

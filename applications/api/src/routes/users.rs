@@ -1,0 +1,160 @@
+//! `/api/v2/users/me…`: profile, onboarding, password change, withdrawal.
+
+use actix_multipart::Multipart;
+use actix_web::{delete, get, patch, post, web};
+use cercat_error::{ApiError, ApiResponse, ErrorBody, ErrorCode};
+use futures::StreamExt;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::{
+    AppState,
+    auth::Authenticated,
+    dto::auth::{MeResponse, PasswordChangeRequest, ProfileForm, ProfilePatch, TokenResponse},
+    error::AppError,
+    extract::Valid,
+};
+
+/// Registers the endpoints.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(me).service(update_me).service(withdraw).service(onboarding).service(change_password);
+}
+
+/// The caller's profile.
+#[utoipa::path(
+    tag = "users",
+    security(("access_token" = [])),
+    responses(
+        (status = 200, description = "The caller", body = ApiResponse<MeResponse>),
+        (status = 401, description = "USR_007: no valid access token", body = ErrorBody),
+    )
+)]
+#[get("/users/me")]
+pub async fn me(state: web::Data<AppState>, caller: Authenticated) -> Result<ApiResponse<MeResponse>, AppError> {
+    Ok(ApiResponse::ok(state.accounts.me(caller.user_id()).await?.into()))
+}
+
+const MAX_REQUEST_PART: usize = 16 * 1024;
+
+fn bad_form(message: impl Into<String>) -> AppError {
+    AppError(ApiError::new(ErrorCode::BAD_REQUEST, message))
+}
+
+/// Reads a part up to `limit` bytes; `None` if it is longer.
+async fn read_part(field: &mut actix_multipart::Field, limit: usize) -> Result<Option<Vec<u8>>, AppError> {
+    let mut bytes = Vec::new();
+    while let Some(chunk) = field.next().await {
+        let chunk = chunk.map_err(|e| bad_form(format!("the multipart body is malformed: {e}")))?;
+        if bytes.len() + chunk.len() > limit {
+            return Ok(None);
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(Some(bytes))
+}
+
+/// Changes the nickname and/or the profile image. Multipart: a `request` part with JSON
+/// `{"nickname": …}` and an optional `file` part (PNG/JPEG/GIF/WebP ≤ 5 MiB, checked by
+/// content; the string `undefined` counts as no file, as Cercat's client sends it).
+#[utoipa::path(
+    tag = "users",
+    security(("access_token" = [])),
+    request_body(content = ProfileForm, content_type = "multipart/form-data"),
+    responses(
+        (status = 200, description = "The updated profile", body = ApiResponse<MeResponse>),
+        (status = 400, description = "GLB_014 malformed form, USR_001 bad nickname, USR_014 bad image", body = ErrorBody),
+        (status = 409, description = "USR_003: nickname taken", body = ErrorBody),
+    )
+)]
+#[patch("/users/me")]
+pub async fn update_me(
+    state: web::Data<AppState>,
+    caller: Authenticated,
+    mut form: Multipart,
+) -> Result<ApiResponse<MeResponse>, AppError> {
+    let max_image = 5 * 1024 * 1024;
+    let mut patch = ProfilePatch { nickname: None };
+    let mut image = None;
+    while let Some(field) = form.next().await {
+        let mut field = field.map_err(|e| bad_form(format!("the multipart body is malformed: {e}")))?;
+        match field.name().unwrap_or_default() {
+            "request" => {
+                let bytes = read_part(&mut field, MAX_REQUEST_PART)
+                    .await?
+                    .ok_or_else(|| bad_form("the `request` part is too large"))?;
+                patch = serde_json::from_slice(&bytes)
+                    .map_err(|e| bad_form(format!("the `request` part is not valid JSON: {e}")))?;
+            }
+            "file" => {
+                let bytes = read_part(&mut field, max_image).await?.ok_or_else(|| {
+                    AppError::from(cercat_user::UserError::InvalidImage(format!("larger than {max_image} bytes")))
+                })?;
+                let trimmed = bytes.trim_ascii();
+                if !(trimmed.is_empty() || trimmed == b"undefined" || trimmed == b"null") {
+                    image = Some(bytes);
+                }
+            }
+            // Unknown parts are drained and ignored.
+            _ => {
+                let _ = read_part(&mut field, usize::MAX).await?;
+            }
+        }
+    }
+    let profile = state.accounts.update_profile(caller.user_id(), patch.nickname.as_deref(), image).await?;
+    Ok(ApiResponse::ok(profile.into()))
+}
+
+/// Withdraws the caller: hidden everywhere, every session ends; recoverable for a year.
+#[utoipa::path(
+    tag = "users",
+    security(("access_token" = [])),
+    responses(
+        (status = 200, description = "Withdrawn", body = ApiResponse<String>),
+        (status = 401, description = "USR_007: no valid access token", body = ErrorBody),
+    )
+)]
+#[delete("/users/me")]
+pub async fn withdraw(
+    state: web::Data<AppState>,
+    caller: Authenticated,
+) -> Result<ApiResponse<&'static str>, AppError> {
+    state.accounts.withdraw(&caller.0).await?;
+    Ok(ApiResponse::ok("WITHDRAWN"))
+}
+
+/// Finishes onboarding: GUEST becomes USER. Returns tokens carrying the new role.
+#[utoipa::path(
+    tag = "users",
+    security(("access_token" = [])),
+    responses(
+        (status = 200, description = "New tokens with role USER", body = ApiResponse<TokenResponse>),
+        (status = 401, description = "USR_007: no valid access token", body = ErrorBody),
+    )
+)]
+#[post("/users/me/onboarding")]
+pub async fn onboarding(
+    state: web::Data<AppState>,
+    caller: Authenticated,
+) -> Result<ApiResponse<TokenResponse>, AppError> {
+    Ok(ApiResponse::ok(state.accounts.complete_onboarding(&caller.0).await?.into()))
+}
+
+/// Changes the password (the current one is required); every other session ends.
+#[utoipa::path(
+    tag = "users",
+    security(("access_token" = [])),
+    request_body = PasswordChangeRequest,
+    responses(
+        (status = 200, description = "Changed", body = ApiResponse<String>),
+        (status = 400, description = "USR_004: the new password is too weak", body = ErrorBody),
+        (status = 403, description = "USR_012: the current password is wrong", body = ErrorBody),
+    )
+)]
+#[patch("/users/me/password")]
+pub async fn change_password(
+    state: web::Data<AppState>,
+    caller: Authenticated,
+    body: Valid<PasswordChangeRequest>,
+) -> Result<ApiResponse<&'static str>, AppError> {
+    state.accounts.change_password(&caller.0, &body.0.current_password, &body.0.new_password).await?;
+    Ok(ApiResponse::ok("CHANGED"))
+}

@@ -1,0 +1,322 @@
+//! Identity over HTTP: sign-up with mailed codes, sign-in, tokens, throttling, profile,
+//! lifecycle — in embedded mode, and the core flows again on MariaDB + Redis.
+
+use crate::helpers::*;
+use reqwest::{Method, RequestBuilder, multipart};
+use sea_orm::{ConnectionTrait, Statement};
+use serde_json::{Value, json};
+
+impl TestApp {
+    pub fn req(&self, method: Method, path: &str) -> RequestBuilder {
+        self.client.request(method, format!("{}{path}", self.base))
+    }
+
+    pub async fn post_json(&self, path: &str, body: Value, status: u16) -> Value {
+        assert_json(self.req(Method::POST, path).json(&body).send().await.unwrap(), status).await
+    }
+
+    pub async fn authed(&self, method: Method, path: &str, token: &str, status: u16) -> Value {
+        assert_json(self.req(method, path).header("Access-Token", token).send().await.unwrap(), status).await
+    }
+
+    /// The code in the newest mail to `email` (read from the mail outbox).
+    pub async fn latest_code(&self, email: &str) -> String {
+        let db = self.state.infra.db.conn();
+        let sql = "SELECT body FROM mail_outbox WHERE recipient = ? ORDER BY id DESC LIMIT 1";
+        let row = db
+            .query_one_raw(Statement::from_sql_and_values(
+                db.get_database_backend(),
+                sql,
+                [email.to_lowercase().into()],
+            ))
+            .await
+            .unwrap()
+            .expect("a mail was queued");
+        let body: String = row.try_get("", "body").unwrap();
+        let at = body.find("인증번호: ").expect("the mail carries a code") + "인증번호: ".len();
+        body[at..at + 6].to_owned()
+    }
+
+    /// Signs up `email` through both steps; returns the signup result.
+    pub async fn sign_up(&self, email: &str, nickname: &str, password: &str) -> Value {
+        self.post_json("/api/v2/auth/email-codes", json!({ "email": email }), 201).await;
+        let code = self.latest_code(email).await;
+        let body = json!({ "email": email, "code": code, "password": password, "nickname": nickname });
+        self.post_json("/api/v2/auth/signup", body, 201).await["result"].clone()
+    }
+
+    pub async fn log_in(&self, email: &str, password: &str) -> Value {
+        self.post_json("/api/v2/auth/login", json!({ "email": email, "password": password }), 200).await["result"]
+            .clone()
+    }
+}
+
+fn s(v: &Value) -> String {
+    v.as_str().unwrap_or_default().to_owned()
+}
+
+/// The flows that must hold on every profile.
+pub async fn core_flows(app: &TestApp) {
+    // Sign-up: GUEST with tokens; then onboarding promotes to USER.
+    let signed = app.sign_up("Kim@Example.com", "김자격", "초록색-고양이-2025").await;
+    assert_eq!(signed["role"], "GUEST");
+    assert_eq!(signed["email"], "kim@example.com", "emails are stored lower-case");
+    let me = app.authed(Method::GET, "/api/v2/users/me", &s(&signed["accessToken"]), 200).await;
+    assert_eq!(me["result"]["nickname"], "김자격");
+    assert!(me["result"]["profileImage"].is_null());
+    let onboarded = app.authed(Method::POST, "/api/v2/users/me/onboarding", &s(&signed["accessToken"]), 200).await;
+    let me = app.authed(Method::GET, "/api/v2/users/me", &s(&onboarded["result"]["accessToken"]), 200).await;
+    assert_eq!(me["result"]["role"], "USER");
+
+    // Duplicates: email (any case) and nickname.
+    let body = app.post_json("/api/v2/auth/email-codes", json!({ "email": "KIM@example.com" }), 409).await;
+    assert_eq!(body["responseCode"], "USR_002");
+
+    // Sign-in, wrong password, unknown email.
+    let pair = app.log_in("kim@example.com", "초록색-고양이-2025").await;
+    assert!(s(&pair["accessToken"]).starts_with("Bearer "));
+    let body = app
+        .post_json("/api/v2/auth/login", json!({ "email": "kim@example.com", "password": "nope-nope-nope" }), 401)
+        .await;
+    assert_eq!(body["responseCode"], "USR_006");
+    let body = app
+        .post_json("/api/v2/auth/login", json!({ "email": "nobody@example.com", "password": "nope-nope-nope" }), 401)
+        .await;
+    assert_eq!(body["responseCode"], "USR_006", "unknown emails look like wrong passwords");
+
+    // Refresh rotates; replaying the spent token ends the family.
+    let first = s(&pair["refreshToken"]);
+    let second =
+        app.post_json("/api/v2/auth/token/refresh", json!({ "refreshToken": first }), 200).await["result"].clone();
+    let replay = app.post_json("/api/v2/auth/token/refresh", json!({ "refreshToken": first }), 401).await;
+    assert_eq!(replay["responseCode"], "USR_008");
+    let after =
+        app.post_json("/api/v2/auth/token/refresh", json!({ "refreshToken": s(&second["refreshToken"]) }), 401).await;
+    assert_eq!(after["responseCode"], "USR_007", "the whole family is revoked");
+    app.authed(Method::GET, "/api/v2/users/me", &s(&second["accessToken"]), 401).await;
+
+    // Cercat's client: a request with Refresh-Token is answered 201 with token headers.
+    let pair = app.log_in("kim@example.com", "초록색-고양이-2025").await;
+    let res = app
+        .req(Method::POST, "/api/v2/users/me")
+        .header("Refresh-Token", s(&pair["refreshToken"]))
+        .header("Origin", ORIGIN)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let access = res.headers()["access-token"].to_str().unwrap().to_owned();
+    assert!(res.headers()["refresh-token"].to_str().unwrap().starts_with("Bearer "));
+    assert!(res.headers()["access-control-expose-headers"].to_str().unwrap().contains("access-token"));
+    let me = app.authed(Method::GET, "/api/v2/users/me", &access, 200).await;
+    assert_eq!(me["result"]["email"], "kim@example.com");
+    // Authorization: Bearer works as well.
+    let res = app.req(Method::GET, "/api/v2/users/me").header("Authorization", &access).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+
+    // Logout: the access token is refused at once, the refresh token too.
+    let pair = app.log_in("kim@example.com", "초록색-고양이-2025").await;
+    app.authed(Method::PATCH, "/api/v2/logout", &s(&pair["accessToken"]), 200).await;
+    app.authed(Method::GET, "/api/v2/users/me", &s(&pair["accessToken"]), 401).await;
+    app.post_json("/api/v2/auth/token/refresh", json!({ "refreshToken": s(&pair["refreshToken"]) }), 401).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn identity_core_flows_in_embedded_mode() {
+    core_flows(&spawn_embedded().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn codes_are_single_use_expire_and_lock_after_wrong_tries() {
+    let app = spawn_embedded().await;
+    app.post_json("/api/v2/auth/email-codes", json!({ "email": "lee@example.com" }), 201).await;
+    let code = app.latest_code("lee@example.com").await;
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let body =
+        json!({ "email": "lee@example.com", "code": wrong, "password": "초록색-고양이-2025", "nickname": "이자격" });
+    assert_eq!(app.post_json("/api/v2/auth/signup", body, 400).await["responseCode"], "USR_005");
+    // Expire the code in the database: the right code no longer works.
+    let db = app.state.infra.db.conn();
+    let past = chrono::Utc::now() - chrono::Duration::minutes(6);
+    db.execute_raw(Statement::from_sql_and_values(
+        db.get_database_backend(),
+        "UPDATE email_codes SET expires_at = ?",
+        [past.into()],
+    ))
+    .await
+    .unwrap();
+    let body =
+        json!({ "email": "lee@example.com", "code": code, "password": "초록색-고양이-2025", "nickname": "이자격" });
+    assert_eq!(app.post_json("/api/v2/auth/signup", body, 400).await["responseCode"], "USR_005");
+    // A resend within a minute is throttled with Retry-After.
+    let res = app
+        .req(Method::POST, "/api/v2/auth/email-codes")
+        .json(&json!({ "email": "lee@example.com" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 429);
+    assert!(res.headers()["retry-after"].to_str().unwrap().parse::<u64>().unwrap() <= 60);
+    // Weak passwords and bad nicknames name their field.
+    app.post_json("/api/v2/auth/email-codes", json!({ "email": "park@example.com" }), 201).await;
+    let code = app.latest_code("park@example.com").await;
+    let body = json!({ "email": "park@example.com", "code": code, "password": "password123", "nickname": "박자격" });
+    let err = app.post_json("/api/v2/auth/signup", body, 400).await;
+    assert_eq!((err["responseCode"].as_str(), err["errors"][0]["field"].as_str()), (Some("USR_004"), Some("password")));
+    let body =
+        json!({ "email": "park@example.com", "code": code, "password": "초록색-고양이-2025", "nickname": "<b>" });
+    assert_eq!(app.post_json("/api/v2/auth/signup", body, 400).await["errors"][0]["field"], "nickname");
+    // The code was not consumed by refused attempts: it still signs up.
+    let body =
+        json!({ "email": "park@example.com", "code": code, "password": "초록색-고양이-2025", "nickname": "박자격" });
+    app.post_json("/api/v2/auth/signup", body, 201).await;
+    // Malformed bodies answer in the envelope.
+    let res = app
+        .req(Method::POST, "/api/v2/auth/login")
+        .header("content-type", "application/json")
+        .body("{")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(assert_json(res, 400).await["responseCode"], "GLB_002");
+    assert_eq!(
+        app.post_json("/api/v2/auth/login", json!({ "email": "" , "password": "x"}), 400).await["responseCode"],
+        "GLB_005"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_logins_are_throttled_per_account() {
+    let app = spawn_embedded().await;
+    for _ in 0..5 {
+        app.post_json("/api/v2/auth/login", json!({ "email": "demo@cercat.dev", "password": "wrong-wrong-1" }), 401)
+            .await;
+    }
+    let res = app
+        .req(Method::POST, "/api/v2/auth/login")
+        .json(&json!({ "email": "demo@cercat.dev", "password": "demo-pass-1234" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 429, "even the right password waits out the lock");
+    assert!(res.headers().contains_key("retry-after"));
+    assert_eq!(assert_json(res, 429).await["responseCode"], "USR_011");
+    // Another account is not affected.
+    app.log_in("admin@cercat.dev", "admin-pass-1234").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tokens_that_are_tampered_foreign_or_missing_are_refused() {
+    let app = spawn_embedded().await;
+    let pair = app.log_in("demo@cercat.dev", "demo-pass-1234").await;
+    let token = s(&pair["accessToken"]);
+    let mut tampered = token.clone();
+    tampered.pop();
+    tampered.push('A');
+    for bad in [tampered.as_str(), "Bearer not.a.jwt", "Bearer ", "undefined"] {
+        let body = app.authed(Method::GET, "/api/v2/users/me", bad, 401).await;
+        assert_eq!(body["responseCode"], "USR_007", "{bad}");
+    }
+    let res = app.req(Method::GET, "/api/v2/users/me").send().await.unwrap();
+    assert_eq!(assert_json(res, 401).await["responseCode"], "USR_007");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn profile_updates_take_nicknames_and_images_checked_by_content() {
+    let app = spawn_embedded().await;
+    let token = s(&app.log_in("demo@cercat.dev", "demo-pass-1234").await["accessToken"]);
+    let patch = |form: multipart::Form| {
+        app.req(Method::PATCH, "/api/v2/users/me").header("Access-Token", &token).multipart(form)
+    };
+    // The client's quirk: file = "undefined".
+    let form = multipart::Form::new()
+        .part("request", multipart::Part::text(r#"{"nickname":"새이름"}"#).mime_str("application/json").unwrap())
+        .text("file", "undefined");
+    let body = assert_json(patch(form).send().await.unwrap(), 200).await;
+    assert_eq!(body["result"]["nickname"], "새이름");
+    // A real PNG.
+    let png = [&[0x89u8, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A][..], &[0u8; 64]].concat();
+    let form = multipart::Form::new()
+        .part("request", multipart::Part::text("{}"))
+        .part("file", multipart::Part::bytes(png.clone()).file_name("me.png").mime_str("image/png").unwrap());
+    let body = assert_json(patch(form).send().await.unwrap(), 200).await;
+    let url = s(&body["result"]["profileImage"]);
+    let path = url.split_once("/objects/").map(|(_, k)| format!("/objects/{k}")).unwrap();
+    let served = app.get(&path).await;
+    assert_eq!(served.headers()["content-type"], "image/png");
+    assert_eq!(served.bytes().await.unwrap().to_vec(), png);
+    // Text named .png is refused by content.
+    let form = multipart::Form::new().part(
+        "file",
+        multipart::Part::bytes(b"<?php echo 1; ?>".to_vec()).file_name("x.png").mime_str("image/png").unwrap(),
+    );
+    assert_eq!(assert_json(patch(form).send().await.unwrap(), 400).await["responseCode"], "USR_014");
+    // A taken nickname.
+    let form = multipart::Form::new().part("request", multipart::Part::text(r#"{"nickname":"데모관리자"}"#));
+    assert_eq!(assert_json(patch(form).send().await.unwrap(), 409).await["responseCode"], "USR_003");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn withdrawal_hides_the_account_and_recovery_restores_it() {
+    let app = spawn_embedded().await;
+    let token = s(&app.log_in("demo@cercat.dev", "demo-pass-1234").await["accessToken"]);
+    app.authed(Method::DELETE, "/api/v2/users/me", &token, 200).await;
+    app.authed(Method::GET, "/api/v2/users/me", &token, 401).await;
+    app.post_json("/api/v2/auth/login", json!({ "email": "demo@cercat.dev", "password": "demo-pass-1234" }), 401).await;
+    // The email stays reserved.
+    app.post_json("/api/v2/auth/email-codes", json!({ "email": "demo@cercat.dev" }), 409).await;
+    app.post_json("/api/v2/auth/recovery-codes", json!({ "email": "demo@cercat.dev" }), 201).await;
+    let code = app.latest_code("demo@cercat.dev").await;
+    let restored =
+        app.post_json("/api/v2/auth/recover", json!({ "email": "demo@cercat.dev", "code": code }), 200).await;
+    app.authed(Method::GET, "/api/v2/users/me", &s(&restored["result"]["accessToken"]), 200).await;
+    app.log_in("demo@cercat.dev", "demo-pass-1234").await;
+    // An active account cannot be "recovered".
+    let body = app.post_json("/api/v2/auth/recovery-codes", json!({ "email": "admin@cercat.dev" }), 409).await;
+    assert_eq!(body["responseCode"], "USR_013");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_password_change_ends_the_other_sessions_only() {
+    let app = spawn_embedded().await;
+    let here = app.log_in("demo@cercat.dev", "demo-pass-1234").await;
+    let there = app.log_in("demo@cercat.dev", "demo-pass-1234").await;
+    let body = json!({ "currentPassword": "wrong-password-1", "newPassword": "새-비밀번호-2026" });
+    let res = app
+        .req(Method::PATCH, "/api/v2/users/me/password")
+        .header("Access-Token", s(&here["accessToken"]))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(assert_json(res, 403).await["responseCode"], "USR_012");
+    let body = json!({ "currentPassword": "demo-pass-1234", "newPassword": "새-비밀번호-2026" });
+    let res = app
+        .req(Method::PATCH, "/api/v2/users/me/password")
+        .header("Access-Token", s(&here["accessToken"]))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_json(res, 200).await;
+    app.authed(Method::GET, "/api/v2/users/me", &s(&here["accessToken"]), 200).await;
+    app.authed(Method::GET, "/api/v2/users/me", &s(&there["accessToken"]), 401).await;
+    app.post_json("/api/v2/auth/token/refresh", json!({ "refreshToken": s(&there["refreshToken"]) }), 401).await;
+    app.log_in("demo@cercat.dev", "새-비밀번호-2026").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn queued_mails_reach_the_dev_mailbox() {
+    let app = spawn_embedded().await;
+    app.post_json("/api/v2/auth/email-codes", json!({ "email": "mail@example.com" }), 201).await;
+    let dir = app.state.infra.settings.data_dir.join("mail");
+    for _ in 0..50 {
+        let delivered = std::fs::read_dir(&dir).map(|d| d.count()).unwrap_or(0);
+        if delivered > 0 && app.state.infra.mail_queue.unsent_count().await.unwrap() == 0 {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    panic!("the dispatcher did not deliver the mail");
+}
