@@ -19,6 +19,16 @@ enum Command {
         #[command(subcommand)]
         action: MigrateAction,
     },
+    /// Create an ADMIN account. The password is read from a prompt on a terminal, otherwise
+    /// from the first line of stdin (`echo "$PW" | cercat-admin create-admin --email …`).
+    CreateAdmin {
+        /// The admin's email.
+        #[arg(long)]
+        email: String,
+        /// The admin's nickname.
+        #[arg(long, default_value = "관리자")]
+        nickname: String,
+    },
     /// Load data.
     Seed {
         /// The demo certificates, subjects and exam schedules (idempotent).
@@ -49,6 +59,9 @@ async fn main() -> ExitCode {
         Err(code) => return code,
     };
     cercat_bootstrap::init_logging(&settings);
+    if let Command::CreateAdmin { email, nickname } = &cli.command {
+        return create_admin(&settings, email, nickname).await;
+    }
     let url = settings.database.url.clone().unwrap_or_default();
     let db = match Db::connect(&DbOptions {
         url: url.clone(),
@@ -68,6 +81,7 @@ async fn main() -> ExitCode {
         Command::Migrate { action } => migrate(&db, action).await,
         Command::Seed { demo: true } => seed_demo(&db).await,
         Command::Seed { demo: false } => Err("nothing to seed: pass --demo".to_owned()),
+        Command::CreateAdmin { .. } => Ok(()),
     };
     db.close().await;
     match result {
@@ -117,4 +131,50 @@ async fn seed_demo(db: &Db) -> Result<(), String> {
         report.certificates_created, report.schedules_written
     );
     Ok(())
+}
+
+fn read_password() -> Result<String, String> {
+    use std::io::{BufRead, IsTerminal};
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("password: ").map_err(|e| format!("cannot read the password: {e}"))?;
+        let again = rpassword::prompt_password("again:    ").map_err(|e| format!("cannot read the password: {e}"))?;
+        if first != again {
+            return Err("the passwords differ".into());
+        }
+        Ok(first)
+    } else {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .map_err(|e| format!("cannot read the password from stdin: {e}"))?;
+        Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+    }
+}
+
+async fn create_admin(settings: &cercat_config::Settings, email: &str, nickname: &str) -> ExitCode {
+    let password = match read_password() {
+        Ok(p) => p,
+        Err(err) => {
+            eprintln!("cercat-admin: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    let infra = match cercat_bootstrap::Infrastructure::connect(settings).await {
+        Ok(infra) => infra,
+        Err(err) => {
+            eprintln!("cercat-admin: {err}");
+            return ExitCode::from(1);
+        }
+    };
+    match infra.account_service().create_account(email, &password, nickname, cercat_user::Role::Admin).await {
+        Ok(user) => {
+            println!("created ADMIN #{} {}", user.id, user.email);
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("cercat-admin: cannot create the admin: {err}");
+            ExitCode::from(1)
+        }
+    }
 }

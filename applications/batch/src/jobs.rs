@@ -1,13 +1,20 @@
 //! The registry of jobs.
 
 pub mod exam_schedule_import;
+pub mod mail_retry;
 pub mod outbox_relay;
+pub mod withdrawn_user_purge;
 
 use crate::Job;
 
 /// Every job, in `list` order.
 pub fn all() -> Vec<Box<dyn Job>> {
-    vec![Box::new(exam_schedule_import::ExamScheduleImport), Box::new(outbox_relay::OutboxRelayJob)]
+    vec![
+        Box::new(exam_schedule_import::ExamScheduleImport),
+        Box::new(outbox_relay::OutboxRelayJob),
+        Box::new(mail_retry::MailRetry),
+        Box::new(withdrawn_user_purge::WithdrawnUserPurge),
+    ]
 }
 
 /// The job called `name`.

@@ -1,5 +1,5 @@
-//! `serve`: runs each scheduled job on its cron schedule (Asia/Seoul) and relays the outbox
-//! continuously. Several nodes may serve at once: each tick takes a lease named after the
+//! `serve`: runs each scheduled job on its cron schedule (Asia/Seoul), relays the outbox and
+//! dispatches mail continuously. Several nodes may serve at once: each tick takes a lease named after the
 //! job and the tick's time and never releases it early, so a tick runs on exactly one node
 //! even if clocks differ slightly; the job lease inside keeps runs from overlapping.
 
@@ -39,6 +39,14 @@ pub async fn serve(ctx: JobContext, shutdown: watch::Receiver<bool>) {
         tracing::info!("relaying the outbox continuously");
         relay
             .run(idle, async move { while relay_shutdown.changed().await.is_ok() && !*relay_shutdown.borrow() {} })
+            .await;
+    }));
+    let mail = ctx.infra.mail_dispatcher();
+    let mail_idle = Duration::from_millis(ctx.infra.settings.mail.poll_interval_ms);
+    let mut mail_shutdown = shutdown.clone();
+    tasks.push(tokio::spawn(async move {
+        tracing::info!("dispatching mail continuously");
+        mail.run(mail_idle, async move { while mail_shutdown.changed().await.is_ok() && !*mail_shutdown.borrow() {} })
             .await;
     }));
     for task in tasks {

@@ -169,3 +169,54 @@ async fn two_schedulers_run_each_tick_once() {
     let recorded = ctx.infra.job_runs.recent(Some("every-second"), 100).await.unwrap();
     assert_eq!(recorded.len(), runs.len(), "every run is recorded");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_purge_deletes_only_accounts_withdrawn_over_a_year_ago() {
+    use sea_orm::{ConnectionTrait, Statement};
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = context(&dir).await;
+    let accounts = ctx.infra.account_service();
+    let old = accounts
+        .create_account("old@example.com", "초록색-고양이-2025", "오래된", cercat_user::Role::User)
+        .await
+        .unwrap();
+    let recent = accounts
+        .create_account("new@example.com", "초록색-고양이-2025", "최근", cercat_user::Role::User)
+        .await
+        .unwrap();
+    let db = ctx.infra.db.conn();
+    for (id, days) in [(old.id, 400), (recent.id, 30)] {
+        let at = chrono::Utc::now() - chrono::Duration::days(days);
+        db.execute_raw(Statement::from_sql_and_values(
+            db.get_database_backend(),
+            "UPDATE users SET withdrawn_at = ? WHERE id = ?",
+            [at.into(), id.into()],
+        ))
+        .await
+        .unwrap();
+    }
+    let job = jobs::find("withdrawn-user-purge").unwrap();
+    let RunOutcome::Finished { report, status, .. } = run_job(job.as_ref(), &ctx, &Params::new()).await else {
+        panic!()
+    };
+    assert_eq!((status, report.counts.written), (JobStatus::Succeeded, 1));
+    let email = cercat_user::Email::parse("new@example.com").unwrap();
+    let users = cercat_database::SqlUserRepository::new(ctx.infra.db.clone());
+    use cercat_user::ports::UserRepository;
+    assert!(users.find_by_email(&email).await.unwrap().is_some(), "a recent withdrawal stays recoverable");
+    let gone = cercat_user::Email::parse("old@example.com").unwrap();
+    assert!(users.find_by_email(&gone).await.unwrap().is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mail_retry_sends_what_is_due() {
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = context(&dir).await;
+    ctx.infra.account_service().request_signup_code("queued@example.com", "127.0.0.1").await.unwrap();
+    assert_eq!(ctx.infra.mail_queue.unsent_count().await.unwrap(), 1);
+    let job = jobs::find("mail-retry").unwrap();
+    let RunOutcome::Finished { report, .. } = run_job(job.as_ref(), &ctx, &Params::new()).await else { panic!() };
+    assert_eq!(report.counts.written, 1);
+    assert_eq!(ctx.infra.mail_queue.unsent_count().await.unwrap(), 0);
+    assert_eq!(std::fs::read_dir(dir.path().join("mail")).unwrap().count(), 1);
+}

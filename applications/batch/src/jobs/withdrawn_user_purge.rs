@@ -1,0 +1,38 @@
+//! `withdrawn-user-purge`: hard-deletes accounts withdrawn more than a year ago (daily).
+
+use async_trait::async_trait;
+use cercat_common::jobs::JobCounts;
+use cercat_config::Settings;
+use std::time::Duration;
+
+use crate::{Job, JobContext, JobError, Params, job::JobReport};
+
+/// The purge.
+#[derive(Debug)]
+pub struct WithdrawnUserPurge;
+
+#[async_trait]
+impl Job for WithdrawnUserPurge {
+    fn name(&self) -> &'static str {
+        "withdrawn-user-purge"
+    }
+
+    fn description(&self) -> &'static str {
+        "hard-delete accounts withdrawn more than a year ago, with their personal data"
+    }
+
+    fn schedule(&self, _settings: &Settings) -> Option<&'static str> {
+        // Daily at 04:00 KST.
+        Some("0 0 4 * * *")
+    }
+
+    fn max_hold(&self) -> Duration {
+        Duration::from_secs(1800)
+    }
+
+    async fn run(&self, ctx: &JobContext, _params: &Params) -> Result<JobReport, JobError> {
+        let purged =
+            ctx.infra.account_service().purge_withdrawn().await.map_err(|e| JobError::Failed(e.to_string()))?;
+        Ok(JobReport { counts: JobCounts { read: purged, written: purged, skipped: 0 }, skips: Vec::new() })
+    }
+}
