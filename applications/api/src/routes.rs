@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod certificates;
 pub mod health;
+pub mod oauth;
 pub mod objects;
 pub mod users;
 
@@ -16,6 +17,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(health::ready)
         .service(health::metrics)
         .service(objects::get_object)
+        .service(oauth::start)
+        .service(oauth::callback)
+        .service(oauth::callback_post)
         .service(
             scope::scope("/api/v2")
                 .configure(certificates::configure)

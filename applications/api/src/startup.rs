@@ -87,6 +87,7 @@ impl Application {
         let state = AppState {
             certificates: Arc::new(infra.certificate_service()),
             accounts: Arc::new(infra.account_service()),
+            oauth_state: crate::oauth::StateSigner::new(infra.jwt_secret.as_bytes()),
             metrics: prometheus(),
             infra,
         };

@@ -15,6 +15,8 @@ pub struct AppState {
     pub certificates: Arc<CertificateService>,
     /// Account use cases.
     pub accounts: Arc<AccountService>,
+    /// Signs OAuth login states.
+    pub oauth_state: crate::oauth::StateSigner,
     /// Renders `/metrics`.
     pub metrics: PrometheusHandle,
 }

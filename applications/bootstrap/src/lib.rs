@@ -76,6 +76,8 @@ pub struct Infrastructure {
     pub mailer: Arc<dyn Mailer>,
     /// Access-token keys.
     pub jwt: JwtKeys,
+    /// The secret behind them (other signers derive their keys from it).
+    pub jwt_secret: Arc<str>,
     /// Password hashing (bounded; shared by every request of this process).
     pub hasher: PasswordHasher,
     /// The clock.
@@ -272,6 +274,7 @@ impl Infrastructure {
             mail_queue: Arc::new(SqlMailQueue::new(db.clone())),
             mailer,
             jwt,
+            jwt_secret: Arc::from(secret.as_str()),
             hasher: PasswordHasher::new(settings.auth.hash_concurrency),
             refresh: shared.refresh,
             limiter: shared.limiter,

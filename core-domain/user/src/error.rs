@@ -56,6 +56,15 @@ pub enum UserError {
     /// USR_014 (400).
     #[error("invalid image: {0}")]
     InvalidImage(String),
+    /// USR_015 (404).
+    #[error("sign-in with `{0}` is not configured")]
+    OAuthProviderUnknown(String),
+    /// USR_016 (400).
+    #[error("the sign-in link expired or was not started in this browser; start the sign-in again")]
+    OAuthStateInvalid,
+    /// USR_017 (401).
+    #[error("the provider did not confirm the sign-in: {0}")]
+    OAuthRejected(String),
     /// A dependency failed.
     #[error(transparent)]
     Store(#[from] PortError),
@@ -64,13 +73,17 @@ pub enum UserError {
 impl DomainError for UserError {
     fn kind(&self) -> ErrorKind {
         match self {
-            Self::InvalidField { .. } | Self::WeakPassword(_) | Self::InvalidCode | Self::InvalidImage(_) => {
-                ErrorKind::Invalid
-            }
+            Self::InvalidField { .. }
+            | Self::WeakPassword(_)
+            | Self::InvalidCode
+            | Self::InvalidImage(_)
+            | Self::OAuthStateInvalid => ErrorKind::Invalid,
             Self::EmailTaken | Self::NicknameTaken | Self::NotRecoverable(_) => ErrorKind::Conflict,
-            Self::BadCredentials | Self::InvalidToken | Self::RefreshReused => ErrorKind::Unauthenticated,
+            Self::BadCredentials | Self::InvalidToken | Self::RefreshReused | Self::OAuthRejected(_) => {
+                ErrorKind::Unauthenticated
+            }
             Self::Forbidden(_) | Self::CurrentPasswordWrong => ErrorKind::Forbidden,
-            Self::NotFound => ErrorKind::NotFound,
+            Self::NotFound | Self::OAuthProviderUnknown(_) => ErrorKind::NotFound,
             Self::TooManyAttempts { .. } => ErrorKind::TooManyRequests,
             Self::Store(e) => e.kind(),
         }
@@ -92,6 +105,9 @@ impl DomainError for UserError {
             Self::CurrentPasswordWrong => "USR_012",
             Self::NotRecoverable(_) => "USR_013",
             Self::InvalidImage(_) => "USR_014",
+            Self::OAuthProviderUnknown(_) => "USR_015",
+            Self::OAuthStateInvalid => "USR_016",
+            Self::OAuthRejected(_) => "USR_017",
             Self::Store(e) => e.code(),
         }
     }
@@ -131,4 +147,7 @@ pub const CODES: &[(&str, u16, &str)] = &[
     ("USR_012", 403, "The current password is wrong"),
     ("USR_013", 409, "The account cannot be recovered"),
     ("USR_014", 400, "The image is not an accepted type or is too large"),
+    ("USR_015", 404, "The OAuth provider is not configured"),
+    ("USR_016", 400, "The OAuth state is missing, tampered or expired"),
+    ("USR_017", 401, "The OAuth provider did not confirm the sign-in"),
 ];

@@ -14,6 +14,8 @@ pub trait UserRepository: Send + Sync {
     async fn find(&self, id: i64) -> Result<Option<User>, PortError>;
     /// Any user with this email, withdrawn ones included (their email stays reserved).
     async fn find_by_email(&self, email: &Email) -> Result<Option<User>, PortError>;
+    /// The account linked to (`provider`, `subject`), withdrawn ones included.
+    async fn find_by_oauth(&self, provider: &str, subject: &str) -> Result<Option<User>, PortError>;
     /// Creates the account. Errors: [`PortError::Duplicate`] naming `email` or `nickname`
     /// when either is taken (withdrawn accounts keep theirs).
     async fn create(&self, user: &NewUser, at: DateTime<Utc>) -> Result<User, PortError>;

@@ -65,6 +65,19 @@ impl UserRepository for SqlUserRepository {
         row.map(to_domain).transpose()
     }
 
+    async fn find_by_oauth(&self, provider: &str, subject: &str) -> Result<Option<User>, PortError> {
+        let row = self
+            .db
+            .run(
+                user::Entity::find()
+                    .filter(user::Column::OauthProvider.eq(provider))
+                    .filter(user::Column::OauthSubject.eq(subject))
+                    .one(self.db.conn()),
+            )
+            .await?;
+        row.map(to_domain).transpose()
+    }
+
     async fn create(&self, new: &NewUser, at: DateTime<Utc>) -> Result<User, PortError> {
         let (provider, subject) = new.oauth.clone().map_or((None, None), |(p, s)| (Some(p), Some(s)));
         let row = user::ActiveModel {

@@ -1,7 +1,7 @@
 //! The settings tree. Every field has a default for each profile (see [`Settings::defaults`]).
 
 use serde::{Deserialize, Deserializer, Serialize};
-use std::{fmt, path::PathBuf};
+use std::{collections::BTreeMap, fmt, path::PathBuf};
 
 /// Which adapters the programs plug in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -66,6 +66,54 @@ pub struct Settings {
     pub auth: AuthSettings,
     /// Outgoing mail.
     pub mail: MailSettings,
+    /// OAuth2 sign-in providers.
+    pub oauth: OAuthSettings,
+}
+
+/// OAuth2 authorization-code sign-in.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct OAuthSettings {
+    /// The api's public base URL; callbacks are `<base>/login/oauth2/code/<provider>`.
+    pub redirect_base_url: String,
+    /// Upper bound on each call to a provider.
+    pub timeout_ms: u64,
+    /// `kakao`, `google`, `apple` → endpoints and credentials. Unconfigured providers answer 404.
+    pub providers: BTreeMap<String, OAuthProvider>,
+}
+
+/// One provider's endpoints and credentials.
+#[derive(Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct OAuthProvider {
+    /// Client id.
+    pub client_id: String,
+    /// Client secret (for Apple: the ES256 client-secret JWT you generate, valid ≤ 6 months).
+    pub client_secret: String,
+    /// Authorization endpoint.
+    pub authorize_url: String,
+    /// Token endpoint.
+    pub token_url: String,
+    /// User-info endpoint; without one the `id_token` from the token response is read.
+    pub userinfo_url: Option<String>,
+    /// Space-separated scopes.
+    pub scope: String,
+    /// JSON pointer to the stable user id in the user info / id token (`/id` for Kakao, `/sub` otherwise).
+    pub subject_pointer: String,
+    /// JSON pointer to the email, if the provider shares one.
+    pub email_pointer: String,
+}
+
+impl fmt::Debug for OAuthProvider {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OAuthProvider")
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"***")
+            .field("authorize_url", &self.authorize_url)
+            .field("token_url", &self.token_url)
+            .field("userinfo_url", &self.userinfo_url)
+            .finish()
+    }
 }
 
 /// Identity settings.
@@ -300,6 +348,11 @@ impl Settings {
                 timeout_ms: 10_000,
                 poll_interval_ms: 2_000,
             },
+            oauth: OAuthSettings {
+                redirect_base_url: "http://127.0.0.1:8080".into(),
+                timeout_ms: 5_000,
+                providers: BTreeMap::new(),
+            },
         }
     }
 
@@ -361,6 +414,7 @@ impl fmt::Debug for Settings {
             .field("seed", &self.seed)
             .field("auth", &self.auth)
             .field("mail", &self.mail)
+            .field("oauth", &self.oauth)
             .finish()
     }
 }

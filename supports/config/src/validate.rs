@@ -57,7 +57,39 @@ pub(crate) fn fill_and_check(s: &mut Settings) -> Result<(), ConfigError> {
     positive_ms("outbox.poll_interval_ms", s.outbox.poll_interval_ms)?;
     positive_ms("batch.http_timeout_ms", s.batch.http_timeout_ms)?;
     check_auth(s)?;
-    check_mail(s)
+    check_mail(s)?;
+    check_oauth(s)
+}
+
+fn check_oauth(s: &Settings) -> Result<(), ConfigError> {
+    let base = Url::parse(&s.oauth.redirect_base_url)
+        .map_err(|e| invalid("oauth.redirect_base_url", format!("not a URL: {e}")))?;
+    if !matches!(base.scheme(), "http" | "https") {
+        return Err(invalid("oauth.redirect_base_url", "use an http(s) URL"));
+    }
+    positive_ms("oauth.timeout_ms", s.oauth.timeout_ms)?;
+    for (name, p) in &s.oauth.providers {
+        let at = |field: &str| format!("oauth.providers.{name}.{field}");
+        if !matches!(name.as_str(), "kakao" | "google" | "apple") {
+            return Err(invalid(&format!("oauth.providers.{name}"), "supported providers are kakao, google and apple"));
+        }
+        if p.client_id.trim().is_empty() {
+            return Err(invalid(&at("client_id"), "must not be empty"));
+        }
+        for (field, url) in [
+            ("authorize_url", Some(&p.authorize_url)),
+            ("token_url", Some(&p.token_url)),
+            ("userinfo_url", p.userinfo_url.as_ref()),
+        ] {
+            if let Some(url) = url {
+                Url::parse(url).map_err(|e| invalid(&at(field), format!("not a URL: {e}")))?;
+            }
+        }
+        if !p.subject_pointer.starts_with('/') {
+            return Err(invalid(&at("subject_pointer"), "must be a JSON pointer like /sub"));
+        }
+    }
+    Ok(())
 }
 
 fn check_auth(s: &Settings) -> Result<(), ConfigError> {

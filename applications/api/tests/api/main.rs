@@ -6,4 +6,5 @@
 mod auth;
 mod embedded;
 mod helpers;
+mod oauth;
 mod production;

@@ -1,0 +1,134 @@
+//! `/oauth2/authorization/{provider}` and its callback `/login/oauth2/code/{provider}`.
+
+use actix_web::{
+    HttpRequest, HttpResponse,
+    cookie::{Cookie, SameSite, time::Duration as CookieDuration},
+    get,
+    http::header,
+    post, web,
+};
+use cercat_error::ErrorBody;
+use cercat_user::{Role, UserError};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use crate::{
+    AppState,
+    error::AppError,
+    oauth::{STATE_COOKIE, STATE_TTL_SECS, authorize_url, identify},
+};
+
+fn provider<'a>(state: &'a AppState, name: &str) -> Result<&'a cercat_config::OAuthProvider, AppError> {
+    state
+        .infra
+        .settings
+        .oauth
+        .providers
+        .get(name)
+        .ok_or_else(|| UserError::OAuthProviderUnknown(name.to_owned()).into())
+}
+
+/// Starts a sign-in: redirects to the provider, with the login state in a signed cookie.
+#[utoipa::path(
+    tag = "auth",
+    params(("provider" = String, Path, description = "`kakao`, `google` or `apple`")),
+    responses(
+        (status = 302, description = "Redirect to the provider's consent page"),
+        (status = 404, description = "USR_015: the provider is not configured", body = ErrorBody),
+    )
+)]
+#[get("/oauth2/authorization/{provider}")]
+pub async fn start(state: web::Data<AppState>, name: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let name = name.into_inner();
+    let p = provider(&state, &name)?;
+    let (login_state, signed) = state.oauth_state.start(&name, chrono::Utc::now().timestamp())?;
+    let location = authorize_url(&state.infra.settings.oauth, &name, p, &login_state)?;
+    let secure = state.infra.settings.oauth.redirect_base_url.starts_with("https://");
+    let cookie = Cookie::build(STATE_COOKIE, signed)
+        .path("/login/oauth2")
+        .http_only(true)
+        .secure(secure)
+        // Lax so the cookie rides the provider's top-level GET redirect; Apple's form_post
+        // callback is a cross-site POST and needs None (which browsers require to be Secure).
+        .same_site(if name == "apple" && secure { SameSite::None } else { SameSite::Lax })
+        .max_age(CookieDuration::seconds(STATE_TTL_SECS))
+        .finish();
+    Ok(HttpResponse::Found().insert_header((header::LOCATION, location)).cookie(cookie).finish())
+}
+
+/// What the provider sends back.
+#[derive(Debug, Deserialize, IntoParams, utoipa::ToSchema)]
+pub struct Callback {
+    /// The authorization code.
+    pub code: Option<String>,
+    /// The state we sent.
+    pub state: Option<String>,
+    /// Set when the user declined.
+    pub error: Option<String>,
+}
+
+async fn finish(state: &AppState, req: &HttpRequest, name: &str, cb: Callback) -> Result<HttpResponse, AppError> {
+    let p = provider(state, name)?;
+    let cookie = req.cookie(STATE_COOKIE);
+    state.oauth_state.check(cookie.as_ref().map(Cookie::value), name, cb.state.as_deref())?;
+    if let Some(error) = cb.error {
+        return Err(UserError::OAuthRejected(format!("the provider answered `{error}`")).into());
+    }
+    let code = cb.code.filter(|c| !c.is_empty() && c.len() <= 2048).ok_or(UserError::OAuthStateInvalid)?;
+    let identity = identify(&state.infra.settings.oauth, name, p, &code).await?;
+    let (user, pair) = state.accounts.oauth_sign_in(name, &identity.subject, identity.email.as_deref()).await?;
+    let page = if user.role == Role::Guest { "onboarding" } else { "home" };
+    let mut target = url::Url::parse(&state.infra.settings.auth.client_url)
+        .map_err(|e| UserError::OAuthRejected(format!("bad client URL: {e}")))?
+        .join(page)
+        .map_err(|e| UserError::OAuthRejected(format!("bad client URL: {e}")))?;
+    target
+        .query_pairs_mut()
+        .append_pair("accessToken", &pair.access_token)
+        .append_pair("refreshToken", &pair.refresh_token);
+    let mut expired = Cookie::build(STATE_COOKIE, "").path("/login/oauth2").finish();
+    expired.make_removal();
+    Ok(HttpResponse::Found().insert_header((header::LOCATION, target.to_string())).cookie(expired).finish())
+}
+
+/// The provider's redirect back: checks the signed state, exchanges the code, signs the user
+/// in (creating a GUEST on first use) and redirects to the client's `/onboarding` (GUEST) or
+/// `/home` with `accessToken` and `refreshToken` query parameters.
+#[utoipa::path(
+    tag = "auth",
+    params(("provider" = String, Path, description = "`kakao`, `google` or `apple`"), Callback),
+    responses(
+        (status = 302, description = "Redirect to the client with the tokens"),
+        (status = 400, description = "USR_016: missing, tampered or expired state", body = ErrorBody),
+        (status = 401, description = "USR_017: the provider refused", body = ErrorBody),
+        (status = 404, description = "USR_015: the provider is not configured", body = ErrorBody),
+    )
+)]
+#[get("/login/oauth2/code/{provider}")]
+pub async fn callback(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    name: web::Path<String>,
+    query: web::Query<Callback>,
+) -> Result<HttpResponse, AppError> {
+    finish(&state, &req, &name.into_inner(), query.into_inner()).await
+}
+
+/// Apple's `form_post` variant of the callback.
+#[utoipa::path(
+    tag = "auth",
+    params(("provider" = String, Path, description = "`apple`")),
+    responses(
+        (status = 302, description = "Redirect to the client with the tokens"),
+        (status = 400, description = "USR_016: missing, tampered or expired state", body = ErrorBody),
+    )
+)]
+#[post("/login/oauth2/code/{provider}")]
+pub async fn callback_post(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    name: web::Path<String>,
+    form: web::Form<Callback>,
+) -> Result<HttpResponse, AppError> {
+    finish(&state, &req, &name.into_inner(), form.into_inner()).await
+}
