@@ -29,6 +29,10 @@ enum Command {
         #[arg(long, default_value = "관리자")]
         nickname: String,
     },
+    /// Serve the ADMIN-only HTTP API on `admin.host:admin.port` (default 127.0.0.1:8090).
+    Serve,
+    /// Print the admin OpenAPI document.
+    Openapi,
     /// Load data.
     Seed {
         /// The demo certificates, subjects and exam schedules (idempotent).
@@ -54,6 +58,10 @@ enum MigrateAction {
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Command::Openapi = cli.command {
+        print!("{}", cercat_admin::admin_document_json());
+        return ExitCode::SUCCESS;
+    }
     let settings = match cercat_bootstrap::load_settings("cercat-admin") {
         Ok(s) => s,
         Err(code) => return code,
@@ -61,6 +69,9 @@ async fn main() -> ExitCode {
     cercat_bootstrap::init_logging(&settings);
     if let Command::CreateAdmin { email, nickname } = &cli.command {
         return create_admin(&settings, email, nickname).await;
+    }
+    if let Command::Serve = cli.command {
+        return serve(settings).await;
     }
     let url = settings.database.url.clone().unwrap_or_default();
     let db = match Db::connect(&DbOptions {
@@ -81,7 +92,7 @@ async fn main() -> ExitCode {
         Command::Migrate { action } => migrate(&db, action).await,
         Command::Seed { demo: true } => seed_demo(&db).await,
         Command::Seed { demo: false } => Err("nothing to seed: pass --demo".to_owned()),
-        Command::CreateAdmin { .. } => Ok(()),
+        Command::CreateAdmin { .. } | Command::Serve | Command::Openapi => Ok(()),
     };
     db.close().await;
     match result {
@@ -174,6 +185,26 @@ async fn create_admin(settings: &cercat_config::Settings, email: &str, nickname:
         }
         Err(err) => {
             eprintln!("cercat-admin: cannot create the admin: {err}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+async fn serve(settings: cercat_config::Settings) -> ExitCode {
+    let server = match cercat_admin::AdminServer::build(settings.clone()).await {
+        Ok(server) => server,
+        Err(err) => {
+            eprintln!("cercat-admin: {err}");
+            return ExitCode::from(1);
+        }
+    };
+    let base = format!("http://{}:{}", settings.admin.host, server.port());
+    println!("Cercat admin API listening on {base} (ADMIN tokens only)");
+    println!("Admin API docs: {base}/docs/");
+    match server.run_until_stopped().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("cercat-admin: {err}");
             ExitCode::from(1)
         }
     }

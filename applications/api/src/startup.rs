@@ -45,7 +45,7 @@ pub struct Application {
 }
 
 /// The process-wide Prometheus recorder (metrics are global by nature; installed once).
-fn prometheus() -> PrometheusHandle {
+pub fn prometheus() -> PrometheusHandle {
     static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
     HANDLE
         .get_or_init(|| {
@@ -84,13 +84,7 @@ impl Application {
                 tracing::info!(created, "demo accounts seeded (demo@cercat.dev, admin@cercat.dev)");
             }
         }
-        let state = AppState {
-            certificates: Arc::new(infra.certificate_service()),
-            accounts: Arc::new(infra.account_service()),
-            oauth_state: crate::oauth::StateSigner::new(infra.jwt_secret.as_bytes()),
-            metrics: prometheus(),
-            infra,
-        };
+        let state = AppState::new(infra);
 
         let address = settings.server_address();
         let listener =
@@ -156,7 +150,9 @@ impl Application {
     }
 }
 
-fn cors(origins: &[String]) -> Cors {
+/// CORS for the configured origins: exact origin echoed, credentials allowed, the client's
+/// token headers allowed and exposed.
+pub fn cors(origins: &[String]) -> Cors {
     let allowed: Vec<String> = origins.to_vec();
     Cors::default()
         .allowed_origin_fn(move |origin, _| origin.to_str().is_ok_and(|o| allowed.iter().any(|a| a == o)))

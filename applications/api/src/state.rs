@@ -20,3 +20,16 @@ pub struct AppState {
     /// Renders `/metrics`.
     pub metrics: PrometheusHandle,
 }
+
+impl AppState {
+    /// Builds the services over `infra`.
+    pub fn new(infra: Infrastructure) -> Self {
+        Self {
+            certificates: Arc::new(infra.certificate_service()),
+            accounts: Arc::new(infra.account_service()),
+            oauth_state: crate::oauth::StateSigner::new(infra.jwt_secret.as_bytes()),
+            metrics: crate::startup::prometheus(),
+            infra,
+        }
+    }
+}

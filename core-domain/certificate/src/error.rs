@@ -51,6 +51,12 @@ pub enum ScheduleError {
     /// CRT_007: the certificate named by the row is unknown.
     #[error("unknown certificate {0}")]
     UnknownCertificate(String),
+    /// CRT_008: another certificate has this name, or the schedule's (year, round) exists.
+    #[error("{0}")]
+    Duplicate(String),
+    /// CRT_009: no such exam schedule.
+    #[error("exam schedule {0} does not exist")]
+    ScheduleNotFound(i64),
     /// A dependency failed.
     #[error(transparent)]
     Store(#[from] PortError),
@@ -60,7 +66,8 @@ impl DomainError for ScheduleError {
     fn kind(&self) -> ErrorKind {
         match self {
             Self::Invalid { .. } => ErrorKind::Invalid,
-            Self::UnknownCertificate(_) => ErrorKind::NotFound,
+            Self::UnknownCertificate(_) | Self::ScheduleNotFound(_) => ErrorKind::NotFound,
+            Self::Duplicate(_) => ErrorKind::Conflict,
             Self::Store(e) => e.kind(),
         }
     }
@@ -69,6 +76,8 @@ impl DomainError for ScheduleError {
         match self {
             Self::Invalid { .. } => "CRT_006",
             Self::UnknownCertificate(_) => "CRT_007",
+            Self::Duplicate(_) => "CRT_008",
+            Self::ScheduleNotFound(_) => "CRT_009",
             Self::Store(e) => e.code(),
         }
     }
@@ -83,4 +92,6 @@ pub const CODES: &[(&str, u16, &str)] = &[
     ("CRT_005", 404, "The certificate has no past exam on record"),
     ("CRT_006", 400, "An exam schedule field is out of range or its dates are out of order"),
     ("CRT_007", 404, "The exam schedule names an unknown certificate"),
+    ("CRT_008", 409, "A certificate with this name, or a schedule for this year and round, exists"),
+    ("CRT_009", 404, "No such exam schedule"),
 ];

@@ -8,6 +8,6 @@ pub mod schedule;
 pub mod service;
 
 pub use error::{CertificateError, ScheduleError};
-pub use model::{Certificate, CertificateSummary, PassCriteria, Subject};
+pub use model::{Certificate, CertificateDraft, CertificateSummary, PassCriteria, Subject};
 pub use schedule::{ExamFees, ExamSchedule, ExamScheduleDraft, ExamTimeLimits, UpsertOutcome};
 pub use service::CertificateService;

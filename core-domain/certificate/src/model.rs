@@ -54,6 +54,56 @@ pub struct Certificate {
     pub pass_criteria: PassCriteria,
 }
 
+/// A certificate to create or to replace an existing one with (subjects in exam order).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertificateDraft {
+    /// Name (unique).
+    pub name: String,
+    /// Category.
+    pub category: String,
+    /// Subjects: (name, number of questions, total score), sequence = position + 1.
+    pub subjects: Vec<(String, i32, i32)>,
+    /// Pass criteria.
+    pub pass_criteria: PassCriteria,
+}
+
+impl CertificateDraft {
+    /// Checks names, counts and criteria.
+    pub fn validate(&self) -> Result<(), crate::ScheduleError> {
+        let bad =
+            |field: &'static str, reason: &str| Err(crate::ScheduleError::Invalid { field, reason: reason.into() });
+        let name_len = self.name.trim().chars().count();
+        if !(1..=100).contains(&name_len) {
+            return bad("certificateName", "must be 1 to 100 characters");
+        }
+        if !(1..=50).contains(&self.category.trim().chars().count()) {
+            return bad("category", "must be 1 to 50 characters");
+        }
+        if self.subjects.is_empty() || self.subjects.len() > 20 {
+            return bad("subjects", "give 1 to 20 subjects");
+        }
+        for (name, questions, score) in &self.subjects {
+            if !(1..=100).contains(&name.trim().chars().count()) {
+                return bad("subjects.subjectName", "must be 1 to 100 characters");
+            }
+            if !(1..=500).contains(questions) {
+                return bad("subjects.numberOfQuestions", "must be 1 to 500");
+            }
+            if !(1..=1000).contains(score) {
+                return bad("subjects.totalScore", "must be 1 to 1000");
+            }
+        }
+        let c = self.pass_criteria;
+        if !(0..=100).contains(&c.subject_min_percent) || !(0..=100).contains(&c.average_min_percent) {
+            return bad("passingCriteria", "percentages must be 0 to 100");
+        }
+        if c.practical_min_score.is_some_and(|s| !(0..=100).contains(&s)) {
+            return bad("passingCriteria.practicalPassingCriteria", "must be 0 to 100");
+        }
+        Ok(())
+    }
+}
+
 impl Certificate {
     /// The highest possible written-exam score: the sum of the subjects' totals.
     pub fn max_score(&self) -> i32 {

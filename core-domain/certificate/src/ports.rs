@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use cercat_common::PortError;
 use chrono::{DateTime, Utc};
 
-use crate::{Certificate, CertificateSummary, ExamSchedule, ExamScheduleDraft, UpsertOutcome};
+use crate::{Certificate, CertificateDraft, CertificateSummary, ExamSchedule, ExamScheduleDraft, UpsertOutcome};
 
 /// Reads certificates.
 #[async_trait]
@@ -15,6 +15,13 @@ pub trait CertificateRepository: Send + Sync {
     async fn find(&self, id: i64) -> Result<Option<Certificate>, PortError>;
     /// The id of the certificate with exactly this name, or `None`.
     async fn find_id_by_name(&self, name: &str) -> Result<Option<i64>, PortError>;
+    /// Creates a certificate with its subjects. [`PortError::Duplicate`] if the name is taken.
+    async fn create(&self, draft: &CertificateDraft, at: DateTime<Utc>) -> Result<i64, PortError>;
+    /// Replaces the certificate's fields and subjects; `false` if it does not exist.
+    /// [`PortError::Duplicate`] if the new name is taken.
+    async fn replace(&self, id: i64, draft: &CertificateDraft, at: DateTime<Utc>) -> Result<bool, PortError>;
+    /// Deletes the certificate, its subjects and schedules; `false` if it did not exist.
+    async fn delete(&self, id: i64) -> Result<bool, PortError>;
 }
 
 /// Reads and writes exam schedules.
@@ -31,6 +38,18 @@ pub trait ExamScheduleRepository: Send + Sync {
     ///
     /// Errors: [`PortError::Unavailable`]/[`PortError::Timeout`] when the database fails.
     async fn upsert(&self, draft: &ExamScheduleDraft, at: DateTime<Utc>) -> Result<UpsertOutcome, PortError>;
+    /// One schedule.
+    async fn find(&self, id: i64) -> Result<Option<ExamSchedule>, PortError>;
+    /// The certificate's schedules, newest exam first.
+    async fn list(&self, certificate_id: i64) -> Result<Vec<ExamSchedule>, PortError>;
+    /// Inserts a new schedule (with its outbox event). [`PortError::Duplicate`] if
+    /// (certificate, year, round) exists.
+    async fn insert(&self, draft: &ExamScheduleDraft, at: DateTime<Utc>) -> Result<i64, PortError>;
+    /// Replaces schedule `id` (with its outbox event); `false` if it does not exist.
+    /// [`PortError::Duplicate`] if the new (certificate, year, round) belongs to another.
+    async fn replace(&self, id: i64, draft: &ExamScheduleDraft, at: DateTime<Utc>) -> Result<bool, PortError>;
+    /// Deletes schedule `id`; `false` if it did not exist.
+    async fn delete(&self, id: i64) -> Result<bool, PortError>;
 }
 
 /// The topic schedule changes are published on.

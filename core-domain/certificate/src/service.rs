@@ -8,7 +8,8 @@ use cercat_common::{
 };
 
 use crate::{
-    Certificate, CertificateError, CertificateSummary, ExamSchedule, ExamScheduleDraft, ScheduleError, UpsertOutcome,
+    Certificate, CertificateDraft, CertificateError, CertificateSummary, ExamSchedule, ExamScheduleDraft,
+    ScheduleError, UpsertOutcome,
     ports::{CertificateRepository, ExamScheduleRepository},
 };
 
@@ -102,11 +103,104 @@ impl CertificateService {
         Ok(self.schedules.upsert(draft, self.clock.now()).await?)
     }
 
+    /// Creates a certificate (admin).
+    pub async fn create_certificate(&self, draft: &CertificateDraft) -> Result<Certificate, ScheduleError> {
+        draft.validate()?;
+        let id = self
+            .certificates
+            .create(draft, self.clock.now())
+            .await
+            .map_err(duplicate("a certificate with this name exists"))?;
+        self.certificates.find(id).await?.ok_or(ScheduleError::UnknownCertificate(format!("id {id}")))
+    }
+
+    /// Replaces a certificate's fields and subjects (admin); the cached copy is dropped.
+    pub async fn replace_certificate(&self, id: i64, draft: &CertificateDraft) -> Result<Certificate, ScheduleError> {
+        draft.validate()?;
+        let found = self
+            .certificates
+            .replace(id, draft, self.clock.now())
+            .await
+            .map_err(duplicate("a certificate with this name exists"))?;
+        self.invalidate(id).await;
+        if !found {
+            return Err(ScheduleError::UnknownCertificate(format!("id {id}")));
+        }
+        self.certificates.find(id).await?.ok_or(ScheduleError::UnknownCertificate(format!("id {id}")))
+    }
+
+    /// Deletes a certificate with its subjects and schedules (admin).
+    pub async fn delete_certificate(&self, id: i64) -> Result<(), ScheduleError> {
+        let found = self.certificates.delete(id).await?;
+        self.invalidate(id).await;
+        if found { Ok(()) } else { Err(ScheduleError::UnknownCertificate(format!("id {id}"))) }
+    }
+
+    /// The certificate's schedules, newest first.
+    pub async fn schedules(&self, certificate_id: i64) -> Result<Vec<ExamSchedule>, ScheduleError> {
+        if self.certificates.find(certificate_id).await?.is_none() {
+            return Err(ScheduleError::UnknownCertificate(format!("id {certificate_id}")));
+        }
+        Ok(self.schedules.list(certificate_id).await?)
+    }
+
+    /// The certificate a schedule belongs to.
+    pub async fn schedule(&self, id: i64) -> Result<i64, ScheduleError> {
+        Ok(self.schedules.find(id).await?.ok_or(ScheduleError::ScheduleNotFound(id))?.draft.certificate_id)
+    }
+
+    /// Adds a schedule (admin).
+    pub async fn create_schedule(&self, draft: &ExamScheduleDraft) -> Result<ExamSchedule, ScheduleError> {
+        draft.validate()?;
+        if self.certificates.find(draft.certificate_id).await?.is_none() {
+            return Err(ScheduleError::UnknownCertificate(format!("id {}", draft.certificate_id)));
+        }
+        let id = self
+            .schedules
+            .insert(draft, self.clock.now())
+            .await
+            .map_err(duplicate("this certificate already has a schedule for that year and round"))?;
+        self.schedules.find(id).await?.ok_or(ScheduleError::ScheduleNotFound(id))
+    }
+
+    /// Replaces a schedule (admin); its certificate cannot change.
+    pub async fn replace_schedule(&self, id: i64, draft: &ExamScheduleDraft) -> Result<ExamSchedule, ScheduleError> {
+        draft.validate()?;
+        let existing = self.schedules.find(id).await?.ok_or(ScheduleError::ScheduleNotFound(id))?;
+        if existing.draft.certificate_id != draft.certificate_id {
+            return Err(ScheduleError::Invalid {
+                field: "certificateId",
+                reason: "cannot change; delete and create instead".into(),
+            });
+        }
+        if !self
+            .schedules
+            .replace(id, draft, self.clock.now())
+            .await
+            .map_err(duplicate("this certificate already has a schedule for that year and round"))?
+        {
+            return Err(ScheduleError::ScheduleNotFound(id));
+        }
+        self.schedules.find(id).await?.ok_or(ScheduleError::ScheduleNotFound(id))
+    }
+
+    /// Deletes a schedule (admin).
+    pub async fn delete_schedule(&self, id: i64) -> Result<(), ScheduleError> {
+        if self.schedules.delete(id).await? { Ok(()) } else { Err(ScheduleError::ScheduleNotFound(id)) }
+    }
+
     /// Drops a certificate's cached details (after an admin edit).
     pub async fn invalidate(&self, id: i64) {
         if let Err(err) = self.cache.delete(&detail_key(id)).await {
             tracing::warn!(%err, id, "could not invalidate a cached certificate");
         }
+    }
+}
+
+fn duplicate(message: &'static str) -> impl Fn(cercat_common::PortError) -> ScheduleError {
+    move |err| match err {
+        cercat_common::PortError::Duplicate(_) => ScheduleError::Duplicate(message.into()),
+        other => ScheduleError::Store(other),
     }
 }
 

@@ -1,14 +1,33 @@
 //! [`CertificateRepository`] over `certificates` + `subjects`.
 
 use async_trait::async_trait;
-use cercat_certificate::{Certificate, CertificateSummary, PassCriteria, Subject, ports::CertificateRepository};
+use cercat_certificate::{
+    Certificate, CertificateDraft, CertificateSummary, PassCriteria, Subject, ports::CertificateRepository,
+};
 use cercat_common::PortError;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
+    sea_query::Expr,
+};
 
 use crate::{
     db::Db,
-    entity::{certificate, subject},
+    entity::{certificate, exam_schedule, subject},
 };
+
+async fn insert_subjects<C: ConnectionTrait>(conn: &C, id: i64, draft: &CertificateDraft) -> Result<(), DbErr> {
+    let rows = draft.subjects.iter().enumerate().map(|(i, (name, questions, score))| subject::ActiveModel {
+        certificate_id: Set(id),
+        sequence: Set(i32::try_from(i + 1).unwrap_or(i32::MAX)),
+        name: Set(name.trim().to_owned()),
+        number_of_questions: Set(*questions),
+        total_score: Set(*score),
+        ..Default::default()
+    });
+    subject::Entity::insert_many(rows).exec_without_returning(conn).await?;
+    Ok(())
+}
 
 /// Reads certificates with their subjects.
 #[derive(Clone, Debug)]
@@ -66,11 +85,96 @@ impl CertificateRepository for SqlCertificateRepository {
         }))
     }
 
+    async fn create(&self, draft: &CertificateDraft, at: DateTime<Utc>) -> Result<i64, PortError> {
+        self.write(None, draft, at).await?.ok_or_else(|| PortError::Corrupt("insert returned no id".into()))
+    }
+
+    async fn replace(&self, id: i64, draft: &CertificateDraft, at: DateTime<Utc>) -> Result<bool, PortError> {
+        Ok(self.write(Some(id), draft, at).await?.is_some())
+    }
+
+    async fn delete(&self, id: i64) -> Result<bool, PortError> {
+        self.db
+            .run(async {
+                let txn = self.db.conn().begin().await?;
+                // Foreign keys cascade on both backends; delete children explicitly anyway so
+                // SQLite files created without `foreign_keys=ON` stay consistent.
+                exam_schedule::Entity::delete_many()
+                    .filter(exam_schedule::Column::CertificateId.eq(id))
+                    .exec(&txn)
+                    .await?;
+                subject::Entity::delete_many().filter(subject::Column::CertificateId.eq(id)).exec(&txn).await?;
+                let res = certificate::Entity::delete_by_id(id).exec(&txn).await?;
+                txn.commit().await?;
+                Ok(res.rows_affected == 1)
+            })
+            .await
+    }
+
     async fn find_id_by_name(&self, name: &str) -> Result<Option<i64>, PortError> {
         let row = self
             .db
             .run(certificate::Entity::find().filter(certificate::Column::Name.eq(name)).one(self.db.conn()))
             .await?;
         Ok(row.map(|c| c.id))
+    }
+}
+
+impl SqlCertificateRepository {
+    async fn write(
+        &self,
+        id: Option<i64>,
+        draft: &CertificateDraft,
+        at: DateTime<Utc>,
+    ) -> Result<Option<i64>, PortError> {
+        self.db
+            .run(async {
+                let txn = self.db.conn().begin().await?;
+                let id = match id {
+                    None => {
+                        let row = certificate::ActiveModel {
+                            name: Set(draft.name.trim().to_owned()),
+                            category: Set(draft.category.trim().to_owned()),
+                            subject_min_percent: Set(draft.pass_criteria.subject_min_percent),
+                            average_min_percent: Set(draft.pass_criteria.average_min_percent),
+                            practical_min_score: Set(draft.pass_criteria.practical_min_score),
+                            created_at: Set(at),
+                            updated_at: Set(at),
+                            ..Default::default()
+                        };
+                        certificate::Entity::insert(row).exec(&txn).await?.last_insert_id
+                    }
+                    Some(id) => {
+                        let res = certificate::Entity::update_many()
+                            .col_expr(certificate::Column::Name, Expr::value(draft.name.trim()))
+                            .col_expr(certificate::Column::Category, Expr::value(draft.category.trim()))
+                            .col_expr(
+                                certificate::Column::SubjectMinPercent,
+                                Expr::value(draft.pass_criteria.subject_min_percent),
+                            )
+                            .col_expr(
+                                certificate::Column::AverageMinPercent,
+                                Expr::value(draft.pass_criteria.average_min_percent),
+                            )
+                            .col_expr(
+                                certificate::Column::PracticalMinScore,
+                                Expr::value(draft.pass_criteria.practical_min_score),
+                            )
+                            .col_expr(certificate::Column::UpdatedAt, Expr::value(at))
+                            .filter(certificate::Column::Id.eq(id))
+                            .exec(&txn)
+                            .await?;
+                        if res.rows_affected == 0 {
+                            return Ok(None);
+                        }
+                        subject::Entity::delete_many().filter(subject::Column::CertificateId.eq(id)).exec(&txn).await?;
+                        id
+                    }
+                };
+                insert_subjects(&txn, id, draft).await?;
+                txn.commit().await?;
+                Ok(Some(id))
+            })
+            .await
     }
 }

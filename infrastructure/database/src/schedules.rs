@@ -124,8 +124,71 @@ async fn upsert_in(
     Ok(outcome)
 }
 
+impl SqlExamScheduleRepository {
+    /// Inserts (`id = None`) or replaces a schedule and records its event, in one transaction.
+    async fn write(&self, id: Option<i64>, d: &ExamScheduleDraft, at: DateTime<Utc>) -> Result<Option<i64>, PortError> {
+        self.db
+            .run(async {
+                let txn = self.db.conn().begin().await?;
+                let (id, outcome) = match id {
+                    None => {
+                        let mut model = exam_schedule::ActiveModel {
+                            created_at: Set(at),
+                            updated_at: Set(at),
+                            ..Default::default()
+                        };
+                        apply(&mut model, d);
+                        (exam_schedule::Entity::insert(model).exec(&txn).await?.last_insert_id, UpsertOutcome::Inserted)
+                    }
+                    Some(id) => {
+                        let Some(row) = exam_schedule::Entity::find_by_id(id).one(&txn).await? else { return Ok(None) };
+                        let mut model = row.into_active_model();
+                        apply(&mut model, d);
+                        model.updated_at = Set(at);
+                        model.update(&txn).await?;
+                        (id, UpsertOutcome::Updated)
+                    }
+                };
+                append_events(&txn, &[changed_event(id, d, outcome, at)], at).await?;
+                txn.commit().await?;
+                Ok(Some(id))
+            })
+            .await
+    }
+}
+
 #[async_trait]
 impl ExamScheduleRepository for SqlExamScheduleRepository {
+    async fn find(&self, id: i64) -> Result<Option<ExamSchedule>, PortError> {
+        Ok(self.db.run(exam_schedule::Entity::find_by_id(id).one(self.db.conn())).await?.map(to_domain))
+    }
+
+    async fn list(&self, certificate_id: i64) -> Result<Vec<ExamSchedule>, PortError> {
+        let rows = self
+            .db
+            .run(
+                exam_schedule::Entity::find()
+                    .filter(Column::CertificateId.eq(certificate_id))
+                    .order_by_desc(Column::ExamAt)
+                    .all(self.db.conn()),
+            )
+            .await?;
+        Ok(rows.into_iter().map(to_domain).collect())
+    }
+
+    async fn insert(&self, draft: &ExamScheduleDraft, at: DateTime<Utc>) -> Result<i64, PortError> {
+        self.write(None, draft, at).await?.ok_or_else(|| PortError::Corrupt("insert returned no id".into()))
+    }
+
+    async fn replace(&self, id: i64, draft: &ExamScheduleDraft, at: DateTime<Utc>) -> Result<bool, PortError> {
+        Ok(self.write(Some(id), draft, at).await?.is_some())
+    }
+
+    async fn delete(&self, id: i64) -> Result<bool, PortError> {
+        let res = self.db.run(exam_schedule::Entity::delete_by_id(id).exec(self.db.conn())).await?;
+        Ok(res.rows_affected == 1)
+    }
+
     async fn next_from(&self, certificate_id: i64, at: DateTime<Utc>) -> Result<Option<ExamSchedule>, PortError> {
         let row = self
             .db

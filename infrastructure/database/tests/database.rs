@@ -130,6 +130,36 @@ async fn suite(db: Db) {
     assert_eq!(recent[0].params["source"], "x.csv");
     assert_eq!(runs.recent(None, 10).await.unwrap()[0].status, JobStatus::Running);
 
+    // Admin writes: create, duplicate name, replace subjects, schedules, delete with cascade.
+    let cert = cercat_certificate::CertificateDraft {
+        name: "전기기사".into(),
+        category: "전기".into(),
+        subjects: vec![("전기자기학".into(), 20, 100), ("전력공학".into(), 20, 100)],
+        pass_criteria: cercat_certificate::PassCriteria {
+            subject_min_percent: 40,
+            average_min_percent: 60,
+            practical_min_score: Some(60),
+        },
+    };
+    let id = certificates.create(&cert, now).await.unwrap();
+    assert!(matches!(certificates.create(&cert, now).await, Err(cercat_common::PortError::Duplicate(_))));
+    let mut renamed = cert.clone();
+    renamed.subjects = vec![("회로이론".into(), 20, 100)];
+    assert!(certificates.replace(id, &renamed, now).await.unwrap());
+    assert_eq!(certificates.find(id).await.unwrap().unwrap().subjects.len(), 1);
+    assert!(!certificates.replace(987_654, &renamed, now).await.unwrap());
+    let mut sd = draft(2033, 1);
+    sd.certificate_id = id;
+    let sid = schedules.insert(&sd, now).await.unwrap();
+    assert!(matches!(schedules.insert(&sd, now).await, Err(cercat_common::PortError::Duplicate(_))));
+    sd.fees.written = Some(1);
+    assert!(schedules.replace(sid, &sd, now).await.unwrap());
+    assert_eq!(schedules.find(sid).await.unwrap().unwrap().draft.fees.written, Some(1));
+    assert_eq!(schedules.list(id).await.unwrap().len(), 1);
+    assert!(certificates.delete(id).await.unwrap());
+    assert_eq!(schedules.find(sid).await.unwrap(), None, "schedules go with their certificate");
+    assert!(!schedules.delete(sid).await.unwrap());
+
     // The SQL lease lock keeps the shared lease contract.
     lease_contract::run_all(Arc::new(SqlLeaseLock::new(db.clone())), "lease:").await;
 }

@@ -35,6 +35,15 @@ impl CertificateRepository for FakeCertificates {
     async fn find_id_by_name(&self, name: &str) -> Result<Option<i64>, PortError> {
         Ok((name == "cert-1").then_some(1))
     }
+    async fn create(&self, _: &crate::CertificateDraft, _: DateTime<Utc>) -> Result<i64, PortError> {
+        Err(PortError::Duplicate("name".into()))
+    }
+    async fn replace(&self, id: i64, _: &crate::CertificateDraft, _: DateTime<Utc>) -> Result<bool, PortError> {
+        Ok(id == 1)
+    }
+    async fn delete(&self, id: i64) -> Result<bool, PortError> {
+        Ok(id == 1)
+    }
 }
 
 #[derive(Default)]
@@ -66,6 +75,22 @@ impl ExamScheduleRepository for FakeSchedules {
                 Ok(UpsertOutcome::Inserted)
             }
         }
+    }
+    async fn find(&self, _: i64) -> Result<Option<ExamSchedule>, PortError> {
+        Ok(None)
+    }
+    async fn list(&self, id: i64) -> Result<Vec<ExamSchedule>, PortError> {
+        let all = self.0.lock().unwrap();
+        Ok(all.iter().filter(|d| d.certificate_id == id).map(|d| ExamSchedule { id: 1, draft: d.clone() }).collect())
+    }
+    async fn insert(&self, _: &ExamScheduleDraft, _: DateTime<Utc>) -> Result<i64, PortError> {
+        Err(PortError::Duplicate("uk".into()))
+    }
+    async fn replace(&self, _: i64, _: &ExamScheduleDraft, _: DateTime<Utc>) -> Result<bool, PortError> {
+        Ok(false)
+    }
+    async fn delete(&self, _: i64) -> Result<bool, PortError> {
+        Ok(false)
     }
 }
 
@@ -177,4 +202,23 @@ async fn certificates_resolve_by_id_or_exact_name() {
         Err(ScheduleError::UnknownCertificate(_))
     ));
     assert!(matches!(f.service.resolve_certificate(None, None).await, Err(ScheduleError::Invalid { .. })));
+}
+
+#[tokio::test]
+async fn admin_writes_map_duplicates_and_missing_rows() {
+    let f = fixture(false);
+    let cert = crate::CertificateDraft {
+        name: "cert-1".into(),
+        category: "IT".into(),
+        subjects: vec![("s".into(), 20, 100)],
+        pass_criteria: PassCriteria { subject_min_percent: 40, average_min_percent: 60, practical_min_score: None },
+    };
+    assert!(matches!(f.service.create_certificate(&cert).await, Err(ScheduleError::Duplicate(_))));
+    let mut bad = cert.clone();
+    bad.subjects.clear();
+    assert!(matches!(f.service.create_certificate(&bad).await, Err(ScheduleError::Invalid { field: "subjects", .. })));
+    assert!(matches!(f.service.delete_certificate(9).await, Err(ScheduleError::UnknownCertificate(_))));
+    assert!(matches!(f.service.delete_schedule(9).await, Err(ScheduleError::ScheduleNotFound(9))));
+    let d = draft(2026, 1, at(2026, 3, 1));
+    assert!(matches!(f.service.create_schedule(&d).await, Err(ScheduleError::Duplicate(_))));
 }

@@ -1,0 +1,219 @@
+//! Admin requests and responses.
+
+use cercat_certificate::{CertificateDraft, ExamFees, ExamSchedule, ExamScheduleDraft, ExamTimeLimits, PassCriteria};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use validator::Validate;
+
+/// A subject in a certificate request.
+#[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SubjectRequest {
+    /// Name.
+    #[validate(length(min = 1, max = 100))]
+    pub subject_name: String,
+    /// Questions.
+    #[validate(range(min = 1, max = 500))]
+    pub number_of_questions: i32,
+    /// Points.
+    #[validate(range(min = 1, max = 1000))]
+    pub total_score: i32,
+}
+
+/// Pass criteria in a certificate request.
+#[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CriteriaRequest {
+    /// Minimum per subject, percent.
+    #[validate(range(min = 0, max = 100))]
+    pub subject_passing_criteria: i32,
+    /// Minimum average, percent.
+    #[validate(range(min = 0, max = 100))]
+    pub total_avg_criteria: i32,
+    /// Minimum practical score, if there is a practical exam.
+    #[validate(range(min = 0, max = 100))]
+    pub practical_passing_criteria: Option<i32>,
+}
+
+/// `POST /admin/v1/certificates`, `PUT /admin/v1/certificates/{id}`.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CertificateRequest {
+    /// Unique name.
+    #[validate(length(min = 1, max = 100))]
+    pub certificate_name: String,
+    /// Category.
+    #[validate(length(min = 1, max = 50))]
+    pub category: String,
+    /// Subjects in exam order.
+    #[validate(length(min = 1, max = 20), nested)]
+    pub subjects: Vec<SubjectRequest>,
+    /// Pass criteria.
+    #[validate(nested)]
+    pub passing_criteria: CriteriaRequest,
+}
+
+impl From<CertificateRequest> for CertificateDraft {
+    fn from(r: CertificateRequest) -> Self {
+        Self {
+            name: r.certificate_name,
+            category: r.category,
+            subjects: r.subjects.into_iter().map(|s| (s.subject_name, s.number_of_questions, s.total_score)).collect(),
+            pass_criteria: PassCriteria {
+                subject_min_percent: r.passing_criteria.subject_passing_criteria,
+                average_min_percent: r.passing_criteria.total_avg_criteria,
+                practical_min_score: r.passing_criteria.practical_passing_criteria,
+            },
+        }
+    }
+}
+
+/// `POST /admin/v1/certificates/{id}/exam-schedules`, `PUT /admin/v1/exam-schedules/{id}`.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ScheduleRequest {
+    /// Year.
+    #[validate(range(min = 2000, max = 2100))]
+    pub exam_year: i32,
+    /// Round within the year.
+    #[validate(range(min = 1, max = 20))]
+    pub round: i32,
+    /// Applications open (ISO-8601 with offset).
+    pub application_start_date_time: DateTime<Utc>,
+    /// Applications close.
+    pub application_deadline_date_time: DateTime<Utc>,
+    /// The exam.
+    pub exam_date_time: DateTime<Utc>,
+    /// Results.
+    pub result_announcement_date_time: DateTime<Utc>,
+    /// Written exam fee (won).
+    #[validate(range(min = 0, max = 10_000_000))]
+    pub written_exam_fee: Option<i64>,
+    /// Practical exam fee (won).
+    #[validate(range(min = 0, max = 10_000_000))]
+    pub practical_exam_fee: Option<i64>,
+    /// Written exam time limit (minutes).
+    #[validate(range(min = 1, max = 1440))]
+    pub written_exam_time_limit: Option<i32>,
+    /// Practical exam time limit (minutes).
+    #[validate(range(min = 1, max = 1440))]
+    pub practical_exam_time_limit: Option<i32>,
+    /// Who may apply.
+    #[validate(length(max = 2000))]
+    pub exam_eligibility: Option<String>,
+    /// Free text.
+    #[validate(length(max = 2000))]
+    pub description: Option<String>,
+    /// Format.
+    #[validate(length(max = 2000))]
+    pub exam_format: Option<String>,
+}
+
+impl ScheduleRequest {
+    /// The draft for `certificate_id`.
+    pub fn into_draft(self, certificate_id: i64) -> ExamScheduleDraft {
+        ExamScheduleDraft {
+            certificate_id,
+            exam_year: self.exam_year,
+            round: self.round,
+            application_start: self.application_start_date_time,
+            application_deadline: self.application_deadline_date_time,
+            exam_date: self.exam_date_time,
+            result_announcement: self.result_announcement_date_time,
+            fees: ExamFees { written: self.written_exam_fee, practical: self.practical_exam_fee },
+            time_limits: ExamTimeLimits {
+                written_minutes: self.written_exam_time_limit,
+                practical_minutes: self.practical_exam_time_limit,
+            },
+            eligibility: self.exam_eligibility,
+            description: self.description,
+            exam_format: self.exam_format,
+        }
+    }
+}
+
+/// A stored schedule.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ScheduleResponse {
+    /// Id.
+    pub exam_schedule_id: i64,
+    /// Certificate.
+    pub certificate_id: i64,
+    /// Year.
+    pub exam_year: i32,
+    /// Round.
+    pub round: i32,
+    /// Applications open.
+    pub application_start_date_time: DateTime<Utc>,
+    /// Applications close.
+    pub application_deadline_date_time: DateTime<Utc>,
+    /// The exam.
+    pub exam_date_time: DateTime<Utc>,
+    /// Results.
+    pub result_announcement_date_time: DateTime<Utc>,
+    /// Written exam fee.
+    pub written_exam_fee: Option<i64>,
+    /// Practical exam fee.
+    pub practical_exam_fee: Option<i64>,
+    /// Written time limit (minutes).
+    pub written_exam_time_limit: Option<i32>,
+    /// Practical time limit (minutes).
+    pub practical_exam_time_limit: Option<i32>,
+    /// Who may apply.
+    pub exam_eligibility: Option<String>,
+    /// Free text.
+    pub description: Option<String>,
+    /// Format.
+    pub exam_format: Option<String>,
+}
+
+impl From<ExamSchedule> for ScheduleResponse {
+    fn from(s: ExamSchedule) -> Self {
+        let d = s.draft;
+        Self {
+            exam_schedule_id: s.id,
+            certificate_id: d.certificate_id,
+            exam_year: d.exam_year,
+            round: d.round,
+            application_start_date_time: d.application_start,
+            application_deadline_date_time: d.application_deadline,
+            exam_date_time: d.exam_date,
+            result_announcement_date_time: d.result_announcement,
+            written_exam_fee: d.fees.written,
+            practical_exam_fee: d.fees.practical,
+            written_exam_time_limit: d.time_limits.written_minutes,
+            practical_exam_time_limit: d.time_limits.practical_minutes,
+            exam_eligibility: d.eligibility,
+            description: d.description,
+            exam_format: d.exam_format,
+        }
+    }
+}
+
+/// A recorded batch run.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct JobRunResponse {
+    /// Run id.
+    pub id: i64,
+    /// Job.
+    pub job: String,
+    /// Node that ran it.
+    pub node: String,
+    /// Status.
+    pub status: String,
+    /// Start.
+    pub started_at: DateTime<Utc>,
+    /// End.
+    pub ended_at: Option<DateTime<Utc>>,
+    /// Items read.
+    pub read: u64,
+    /// Items written.
+    pub written: u64,
+    /// Items skipped.
+    pub skipped: u64,
+    /// Error or skip summary.
+    pub error: Option<String>,
+}

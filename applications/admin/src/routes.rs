@@ -1,0 +1,11 @@
+//! Admin endpoints under `/admin/v1`.
+
+pub mod certificates;
+pub mod jobs;
+
+use utoipa_actix_web::{scope, service_config::ServiceConfig};
+
+/// Registers every admin endpoint.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(scope::scope("/admin/v1").configure(certificates::configure).configure(jobs::configure));
+}

@@ -1,0 +1,61 @@
+//! Job history.
+
+use actix_web::{get, web};
+use cercat_api::{AppState, auth::Admin, error::AppError};
+use cercat_error::{ApiResponse, ErrorBody};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::dto::JobRunResponse;
+
+/// Registers the endpoints.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(job_runs);
+}
+
+/// Filters.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct JobRunQuery {
+    /// Only this job.
+    pub job: Option<String>,
+    /// How many (1–200, default 50).
+    pub limit: Option<u32>,
+}
+
+/// Recorded batch runs, newest first.
+#[utoipa::path(
+    tag = "jobs",
+    security(("access_token" = [])),
+    params(JobRunQuery),
+    responses(
+        (status = 200, description = "Runs", body = ApiResponse<Vec<JobRunResponse>>),
+        (status = 401, description = "USR_007", body = ErrorBody),
+        (status = 403, description = "USR_009: not an ADMIN", body = ErrorBody),
+    )
+)]
+#[get("/job-runs")]
+pub async fn job_runs(
+    state: web::Data<AppState>,
+    _admin: Admin,
+    query: web::Query<JobRunQuery>,
+) -> Result<ApiResponse<Vec<JobRunResponse>>, AppError> {
+    let limit = query.limit.unwrap_or(50).clamp(1, 200);
+    let runs = state.infra.job_runs.recent(query.job.as_deref(), limit).await?;
+    Ok(ApiResponse::ok(
+        runs.into_iter()
+            .map(|r| JobRunResponse {
+                id: r.id,
+                job: r.job,
+                node: r.node,
+                status: r.status.as_str().to_owned(),
+                started_at: r.started_at,
+                ended_at: r.ended_at,
+                read: r.counts.read,
+                written: r.counts.written,
+                skipped: r.counts.skipped,
+                error: r.error,
+            })
+            .collect(),
+    ))
+}

@@ -1,0 +1,110 @@
+//! Building the admin server.
+
+use actix_web::{App, HttpResponse, dev::Server, http::header, middleware::from_fn, web};
+use cercat_api::{AppState, StartupError};
+use cercat_bootstrap::Infrastructure;
+use cercat_config::Settings;
+use std::{net::TcpListener, sync::Arc, time::Duration};
+use utoipa::OpenApi;
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Cercat admin API", description = "Operators' API. Every endpoint needs an ADMIN access token (`Access-Token: Bearer …`).", license(name = "MIT")),
+    tags(
+        (name = "certificates", description = "Certificates, subjects and exam schedules"),
+        (name = "jobs", description = "Batch job history"),
+    ),
+    components(schemas(cercat_error::ErrorBody, cercat_error::FieldError))
+)]
+struct AdminDoc;
+
+fn base() -> utoipa::openapi::OpenApi {
+    let mut doc = AdminDoc::openapi();
+    doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
+    // The access-token scheme and the code table are the public API's.
+    let public = cercat_api::openapi::base();
+    doc.info.description = Some(format!(
+        "Operators' API. Every endpoint needs an ADMIN access token (`Access-Token: Bearer …`); other roles get 403 USR_009.\n\n{}",
+        cercat_api::openapi::error_code_table()
+    ));
+    if let (Some(components), Some(public)) = (doc.components.as_mut(), public.components) {
+        components.security_schemes.extend(public.security_schemes);
+    }
+    doc
+}
+
+/// The admin OpenAPI document as pretty JSON (checked in as `docs/admin-openapi.json`).
+pub fn admin_document_json() -> String {
+    let (_, doc) = App::new().into_utoipa_app().openapi(base()).configure(crate::routes::configure).split_for_parts();
+    let mut json = doc.to_pretty_json().unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
+    json.push('\n');
+    json
+}
+
+/// A bound admin server.
+pub struct AdminServer {
+    port: u16,
+    server: Server,
+    state: AppState,
+}
+
+impl AdminServer {
+    /// Connects the adapters and binds `admin.host:admin.port`.
+    pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        let infra = Infrastructure::connect(&settings).await?;
+        let state = AppState::new(infra);
+        let address = format!("{}:{}", settings.admin.host, settings.admin.port);
+        let listener =
+            TcpListener::bind(&address).map_err(|source| StartupError::Bind { address: address.clone(), source })?;
+        let port =
+            listener.local_addr().map_err(|source| StartupError::Bind { address: address.clone(), source })?.port();
+        let app_state = state.clone();
+        let workers = settings.admin.workers.max(1);
+        let server = actix_web::HttpServer::new(move || {
+            let settings = Arc::clone(&app_state.infra.settings);
+            let (app, doc) = App::new()
+                .into_utoipa_app()
+                .openapi(base())
+                .app_data(web::Data::new(app_state.clone()))
+                .app_data(cercat_error::json_config(settings.admin.json_limit_bytes))
+                .app_data(cercat_error::query_config())
+                .app_data(cercat_error::path_config())
+                .configure(crate::routes::configure)
+                .split_for_parts();
+            app.service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", doc))
+                .route(
+                    "/docs",
+                    web::get().to(|| async {
+                        HttpResponse::PermanentRedirect().insert_header((header::LOCATION, "/docs/")).finish()
+                    }),
+                )
+                .route("/health/live", web::get().to(|| async { cercat_error::ApiResponse::ok("UP") }))
+                .wrap(from_fn(cercat_error::ensure_error_envelope))
+                .wrap(from_fn(cercat_logging::request_telemetry))
+        })
+        .workers(workers)
+        .shutdown_timeout(10)
+        .client_request_timeout(Duration::from_secs(10))
+        .listen(listener)
+        .map_err(|source| StartupError::Bind { address, source })?
+        .run();
+        Ok(Self { port, server, state })
+    }
+
+    /// The bound port.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The shared state.
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until SIGINT/SIGTERM.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
