@@ -12,7 +12,7 @@ BARE_PORT=18081
 
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
 
-cargo build --release --locked -p cercat-api --bin cercat-api --example bare_actix
+cargo build --release --locked -p cercat-api --bin cercat-api --example bare_actix --example hash_cost
 work=$(mktemp -d)
 trap 'kill $api_pid $bare_pid 2>/dev/null || true; rm -rf "$work"' EXIT
 
@@ -30,6 +30,10 @@ curl -sf "http://127.0.0.1:$API_PORT/api/v2/certificates/1" >/dev/null
 run() { # name url pid
   wrk -t$THREADS -c$CONNECTIONS -d5s "$2" >/dev/null   # warm-up
   wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency "$2" >"$work/$1.txt"
+  summarize "$1" "$2" "$3"
+}
+
+summarize() { # name url pid
   local rps p50 p99 rss errors
   rps=$(awk '/^Requests\/sec/ {print $2}' "$work/$1.txt")
   p50=$(awk '$1=="50%" {print $2}' "$work/$1.txt")
@@ -39,8 +43,29 @@ run() { # name url pid
   printf '| %s | `%s` | %s | %s | %s | %s | %s |\n' "$1" "/${2#http://127.0.0.1:*/}" "$rps" "$p50" "$p99" "$rss" "${errors:-none}"
 }
 
+token=$(curl -sf -X POST -H 'content-type: application/json' \
+  -d '{"email":"demo@cercat.dev","password":"demo-pass-1234"}' \
+  "http://127.0.0.1:$API_PORT/api/v2/auth/login" | python3 -c 'import json,sys; print(json.load(sys.stdin)["result"]["accessToken"])')
+cat > "$work/me.lua" <<LUA
+wrk.headers["Access-Token"] = "$token"
+LUA
+cat > "$work/login.lua" <<'LUA'
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = '{"email":"demo@cercat.dev","password":"demo-pass-1234"}'
+LUA
+
+run_with() { # name url pid connections script
+  wrk -t$THREADS -c"$4" -d5s -s "$5" "$2" >/dev/null
+  wrk -t$THREADS -c"$4" -d${DURATION}s --latency -s "$5" "$2" >"$work/$1.txt"
+  summarize "$1" "$2" "$3"
+}
+
 rows=$(run "cercat-api" "http://127.0.0.1:$API_PORT/api/v2/certificates/1" $api_pid
+       run_with "cercat-api (auth)" "http://127.0.0.1:$API_PORT/api/v2/users/me" $api_pid $CONNECTIONS "$work/me.lua"
+       run_with "cercat-api (login)" "http://127.0.0.1:$API_PORT/api/v2/auth/login" $api_pid 8 "$work/login.lua"
        run "bare actix" "http://127.0.0.1:$BARE_PORT/bare" $bare_pid)
+hash_cost=$(target/release/examples/hash_cost 20)
 requests_logged=$(grep -c '"request finished"' "$work/api.log" || true)
 
 cpu=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)
@@ -55,6 +80,10 @@ cat > bench/REPORT.md <<REPORT
 - cercat-api: embedded mode (SQLite, in-process cache), 2 workers, request telemetry on (one
   JSON log line per request to a file — $requests_logged lines written — plus Prometheus metrics);
   \`/api/v2/certificates/1\` is served from the certificate cache after the first read.
+- cercat-api (auth): \`GET /api/v2/users/me\` with \`Access-Token: Bearer …\` (JWT check, session-revocation
+  lookup in the in-process cache, one SQLite read).
+- cercat-api (login): \`POST /api/v2/auth/login\` with 8 connections; bound by argon2id, which runs on at most
+  \`auth.hash_concurrency\` (2) blocking threads. $hash_cost
 - bare actix: one handler returning a fixed JSON body, no middleware.
 
 | server | path | requests/s | p50 | p99 | peak RSS | errors |

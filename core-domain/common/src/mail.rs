@@ -113,3 +113,80 @@ impl MailDispatcher {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::ManualClock;
+    use std::sync::Mutex;
+
+    #[derive(Default)]
+    struct Queue(Mutex<Vec<(QueuedMail, Option<DateTime<Utc>>, DateTime<Utc>)>>);
+
+    #[async_trait]
+    impl MailQueue for Queue {
+        async fn due(&self, now: DateTime<Utc>, limit: u32) -> Result<Vec<QueuedMail>, PortError> {
+            let rows = self.0.lock().unwrap();
+            Ok(rows.iter().filter(|r| r.1.is_none() && r.2 <= now).take(limit as usize).map(|r| r.0.clone()).collect())
+        }
+        async fn mark_sent(&self, id: i64, at: DateTime<Utc>) -> Result<(), PortError> {
+            self.0.lock().unwrap().iter_mut().filter(|r| r.0.id == id).for_each(|r| r.1 = Some(at));
+            Ok(())
+        }
+        async fn mark_failed(&self, id: i64, _: &str, retry_at: DateTime<Utc>) -> Result<(), PortError> {
+            for r in self.0.lock().unwrap().iter_mut().filter(|r| r.0.id == id) {
+                r.0.attempts += 1;
+                r.2 = retry_at;
+            }
+            Ok(())
+        }
+        async fn unsent_count(&self) -> Result<u64, PortError> {
+            Ok(self.0.lock().unwrap().iter().filter(|r| r.1.is_none()).count() as u64)
+        }
+    }
+
+    /// Refuses the first `fail` sends, like an SMTP server answering 451.
+    struct Flaky {
+        fail: Mutex<u32>,
+        sent: Mutex<Vec<String>>,
+    }
+
+    #[async_trait]
+    impl Mailer for Flaky {
+        async fn send(&self, mail: &Mail) -> Result<(), PortError> {
+            let mut fail = self.fail.lock().unwrap();
+            if *fail > 0 {
+                *fail -= 1;
+                return Err(PortError::unavailable("mail", "451 try again later"));
+            }
+            self.sent.lock().unwrap().push(mail.to.clone());
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn a_failed_mail_is_kept_and_retried_after_its_backoff_while_others_go_out() {
+        let clock = ManualClock::new(Utc::now());
+        let queue = Arc::new(Queue::default());
+        for (id, to) in [(1, "a@x.com"), (2, "b@x.com")] {
+            let mail = Mail { to: to.into(), subject: "s".into(), body: "b".into() };
+            queue.0.lock().unwrap().push((QueuedMail { id, mail, attempts: 0 }, None, clock.now()));
+        }
+        let mailer = Arc::new(Flaky { fail: Mutex::new(1), sent: Mutex::default() });
+        let dispatcher = MailDispatcher::new(queue.clone(), mailer.clone(), Arc::new(clock.clone()), 10);
+        assert_eq!(dispatcher.dispatch_once().await.unwrap(), DispatchReport { sent: 1, failed: 1 });
+        assert_eq!(*mailer.sent.lock().unwrap(), vec!["b@x.com"], "one failure does not hold the others back");
+        assert_eq!(queue.unsent_count().await.unwrap(), 1, "the failed mail is kept");
+        assert_eq!(dispatcher.dispatch_once().await.unwrap(), DispatchReport::default(), "not before its backoff");
+        clock.advance(chrono::Duration::seconds(61));
+        assert_eq!(dispatcher.dispatch_once().await.unwrap(), DispatchReport { sent: 1, failed: 0 });
+        assert_eq!(queue.unsent_count().await.unwrap(), 0);
+    }
+
+    #[test]
+    fn mail_backoff_grows_to_an_hour() {
+        assert_eq!(MailDispatcher::backoff(0), Duration::from_secs(60));
+        assert_eq!(MailDispatcher::backoff(2), Duration::from_secs(240));
+        assert_eq!(MailDispatcher::backoff(20), Duration::from_secs(3600));
+    }
+}

@@ -85,19 +85,23 @@ pub fn check_policy(password: &str, email: &str) -> Result<(), UserError> {
     Ok(())
 }
 
-/// argon2id with m = 19 MiB, t = 2, p = 1 (OWASP's recommendation). At most `concurrency`
-/// hashes run at once, on tokio's blocking threads, so a login flood queues here instead of
-/// starving request handling.
+/// argon2id with m = 19 MiB, t = 2, p = 1 (OWASP's recommendation), computed on a dedicated
+/// pool of `concurrency` OS threads. Requests wait asynchronously for a free worker, so a login
+/// flood queues here instead of starving request handling, and memory stays bounded at about
+/// `concurrency` × 19 MiB (tokio's blocking pool would spread hashes over many threads, each
+/// keeping its own allocator arena).
 #[derive(Clone)]
 pub struct PasswordHasher {
-    params: Params,
+    jobs: std::sync::mpsc::SyncSender<HashJob>,
     permits: Arc<Semaphore>,
     dummy: Arc<tokio::sync::OnceCell<String>>,
 }
 
+type HashJob = Box<dyn FnOnce(&Argon2<'static>) + Send>;
+
 impl std::fmt::Debug for PasswordHasher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PasswordHasher").field("permits", &self.permits.available_permits()).finish()
+        f.debug_struct("PasswordHasher").field("free_workers", &self.permits.available_permits()).finish()
     }
 }
 
@@ -107,30 +111,49 @@ pub const M_COST_KIB: u32 = 19 * 1024;
 pub const T_COST: u32 = 2;
 
 impl PasswordHasher {
-    /// A hasher allowing `concurrency` simultaneous hashes (at least 1).
+    /// A hasher with `concurrency` worker threads (at least 1). The workers stop when the
+    /// last clone of the hasher is dropped.
     pub fn new(concurrency: usize) -> Self {
         // These constants are valid argon2 parameters; the fallback is never taken.
         let params = Params::new(M_COST_KIB, T_COST, 1, None).unwrap_or_default();
-        Self { params, permits: Arc::new(Semaphore::new(concurrency.max(1))), dummy: Arc::default() }
-    }
-
-    fn argon2(&self) -> Argon2<'static> {
-        Argon2::new(Algorithm::Argon2id, Version::V0x13, self.params.clone())
+        let workers = concurrency.max(1);
+        let (jobs, queue) = std::sync::mpsc::sync_channel::<HashJob>(workers);
+        let queue = Arc::new(std::sync::Mutex::new(queue));
+        for i in 0..workers {
+            let queue = Arc::clone(&queue);
+            let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
+            let spawned = std::thread::Builder::new().name(format!("argon2-{i}")).spawn(move || {
+                loop {
+                    let job = match queue.lock() {
+                        Ok(rx) => rx.recv(),
+                        Err(_) => return,
+                    };
+                    match job {
+                        Ok(job) => job(&argon2),
+                        Err(_) => return,
+                    }
+                }
+            });
+            if let Err(err) = spawned {
+                tracing::error!(%err, "could not start a password-hashing thread");
+            }
+        }
+        Self { jobs, permits: Arc::new(Semaphore::new(workers)), dummy: Arc::default() }
     }
 
     async fn bounded<T: Send + 'static>(
         &self,
-        work: impl FnOnce(Argon2<'static>) -> T + Send + 'static,
+        work: impl FnOnce(&Argon2<'static>) -> T + Send + 'static,
     ) -> Result<T, UserError> {
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .map_err(|_| UserError::Store(cercat_common::PortError::unavailable("hasher", "closed")))?;
-        let argon2 = self.argon2();
-        tokio::task::spawn_blocking(move || work(argon2))
-            .await
-            .map_err(|e| UserError::Store(cercat_common::PortError::unavailable("hasher", e)))
+        let unavailable = |detail: &str| UserError::Store(cercat_common::PortError::unavailable("hasher", detail));
+        // One permit per worker: a job is only queued when a worker is free to take it.
+        let _permit = self.permits.acquire().await.map_err(|_| unavailable("closed"))?;
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let job: HashJob = Box::new(move |argon2| {
+            let _ = reply.send(work(argon2));
+        });
+        self.jobs.send(job).map_err(|_| unavailable("no hashing threads"))?;
+        answer.await.map_err(|_| unavailable("a hashing thread stopped"))
     }
 
     /// Hashes `password` into a PHC string.
