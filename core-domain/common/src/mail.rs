@@ -120,8 +120,11 @@ mod tests {
     use crate::clock::ManualClock;
     use std::sync::Mutex;
 
+    /// A queued mail, when it was sent, and when it is next due.
+    type Row = (QueuedMail, Option<DateTime<Utc>>, DateTime<Utc>);
+
     #[derive(Default)]
-    struct Queue(Mutex<Vec<(QueuedMail, Option<DateTime<Utc>>, DateTime<Utc>)>>);
+    struct Queue(Mutex<Vec<Row>>);
 
     #[async_trait]
     impl MailQueue for Queue {

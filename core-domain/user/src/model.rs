@@ -146,6 +146,8 @@ pub enum CodePurpose {
     Signup,
     /// Recovering a withdrawn account.
     Recovery,
+    /// Confirming a new email address.
+    EmailChange,
 }
 
 impl CodePurpose {
@@ -154,6 +156,7 @@ impl CodePurpose {
         match self {
             Self::Signup => "SIGNUP",
             Self::Recovery => "RECOVERY",
+            Self::EmailChange => "EMAIL_CHANGE",
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Password policy and argon2id hashing on a bounded blocking pool.
 
-use argon2::{Algorithm, Argon2, Params, PasswordHasher as _, PasswordVerifier as _, Version};
+use argon2::{Algorithm, Argon2, Params, PasswordVerifier as _, Version};
+use base64::{Engine, engine::general_purpose::STANDARD_NO_PAD};
 use std::sync::Arc;
 use tokio::sync::Semaphore;
 
@@ -97,7 +98,72 @@ pub struct PasswordHasher {
     dummy: Arc<tokio::sync::OnceCell<String>>,
 }
 
-type HashJob = Box<dyn FnOnce(&Argon2<'static>) + Send>;
+type HashJob = Box<dyn FnOnce(&mut Worker) + Send>;
+
+/// A hashing thread's tools: the argon2 instance and its working memory, allocated once and
+/// reused for every hash (so the process never churns 19 MiB allocations).
+struct Worker {
+    argon2: Argon2<'static>,
+    memory: Vec<argon2::Block>,
+}
+
+const SALT_LEN: usize = 16;
+const OUTPUT_LEN: usize = 32;
+
+impl Worker {
+    fn new(params: &Params) -> Self {
+        Self {
+            argon2: Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone()),
+            memory: vec![argon2::Block::default(); params.block_count()],
+        }
+    }
+
+    /// `$argon2id$v=19$m=…,t=…,p=…$<salt>$<hash>` (PHC, unpadded standard base64).
+    fn hash(&mut self, password: &[u8]) -> Result<String, String> {
+        let mut salt = [0u8; SALT_LEN];
+        salt.copy_from_slice(&uuid::Uuid::new_v4().as_bytes()[..SALT_LEN]);
+        let mut out = [0u8; OUTPUT_LEN];
+        self.argon2
+            .hash_password_into_with_memory(password, &salt, &mut out, &mut self.memory)
+            .map_err(|e| e.to_string())?;
+        let p = self.argon2_params();
+        Ok(format!(
+            "$argon2id$v=19$m={},t={},p={}${}${}",
+            p.m_cost(),
+            p.t_cost(),
+            p.p_cost(),
+            STANDARD_NO_PAD.encode(salt),
+            STANDARD_NO_PAD.encode(out)
+        ))
+    }
+
+    fn argon2_params(&self) -> Params {
+        self.argon2.params().clone()
+    }
+
+    /// Whether `password` matches a PHC string made with these parameters. Strings made
+    /// with other parameters (older settings) are checked by argon2's own verifier.
+    fn verify(&mut self, password: &[u8], phc: &str) -> bool {
+        let p = self.argon2_params();
+        let prefix = format!("$argon2id$v=19$m={},t={},p={}$", p.m_cost(), p.t_cost(), p.p_cost());
+        let Some(rest) = phc.strip_prefix(&prefix) else {
+            return self.argon2.verify_password(password, phc).is_ok();
+        };
+        let Some((salt, hash)) = rest.split_once('$') else { return false };
+        let (Ok(salt), Ok(expected)) = (STANDARD_NO_PAD.decode(salt), STANDARD_NO_PAD.decode(hash)) else {
+            return false;
+        };
+        if expected.len() != OUTPUT_LEN || salt.len() < 8 {
+            return false;
+        }
+        let mut out = [0u8; OUTPUT_LEN];
+        if self.argon2.hash_password_into_with_memory(password, &salt, &mut out, &mut self.memory).is_err() {
+            return false;
+        }
+        // Constant time: every byte is compared.
+        out.iter().zip(expected.iter()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+    }
+}
 
 impl std::fmt::Debug for PasswordHasher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -121,15 +187,16 @@ impl PasswordHasher {
         let queue = Arc::new(std::sync::Mutex::new(queue));
         for i in 0..workers {
             let queue = Arc::clone(&queue);
-            let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
+            let params = params.clone();
             let spawned = std::thread::Builder::new().name(format!("argon2-{i}")).spawn(move || {
+                let mut worker = Worker::new(&params);
                 loop {
                     let job = match queue.lock() {
                         Ok(rx) => rx.recv(),
                         Err(_) => return,
                     };
                     match job {
-                        Ok(job) => job(&argon2),
+                        Ok(job) => job(&mut worker),
                         Err(_) => return,
                     }
                 }
@@ -143,14 +210,14 @@ impl PasswordHasher {
 
     async fn bounded<T: Send + 'static>(
         &self,
-        work: impl FnOnce(&Argon2<'static>) -> T + Send + 'static,
+        work: impl FnOnce(&mut Worker) -> T + Send + 'static,
     ) -> Result<T, UserError> {
         let unavailable = |detail: &str| UserError::Store(cercat_common::PortError::unavailable("hasher", detail));
         // One permit per worker: a job is only queued when a worker is free to take it.
         let _permit = self.permits.acquire().await.map_err(|_| unavailable("closed"))?;
         let (reply, answer) = tokio::sync::oneshot::channel();
-        let job: HashJob = Box::new(move |argon2| {
-            let _ = reply.send(work(argon2));
+        let job: HashJob = Box::new(move |worker| {
+            let _ = reply.send(work(worker));
         });
         self.jobs.send(job).map_err(|_| unavailable("no hashing threads"))?;
         answer.await.map_err(|_| unavailable("a hashing thread stopped"))
@@ -159,7 +226,7 @@ impl PasswordHasher {
     /// Hashes `password` into a PHC string.
     pub async fn hash(&self, password: &str) -> Result<String, UserError> {
         let password = password.to_owned();
-        self.bounded(move |argon2| argon2.hash_password(password.as_bytes()).map(|h| h.to_string()))
+        self.bounded(move |worker| worker.hash(password.as_bytes()))
             .await?
             .map_err(|e| UserError::Store(cercat_common::PortError::Corrupt(format!("hashing failed: {e}"))))
     }
@@ -167,7 +234,7 @@ impl PasswordHasher {
     /// Whether `password` matches `phc`. A malformed stored hash never matches.
     pub async fn verify(&self, password: &str, phc: &str) -> Result<bool, UserError> {
         let (password, phc) = (password.to_owned(), phc.to_owned());
-        self.bounded(move |argon2| argon2.verify_password(password.as_bytes(), phc.as_str()).is_ok()).await
+        self.bounded(move |worker| worker.verify(password.as_bytes(), &phc)).await
     }
 
     /// Burns the time of one verification, so unknown emails answer as slowly as known ones.
@@ -200,5 +267,24 @@ mod tests {
         assert!(!hasher.verify("wrong horse battery", &phc).await.unwrap());
         assert!(!hasher.verify("x", "not a hash").await.unwrap());
         hasher.verify_dummy("anything").await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn hashes_interoperate_with_the_argon2_crates_own_phc_format() {
+        use argon2::{PasswordHasher as _, PasswordVerifier as _};
+        let hasher = PasswordHasher::new(1);
+        let params = Params::new(M_COST_KIB, T_COST, 1, None).unwrap();
+        let reference = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
+        // Ours verifies with theirs…
+        let ours = hasher.hash("interop-password").await.unwrap();
+        assert!(reference.verify_password(b"interop-password", ours.as_str()).is_ok(), "{ours}");
+        assert!(reference.verify_password(b"other-password", ours.as_str()).is_err());
+        // …and theirs with ours (same and different parameters).
+        let theirs = reference.hash_password(b"interop-password").unwrap().to_string();
+        assert!(hasher.verify("interop-password", &theirs).await.unwrap(), "{theirs}");
+        let weaker = Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::new(8 * 1024, 1, 1, None).unwrap());
+        let old = weaker.hash_password(b"interop-password").unwrap().to_string();
+        assert!(hasher.verify("interop-password", &old).await.unwrap(), "older parameters still verify");
+        assert!(!hasher.verify("nope", &old).await.unwrap());
     }
 }

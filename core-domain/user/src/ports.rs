@@ -32,6 +32,8 @@ pub trait UserRepository: Send + Sync {
     ) -> Result<(), PortError>;
     /// Sets the role.
     async fn set_role(&self, id: i64, role: Role, at: DateTime<Utc>) -> Result<(), PortError>;
+    /// Changes the email. Errors: [`PortError::Duplicate`] if another account has it.
+    async fn set_email(&self, id: i64, email: &Email, at: DateTime<Utc>) -> Result<(), PortError>;
     /// Replaces the password hash.
     async fn set_password(&self, id: i64, hash: &str, at: DateTime<Utc>) -> Result<(), PortError>;
     /// Soft-deletes an active account; returns whether it was active.

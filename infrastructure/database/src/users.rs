@@ -137,6 +137,19 @@ impl UserRepository for SqlUserRepository {
         Ok(())
     }
 
+    async fn set_email(&self, id: i64, email: &Email, at: DateTime<Utc>) -> Result<(), PortError> {
+        self.db
+            .run(
+                user::Entity::update_many()
+                    .col_expr(user::Column::Email, Expr::value(email.as_str()))
+                    .col_expr(user::Column::UpdatedAt, Expr::value(at))
+                    .filter(user::Column::Id.eq(id))
+                    .exec(self.db.conn()),
+            )
+            .await?;
+        Ok(())
+    }
+
     async fn set_password(&self, id: i64, hash: &str, at: DateTime<Utc>) -> Result<(), PortError> {
         self.db
             .run(

@@ -164,3 +164,27 @@ pub struct ProfileForm {
     #[schema(value_type = Option<String>, format = Binary)]
     file: Option<Vec<u8>>,
 }
+
+/// `POST /users/me/email-codes`.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct EmailChangeCodeRequest {
+    /// The new address (the code is mailed there).
+    #[validate(length(min = 3, max = 254))]
+    pub new_email: String,
+}
+
+/// `PATCH /users/me/email`.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct EmailChangeRequest {
+    /// The current password.
+    #[validate(length(min = 1, max = 256))]
+    pub current_password: String,
+    /// The new address.
+    #[validate(length(min = 3, max = 254))]
+    pub new_email: String,
+    /// The code mailed to the new address.
+    #[validate(length(equal = 6))]
+    pub code: String,
+}

@@ -1,22 +1,31 @@
 //! `/api/v2/users/me…`: profile, onboarding, password change, withdrawal.
 
 use actix_multipart::Multipart;
-use actix_web::{delete, get, patch, post, web};
+use actix_web::{HttpRequest, delete, get, patch, post, web};
 use cercat_error::{ApiError, ApiResponse, ErrorBody, ErrorCode};
 use futures::StreamExt;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::{
     AppState,
-    auth::Authenticated,
-    dto::auth::{MeResponse, PasswordChangeRequest, ProfileForm, ProfilePatch, TokenResponse},
+    auth::{Authenticated, client_ip},
+    dto::auth::{
+        CodeSent, EmailChangeCodeRequest, EmailChangeRequest, MeResponse, PasswordChangeRequest, ProfileForm,
+        ProfilePatch, TokenResponse,
+    },
     error::AppError,
     extract::Valid,
 };
 
 /// Registers the endpoints.
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(me).service(update_me).service(withdraw).service(onboarding).service(change_password);
+    cfg.service(me)
+        .service(update_me)
+        .service(withdraw)
+        .service(onboarding)
+        .service(change_password)
+        .service(request_email_code)
+        .service(change_email);
 }
 
 /// The caller's profile.
@@ -157,4 +166,52 @@ pub async fn change_password(
 ) -> Result<ApiResponse<&'static str>, AppError> {
     state.accounts.change_password(&caller.0, &body.0.current_password, &body.0.new_password).await?;
     Ok(ApiResponse::ok("CHANGED"))
+}
+
+/// Mails a code to a new email address, to confirm an email change.
+#[utoipa::path(
+    tag = "users",
+    security(("access_token" = [])),
+    request_body = EmailChangeCodeRequest,
+    responses(
+        (status = 201, description = "The code was queued for mailing", body = ApiResponse<CodeSent>),
+        (status = 409, description = "USR_002: the address is taken", body = ErrorBody),
+        (status = 429, description = "USR_011: too many codes requested", body = ErrorBody),
+    )
+)]
+#[post("/users/me/email-codes")]
+pub async fn request_email_code(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    caller: Authenticated,
+    body: Valid<EmailChangeCodeRequest>,
+) -> Result<ApiResponse<CodeSent>, AppError> {
+    let ip = client_ip(&req, state.infra.settings.server.behind_proxy);
+    state.accounts.request_email_change_code(caller.user_id(), &body.0.new_email, &ip).await?;
+    Ok(ApiResponse::created(CodeSent { expires_in_seconds: 300 }))
+}
+
+/// Changes the email (current password + the code sent to the new address); every other
+/// session ends.
+#[utoipa::path(
+    tag = "users",
+    security(("access_token" = [])),
+    request_body = EmailChangeRequest,
+    responses(
+        (status = 200, description = "The updated profile", body = ApiResponse<MeResponse>),
+        (status = 400, description = "USR_005: wrong or expired code", body = ErrorBody),
+        (status = 403, description = "USR_012: the current password is wrong", body = ErrorBody),
+        (status = 409, description = "USR_002: the address is taken", body = ErrorBody),
+    )
+)]
+#[patch("/users/me/email")]
+pub async fn change_email(
+    state: web::Data<AppState>,
+    caller: Authenticated,
+    body: Valid<EmailChangeRequest>,
+) -> Result<ApiResponse<MeResponse>, AppError> {
+    let b = body.0;
+    Ok(ApiResponse::ok(
+        state.accounts.change_email(&caller.0, &b.current_password, &b.new_email, &b.code).await?.into(),
+    ))
 }

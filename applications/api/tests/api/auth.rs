@@ -320,3 +320,31 @@ async fn queued_mails_reach_the_dev_mailbox() {
     }
     panic!("the dispatcher did not deliver the mail");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_email_change_needs_the_current_password_and_the_new_address_code() {
+    let app = spawn_embedded().await;
+    let token = s(&app.log_in("demo@cercat.dev", "demo-pass-1234").await["accessToken"]);
+    let other = s(&app.log_in("demo@cercat.dev", "demo-pass-1234").await["accessToken"]);
+    let send = |email: &str| {
+        app.req(Method::POST, "/api/v2/users/me/email-codes")
+            .header("Access-Token", &token)
+            .json(&json!({ "newEmail": email }))
+    };
+    assert_eq!(assert_json(send("admin@cercat.dev").send().await.unwrap(), 409).await["responseCode"], "USR_002");
+    assert_json(send("demo2@cercat.dev").send().await.unwrap(), 201).await;
+    let code = app.latest_code("demo2@cercat.dev").await;
+    let change = |password: &str, code: &str| {
+        app.req(Method::PATCH, "/api/v2/users/me/email")
+            .header("Access-Token", &token)
+            .json(&json!({ "currentPassword": password, "newEmail": "demo2@cercat.dev", "code": code }))
+    };
+    assert_eq!(
+        assert_json(change("wrong-password", &code).send().await.unwrap(), 403).await["responseCode"],
+        "USR_012"
+    );
+    let body = assert_json(change("demo-pass-1234", &code).send().await.unwrap(), 200).await;
+    assert_eq!(body["result"]["email"], "demo2@cercat.dev");
+    app.authed(Method::GET, "/api/v2/users/me", &other, 401).await;
+    app.log_in("demo2@cercat.dev", "demo-pass-1234").await;
+}

@@ -90,6 +90,38 @@ impl AccountService {
         self.reissue(&user, &claims.sid).await
     }
 
+    /// Mails a code to `new_email` to confirm an email change (throttled like sign-up codes).
+    pub async fn request_email_change_code(&self, user_id: i64, new_email: &str, ip: &str) -> Result<(), UserError> {
+        let email = crate::Email::parse(new_email)?;
+        self.throttle(&format!("code:ip:{ip}"), 20, std::time::Duration::from_secs(3600)).await?;
+        if self.ports.users.find_by_email(&email).await?.is_some() {
+            return Err(UserError::EmailTaken);
+        }
+        self.throttle(&format!("code:email-change:{user_id}"), 3, std::time::Duration::from_secs(600)).await?;
+        self.send_code(&email, crate::model::CodePurpose::EmailChange).await
+    }
+
+    /// Changes the email: needs the current password and the code mailed to the new address;
+    /// every other session ends.
+    pub async fn change_email(
+        &self,
+        claims: &AccessClaims,
+        current: &str,
+        new_email: &str,
+        code: &str,
+    ) -> Result<Profile, UserError> {
+        let user = self.ports.users.find(claims.user_id()?).await?.ok_or(UserError::NotFound)?;
+        let hash = user.password_hash.as_deref().ok_or(UserError::CurrentPasswordWrong)?;
+        if !self.hasher.verify(current, hash).await? {
+            return Err(UserError::CurrentPasswordWrong);
+        }
+        let email = crate::Email::parse(new_email)?;
+        self.consume_code(&email, crate::model::CodePurpose::EmailChange, code).await?;
+        self.ports.users.set_email(user.id, &email, self.ports.clock.now()).await.map_err(duplicate_to_error)?;
+        self.end_sessions(user.id, Some(&claims.sid)).await?;
+        self.me(user.id).await
+    }
+
     /// Changes the password after checking the current one; every other session ends.
     pub async fn change_password(&self, claims: &AccessClaims, current: &str, new: &str) -> Result<(), UserError> {
         let user = self.ports.users.find(claims.user_id()?).await?.ok_or(UserError::NotFound)?;

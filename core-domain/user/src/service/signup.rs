@@ -49,6 +49,7 @@ impl AccountService {
         let (subject, intro) = match purpose {
             CodePurpose::Signup => ("[Cercat] 회원가입 인증번호", "Cercat 회원가입 인증번호입니다."),
             CodePurpose::Recovery => ("[Cercat] 계정 복구 인증번호", "Cercat 계정 복구 인증번호입니다."),
+            CodePurpose::EmailChange => ("[Cercat] 이메일 변경 인증번호", "Cercat 이메일 변경 인증번호입니다."),
         };
         let mail = Mail {
             to: email.as_str().to_owned(),
