@@ -83,7 +83,7 @@ cat > bench/REPORT.md <<REPORT
 - cercat-api (auth): \`GET /api/v2/users/me\` with \`Access-Token: Bearer …\` (JWT check, session-revocation
   lookup in the in-process cache, one SQLite read).
 - cercat-api (login): \`POST /api/v2/auth/login\` with 8 connections; bound by argon2id, which runs on at most
-  \`auth.hash_concurrency\` (2) blocking threads. $hash_cost
+  \`auth.hash_concurrency\` (2) dedicated hashing threads. $hash_cost
 - bare actix: one handler returning a fixed JSON body, no middleware.
 
 | server | path | requests/s | p50 | p99 | peak RSS | errors |
