@@ -95,20 +95,17 @@ impl Application {
         let relay = settings.outbox.relay_in_api.then(|| {
             let relay = state.infra.outbox_relay();
             let idle = Duration::from_millis(settings.outbox.poll_interval_ms);
-            let mut stopped = stopped;
             tokio::spawn(async move {
-                relay.run(idle, async move { while stopped.changed().await.is_ok() && !*stopped.borrow() {} }).await;
+                relay.run(idle, cercat_common::shutdown::requested(stopped)).await;
             })
         });
 
         let mail = settings.outbox.relay_in_api.then(|| {
             let dispatcher = state.infra.mail_dispatcher();
             let idle = Duration::from_millis(settings.mail.poll_interval_ms);
-            let mut stopped = stop_relay.subscribe();
+            let stopped = stop_relay.subscribe();
             tokio::spawn(async move {
-                dispatcher
-                    .run(idle, async move { while stopped.changed().await.is_ok() && !*stopped.borrow() {} })
-                    .await;
+                dispatcher.run(idle, cercat_common::shutdown::requested(stopped)).await;
             })
         });
         let relay = relay.into_iter().chain(mail).collect();

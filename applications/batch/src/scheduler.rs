@@ -34,20 +34,17 @@ pub async fn serve(ctx: JobContext, shutdown: watch::Receiver<bool>) {
     }
     let relay = ctx.infra.outbox_relay();
     let idle = Duration::from_millis(ctx.infra.settings.outbox.poll_interval_ms);
-    let mut relay_shutdown = shutdown.clone();
+    let relay_shutdown = shutdown.clone();
     tasks.push(tokio::spawn(async move {
         tracing::info!("relaying the outbox continuously");
-        relay
-            .run(idle, async move { while relay_shutdown.changed().await.is_ok() && !*relay_shutdown.borrow() {} })
-            .await;
+        relay.run(idle, cercat_common::shutdown::requested(relay_shutdown)).await;
     }));
     let mail = ctx.infra.mail_dispatcher();
     let mail_idle = Duration::from_millis(ctx.infra.settings.mail.poll_interval_ms);
-    let mut mail_shutdown = shutdown.clone();
+    let mail_shutdown = shutdown.clone();
     tasks.push(tokio::spawn(async move {
         tracing::info!("dispatching mail continuously");
-        mail.run(mail_idle, async move { while mail_shutdown.changed().await.is_ok() && !*mail_shutdown.borrow() {} })
-            .await;
+        mail.run(mail_idle, cercat_common::shutdown::requested(mail_shutdown)).await;
     }));
     for task in tasks {
         let _ = task.await;

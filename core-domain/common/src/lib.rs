@@ -14,6 +14,7 @@ pub mod mail;
 pub mod outbox;
 pub mod paging;
 pub mod ratelimit;
+pub mod shutdown;
 pub mod storage;
 
 #[cfg(feature = "testkit")]

@@ -211,9 +211,11 @@ async fn tokens_that_are_tampered_foreign_or_missing_are_refused() {
     let app = spawn_embedded().await;
     let pair = app.log_in("demo@cercat.dev", "demo-pass-1234").await;
     let token = s(&pair["accessToken"]);
+    // Change one character of the payload (never a no-op, whatever the token).
+    let at = token.find('.').unwrap() + 5;
     let mut tampered = token.clone();
-    tampered.pop();
-    tampered.push('A');
+    let replacement = if &token[at..=at] == "A" { "B" } else { "A" };
+    tampered.replace_range(at..=at, replacement);
     for bad in [tampered.as_str(), "Bearer not.a.jwt", "Bearer ", "undefined"] {
         let body = app.authed(Method::GET, "/api/v2/users/me", bad, 401).await;
         assert_eq!(body["responseCode"], "USR_007", "{bad}");
