@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod certificates;
 pub mod health;
+pub mod interests;
 pub mod oauth;
 pub mod objects;
 pub mod users;
@@ -24,6 +25,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             scope::scope("/api/v2")
                 .configure(certificates::configure)
                 .configure(auth::configure)
+                .configure(interests::configure)
                 .configure(users::configure),
         );
 }

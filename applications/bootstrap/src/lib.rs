@@ -18,8 +18,8 @@ use cercat_common::{
 };
 use cercat_config::{LogFormatSetting, Profile, Settings, redact_url};
 use cercat_database::{
-    Db, DbOptions, SqlCertificateRepository, SqlExamScheduleRepository, SqlJobRunRepository, SqlLeaseLock,
-    SqlMailQueue, SqlOutboxStore, SqlUserRepository, seed,
+    Db, DbOptions, SqlCertificateRepository, SqlExamScheduleRepository, SqlInterestRepository, SqlJobRunRepository,
+    SqlLeaseLock, SqlMailQueue, SqlOutboxStore, SqlUserRepository, seed,
 };
 use cercat_embedded::{InProcessBus, MemoryCache, MemoryRateLimiter, MemoryRefreshStore};
 use cercat_kafka::{KafkaConsumer, KafkaOptions, KafkaPublisher};
@@ -305,6 +305,7 @@ impl Infrastructure {
             self.cache.clone(),
             self.clock.clone(),
         )
+        .with_interests(Arc::new(SqlInterestRepository::new(self.db.clone())))
     }
 
     /// The account service.
@@ -341,7 +342,16 @@ impl Infrastructure {
         let mut created = 0;
         for (email, password, nickname, role) in DEMO_ACCOUNTS {
             match accounts.create_account(email, password, nickname, *role).await {
-                Ok(_) => created += 1,
+                Ok(user) => {
+                    created += 1;
+                    if *role == Role::User {
+                        // The demo student studies for certificate 1 (the one Cercat's client hard-codes).
+                        let interest = [(1, cercat_certificate::InterestPriority::High)];
+                        if let Err(err) = self.certificate_service().replace_interests(user.id, &interest).await {
+                            tracing::warn!(%err, "could not give the demo account its interest certificate");
+                        }
+                    }
+                }
                 Err(UserError::EmailTaken | UserError::NicknameTaken) => {}
                 Err(err) => return Err(err),
             }

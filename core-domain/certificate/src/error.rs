@@ -54,6 +54,9 @@ pub enum ScheduleError {
     /// CRT_008: another certificate has this name, or the schedule's (year, round) exists.
     #[error("{0}")]
     Duplicate(String),
+    /// CRT_010: more than three interest certificates, or one listed twice.
+    #[error("{0}")]
+    InvalidInterests(String),
     /// CRT_009: no such exam schedule.
     #[error("exam schedule {0} does not exist")]
     ScheduleNotFound(i64),
@@ -65,7 +68,7 @@ pub enum ScheduleError {
 impl DomainError for ScheduleError {
     fn kind(&self) -> ErrorKind {
         match self {
-            Self::Invalid { .. } => ErrorKind::Invalid,
+            Self::Invalid { .. } | Self::InvalidInterests(_) => ErrorKind::Invalid,
             Self::UnknownCertificate(_) | Self::ScheduleNotFound(_) => ErrorKind::NotFound,
             Self::Duplicate(_) => ErrorKind::Conflict,
             Self::Store(e) => e.kind(),
@@ -78,6 +81,7 @@ impl DomainError for ScheduleError {
             Self::UnknownCertificate(_) => "CRT_007",
             Self::Duplicate(_) => "CRT_008",
             Self::ScheduleNotFound(_) => "CRT_009",
+            Self::InvalidInterests(_) => "CRT_010",
             Self::Store(e) => e.code(),
         }
     }
@@ -94,4 +98,5 @@ pub const CODES: &[(&str, u16, &str)] = &[
     ("CRT_007", 404, "The exam schedule names an unknown certificate"),
     ("CRT_008", 409, "A certificate with this name, or a schedule for this year and round, exists"),
     ("CRT_009", 404, "No such exam schedule"),
+    ("CRT_010", 400, "At most three interest certificates, each listed once"),
 ];

@@ -2,12 +2,14 @@
 //! exam schedules (next/previous exam, idempotent import from the public-data feed).
 
 pub mod error;
+pub mod interest;
 pub mod model;
 pub mod ports;
 pub mod schedule;
 pub mod service;
 
 pub use error::{CertificateError, ScheduleError};
+pub use interest::{Interest, InterestPriority};
 pub use model::{Certificate, CertificateDraft, CertificateSummary, PassCriteria, Subject};
 pub use schedule::{ExamFees, ExamSchedule, ExamScheduleDraft, ExamTimeLimits, UpsertOutcome};
 pub use service::CertificateService;

@@ -54,3 +54,18 @@ pub trait ExamScheduleRepository: Send + Sync {
 
 /// The topic schedule changes are published on.
 pub const SCHEDULE_TOPIC: &str = "certificate.exam-schedule";
+
+/// A user's interest certificates.
+#[async_trait]
+pub trait InterestRepository: Send + Sync {
+    /// The user's interests, highest priority first (then in the order they were chosen).
+    async fn list(&self, user_id: i64) -> Result<Vec<crate::Interest>, PortError>;
+    /// Replaces all of the user's interests and, in the same transaction, records an
+    /// `InterestCertificatesChanged` event. The certificates must exist.
+    async fn replace_all(
+        &self,
+        user_id: i64,
+        targets: &[(i64, crate::InterestPriority)],
+        at: DateTime<Utc>,
+    ) -> Result<(), PortError>;
+}

@@ -8,8 +8,10 @@ use cercat_common::{
 };
 
 use crate::{
-    Certificate, CertificateDraft, CertificateError, CertificateSummary, ExamSchedule, ExamScheduleDraft,
-    ScheduleError, UpsertOutcome,
+    Certificate, CertificateDraft, CertificateError, CertificateSummary, ExamSchedule, ExamScheduleDraft, Interest,
+    InterestPriority, ScheduleError, UpsertOutcome,
+    interest::MAX_INTERESTS,
+    ports::InterestRepository,
     ports::{CertificateRepository, ExamScheduleRepository},
 };
 
@@ -19,6 +21,7 @@ pub const DETAIL_TTL: Duration = Duration::from_secs(300);
 
 /// Certificate queries and schedule imports.
 pub struct CertificateService {
+    interests: Option<Arc<dyn InterestRepository>>,
     certificates: Arc<dyn CertificateRepository>,
     schedules: Arc<dyn ExamScheduleRepository>,
     cache: Arc<dyn Cache>,
@@ -38,7 +41,47 @@ impl CertificateService {
         cache: Arc<dyn Cache>,
         clock: Arc<dyn Clock>,
     ) -> Self {
-        Self { certificates, schedules, cache, clock }
+        Self { interests: None, certificates, schedules, cache, clock }
+    }
+
+    /// Adds the interest-certificate store.
+    pub fn with_interests(mut self, interests: Arc<dyn InterestRepository>) -> Self {
+        self.interests = Some(interests);
+        self
+    }
+
+    fn interest_store(&self) -> Result<&Arc<dyn InterestRepository>, ScheduleError> {
+        self.interests
+            .as_ref()
+            .ok_or_else(|| ScheduleError::Store(cercat_common::PortError::unavailable("interests", "not configured")))
+    }
+
+    /// The user's interest certificates, highest priority first.
+    pub async fn interests(&self, user_id: i64) -> Result<Vec<Interest>, ScheduleError> {
+        Ok(self.interest_store()?.list(user_id).await?)
+    }
+
+    /// Replaces the user's interest certificates (at most three, each once, all existing).
+    pub async fn replace_interests(
+        &self,
+        user_id: i64,
+        targets: &[(i64, InterestPriority)],
+    ) -> Result<Vec<Interest>, ScheduleError> {
+        if targets.len() > MAX_INTERESTS {
+            return Err(ScheduleError::InvalidInterests(format!("choose at most {MAX_INTERESTS} certificates")));
+        }
+        let mut seen = std::collections::HashSet::new();
+        for (id, _) in targets {
+            if !seen.insert(*id) {
+                return Err(ScheduleError::InvalidInterests(format!("certificate {id} is listed twice")));
+            }
+            if self.certificates.find(*id).await?.is_none() {
+                return Err(ScheduleError::UnknownCertificate(format!("id {id}")));
+            }
+        }
+        let store = self.interest_store()?;
+        store.replace_all(user_id, targets, self.clock.now()).await?;
+        Ok(store.list(user_id).await?)
     }
 
     /// All certificates.

@@ -3,6 +3,7 @@
 pub mod certificate;
 pub mod email_code;
 pub mod exam_schedule;
+pub mod interest;
 pub mod job_run;
 pub mod lease;
 pub mod mail;

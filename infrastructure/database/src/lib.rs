@@ -4,6 +4,7 @@
 mod certificates;
 mod db;
 mod entity;
+mod interests;
 mod job_runs;
 mod lease;
 mod mail;
@@ -15,6 +16,7 @@ mod users;
 pub use cercat_migration::{Migrator, MigratorTrait};
 pub use certificates::SqlCertificateRepository;
 pub use db::{Db, DbOptions};
+pub use interests::SqlInterestRepository;
 pub use job_runs::SqlJobRunRepository;
 pub use lease::SqlLeaseLock;
 pub use mail::{SqlMailQueue, enqueue as enqueue_mail};

@@ -203,3 +203,41 @@ async fn an_unreachable_database_times_out_as_unavailable() {
     assert_eq!(err.kind(), cercat_common::ErrorKind::Unavailable);
     assert!(started.elapsed() < std::time::Duration::from_secs(5));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn interest_certificates_are_replaced_whole_with_an_event() {
+    use cercat_certificate::{InterestPriority, ports::InterestRepository};
+    use cercat_user::ports::UserRepository;
+    let dir = tempfile::tempdir().unwrap();
+    let db = connect(&format!("sqlite://{}?mode=rwc", dir.path().join("i.db").display())).await;
+    seed::demo(&db, Utc::now()).await.unwrap();
+    let users = SqlUserRepository::new(db.clone());
+    let user = users
+        .create(
+            &cercat_user::model::NewUser {
+                email: cercat_user::Email::parse("i@example.com").unwrap(),
+                nickname: cercat_user::Nickname::parse("관심").unwrap(),
+                role: cercat_user::Role::User,
+                password_hash: None,
+                oauth: None,
+            },
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+    let interests = SqlInterestRepository::new(db.clone());
+    let outbox = SqlOutboxStore::new(db.clone());
+    let before = outbox.unsent_count().await.unwrap();
+    interests
+        .replace_all(user.id, &[(3, InterestPriority::Low), (1, InterestPriority::High)], Utc::now())
+        .await
+        .unwrap();
+    let got = interests.list(user.id).await.unwrap();
+    assert_eq!(
+        got.iter().map(|i| (i.certificate.id, i.priority)).collect::<Vec<_>>(),
+        vec![(1, InterestPriority::High), (3, InterestPriority::Low)]
+    );
+    interests.replace_all(user.id, &[(2, InterestPriority::Normal)], Utc::now()).await.unwrap();
+    assert_eq!(interests.list(user.id).await.unwrap().len(), 1);
+    assert_eq!(outbox.unsent_count().await.unwrap(), before + 2, "each replacement records one event");
+}

@@ -4,6 +4,7 @@ use cercat_certificate::{Certificate, CertificateSummary, ExamSchedule, PassCrit
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
+use validator::Validate;
 
 /// A certificate in lists.
 #[derive(Debug, Serialize, ToSchema)]
@@ -226,6 +227,47 @@ impl CertificateExamResponse {
                 exam_eligibility: d.eligibility,
             },
             certificate: CertificateRef { certificate_id: certificate.id, certificate_name: certificate.name },
+        }
+    }
+}
+
+/// One interest target in `POST/PUT /interest-certificates`.
+#[derive(Debug, serde::Deserialize, serde::Serialize, Validate, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct InterestTarget {
+    /// Certificate id.
+    #[validate(range(min = 1))]
+    pub certificate_id: i64,
+    /// `HIGH`, `NORMAL` or `LOW`.
+    #[schema(value_type = String, example = "HIGH")]
+    pub interest_priority: cercat_certificate::InterestPriority,
+}
+
+/// `POST/PUT /interest-certificates`: the whole new list (replace-all).
+#[derive(Debug, serde::Deserialize, Validate, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct InterestRequest {
+    /// At most three certificates, each once.
+    #[validate(length(max = 3), nested)]
+    pub interest_target_list: Vec<InterestTarget>,
+}
+
+/// An interest certificate as the client reads it.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct InterestResponse {
+    /// The certificate.
+    pub certificate: CertificateRef,
+    /// `HIGH`, `NORMAL` or `LOW`.
+    #[schema(example = "HIGH")]
+    pub interest_priority: &'static str,
+}
+
+impl From<cercat_certificate::Interest> for InterestResponse {
+    fn from(i: cercat_certificate::Interest) -> Self {
+        Self {
+            certificate: CertificateRef { certificate_id: i.certificate.id, certificate_name: i.certificate.name },
+            interest_priority: i.priority.as_str(),
         }
     }
 }

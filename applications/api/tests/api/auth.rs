@@ -350,3 +350,31 @@ async fn an_email_change_needs_the_current_password_and_the_new_address_code() {
     app.authed(Method::GET, "/api/v2/users/me", &other, 401).await;
     app.log_in("demo2@cercat.dev", "demo-pass-1234").await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn interest_certificates_replace_whole_and_the_demo_student_has_certificate_1() {
+    let app = spawn_embedded().await;
+    let token = s(&app.log_in("demo@cercat.dev", "demo-pass-1234").await["accessToken"]);
+    let list = app.authed(Method::GET, "/api/v2/interest-certificates", &token, 200).await;
+    assert_eq!(list["result"][0]["certificate"]["certificateId"], 1);
+    assert_eq!(list["result"][0]["interestPriority"], "HIGH");
+    let put =
+        |body: Value| app.req(Method::POST, "/api/v2/interest-certificates").header("Access-Token", &token).json(&body);
+    let body = json!({ "interestTargetList": [
+        { "certificateId": 3, "interestPriority": "LOW" },
+        { "certificateId": 2, "interestPriority": "HIGH" }
+    ]});
+    let got = assert_json(put(body).send().await.unwrap(), 200).await;
+    assert_eq!(got["result"][0]["certificate"]["certificateId"], 2, "highest priority first");
+    assert_eq!(got["result"].as_array().unwrap().len(), 2);
+    let targets: Vec<Value> =
+        [1, 2, 3, 1].iter().map(|id| json!({ "certificateId": id, "interestPriority": "LOW" })).collect();
+    let four = json!({ "interestTargetList": targets });
+    assert_eq!(assert_json(put(four).send().await.unwrap(), 400).await["responseCode"], "GLB_005");
+    let twice = json!({ "interestTargetList": [{ "certificateId": 1, "interestPriority": "LOW" }, { "certificateId": 1, "interestPriority": "HIGH" }] });
+    assert_eq!(assert_json(put(twice).send().await.unwrap(), 400).await["responseCode"], "CRT_010");
+    let unknown = json!({ "interestTargetList": [{ "certificateId": 999, "interestPriority": "LOW" }] });
+    assert_eq!(assert_json(put(unknown).send().await.unwrap(), 404).await["responseCode"], "CRT_007");
+    let bad_priority = json!({ "interestTargetList": [{ "certificateId": 1, "interestPriority": "URGENT" }] });
+    assert_eq!(assert_json(put(bad_priority).send().await.unwrap(), 400).await["responseCode"], "GLB_002");
+}

@@ -12,6 +12,7 @@ mod m20261122_000003_create_outbox_events;
 mod m20261122_000004_create_job_runs;
 mod m20261122_000005_create_leases;
 mod m20261122_000006_create_users;
+mod m20261122_000007_create_interest_certificates;
 
 /// All migrations, in order.
 #[derive(Debug)]
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000004_create_job_runs::Migration),
             Box::new(m20261122_000005_create_leases::Migration),
             Box::new(m20261122_000006_create_users::Migration),
+            Box::new(m20261122_000007_create_interest_certificates::Migration),
         ]
     }
 }
