@@ -70,6 +70,11 @@ impl PortError {
         Self::Unavailable { dependency, detail: detail.to_string() }
     }
 
+    /// Shorthand for [`PortError::Timeout`] after `after`.
+    pub fn timeout(dependency: &'static str, after: std::time::Duration) -> Self {
+        Self::Timeout { dependency, after_ms: u64::try_from(after.as_millis()).unwrap_or(u64::MAX) }
+    }
+
     /// The global wire code for this failure (`GLB_008` unavailable, `GLB_013` conflict, `GLB_001` otherwise).
     pub fn code(&self) -> &'static str {
         match self.kind() {

@@ -59,7 +59,7 @@ impl Db {
             });
         let conn = tokio::time::timeout(options.connect_timeout, Database::connect(opts))
             .await
-            .map_err(|_| PortError::Timeout { dependency: DEP, after_ms: millis(options.connect_timeout) })?
+            .map_err(|_| PortError::timeout(DEP, options.connect_timeout))?
             .map_err(map_err)?;
         Ok(Self { conn, query_timeout: options.query_timeout })
     }
@@ -79,7 +79,7 @@ impl Db {
     pub async fn run<T>(&self, fut: impl Future<Output = Result<T, DbErr>>) -> Result<T, PortError> {
         tokio::time::timeout(self.query_timeout, fut)
             .await
-            .map_err(|_| PortError::Timeout { dependency: DEP, after_ms: millis(self.query_timeout) })?
+            .map_err(|_| PortError::timeout(DEP, self.query_timeout))?
             .map_err(map_err)
     }
 
@@ -107,10 +107,6 @@ impl HealthCheck for Db {
     async fn check(&self) -> Result<(), PortError> {
         self.run(self.conn.execute_unprepared("SELECT 1")).await.map(|_| ())
     }
-}
-
-fn millis(d: Duration) -> u64 {
-    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
 fn sqlite_path(url: &str) -> Option<String> {

@@ -103,7 +103,7 @@ impl EventSubscription for KafkaSubscription {
         });
         tokio::time::timeout(timeout, commit)
             .await
-            .map_err(|_| PortError::Timeout { dependency: DEP, after_ms: millis(timeout) })?
+            .map_err(|_| PortError::timeout(DEP, timeout))?
             .map_err(|e| PortError::unavailable(DEP, e))?
             .map_err(|e| PortError::unavailable(DEP, e))
     }

@@ -63,7 +63,7 @@ impl EventPublisher for KafkaPublisher {
         match sent {
             Ok(Ok(_delivery)) => Ok(()),
             Ok(Err((err, _))) => Err(PortError::unavailable(DEP, format!("publishing to {topic} failed: {err}"))),
-            Err(_) => Err(PortError::Timeout { dependency: DEP, after_ms: millis(bound) }),
+            Err(_) => Err(PortError::timeout(DEP, bound)),
         }
     }
 }

@@ -60,10 +60,7 @@ impl Mailer for SmtpMailer {
         match tokio::time::timeout(bound, self.transport.send(msg)).await {
             Ok(Ok(_)) => Ok(()),
             Ok(Err(err)) => Err(PortError::unavailable(DEP, err)),
-            Err(_) => Err(PortError::Timeout {
-                dependency: DEP,
-                after_ms: u64::try_from(bound.as_millis()).unwrap_or(u64::MAX),
-            }),
+            Err(_) => Err(PortError::timeout(DEP, bound)),
         }
     }
 }

@@ -37,10 +37,6 @@ impl std::fmt::Debug for RedisClient {
     }
 }
 
-fn millis(d: Duration) -> u64 {
-    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
-}
-
 impl RedisClient {
     /// Builds the pool (connections open lazily; use [`HealthCheck::check`] to probe).
     pub fn new(options: &RedisOptions) -> Result<Self, PortError> {
@@ -68,9 +64,7 @@ impl RedisClient {
             let mut conn = self.pool.get().await.map_err(|e| PortError::unavailable(DEP, e))?;
             cmd.query_async::<T>(&mut conn).await.map_err(|e| PortError::unavailable(DEP, e))
         };
-        tokio::time::timeout(self.timeout, call)
-            .await
-            .map_err(|_| PortError::Timeout { dependency: DEP, after_ms: millis(self.timeout) })?
+        tokio::time::timeout(self.timeout, call).await.map_err(|_| PortError::timeout(DEP, self.timeout))?
     }
 
     /// Runs a Lua script (EVALSHA, loading it on NOSCRIPT) under the timeout.
@@ -79,9 +73,7 @@ impl RedisClient {
             let mut conn = self.pool.get().await.map_err(|e| PortError::unavailable(DEP, e))?;
             invocation.invoke_async::<T>(&mut conn).await.map_err(|e| PortError::unavailable(DEP, e))
         };
-        tokio::time::timeout(self.timeout, call)
-            .await
-            .map_err(|_| PortError::Timeout { dependency: DEP, after_ms: millis(self.timeout) })?
+        tokio::time::timeout(self.timeout, call).await.map_err(|_| PortError::timeout(DEP, self.timeout))?
     }
 
     /// A script handle (hash computed once).

@@ -35,10 +35,6 @@ impl std::fmt::Debug for ObjectImageStorage {
     }
 }
 
-fn millis(d: Duration) -> u64 {
-    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
-}
-
 impl ObjectImageStorage {
     /// Opens the store named by `url`. For `gs://`, credentials come from the usual
     /// `GOOGLE_*` variables (`GOOGLE_SERVICE_ACCOUNT`, `GOOGLE_SERVICE_ACCOUNT_KEY`, …).
@@ -77,7 +73,7 @@ impl ObjectImageStorage {
     async fn bounded<T>(&self, fut: impl Future<Output = Result<T, object_store::Error>>) -> Result<T, PortError> {
         tokio::time::timeout(self.timeout, fut)
             .await
-            .map_err(|_| PortError::Timeout { dependency: DEP, after_ms: millis(self.timeout) })?
+            .map_err(|_| PortError::timeout(DEP, self.timeout))?
             .map_err(|e| PortError::unavailable(DEP, e))
     }
 }
