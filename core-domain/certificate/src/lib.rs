@@ -1,6 +1,7 @@
 //! The `certificate` context: certificates with their subjects and pass criteria, and their
 //! exam schedules (next/previous exam, idempotent import from the public-data feed).
 
+pub mod boards;
 pub mod error;
 pub mod interest;
 pub mod model;
@@ -8,6 +9,7 @@ pub mod ports;
 pub mod schedule;
 pub mod service;
 
+pub use boards::{Board, BoardService};
 pub use error::{CertificateError, ScheduleError};
 pub use interest::{Interest, InterestPriority};
 pub use model::{Certificate, CertificateDraft, CertificateSummary, PassCriteria, Subject};

@@ -69,3 +69,24 @@ pub trait InterestRepository: Send + Sync {
         at: DateTime<Utc>,
     ) -> Result<(), PortError>;
 }
+
+/// Users' favourite boards (a board is a certificate's community board).
+#[async_trait]
+pub trait FavoriteBoardRepository: Send + Sync {
+    /// The certificate ids of the user's favourite boards.
+    async fn favorites(&self, user_id: i64) -> Result<Vec<i64>, PortError>;
+    /// Flips the board's favourite state atomically (delete if present, else insert under
+    /// the unique key) and returns the new state. The certificate must exist.
+    async fn toggle(&self, user_id: i64, certificate_id: i64, at: DateTime<Utc>) -> Result<bool, PortError>;
+    /// Favourites the boards of `certificate_ids` (those already favourite stay so) unless
+    /// `consumer` has already handled `event_id`; both in one transaction, so a redelivered
+    /// event changes nothing. Returns `false` for a duplicate delivery.
+    async fn favorite_once(
+        &self,
+        consumer: &str,
+        event_id: &str,
+        user_id: i64,
+        certificate_ids: &[i64],
+        at: DateTime<Utc>,
+    ) -> Result<bool, PortError>;
+}

@@ -4,6 +4,7 @@
 //! these traits in `infrastructure/*`.
 
 pub mod cache;
+pub mod calendar;
 pub mod clock;
 pub mod error;
 pub mod events;

@@ -1,25 +1,31 @@
 //! sea-orm adapters over MySQL/MariaDB or SQLite (one code path): the certificate
 //! repositories, the outbox store, job runs, a SQL lease lock, migrations and the demo seed.
 
+mod boards;
 mod certificates;
 mod db;
 mod entity;
+mod goals;
 mod interests;
 mod job_runs;
 mod lease;
 mod mail;
+mod mockexams;
 mod outbox;
 mod schedules;
 pub mod seed;
 mod users;
 
 pub use cercat_migration::{Migrator, MigratorTrait};
+pub use boards::SqlFavoriteBoardRepository;
 pub use certificates::SqlCertificateRepository;
 pub use db::{Db, DbOptions};
+pub use goals::SqlGoalRepository;
 pub use interests::SqlInterestRepository;
 pub use job_runs::SqlJobRunRepository;
 pub use lease::SqlLeaseLock;
 pub use mail::{SqlMailQueue, enqueue as enqueue_mail};
+pub use mockexams::{SqlMockExamRepository, SqlResultRepository};
 pub use outbox::{SqlOutboxStore, append_events};
 pub use schedules::SqlExamScheduleRepository;
 pub use users::{SqlUserRepository, count_users};

@@ -5,20 +5,7 @@ use crate::{
     AccessClaims, Nickname, Role, User, UserError, password::check_policy, service::signup::duplicate_to_error,
 };
 
-/// Accepted image types, recognised by their first bytes (never by file name).
-pub fn sniff_image(bytes: &[u8]) -> Option<(&'static str, &'static str)> {
-    if bytes.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]) {
-        Some(("png", "image/png"))
-    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        Some(("jpg", "image/jpeg"))
-    } else if bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a") {
-        Some(("gif", "image/gif"))
-    } else if bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
-        Some(("webp", "image/webp"))
-    } else {
-        None
-    }
-}
+pub use cercat_common::storage::sniff_image;
 
 /// A user as shown to themselves.
 #[derive(Debug, Clone, PartialEq, Eq)]

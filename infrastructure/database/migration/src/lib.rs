@@ -13,6 +13,10 @@ mod m20261122_000004_create_job_runs;
 mod m20261122_000005_create_leases;
 mod m20261122_000006_create_users;
 mod m20261122_000007_create_interest_certificates;
+mod m20261122_000008_create_favorite_boards;
+mod m20261122_000009_create_mock_exams;
+mod m20261122_000010_create_mock_exam_results;
+mod m20261122_000011_create_goals;
 
 /// All migrations, in order.
 #[derive(Debug)]
@@ -29,6 +33,10 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000005_create_leases::Migration),
             Box::new(m20261122_000006_create_users::Migration),
             Box::new(m20261122_000007_create_interest_certificates::Migration),
+            Box::new(m20261122_000008_create_favorite_boards::Migration),
+            Box::new(m20261122_000009_create_mock_exams::Migration),
+            Box::new(m20261122_000010_create_mock_exam_results::Migration),
+            Box::new(m20261122_000011_create_goals::Migration),
         ]
     }
 }

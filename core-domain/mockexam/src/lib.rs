@@ -1,0 +1,17 @@
+//! The `mockexam` context: mock exams of a certificate by (year, round) with their questions,
+//! server-side grading of submitted answers, results with per-subject scores and per-answer
+//! records, wrong-answer notes, and WEEKLY / MONTHLY / YEARLY score reports.
+
+pub mod error;
+pub mod grading;
+pub mod import;
+pub mod model;
+pub mod ports;
+pub mod report;
+pub mod service;
+
+pub use error::MockExamError;
+pub use grading::{AnswerInput, GradedResult, GradedSubject, grade};
+pub use model::{MockExam, MockExamDraft, Question, QuestionDraft, QuestionOption};
+pub use report::{Bucket, Report, ReportPeriod, ResultFilter};
+pub use service::MockExamService;
