@@ -138,8 +138,8 @@ async fn seed_demo(db: &Db) -> Result<(), String> {
     }
     let report = seed::demo(db, chrono::Utc::now()).await.map_err(|e| e.to_string())?;
     println!(
-        "demo data: {} certificate(s) created, {} schedule(s) written",
-        report.certificates_created, report.schedules_written
+        "demo data: {} certificate(s) created, {} schedule(s) written, {} mock exam(s) created",
+        report.certificates_created, report.schedules_written, report.mock_exams_created
     );
     Ok(())
 }

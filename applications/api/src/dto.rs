@@ -4,3 +4,6 @@
 pub mod auth;
 pub mod certificate;
 pub mod health;
+pub mod learning;
+pub mod mockexam;
+pub mod paging;

@@ -19,7 +19,10 @@ use utoipa_actix_web::AppExt;
     tags(
         (name = "auth", description = "Sign-up, sign-in, tokens, recovery"),
         (name = "users", description = "The caller's account"),
-        (name = "certificates", description = "Certificates, subjects and exam schedules"),
+        (name = "certificates", description = "Certificates, subjects, exam schedules and interest certificates"),
+        (name = "boards", description = "Community boards (one per certificate) and favourites"),
+        (name = "mock-exams", description = "Mock exams, server-graded results, wrong-answer notes and score reports"),
+        (name = "goals", description = "Goals, study time and the achievement dashboard"),
         (name = "operations", description = "Health, readiness, metrics and stored objects"),
     ),
     components(schemas(ErrorBody, FieldError))
@@ -30,7 +33,12 @@ struct BaseDoc;
 pub fn error_code_table() -> String {
     let mut rows: Vec<(String, u16, String)> =
         GLOBAL_CODES.iter().map(|c| (c.code.to_owned(), c.status, c.meaning.to_owned())).collect();
-    for codes in [cercat_certificate::error::CODES, cercat_user::error::CODES] {
+    for codes in [
+        cercat_certificate::error::CODES,
+        cercat_user::error::CODES,
+        cercat_mockexam::error::CODES,
+        cercat_learning::error::CODES,
+    ] {
         rows.extend(codes.iter().map(|(c, s, m)| ((*c).to_owned(), *s, (*m).to_owned())));
     }
     let mut table = String::from("| code | HTTP | meaning |\n|---|---|---|\n");

@@ -2,9 +2,12 @@
 //! paths) in [`configure`]; nothing lists paths by hand.
 
 pub mod auth;
+pub mod boards;
 pub mod certificates;
+pub mod goals;
 pub mod health;
 pub mod interests;
+pub mod mockexams;
 pub mod oauth;
 pub mod objects;
 pub mod users;
@@ -26,6 +29,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .configure(certificates::configure)
                 .configure(auth::configure)
                 .configure(interests::configure)
+                .configure(boards::configure)
+                .configure(mockexams::configure)
+                .configure(goals::configure)
                 .configure(users::configure),
         );
 }

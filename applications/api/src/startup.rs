@@ -3,6 +3,7 @@
 use actix_cors::Cors;
 use actix_web::{App, HttpResponse, dev::Server, http::header, middleware::from_fn, web};
 use cercat_bootstrap::{BootstrapError, Infrastructure};
+use cercat_certificate::BoardService;
 use cercat_config::Settings;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use std::{
@@ -72,6 +73,7 @@ impl Application {
             tracing::info!(
                 certificates = report.certificates_created,
                 schedules = report.schedules_written,
+                mock_exams = report.mock_exams_created,
                 "demo data seeded"
             );
         }
@@ -92,6 +94,22 @@ impl Application {
         let port = listener.local_addr().map_err(|source| StartupError::Bind { address, source })?.port();
 
         let (stop_relay, stopped) = watch::channel(false);
+        // Subscribe before the relay runs so the in-process bus never drops the first events.
+        let subscription = match BoardService::subscribe(&*state.infra.consumer).await {
+            Ok(s) => Some(s),
+            Err(err) => {
+                tracing::warn!(%err, "cannot subscribe to interest events yet; the consumer will retry");
+                None
+            }
+        };
+        let favorites = {
+            let boards = state.boards.clone();
+            let consumer = state.infra.consumer.clone();
+            let stopped = stop_relay.subscribe();
+            tokio::spawn(async move {
+                boards.run_consumer(consumer, subscription, cercat_common::shutdown::requested(stopped)).await;
+            })
+        };
         let relay = settings.outbox.relay_in_api.then(|| {
             let relay = state.infra.outbox_relay();
             let idle = Duration::from_millis(settings.outbox.poll_interval_ms);
@@ -108,7 +126,7 @@ impl Application {
                 dispatcher.run(idle, cercat_common::shutdown::requested(stopped)).await;
             })
         });
-        let relay = relay.into_iter().chain(mail).collect();
+        let relay = relay.into_iter().chain(mail).chain(Some(favorites)).collect();
 
         let workers = if settings.server.workers == 0 {
             std::thread::available_parallelism().map_or(2, usize::from)

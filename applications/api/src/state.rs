@@ -1,7 +1,9 @@
 //! What handlers share.
 
 use cercat_bootstrap::Infrastructure;
-use cercat_certificate::CertificateService;
+use cercat_certificate::{BoardService, CertificateService};
+use cercat_learning::LearningService;
+use cercat_mockexam::MockExamService;
 use cercat_user::AccountService;
 use metrics_exporter_prometheus::PrometheusHandle;
 use std::sync::Arc;
@@ -13,6 +15,12 @@ pub struct AppState {
     pub infra: Infrastructure,
     /// Certificate use cases.
     pub certificates: Arc<CertificateService>,
+    /// Boards and favourites.
+    pub boards: Arc<BoardService>,
+    /// Mock exams, results and reports.
+    pub mockexams: Arc<MockExamService>,
+    /// Goals and study time.
+    pub learning: Arc<LearningService>,
     /// Account use cases.
     pub accounts: Arc<AccountService>,
     /// Signs OAuth login states.
@@ -24,8 +32,12 @@ pub struct AppState {
 impl AppState {
     /// Builds the services over `infra`.
     pub fn new(infra: Infrastructure) -> Self {
+        let certificates = Arc::new(infra.certificate_service());
         Self {
-            certificates: Arc::new(infra.certificate_service()),
+            boards: Arc::new(infra.board_service()),
+            mockexams: Arc::new(infra.mockexam_service(certificates.clone())),
+            learning: Arc::new(infra.learning_service(certificates.clone())),
+            certificates,
             accounts: Arc::new(infra.account_service()),
             oauth_state: crate::oauth::StateSigner::new(infra.jwt_secret.as_bytes()),
             metrics: crate::startup::prometheus(),

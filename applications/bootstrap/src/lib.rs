@@ -2,7 +2,7 @@
 //! adapters the profile names (SQLite + in-process + local files when embedded; MySQL +
 //! Redis + Kafka + GCS in production) and hand out the domain services built on them.
 
-use cercat_certificate::CertificateService;
+use cercat_certificate::{BoardService, CertificateService};
 use cercat_common::{
     PortError,
     cache::Cache,
@@ -18,12 +18,15 @@ use cercat_common::{
 };
 use cercat_config::{LogFormatSetting, Profile, Settings, redact_url};
 use cercat_database::{
-    Db, DbOptions, SqlCertificateRepository, SqlExamScheduleRepository, SqlInterestRepository, SqlJobRunRepository,
-    SqlLeaseLock, SqlMailQueue, SqlOutboxStore, SqlUserRepository, seed,
+    Db, DbOptions, SqlCertificateRepository, SqlExamScheduleRepository, SqlFavoriteBoardRepository, SqlGoalRepository,
+    SqlInterestRepository, SqlJobRunRepository, SqlLeaseLock, SqlMailQueue, SqlMockExamRepository, SqlOutboxStore,
+    SqlResultRepository, SqlUserRepository, seed,
 };
 use cercat_embedded::{InProcessBus, MemoryCache, MemoryRateLimiter, MemoryRefreshStore};
 use cercat_kafka::{KafkaConsumer, KafkaOptions, KafkaPublisher};
+use cercat_learning::LearningService;
 use cercat_mail::{DevMailbox, SmtpMailer};
+use cercat_mockexam::{MockExamService, service::MockExamPorts};
 use cercat_redis::{RedisCache, RedisClient, RedisLeaseLock, RedisOptions, RedisRateLimiter, RedisRefreshStore};
 use cercat_storage::ObjectImageStorage;
 use cercat_user::{
@@ -306,6 +309,37 @@ impl Infrastructure {
             self.clock.clone(),
         )
         .with_interests(Arc::new(SqlInterestRepository::new(self.db.clone())))
+    }
+
+    /// Boards and favourites.
+    pub fn board_service(&self) -> BoardService {
+        BoardService::new(
+            Arc::new(SqlCertificateRepository::new(self.db.clone())),
+            Arc::new(SqlFavoriteBoardRepository::new(self.db.clone())),
+            self.clock.clone(),
+        )
+    }
+
+    /// The mock-exam service, over `certificates` (shared so its cache serves both).
+    pub fn mockexam_service(&self, certificates: Arc<CertificateService>) -> MockExamService {
+        MockExamService::new(MockExamPorts {
+            exams: Arc::new(SqlMockExamRepository::new(self.db.clone())),
+            results: Arc::new(SqlResultRepository::new(self.db.clone())),
+            certificates,
+            cache: self.cache.clone(),
+            storage: self.storage.clone(),
+            clock: self.clock.clone(),
+        })
+    }
+
+    /// The learning service.
+    pub fn learning_service(&self, certificates: Arc<CertificateService>) -> LearningService {
+        LearningService::new(
+            Arc::new(SqlGoalRepository::new(self.db.clone())),
+            Arc::new(SqlResultRepository::new(self.db.clone())),
+            certificates,
+            self.clock.clone(),
+        )
     }
 
     /// The account service.

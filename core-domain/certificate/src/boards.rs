@@ -4,10 +4,15 @@
 
 use std::{sync::Arc, time::Duration};
 
-use cercat_common::{PortError, clock::Clock, events::EventConsumer, events::EventEnvelope};
+use cercat_common::{
+    PortError,
+    clock::Clock,
+    events::{EventConsumer, EventEnvelope, EventSubscription},
+};
 
 use crate::{
-    CertificateError, CertificateSummary, interest::INTEREST_TOPIC,
+    CertificateError, CertificateSummary,
+    interest::INTEREST_TOPIC,
     ports::{CertificateRepository, FavoriteBoardRepository},
 };
 
@@ -75,7 +80,9 @@ impl BoardService {
             .payload
             .get("interests")
             .and_then(serde_json::Value::as_array)
-            .map(|list| list.iter().filter_map(|i| i.get("certificateId").and_then(serde_json::Value::as_i64)).collect())
+            .map(|list| {
+                list.iter().filter_map(|i| i.get("certificateId").and_then(serde_json::Value::as_i64)).collect()
+            })
             .unwrap_or_default();
         let mut existing = Vec::with_capacity(ids.len());
         for id in ids {
@@ -94,20 +101,28 @@ impl BoardService {
         Ok(())
     }
 
+    /// Joins the favouriting consumer group (do this before the outbox relay starts, so an
+    /// in-process bus has a subscriber for the first events).
+    pub async fn subscribe(consumer: &dyn EventConsumer) -> Result<Box<dyn EventSubscription>, PortError> {
+        consumer.subscribe(FAVORITE_CONSUMER, &[INTEREST_TOPIC]).await
+    }
+
     /// Consumes interest events until `stop` resolves: each is handled, then committed; a
     /// handling failure is retried with backoff (1 s doubling to 1 min) without committing,
-    /// so nothing is skipped. Subscribing failures are retried the same way.
+    /// so nothing is skipped. Subscribing failures (when `subscription` is `None` or the bus
+    /// fails) are retried the same way.
     pub async fn run_consumer(
         self: Arc<Self>,
         consumer: Arc<dyn EventConsumer>,
+        subscription: Option<Box<dyn EventSubscription>>,
         stop: impl std::future::Future<Output = ()> + Send,
     ) {
         tokio::pin!(stop);
         let mut backoff = Duration::from_secs(1);
-        let mut subscription = None;
+        let mut subscription = subscription;
         loop {
             if subscription.is_none() {
-                match consumer.subscribe(FAVORITE_CONSUMER, &[INTEREST_TOPIC]).await {
+                match Self::subscribe(&*consumer).await {
                     Ok(s) => subscription = Some(s),
                     Err(err) => {
                         tracing::warn!(%err, "cannot subscribe to interest events; retrying");

@@ -18,7 +18,8 @@ pub trait GoalRepository: Send + Sync {
         at: DateTime<Utc>,
     ) -> Result<i64, PortError>;
     /// Replaces the fields of the user's goal; `false` if the user has no such goal.
-    async fn update(&self, goal_id: i64, user_id: i64, draft: &GoalDraft, at: DateTime<Utc>) -> Result<bool, PortError>;
+    async fn update(&self, goal_id: i64, user_id: i64, draft: &GoalDraft, at: DateTime<Utc>)
+    -> Result<bool, PortError>;
     /// One goal.
     async fn find(&self, goal_id: i64) -> Result<Option<Goal>, PortError>;
     /// The user's goals for a certificate, oldest first.

@@ -148,8 +148,18 @@ mod tests {
                 id: 1,
                 name: "c".into(),
                 category: "x".into(),
-                subjects: vec![Subject { id: 1, sequence: 1, name: "s".into(), number_of_questions: 20, total_score: 100 }],
-                pass_criteria: PassCriteria { subject_min_percent: 40, average_min_percent: 60, practical_min_score: None },
+                subjects: vec![Subject {
+                    id: 1,
+                    sequence: 1,
+                    name: "s".into(),
+                    number_of_questions: 20,
+                    total_score: 100,
+                }],
+                pass_criteria: PassCriteria {
+                    subject_min_percent: 40,
+                    average_min_percent: 60,
+                    practical_min_score: None,
+                },
             }))
         }
         async fn find_id_by_name(&self, _: &str) -> Result<Option<i64>, PortError> {
@@ -220,15 +230,31 @@ mod tests {
 
     #[async_trait]
     impl GoalRepository for Memory {
-        async fn create(&self, user_id: i64, certificate_id: i64, draft: &GoalDraft, _: DateTime<Utc>) -> Result<i64, PortError> {
+        async fn create(
+            &self,
+            user_id: i64,
+            certificate_id: i64,
+            draft: &GoalDraft,
+            _: DateTime<Utc>,
+        ) -> Result<i64, PortError> {
             let mut goals = self.goals.lock().unwrap();
             let id = goals.len() as i64 + 1;
             goals.push(Goal { id, user_id, certificate_id, draft: draft.clone() });
             Ok(id)
         }
-        async fn update(&self, goal_id: i64, user_id: i64, draft: &GoalDraft, _: DateTime<Utc>) -> Result<bool, PortError> {
+        async fn update(
+            &self,
+            goal_id: i64,
+            user_id: i64,
+            draft: &GoalDraft,
+            _: DateTime<Utc>,
+        ) -> Result<bool, PortError> {
             let mut goals = self.goals.lock().unwrap();
-            Ok(goals.iter_mut().find(|g| g.id == goal_id && g.user_id == user_id).map(|g| g.draft = draft.clone()).is_some())
+            Ok(goals
+                .iter_mut()
+                .find(|g| g.id == goal_id && g.user_id == user_id)
+                .map(|g| g.draft = draft.clone())
+                .is_some())
         }
         async fn find(&self, goal_id: i64) -> Result<Option<Goal>, PortError> {
             Ok(self.goals.lock().unwrap().iter().find(|g| g.id == goal_id).cloned())
@@ -241,7 +267,11 @@ mod tests {
             self.logs.lock().unwrap().push((goal.id, ms, at));
             Ok(())
         }
-        async fn study_time(&self, goal_id: i64, period: Option<(DateTime<Utc>, DateTime<Utc>)>) -> Result<i64, PortError> {
+        async fn study_time(
+            &self,
+            goal_id: i64,
+            period: Option<(DateTime<Utc>, DateTime<Utc>)>,
+        ) -> Result<i64, PortError> {
             let logs = self.logs.lock().unwrap();
             Ok(logs
                 .iter()
@@ -253,7 +283,13 @@ mod tests {
 
     #[async_trait]
     impl ExamActivity for Memory {
-        async fn count_and_best(&self, _: i64, _: i64, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<(u32, Option<i32>), PortError> {
+        async fn count_and_best(
+            &self,
+            _: i64,
+            _: i64,
+            from: DateTime<Utc>,
+            to: DateTime<Utc>,
+        ) -> Result<(u32, Option<i32>), PortError> {
             let results = self.results.lock().unwrap();
             let inside: Vec<i32> = results.iter().filter(|(at, _)| from <= *at && *at < to).map(|(_, s)| *s).collect();
             Ok((inside.len() as u32, inside.iter().copied().max()))
@@ -344,7 +380,10 @@ mod tests {
         ));
         let goal = learning.create(7, 1, draft(kst(5, 1, 0), kst(5, 2, 0))).await.unwrap();
         assert!(matches!(learning.log_study_time(7, goal.id, 0).await, Err(LearningError::InvalidStudyTime(_))));
-        assert!(matches!(learning.log_study_time(7, goal.id, MAX_STUDY_MS + 1).await, Err(LearningError::InvalidStudyTime(_))));
+        assert!(matches!(
+            learning.log_study_time(7, goal.id, MAX_STUDY_MS + 1).await,
+            Err(LearningError::InvalidStudyTime(_))
+        ));
         assert!(matches!(learning.goal(7, 0).await, Err(LearningError::GoalNotFound(0))));
     }
 }

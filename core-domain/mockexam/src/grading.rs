@@ -113,7 +113,8 @@ pub fn grade(
     let mut subjects: Vec<GradedSubject> = Vec::new();
     let mut graded = Vec::with_capacity(questions.len());
     for q in questions {
-        let answer = by_number.get(&q.number).copied().unwrap_or(AnswerInput { number: q.number, selected: 0, taken_ms: 0 });
+        let answer =
+            by_number.get(&q.number).copied().unwrap_or(AnswerInput { number: q.number, selected: 0, taken_ms: 0 });
         if !(0..=q.options.len() as i32).contains(&answer.selected) {
             return Err(invalid(format!(
                 "question {}: selectOptionSeq must be between 0 (unanswered) and {}",
@@ -195,7 +196,8 @@ mod tests {
         vec![q(1, 10, 1, 10), q(2, 10, 2, 10), q(3, 10, 3, 10), q(4, 20, 4, 20), q(5, 20, 1, 20)]
     }
 
-    const CRITERIA: PassCriteria = PassCriteria { subject_min_percent: 40, average_min_percent: 60, practical_min_score: None };
+    const CRITERIA: PassCriteria =
+        PassCriteria { subject_min_percent: 40, average_min_percent: 60, practical_min_score: None };
 
     fn a(number: i32, selected: i32, taken_ms: i64) -> AnswerInput {
         AnswerInput { number, selected, taken_ms }
@@ -212,7 +214,10 @@ mod tests {
         assert_eq!(r.taken_time_ms, 7500);
         assert_eq!(r.subjects.len(), 2);
         let (s1, s2) = (&r.subjects[0], &r.subjects[1]);
-        assert_eq!((s1.subject_id, s1.score, s1.max_score, s1.number_of_questions, s1.number_of_correct), (10, 10, 30, 3, 1));
+        assert_eq!(
+            (s1.subject_id, s1.score, s1.max_score, s1.number_of_questions, s1.number_of_correct),
+            (10, 10, 30, 3, 1)
+        );
         assert_eq!(s1.total_taken_time, 3000);
         assert_eq!(s1.correct_rate, 33.33);
         assert_eq!((s2.score, s2.max_score, s2.number_of_correct, s2.total_taken_time), (20, 40, 1, 4500));
@@ -220,7 +225,10 @@ mod tests {
         // 30/70 = 42.9% < 60% average → fail, although each subject reaches 40%... s1 is 33% → fails too.
         assert!(!r.passed);
         assert_eq!(r.answers.len(), 5);
-        assert_eq!(r.answers[2], GradedAnswer { question_id: 103, number: 3, subject_id: 10, selected: 0, taken_ms: 0, correct: false });
+        assert_eq!(
+            r.answers[2],
+            GradedAnswer { question_id: 103, number: 3, subject_id: 10, selected: 0, taken_ms: 0, correct: false }
+        );
         assert!(r.answers[0].correct && !r.answers[1].correct && r.answers[3].correct && !r.answers[4].correct);
     }
 
@@ -244,7 +252,9 @@ mod tests {
 
     #[test]
     fn refuses_numbers_options_and_times_out_of_range() {
-        let msg = |answers: &[AnswerInput]| grade(&exam(), CRITERIA, answers).err().map(|e| e.to_string()).unwrap_or_default();
+        let msg = |answers: &[AnswerInput]| {
+            grade(&exam(), CRITERIA, answers).err().map(|e| e.to_string()).unwrap_or_default()
+        };
         assert!(msg(&[a(6, 1, 0)]).contains("questions 1 to 5"));
         assert!(msg(&[a(0, 1, 0)]).contains("does not exist"));
         assert!(msg(&[a(1, 1, 0), a(1, 2, 0)]).contains("more than once"));

@@ -153,11 +153,9 @@ impl MockExamImport {
                     q.question_number
                 )));
             }
-            let subject = certificate
-                .subjects
-                .iter()
-                .find(|s| s.sequence == q.subject_seq)
-                .ok_or_else(|| invalid(format!("{at}: subjectSeq {} is not a subject of {}", q.subject_seq, certificate.name)))?;
+            let subject = certificate.subjects.iter().find(|s| s.sequence == q.subject_seq).ok_or_else(|| {
+                invalid(format!("{at}: subjectSeq {} is not a subject of {}", q.subject_seq, certificate.name))
+            })?;
             if subject.sequence < last_subject {
                 return Err(invalid(format!("{at}: subjects must not go backwards as question numbers grow")));
             }
@@ -259,8 +257,14 @@ mod tests {
         assert!(msg(err(doc(r#","score":70"#))).contains("divide evenly"));
         assert!(msg(err(doc("").replace(r#""answer":5"#, r#""answer":6"#))).contains("answer must be between 1 and 5"));
         assert!(msg(err(doc("").replace(r#""questionNumber":4"#, r#""questionNumber":5"#))).contains("without gaps"));
-        assert!(msg(err(doc("").replace(r#""subjectSeq":2,"questionNumber":4"#, r#""subjectSeq":9,"questionNumber":4"#))).contains("subjectSeq 9"));
-        assert!(msg(err(doc("").replace(r#""subjectSeq":2,"questionNumber":4"#, r#""subjectSeq":1,"questionNumber":4"#))).contains("backwards"));
+        assert!(
+            msg(err(doc("").replace(r#""subjectSeq":2,"questionNumber":4"#, r#""subjectSeq":9,"questionNumber":4"#)))
+                .contains("subjectSeq 9")
+        );
+        assert!(
+            msg(err(doc("").replace(r#""subjectSeq":2,"questionNumber":4"#, r#""subjectSeq":1,"questionNumber":4"#)))
+                .contains("backwards")
+        );
         assert!(msg(err(doc("").replace(r#""timeLimit":60"#, r#""timeLimit":9000000"#))).contains("minutes"));
         assert!(msg(err("{\"examYear\":2024".into())).contains("not a mock exam document"));
         assert!(msg(err(doc("").replace(r#""question":"q4""#, r#""question":"  ""#))).contains("question 4 is empty"));

@@ -162,7 +162,9 @@ impl ReportPeriod {
     pub fn buckets(&self) -> Vec<Bucket> {
         match *self {
             Self::Weekly { year, month, week } => week_days(year, month, week)
-                .map(|days| days.iter().map(|d| Bucket { label: BucketLabel::Day(d.weekday()), first: *d, last: *d }).collect())
+                .map(|days| {
+                    days.iter().map(|d| Bucket { label: BucketLabel::Day(d.weekday()), first: *d, last: *d }).collect()
+                })
                 .unwrap_or_default(),
             Self::Monthly { year, month } => (1..=weeks_in_month(year, month).unwrap_or(0))
                 .map(|w| {
@@ -172,7 +174,11 @@ impl ReportPeriod {
                 .collect(),
             Self::Yearly { year } => (1..=12)
                 .filter_map(|m| {
-                    Some(Bucket { label: BucketLabel::Month(m), first: first_of_month(year, m)?, last: last_of_month(year, m)? })
+                    Some(Bucket {
+                        label: BucketLabel::Month(m),
+                        first: first_of_month(year, m)?,
+                        last: last_of_month(year, m)?,
+                    })
                 })
                 .collect(),
         }
@@ -234,7 +240,12 @@ impl ReportPeriod {
             buckets: buckets
                 .iter()
                 .zip(sums)
-                .map(|(b, (sum, n))| BucketAverage { label: b.label, date: b.first, score_average: mean(sum, n), count: n })
+                .map(|(b, (sum, n))| BucketAverage {
+                    label: b.label,
+                    date: b.first,
+                    score_average: mean(sum, n),
+                    count: n,
+                })
                 .collect(),
         }
     }
@@ -275,7 +286,8 @@ impl ResultFilter {
     ) -> Result<Self, MockExamError> {
         match kind {
             "DATE" => {
-                let raw = date.map(str::trim).filter(|d| !d.is_empty()).ok_or_else(|| invalid("date", "is required"))?;
+                let raw =
+                    date.map(str::trim).filter(|d| !d.is_empty()).ok_or_else(|| invalid("date", "is required"))?;
                 let day = raw.get(..10).and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
                 let day = day.ok_or_else(|| invalid("date", "must be a date like 2026-05-01"))?;
                 if !YEARS.contains(&day.year()) {
@@ -355,9 +367,9 @@ mod tests {
             (kst(2026, 4, 30, 12), 99), // April: outside
             (kst(2026, 5, 1, 9), 40),
             (kst(2026, 5, 2, 9), 45),
-            (kst(2026, 5, 3, 9), 70), // week 2
+            (kst(2026, 5, 3, 9), 70),   // week 2
             (kst(2026, 5, 31, 23), 77), // week 6
-            (kst(2026, 6, 1, 0), 1), // June: outside
+            (kst(2026, 6, 1, 0), 1),    // June: outside
         ];
         let r = period.compute(&scores);
         assert_eq!(r.buckets.len(), 6);

@@ -270,11 +270,8 @@ impl MockExamService {
     ) -> Result<Slice<(StoredResult, MockExam)>, MockExamError> {
         self.certificate(certificate_id).await?;
         let (from, to) = filter.range();
-        let rows = self
-            .ports
-            .results
-            .between(user_id, certificate_id, from, to, page.offset(), page.fetch_limit())
-            .await?;
+        let rows =
+            self.ports.results.between(user_id, certificate_id, from, to, page.offset(), page.fetch_limit()).await?;
         let mut exams: HashMap<i64, MockExam> = HashMap::new();
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
@@ -293,7 +290,12 @@ impl MockExamService {
 
     /// The caller's WEEKLY / MONTHLY / YEARLY score report, cached until a result of theirs in
     /// that period is saved.
-    pub async fn report(&self, user_id: i64, certificate_id: i64, period: ReportPeriod) -> Result<Report, MockExamError> {
+    pub async fn report(
+        &self,
+        user_id: i64,
+        certificate_id: i64,
+        period: ReportPeriod,
+    ) -> Result<Report, MockExamError> {
         self.certificate(certificate_id).await?;
         let key = report_key(user_id, certificate_id, &period);
         match cache::get_json::<Report>(&*self.ports.cache, &key).await {
@@ -327,7 +329,11 @@ impl MockExamService {
                 let mine: Vec<_> = rows.iter().filter(|r| r.subject_id == subject.id).collect();
                 let n = mine.len() as u32;
                 let avg_f = |f: fn(&crate::ports::SubjectRow) -> f64| {
-                    if n == 0 { 0.0 } else { (mine.iter().map(|r| f(r)).sum::<f64>() / f64::from(n) * 100.0).round() / 100.0 }
+                    if n == 0 {
+                        0.0
+                    } else {
+                        (mine.iter().map(|r| f(r)).sum::<f64>() / f64::from(n) * 100.0).round() / 100.0
+                    }
                 };
                 SubjectAverage {
                     correct_rate: avg_f(|r| r.correct_rate),
@@ -402,8 +408,7 @@ impl MockExamService {
                 direction: s.direction,
             })
             .collect();
-        let rows =
-            self.ports.results.answers(user_id, scope, true, &sort, page.offset(), page.fetch_limit()).await?;
+        let rows = self.ports.results.answers(user_id, scope, true, &sort, page.offset(), page.fetch_limit()).await?;
         let slice = page_of(rows, page);
         Ok(Slice { content: self.answer_views(slice.content).await?, has_next: slice.has_next })
     }
@@ -424,11 +429,9 @@ impl MockExamService {
         let certificate = self.certificate(certificate_id).await?;
         let draft = document.into_draft(&certificate)?;
         let id = self.ports.exams.create(&draft, self.ports.clock.now()).await.map_err(|e| match e {
-            cercat_common::PortError::Duplicate(_) => MockExamError::Duplicate {
-                certificate_id,
-                year: draft.exam_year,
-                round: draft.round,
-            },
+            cercat_common::PortError::Duplicate(_) => {
+                MockExamError::Duplicate { certificate_id, year: draft.exam_year, round: draft.round }
+            }
             other => other.into(),
         })?;
         self.invalidate(id).await;
@@ -444,13 +447,9 @@ impl MockExamService {
 
     async fn stored_question(&self, mock_exam_id: i64, number: i32) -> Result<Question, MockExamError> {
         self.ports.exams.find(mock_exam_id).await?.ok_or(MockExamError::NotFound(mock_exam_id))?;
-        self.ports
-            .exams
-            .questions(mock_exam_id)
-            .await?
-            .into_iter()
-            .find(|q| q.number == number)
-            .ok_or_else(|| MockExamError::QuestionNotFound(format!("mock exam {mock_exam_id} has no question {number}")))
+        self.ports.exams.questions(mock_exam_id).await?.into_iter().find(|q| q.number == number).ok_or_else(|| {
+            MockExamError::QuestionNotFound(format!("mock exam {mock_exam_id} has no question {number}"))
+        })
     }
 
     /// Edits question `number` of an exam (results already graded keep their grades).
@@ -519,9 +518,10 @@ impl MockExamService {
         let slot = match option {
             None => &mut question.image,
             Some(o) => {
-                let opt = question.options.iter_mut().find(|x| x.sequence == o).ok_or_else(|| {
-                    MockExamError::QuestionNotFound(format!("question {number} has no option {o}"))
-                })?;
+                let opt =
+                    question.options.iter_mut().find(|x| x.sequence == o).ok_or_else(|| {
+                        MockExamError::QuestionNotFound(format!("question {number} has no option {o}"))
+                    })?;
                 &mut opt.image
             }
         };

@@ -16,8 +16,8 @@ mod schedules;
 pub mod seed;
 mod users;
 
-pub use cercat_migration::{Migrator, MigratorTrait};
 pub use boards::SqlFavoriteBoardRepository;
+pub use cercat_migration::{Migrator, MigratorTrait};
 pub use certificates::SqlCertificateRepository;
 pub use db::{Db, DbOptions};
 pub use goals::SqlGoalRepository;

@@ -568,7 +568,8 @@ impl ResultRepository for SqlResultRepository {
             }
         };
         if wrong_only {
-            query = query.filter(user_answer::Column::Correct.eq(false)).filter(user_answer::Column::Reviewed.eq(false));
+            query =
+                query.filter(user_answer::Column::Correct.eq(false)).filter(user_answer::Column::Reviewed.eq(false));
         }
         let sort: Vec<SortOrder> = if sort.is_empty() {
             vec![
@@ -579,7 +580,8 @@ impl ResultRepository for SqlResultRepository {
             sort.to_vec()
         };
         for s in &sort {
-            let column = if s.field == "createdAt" { user_answer::Column::CreatedAt } else { user_answer::Column::Number };
+            let column =
+                if s.field == "createdAt" { user_answer::Column::CreatedAt } else { user_answer::Column::Number };
             query = query.order_by(column, order(s.direction));
         }
         let rows = self

@@ -1,14 +1,18 @@
 //! Demo data: three certificates (id 1 is the one Cercat's web client hard-codes) with their
 //! subjects, and exam schedules for this year and next, so there is always an upcoming exam.
-//! Idempotent: existing certificates are left alone, schedules are upserted.
+//! Certificate 1 also gets a complete mock exam (`seed/mock-exam-1.json`). Idempotent:
+//! existing certificates and mock exams are left alone, schedules are upserted.
 
 use cercat_certificate::{ExamFees, ExamScheduleDraft, ExamTimeLimits, UpsertOutcome, ports::ExamScheduleRepository};
 use cercat_common::PortError;
 use chrono::{DateTime, Datelike, Duration, FixedOffset, TimeZone, Utc};
 use sea_orm::{ActiveValue::Set, EntityTrait, TransactionTrait};
 
+use cercat_certificate::ports::CertificateRepository;
+use cercat_mockexam::{import::MockExamImport, ports::MockExamRepository};
+
 use crate::{
-    Db, SqlExamScheduleRepository,
+    Db, SqlCertificateRepository, SqlExamScheduleRepository, SqlMockExamRepository,
     entity::{certificate, subject},
 };
 
@@ -73,6 +77,32 @@ pub struct SeedReport {
     pub certificates_created: u32,
     /// Schedules inserted or changed.
     pub schedules_written: u32,
+    /// Mock exams created.
+    pub mock_exams_created: u32,
+}
+
+/// Certificate 1's demo mock exam (정보처리기사, 5 subjects × 20 questions) in Cercat's import format.
+pub const DEMO_MOCK_EXAM: &str = include_str!("../seed/mock-exam-1.json");
+
+/// Creates the demo mock exam of certificate 1 unless that certificate already has one for
+/// its year and round. Returns whether it was created.
+pub async fn demo_mock_exam(db: &Db, now: DateTime<Utc>) -> Result<bool, PortError> {
+    let document = MockExamImport::from_json(DEMO_MOCK_EXAM.as_bytes())
+        .map_err(|e| PortError::Corrupt(format!("the bundled demo mock exam: {e}")))?;
+    let Some(certificate) = SqlCertificateRepository::new(db.clone()).find(1).await? else { return Ok(false) };
+    let exams = SqlMockExamRepository::new(db.clone());
+    if exams.list(1, Some(document.exam_year)).await?.iter().any(|e| e.round == document.round) {
+        return Ok(false);
+    }
+    let draft = document
+        .into_draft(&certificate)
+        .map_err(|e| PortError::Corrupt(format!("the bundled demo mock exam does not fit certificate 1: {e}")))?;
+    match exams.create(&draft, now).await {
+        Ok(_) => Ok(true),
+        // Another process seeded it at the same moment.
+        Err(PortError::Duplicate(_)) => Ok(false),
+        Err(err) => Err(err),
+    }
 }
 
 fn kst(year: i32, month: u32, day: u32, hour: u32) -> Option<DateTime<Utc>> {
@@ -99,6 +129,9 @@ pub async fn demo(db: &Db, now: DateTime<Utc>) -> Result<SeedReport, PortError> 
                 }
             }
         }
+    }
+    if demo_mock_exam(db, now).await? {
+        report.mock_exams_created += 1;
     }
     Ok(report)
 }

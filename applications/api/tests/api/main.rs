@@ -8,3 +8,4 @@ mod embedded;
 mod helpers;
 mod oauth;
 mod production;
+mod study;

@@ -1,8 +1,9 @@
 //! Production mode: MariaDB + Redis (CI's local servers) + Kafka (librdkafka's mock cluster).
 
 use crate::helpers::*;
-use cercat_certificate::ports::SCHEDULE_TOPIC;
+use cercat_certificate::{interest::INTEREST_TOPIC, ports::SCHEDULE_TOPIC};
 use cercat_config::Profile;
+use cercat_mockexam::ports::RESULT_TOPIC;
 use rdkafka::{mocking::MockCluster, producer::DefaultProducerContext};
 use std::time::Duration as StdDuration;
 
@@ -10,7 +11,9 @@ async fn spawn_production() -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let database = cercat_testing::TestMysql::fresh().await;
     let cluster: MockCluster<'static, DefaultProducerContext> = MockCluster::new(1).unwrap();
-    cluster.create_topic(&format!("cercat.{SCHEDULE_TOPIC}"), 3, 1).unwrap();
+    for topic in [SCHEDULE_TOPIC, INTEREST_TOPIC, RESULT_TOPIC] {
+        cluster.create_topic(&format!("cercat.{topic}"), 3, 1).unwrap();
+    }
     let mut s = settings(Profile::Production, &dir);
     s.database.url = Some(database.url().to_owned());
     s.database.migrate_on_start = true;
@@ -93,4 +96,12 @@ async fn many_concurrent_readers_all_get_the_same_answer() {
 async fn identity_core_flows_on_mariadb_and_redis() {
     let app = spawn_production().await;
     crate::auth::core_flows(&app).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs MariaDB at 127.0.0.1:3306 and Redis at 127.0.0.1:6379 (CI runs it)"]
+async fn the_study_loop_on_mariadb_redis_and_kafka() {
+    let app = spawn_production().await;
+    crate::study::study_loop(&app).await;
+    crate::study::concurrent_attempts_are_numbered_once(&app).await;
 }

@@ -1,0 +1,71 @@
+//! `/api/v2/boards` and `/api/v2/favorite-boards/{certificateId}`.
+
+use actix_web::{get, post, web};
+use cercat_error::{ApiResponse, ErrorBody};
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::{
+    AppState,
+    auth::Authenticated,
+    error::{AppError, positive_id},
+};
+
+/// Registers the endpoints.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(boards).service(toggle_favorite);
+}
+
+/// A certificate's board with the caller's favourite flag.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct BoardResponse {
+    /// The certificate (board) id.
+    pub certificate_id: i64,
+    /// The board's name (the certificate's).
+    pub board_name: String,
+    /// Whether the caller favourited it.
+    pub is_favorite: bool,
+}
+
+/// Every board, with the caller's favourites marked. Choosing interest certificates
+/// favourites their boards (asynchronously, through the `certificate.interest` event).
+#[utoipa::path(tag = "boards", security(("access_token" = [])), responses(
+    (status = 200, description = "Boards", body = ApiResponse<Vec<BoardResponse>>),
+    (status = 401, description = "USR_007", body = ErrorBody),
+))]
+#[get("/boards")]
+pub async fn boards(
+    state: web::Data<AppState>,
+    caller: Authenticated,
+) -> Result<ApiResponse<Vec<BoardResponse>>, AppError> {
+    let boards = state.boards.boards(caller.user_id()).await?;
+    Ok(ApiResponse::ok(
+        boards
+            .into_iter()
+            .map(|b| BoardResponse {
+                certificate_id: b.certificate.id,
+                board_name: b.certificate.name,
+                is_favorite: b.is_favorite,
+            })
+            .collect(),
+    ))
+}
+
+/// Flips the board's favourite state and returns the new state.
+#[utoipa::path(tag = "boards", security(("access_token" = [])), params(("certificate_id" = i64, Path)), responses(
+    (status = 200, description = "The new state", body = ApiResponse<BoardResponse>),
+    (status = 404, description = "CRT_001", body = ErrorBody),
+))]
+#[post("/favorite-boards/{certificate_id}")]
+pub async fn toggle_favorite(
+    state: web::Data<AppState>,
+    caller: Authenticated,
+    path: web::Path<i64>,
+) -> Result<ApiResponse<BoardResponse>, AppError> {
+    let id = positive_id("certificateId", path.into_inner())?;
+    let is_favorite = state.boards.toggle(caller.user_id(), id).await?;
+    let certificate = state.certificates.get(id).await?;
+    Ok(ApiResponse::ok(BoardResponse { certificate_id: id, board_name: certificate.name, is_favorite }))
+}
