@@ -33,6 +33,14 @@ enum Command {
     Serve,
     /// Print the admin OpenAPI document.
     Openapi,
+    /// Import a mock exam from a file in Cercat's JSON format (see docs/mock-exam-import.md).
+    ImportMockExam {
+        /// The JSON document.
+        file: std::path::PathBuf,
+        /// The certificate it belongs to.
+        #[arg(long)]
+        certificate: i64,
+    },
     /// Load data.
     Seed {
         /// The demo certificates, subjects and exam schedules (idempotent).
@@ -73,6 +81,9 @@ async fn main() -> ExitCode {
     if let Command::Serve = cli.command {
         return serve(settings).await;
     }
+    if let Command::ImportMockExam { file, certificate } = &cli.command {
+        return import_mock_exam(&settings, file, *certificate).await;
+    }
     let url = settings.database.url.clone().unwrap_or_default();
     let db = match Db::connect(&DbOptions {
         url: url.clone(),
@@ -92,7 +103,7 @@ async fn main() -> ExitCode {
         Command::Migrate { action } => migrate(&db, action).await,
         Command::Seed { demo: true } => seed_demo(&db).await,
         Command::Seed { demo: false } => Err("nothing to seed: pass --demo".to_owned()),
-        Command::CreateAdmin { .. } | Command::Serve | Command::Openapi => Ok(()),
+        Command::CreateAdmin { .. } | Command::Serve | Command::Openapi | Command::ImportMockExam { .. } => Ok(()),
     };
     db.close().await;
     match result {
@@ -185,6 +196,48 @@ async fn create_admin(settings: &cercat_config::Settings, email: &str, nickname:
         }
         Err(err) => {
             eprintln!("cercat-admin: cannot create the admin: {err}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+async fn import_mock_exam(settings: &cercat_config::Settings, file: &std::path::Path, certificate: i64) -> ExitCode {
+    let bytes = match std::fs::read(file) {
+        Ok(b) => b,
+        Err(err) => {
+            eprintln!("cercat-admin: cannot read {}: {err}", file.display());
+            return ExitCode::from(2);
+        }
+    };
+    let document = match cercat_mockexam::import::MockExamImport::from_json(&bytes) {
+        Ok(d) => d,
+        Err(err) => {
+            eprintln!("cercat-admin: {}: {err}", file.display());
+            return ExitCode::from(2);
+        }
+    };
+    let infra = match cercat_bootstrap::Infrastructure::connect(settings).await {
+        Ok(infra) => infra,
+        Err(err) => {
+            eprintln!("cercat-admin: {err}");
+            return ExitCode::from(1);
+        }
+    };
+    let service = infra.mockexam_service(std::sync::Arc::new(infra.certificate_service()));
+    match service.import(certificate, document).await {
+        Ok(set) => {
+            println!(
+                "imported mock exam #{} ({} round {}): {} questions, max score {}",
+                set.exam.id,
+                set.exam.exam_year,
+                set.exam.round,
+                set.questions.len(),
+                set.exam.max_score
+            );
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("cercat-admin: {}: {err}", file.display());
             ExitCode::from(1)
         }
     }

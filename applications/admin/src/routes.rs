@@ -2,10 +2,16 @@
 
 pub mod certificates;
 pub mod jobs;
+pub mod mockexams;
 
 use utoipa_actix_web::{scope, service_config::ServiceConfig};
 
 /// Registers every admin endpoint.
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(scope::scope("/admin/v1").configure(certificates::configure).configure(jobs::configure));
+    cfg.service(
+        scope::scope("/admin/v1")
+            .configure(certificates::configure)
+            .configure(mockexams::configure)
+            .configure(jobs::configure),
+    );
 }

@@ -14,6 +14,7 @@ use utoipa_swagger_ui::SwaggerUi;
     info(title = "Cercat admin API", description = "Operators' API. Every endpoint needs an ADMIN access token (`Access-Token: Bearer …`).", license(name = "MIT")),
     tags(
         (name = "certificates", description = "Certificates, subjects and exam schedules"),
+        (name = "mock-exams", description = "Mock exams: import, questions, images"),
         (name = "jobs", description = "Batch job history"),
     ),
     components(schemas(cercat_error::ErrorBody, cercat_error::FieldError))
@@ -70,6 +71,8 @@ impl AdminServer {
                 .app_data(web::Data::new(app_state.clone()))
                 .app_data(cercat_error::json_config(settings.admin.json_limit_bytes))
                 .app_data(cercat_error::query_config())
+                // Raw bodies: mock-exam import documents and question images (≤ 5 MiB each).
+                .app_data(web::PayloadConfig::new(8 * 1024 * 1024))
                 .app_data(cercat_error::path_config())
                 .configure(crate::routes::configure)
                 .split_for_parts();

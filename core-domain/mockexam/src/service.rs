@@ -350,10 +350,10 @@ impl MockExamService {
         let mut sets: HashMap<i64, (QuestionSet, Vec<Subject>)> = HashMap::new();
         let mut out = Vec::with_capacity(answers.len());
         for answer in answers {
-            if !sets.contains_key(&answer.mock_exam_id) {
+            if let std::collections::hash_map::Entry::Vacant(slot) = sets.entry(answer.mock_exam_id) {
                 let set = self.question_set(answer.mock_exam_id).await?;
                 let subjects = self.subjects_of(&set.exam).await?;
-                sets.insert(answer.mock_exam_id, (set, subjects));
+                slot.insert((set, subjects));
             }
             let Some((set, subjects)) = sets.get(&answer.mock_exam_id) else { continue };
             let Some(question) = set.questions.iter().find(|q| q.id == answer.question_id).cloned() else {

@@ -435,6 +435,41 @@ pub async fn concurrent_attempts_are_numbered_once(app: &TestApp) {
 async fn the_study_loop_in_embedded_mode() {
     let app = spawn_embedded().await;
     study_loop(&app).await;
+    // An exam somebody has taken cannot be deleted.
+    let exams = app.state.mockexams.mock_exams(1, None).await.unwrap();
+    let err = app.state.mockexams.delete(exams[0].id).await.unwrap_err();
+    assert!(matches!(err, cercat_mockexam::MockExamError::HasResults(_)), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redelivered_interest_event_changes_nothing() {
+    let app = spawn_embedded().await;
+    let token = new_user(&app, "replay").await;
+    let me = app.call(Method::GET, "/api/v2/users/me", &token, None, 200).await;
+    let user_id = me["result"]["userId"].as_i64().unwrap();
+    let event = cercat_common::events::EventEnvelope::new(
+        cercat_certificate::interest::INTEREST_TOPIC,
+        "user",
+        user_id.to_string(),
+        "InterestCertificatesChanged",
+        json!({ "userId": user_id, "interests": [{ "certificateId": 3, "priority": "LOW" }, { "certificateId": 999, "priority": "LOW" }] }),
+        Utc::now(),
+    );
+    app.state.boards.handle(&event).await.unwrap();
+    let favorites = |boards: Value| -> Vec<i64> {
+        boards["result"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|b| b["isFavorite"] == true)
+            .map(|b| b["certificateId"].as_i64().unwrap())
+            .collect()
+    };
+    assert_eq!(favorites(app.call(Method::GET, "/api/v2/boards", &token, None, 200).await), vec![3]);
+    // The user un-favourites the board; the same event delivered again must not undo that.
+    app.call(Method::POST, "/api/v2/favorite-boards/3", &token, None, 200).await;
+    app.state.boards.handle(&event).await.unwrap();
+    assert!(favorites(app.call(Method::GET, "/api/v2/boards", &token, None, 200).await).is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

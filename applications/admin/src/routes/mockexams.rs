@@ -1,0 +1,202 @@
+//! Mock-exam management: import from Cercat's JSON format, view, edit a question, upload
+//! question/option images, delete. Every change drops the cached question set at once.
+
+use actix_web::{HttpRequest, delete, get, post, put, web};
+use cercat_api::{
+    AppState,
+    auth::Admin,
+    dto::mockexam::QuestionResponse,
+    error::{AppError, positive_id},
+    extract::Valid,
+};
+use cercat_error::{ApiResponse, ErrorBody};
+use cercat_mockexam::{MockExamError, import::MockExamImport, service::QuestionEdit};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
+use validator::Validate;
+
+/// Registers the endpoints.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(import)
+        .service(show)
+        .service(edit_question)
+        .service(question_image)
+        .service(option_image)
+        .service(remove);
+}
+
+/// A mock exam with its questions.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MockExamDetail {
+    /// The exam.
+    pub mock_exam: cercat_api::dto::mockexam::MockExamResponse,
+    /// Its questions by number.
+    pub questions: Vec<QuestionResponse>,
+}
+
+async fn detail(state: &AppState, id: i64) -> Result<MockExamDetail, AppError> {
+    let set = state.mockexams.question_set(id).await?;
+    let subjects = state.mockexams.subjects_of(&set.exam).await?;
+    Ok(MockExamDetail {
+        mock_exam: (&set.exam).into(),
+        questions: set.questions.into_iter().map(|q| QuestionResponse::new(q, &set.exam, &subjects)).collect(),
+    })
+}
+
+/// Imports a mock exam from Cercat's JSON format:
+/// `{examYear, round, timeLimit (minutes), score (total), questions:[{subjectSeq, questionNumber,
+/// question, choices[], answer, score?, image?}]}`. Unknown fields are ignored; every problem is
+/// reported with the question it is in.
+#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("certificate_id" = i64, Path)),
+    request_body(content = String, content_type = "application/json", description = "The import document"),
+    responses(
+    (status = 201, description = "Created", body = ApiResponse<MockExamDetail>),
+    (status = 400, description = "MEX_005: the document is malformed", body = ErrorBody),
+    (status = 404, description = "CRT_001", body = ErrorBody),
+    (status = 409, description = "MEX_006: this year and round exist", body = ErrorBody),
+))]
+#[post("/certificates/{certificate_id}/mock-exams")]
+pub async fn import(
+    state: web::Data<AppState>,
+    _admin: Admin,
+    path: web::Path<i64>,
+    body: web::Bytes,
+) -> Result<ApiResponse<MockExamDetail>, AppError> {
+    let id = positive_id("certificateId", path.into_inner())?;
+    let document = MockExamImport::from_json(&body)?;
+    let set = state.mockexams.import(id, document).await?;
+    Ok(ApiResponse::created(detail(&state, set.exam.id).await?))
+}
+
+/// A mock exam with its questions and correct answers.
+#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("mock_exam_id" = i64, Path)), responses(
+    (status = 200, description = "The exam", body = ApiResponse<MockExamDetail>),
+    (status = 404, description = "MEX_001", body = ErrorBody),
+))]
+#[get("/mock-exams/{mock_exam_id}")]
+pub async fn show(
+    state: web::Data<AppState>,
+    _admin: Admin,
+    path: web::Path<i64>,
+) -> Result<ApiResponse<MockExamDetail>, AppError> {
+    let id = positive_id("mockExamId", path.into_inner())?;
+    Ok(ApiResponse::ok(detail(&state, id).await?))
+}
+
+/// A question's new text, options, answer and score.
+#[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct QuestionEditRequest {
+    /// Text.
+    pub question_text: String,
+    /// Option texts in order (4 or 5); option images stay with their position.
+    pub options: Vec<String>,
+    /// The correct option (1-based).
+    pub correct_option: i32,
+    /// Points.
+    pub score: i32,
+}
+
+/// Edits question `number` (results already graded keep their grades).
+#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("mock_exam_id" = i64, Path), ("number" = i32, Path)),
+    request_body = QuestionEditRequest, responses(
+    (status = 200, description = "The exam after the edit", body = ApiResponse<MockExamDetail>),
+    (status = 400, description = "MEX_012", body = ErrorBody),
+    (status = 404, description = "MEX_001, MEX_011", body = ErrorBody),
+))]
+#[put("/mock-exams/{mock_exam_id}/questions/{number}")]
+pub async fn edit_question(
+    state: web::Data<AppState>,
+    _admin: Admin,
+    path: web::Path<(i64, i32)>,
+    body: Valid<QuestionEditRequest>,
+) -> Result<ApiResponse<MockExamDetail>, AppError> {
+    let (id, number) = path.into_inner();
+    let id = positive_id("mockExamId", id)?;
+    let b = body.0;
+    let edit =
+        QuestionEdit { text: b.question_text, options: b.options, correct_option: b.correct_option, score: b.score };
+    state.mockexams.edit_question(id, number, edit).await?;
+    Ok(ApiResponse::ok(detail(&state, id).await?))
+}
+
+/// The stored image's URL.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ImageResponse {
+    /// Where clients load it from.
+    pub url: String,
+}
+
+fn image_bytes(req: &HttpRequest, body: web::Bytes) -> Result<Vec<u8>, AppError> {
+    if body.is_empty() {
+        let kind = req.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("none");
+        return Err(MockExamError::InvalidImage(format!(
+            "the body is empty (content-type {kind}); send the image bytes"
+        ))
+        .into());
+    }
+    Ok(body.to_vec())
+}
+
+/// Sets question `number`'s image: the raw image bytes are the body (PNG, JPEG, GIF or WebP,
+/// checked by content, at most 5 MiB).
+#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("mock_exam_id" = i64, Path), ("number" = i32, Path)),
+    request_body(content = Vec<u8>, content_type = "image/png"), responses(
+    (status = 200, description = "Stored", body = ApiResponse<ImageResponse>),
+    (status = 400, description = "MEX_010", body = ErrorBody),
+    (status = 404, description = "MEX_001, MEX_011", body = ErrorBody),
+))]
+#[put("/mock-exams/{mock_exam_id}/questions/{number}/image")]
+pub async fn question_image(
+    state: web::Data<AppState>,
+    _admin: Admin,
+    req: HttpRequest,
+    path: web::Path<(i64, i32)>,
+    body: web::Bytes,
+) -> Result<ApiResponse<ImageResponse>, AppError> {
+    let (id, number) = path.into_inner();
+    let url =
+        state.mockexams.upload_image(positive_id("mockExamId", id)?, number, None, image_bytes(&req, body)?).await?;
+    Ok(ApiResponse::ok(ImageResponse { url }))
+}
+
+/// Sets option `option` of question `number`'s image (same rules).
+#[utoipa::path(tag = "mock-exams", security(("access_token" = [])),
+    params(("mock_exam_id" = i64, Path), ("number" = i32, Path), ("option" = i32, Path)),
+    request_body(content = Vec<u8>, content_type = "image/png"), responses(
+    (status = 200, description = "Stored", body = ApiResponse<ImageResponse>),
+    (status = 400, description = "MEX_010", body = ErrorBody),
+    (status = 404, description = "MEX_001, MEX_011", body = ErrorBody),
+))]
+#[put("/mock-exams/{mock_exam_id}/questions/{number}/options/{option}/image")]
+pub async fn option_image(
+    state: web::Data<AppState>,
+    _admin: Admin,
+    req: HttpRequest,
+    path: web::Path<(i64, i32, i32)>,
+    body: web::Bytes,
+) -> Result<ApiResponse<ImageResponse>, AppError> {
+    let (id, number, option) = path.into_inner();
+    let bytes = image_bytes(&req, body)?;
+    let url = state.mockexams.upload_image(positive_id("mockExamId", id)?, number, Some(option), bytes).await?;
+    Ok(ApiResponse::ok(ImageResponse { url }))
+}
+
+/// Deletes a mock exam nobody has taken.
+#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("mock_exam_id" = i64, Path)), responses(
+    (status = 200, description = "Deleted", body = ApiResponse<bool>),
+    (status = 404, description = "MEX_001", body = ErrorBody),
+    (status = 409, description = "MEX_009: it has results", body = ErrorBody),
+))]
+#[delete("/mock-exams/{mock_exam_id}")]
+pub async fn remove(
+    state: web::Data<AppState>,
+    _admin: Admin,
+    path: web::Path<i64>,
+) -> Result<ApiResponse<bool>, AppError> {
+    state.mockexams.delete(positive_id("mockExamId", path.into_inner())?).await?;
+    Ok(ApiResponse::ok(true))
+}
