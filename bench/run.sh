@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Load benchmark: GET /api/v2/certificates/1 on the real API (embedded mode, release build,
+# Load benchmark: GET /api/v2/certificates/1, /users/me, the mock-exam questions, result
+# submission and login on the real API (embedded mode, release build,
 # info-level JSON logs to a file, metrics on) and GET /bare on a bare actix handler, in one run,
 # with wrk. Writes bench/REPORT.md. Usage: bash bench/run.sh [duration_s] [connections]
 set -euo pipefail
@@ -55,6 +56,29 @@ wrk.headers["Content-Type"] = "application/json"
 wrk.body = '{"email":"demo@cercat.dev","password":"demo-pass-1234"}'
 LUA
 
+exam_id=$(curl -sf -H "Access-Token: $token" "http://127.0.0.1:$API_PORT/api/v2/certificates/1/mock-exams" \
+  | python3 -c 'import json,sys; print(json.load(sys.stdin)["result"][0]["mockExamId"])')
+# The client's submission body for all 100 questions: 81 right, 14 wrong, 5 unanswered.
+curl -sf -H "Access-Token: $token" "http://127.0.0.1:$API_PORT/api/v2/mock-exams/$exam_id/questions" >"$work/questions.json"
+python3 -c '
+import json, sys
+qs = json.load(sys.stdin)["result"]
+def pick(q):
+    n, c = q["questionSeq"], q["correctOption"]
+    return 0 if n % 20 == 0 else (c if n % 7 else c % 4 + 1)
+blocks = [{"subjectId": qs[i]["subject"]["subjectId"], "score": 0, "createUserAnswerRequests": [
+    {"questionId": q["questionSeq"], "selectOptionSeq": pick(q), "takenTime": 1500, "isCorrect": True} for q in qs[i:i+20]]}
+    for i in range(0, len(qs), 20)]
+print(json.dumps({"createSubjectResultRequests": blocks}))' <"$work/questions.json" >"$work/submission.json"
+cat > "$work/submit.lua" <<LUA
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Access-Token"] = "$token"
+local f = io.open("$work/submission.json", "r")
+wrk.body = f:read("*a")
+f:close()
+LUA
+
 run_with() { # name url pid connections script
   wrk -t$THREADS -c"$4" -d5s -s "$5" "$2" >/dev/null
   wrk -t$THREADS -c"$4" -d${DURATION}s --latency -s "$5" "$2" >"$work/$1.txt"
@@ -62,7 +86,10 @@ run_with() { # name url pid connections script
 }
 
 rows=$(run "cercat-api" "http://127.0.0.1:$API_PORT/api/v2/certificates/1" $api_pid
+      
        run_with "cercat-api (auth)" "http://127.0.0.1:$API_PORT/api/v2/users/me" $api_pid $CONNECTIONS "$work/me.lua"
+ run_with "cercat-api (questions)" "http://127.0.0.1:$API_PORT/api/v2/mock-exams/$exam_id/questions" $api_pid $CONNECTIONS "$work/me.lua"
+       run_with "cercat-api (submit)" "http://127.0.0.1:$API_PORT/api/v2/mock-exams/$exam_id/mock-exam-results" $api_pid 16 "$work/submit.lua"
        run_with "cercat-api (login)" "http://127.0.0.1:$API_PORT/api/v2/auth/login" $api_pid 8 "$work/login.lua"
        run "bare actix" "http://127.0.0.1:$BARE_PORT/bare" $bare_pid)
 hash_cost=$(target/release/examples/hash_cost 20)
@@ -82,6 +109,11 @@ cat > bench/REPORT.md <<REPORT
   \`/api/v2/certificates/1\` is served from the certificate cache after the first read.
 - cercat-api (auth): \`GET /api/v2/users/me\` with \`Access-Token: Bearer …\` (JWT check, session-revocation
   lookup in the in-process cache, one SQLite read).
+- cercat-api (questions): \`GET /api/v2/mock-exams/{id}/questions\` with a token — the demo exam's 100 questions
+  (≈$(wc -c <"$work/questions.json" | tr -d ' ') bytes of JSON) from the question-set cache.
+- cercat-api (submit): \`POST /api/v2/mock-exams/{id}/mock-exam-results\` with the client's 100-answer body, 16
+  connections: server-side grading, then one SQLite transaction writing the result, 5 subject rows, 100 answer
+  rows and the outbox event, then exact report-cache invalidation. Every request is a new attempt of the same user.
 - cercat-api (login): \`POST /api/v2/auth/login\` with 8 connections; bound by argon2id, which runs on at most
   \`auth.hash_concurrency\` (2) dedicated hashing threads. $hash_cost
 - bare actix: one handler returning a fixed JSON body, no middleware.
@@ -89,5 +121,10 @@ cat > bench/REPORT.md <<REPORT
 | server | path | requests/s | p50 | p99 | peak RSS | errors |
 |---|---|---|---|---|---|---|
 $rows
+
+Ratios to the bare actix handler in this run: $(echo "$rows" | awk -F'|' '
+  /bare actix/ {bare=$4}
+  {name[NR]=$2; rps[NR]=$4}
+  END {for (i in name) if (name[i] !~ /bare/) printf "%s %.1f%%; ", name[i], 100*rps[i]/bare}')
 REPORT
 cat bench/REPORT.md

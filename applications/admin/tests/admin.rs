@@ -280,4 +280,55 @@ async fn admins_import_edit_illustrate_and_delete_mock_exams() {
     // The demo exam has results once someone takes it; such an exam cannot be deleted (tested
     // in the API suite through the service); an unknown one is 404.
     a.call(Method::DELETE, "/admin/v1/mock-exams/999999", Some(&a.admin), None, 404).await;
+    // A certificate with mock exams cannot be deleted (the demo exam belongs to certificate 1)…
+    let busy = a.call(Method::DELETE, "/admin/v1/certificates/1", Some(&a.admin), None, 409).await;
+    assert_eq!(busy["responseCode"], "CRT_011");
+    // …and replacing its subjects keeps their ids, which questions and results refer to.
+    let before = a.call(Method::GET, "/admin/v1/mock-exams/1", Some(&a.admin), None, 200).await;
+    let subject_id = before["result"]["questions"][0]["subject"]["subjectId"].clone();
+    let mut renamed = certificate("정보처리기사");
+    renamed["subjects"] = json!([
+        { "subjectName": "소프트웨어 설계 (개정)", "numberOfQuestions": 20, "totalScore": 100 },
+        { "subjectName": "소프트웨어 개발", "numberOfQuestions": 20, "totalScore": 100 },
+        { "subjectName": "데이터베이스 구축", "numberOfQuestions": 20, "totalScore": 100 },
+        { "subjectName": "프로그래밍 언어 활용", "numberOfQuestions": 20, "totalScore": 100 },
+        { "subjectName": "정보시스템 구축 관리", "numberOfQuestions": 20, "totalScore": 100 }
+    ]);
+    a.call(Method::PUT, "/admin/v1/certificates/1", Some(&a.admin), Some(renamed), 200).await;
+    let after = a.call(Method::GET, "/admin/v1/mock-exams/1", Some(&a.admin), None, 200).await;
+    assert_eq!(after["result"]["questions"][0]["subject"]["subjectId"], subject_id);
+    assert_eq!(after["result"]["questions"][0]["subject"]["subjectName"], "소프트웨어 설계 (개정)");
+}
+
+#[test]
+fn the_cli_imports_a_mock_exam_file_and_explains_a_bad_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let admin = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_cercat-admin"))
+            .args(args)
+            .env("CERCAT__DATA_DIR", dir.path())
+            .env("CERCAT__LOG__LEVEL", "warn")
+            .output()
+            .unwrap()
+    };
+    assert!(admin(&["migrate", "up"]).status.success());
+    assert!(admin(&["seed", "--demo"]).status.success());
+    let file = dir.path().join("exam.json");
+    std::fs::write(&file, document(7)).unwrap();
+    let out = admin(&["import-mock-exam", file.to_str().unwrap(), "--certificate", "3"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout} {}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("4 questions, max score 100"), "{stdout}");
+    // The same year and round again is refused; so is a broken document, naming the question.
+    let again = admin(&["import-mock-exam", file.to_str().unwrap(), "--certificate", "3"]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already has a mock exam for 2023 round 7"));
+    let mut broken: Value = serde_json::from_slice(&document(8)).unwrap();
+    broken["questions"][1]["choices"] = json!(["하나", "둘"]);
+    std::fs::write(&file, serde_json::to_vec(&broken).unwrap()).unwrap();
+    let bad = admin(&["import-mock-exam", file.to_str().unwrap(), "--certificate", "3"]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("question 2: must have 4 or 5 choices"));
+    let missing = admin(&["import-mock-exam", "/nonexistent.json", "--certificate", "3"]);
+    assert_eq!(missing.status.code(), Some(2));
 }

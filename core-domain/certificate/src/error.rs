@@ -57,6 +57,9 @@ pub enum ScheduleError {
     /// CRT_010: more than three interest certificates, or one listed twice.
     #[error("{0}")]
     InvalidInterests(String),
+    /// CRT_011: the certificate still has mock exams and cannot be deleted.
+    #[error("certificate {0} still has mock exams; delete them first")]
+    InUse(i64),
     /// CRT_009: no such exam schedule.
     #[error("exam schedule {0} does not exist")]
     ScheduleNotFound(i64),
@@ -70,13 +73,14 @@ impl DomainError for ScheduleError {
         match self {
             Self::Invalid { .. } | Self::InvalidInterests(_) => ErrorKind::Invalid,
             Self::UnknownCertificate(_) | Self::ScheduleNotFound(_) => ErrorKind::NotFound,
-            Self::Duplicate(_) => ErrorKind::Conflict,
+            Self::Duplicate(_) | Self::InUse(_) => ErrorKind::Conflict,
             Self::Store(e) => e.kind(),
         }
     }
 
     fn code(&self) -> &'static str {
         match self {
+            Self::InUse(_) => "CRT_011",
             Self::Invalid { .. } => "CRT_006",
             Self::UnknownCertificate(_) => "CRT_007",
             Self::Duplicate(_) => "CRT_008",
@@ -99,4 +103,5 @@ pub const CODES: &[(&str, u16, &str)] = &[
     ("CRT_008", 409, "A certificate with this name, or a schedule for this year and round, exists"),
     ("CRT_009", 404, "No such exam schedule"),
     ("CRT_010", 400, "At most three interest certificates, each listed once"),
+    ("CRT_011", 409, "The certificate still has mock exams and cannot be deleted"),
 ];

@@ -174,7 +174,10 @@ impl CertificateService {
 
     /// Deletes a certificate with its subjects and schedules (admin).
     pub async fn delete_certificate(&self, id: i64) -> Result<(), ScheduleError> {
-        let found = self.certificates.delete(id).await?;
+        let found = self.certificates.delete(id).await.map_err(|e| match e {
+            cercat_common::PortError::InUse(_) => ScheduleError::InUse(id),
+            other => ScheduleError::Store(other),
+        })?;
         self.invalidate(id).await;
         if found { Ok(()) } else { Err(ScheduleError::UnknownCertificate(format!("id {id}"))) }
     }

@@ -62,6 +62,9 @@ pub enum PortError {
     /// Stored data could not be understood (a bug or a bad manual edit).
     #[error("corrupt data: {0}")]
     Corrupt(String),
+    /// The row is still referenced by others (a foreign key refused the change).
+    #[error("still in use: {0}")]
+    InUse(String),
 }
 
 impl PortError {
@@ -88,7 +91,7 @@ impl PortError {
     pub fn kind(&self) -> ErrorKind {
         match self {
             Self::Unavailable { .. } | Self::Timeout { .. } => ErrorKind::Unavailable,
-            Self::Duplicate(_) => ErrorKind::Conflict,
+            Self::Duplicate(_) | Self::InUse(_) => ErrorKind::Conflict,
             Self::Corrupt(_) => ErrorKind::Internal,
         }
     }

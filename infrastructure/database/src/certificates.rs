@@ -7,8 +7,8 @@ use cercat_certificate::{
 use cercat_common::PortError;
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
-    sea_query::Expr,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    TransactionTrait, sea_query::Expr,
 };
 
 use crate::{
@@ -167,8 +167,47 @@ impl SqlCertificateRepository {
                         if res.rows_affected == 0 {
                             return Ok(None);
                         }
-                        subject::Entity::delete_many().filter(subject::Column::CertificateId.eq(id)).exec(&txn).await?;
-                        id
+                        // Subjects keep their ids (questions and results refer to them): update
+                        // by sequence, add new ones, drop the ones past the new end.
+                        let count = i32::try_from(draft.subjects.len()).unwrap_or(i32::MAX);
+                        subject::Entity::delete_many()
+                            .filter(subject::Column::CertificateId.eq(id))
+                            .filter(subject::Column::Sequence.gt(count))
+                            .exec(&txn)
+                            .await?;
+                        let existing: Vec<i32> = subject::Entity::find()
+                            .select_only()
+                            .column(subject::Column::Sequence)
+                            .filter(subject::Column::CertificateId.eq(id))
+                            .into_tuple()
+                            .all(&txn)
+                            .await?;
+                        for (i, (name, questions, score)) in draft.subjects.iter().enumerate() {
+                            let sequence = i32::try_from(i + 1).unwrap_or(i32::MAX);
+                            if existing.contains(&sequence) {
+                                subject::Entity::update_many()
+                                    .col_expr(subject::Column::Name, Expr::value(name.trim()))
+                                    .col_expr(subject::Column::NumberOfQuestions, Expr::value(*questions))
+                                    .col_expr(subject::Column::TotalScore, Expr::value(*score))
+                                    .filter(subject::Column::CertificateId.eq(id))
+                                    .filter(subject::Column::Sequence.eq(sequence))
+                                    .exec(&txn)
+                                    .await?;
+                            } else {
+                                subject::Entity::insert(subject::ActiveModel {
+                                    certificate_id: Set(id),
+                                    sequence: Set(sequence),
+                                    name: Set(name.trim().to_owned()),
+                                    number_of_questions: Set(*questions),
+                                    total_score: Set(*score),
+                                    ..Default::default()
+                                })
+                                .exec_without_returning(&txn)
+                                .await?;
+                            }
+                        }
+                        txn.commit().await?;
+                        return Ok(Some(id));
                     }
                 };
                 insert_subjects(&txn, id, draft).await?;

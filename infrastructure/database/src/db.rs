@@ -115,21 +115,36 @@ fn sqlite_path(url: &str) -> Option<String> {
     (!path.is_empty() && path != ":memory:").then(|| path.to_owned())
 }
 
-/// Translates a driver error: unique violations become [`PortError::Duplicate`], everything
+/// Translates a driver error: unique violations become [`PortError::Duplicate`], foreign-key
+/// refusals [`PortError::InUse`], everything
 /// else [`PortError::Unavailable`] with the driver's text (logged, never sent to clients).
 pub(crate) fn map_err(err: DbErr) -> PortError {
-    if let Some(SqlErr::UniqueConstraintViolation(detail)) = err.sql_err() {
-        return PortError::Duplicate(detail);
+    match err.sql_err() {
+        Some(SqlErr::UniqueConstraintViolation(detail)) => return PortError::Duplicate(detail),
+        Some(SqlErr::ForeignKeyConstraintViolation(detail)) => return PortError::InUse(detail),
+        _ => {}
+    }
+    // SQLite reports an `ON DELETE RESTRICT` refusal as a trigger constraint (1811), which
+    // sea-orm does not classify; its message is the same as for other foreign-key failures.
+    let text = err.to_string();
+    if text.contains("FOREIGN KEY constraint failed") {
+        return PortError::InUse(text);
     }
     PortError::unavailable(DEP, err)
 }
 
-/// Whether `err` is worth retrying the whole transaction for: a unique-key race or SQLite's
-/// "database is locked" when two writers met.
+/// Whether `err` is worth retrying the whole transaction for: a unique-key race, SQLite's
+/// "database is locked" when two writers met, or an InnoDB deadlock victim.
 pub(crate) fn is_retryable(err: &PortError) -> bool {
     match err {
         PortError::Duplicate(_) => true,
-        PortError::Unavailable { detail, .. } => detail.contains("database is locked") || detail.contains("(code: 5)"),
+        PortError::Unavailable { detail, .. } => {
+            detail.contains("database is locked")
+                || detail.contains("(code: 5)")
+                // InnoDB picked this transaction as a deadlock victim (1213) or it waited too long (1205).
+                || detail.contains("Deadlock found")
+                || detail.contains("Lock wait timeout")
+        }
         _ => false,
     }
 }

@@ -21,13 +21,13 @@ use cercat_mockexam::{
 };
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    TransactionTrait, sea_query::Expr,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Statement, TransactionTrait, sea_query::Expr,
 };
 
 use crate::{
     db::{Db, is_retryable},
-    entity::{mock_exam, mock_exam_result, question, subject_result, user_answer},
+    entity::{mock_exam, mock_exam_result, question, subject_result, user, user_answer},
     outbox::append_events,
 };
 
@@ -289,29 +289,43 @@ impl SqlResultRepository {
         self.db
             .run(async {
                 let txn = self.db.conn().begin().await?;
-                let previous = mock_exam_result::Entity::find()
+                // One statement numbers and inserts the attempt, so the number is read under the
+                // write. SQLite takes its (single) write lock before reading. On MySQL/MariaDB the
+                // user's row is locked first, so one user's submissions queue instead of
+                // deadlocking on the range and auto-increment locks; other users never wait.
+                // The unique key (user, exam, attempt) is the backstop either way.
+                let backend = txn.get_database_backend();
+                if backend == sea_orm::DatabaseBackend::MySql {
+                    user::Entity::find_by_id(user_id).select_only().column(user::Column::Id).lock_exclusive().into_tuple::<i64>().one(&txn).await?;
+                }
+                let insert = Statement::from_sql_and_values(
+                    backend,
+                    "INSERT INTO mock_exam_results \
+                     (user_id, mock_exam_id, certificate_id, attempt, total_score, max_score, passed, taken_time_ms, created_at) \
+                     SELECT ?, ?, ?, COALESCE(MAX(attempt), 0) + 1, ?, ?, ?, ?, ? \
+                     FROM mock_exam_results WHERE user_id = ? AND mock_exam_id = ?",
+                    [
+                        user_id.into(),
+                        exam.id.into(),
+                        exam.certificate_id.into(),
+                        graded.total_score.into(),
+                        graded.max_score.into(),
+                        graded.passed.into(),
+                        graded.taken_time_ms.into(),
+                        at.into(),
+                        user_id.into(),
+                        exam.id.into(),
+                    ],
+                );
+                let id = i64::try_from(txn.execute_raw(insert).await?.last_insert_id())
+                    .map_err(|_| DbErr::Custom("result id out of range".into()))?;
+                let attempt: i32 = mock_exam_result::Entity::find_by_id(id)
                     .select_only()
                     .column(mock_exam_result::Column::Attempt)
-                    .filter(mock_exam_result::Column::UserId.eq(user_id))
-                    .filter(mock_exam_result::Column::MockExamId.eq(exam.id))
-                    .order_by_desc(mock_exam_result::Column::Attempt)
-                    .into_tuple::<i32>()
+                    .into_tuple()
                     .one(&txn)
-                    .await?;
-                let attempt = previous.unwrap_or(0) + 1;
-                let row = mock_exam_result::ActiveModel {
-                    user_id: Set(user_id),
-                    mock_exam_id: Set(exam.id),
-                    certificate_id: Set(exam.certificate_id),
-                    attempt: Set(attempt),
-                    total_score: Set(graded.total_score),
-                    max_score: Set(graded.max_score),
-                    passed: Set(graded.passed),
-                    taken_time_ms: Set(graded.taken_time_ms),
-                    created_at: Set(at),
-                    ..Default::default()
-                };
-                let id = mock_exam_result::Entity::insert(row).exec(&txn).await?.last_insert_id;
+                    .await?
+                    .ok_or_else(|| DbErr::RecordNotFound(format!("mock exam result {id}")))?;
                 let subjects = graded.subjects.iter().enumerate().map(|(i, s)| subject_result::ActiveModel {
                     result_id: Set(id),
                     subject_id: Set(s.subject_id),
