@@ -294,6 +294,7 @@ async fn admins_import_edit_illustrate_and_delete_mock_exams() {
         { "subjectName": "프로그래밍 언어 활용", "numberOfQuestions": 20, "totalScore": 100 },
         { "subjectName": "정보시스템 구축 관리", "numberOfQuestions": 20, "totalScore": 100 }
     ]);
+    a.call(Method::GET, "/admin/v1/mock-exams/1", Some(&a.admin), None, 200).await; // cached again
     a.call(Method::PUT, "/admin/v1/certificates/1", Some(&a.admin), Some(renamed), 200).await;
     let after = a.call(Method::GET, "/admin/v1/mock-exams/1", Some(&a.admin), None, 200).await;
     assert_eq!(after["result"]["questions"][0]["subject"]["subjectId"], subject_id);

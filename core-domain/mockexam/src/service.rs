@@ -130,6 +130,12 @@ pub fn questions_key(mock_exam_id: i64) -> String {
     format!("mockexam:v1:questions:{mock_exam_id}")
 }
 
+/// The cache key under which a program may keep a rendered form of an exam's question set
+/// (the API keeps its response body); dropped together with the set by every admin edit.
+pub fn rendered_questions_key(mock_exam_id: i64) -> String {
+    format!("mockexam:v1:questions-rendered:{mock_exam_id}")
+}
+
 /// The cache key of a user's report.
 pub fn report_key(user_id: i64, certificate_id: i64, period: &ReportPeriod) -> String {
     format!("mockexam:v1:report:{user_id}:{certificate_id}:{}", period.key())
@@ -438,10 +444,25 @@ impl MockExamService {
         self.question_set(id).await
     }
 
-    /// Drops an exam's cached question set.
+    /// Drops an exam's cached question set and its rendered form.
     pub async fn invalidate(&self, mock_exam_id: i64) {
-        if let Err(err) = self.ports.cache.delete(&questions_key(mock_exam_id)).await {
-            tracing::warn!(%err, mock_exam_id, "could not invalidate a cached question set");
+        for key in [questions_key(mock_exam_id), rendered_questions_key(mock_exam_id)] {
+            if let Err(err) = self.ports.cache.delete(&key).await {
+                tracing::warn!(%err, mock_exam_id, "could not invalidate a cached question set");
+            }
+        }
+    }
+
+    /// A rendered form of the question set kept by the caller (see [`rendered_questions_key`]);
+    /// a cache failure is a miss.
+    pub async fn cached_rendering(&self, mock_exam_id: i64) -> Option<Vec<u8>> {
+        self.ports.cache.get(&rendered_questions_key(mock_exam_id)).await.ok().flatten()
+    }
+
+    /// Keeps a rendered form of the question set until the next admin edit (or the TTL).
+    pub async fn keep_rendering(&self, mock_exam_id: i64, bytes: &[u8]) {
+        if let Err(err) = self.ports.cache.set(&rendered_questions_key(mock_exam_id), bytes, QUESTIONS_TTL).await {
+            tracing::warn!(%err, "rendered question cache write failed");
         }
     }
 

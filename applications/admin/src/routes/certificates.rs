@@ -69,13 +69,19 @@ pub async fn replace(
     body: Valid<CertificateRequest>,
 ) -> Result<ApiResponse<CertificateDetail>, AppError> {
     let id = positive_id("certificateId", path.into_inner())?;
-    Ok(ApiResponse::ok(state.certificates.replace_certificate(id, &CertificateDraft::from(body.0)).await?.into()))
+    let replaced = state.certificates.replace_certificate(id, &CertificateDraft::from(body.0)).await?;
+    // Rendered question sets name the subjects: drop those of this certificate's exams.
+    for exam in state.mockexams.mock_exams(id, None).await? {
+        state.mockexams.invalidate(exam.id).await;
+    }
+    Ok(ApiResponse::ok(replaced.into()))
 }
 
 /// Deletes a certificate with its subjects and schedules.
 #[utoipa::path(tag = "certificates", security(("access_token" = [])), params(("certificateId" = i64, Path, minimum = 1)), responses(
     (status = 200, description = "Deleted", body = ApiResponse<String>),
     (status = 404, description = "CRT_007: no such certificate", body = ErrorBody),
+    (status = 409, description = "CRT_011: it still has mock exams", body = ErrorBody),
 ))]
 #[delete("/certificates/{certificateId}")]
 pub async fn remove(

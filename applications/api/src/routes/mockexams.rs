@@ -1,7 +1,7 @@
 //! Mock exams: years, exams, questions, submission (graded on the server), results, wrong-answer
 //! notes, subject averages and score reports — the paths Cercat's web client calls.
 
-use actix_web::{get, patch, post, web};
+use actix_web::{HttpResponse, get, http::header, patch, post, web};
 use cercat_error::{ApiResponse, ErrorBody};
 use cercat_mockexam::{AnswerInput, MockExamError, ReportPeriod, ResultFilter, service::ANSWER_SORT_FIELDS};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -75,7 +75,8 @@ pub async fn mock_exams(
 }
 
 /// The exam's questions ordered by number (subjects in exam order), with options, images,
-/// subject and correct option. Served from the cache.
+/// subject and correct option. The rendered body is cached (Redis in production) until an
+/// admin edits the exam.
 #[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("mock_exam_id" = i64, Path)), responses(
     (status = 200, description = "Questions", body = ApiResponse<Vec<QuestionResponse>>),
     (status = 404, description = "MEX_001", body = ErrorBody),
@@ -85,11 +86,22 @@ pub async fn questions(
     state: web::Data<AppState>,
     _caller: Authenticated,
     path: web::Path<i64>,
-) -> Result<ApiResponse<Vec<QuestionResponse>>, AppError> {
+) -> Result<HttpResponse, AppError> {
     let id = positive_id("mockExamId", path.into_inner())?;
+    let json = |body: Vec<u8>| HttpResponse::Ok().insert_header((header::CONTENT_TYPE, "application/json")).body(body);
+    // The body is the same for every student; keep it rendered instead of decoding the cached
+    // set and encoding ~80 KB of JSON on every request.
+    if let Some(body) = state.mockexams.cached_rendering(id).await {
+        return Ok(json(body));
+    }
     let set = state.mockexams.question_set(id).await?;
     let subjects = state.mockexams.subjects_of(&set.exam).await?;
-    Ok(ApiResponse::ok(set.questions.into_iter().map(|q| QuestionResponse::new(q, &set.exam, &subjects)).collect()))
+    let questions: Vec<QuestionResponse> =
+        set.questions.into_iter().map(|q| QuestionResponse::new(q, &set.exam, &subjects)).collect();
+    let body = serde_json::to_vec(&ApiResponse::ok(questions))
+        .map_err(|e| AppError(cercat_error::ApiError::internal(format!("serializing questions failed: {e}"))))?;
+    state.mockexams.keep_rendering(id, &body).await;
+    Ok(json(body))
 }
 
 /// The caller's results of this exam, oldest first (the last is the latest).

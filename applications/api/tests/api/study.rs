@@ -435,8 +435,23 @@ pub async fn concurrent_attempts_are_numbered_once(app: &TestApp) {
 async fn the_study_loop_in_embedded_mode() {
     let app = spawn_embedded().await;
     study_loop(&app).await;
-    // An exam somebody has taken cannot be deleted.
+    // An admin edit shows in the (cached, rendered) questions at once.
     let exams = app.state.mockexams.mock_exams(1, None).await.unwrap();
+    let token = new_user(&app, "after-edit").await;
+    let path = format!("/api/v2/mock-exams/{}/questions", exams[0].id);
+    let before = app.call(Method::GET, &path, &token, None, 200).await;
+    let edit = cercat_mockexam::service::QuestionEdit {
+        text: "바뀐 문제".into(),
+        options: vec!["가".into(), "나".into(), "다".into(), "라".into()],
+        correct_option: 2,
+        score: 5,
+    };
+    app.state.mockexams.edit_question(exams[0].id, 1, edit).await.unwrap();
+    let after = app.call(Method::GET, &path, &token, None, 200).await;
+    assert_ne!(before["result"][0]["questionText"], after["result"][0]["questionText"]);
+    assert_eq!(after["result"][0]["questionText"], "바뀐 문제");
+    assert_eq!(after["result"][0]["correctOption"], 2);
+    // An exam somebody has taken cannot be deleted.
     let err = app.state.mockexams.delete(exams[0].id).await.unwrap_err();
     assert!(matches!(err, cercat_mockexam::MockExamError::HasResults(_)), "{err}");
 }
