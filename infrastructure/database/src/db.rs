@@ -28,6 +28,9 @@ pub struct DbOptions {
 pub struct Db {
     conn: DatabaseConnection,
     query_timeout: Duration,
+    /// SQLite has one writer; queueing this process's write transactions here, in arrival
+    /// order, avoids SQLite's busy handler, whose sleeps (up to 100 ms each) make the tail.
+    writer: Option<std::sync::Arc<tokio::sync::Mutex<()>>>,
 }
 
 const DEP: &str = "database";
@@ -61,7 +64,9 @@ impl Db {
             .await
             .map_err(|_| PortError::timeout(DEP, options.connect_timeout))?
             .map_err(map_err)?;
-        Ok(Self { conn, query_timeout: options.query_timeout })
+        let writer = (conn.get_database_backend() == DatabaseBackend::Sqlite)
+            .then(|| std::sync::Arc::new(tokio::sync::Mutex::new(())));
+        Ok(Self { conn, query_timeout: options.query_timeout, writer })
     }
 
     /// The pool.
@@ -81,6 +86,20 @@ impl Db {
             .await
             .map_err(|_| PortError::timeout(DEP, self.query_timeout))?
             .map_err(map_err)
+    }
+
+    /// Runs a write transaction: like [`Db::run`], but on SQLite it first waits its turn
+    /// behind this process's other writers (fairly, under the same timeout).
+    pub async fn write<T>(&self, fut: impl Future<Output = Result<T, DbErr>>) -> Result<T, PortError> {
+        match &self.writer {
+            None => self.run(fut).await,
+            Some(lock) => {
+                let _turn = tokio::time::timeout(self.query_timeout, lock.lock())
+                    .await
+                    .map_err(|_| PortError::timeout(DEP, self.query_timeout))?;
+                self.run(fut).await
+            }
+        }
     }
 
     /// Applies every pending migration.
