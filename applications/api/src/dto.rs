@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod certificate;
+pub mod community;
 pub mod health;
 pub mod learning;
 pub mod mockexam;

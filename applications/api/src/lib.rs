@@ -6,6 +6,7 @@ pub mod auth;
 pub mod dto;
 pub mod error;
 pub mod extract;
+pub mod multipart;
 pub mod oauth;
 pub mod openapi;
 pub mod routes;

@@ -10,6 +10,7 @@ pub mod interests;
 pub mod mockexams;
 pub mod oauth;
 pub mod objects;
+pub mod posts;
 pub mod users;
 
 use utoipa_actix_web::{scope, service_config::ServiceConfig};
@@ -32,6 +33,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .configure(boards::configure)
                 .configure(mockexams::configure)
                 .configure(goals::configure)
+                .configure(posts::configure)
                 .configure(users::configure),
         );
 }

@@ -2,6 +2,7 @@
 
 use cercat_bootstrap::Infrastructure;
 use cercat_certificate::{BoardService, CertificateService};
+use cercat_community::CommunityService;
 use cercat_learning::LearningService;
 use cercat_mockexam::MockExamService;
 use cercat_user::AccountService;
@@ -19,6 +20,8 @@ pub struct AppState {
     pub boards: Arc<BoardService>,
     /// Mock exams, results and reports.
     pub mockexams: Arc<MockExamService>,
+    /// Posts, comments, likes.
+    pub community: Arc<CommunityService>,
     /// Goals and study time.
     pub learning: Arc<LearningService>,
     /// Account use cases.
@@ -37,6 +40,7 @@ impl AppState {
             boards: Arc::new(infra.board_service()),
             mockexams: Arc::new(infra.mockexam_service(certificates.clone())),
             learning: Arc::new(infra.learning_service(certificates.clone())),
+            community: Arc::new(infra.community_service()),
             certificates,
             accounts: Arc::new(infra.account_service()),
             oauth_state: crate::oauth::StateSigner::new(infra.jwt_secret.as_bytes()),

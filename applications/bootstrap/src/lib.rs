@@ -16,11 +16,12 @@ use cercat_common::{
     ratelimit::RateLimiter,
     storage::ImageStorage,
 };
+use cercat_community::CommunityService;
 use cercat_config::{LogFormatSetting, Profile, Settings, redact_url};
 use cercat_database::{
     Db, DbOptions, SqlCertificateRepository, SqlExamScheduleRepository, SqlFavoriteBoardRepository, SqlGoalRepository,
     SqlInterestRepository, SqlJobRunRepository, SqlLeaseLock, SqlMailQueue, SqlMockExamRepository, SqlOutboxStore,
-    SqlResultRepository, SqlUserRepository, seed,
+    SqlPostRepository, SqlResultRepository, SqlUserRepository, seed,
 };
 use cercat_embedded::{InProcessBus, MemoryCache, MemoryRateLimiter, MemoryRefreshStore};
 use cercat_kafka::{KafkaConsumer, KafkaOptions, KafkaPublisher};
@@ -330,6 +331,16 @@ impl Infrastructure {
             storage: self.storage.clone(),
             clock: self.clock.clone(),
         })
+    }
+
+    /// The community service.
+    pub fn community_service(&self) -> CommunityService {
+        CommunityService::new(
+            Arc::new(SqlPostRepository::new(self.db.clone())),
+            self.storage.clone(),
+            self.cache.clone(),
+            self.clock.clone(),
+        )
     }
 
     /// The learning service.

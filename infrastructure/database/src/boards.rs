@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use cercat_certificate::ports::FavoriteBoardRepository;
 use cercat_common::PortError;
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QuerySelect, TransactionTrait};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 
 use crate::{
     db::{Db, map_err},
@@ -73,7 +73,7 @@ impl FavoriteBoardRepository for SqlFavoriteBoardRepository {
         certificate_ids: &[i64],
         at: DateTime<Utc>,
     ) -> Result<bool, PortError> {
-        let txn = self.db.run(self.db.conn().begin()).await?;
+        let txn = self.db.run(self.db.begin_write()).await?;
         let inbox = processed_event::ActiveModel {
             consumer: Set(consumer.to_owned()),
             event_id: Set(event_id.to_owned()),

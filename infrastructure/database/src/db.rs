@@ -3,7 +3,8 @@
 use async_trait::async_trait;
 use cercat_common::{PortError, health::HealthCheck};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, DbErr, SqlErr,
+    ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, DatabaseTransaction, DbErr, SqlErr,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
     sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous},
 };
 use std::{future::Future, path::Path, time::Duration};
@@ -88,18 +89,47 @@ impl Db {
             .map_err(map_err)
     }
 
-    /// Runs a write transaction: like [`Db::run`], but on SQLite it first waits its turn
-    /// behind this process's other writers (fairly, under the same timeout).
-    pub async fn write<T>(&self, fut: impl Future<Output = Result<T, DbErr>>) -> Result<T, PortError> {
-        match &self.writer {
-            None => self.run(fut).await,
-            Some(lock) => {
-                let _turn = tokio::time::timeout(self.query_timeout, lock.lock())
-                    .await
-                    .map_err(|_| PortError::timeout(DEP, self.query_timeout))?;
-                self.run(fut).await
+    /// Runs a write transaction built by `op`: like [`Db::run`], but on SQLite it first waits
+    /// its turn behind this process's other writers (fairly, under the same timeout), and a
+    /// transaction that lost to another (an InnoDB deadlock victim, a busy SQLite) is rebuilt
+    /// and run again, a few times, with a short growing pause.
+    pub async fn write<T, F, Fut>(&self, mut op: F) -> Result<T, PortError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, DbErr>>,
+    {
+        let mut tries: u64 = 0;
+        loop {
+            let result = match &self.writer {
+                None => self.run(op()).await,
+                Some(lock) => {
+                    let _turn = tokio::time::timeout(self.query_timeout, lock.lock())
+                        .await
+                        .map_err(|_| PortError::timeout(DEP, self.query_timeout))?;
+                    self.run(op()).await
+                }
+            };
+            match result {
+                Err(err) if is_transient(&err) && tries < 5 => {
+                    tries += 1;
+                    tokio::time::sleep(Duration::from_millis(3 * tries * tries)).await;
+                }
+                other => return other,
             }
         }
+    }
+
+    /// Begins a transaction that will write: on SQLite `BEGIN IMMEDIATE`, which takes the write
+    /// lock up front (waiting under the busy timeout), so a transaction that reads before it
+    /// writes cannot fail with `SQLITE_BUSY_SNAPSHOT` when another writer committed meanwhile.
+    /// A plain `BEGIN` elsewhere.
+    pub async fn begin_write(&self) -> Result<DatabaseTransaction, DbErr> {
+        self.conn
+            .begin_with_options(TransactionOptions {
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                ..TransactionOptions::default()
+            })
+            .await
     }
 
     /// Applies every pending migration.
@@ -152,18 +182,26 @@ pub(crate) fn map_err(err: DbErr) -> PortError {
     PortError::unavailable(DEP, err)
 }
 
+/// Whether `err` means the transaction lost a race for locks and may simply be run again.
+pub(crate) fn is_transient(err: &PortError) -> bool {
+    match err {
+        PortError::Unavailable { detail, .. } => {
+            detail.contains("database is locked")
+                || detail.contains("(code: 5)")
+                || detail.contains("(code: 517)")
+                || detail.contains("Deadlock found")
+                || detail.contains("Lock wait timeout")
+        }
+        _ => false,
+    }
+}
+
 /// Whether `err` is worth retrying the whole transaction for: a unique-key race, SQLite's
 /// "database is locked" when two writers met, or an InnoDB deadlock victim.
 pub(crate) fn is_retryable(err: &PortError) -> bool {
     match err {
         PortError::Duplicate(_) => true,
-        PortError::Unavailable { detail, .. } => {
-            detail.contains("database is locked")
-                || detail.contains("(code: 5)")
-                // InnoDB picked this transaction as a deadlock victim (1213) or it waited too long (1205).
-                || detail.contains("Deadlock found")
-                || detail.contains("Lock wait timeout")
-        }
-        _ => false,
+        // Also an InnoDB deadlock victim (1213) or a lock wait that timed out (1205).
+        other => is_transient(other),
     }
 }

@@ -22,7 +22,7 @@ use cercat_mockexam::{
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Statement, TransactionTrait, sea_query::Expr,
+    QuerySelect, Statement, sea_query::Expr,
 };
 
 use crate::{
@@ -133,7 +133,7 @@ impl MockExamRepository for SqlMockExamRepository {
         }
         self.db
             .run(async {
-                let txn = self.db.conn().begin().await?;
+                let txn = self.db.begin_write().await?;
                 let exam = mock_exam::ActiveModel {
                     certificate_id: Set(draft.certificate_id),
                     exam_year: Set(draft.exam_year),
@@ -170,7 +170,7 @@ impl MockExamRepository for SqlMockExamRepository {
         let options = encode_options(&q.options)?;
         self.db
             .run(async {
-                let txn = self.db.conn().begin().await?;
+                let txn = self.db.begin_write().await?;
                 let res = question::Entity::update_many()
                     .col_expr(question::Column::Text, Expr::value(q.text.clone()))
                     .col_expr(question::Column::Image, Expr::value(q.image.clone()))
@@ -208,7 +208,7 @@ impl MockExamRepository for SqlMockExamRepository {
     async fn delete(&self, id: i64) -> Result<DeleteOutcome, PortError> {
         self.db
             .run(async {
-                let txn = self.db.conn().begin().await?;
+                let txn = self.db.begin_write().await?;
                 if mock_exam::Entity::find_by_id(id).one(&txn).await?.is_none() {
                     return Ok(DeleteOutcome::NotFound);
                 }
@@ -287,8 +287,8 @@ impl SqlResultRepository {
     ) -> Result<(i64, i32), PortError> {
         let question_count = graded.answers.len().max(1) as i64;
         self.db
-            .write(async {
-                let txn = self.db.conn().begin().await?;
+            .write(|| async move {
+                let txn = self.db.begin_write().await?;
                 // One statement numbers and inserts the attempt, so the number is read under the
                 // write. SQLite takes its (single) write lock before reading. On MySQL/MariaDB the
                 // user's row is locked first, so one user's submissions queue instead of

@@ -1,8 +1,10 @@
 //! `/api/v2/users/me…`: profile, onboarding, password change, withdrawal.
 
 use actix_multipart::Multipart;
+
+use crate::multipart::{MAX_REQUEST_PART, bad_form, read_part};
 use actix_web::{HttpRequest, delete, get, patch, post, web};
-use cercat_error::{ApiError, ApiResponse, ErrorBody, ErrorCode};
+use cercat_error::{ApiResponse, ErrorBody};
 use futures::StreamExt;
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -42,25 +44,6 @@ pub async fn me(state: web::Data<AppState>, caller: Authenticated) -> Result<Api
     Ok(ApiResponse::ok(state.accounts.me(caller.user_id()).await?.into()))
 }
 
-const MAX_REQUEST_PART: usize = 16 * 1024;
-
-fn bad_form(message: impl Into<String>) -> AppError {
-    AppError(ApiError::new(ErrorCode::BAD_REQUEST, message))
-}
-
-/// Reads a part up to `limit` bytes; `None` if it is longer.
-async fn read_part(field: &mut actix_multipart::Field, limit: usize) -> Result<Option<Vec<u8>>, AppError> {
-    let mut bytes = Vec::new();
-    while let Some(chunk) = field.next().await {
-        let chunk = chunk.map_err(|e| bad_form(format!("the multipart body is malformed: {e}")))?;
-        if bytes.len() + chunk.len() > limit {
-            return Ok(None);
-        }
-        bytes.extend_from_slice(&chunk);
-    }
-    Ok(Some(bytes))
-}
-
 /// Changes the nickname and/or the profile image. Multipart: a `request` part with JSON
 /// `{"nickname": …}` and an optional `file` part (PNG/JPEG/GIF/WebP ≤ 5 MiB, checked by
 /// content; the string `undefined` counts as no file, as Cercat's client sends it).
@@ -97,8 +80,7 @@ pub async fn update_me(
                 let bytes = read_part(&mut field, max_image).await?.ok_or_else(|| {
                     AppError::from(cercat_user::UserError::InvalidImage(format!("larger than {max_image} bytes")))
                 })?;
-                let trimmed = bytes.trim_ascii();
-                if !(trimmed.is_empty() || trimmed == b"undefined" || trimmed == b"null") {
+                if !crate::multipart::is_blank_file(&bytes) {
                     image = Some(bytes);
                 }
             }

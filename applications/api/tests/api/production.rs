@@ -105,3 +105,11 @@ async fn the_study_loop_on_mariadb_redis_and_kafka() {
     crate::study::study_loop(&app).await;
     crate::study::concurrent_attempts_are_numbered_once(&app).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs MariaDB at 127.0.0.1:3306 and Redis at 127.0.0.1:6379 (CI runs it)"]
+async fn community_on_mariadb_and_redis() {
+    let app = spawn_production().await;
+    crate::community::community_flows(&app).await;
+    crate::community::counters_stay_exact_under_storms(&app).await;
+}

@@ -17,6 +17,7 @@ mod m20261122_000008_create_favorite_boards;
 mod m20261122_000009_create_mock_exams;
 mod m20261122_000010_create_mock_exam_results;
 mod m20261122_000011_create_goals;
+mod m20261122_000012_create_posts;
 
 /// All migrations, in order.
 #[derive(Debug)]
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000009_create_mock_exams::Migration),
             Box::new(m20261122_000010_create_mock_exam_results::Migration),
             Box::new(m20261122_000011_create_goals::Migration),
+            Box::new(m20261122_000012_create_posts::Migration),
         ]
     }
 }

@@ -1,0 +1,281 @@
+//! Community wire types, shaped as Cercat's web client reads them (`PostType` and friends).
+
+use cercat_community::{
+    LikeTarget, Post, PostKind, Tag, TagType,
+    model::{Author, Comment, CommentThread},
+};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::mockexam::QuestionResponse;
+
+/// `{title, content}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PostContent {
+    /// Title.
+    pub title: String,
+    /// Body.
+    pub content: String,
+}
+
+/// An author.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UserRef {
+    /// Id (the client shows edit/delete when it is the caller's).
+    pub user_id: i64,
+    /// Nickname (`탈퇴한 회원` for withdrawn accounts).
+    pub nickname: String,
+    /// Profile image URL or null.
+    pub profile_image: Option<String>,
+}
+
+/// A post image.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PostImageResponse {
+    /// Id (for `removeImageIds`).
+    pub id: i64,
+    /// URL.
+    pub image_url: String,
+}
+
+/// `{createdAt, modifiedAt}`.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DateTimes {
+    /// Written at.
+    pub created_at: DateTime<Utc>,
+    /// Last edited at.
+    pub modified_at: DateTime<Utc>,
+}
+
+/// A tip's tag.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TagDto {
+    /// `LECTURE` or `BOOK`.
+    #[schema(value_type = String, example = "BOOK")]
+    pub tag_type: TagType,
+    /// Name.
+    pub tag_name: String,
+}
+
+/// A post in lists and in the detail view.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PostResponse {
+    /// Id.
+    pub post_id: i64,
+    /// `NORMAL`, `TIP` or `COMMENTARY`.
+    pub post_type: &'static str,
+    /// Title and body.
+    pub post_content: PostContent,
+    /// Author.
+    pub user: UserRef,
+    /// Images.
+    pub post_images: Vec<PostImageResponse>,
+    /// Dates.
+    pub date_time: DateTimes,
+    /// Likes.
+    pub like_count: i64,
+    /// Whether the caller liked it.
+    pub like_status: bool,
+    /// Comments and replies.
+    pub comment_count: i64,
+    /// COMMENTARY: the question it is about.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub question: Option<QuestionResponse>,
+    /// TIP: lecture/book tags.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recommend_tags: Option<Vec<TagDto>>,
+}
+
+/// Builds author references with image URLs.
+pub fn user_ref(author: Author, url: impl Fn(&str) -> String) -> UserRef {
+    UserRef { user_id: author.user_id, nickname: author.nickname, profile_image: author.image_key.as_deref().map(url) }
+}
+
+impl PostResponse {
+    /// Builds the response; `question` is the COMMENTARY's resolved question.
+    pub fn new(post: Post, question: Option<QuestionResponse>, url: &impl Fn(&str) -> String) -> Self {
+        let kind = post.draft.kind;
+        Self {
+            post_id: post.id,
+            post_type: kind.as_str(),
+            post_content: PostContent { title: post.draft.title, content: post.draft.content },
+            user: user_ref(post.author, url),
+            post_images: post
+                .images
+                .into_iter()
+                .map(|i| PostImageResponse { id: i.id, image_url: url(&i.key) })
+                .collect(),
+            date_time: DateTimes { created_at: post.created_at, modified_at: post.modified_at },
+            like_count: post.like_count,
+            like_status: post.liked,
+            comment_count: post.comment_count,
+            question,
+            recommend_tags: (kind == PostKind::Tip).then(|| {
+                post.draft
+                    .tags
+                    .into_iter()
+                    .map(|t: Tag| TagDto { tag_type: t.tag_type, tag_name: t.tag_name })
+                    .collect()
+            }),
+        }
+    }
+}
+
+/// A page of posts.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PostSlice {
+    /// Items (empty past the end).
+    pub content: Vec<PostResponse>,
+    /// Whether another page has items.
+    pub has_next: bool,
+}
+
+/// A comment with its replies.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CommentResponse {
+    /// Id.
+    pub post_comment_id: i64,
+    /// The comment it replies to.
+    pub parent_comment_id: Option<i64>,
+    /// Author.
+    pub user: UserRef,
+    /// Text.
+    pub content: String,
+    /// Likes.
+    pub like_count: i64,
+    /// Whether the caller liked it.
+    pub like_status: bool,
+    /// Dates.
+    pub date_time: DateTimes,
+    /// Replies, oldest first (always empty on replies).
+    #[schema(no_recursion)]
+    pub child_post_comments: Vec<CommentResponse>,
+}
+
+fn comment(c: Comment, children: Vec<CommentResponse>, url: &impl Fn(&str) -> String) -> CommentResponse {
+    CommentResponse {
+        post_comment_id: c.id,
+        parent_comment_id: c.parent_id,
+        user: user_ref(c.author, url),
+        content: c.content,
+        like_count: c.like_count,
+        like_status: c.liked,
+        date_time: DateTimes { created_at: c.created_at, modified_at: c.modified_at },
+        child_post_comments: children,
+    }
+}
+
+impl CommentResponse {
+    /// A thread as the client nests it.
+    pub fn thread(t: CommentThread, url: &impl Fn(&str) -> String) -> Self {
+        let children = t.replies.into_iter().map(|r| comment(r, Vec::new(), url)).collect();
+        comment(t.comment, children, url)
+    }
+}
+
+/// `GET /posts/{id}`.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PostDetailResponse {
+    /// The post.
+    pub post_response: PostResponse,
+    /// Comments, oldest first, with their replies.
+    pub post_comments: Vec<CommentResponse>,
+}
+
+/// The `request` part of post create/edit. Unknown fields are ignored; the client sends
+/// `tags: [], examYear: 0, round: 0, questionSequence: 0` on every kind.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", default)]
+pub struct PostRequest {
+    /// Edit only: the post.
+    pub post_id: Option<i64>,
+    /// Title (1–100 characters).
+    pub title: String,
+    /// Body (1–5000 characters).
+    pub content: String,
+    /// TIP: up to 5 tags.
+    pub tags: Vec<TagDto>,
+    /// COMMENTARY: the exam year.
+    pub exam_year: Option<i32>,
+    /// COMMENTARY: the round.
+    pub round: Option<i32>,
+    /// COMMENTARY: the question's number in the exam.
+    pub question_sequence: Option<i32>,
+    /// Edit only: image ids to remove.
+    pub remove_image_ids: Vec<i64>,
+}
+
+/// The multipart form of post create/edit (documentation only).
+#[derive(Debug, ToSchema)]
+#[allow(dead_code)]
+pub struct PostForm {
+    /// The JSON fields ([`PostRequest`]).
+    request: PostRequest,
+    /// 0 to 5 images (PNG/JPEG/GIF/WebP ≤ 5 MiB each).
+    #[schema(value_type = Vec<String>, format = Binary)]
+    files: Vec<Vec<u8>>,
+}
+
+/// `POST /posts/{id}/post-comments`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CommentRequest {
+    /// Text (1–1000 characters).
+    pub content: String,
+    /// Reply to this top-level comment.
+    #[serde(default)]
+    pub parent_comment_id: Option<i64>,
+}
+
+/// `POST/DELETE /likes`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct LikeRequest {
+    /// `POST` or `COMMENT`.
+    #[schema(value_type = String, example = "POST")]
+    pub like_target_type: LikeTarget,
+    /// Its id.
+    pub target_id: i64,
+}
+
+/// The like state after a like/unlike.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct LikeResponse {
+    /// Whether the caller likes the target now.
+    pub like_status: bool,
+    /// Whether this call changed anything.
+    pub changed: bool,
+}
+
+/// List filters (`postType`, `keyword`).
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase")]
+pub struct PostListQuery {
+    /// `NORMAL`, `TIP`, `COMMENTARY` (or `REVIEW`, which has no posts: exam reviews live at
+    /// `/exam-reviews`); absent for every kind.
+    pub post_type: Option<String>,
+    /// Search title and content (2–50 characters; Korean substrings match).
+    pub keyword: Option<String>,
+}
+
+/// Commentary filters; blank values (the client sends stray spaces) are ignored.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase")]
+pub struct CommentaryQuery {
+    /// Exam year.
+    pub exam_year: Option<String>,
+    /// Round.
+    pub round: Option<String>,
+    /// Question number.
+    pub question_sequence: Option<String>,
+}

@@ -1,0 +1,14 @@
+//! The `community` context: per-certificate boards of posts (NORMAL, TIP with tags, COMMENTARY
+//! tied to one mock-exam question), images, comments with one reply level, likes with exact
+//! counters, and keyword search over an n-gram token index that works the same on MySQL/MariaDB
+//! and SQLite.
+
+pub mod error;
+pub mod model;
+pub mod ports;
+pub mod search;
+pub mod service;
+
+pub use error::CommunityError;
+pub use model::{Comment, LikeTarget, Post, PostDraft, PostKind, Tag, TagType};
+pub use service::CommunityService;

@@ -1,0 +1,182 @@
+//! Posts, comments and likes.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// The kind of a post.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum PostKind {
+    /// Free talk.
+    Normal,
+    /// A study tip with lecture/book tags.
+    Tip,
+    /// Commentary on one mock-exam question.
+    Commentary,
+}
+
+impl PostKind {
+    /// The stored/wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Normal => "NORMAL",
+            Self::Tip => "TIP",
+            Self::Commentary => "COMMENTARY",
+        }
+    }
+
+    /// Parses a stored/wire name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s.trim() {
+            "NORMAL" => Self::Normal,
+            "TIP" => Self::Tip,
+            "COMMENTARY" => Self::Commentary,
+            _ => return None,
+        })
+    }
+}
+
+/// A tip's tag kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum TagType {
+    /// A lecture.
+    Lecture,
+    /// A book.
+    Book,
+}
+
+/// A tip's tag.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Tag {
+    /// Kind.
+    pub tag_type: TagType,
+    /// Name.
+    pub tag_name: String,
+}
+
+/// The mock-exam question a commentary is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QuestionRef {
+    /// The exam.
+    pub mock_exam_id: i64,
+    /// Year.
+    pub exam_year: i32,
+    /// Round.
+    pub round: i32,
+    /// The question's number in the exam.
+    pub number: i32,
+}
+
+/// A post's fields as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostDraft {
+    /// Kind.
+    pub kind: PostKind,
+    /// Title.
+    pub title: String,
+    /// Body.
+    pub content: String,
+    /// TIP only.
+    pub tags: Vec<Tag>,
+    /// COMMENTARY only (resolved by the caller).
+    pub question: Option<QuestionRef>,
+}
+
+/// Who wrote something, as shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Author {
+    /// User id.
+    pub user_id: i64,
+    /// Nickname (a placeholder once the account is withdrawn).
+    pub nickname: String,
+    /// Profile image key.
+    pub image_key: Option<String>,
+}
+
+/// A stored image of a post.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostImage {
+    /// Id (for `removeImageIds`).
+    pub id: i64,
+    /// Storage key.
+    pub key: String,
+}
+
+/// A post as read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Post {
+    /// Id.
+    pub id: i64,
+    /// Board (certificate).
+    pub certificate_id: i64,
+    /// Fields.
+    pub draft: PostDraft,
+    /// Author.
+    pub author: Author,
+    /// Images in upload order.
+    pub images: Vec<PostImage>,
+    /// Likes.
+    pub like_count: i64,
+    /// Whether the viewer liked it.
+    pub liked: bool,
+    /// Comments and replies.
+    pub comment_count: i64,
+    /// Written at.
+    pub created_at: DateTime<Utc>,
+    /// Last edited at.
+    pub modified_at: DateTime<Utc>,
+}
+
+/// A comment (or reply) as read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Comment {
+    /// Id.
+    pub id: i64,
+    /// Post.
+    pub post_id: i64,
+    /// The comment it replies to.
+    pub parent_id: Option<i64>,
+    /// Author.
+    pub author: Author,
+    /// Text.
+    pub content: String,
+    /// Likes.
+    pub like_count: i64,
+    /// Whether the viewer liked it.
+    pub liked: bool,
+    /// Written at.
+    pub created_at: DateTime<Utc>,
+    /// Last edited at.
+    pub modified_at: DateTime<Utc>,
+}
+
+/// A top-level comment with its replies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommentThread {
+    /// The comment.
+    pub comment: Comment,
+    /// Replies, oldest first.
+    pub replies: Vec<Comment>,
+}
+
+/// What a like points at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum LikeTarget {
+    /// A post.
+    Post,
+    /// A comment.
+    Comment,
+}
+
+impl LikeTarget {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Post => "POST",
+            Self::Comment => "COMMENT",
+        }
+    }
+}

@@ -1,0 +1,110 @@
+//! What the community context needs from storage.
+
+use async_trait::async_trait;
+use cercat_common::{PortError, paging::SortOrder};
+use chrono::{DateTime, Utc};
+
+use crate::{
+    LikeTarget, PostDraft, PostKind,
+    model::{Comment, Post},
+};
+
+/// What a like did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LikeOutcome {
+    /// Added; the counter grew by one.
+    Added,
+    /// The user already liked it; nothing changed.
+    AlreadyLiked,
+    /// No such post or comment.
+    TargetMissing,
+}
+
+/// Which posts a list shows.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PostFilter {
+    /// The board.
+    pub certificate_id: Option<i64>,
+    /// Only this kind.
+    pub kind: Option<PostKind>,
+    /// Title or content contains this (already normalized) keyword, found through these tokens.
+    pub keyword: Option<(String, Vec<String>)>,
+    /// Written by this user.
+    pub author_id: Option<i64>,
+    /// Commented on by this user.
+    pub commented_by: Option<i64>,
+    /// COMMENTARY on this exam year.
+    pub exam_year: Option<i32>,
+    /// … round.
+    pub round: Option<i32>,
+    /// … question number.
+    pub question_number: Option<i32>,
+}
+
+/// Posts, images, comments and likes. Counters (`like_count`, `comment_count`) change only in
+/// the transaction that inserts or deletes the row they count, by relative `± n` updates, so
+/// they stay exact under any concurrency.
+#[async_trait]
+pub trait PostRepository: Send + Sync {
+    /// Stores a post with its image keys and search tokens; returns its id.
+    async fn create(
+        &self,
+        certificate_id: i64,
+        user_id: i64,
+        draft: &PostDraft,
+        tokens: &[String],
+        image_keys: &[String],
+        at: DateTime<Utc>,
+    ) -> Result<i64, PortError>;
+    /// Replaces the post's fields and tokens, drops the images named in `remove_image_ids`
+    /// (other posts' ids are ignored) and appends `new_image_keys`; returns the keys removed.
+    async fn update(
+        &self,
+        post_id: i64,
+        draft: &PostDraft,
+        tokens: &[String],
+        remove_image_ids: &[i64],
+        new_image_keys: &[String],
+        at: DateTime<Utc>,
+    ) -> Result<Vec<String>, PortError>;
+    /// Deletes the post with its images, comments, likes and tokens; returns the image keys.
+    async fn delete(&self, post_id: i64) -> Result<Vec<String>, PortError>;
+    /// One post as `viewer` sees it.
+    async fn find(&self, post_id: i64, viewer: i64) -> Result<Option<Post>, PortError>;
+    /// Posts matching `filter`, sorted by `sort` (fields `createdAt`, `id`, `count` = likes),
+    /// then by id descending: `limit` after skipping `offset`.
+    async fn list(
+        &self,
+        filter: &PostFilter,
+        sort: &[SortOrder],
+        offset: u64,
+        limit: u64,
+        viewer: i64,
+    ) -> Result<Vec<Post>, PortError>;
+    /// The post's comments and replies, oldest first.
+    async fn comments(&self, post_id: i64, viewer: i64) -> Result<Vec<Comment>, PortError>;
+    /// One comment.
+    async fn find_comment(&self, comment_id: i64) -> Result<Option<Comment>, PortError>;
+    /// Adds a comment (and bumps the post's comment count in the same transaction).
+    async fn add_comment(
+        &self,
+        post_id: i64,
+        user_id: i64,
+        parent_id: Option<i64>,
+        content: &str,
+        at: DateTime<Utc>,
+    ) -> Result<i64, PortError>;
+    /// Deletes a comment with its replies and their likes; the post's count drops by the
+    /// number of comments actually deleted. Returns that number (0 if it was already gone).
+    async fn delete_comment(&self, comment_id: i64) -> Result<u64, PortError>;
+    /// Likes a target once, bumping its counter in the same transaction.
+    async fn like(
+        &self,
+        user_id: i64,
+        target: LikeTarget,
+        target_id: i64,
+        at: DateTime<Utc>,
+    ) -> Result<LikeOutcome, PortError>;
+    /// Removes a like; `false` if there was none (nothing changes).
+    async fn unlike(&self, user_id: i64, target: LikeTarget, target_id: i64) -> Result<bool, PortError>;
+}
