@@ -37,6 +37,9 @@ impl SqlPostRepository {
     }
 }
 
+/// (id, nickname, profile image key, withdrawn at).
+type AuthorRow = (i64, String, Option<String>, Option<DateTime<Utc>>);
+
 /// Shown for authors whose account was withdrawn.
 const WITHDRAWN: &str = "탈퇴한 회원";
 
@@ -115,7 +118,7 @@ impl SqlPostRepository {
         if ids.is_empty() {
             return Ok(HashMap::new());
         }
-        let rows: Vec<(i64, String, Option<String>, Option<DateTime<Utc>>)> = self
+        let rows: Vec<AuthorRow> = self
             .db
             .run(
                 user::Entity::find()
