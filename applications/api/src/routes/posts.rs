@@ -59,7 +59,7 @@ async fn render(state: &AppState, posts: Vec<Post>) -> Result<Vec<PostResponse>,
     for post in posts {
         let question = match post.draft.question {
             Some(q) => {
-                if !sets.contains_key(&q.mock_exam_id) {
+                if let std::collections::hash_map::Entry::Vacant(slot) = sets.entry(q.mock_exam_id) {
                     let found = match state.mockexams.question_set(q.mock_exam_id).await {
                         Ok(set) => {
                             let subjects = state.mockexams.subjects_of(&set.exam).await?;
@@ -69,7 +69,7 @@ async fn render(state: &AppState, posts: Vec<Post>) -> Result<Vec<PostResponse>,
                         Err(cercat_mockexam::MockExamError::NotFound(_)) => None,
                         Err(err) => return Err(err.into()),
                     };
-                    sets.insert(q.mock_exam_id, found);
+                    slot.insert(found);
                 }
                 sets.get(&q.mock_exam_id).and_then(Option::as_ref).and_then(|(set, subjects)| {
                     let question = set.questions.iter().find(|x| x.number == q.number)?.clone();
