@@ -11,6 +11,7 @@ pub mod mockexams;
 pub mod oauth;
 pub mod objects;
 pub mod posts;
+pub mod reviews;
 pub mod users;
 
 use utoipa_actix_web::{scope, service_config::ServiceConfig};
@@ -34,6 +35,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .configure(mockexams::configure)
                 .configure(goals::configure)
                 .configure(posts::configure)
+                .configure(reviews::configure)
                 .configure(users::configure),
         );
 }

@@ -21,7 +21,7 @@ use cercat_config::{LogFormatSetting, Profile, Settings, redact_url};
 use cercat_database::{
     Db, DbOptions, SqlCertificateRepository, SqlExamScheduleRepository, SqlFavoriteBoardRepository, SqlGoalRepository,
     SqlInterestRepository, SqlJobRunRepository, SqlLeaseLock, SqlMailQueue, SqlMockExamRepository, SqlOutboxStore,
-    SqlPostRepository, SqlResultRepository, SqlUserRepository, seed,
+    SqlPostRepository, SqlResultRepository, SqlReviewRepository, SqlUserRepository, seed,
 };
 use cercat_embedded::{InProcessBus, MemoryCache, MemoryRateLimiter, MemoryRefreshStore};
 use cercat_kafka::{KafkaConsumer, KafkaOptions, KafkaPublisher};
@@ -337,6 +337,7 @@ impl Infrastructure {
     pub fn community_service(&self) -> CommunityService {
         CommunityService::new(
             Arc::new(SqlPostRepository::new(self.db.clone())),
+            Arc::new(SqlReviewRepository::new(self.db.clone())),
             self.storage.clone(),
             self.cache.clone(),
             self.clock.clone(),

@@ -95,8 +95,8 @@ impl DomainError for ScheduleError {
 pub const CODES: &[(&str, u16, &str)] = &[
     ("CRT_001", 404, "The certificate does not exist"),
     ("CRT_002", 404, "The certificate has no upcoming exam scheduled"),
-    ("CRT_003", 400, "Reserved: not within the exam-review period (exam reviews)"),
-    ("CRT_004", 400, "Reserved: the user cannot review this exam (exam reviews)"),
+    ("CRT_003", 400, "Exam reviews are open only during the two weeks after the certificate's latest exam"),
+    ("CRT_004", 400, "Only users who had the certificate as a goal or an interest may review its exam"),
     ("CRT_005", 404, "The certificate has no past exam on record"),
     ("CRT_006", 400, "An exam schedule field is out of range or its dates are out of order"),
     ("CRT_007", 404, "The exam schedule names an unknown certificate"),
@@ -104,4 +104,6 @@ pub const CODES: &[(&str, u16, &str)] = &[
     ("CRT_009", 404, "No such exam schedule"),
     ("CRT_010", 400, "At most three interest certificates, each listed once"),
     ("CRT_011", 409, "The certificate still has mock exams and cannot be deleted"),
+    ("CRT_012", 409, "The user already reviewed this exam"),
+    ("CRT_013", 400, "An exam review field is invalid (difficulty, content)"),
 ];

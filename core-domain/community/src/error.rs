@@ -42,6 +42,23 @@ pub enum CommunityError {
         /// Why.
         reason: String,
     },
+    /// CRT_003: not within the two weeks after the certificate's latest exam.
+    #[error("exam reviews are open only during the two weeks after an exam")]
+    ReviewClosed,
+    /// CRT_004: only users who had the certificate as a goal or an interest may review it.
+    #[error("only users who studied for this certificate (as a goal or an interest) may review its exam")]
+    NotAReviewer,
+    /// CRT_012: one review per exam.
+    #[error("you already reviewed this exam")]
+    AlreadyReviewed,
+    /// CRT_013: a review field is invalid.
+    #[error("{field} {reason}")]
+    InvalidReview {
+        /// Field.
+        field: &'static str,
+        /// Why.
+        reason: String,
+    },
     /// A dependency failed.
     #[error(transparent)]
     Store(#[from] PortError),
@@ -58,6 +75,8 @@ impl DomainError for CommunityError {
                 ErrorKind::Invalid
             }
             Self::NotOwner(_) => ErrorKind::Forbidden,
+            Self::ReviewClosed | Self::NotAReviewer | Self::InvalidReview { .. } => ErrorKind::Invalid,
+            Self::AlreadyReviewed => ErrorKind::Conflict,
             Self::Store(e) => e.kind(),
         }
     }
@@ -73,13 +92,19 @@ impl DomainError for CommunityError {
             Self::InvalidImage(_) => "COM_007",
             Self::QuestionNotFound(_) => "COM_008",
             Self::InvalidQuery { .. } => "COM_009",
+            Self::ReviewClosed => "CRT_003",
+            Self::NotAReviewer => "CRT_004",
+            Self::AlreadyReviewed => "CRT_012",
+            Self::InvalidReview { .. } => "CRT_013",
             Self::Store(e) => e.code(),
         }
     }
 
     fn field(&self) -> Option<&'static str> {
         match self {
-            Self::InvalidPost { field, .. } | Self::InvalidQuery { field, .. } => Some(field),
+            Self::InvalidPost { field, .. } | Self::InvalidQuery { field, .. } | Self::InvalidReview { field, .. } => {
+                Some(field)
+            }
             Self::InvalidComment(_) => Some("content"),
             Self::InvalidImage(_) => Some("files"),
             _ => None,

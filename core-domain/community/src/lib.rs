@@ -6,6 +6,7 @@
 pub mod error;
 pub mod model;
 pub mod ports;
+pub mod reviews;
 pub mod search;
 pub mod service;
 

@@ -108,3 +108,37 @@ pub trait PostRepository: Send + Sync {
     /// Removes a like; `false` if there was none (nothing changes).
     async fn unlike(&self, user_id: i64, target: LikeTarget, target_id: i64) -> Result<bool, PortError>;
 }
+
+/// Exam reviews; one per user and exam (a unique key).
+#[async_trait]
+pub trait ReviewRepository: Send + Sync {
+    /// Whether the user reviewed this exam.
+    async fn exists(&self, user_id: i64, schedule_id: i64) -> Result<bool, PortError>;
+    /// Stores a review. [`PortError::Duplicate`] when the user already reviewed the exam.
+    async fn create(&self, review: &NewReview, at: DateTime<Utc>) -> Result<i64, PortError>;
+    /// The certificate's reviews matching `filter`, newest first.
+    async fn list(
+        &self,
+        certificate_id: i64,
+        filter: &crate::reviews::ReviewFilter,
+        offset: u64,
+        limit: u64,
+    ) -> Result<Vec<crate::reviews::ExamReview>, PortError>;
+}
+
+/// A review to store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewReview {
+    /// Reviewer.
+    pub user_id: i64,
+    /// Certificate.
+    pub certificate_id: i64,
+    /// The exam's schedule.
+    pub schedule_id: i64,
+    /// Difficulty.
+    pub difficulty: crate::reviews::Difficulty,
+    /// Months of preparation.
+    pub prepare_months: i32,
+    /// Text.
+    pub content: String,
+}

@@ -13,7 +13,8 @@ use cercat_common::{
 use crate::{
     CommunityError, LikeTarget, Post, PostDraft, PostKind,
     model::{Comment, CommentThread},
-    ports::{LikeOutcome, PostFilter, PostRepository},
+    ports::{LikeOutcome, NewReview, PostFilter, PostRepository, ReviewRepository},
+    reviews::{self, Difficulty, ExamReview, ReviewFilter, ReviewedExam},
     search,
 };
 
@@ -37,6 +38,7 @@ pub fn best_tips_key(certificate_id: i64) -> String {
 /// Community use cases.
 pub struct CommunityService {
     posts: Arc<dyn PostRepository>,
+    reviews: Arc<dyn ReviewRepository>,
     storage: Arc<dyn ImageStorage>,
     cache: Arc<dyn Cache>,
     clock: Arc<dyn Clock>,
@@ -85,11 +87,80 @@ impl CommunityService {
     /// Wires the service.
     pub fn new(
         posts: Arc<dyn PostRepository>,
+        reviews: Arc<dyn ReviewRepository>,
         storage: Arc<dyn ImageStorage>,
         cache: Arc<dyn Cache>,
         clock: Arc<dyn Clock>,
     ) -> Self {
-        Self { posts, storage, cache, clock }
+        Self { posts, reviews, storage, cache, clock }
+    }
+
+    /// Whether the certificate's latest exam (`exam`) is open for reviews now.
+    pub fn review_period_open(&self, exam: Option<ReviewedExam>) -> bool {
+        exam.is_some_and(|e| e.open_at(self.clock.now()))
+    }
+
+    /// Why the user may not review `exam` now (`studied`: the certificate is one of their goals
+    /// or interests), or `None` when they may.
+    pub async fn review_refusal(
+        &self,
+        user_id: i64,
+        exam: Option<ReviewedExam>,
+        studied: bool,
+    ) -> Result<Option<CommunityError>, CommunityError> {
+        let already = match exam {
+            Some(e) => self.reviews.exists(user_id, e.schedule_id).await?,
+            None => false,
+        };
+        Ok(reviews::refusal(exam, studied, already, self.clock.now()))
+    }
+
+    /// Writes a review of `exam` (see [`Self::review_refusal`] for who may, and when).
+    pub async fn create_review(
+        &self,
+        user_id: i64,
+        certificate_id: i64,
+        exam: Option<ReviewedExam>,
+        studied: bool,
+        prepare_months: i32,
+        difficulty: Difficulty,
+        content: &str,
+    ) -> Result<i64, CommunityError> {
+        let content = content.trim();
+        if !(1..=reviews::MAX_REVIEW_CHARS).contains(&content.chars().count()) {
+            return Err(CommunityError::InvalidReview {
+                field: "content",
+                reason: format!("must be 1 to {} characters", reviews::MAX_REVIEW_CHARS),
+            });
+        }
+        if let Some(refusal) = self.review_refusal(user_id, exam, studied).await? {
+            return Err(refusal);
+        }
+        let Some(exam) = exam else { return Err(CommunityError::ReviewClosed) };
+        let review = NewReview {
+            user_id,
+            certificate_id,
+            schedule_id: exam.schedule_id,
+            difficulty,
+            prepare_months,
+            content: content.to_owned(),
+        };
+        self.reviews.create(&review, self.clock.now()).await.map_err(|e| match e {
+            // Two submissions raced: the unique key let one through.
+            PortError::Duplicate(_) => CommunityError::AlreadyReviewed,
+            other => other.into(),
+        })
+    }
+
+    /// The certificate's reviews, newest first.
+    pub async fn reviews(
+        &self,
+        certificate_id: i64,
+        filter: ReviewFilter,
+        page: &PageRequest,
+    ) -> Result<Slice<ExamReview>, CommunityError> {
+        let rows = self.reviews.list(certificate_id, &filter, page.offset(), page.fetch_limit()).await?;
+        Ok(Slice::from_fetched(rows, page))
     }
 
     /// The public URL of a stored image.

@@ -2,6 +2,7 @@
 
 pub mod certificate;
 pub mod email_code;
+pub mod exam_review;
 pub mod exam_schedule;
 pub mod favorite_board;
 pub mod goal;

@@ -433,6 +433,106 @@ pub async fn counters_stay_exact_under_storms(app: &TestApp) {
     assert!((0..=12).contains(&likes) && (0..=12).contains(&comment_likes), "{likes} {comment_likes}");
 }
 
+/// Exam reviews: the window after the latest exam, who may write, once, filtered listing.
+pub async fn exam_review_flows(app: &TestApp) {
+    // Certificate 3 had an exam three days ago (round 20 of this year).
+    let now = chrono::Utc::now();
+    let mut draft = schedule_draft(3, chrono::Datelike::year(&now), 20);
+    draft.exam_date = now - chrono::Duration::days(3);
+    draft.application_start = draft.exam_date - chrono::Duration::days(30);
+    draft.application_deadline = draft.exam_date - chrono::Duration::days(20);
+    draft.result_announcement = draft.exam_date + chrono::Duration::days(10);
+    app.state.certificates.import_schedule(&draft).await.unwrap();
+    let (interested, _) = member(app, "reviewer").await;
+    let (planner, _) = member(app, "planner").await;
+    let (stranger, _) = member(app, "stranger").await;
+
+    assert_eq!(
+        app.call(Method::GET, "/api/v2/certificates/3/check-review-period", &stranger, None, 200).await["result"],
+        true
+    );
+    assert_eq!(
+        app.call(Method::GET, "/api/v2/certificates/3/check-reviews", &stranger, None, 200).await["result"],
+        false
+    );
+    let review = json!({ "examDifficulty": "LITTLE_DIFFICULT", "content": "SQL 활용 파트가 어려웠어요" });
+    let err = app.call(Method::POST, "/api/v2/certificates/3/exam-reviews", &stranger, Some(review.clone()), 400).await;
+    assert_eq!(err["responseCode"], "CRT_004");
+
+    // An interest qualifies; one review per exam.
+    let interests = json!({ "interestTargetList": [{ "certificateId": 3, "interestPriority": "HIGH" }] });
+    app.call(Method::POST, "/api/v2/interest-certificates", &interested, Some(interests), 200).await;
+    assert_eq!(
+        app.call(Method::GET, "/api/v2/certificates/3/check-reviews", &interested, None, 200).await["result"],
+        true
+    );
+    app.call(Method::POST, "/api/v2/certificates/3/exam-reviews", &interested, Some(review.clone()), 201).await;
+    let again =
+        app.call(Method::POST, "/api/v2/certificates/3/exam-reviews", &interested, Some(review.clone()), 409).await;
+    assert_eq!(again["responseCode"], "CRT_012");
+    assert_eq!(
+        app.call(Method::GET, "/api/v2/certificates/3/check-reviews", &interested, None, 200).await["result"],
+        false
+    );
+
+    // A goal qualifies too, and gives the preparation months (started ~70 days before the exam → 3).
+    let start = (draft.exam_date - chrono::Duration::days(70)).to_rfc3339();
+    let finish = (now + chrono::Duration::days(10)).to_rfc3339();
+    let goal = json!({ "goalScore": 60, "prepareStartDateTime": start, "prepareFinishDateTime": finish });
+    app.call(Method::POST, "/api/v2/certificates/3/goals", &planner, Some(goal), 201).await;
+    let hard = json!({ "examDifficulty": "TOO_DIFFICULT", "content": "모델링 문제가 낯설었다" });
+    app.call(Method::POST, "/api/v2/certificates/3/exam-reviews", &planner, Some(hard), 201).await;
+    let bad = json!({ "examDifficulty": "IMPOSSIBLE", "content": "x" });
+    app.call(Method::POST, "/api/v2/certificates/3/exam-reviews", &stranger, Some(bad), 400).await;
+    let empty = json!({ "examDifficulty": "EASY", "content": "  " });
+    assert_eq!(
+        app.call(Method::POST, "/api/v2/certificates/3/exam-reviews", &planner, Some(empty), 400).await["responseCode"],
+        "CRT_013"
+    );
+
+    let all = app.call(Method::GET, "/api/v2/certificates/3/exam-reviews?page=0&size=10", &stranger, None, 200).await["result"].clone();
+    assert_eq!(all["content"].as_array().unwrap().len(), 2);
+    assert_eq!(all["content"][0]["examDifficulty"], "TOO_DIFFICULT", "newest first");
+    assert_eq!(all["content"][0]["prepareMonths"], 3);
+    assert!(all["content"][0]["user"]["nickname"].as_str().unwrap().starts_with("planner"));
+    assert_eq!(all["content"][1]["prepareMonths"], 0);
+    let hard_only = app
+        .call(
+            Method::GET,
+            "/api/v2/certificates/3/exam-reviews?page=0&size=10&examDifficulty=TOO_DIFFICULT",
+            &stranger,
+            None,
+            200,
+        )
+        .await;
+    assert_eq!(hard_only["result"]["content"].as_array().unwrap().len(), 1);
+    let months = app
+        .call(
+            Method::GET,
+            "/api/v2/certificates/3/exam-reviews?page=0&size=10&startMonths=1&endPreMonths=3&examDifficulty=",
+            &stranger,
+            None,
+            200,
+        )
+        .await;
+    assert_eq!(months["result"]["content"].as_array().unwrap().len(), 1);
+    app.call(Method::GET, "/api/v2/certificates/3/exam-reviews?examDifficulty=HARD", &stranger, None, 400).await;
+
+    // Certificate 1's latest exam was long ago: closed.
+    assert_eq!(
+        app.call(Method::GET, "/api/v2/certificates/1/check-review-period", &planner, None, 200).await["result"],
+        false
+    );
+    let closed = app.call(Method::POST, "/api/v2/certificates/1/exam-reviews", &planner, Some(review), 400).await;
+    assert_eq!(closed["responseCode"], "CRT_003");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exam_reviews_in_embedded_mode() {
+    let app = spawn_embedded().await;
+    exam_review_flows(&app).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn community_flows_in_embedded_mode() {
     let app = spawn_embedded().await;

@@ -112,4 +112,5 @@ async fn community_on_mariadb_and_redis() {
     let app = spawn_production().await;
     crate::community::community_flows(&app).await;
     crate::community::counters_stay_exact_under_storms(&app).await;
+    crate::community::exam_review_flows(&app).await;
 }
