@@ -14,7 +14,7 @@ use crate::{
     CommunityError, LikeTarget, Post, PostDraft, PostKind,
     model::{Comment, CommentThread},
     ports::{LikeOutcome, NewReview, PostFilter, PostRepository, ReviewRepository},
-    reviews::{self, Difficulty, ExamReview, ReviewFilter, ReviewedExam},
+    reviews::{self, Difficulty, Eligibility, ExamReview, ReviewFilter, ReviewedExam},
     search,
 };
 
@@ -120,12 +120,11 @@ impl CommunityService {
         &self,
         user_id: i64,
         certificate_id: i64,
-        exam: Option<ReviewedExam>,
-        studied: bool,
-        prepare_months: i32,
+        eligibility: Eligibility,
         difficulty: Difficulty,
         content: &str,
     ) -> Result<i64, CommunityError> {
+        let Eligibility { exam, studied, prepare_months } = eligibility;
         let content = content.trim();
         if !(1..=reviews::MAX_REVIEW_CHARS).contains(&content.chars().count()) {
             return Err(CommunityError::InvalidReview {

@@ -3,7 +3,7 @@
 
 use actix_web::{get, post, web};
 use cercat_certificate::CertificateError;
-use cercat_community::reviews::{Difficulty, ReviewFilter, ReviewedExam, prepare_months};
+use cercat_community::reviews::{Difficulty, Eligibility, ReviewFilter, ReviewedExam, prepare_months};
 use cercat_error::{ApiResponse, ErrorBody};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -213,7 +213,13 @@ pub async fn create(
     let body = body.into_inner();
     let review = state
         .community
-        .create_review(caller.user_id(), id, exam, studied, months, body.exam_difficulty, &body.content)
+        .create_review(
+            caller.user_id(),
+            id,
+            Eligibility { exam, studied, prepare_months: months },
+            body.exam_difficulty,
+            &body.content,
+        )
         .await?;
     Ok(ApiResponse::created(review))
 }
