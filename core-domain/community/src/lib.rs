@@ -4,11 +4,16 @@
 //! and SQLite.
 
 pub mod error;
+pub mod keywords;
 pub mod model;
 pub mod ports;
 pub mod reviews;
 pub mod search;
 pub mod service;
+
+#[cfg(feature = "testkit")]
+#[allow(clippy::expect_used, clippy::unwrap_used)]
+pub mod testkit;
 
 pub use error::CommunityError;
 pub use model::{Comment, LikeTarget, Post, PostDraft, PostKind, Tag, TagType};

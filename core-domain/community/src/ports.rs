@@ -142,3 +142,43 @@ pub struct NewReview {
     /// Text.
     pub content: String,
 }
+
+/// Search keywords (Redis in production, in-process when embedded). Keywords arrive trimmed,
+/// with inner whitespace collapsed.
+#[async_trait]
+pub trait KeywordStore: Send + Sync {
+    /// Records one search atomically: moves `keyword` to the front of the user's recent list
+    /// for the board (deduplicated, at most `recent_max`), adds 1 to its popularity and to its
+    /// trending score, and indexes it for autocomplete under `folded` and `chosung`.
+    async fn record(
+        &self,
+        user_id: i64,
+        certificate_id: i64,
+        keyword: &str,
+        folded: &str,
+        chosung: &str,
+        recent_max: usize,
+    ) -> Result<(), PortError>;
+    /// The user's recent searches on the board, newest first.
+    async fn recent(&self, user_id: i64, certificate_id: i64) -> Result<Vec<String>, PortError>;
+    /// Removes one recent search, or all of them when `keyword` is `None`.
+    async fn forget(&self, user_id: i64, certificate_id: i64, keyword: Option<&str>) -> Result<(), PortError>;
+    /// Up to `limit` keywords whose folded (or, with `by_chosung`, initial-consonant) form starts
+    /// with `prefix`, most popular first (ties alphabetical).
+    async fn complete(
+        &self,
+        certificate_id: i64,
+        prefix: &str,
+        by_chosung: bool,
+        limit: usize,
+    ) -> Result<Vec<String>, PortError>;
+    /// The `limit` keywords with the highest trending score (ties in reverse alphabetical order,
+    /// as Redis orders them).
+    async fn trending(&self, certificate_id: i64, limit: usize) -> Result<Vec<String>, PortError>;
+    /// The order stored by the last [`Self::snapshot`].
+    async fn snapshot_order(&self, certificate_id: i64) -> Result<Vec<String>, PortError>;
+    /// Stores the current top `limit` as the snapshot to compare ranks with.
+    async fn snapshot(&self, certificate_id: i64, limit: usize) -> Result<(), PortError>;
+    /// Multiplies every trending score of the board by `factor` and drops those under `floor`.
+    async fn decay(&self, certificate_id: i64, factor: f64, floor: f64) -> Result<(), PortError>;
+}

@@ -5,9 +5,11 @@
 mod auth;
 mod bus;
 mod cache;
+mod keywords;
 mod lease;
 
 pub use auth::{MemoryRateLimiter, MemoryRefreshStore};
 pub use bus::InProcessBus;
 pub use cache::MemoryCache;
+pub use keywords::MemoryKeywordStore;
 pub use lease::MemoryLeaseLock;

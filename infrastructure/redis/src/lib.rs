@@ -5,9 +5,11 @@
 mod auth;
 mod cache;
 mod client;
+mod keywords;
 mod lease;
 
 pub use auth::{RedisRateLimiter, RedisRefreshStore};
 pub use cache::RedisCache;
 pub use client::{RedisClient, RedisOptions};
+pub use keywords::RedisKeywordStore;
 pub use lease::RedisLeaseLock;

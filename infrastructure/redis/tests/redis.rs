@@ -72,3 +72,10 @@ async fn redis_rate_limiter_keeps_the_contract() {
     let c = client(&cercat_testing::redis_url(), &cercat_testing::unique_prefix("rate"));
     cercat_common::testkit::ratelimit_contract::run_all(Arc::new(RedisRateLimiter::new(c)), "").await;
 }
+
+#[tokio::test]
+#[ignore = "needs Redis at 127.0.0.1:6379 (CI runs it)"]
+async fn redis_keywords_keep_the_contract() {
+    let c = client(&cercat_testing::redis_url(), &cercat_testing::unique_prefix("kw"));
+    cercat_community::testkit::run_all(Arc::new(cercat_redis::RedisKeywordStore::new(c)), 7).await;
+}
