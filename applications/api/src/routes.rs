@@ -12,6 +12,7 @@ pub mod oauth;
 pub mod objects;
 pub mod posts;
 pub mod reviews;
+pub mod search;
 pub mod users;
 
 use utoipa_actix_web::{scope, service_config::ServiceConfig};
@@ -36,6 +37,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .configure(goals::configure)
                 .configure(posts::configure)
                 .configure(reviews::configure)
+                .configure(search::configure)
                 .configure(users::configure),
         );
 }

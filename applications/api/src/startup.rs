@@ -126,7 +126,17 @@ impl Application {
                 dispatcher.run(idle, cercat_common::shutdown::requested(stopped)).await;
             })
         });
-        let relay = relay.into_iter().chain(mail).chain(Some(favorites)).collect();
+        // Embedded mode keeps search keywords in this process, so the trending jobs that
+        // `cercat-batch` runs against Redis in production run here.
+        let trending = (settings.profile == cercat_config::Profile::Embedded).then(|| {
+            let community = state.community.clone();
+            let certificates = state.certificates.clone();
+            let stopped = stop_relay.subscribe();
+            tokio::spawn(async move {
+                trending_maintenance(community, certificates, cercat_common::shutdown::requested(stopped)).await;
+            })
+        });
+        let relay = relay.into_iter().chain(mail).chain(Some(favorites)).chain(trending).collect();
 
         let workers = if settings.server.workers == 0 {
             std::thread::available_parallelism().map_or(2, usize::from)
@@ -162,6 +172,43 @@ impl Application {
             let _ = task.await;
         }
         result
+    }
+}
+
+/// Every 10 minutes: snapshot each board's trending keywords; every third time (30 minutes)
+/// decay them first.
+async fn trending_maintenance(
+    community: Arc<cercat_community::CommunityService>,
+    certificates: Arc<cercat_certificate::CertificateService>,
+    stop: impl std::future::Future<Output = ()>,
+) {
+    tokio::pin!(stop);
+    let period = Duration::from_secs(600);
+    let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+    let mut n: u64 = 0;
+    loop {
+        tokio::select! {
+            () = &mut stop => return,
+            _ = ticks.tick() => {}
+        }
+        n += 1;
+        let boards = match certificates.list().await {
+            Ok(b) => b,
+            Err(err) => {
+                tracing::warn!(%err, "trending maintenance: cannot list boards");
+                continue;
+            }
+        };
+        for board in boards {
+            if n.is_multiple_of(3)
+                && let Err(err) = community.decay_trending(board.id).await
+            {
+                tracing::warn!(%err, board = board.id, "trending decay failed");
+            }
+            if let Err(err) = community.snapshot_trending(board.id).await {
+                tracing::warn!(%err, board = board.id, "trending snapshot failed");
+            }
+        }
     }
 }
 

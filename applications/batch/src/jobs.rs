@@ -3,6 +3,7 @@
 pub mod exam_schedule_import;
 pub mod mail_retry;
 pub mod outbox_relay;
+pub mod trending;
 pub mod withdrawn_user_purge;
 
 use crate::Job;
@@ -14,6 +15,8 @@ pub fn all() -> Vec<Box<dyn Job>> {
         Box::new(outbox_relay::OutboxRelayJob),
         Box::new(mail_retry::MailRetry),
         Box::new(withdrawn_user_purge::WithdrawnUserPurge),
+        Box::new(trending::TrendingDecay),
+        Box::new(trending::TrendingSnapshot),
     ]
 }
 

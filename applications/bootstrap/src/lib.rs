@@ -16,19 +16,21 @@ use cercat_common::{
     ratelimit::RateLimiter,
     storage::ImageStorage,
 };
-use cercat_community::CommunityService;
+use cercat_community::{CommunityService, ports::KeywordStore};
 use cercat_config::{LogFormatSetting, Profile, Settings, redact_url};
 use cercat_database::{
     Db, DbOptions, SqlCertificateRepository, SqlExamScheduleRepository, SqlFavoriteBoardRepository, SqlGoalRepository,
     SqlInterestRepository, SqlJobRunRepository, SqlLeaseLock, SqlMailQueue, SqlMockExamRepository, SqlOutboxStore,
     SqlPostRepository, SqlResultRepository, SqlReviewRepository, SqlUserRepository, seed,
 };
-use cercat_embedded::{InProcessBus, MemoryCache, MemoryRateLimiter, MemoryRefreshStore};
+use cercat_embedded::{InProcessBus, MemoryCache, MemoryKeywordStore, MemoryRateLimiter, MemoryRefreshStore};
 use cercat_kafka::{KafkaConsumer, KafkaOptions, KafkaPublisher};
 use cercat_learning::LearningService;
 use cercat_mail::{DevMailbox, SmtpMailer};
 use cercat_mockexam::{MockExamService, service::MockExamPorts};
-use cercat_redis::{RedisCache, RedisClient, RedisLeaseLock, RedisOptions, RedisRateLimiter, RedisRefreshStore};
+use cercat_redis::{
+    RedisCache, RedisClient, RedisKeywordStore, RedisLeaseLock, RedisOptions, RedisRateLimiter, RedisRefreshStore,
+};
 use cercat_storage::ObjectImageStorage;
 use cercat_user::{
     AccountService, AuthConfig, JwtKeys, Role, UserError, password::PasswordHasher, ports::RefreshTokenStore,
@@ -74,6 +76,8 @@ pub struct Infrastructure {
     pub refresh: Arc<dyn RefreshTokenStore>,
     /// Throttling counters.
     pub limiter: Arc<dyn RateLimiter>,
+    /// Search keywords (recent, autocomplete, trending).
+    pub keywords: Arc<dyn KeywordStore>,
     /// The mail outbox.
     pub mail_queue: Arc<dyn MailQueue>,
     /// The mail transport.
@@ -175,6 +179,7 @@ struct SharedAdapters {
     consumer: Arc<dyn EventConsumer>,
     refresh: Arc<dyn RefreshTokenStore>,
     limiter: Arc<dyn RateLimiter>,
+    keywords: Arc<dyn KeywordStore>,
 }
 
 impl SharedAdapters {
@@ -189,6 +194,7 @@ impl SharedAdapters {
             consumer: bus,
             refresh: Arc::new(MemoryRefreshStore::new()),
             limiter: Arc::new(MemoryRateLimiter::new()),
+            keywords: Arc::new(MemoryKeywordStore::default()),
         }
     }
 
@@ -215,6 +221,7 @@ impl SharedAdapters {
             cache: Arc::new(RedisCache::new(redis.clone())),
             refresh: Arc::new(RedisRefreshStore::new(redis.clone())),
             limiter: Arc::new(RedisRateLimiter::new(redis.clone())),
+            keywords: Arc::new(RedisKeywordStore::new(redis.clone())),
             lease: Arc::new(RedisLeaseLock::new(redis)),
             publisher,
             consumer: Arc::new(KafkaConsumer::new(&kafka)),
@@ -282,6 +289,7 @@ impl Infrastructure {
             hasher: PasswordHasher::new(settings.auth.hash_concurrency),
             refresh: shared.refresh,
             limiter: shared.limiter,
+            keywords: shared.keywords,
             outbox: Arc::new(SqlOutboxStore::new(db.clone())),
             job_runs: Arc::new(SqlJobRunRepository::new(db.clone())),
             db,
@@ -338,6 +346,7 @@ impl Infrastructure {
         CommunityService::new(
             Arc::new(SqlPostRepository::new(self.db.clone())),
             Arc::new(SqlReviewRepository::new(self.db.clone())),
+            self.keywords.clone(),
             self.storage.clone(),
             self.cache.clone(),
             self.clock.clone(),

@@ -110,7 +110,12 @@ mod tests {
         let statuses: Vec<_> = now.iter().map(|t| (t.rank, t.keyword.as_str(), t.status)).collect();
         assert_eq!(
             statuses,
-            vec![(1, "b", RankStatus::RankUp), (2, "a", RankStatus::RankDown), (3, "d", RankStatus::New), (4, "c", RankStatus::RankDown)]
+            vec![
+                (1, "b", RankStatus::RankUp),
+                (2, "a", RankStatus::RankDown),
+                (3, "d", RankStatus::New),
+                (4, "c", RankStatus::RankDown)
+            ]
         );
         assert_eq!(rank(vec!["a".into()], &snapshot)[0].status, RankStatus::Unchanged);
     }

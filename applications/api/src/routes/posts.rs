@@ -120,8 +120,13 @@ pub async fn list(
         None => None,
         Some(k) => Some(CommunityService::keyword_filter(k)?),
     };
+    let searched = keyword.as_ref().map(|(k, _)| k.clone());
     let filter = PostFilter { certificate_id: Some(certificate_id), kind, keyword, ..PostFilter::default() };
     let posts = state.community.list(filter, &page, caller.user_id()).await?;
+    // A search's first page counts as one search (scrolling for more does not).
+    if let Some(keyword) = searched.filter(|_| page.page() == 0) {
+        state.community.record_search(caller.user_id(), certificate_id, &keyword).await;
+    }
     Ok(ApiResponse::ok(slice(&state, posts).await?))
 }
 

@@ -527,6 +527,69 @@ pub async fn exam_review_flows(app: &TestApp) {
     assert_eq!(closed["responseCode"], "CRT_003");
 }
 
+/// Recent searches, autocomplete (prefix and 초성) and trending keywords, fed by real searches on
+/// board 2.
+pub async fn search_feature_flows(app: &TestApp) {
+    let (me, _) = member(app, "searcher").await;
+    let (other, _) = member(app, "other-searcher").await;
+    let search = |kw: &str| format!("/api/v2/certificates/2/posts?keyword={kw}&page=0&size=20");
+    for kw in ["정보처리기사", "정보처리기사", "정보보안", "SQL%20활용", "정보처리기사"] {
+        app.call(Method::GET, &search(kw), &me, None, 200).await;
+    }
+    // Scrolling a search does not count it again.
+    app.call(Method::GET, "/api/v2/certificates/2/posts?keyword=정보보안&page=1&size=20", &me, None, 200).await;
+    let recent = app.call(Method::GET, "/api/v2/certificates/2/search-logs", &me, None, 200).await;
+    assert_eq!(recent["result"], json!(["정보처리기사", "SQL 활용", "정보보안"]));
+    assert_eq!(
+        app.call(Method::GET, "/api/v2/certificates/2/search-logs", &other, None, 200).await["result"],
+        json!([])
+    );
+    app.call(Method::DELETE, "/api/v2/certificates/2/search-logs?keyword=", &me, None, 200).await;
+    app.call(Method::DELETE, "/api/v2/certificates/2/search-logs?keyword=정보보안", &me, None, 200).await;
+    let recent = app.call(Method::GET, "/api/v2/certificates/2/search-logs", &me, None, 200).await;
+    assert_eq!(recent["result"], json!(["정보처리기사", "SQL 활용"]));
+
+    let complete = |q: &str| format!("/api/v2/certificates/2/auto-complete-keywords?query={q}");
+    assert_eq!(
+        app.call(Method::GET, &complete("정보"), &other, None, 200).await["result"],
+        json!(["정보처리기사", "정보보안"])
+    );
+    assert_eq!(
+        app.call(Method::GET, &complete("ㅈㅂㅊㄹ"), &other, None, 200).await["result"],
+        json!(["정보처리기사"])
+    );
+    assert_eq!(app.call(Method::GET, &complete("sql"), &other, None, 200).await["result"], json!(["SQL 활용"]));
+    assert_eq!(app.call(Method::GET, &complete("null"), &other, None, 200).await["result"], json!([]));
+    assert_eq!(
+        app.call(Method::GET, "/api/v2/certificates/2/auto-complete-keywords", &other, None, 200).await["result"],
+        json!([])
+    );
+
+    let trending = app.call(Method::GET, "/api/v2/certificates/2/trending-keywords", &other, None, 200).await;
+    assert_eq!(trending["result"][0], json!({ "rank": 1, "keyword": "정보처리기사", "status": "NEW" }));
+    app.state.community.snapshot_trending(2).await.unwrap();
+    let trending = app.call(Method::GET, "/api/v2/certificates/2/trending-keywords", &other, None, 200).await;
+    assert_eq!(trending["result"][0]["status"], "UNCHANGED");
+    // A surge after the decay job: a fresh keyword takes the lead.
+    app.state.community.decay_trending(2).await.unwrap();
+    for _ in 0..3 {
+        app.call(Method::GET, &search("네트워크"), &other, None, 200).await;
+    }
+    let trending =
+        app.call(Method::GET, "/api/v2/certificates/2/trending-keywords", &other, None, 200).await["result"].clone();
+    assert_eq!(trending[0], json!({ "rank": 1, "keyword": "네트워크", "status": "NEW" }));
+    assert_eq!(trending[1], json!({ "rank": 2, "keyword": "정보처리기사", "status": "RANK_DOWN" }));
+
+    app.call(Method::DELETE, "/api/v2/certificates/2/search-logs/all", &me, None, 200).await;
+    assert_eq!(app.call(Method::GET, "/api/v2/certificates/2/search-logs", &me, None, 200).await["result"], json!([]));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn search_features_in_embedded_mode() {
+    let app = spawn_embedded().await;
+    search_feature_flows(&app).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exam_reviews_in_embedded_mode() {
     let app = spawn_embedded().await;

@@ -111,6 +111,20 @@ async fn the_study_loop_on_mariadb_redis_and_kafka() {
 async fn community_on_mariadb_and_redis() {
     let app = spawn_production().await;
     crate::community::community_flows(&app).await;
-    crate::community::counters_stay_exact_under_storms(&app).await;
     crate::community::exam_review_flows(&app).await;
+}
+
+// Separate apps (each with its own Redis prefix) keep every test under the sign-up throttle.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs MariaDB at 127.0.0.1:3306 and Redis at 127.0.0.1:6379 (CI runs it)"]
+async fn community_counters_stay_exact_on_mariadb() {
+    let app = spawn_production().await;
+    crate::community::counters_stay_exact_under_storms(&app).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs MariaDB at 127.0.0.1:3306 and Redis at 127.0.0.1:6379 (CI runs it)"]
+async fn search_features_on_redis() {
+    let app = spawn_production().await;
+    crate::community::search_feature_flows(&app).await;
 }
