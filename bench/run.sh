@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Load benchmark: GET /api/v2/certificates/1, /users/me, the mock-exam questions, result
-# submission and login on the real API (embedded mode, release build,
+# submission, the post list, a like/unlike pair and login on the real API (embedded mode, release build,
 # info-level JSON logs to a file, metrics on) and GET /bare on a bare actix handler, in one run,
 # with wrk. Writes bench/REPORT.md. Usage: bash bench/run.sh [duration_s] [connections]
 set -euo pipefail
@@ -79,6 +79,26 @@ wrk.body = f:read("*a")
 f:close()
 LUA
 
+# Thirty posts on board 1 by the demo student, for the list and the like/unlike pair.
+post_id=""
+for i in $(seq 1 30); do
+  id=$(curl -sf -H "Access-Token: $token" \
+    -F "request={\"title\":\"필기 공부법 $i\",\"content\":\"정보처리기사 필기 준비 기록 $i번째 글입니다\"};type=application/json" \
+    "http://127.0.0.1:$API_PORT/api/v2/certificates/1/NORMAL/posts" \
+    | python3 -c 'import json,sys; print(json.load(sys.stdin)["result"]["postId"])')
+  post_id=${post_id:-$id}
+done
+cat > "$work/like.lua" <<LUA
+local n = 0
+local headers = { ["Content-Type"] = "application/json", ["Access-Token"] = "$token" }
+local body = '{"likeTargetType":"POST","targetId":$post_id}'
+request = function()
+  n = n + 1
+  local method = (n % 2 == 1) and "POST" or "DELETE"
+  return wrk.format(method, "/api/v2/likes", headers, body)
+end
+LUA
+
 run_with() { # name url pid connections script
   wrk -t$THREADS -c"$4" -d5s -s "$5" "$2" >/dev/null
   wrk -t$THREADS -c"$4" -d${DURATION}s --latency -s "$5" "$2" >"$work/$1.txt"
@@ -89,6 +109,8 @@ rows=$(run "cercat-api" "http://127.0.0.1:$API_PORT/api/v2/certificates/1" $api_
       
        run_with "cercat-api (auth)" "http://127.0.0.1:$API_PORT/api/v2/users/me" $api_pid $CONNECTIONS "$work/me.lua"
  run_with "cercat-api (questions)" "http://127.0.0.1:$API_PORT/api/v2/mock-exams/$exam_id/questions" $api_pid $CONNECTIONS "$work/me.lua"
+       run_with "cercat-api (posts)" "http://127.0.0.1:$API_PORT/api/v2/certificates/1/posts?postType=NORMAL&page=0&size=10" $api_pid $CONNECTIONS "$work/me.lua"
+       run_with "cercat-api (like-unlike)" "http://127.0.0.1:$API_PORT/api/v2/likes" $api_pid 16 "$work/like.lua"
        run_with "cercat-api (submit)" "http://127.0.0.1:$API_PORT/api/v2/mock-exams/$exam_id/mock-exam-results" $api_pid 16 "$work/submit.lua"
        run_with "cercat-api (login)" "http://127.0.0.1:$API_PORT/api/v2/auth/login" $api_pid 8 "$work/login.lua"
        run "bare actix" "http://127.0.0.1:$BARE_PORT/bare" $bare_pid)
@@ -114,6 +136,10 @@ cat > bench/REPORT.md <<REPORT
 - cercat-api (submit): \`POST /api/v2/mock-exams/{id}/mock-exam-results\` with the client's 100-answer body, 16
   connections: server-side grading, then one SQLite transaction writing the result, 5 subject rows, 100 answer
   rows and the outbox event, then exact report-cache invalidation. Every request is a new attempt of the same user.
+- cercat-api (posts): \`GET /api/v2/certificates/1/posts?postType=NORMAL&page=0&size=10\` — a page of 10 of the 30
+  seeded posts with authors, images, the caller's like status (three small indexed queries per page).
+- cercat-api (like-unlike): \`POST /api/v2/likes\` and \`DELETE /api/v2/likes\` (JSON body) alternating on one post, 16
+  connections of one user: each is a write transaction (counter + like row) on SQLite.
 - cercat-api (login): \`POST /api/v2/auth/login\` with 8 connections; bound by argon2id, which runs on at most
   \`auth.hash_concurrency\` (2) dedicated hashing threads. $hash_cost
 - bare actix: one handler returning a fixed JSON body, no middleware.

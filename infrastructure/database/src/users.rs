@@ -11,7 +11,7 @@ use cercat_user::{
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait,
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, Statement, TransactionTrait,
     sea_query::{Expr, ExprTrait},
 };
 
@@ -194,19 +194,100 @@ impl UserRepository for SqlUserRepository {
     }
 
     async fn purge_withdrawn_before(&self, cutoff: DateTime<Utc>) -> Result<u64, PortError> {
-        // Personal data of other contexts joins here as they arrive (their rows cascade or are
-        // deleted in this transaction).
-        let res = self
+        // Personal data of other contexts goes in the same transaction: most rows cascade with
+        // the user; what keeps counters on other people's rows (likes, comments) is undone
+        // here first, so those counters stay exact.
+        let ids: Vec<i64> = self
             .db
             .run(
-                user::Entity::delete_many()
+                user::Entity::find()
+                    .select_only()
+                    .column(user::Column::Id)
                     .filter(user::Column::WithdrawnAt.is_not_null())
                     .filter(user::Column::WithdrawnAt.lt(cutoff))
-                    .exec(self.db.conn()),
+                    .into_tuple()
+                    .all(self.db.conn()),
             )
             .await?;
-        Ok(res.rows_affected)
+        let mut purged = 0;
+        for id in ids {
+            purged += self
+                .db
+                .write(|| async move {
+                    let txn = self.db.begin_write().await?;
+                    forget_community_activity(&txn, id).await?;
+                    let res = user::Entity::delete_by_id(id).exec(&txn).await?;
+                    txn.commit().await?;
+                    Ok(res.rows_affected)
+                })
+                .await?;
+        }
+        Ok(purged)
     }
+}
+
+/// Removes a user's likes, comments (with the replies to them) and the likes on their posts
+/// and comments, adjusting the counters of the posts and comments that remain.
+async fn forget_community_activity<C: ConnectionTrait>(conn: &C, user_id: i64) -> Result<(), sea_orm::DbErr> {
+    let backend = conn.get_database_backend();
+    let exec = |sql: &str, values: Vec<sea_orm::Value>| Statement::from_sql_and_values(backend, sql, values);
+    // Their likes on others' posts and comments.
+    conn.execute_raw(exec(
+        "UPDATE posts SET like_count = like_count - 1 WHERE like_count > 0 AND id IN \
+         (SELECT target_id FROM likes WHERE user_id = ? AND target_type = 'POST')",
+        vec![user_id.into()],
+    ))
+    .await?;
+    conn.execute_raw(exec(
+        "UPDATE post_comments SET like_count = like_count - 1 WHERE like_count > 0 AND id IN \
+         (SELECT target_id FROM likes WHERE user_id = ? AND target_type = 'COMMENT')",
+        vec![user_id.into()],
+    ))
+    .await?;
+    conn.execute_raw(exec("DELETE FROM likes WHERE user_id = ?", vec![user_id.into()])).await?;
+    // Their comments (and the replies to them) on every post; counts drop per post.
+    let rows = conn
+        .query_all_raw(exec(
+            "SELECT id, post_id FROM post_comments WHERE user_id = ? OR parent_id IN \
+             (SELECT c.id FROM post_comments c WHERE c.user_id = ?)",
+            vec![user_id.into(), user_id.into()],
+        ))
+        .await?;
+    let mut per_post: std::collections::BTreeMap<i64, i64> = std::collections::BTreeMap::new();
+    let mut comment_ids = Vec::with_capacity(rows.len());
+    for row in rows {
+        comment_ids.push(row.try_get::<i64>("", "id")?);
+        *per_post.entry(row.try_get::<i64>("", "post_id")?).or_default() += 1;
+    }
+    for chunk in comment_ids.chunks(500) {
+        let list = chunk.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+        conn.execute_raw(exec(
+            &format!("DELETE FROM likes WHERE target_type = 'COMMENT' AND target_id IN ({list})"),
+            vec![],
+        ))
+        .await?;
+        conn.execute_raw(exec(&format!("DELETE FROM post_comments WHERE id IN ({list})"), vec![])).await?;
+    }
+    for (post_id, n) in per_post {
+        conn.execute_raw(exec(
+            "UPDATE posts SET comment_count = comment_count - ? WHERE id = ?",
+            vec![n.into(), post_id.into()],
+        ))
+        .await?;
+    }
+    // Likes on their own posts and on the comments under them (the posts cascade with the user).
+    conn.execute_raw(exec(
+        "DELETE FROM likes WHERE target_type = 'COMMENT' AND target_id IN \
+         (SELECT c.id FROM post_comments c JOIN posts p ON p.id = c.post_id WHERE p.user_id = ?)",
+        vec![user_id.into()],
+    ))
+    .await?;
+    conn.execute_raw(exec(
+        "DELETE FROM likes WHERE target_type = 'POST' AND target_id IN (SELECT id FROM posts WHERE user_id = ?)",
+        vec![user_id.into()],
+    ))
+    .await?;
+    Ok(())
 }
 
 #[async_trait]

@@ -584,6 +584,105 @@ pub async fn search_feature_flows(app: &TestApp) {
     assert_eq!(app.call(Method::GET, "/api/v2/certificates/2/search-logs", &me, None, 200).await["result"], json!([]));
 }
 
+/// Purging a withdrawn member takes their likes, comments and posts along and leaves every
+/// remaining counter equal to the rows.
+pub async fn purging_a_member_keeps_counters_exact(app: &TestApp) {
+    let (author, _) = member(app, "keeper").await;
+    let (leaver, leaver_id) = member(app, "leaver").await;
+    let (friend, _) = member(app, "friend").await;
+    let kept = app
+        .post_form(
+            Method::POST,
+            "/api/v2/certificates/1/NORMAL/posts",
+            &author,
+            json!({ "title": "남는 글", "content": "본문" }),
+            0,
+            201,
+        )
+        .await["result"]["postId"]
+        .as_i64()
+        .unwrap();
+    let gone = app
+        .post_form(
+            Method::POST,
+            "/api/v2/certificates/1/NORMAL/posts",
+            &leaver,
+            json!({ "title": "사라질 글", "content": "본문" }),
+            0,
+            201,
+        )
+        .await["result"]["postId"]
+        .as_i64()
+        .unwrap();
+    let theirs = app
+        .call(
+            Method::POST,
+            &format!("/api/v2/posts/{kept}/post-comments"),
+            &leaver,
+            Some(json!({ "content": "떠나는 댓글" })),
+            201,
+        )
+        .await["result"]
+        .as_i64()
+        .unwrap();
+    app.call(
+        Method::POST,
+        &format!("/api/v2/posts/{kept}/post-comments"),
+        &friend,
+        Some(json!({ "content": "답글", "parentCommentId": theirs })),
+        201,
+    )
+    .await;
+    let stays = app
+        .call(
+            Method::POST,
+            &format!("/api/v2/posts/{kept}/post-comments"),
+            &friend,
+            Some(json!({ "content": "남는 댓글" })),
+            201,
+        )
+        .await["result"]
+        .as_i64()
+        .unwrap();
+    app.like_body(Method::POST, &leaver, "POST", kept, 200).await;
+    app.like_body(Method::POST, &friend, "POST", kept, 200).await;
+    app.like_body(Method::POST, &leaver, "COMMENT", stays, 200).await;
+    app.like_body(Method::POST, &friend, "POST", gone, 200).await;
+    app.call(Method::DELETE, "/api/v2/users/me", &leaver, None, 200).await;
+    let db = app.state.infra.db.conn();
+    let old = (chrono::Utc::now() - chrono::Duration::days(800)).into();
+    db.execute_raw(Statement::from_sql_and_values(
+        db.get_database_backend(),
+        "UPDATE users SET withdrawn_at = ? WHERE id = ?",
+        [old, leaver_id.into()],
+    ))
+    .await
+    .unwrap();
+    assert!(app.state.accounts.purge_withdrawn().await.unwrap() >= 1);
+    let detail = app.call(Method::GET, &format!("/api/v2/posts/{kept}"), &author, None, 200).await["result"].clone();
+    assert_eq!(
+        (detail["postResponse"]["likeCount"].as_i64(), detail["postResponse"]["commentCount"].as_i64()),
+        (Some(1), Some(1))
+    );
+    let comments = detail["postComments"].as_array().unwrap();
+    assert_eq!(comments.len(), 1, "their comment and the reply to it are gone");
+    assert_eq!((comments[0]["postCommentId"].as_i64(), comments[0]["likeCount"].as_i64()), (Some(stays), Some(0)));
+    app.call(Method::GET, &format!("/api/v2/posts/{gone}"), &author, None, 404).await;
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM likes WHERE user_id = {leaver_id} OR (target_type = 'POST' AND target_id = {gone})"
+        ))
+        .await,
+        0
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn purging_a_member_in_embedded_mode() {
+    let app = spawn_embedded().await;
+    purging_a_member_keeps_counters_exact(&app).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn search_features_in_embedded_mode() {
     let app = spawn_embedded().await;

@@ -120,6 +120,7 @@ async fn community_on_mariadb_and_redis() {
 async fn community_counters_stay_exact_on_mariadb() {
     let app = spawn_production().await;
     crate::community::counters_stay_exact_under_storms(&app).await;
+    crate::community::purging_a_member_keeps_counters_exact(&app).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
