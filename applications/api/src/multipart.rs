@@ -31,3 +31,11 @@ pub fn is_blank_file(bytes: &[u8]) -> bool {
     let trimmed = bytes.trim_ascii();
     trimmed.is_empty() || trimmed == b"undefined" || trimmed == b"null"
 }
+
+/// Reads a part to its end without keeping it (unknown parts).
+pub async fn drain_part(field: &mut actix_multipart::Field) -> Result<(), AppError> {
+    while let Some(chunk) = field.next().await {
+        chunk.map_err(|e| bad_form(format!("the multipart body is malformed: {e}")))?;
+    }
+    Ok(())
+}

@@ -2,7 +2,7 @@
 //! `InterestCertificatesChanged` event (topic [`INTEREST_TOPIC`]), handled by a consumer group
 //! with an inbox, never by a direct call from the interest use case.
 
-use std::{sync::Arc, time::Duration};
+use std::sync::Arc;
 
 use cercat_common::{
     PortError,
@@ -107,61 +107,18 @@ impl BoardService {
         consumer.subscribe(FAVORITE_CONSUMER, &[INTEREST_TOPIC]).await
     }
 
-    /// Consumes interest events until `stop` resolves: each is handled, then committed; a
-    /// handling failure is retried with backoff (1 s doubling to 1 min) without committing,
-    /// so nothing is skipped. Subscribing failures (when `subscription` is `None` or the bus
-    /// fails) are retried the same way.
+    /// Consumes interest events until `stop` resolves (see [`cercat_common::events::run_consumer`]).
     pub async fn run_consumer(
         self: Arc<Self>,
         consumer: Arc<dyn EventConsumer>,
         subscription: Option<Box<dyn EventSubscription>>,
         stop: impl std::future::Future<Output = ()> + Send,
     ) {
-        tokio::pin!(stop);
-        let mut backoff = Duration::from_secs(1);
-        let mut subscription = subscription;
-        loop {
-            if subscription.is_none() {
-                match Self::subscribe(&*consumer).await {
-                    Ok(s) => subscription = Some(s),
-                    Err(err) => {
-                        tracing::warn!(%err, "cannot subscribe to interest events; retrying");
-                        tokio::select! { () = &mut stop => return, () = tokio::time::sleep(backoff) => {} }
-                        backoff = (backoff * 2).min(Duration::from_secs(60));
-                        continue;
-                    }
-                }
-            }
-            let Some(sub) = subscription.as_mut() else { continue };
-            let next = tokio::select! {
-                () = &mut stop => return,
-                next = sub.next(Duration::from_secs(1)) => next,
-            };
-            let delivery = match next {
-                Ok(Some(d)) => d,
-                Ok(None) => continue,
-                Err(err) => {
-                    tracing::warn!(%err, "reading interest events failed; retrying");
-                    tokio::select! { () = &mut stop => return, () = tokio::time::sleep(backoff) => {} }
-                    backoff = (backoff * 2).min(Duration::from_secs(60));
-                    continue;
-                }
-            };
-            loop {
-                match self.handle(&delivery.event).await {
-                    Ok(()) => break,
-                    Err(err) => {
-                        tracing::warn!(%err, event_id = %delivery.event.id, "favouriting boards failed; retrying");
-                        tokio::select! { () = &mut stop => return, () = tokio::time::sleep(backoff) => {} }
-                        backoff = (backoff * 2).min(Duration::from_secs(60));
-                    }
-                }
-            }
-            backoff = Duration::from_secs(1);
-            if let Err(err) = sub.commit(&delivery).await {
-                // Not committed: the event may come again, and the inbox makes that harmless.
-                tracing::warn!(%err, "committing an interest event failed");
-            }
-        }
+        let handle = move |event: EventEnvelope| {
+            let this = self.clone();
+            async move { this.handle(&event).await }
+        };
+        cercat_common::events::run_consumer(consumer, FAVORITE_CONSUMER, &[INTEREST_TOPIC], subscription, handle, stop)
+            .await;
     }
 }

@@ -102,3 +102,68 @@ pub trait EventConsumer: Send + Sync {
     /// one group share the events; each group sees every event.
     async fn subscribe(&self, group: &str, topics: &[&str]) -> Result<Box<dyn EventSubscription>, PortError>;
 }
+
+/// Runs a consumer-group member until `stop` resolves: each event is handed to `handle`, then
+/// committed. A handling failure is retried with backoff (1 s doubling to 1 min) without
+/// committing, so nothing is skipped; handlers must be idempotent (an inbox keyed by event id),
+/// because an uncommitted event comes again after a restart. Subscribing and reading failures
+/// are retried the same way. Pass `subscription` when it was opened before the outbox relay
+/// started (an in-process bus only delivers to existing subscribers).
+pub async fn run_consumer<H, Fut>(
+    consumer: std::sync::Arc<dyn EventConsumer>,
+    group: &'static str,
+    topics: &'static [&'static str],
+    subscription: Option<Box<dyn EventSubscription>>,
+    handle: H,
+    stop: impl std::future::Future<Output = ()> + Send,
+) where
+    H: Fn(EventEnvelope) -> Fut + Send,
+    Fut: std::future::Future<Output = Result<(), PortError>> + Send,
+{
+    tokio::pin!(stop);
+    let mut backoff = Duration::from_secs(1);
+    let mut subscription = subscription;
+    loop {
+        if subscription.is_none() {
+            match consumer.subscribe(group, topics).await {
+                Ok(s) => subscription = Some(s),
+                Err(err) => {
+                    tracing::warn!(%err, group, "cannot subscribe; retrying");
+                    tokio::select! { () = &mut stop => return, () = tokio::time::sleep(backoff) => {} }
+                    backoff = (backoff * 2).min(Duration::from_secs(60));
+                    continue;
+                }
+            }
+        }
+        let Some(sub) = subscription.as_mut() else { continue };
+        let next = tokio::select! {
+            () = &mut stop => return,
+            next = sub.next(Duration::from_secs(1)) => next,
+        };
+        let delivery = match next {
+            Ok(Some(d)) => d,
+            Ok(None) => continue,
+            Err(err) => {
+                tracing::warn!(%err, group, "reading events failed; retrying");
+                tokio::select! { () = &mut stop => return, () = tokio::time::sleep(backoff) => {} }
+                backoff = (backoff * 2).min(Duration::from_secs(60));
+                continue;
+            }
+        };
+        loop {
+            match handle(delivery.event.clone()).await {
+                Ok(()) => break,
+                Err(err) => {
+                    tracing::warn!(%err, group, event_id = %delivery.event.id, "handling an event failed; retrying");
+                    tokio::select! { () = &mut stop => return, () = tokio::time::sleep(backoff) => {} }
+                    backoff = (backoff * 2).min(Duration::from_secs(60));
+                }
+            }
+        }
+        backoff = Duration::from_secs(1);
+        if let Err(err) = sub.commit(&delivery).await {
+            // Not committed: the event may come again, and the handler's inbox makes that harmless.
+            tracing::warn!(%err, group, "committing an event failed");
+        }
+    }
+}

@@ -4,6 +4,7 @@
 //! and SQLite.
 
 pub mod error;
+pub mod events;
 pub mod keywords;
 pub mod model;
 pub mod ports;

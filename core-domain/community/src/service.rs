@@ -247,7 +247,7 @@ impl CommunityService {
         let mut keys = Vec::with_capacity(checked.len());
         let stamp = self.clock.now().timestamp_micros();
         for (i, (bytes, ext, mime)) in checked.into_iter().enumerate() {
-            let key = format!("posts/{certificate_id}/{stamp}-{i}-{}.{ext}", keys.len());
+            let key = format!("posts/{certificate_id}/{stamp}-{i}-{}.{ext}", uuid::Uuid::new_v4().simple());
             match self.storage.put(&key, bytes, mime).await {
                 Ok(_) => keys.push(key),
                 Err(err) => {
@@ -445,8 +445,11 @@ impl CommunityService {
             }
         }
         self.posts.add_comment(post_id, user_id, parent_id, content, self.clock.now()).await.map_err(|e| match e {
-            // The post or the parent vanished between the check and the insert.
-            PortError::InUse(_) => CommunityError::PostNotFound(post_id),
+            // The parent or the post vanished between the check and the insert.
+            PortError::InUse(_) => match parent_id {
+                Some(parent) => CommunityError::CommentNotFound(parent),
+                None => CommunityError::PostNotFound(post_id),
+            },
             other => other.into(),
         })
     }

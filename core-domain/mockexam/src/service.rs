@@ -210,11 +210,14 @@ impl MockExamService {
         mock_exam_id: i64,
         answers: &[AnswerInput],
     ) -> Result<Submitted, MockExamError> {
-        let set = self.question_set(mock_exam_id).await?;
-        let certificate = self.certificate(set.exam.certificate_id).await?;
-        let graded = grade(&set.questions, certificate.pass_criteria, answers)?;
+        // Graded against the stored answer key, never a cached copy: a question set cached just
+        // before an admin's correction must not grade new submissions.
+        let exam = self.ports.exams.find(mock_exam_id).await?.ok_or(MockExamError::NotFound(mock_exam_id))?;
+        let questions = self.ports.exams.questions(mock_exam_id).await?;
+        let certificate = self.certificate(exam.certificate_id).await?;
+        let graded = grade(&questions, certificate.pass_criteria, answers)?;
         let at = self.ports.clock.now();
-        let (id, attempt) = self.ports.results.save(user_id, &set.exam, &graded, at).await?;
+        let (id, attempt) = self.ports.results.save(user_id, &exam, &graded, at).await?;
         for period in ReportPeriod::containing(seoul_date(at)) {
             let key = report_key(user_id, certificate.id, &period);
             if let Err(err) = self.ports.cache.delete(&key).await {

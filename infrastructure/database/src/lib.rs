@@ -1,6 +1,7 @@
 //! sea-orm adapters over MySQL/MariaDB or SQLite (one code path): the certificate
 //! repositories, the outbox store, job runs, a SQL lease lock, migrations and the demo seed.
 
+mod alarms;
 mod boards;
 mod certificates;
 mod db;
@@ -18,6 +19,7 @@ mod schedules;
 pub mod seed;
 mod users;
 
+pub use alarms::SqlAlarmRepository;
 pub use boards::SqlFavoriteBoardRepository;
 pub use cercat_migration::{Migrator, MigratorTrait};
 pub use certificates::SqlCertificateRepository;

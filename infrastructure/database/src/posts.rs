@@ -3,12 +3,14 @@
 use std::collections::{HashMap, HashSet};
 
 use async_trait::async_trait;
+use cercat_common::events::EventEnvelope;
 use cercat_common::{
     PortError,
     paging::{Direction, SortOrder},
 };
 use cercat_community::{
     LikeTarget, Post, PostDraft, PostKind, Tag,
+    events::{Activity, COMMENT_LIKED_TOPIC, POST_COMMENTED_TOPIC, POST_LIKED_TOPIC},
     model::{Author, Comment, PostImage, QuestionRef},
     ports::{LikeOutcome, PostFilter, PostRepository},
 };
@@ -22,6 +24,7 @@ use sea_orm::{
 use crate::{
     db::Db,
     entity::{like, post, post_comment, post_image, post_token, user},
+    outbox::append_events,
 };
 
 /// Posts, comments and likes.
@@ -106,6 +109,39 @@ async fn lock_row<C: ConnectionTrait>(conn: &C, target: LikeTarget, id: i64) -> 
         }
     };
     Ok(found.is_some())
+}
+
+/// The activity event for `receiver` about `post_id`, or `None` for one's own content.
+async fn activity<C: ConnectionTrait>(
+    conn: &C,
+    (topic, event_type): (&str, &str),
+    receiver_id: i64,
+    actor_id: i64,
+    post_id: i64,
+    comment_id: Option<i64>,
+    at: DateTime<Utc>,
+) -> Result<Option<EventEnvelope>, DbErr> {
+    if receiver_id == actor_id {
+        return Ok(None);
+    }
+    let nickname: Option<String> =
+        user::Entity::find_by_id(actor_id).select_only().column(user::Column::Nickname).into_tuple().one(conn).await?;
+    let certificate_id: Option<i64> = post::Entity::find_by_id(post_id)
+        .select_only()
+        .column(post::Column::CertificateId)
+        .into_tuple()
+        .one(conn)
+        .await?;
+    let payload = Activity {
+        receiver_id,
+        actor_id,
+        actor_nickname: nickname.unwrap_or_default(),
+        post_id,
+        comment_id,
+        certificate_id: certificate_id.unwrap_or_default(),
+    };
+    let payload = serde_json::to_value(&payload).map_err(|e| DbErr::Custom(format!("encoding an event: {e}")))?;
+    Ok(Some(EventEnvelope::new(topic, "post", post_id.to_string(), event_type, payload, at)))
 }
 
 fn tags_json(draft: &PostDraft) -> String {
@@ -498,6 +534,17 @@ impl PostRepository for SqlPostRepository {
                 if bumped.rows_affected == 0 {
                     return Err(DbErr::Custom("FOREIGN KEY constraint failed: the post is gone".into()));
                 }
+                // The post row is locked now; the parent must still be a top-level comment of it
+                // (a concurrent delete would otherwise leave an invisible reply counted).
+                if let Some(parent) = parent_id {
+                    let ok = post_comment::Entity::find_by_id(parent)
+                        .one(&txn)
+                        .await?
+                        .is_some_and(|p| p.post_id == post_id && p.parent_id.is_none());
+                    if !ok {
+                        return Err(DbErr::Custom("FOREIGN KEY constraint failed: the parent comment is gone".into()));
+                    }
+                }
                 let row = post_comment::ActiveModel {
                     post_id: Set(post_id),
                     user_id: Set(user_id),
@@ -509,6 +556,19 @@ impl PostRepository for SqlPostRepository {
                     ..Default::default()
                 };
                 let id = post_comment::Entity::insert(row).exec(&txn).await?.last_insert_id;
+                let author: Option<i64> = post::Entity::find_by_id(post_id)
+                    .select_only()
+                    .column(post::Column::UserId)
+                    .into_tuple()
+                    .one(&txn)
+                    .await?;
+                if let Some(author) = author
+                    && let Some(event) =
+                        activity(&txn, (POST_COMMENTED_TOPIC, "PostCommented"), author, user_id, post_id, Some(id), at)
+                            .await?
+                {
+                    append_events(&txn, &[event], at).await?;
+                }
                 txn.commit().await?;
                 Ok(id)
             })
@@ -599,6 +659,48 @@ impl PostRepository for SqlPostRepository {
                         return Ok(LikeOutcome::AlreadyLiked);
                     }
                     Err(err) => return Err(err),
+                }
+                let event = match target {
+                    LikeTarget::Post => {
+                        let author: Option<i64> = post::Entity::find_by_id(target_id)
+                            .select_only()
+                            .column(post::Column::UserId)
+                            .into_tuple()
+                            .one(&txn)
+                            .await?;
+                        match author {
+                            Some(a) => {
+                                activity(&txn, (POST_LIKED_TOPIC, "PostLiked"), a, user_id, target_id, None, at).await?
+                            }
+                            None => None,
+                        }
+                    }
+                    LikeTarget::Comment => {
+                        let row: Option<(i64, i64)> = post_comment::Entity::find_by_id(target_id)
+                            .select_only()
+                            .columns([post_comment::Column::UserId, post_comment::Column::PostId])
+                            .into_tuple()
+                            .one(&txn)
+                            .await?;
+                        match row {
+                            Some((a, post_id)) => {
+                                activity(
+                                    &txn,
+                                    (COMMENT_LIKED_TOPIC, "CommentLiked"),
+                                    a,
+                                    user_id,
+                                    post_id,
+                                    Some(target_id),
+                                    at,
+                                )
+                                .await?
+                            }
+                            None => None,
+                        }
+                    }
+                };
+                if let Some(event) = event {
+                    append_events(&txn, &[event], at).await?;
                 }
                 txn.commit().await?;
                 Ok(LikeOutcome::Added)

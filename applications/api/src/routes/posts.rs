@@ -118,7 +118,11 @@ pub async fn list(
     };
     let keyword = match filter.keyword.as_deref().map(str::trim).filter(|k| !k.is_empty()) {
         None => None,
-        Some(k) => Some(CommunityService::keyword_filter(k)?),
+        Some(k) => {
+            // Searches are recorded per board: only for boards that exist.
+            state.certificates.get(certificate_id).await?;
+            Some(CommunityService::keyword_filter(k)?)
+        }
     };
     let searched = keyword.as_ref().map(|(k, _)| k.clone());
     let filter = PostFilter { certificate_id: Some(certificate_id), kind, keyword, ..PostFilter::default() };
@@ -229,7 +233,7 @@ async fn read_form(mut form: Multipart) -> Result<(PostRequest, Vec<Vec<u8>>), A
                 }
             }
             _ => {
-                let _ = read_part(&mut field, usize::MAX).await?;
+                crate::multipart::drain_part(&mut field).await?;
             }
         }
     }

@@ -86,7 +86,7 @@ pub async fn update_me(
             }
             // Unknown parts are drained and ignored.
             _ => {
-                let _ = read_part(&mut field, usize::MAX).await?;
+                crate::multipart::drain_part(&mut field).await?;
             }
         }
     }

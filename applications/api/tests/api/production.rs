@@ -2,6 +2,7 @@
 
 use crate::helpers::*;
 use cercat_certificate::{interest::INTEREST_TOPIC, ports::SCHEDULE_TOPIC};
+use cercat_community::events::{COMMENT_LIKED_TOPIC, POST_COMMENTED_TOPIC, POST_LIKED_TOPIC};
 use cercat_config::Profile;
 use cercat_mockexam::ports::RESULT_TOPIC;
 use rdkafka::{mocking::MockCluster, producer::DefaultProducerContext};
@@ -11,7 +12,9 @@ async fn spawn_production() -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let database = cercat_testing::TestMysql::fresh().await;
     let cluster: MockCluster<'static, DefaultProducerContext> = MockCluster::new(1).unwrap();
-    for topic in [SCHEDULE_TOPIC, INTEREST_TOPIC, RESULT_TOPIC] {
+    for topic in
+        [SCHEDULE_TOPIC, INTEREST_TOPIC, RESULT_TOPIC, POST_LIKED_TOPIC, COMMENT_LIKED_TOPIC, POST_COMMENTED_TOPIC]
+    {
         cluster.create_topic(&format!("cercat.{topic}"), 3, 1).unwrap();
     }
     let mut s = settings(Profile::Production, &dir);

@@ -19,6 +19,7 @@ mod m20261122_000010_create_mock_exam_results;
 mod m20261122_000011_create_goals;
 mod m20261122_000012_create_posts;
 mod m20261122_000013_create_exam_reviews;
+mod m20261122_000014_create_alarms;
 
 /// All migrations, in order.
 #[derive(Debug)]
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000011_create_goals::Migration),
             Box::new(m20261122_000012_create_posts::Migration),
             Box::new(m20261122_000013_create_exam_reviews::Migration),
+            Box::new(m20261122_000014_create_alarms::Migration),
         ]
     }
 }

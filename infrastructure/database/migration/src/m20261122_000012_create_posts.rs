@@ -77,6 +77,19 @@ enum Certificates {
     Id,
 }
 
+/// Tokens compare byte for byte: the server's case- and accent-insensitive collation would
+/// make distinct tokens (`fe`/`fé`, two emoji pairs) collide in the primary key.
+fn token_column(manager: &SchemaManager) -> ColumnDef {
+    let mut col = ColumnDef::new(PostTokens::Token);
+    match manager.get_database_backend() {
+        sea_orm_migration::sea_orm::DatabaseBackend::MySql => {
+            col.custom(Alias::new("VARCHAR(16) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"))
+        }
+        _ => col.string_len(16),
+    };
+    col
+}
+
 fn index(name: &str, table: impl IntoIden, cols: &[&str]) -> IndexCreateStatement {
     let mut stmt = Index::create();
     stmt.name(name).table(table);
@@ -161,7 +174,7 @@ impl MigrationTrait for Migration {
             .create_table(
                 create(manager, PostTokens::Table)
                     .col(ColumnDef::new(PostTokens::PostId).big_integer().not_null())
-                    .col(ColumnDef::new(PostTokens::Token).string_len(16).not_null())
+                    .col(token_column(manager).not_null())
                     .primary_key(Index::create().col(PostTokens::Token).col(PostTokens::PostId))
                     .foreign_key(
                         ForeignKey::create()

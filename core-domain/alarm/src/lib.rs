@@ -1,0 +1,248 @@
+//! The `alarm` context: alarms stored from domain events by a consumer group that dedupes by
+//! event id (an inbox), then listed (unread, newest first), counted and marked read by their
+//! receiver.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use cercat_common::{
+    DomainError, ErrorKind, PortError,
+    events::{EventConsumer, EventEnvelope, EventSubscription},
+};
+use cercat_community::events::{Activity, COMMENT_LIKED_TOPIC, POST_COMMENTED_TOPIC, POST_LIKED_TOPIC};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// The consumer group (and inbox name) that stores alarms.
+pub const ALARM_CONSUMER: &str = "alarm.store";
+/// The topics alarms come from.
+pub const ALARM_TOPICS: &[&str] = &[POST_LIKED_TOPIC, COMMENT_LIKED_TOPIC, POST_COMMENTED_TOPIC];
+/// Most ids one mark-read call takes.
+pub const MAX_READ_IDS: usize = 500;
+
+/// What an alarm is about (the names Cercat's client switches on).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum AlarmType {
+    /// Someone liked my post.
+    NewLikeOnPost,
+    /// Someone commented on my post.
+    NewCommentOnPost,
+    /// Someone liked my comment.
+    NewLikeOnComment,
+    /// An interest certificate's application opens tomorrow.
+    BeforeApplication,
+    /// … opens today.
+    StartApplication,
+    /// … closes tomorrow.
+    DefaultDeadline,
+}
+
+impl AlarmType {
+    /// The stored/wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::NewLikeOnPost => "NEW_LIKE_ON_POST",
+            Self::NewCommentOnPost => "NEW_COMMENT_ON_POST",
+            Self::NewLikeOnComment => "NEW_LIKE_ON_COMMENT",
+            Self::BeforeApplication => "BEFORE_APPLICATION",
+            Self::StartApplication => "START_APPLICATION",
+            Self::DefaultDeadline => "DEFAULT_DEADLINE",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            Self::NewLikeOnPost,
+            Self::NewCommentOnPost,
+            Self::NewLikeOnComment,
+            Self::BeforeApplication,
+            Self::StartApplication,
+            Self::DefaultDeadline,
+        ]
+        .into_iter()
+        .find(|t| t.as_str() == s)
+    }
+}
+
+/// An alarm to store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAlarm {
+    /// Who sees it.
+    pub receiver_id: i64,
+    /// Kind.
+    pub alarm_type: AlarmType,
+    /// What it points at (the post id for community alarms).
+    pub origin_id: i64,
+    /// The board / certificate.
+    pub certificate_id: i64,
+    /// Who acted (likes and comments).
+    pub actor_nickname: Option<String>,
+    /// `POST` or `COMMENT` for likes.
+    pub like_target_type: Option<&'static str>,
+    /// When the event happened.
+    pub occurred_at: DateTime<Utc>,
+}
+
+/// A stored alarm.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Alarm {
+    /// Id.
+    pub id: i64,
+    /// Fields.
+    pub alarm: NewAlarm,
+    /// Whether the receiver read it.
+    pub read: bool,
+}
+
+/// The alarm an event stands for, if any (events of other kinds, or malformed ones, give none).
+pub fn alarm_for(event: &EventEnvelope) -> Option<NewAlarm> {
+    let (alarm_type, like_target_type) = match event.event_type.as_str() {
+        "PostLiked" => (AlarmType::NewLikeOnPost, Some("POST")),
+        "CommentLiked" => (AlarmType::NewLikeOnComment, Some("COMMENT")),
+        "PostCommented" => (AlarmType::NewCommentOnPost, None),
+        _ => return None,
+    };
+    let a: Activity = serde_json::from_value(event.payload.clone()).ok()?;
+    (a.receiver_id != a.actor_id).then_some(NewAlarm {
+        receiver_id: a.receiver_id,
+        alarm_type,
+        origin_id: a.post_id,
+        certificate_id: a.certificate_id,
+        actor_nickname: Some(a.actor_nickname),
+        like_target_type,
+        occurred_at: event.occurred_at,
+    })
+}
+
+/// Alarm storage.
+#[async_trait]
+pub trait AlarmRepository: Send + Sync {
+    /// Stores `alarm` unless `consumer` already handled `event_id` (both in one transaction);
+    /// `None` for an alarm-less event still records the id. Returns whether it was new.
+    async fn store_once(&self, consumer: &str, event_id: &str, alarm: Option<&NewAlarm>) -> Result<bool, PortError>;
+    /// The receiver's unread alarms, newest first (at most `limit`).
+    async fn unread(&self, receiver_id: i64, limit: u64) -> Result<Vec<Alarm>, PortError>;
+    /// How many unread alarms the receiver has.
+    async fn unread_count(&self, receiver_id: i64) -> Result<u64, PortError>;
+    /// Marks the receiver's alarms among `ids` read (others' ids are ignored); returns how many changed.
+    async fn mark_read(&self, receiver_id: i64, ids: &[i64], at: DateTime<Utc>) -> Result<u64, PortError>;
+}
+
+/// Failures of alarm use cases.
+#[derive(Debug, thiserror::Error)]
+pub enum AlarmError {
+    /// ALM_001: too many ids at once.
+    #[error("mark at most {MAX_READ_IDS} alarms read at once")]
+    TooMany,
+    /// A dependency failed.
+    #[error(transparent)]
+    Store(#[from] PortError),
+}
+
+impl DomainError for AlarmError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            Self::TooMany => ErrorKind::Invalid,
+            Self::Store(e) => e.kind(),
+        }
+    }
+
+    fn code(&self) -> &'static str {
+        match self {
+            Self::TooMany => "ALM_001",
+            Self::Store(e) => e.code(),
+        }
+    }
+}
+
+/// The alarm context's codes and meanings, for the OpenAPI document.
+pub const CODES: &[(&str, u16, &str)] = &[("ALM_001", 400, "Too many alarm ids in one mark-read call")];
+
+/// Alarm use cases.
+pub struct AlarmService {
+    alarms: Arc<dyn AlarmRepository>,
+    clock: Arc<dyn cercat_common::clock::Clock>,
+}
+
+impl AlarmService {
+    /// Wires the service.
+    pub fn new(alarms: Arc<dyn AlarmRepository>, clock: Arc<dyn cercat_common::clock::Clock>) -> Self {
+        Self { alarms, clock }
+    }
+
+    /// Stores the alarm `event` stands for, once per event id.
+    pub async fn handle(&self, event: &EventEnvelope) -> Result<(), PortError> {
+        let alarm = alarm_for(event);
+        self.alarms.store_once(ALARM_CONSUMER, &event.id.to_string(), alarm.as_ref()).await.map(|_| ())
+    }
+
+    /// The caller's unread alarms, newest first.
+    pub async fn unread(&self, receiver_id: i64) -> Result<Vec<Alarm>, AlarmError> {
+        Ok(self.alarms.unread(receiver_id, 100).await?)
+    }
+
+    /// How many unread alarms the caller has.
+    pub async fn unread_count(&self, receiver_id: i64) -> Result<u64, AlarmError> {
+        Ok(self.alarms.unread_count(receiver_id).await?)
+    }
+
+    /// Marks the caller's own alarms read.
+    pub async fn mark_read(&self, receiver_id: i64, ids: &[i64]) -> Result<u64, AlarmError> {
+        if ids.len() > MAX_READ_IDS {
+            return Err(AlarmError::TooMany);
+        }
+        Ok(self.alarms.mark_read(receiver_id, ids, self.clock.now()).await?)
+    }
+
+    /// Joins the alarm consumer group (before the outbox relay starts).
+    pub async fn subscribe(consumer: &dyn EventConsumer) -> Result<Box<dyn EventSubscription>, PortError> {
+        consumer.subscribe(ALARM_CONSUMER, ALARM_TOPICS).await
+    }
+
+    /// Stores alarms from events until `stop` resolves.
+    pub async fn run_consumer(
+        self: Arc<Self>,
+        consumer: Arc<dyn EventConsumer>,
+        subscription: Option<Box<dyn EventSubscription>>,
+        stop: impl std::future::Future<Output = ()> + Send,
+    ) {
+        let handle = move |event: EventEnvelope| {
+            let this = self.clone();
+            async move { this.handle(&event).await }
+        };
+        cercat_common::events::run_consumer(consumer, ALARM_CONSUMER, ALARM_TOPICS, subscription, handle, stop).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(kind: &str, receiver: i64, actor: i64) -> EventEnvelope {
+        let a = Activity {
+            receiver_id: receiver,
+            actor_id: actor,
+            actor_nickname: "홍길동".into(),
+            post_id: 9,
+            comment_id: Some(3),
+            certificate_id: 1,
+        };
+        EventEnvelope::new(POST_LIKED_TOPIC, "post", "9", kind, serde_json::to_value(a).unwrap_or_default(), Utc::now())
+    }
+
+    #[test]
+    fn community_events_become_alarms_for_the_author_only() {
+        let alarm = alarm_for(&event("CommentLiked", 7, 8)).unwrap_or_else(|| panic!("an alarm"));
+        assert_eq!((alarm.receiver_id, alarm.alarm_type, alarm.origin_id), (7, AlarmType::NewLikeOnComment, 9));
+        assert_eq!((alarm.actor_nickname.as_deref(), alarm.like_target_type), (Some("홍길동"), Some("COMMENT")));
+        assert_eq!(alarm_for(&event("PostCommented", 7, 8)).map(|a| a.alarm_type), Some(AlarmType::NewCommentOnPost));
+        assert!(alarm_for(&event("PostLiked", 7, 7)).is_none(), "not for one's own actions");
+        assert!(alarm_for(&event("SomethingElse", 7, 8)).is_none());
+        let mut broken = event("PostLiked", 7, 8);
+        broken.payload = serde_json::json!({ "receiverId": "x" });
+        assert!(alarm_for(&broken).is_none());
+        assert_eq!(AlarmType::parse("DEFAULT_DEADLINE"), Some(AlarmType::DefaultDeadline));
+    }
+}
