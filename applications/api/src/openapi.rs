@@ -23,6 +23,7 @@ use utoipa_actix_web::AppExt;
         (name = "boards", description = "Community boards (one per certificate) and favourites"),
         (name = "mock-exams", description = "Mock exams, server-graded results, wrong-answer notes and score reports"),
         (name = "goals", description = "Goals, study time and the achievement dashboard"),
+        (name = "alarms", description = "The caller's alarms (served under /alarm-api/v2)"),
         (name = "community", description = "Posts, comments, likes and search on the certificate boards"),
         (name = "operations", description = "Health, readiness, metrics and stored objects"),
     ),
@@ -40,6 +41,7 @@ pub fn error_code_table() -> String {
         cercat_mockexam::error::CODES,
         cercat_learning::error::CODES,
         cercat_community::error::CODES,
+        cercat_alarm::CODES,
     ] {
         rows.extend(codes.iter().map(|(c, s, m)| ((*c).to_owned(), *s, (*m).to_owned())));
     }

@@ -1,6 +1,7 @@
 //! Endpoints, one file per group. Each group registers its handlers (and so their OpenAPI
 //! paths) in [`configure`]; nothing lists paths by hand.
 
+pub mod alarms;
 pub mod auth;
 pub mod boards;
 pub mod certificates;
@@ -27,6 +28,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(oauth::start)
         .service(oauth::callback)
         .service(oauth::callback_post)
+        .service(scope::scope("/alarm-api/v2").configure(alarms::configure))
         .service(
             scope::scope("/api/v2")
                 .configure(certificates::configure)

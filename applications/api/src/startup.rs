@@ -2,6 +2,7 @@
 
 use actix_cors::Cors;
 use actix_web::{App, HttpResponse, dev::Server, http::header, middleware::from_fn, web};
+use cercat_alarm::AlarmService;
 use cercat_bootstrap::{BootstrapError, Infrastructure};
 use cercat_certificate::BoardService;
 use cercat_config::Settings;
@@ -102,6 +103,21 @@ impl Application {
                 None
             }
         };
+        let alarm_subscription = match AlarmService::subscribe(&*state.infra.consumer).await {
+            Ok(s) => Some(s),
+            Err(err) => {
+                tracing::warn!(%err, "cannot subscribe to alarm events yet; the consumer will retry");
+                None
+            }
+        };
+        let alarms = {
+            let service = state.alarms.clone();
+            let consumer = state.infra.consumer.clone();
+            let stopped = stop_relay.subscribe();
+            tokio::spawn(async move {
+                service.run_consumer(consumer, alarm_subscription, cercat_common::shutdown::requested(stopped)).await;
+            })
+        };
         let favorites = {
             let boards = state.boards.clone();
             let consumer = state.infra.consumer.clone();
@@ -136,7 +152,7 @@ impl Application {
                 trending_maintenance(community, certificates, cercat_common::shutdown::requested(stopped)).await;
             })
         });
-        let relay = relay.into_iter().chain(mail).chain(Some(favorites)).chain(trending).collect();
+        let relay = relay.into_iter().chain(mail).chain(Some(favorites)).chain(Some(alarms)).chain(trending).collect();
 
         let workers = if settings.server.workers == 0 {
             std::thread::available_parallelism().map_or(2, usize::from)

@@ -1,5 +1,6 @@
 //! What handlers share.
 
+use cercat_alarm::AlarmService;
 use cercat_bootstrap::Infrastructure;
 use cercat_certificate::{BoardService, CertificateService};
 use cercat_community::CommunityService;
@@ -20,6 +21,8 @@ pub struct AppState {
     pub boards: Arc<BoardService>,
     /// Mock exams, results and reports.
     pub mockexams: Arc<MockExamService>,
+    /// Alarms.
+    pub alarms: Arc<AlarmService>,
     /// Posts, comments, likes.
     pub community: Arc<CommunityService>,
     /// Goals and study time.
@@ -41,6 +44,7 @@ impl AppState {
             mockexams: Arc::new(infra.mockexam_service(certificates.clone())),
             learning: Arc::new(infra.learning_service(certificates.clone())),
             community: Arc::new(infra.community_service()),
+            alarms: Arc::new(infra.alarm_service()),
             certificates,
             accounts: Arc::new(infra.account_service()),
             oauth_state: crate::oauth::StateSigner::new(infra.jwt_secret.as_bytes()),

@@ -2,6 +2,7 @@
 //! adapters the profile names (SQLite + in-process + local files when embedded; MySQL +
 //! Redis + Kafka + GCS in production) and hand out the domain services built on them.
 
+use cercat_alarm::AlarmService;
 use cercat_certificate::{BoardService, CertificateService};
 use cercat_common::{
     PortError,
@@ -19,9 +20,9 @@ use cercat_common::{
 use cercat_community::{CommunityService, ports::KeywordStore};
 use cercat_config::{LogFormatSetting, Profile, Settings, redact_url};
 use cercat_database::{
-    Db, DbOptions, SqlCertificateRepository, SqlExamScheduleRepository, SqlFavoriteBoardRepository, SqlGoalRepository,
-    SqlInterestRepository, SqlJobRunRepository, SqlLeaseLock, SqlMailQueue, SqlMockExamRepository, SqlOutboxStore,
-    SqlPostRepository, SqlResultRepository, SqlReviewRepository, SqlUserRepository, seed,
+    Db, DbOptions, SqlAlarmRepository, SqlCertificateRepository, SqlExamScheduleRepository, SqlFavoriteBoardRepository,
+    SqlGoalRepository, SqlInterestRepository, SqlJobRunRepository, SqlLeaseLock, SqlMailQueue, SqlMockExamRepository,
+    SqlOutboxStore, SqlPostRepository, SqlResultRepository, SqlReviewRepository, SqlUserRepository, seed,
 };
 use cercat_embedded::{InProcessBus, MemoryCache, MemoryKeywordStore, MemoryRateLimiter, MemoryRefreshStore};
 use cercat_kafka::{KafkaConsumer, KafkaOptions, KafkaPublisher};
@@ -351,6 +352,11 @@ impl Infrastructure {
             self.cache.clone(),
             self.clock.clone(),
         )
+    }
+
+    /// The alarm service.
+    pub fn alarm_service(&self) -> AlarmService {
+        AlarmService::new(Arc::new(SqlAlarmRepository::new(self.db.clone())), self.clock.clone())
     }
 
     /// The learning service.

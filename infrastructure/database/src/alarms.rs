@@ -80,6 +80,8 @@ impl AlarmRepository for SqlAlarmRepository {
                 alarm::Entity::find()
                     .filter(alarm::Column::ReceiverId.eq(receiver_id))
                     .filter(alarm::Column::ReadAt.is_null())
+                    // By when it happened: topics are consumed in no global order.
+                    .order_by_desc(alarm::Column::OccurredAt)
                     .order_by_desc(alarm::Column::Id)
                     .limit(limit)
                     .all(self.db.conn()),

@@ -677,6 +677,95 @@ pub async fn purging_a_member_keeps_counters_exact(app: &TestApp) {
     );
 }
 
+/// Likes and comments by others reach the author's alarms through outbox → bus → consumer;
+/// one's own actions do not; a redelivered event is stored once; only one's own alarms are read.
+pub async fn alarm_flows(app: &TestApp) {
+    let (author, author_id) = member(app, "alarmed").await;
+    let (fan, _) = member(app, "fan").await;
+    let post = app
+        .post_form(
+            Method::POST,
+            "/api/v2/certificates/1/NORMAL/posts",
+            &author,
+            json!({ "title": "알림 받을 글", "content": "본문" }),
+            0,
+            201,
+        )
+        .await;
+    let post_id = post["result"]["postId"].as_i64().unwrap();
+    app.like_body(Method::POST, &author, "POST", post_id, 200).await; // own like: no alarm
+    let mine = app
+        .call(
+            Method::POST,
+            &format!("/api/v2/posts/{post_id}/post-comments"),
+            &author,
+            Some(json!({ "content": "내 댓글" })),
+            201,
+        )
+        .await["result"]
+        .as_i64()
+        .unwrap();
+    app.like_body(Method::POST, &fan, "POST", post_id, 200).await;
+    app.call(
+        Method::POST,
+        &format!("/api/v2/posts/{post_id}/post-comments"),
+        &fan,
+        Some(json!({ "content": "축하해요" })),
+        201,
+    )
+    .await;
+    app.like_body(Method::POST, &fan, "COMMENT", mine, 200).await;
+    let mut alarms = Value::Null;
+    for _ in 0..100 {
+        alarms = app.call(Method::GET, "/alarm-api/v2/alarms", &author, None, 200).await;
+        if alarms["result"].as_array().is_some_and(|a| a.len() >= 3) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let list = alarms["result"].as_array().unwrap().clone();
+    let kinds: Vec<&str> = list.iter().map(|a| a["alarmType"].as_str().unwrap()).collect();
+    assert_eq!(
+        kinds,
+        vec!["NEW_LIKE_ON_COMMENT", "NEW_COMMENT_ON_POST", "NEW_LIKE_ON_POST"],
+        "newest first, none for own actions"
+    );
+    assert_eq!(list[2]["originId"], post_id);
+    assert_eq!(list[2]["likeTargetType"], "POST");
+    assert_eq!(list[2]["receiver"]["userId"], author_id);
+    assert!(list[2]["likerNickname"].as_str().unwrap().starts_with("fan"));
+    assert_eq!(list[2]["certificate"]["certificateId"], 1);
+    assert_eq!(list[2]["read"], false);
+    assert_eq!(app.call(Method::GET, "/alarm-api/v2/alarms", &fan, None, 200).await["result"], json!([]));
+    assert_eq!(app.call(Method::GET, "/alarm-api/v2/alarms/unread", &author, None, 200).await["result"], 3);
+    let first = list[0]["id"].as_i64().unwrap();
+    assert_eq!(app.call(Method::POST, "/alarm-api/v2/alarms/read", &fan, Some(json!([first])), 200).await["result"], 0);
+    assert_eq!(
+        app.call(Method::POST, "/alarm-api/v2/alarms/read", &author, Some(json!([first, 999_999])), 200).await["result"],
+        1
+    );
+    assert_eq!(app.call(Method::GET, "/alarm-api/v2/alarms/unread", &author, None, 200).await["result"], 2);
+    app.call(Method::POST, "/alarm-api/v2/alarms/read", &author, Some(json!({ "ids": [1] })), 400).await;
+    // The same event delivered twice is stored once.
+    let event = cercat_common::events::EventEnvelope::new(
+        cercat_community::events::POST_LIKED_TOPIC,
+        "post",
+        post_id.to_string(),
+        "PostLiked",
+        json!({ "receiverId": author_id, "actorId": 0, "actorNickname": "재전송", "postId": post_id, "commentId": null, "certificateId": 1 }),
+        chrono::Utc::now(),
+    );
+    app.state.alarms.handle(&event).await.unwrap();
+    app.state.alarms.handle(&event).await.unwrap();
+    assert_eq!(app.call(Method::GET, "/alarm-api/v2/alarms/unread", &author, None, 200).await["result"], 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alarms_in_embedded_mode() {
+    let app = spawn_embedded().await;
+    alarm_flows(&app).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn purging_a_member_in_embedded_mode() {
     let app = spawn_embedded().await;

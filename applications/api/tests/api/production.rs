@@ -115,6 +115,7 @@ async fn community_on_mariadb_and_redis() {
     let app = spawn_production().await;
     crate::community::community_flows(&app).await;
     crate::community::exam_review_flows(&app).await;
+    crate::community::alarm_flows(&app).await;
 }
 
 // Separate apps (each with its own Redis prefix) keep every test under the sign-up throttle.

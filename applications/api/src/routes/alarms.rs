@@ -1,0 +1,110 @@
+//! `/alarm-api/v2/alarms`: the caller's alarms (stored from events by the alarm consumer).
+
+use std::collections::HashMap;
+
+use actix_web::{get, post, web};
+use cercat_error::{ApiResponse, ErrorBody};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::{AppState, auth::Authenticated, dto::certificate::CertificateRef, error::AppError};
+
+/// Registers the endpoints.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list).service(unread).service(read);
+}
+
+/// The receiver.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ReceiverRef {
+    /// User id.
+    pub user_id: i64,
+}
+
+/// An alarm as Cercat's client reads it.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AlarmResponse {
+    /// Id.
+    pub id: i64,
+    /// The post it is about (the client opens `/community/{certificateId}/{originId}`).
+    pub origin_id: i64,
+    /// `NEW_LIKE_ON_POST`, `NEW_COMMENT_ON_POST`, `NEW_LIKE_ON_COMMENT`, `BEFORE_APPLICATION`,
+    /// `START_APPLICATION` or `DEFAULT_DEADLINE`.
+    pub alarm_type: &'static str,
+    /// When it happened.
+    pub alarm_time: DateTime<Utc>,
+    /// Whether it was read.
+    pub read: bool,
+    /// Who it is for.
+    pub receiver: ReceiverRef,
+    /// Who liked or commented.
+    pub liker_nickname: Option<String>,
+    /// `POST` or `COMMENT` for likes.
+    pub like_target_type: Option<&'static str>,
+    /// The board.
+    pub certificate: CertificateRef,
+}
+
+/// The caller's unread alarms, newest first (up to 100).
+#[utoipa::path(tag = "alarms", security(("access_token" = [])), responses(
+    (status = 200, description = "Alarms", body = ApiResponse<Vec<AlarmResponse>>),
+    (status = 401, description = "USR_007", body = ErrorBody),
+))]
+#[get("/alarms")]
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: Authenticated,
+) -> Result<ApiResponse<Vec<AlarmResponse>>, AppError> {
+    let alarms = state.alarms.unread(caller.user_id()).await?;
+    let mut names: HashMap<i64, String> = HashMap::new();
+    let mut out = Vec::with_capacity(alarms.len());
+    for a in alarms {
+        let cid = a.alarm.certificate_id;
+        if let std::collections::hash_map::Entry::Vacant(slot) = names.entry(cid) {
+            let name = state.certificates.get(cid).await.map(|c| c.name).unwrap_or_default();
+            slot.insert(name);
+        }
+        out.push(AlarmResponse {
+            id: a.id,
+            origin_id: a.alarm.origin_id,
+            alarm_type: a.alarm.alarm_type.as_str(),
+            alarm_time: a.alarm.occurred_at,
+            read: a.read,
+            receiver: ReceiverRef { user_id: a.alarm.receiver_id },
+            liker_nickname: a.alarm.actor_nickname,
+            like_target_type: a.alarm.like_target_type,
+            certificate: CertificateRef {
+                certificate_id: cid,
+                certificate_name: names.get(&cid).cloned().unwrap_or_default(),
+            },
+        });
+    }
+    Ok(ApiResponse::ok(out))
+}
+
+/// How many unread alarms the caller has.
+#[utoipa::path(tag = "alarms", security(("access_token" = [])), responses(
+    (status = 200, description = "Count", body = ApiResponse<u64>),
+))]
+#[get("/alarms/unread")]
+pub async fn unread(state: web::Data<AppState>, caller: Authenticated) -> Result<ApiResponse<u64>, AppError> {
+    Ok(ApiResponse::ok(state.alarms.unread_count(caller.user_id()).await?))
+}
+
+/// Marks alarms read: a JSON array of ids; only the caller's own change.
+#[utoipa::path(tag = "alarms", security(("access_token" = [])), request_body = Vec<i64>, responses(
+    (status = 200, description = "How many changed", body = ApiResponse<u64>),
+    (status = 400, description = "ALM_001, GLB_002", body = ErrorBody),
+))]
+#[post("/alarms/read")]
+pub async fn read(
+    state: web::Data<AppState>,
+    caller: Authenticated,
+    body: web::Json<Vec<i64>>,
+) -> Result<ApiResponse<u64>, AppError> {
+    Ok(ApiResponse::ok(state.alarms.mark_read(caller.user_id(), &body).await?))
+}
