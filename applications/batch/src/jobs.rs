@@ -1,5 +1,6 @@
 //! The registry of jobs.
 
+pub mod exam_alarms;
 pub mod exam_schedule_import;
 pub mod mail_retry;
 pub mod outbox_relay;
@@ -17,6 +18,7 @@ pub fn all() -> Vec<Box<dyn Job>> {
         Box::new(withdrawn_user_purge::WithdrawnUserPurge),
         Box::new(trending::TrendingDecay),
         Box::new(trending::TrendingSnapshot),
+        Box::new(exam_alarms::ExamAlarms),
     ]
 }
 

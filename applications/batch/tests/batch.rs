@@ -220,3 +220,63 @@ async fn mail_retry_sends_what_is_due() {
     assert_eq!(ctx.infra.mail_queue.unsent_count().await.unwrap(), 0);
     assert_eq!(std::fs::read_dir(dir.path().join("mail")).unwrap().count(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exam_alarms_remind_interested_users_once_per_day() {
+    use cercat_certificate::{ExamFees, ExamScheduleDraft, ExamTimeLimits, InterestPriority};
+    use sea_orm::{ConnectionTrait, Statement};
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = context(&dir).await;
+    ctx.infra.seed_demo_accounts().await.unwrap();
+    // The demo student (interest: certificate 1) and a second user with certificate 3 only.
+    let accounts = ctx.infra.account_service();
+    let other = accounts
+        .create_account("other@example.com", "other-pass-1234", "다른학생", cercat_user::Role::User)
+        .await
+        .unwrap();
+    let certificates = ctx.infra.certificate_service();
+    certificates.replace_interests(other.id, &[(3, InterestPriority::Low)]).await.unwrap();
+    // Certificate 1: applications open tomorrow (Seoul). Certificate 3: deadline tomorrow.
+    let now = chrono::Utc::now();
+    let tomorrow = now + chrono::Duration::days(1);
+    let draft = |certificate_id: i64, start: chrono::DateTime<chrono::Utc>, deadline: chrono::DateTime<chrono::Utc>| {
+        ExamScheduleDraft {
+            certificate_id,
+            exam_year: 2099,
+            round: 7,
+            application_start: start,
+            application_deadline: deadline,
+            exam_date: deadline + chrono::Duration::days(20),
+            result_announcement: deadline + chrono::Duration::days(40),
+            fees: ExamFees::default(),
+            time_limits: ExamTimeLimits::default(),
+            eligibility: None,
+            description: None,
+            exam_format: None,
+        }
+    };
+    certificates.import_schedule(&draft(1, tomorrow, tomorrow + chrono::Duration::days(5))).await.unwrap();
+    certificates.import_schedule(&draft(3, now - chrono::Duration::days(5), tomorrow)).await.unwrap();
+    let job = jobs::find("exam-alarms").unwrap();
+    for _ in 0..2 {
+        let outcome = run_job(job.as_ref(), &ctx, &Params::new()).await;
+        assert!(matches!(outcome, RunOutcome::Finished { status: JobStatus::Succeeded, .. }), "{outcome:?}");
+    }
+    let db = ctx.infra.db.conn();
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT payload FROM outbox_events WHERE event_type = 'ExamAlarmDue' ORDER BY seq".to_owned(),
+        ))
+        .await
+        .unwrap();
+    let kinds: Vec<String> = rows
+        .iter()
+        .map(|r| {
+            let payload: serde_json::Value =
+                serde_json::from_str(&r.try_get::<String>("", "payload").unwrap()).unwrap();
+            format!("{}:{}", payload["certificateId"], payload["alarmType"].as_str().unwrap())
+        })
+        .collect();
+    assert_eq!(kinds, vec!["1:BEFORE_APPLICATION", "3:DEFAULT_DEADLINE"], "once each, even after a re-run");
+}

@@ -2,6 +2,8 @@
 //! event id (an inbox), then listed (unread, newest first), counted and marked read by their
 //! receiver.
 
+pub mod exam;
+
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -16,7 +18,8 @@ use serde::{Deserialize, Serialize};
 /// The consumer group (and inbox name) that stores alarms.
 pub const ALARM_CONSUMER: &str = "alarm.store";
 /// The topics alarms come from.
-pub const ALARM_TOPICS: &[&str] = &[POST_LIKED_TOPIC, COMMENT_LIKED_TOPIC, POST_COMMENTED_TOPIC];
+pub const ALARM_TOPICS: &[&str] =
+    &[POST_LIKED_TOPIC, COMMENT_LIKED_TOPIC, POST_COMMENTED_TOPIC, exam::EXAM_ALARM_TOPIC];
 /// Most ids one mark-read call takes.
 pub const MAX_READ_IDS: usize = 500;
 
@@ -98,6 +101,18 @@ pub struct Alarm {
 
 /// The alarm an event stands for, if any (events of other kinds, or malformed ones, give none).
 pub fn alarm_for(event: &EventEnvelope) -> Option<NewAlarm> {
+    if event.event_type == "ExamAlarmDue" {
+        let p = &event.payload;
+        return Some(NewAlarm {
+            receiver_id: p.get("receiverId")?.as_i64()?,
+            alarm_type: AlarmType::parse(p.get("alarmType")?.as_str()?)?,
+            origin_id: p.get("scheduleId")?.as_i64()?,
+            certificate_id: p.get("certificateId")?.as_i64()?,
+            actor_nickname: None,
+            like_target_type: None,
+            occurred_at: event.occurred_at,
+        });
+    }
     let (alarm_type, like_target_type) = match event.event_type.as_str() {
         "PostLiked" => (AlarmType::NewLikeOnPost, Some("POST")),
         "CommentLiked" => (AlarmType::NewLikeOnComment, Some("COMMENT")),
@@ -244,5 +259,26 @@ mod tests {
         broken.payload = serde_json::json!({ "receiverId": "x" });
         assert!(alarm_for(&broken).is_none());
         assert_eq!(AlarmType::parse("DEFAULT_DEADLINE"), Some(AlarmType::DefaultDeadline));
+    }
+
+    #[test]
+    fn exam_reminders_become_alarms_pointing_at_the_schedule() {
+        use chrono::TimeZone;
+        let at = Utc.with_ymd_and_hms(2026, 5, 2, 0, 0, 0).single().unwrap_or_default();
+        let s = exam::ScheduleDates {
+            schedule_id: 4,
+            certificate_id: 2,
+            application_start: at + chrono::Duration::days(1),
+            application_deadline: at + chrono::Duration::days(8),
+        };
+        let today = cercat_common::calendar::seoul_date(at);
+        let events = exam::events(&s, &[11], today, at);
+        assert_eq!(events.len(), 1);
+        let alarm = alarm_for(&events[0]).unwrap_or_else(|| panic!("an alarm"));
+        assert_eq!(
+            (alarm.receiver_id, alarm.alarm_type, alarm.origin_id, alarm.certificate_id),
+            (11, AlarmType::BeforeApplication, 4, 2)
+        );
+        assert_eq!(alarm.actor_nickname, None);
     }
 }

@@ -60,6 +60,8 @@ pub const SCHEDULE_TOPIC: &str = "certificate.exam-schedule";
 pub trait InterestRepository: Send + Sync {
     /// The user's interests, highest priority first (then in the order they were chosen).
     async fn list(&self, user_id: i64) -> Result<Vec<crate::Interest>, PortError>;
+    /// The (not withdrawn) users who have `certificate_id` as an interest.
+    async fn users_interested_in(&self, certificate_id: i64) -> Result<Vec<i64>, PortError>;
     /// Replaces all of the user's interests and, in the same transaction, records an
     /// `InterestCertificatesChanged` event. The certificates must exist.
     async fn replace_all(

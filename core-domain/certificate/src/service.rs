@@ -61,6 +61,11 @@ impl CertificateService {
         Ok(self.interest_store()?.list(user_id).await?)
     }
 
+    /// The users who have the certificate as an interest (for reminders).
+    pub async fn interested_users(&self, certificate_id: i64) -> Result<Vec<i64>, ScheduleError> {
+        Ok(self.interest_store()?.users_interested_in(certificate_id).await?)
+    }
+
     /// Replaces the user's interest certificates (at most three, each once, all existing).
     pub async fn replace_interests(
         &self,

@@ -6,11 +6,11 @@ use cercat_certificate::{
 };
 use cercat_common::{PortError, events::EventEnvelope};
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait};
 
 use crate::{
     db::Db,
-    entity::{certificate, interest},
+    entity::{certificate, interest, user},
     outbox::append_events,
 };
 
@@ -57,6 +57,29 @@ impl InterestRepository for SqlInterestRepository {
         // Highest priority first; the sort is stable, so ties keep the order they were chosen in.
         out.sort_by_key(|i| std::cmp::Reverse(i.priority));
         Ok(out)
+    }
+
+    async fn users_interested_in(&self, certificate_id: i64) -> Result<Vec<i64>, PortError> {
+        self.db
+            .run(
+                interest::Entity::find()
+                    .select_only()
+                    .column(interest::Column::UserId)
+                    .filter(interest::Column::CertificateId.eq(certificate_id))
+                    .filter(
+                        interest::Column::UserId.in_subquery(
+                            sea_orm::sea_query::Query::select()
+                                .column(user::Column::Id)
+                                .from(user::Entity)
+                                .and_where(user::Column::WithdrawnAt.is_null())
+                                .to_owned(),
+                        ),
+                    )
+                    .order_by_asc(interest::Column::UserId)
+                    .into_tuple()
+                    .all(self.db.conn()),
+            )
+            .await
     }
 
     async fn replace_all(

@@ -52,6 +52,20 @@ pub struct SqlOutboxStore {
 }
 
 impl SqlOutboxStore {
+    /// Records events that belong to no other write (scheduled reminders). Events whose id is
+    /// already in the outbox are skipped, so a job re-run adds nothing twice.
+    pub async fn append(&self, events: &[EventEnvelope], now: DateTime<Utc>) -> Result<u64, PortError> {
+        let mut added = 0;
+        for event in events {
+            match self.db.run(append_events(self.db.conn(), std::slice::from_ref(event), now)).await {
+                Ok(()) => added += 1,
+                Err(PortError::Duplicate(_)) => {}
+                Err(err) => return Err(err),
+            }
+        }
+        Ok(added)
+    }
+
     /// Over `db`.
     pub fn new(db: Db) -> Self {
         Self { db }

@@ -1,0 +1,66 @@
+//! `exam-alarms` (daily 09:00 Asia/Seoul): reminders for users with the certificate as an
+//! interest — application opens tomorrow, opens today, deadline tomorrow. Written to the outbox
+//! with ids derived from (schedule, kind, user, day), so a re-run the same day adds nothing.
+
+use async_trait::async_trait;
+use cercat_alarm::exam::{ScheduleDates, due, events};
+use cercat_common::jobs::JobCounts;
+use cercat_config::Settings;
+use cercat_database::SqlOutboxStore;
+use std::time::Duration;
+
+use crate::{Job, JobContext, JobError, Params, job::JobReport};
+
+/// The daily exam reminders.
+#[derive(Debug)]
+pub struct ExamAlarms;
+
+#[async_trait]
+impl Job for ExamAlarms {
+    fn name(&self) -> &'static str {
+        "exam-alarms"
+    }
+
+    fn description(&self) -> &'static str {
+        "remind interested users of application openings and deadlines (alarms)"
+    }
+
+    fn schedule(&self, _settings: &Settings) -> Option<&'static str> {
+        // Daily at 09:00 KST.
+        Some("0 0 9 * * *")
+    }
+
+    fn max_hold(&self) -> Duration {
+        Duration::from_secs(900)
+    }
+
+    async fn run(&self, ctx: &JobContext, _params: &Params) -> Result<JobReport, JobError> {
+        let fail = |e: &dyn std::fmt::Display| JobError::Failed(e.to_string());
+        let certificates = ctx.infra.certificate_service();
+        let outbox = SqlOutboxStore::new(ctx.infra.db.clone());
+        let today = ctx.infra.clock.today_in_seoul();
+        let now = ctx.infra.clock.now();
+        let (mut read, mut written) = (0, 0);
+        for certificate in certificates.list().await.map_err(|e| fail(&e))? {
+            let mut users = None;
+            for schedule in certificates.schedules(certificate.id).await.map_err(|e| fail(&e))? {
+                read += 1;
+                let dates = ScheduleDates {
+                    schedule_id: schedule.id,
+                    certificate_id: certificate.id,
+                    application_start: schedule.draft.application_start,
+                    application_deadline: schedule.draft.application_deadline,
+                };
+                if due(&dates, today).is_empty() {
+                    continue;
+                }
+                if users.is_none() {
+                    users = Some(certificates.interested_users(certificate.id).await.map_err(|e| fail(&e))?);
+                }
+                let batch = events(&dates, users.as_deref().unwrap_or_default(), today, now);
+                written += outbox.append(&batch, now).await.map_err(|e| fail(&e))?;
+            }
+        }
+        Ok(JobReport { counts: JobCounts { read, written, skipped: 0 }, skips: Vec::new() })
+    }
+}
