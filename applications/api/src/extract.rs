@@ -25,3 +25,12 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for Valid<T> {
         })
     }
 }
+
+/// An optional numeric query parameter as Cercat's client sends it: absent, blank, or `전체`
+/// ("all") mean no filter; anything else must be a number (GLB_003 naming the parameter).
+pub fn optional_number(raw: Option<&str>, field: &str) -> Result<Option<i32>, AppError> {
+    match raw.map(str::trim).filter(|v| !v.is_empty() && *v != "전체") {
+        None => Ok(None),
+        Some(v) => v.parse().map(Some).map_err(|_| AppError::invalid_query(field, "must be a number")),
+    }
+}

@@ -28,6 +28,7 @@ use crate::{
         paging::PageQuery,
     },
     error::{AppError, positive_id},
+    extract::optional_number,
     multipart::{MAX_REQUEST_PART, bad_form, is_blank_file, read_part},
 };
 
@@ -134,13 +135,6 @@ pub async fn list(
     Ok(ApiResponse::ok(slice(&state, posts).await?))
 }
 
-fn lenient_number(raw: &Option<String>, field: &'static str) -> Result<Option<i32>, AppError> {
-    match raw.as_deref().map(str::trim).filter(|v| !v.is_empty() && *v != "전체") {
-        None => Ok(None),
-        Some(v) => v.parse().map(Some).map_err(|_| AppError::invalid_query(field, "must be a number")),
-    }
-}
-
 /// COMMENTARY posts, optionally of one exam year, round and question; blank filters are ignored.
 #[utoipa::path(tag = "community", security(("access_token" = [])), params(("certificate_id" = i64, Path), CommentaryQuery, PageQuery), responses(
     (status = 200, description = "Posts", body = ApiResponse<PostSlice>),
@@ -159,9 +153,9 @@ pub async fn commentary(
     let filter = PostFilter {
         certificate_id: Some(certificate_id),
         kind: Some(PostKind::Commentary),
-        exam_year: lenient_number(&query.exam_year, "examYear")?,
-        round: lenient_number(&query.round, "round")?,
-        question_number: lenient_number(&query.question_sequence, "questionSequence")?,
+        exam_year: optional_number(query.exam_year.as_deref(), "examYear")?,
+        round: optional_number(query.round.as_deref(), "round")?,
+        question_number: optional_number(query.question_sequence.as_deref(), "questionSequence")?,
         ..PostFilter::default()
     };
     let posts = state.community.list(filter, &page, caller.user_id()).await?;

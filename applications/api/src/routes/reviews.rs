@@ -15,6 +15,7 @@ use crate::{
     auth::{Authenticated, Member},
     dto::paging::PageQuery,
     error::{AppError, positive_id},
+    extract::optional_number,
 };
 
 /// Registers the endpoints.
@@ -123,13 +124,6 @@ pub struct ReviewQuery {
     pub exam_difficulty: Option<String>,
 }
 
-fn months(raw: &Option<String>, field: &'static str) -> Result<Option<i32>, AppError> {
-    match raw.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
-        None => Ok(None),
-        Some(v) => v.parse::<i32>().map(Some).map_err(|_| AppError::invalid_query(field, "must be a number of months")),
-    }
-}
-
 /// The certificate's reviews, newest first, by preparation months and difficulty.
 #[utoipa::path(tag = "community", security(("access_token" = [])), params(("certificate_id" = i64, Path), ReviewQuery, PageQuery), responses(
     (status = 200, description = "Reviews", body = ApiResponse<ReviewSlice>),
@@ -154,8 +148,8 @@ pub async fn list(
         })?),
     };
     let filter = ReviewFilter {
-        min_months: months(&query.start_months, "startMonths")?,
-        max_months: months(&query.end_pre_months, "endPreMonths")?,
+        min_months: optional_number(query.start_months.as_deref(), "startMonths")?,
+        max_months: optional_number(query.end_pre_months.as_deref(), "endPreMonths")?,
         difficulty,
     };
     let page = page.request(&[])?;
