@@ -144,44 +144,49 @@ async fn activity<C: ConnectionTrait>(
     Ok(Some(EventEnvelope::new(topic, "post", post_id.to_string(), event_type, payload, at)))
 }
 
+/// Authors by user id (a placeholder for withdrawn accounts); missing ids are absent.
+pub(crate) async fn authors(db: &Db, ids: impl IntoIterator<Item = i64>) -> Result<HashMap<i64, Author>, PortError> {
+    let ids: Vec<i64> = ids.into_iter().collect::<HashSet<_>>().into_iter().collect();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<AuthorRow> = db
+        .run(
+            user::Entity::find()
+                .select_only()
+                .columns([
+                    user::Column::Id,
+                    user::Column::Nickname,
+                    user::Column::ProfileImageKey,
+                    user::Column::WithdrawnAt,
+                ])
+                .filter(user::Column::Id.is_in(ids))
+                .into_tuple()
+                .all(db.conn()),
+        )
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, nickname, image, withdrawn)| {
+            let author = match withdrawn {
+                Some(_) => Author { user_id: id, nickname: WITHDRAWN.into(), image_key: None },
+                None => Author { user_id: id, nickname, image_key: image },
+            };
+            (id, author)
+        })
+        .collect())
+}
+
+/// `authors[id]`, or the withdrawn placeholder when the account is gone.
+pub(crate) fn author_of(authors: &HashMap<i64, Author>, user_id: i64) -> Author {
+    authors.get(&user_id).cloned().unwrap_or(Author { user_id, nickname: WITHDRAWN.into(), image_key: None })
+}
+
 fn tags_json(draft: &PostDraft) -> String {
     serde_json::to_string(&draft.tags).unwrap_or_else(|_| "[]".into())
 }
 
 impl SqlPostRepository {
-    async fn authors(&self, ids: impl IntoIterator<Item = i64>) -> Result<HashMap<i64, Author>, PortError> {
-        let ids: Vec<i64> = ids.into_iter().collect::<HashSet<_>>().into_iter().collect();
-        if ids.is_empty() {
-            return Ok(HashMap::new());
-        }
-        let rows: Vec<AuthorRow> = self
-            .db
-            .run(
-                user::Entity::find()
-                    .select_only()
-                    .columns([
-                        user::Column::Id,
-                        user::Column::Nickname,
-                        user::Column::ProfileImageKey,
-                        user::Column::WithdrawnAt,
-                    ])
-                    .filter(user::Column::Id.is_in(ids))
-                    .into_tuple()
-                    .all(self.db.conn()),
-            )
-            .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(id, nickname, image, withdrawn)| {
-                let author = match withdrawn {
-                    Some(_) => Author { user_id: id, nickname: WITHDRAWN.into(), image_key: None },
-                    None => Author { user_id: id, nickname, image_key: image },
-                };
-                (id, author)
-            })
-            .collect())
-    }
-
     async fn liked(&self, viewer: i64, target: LikeTarget, ids: &[i64]) -> Result<HashSet<i64>, PortError> {
         if ids.is_empty() {
             return Ok(HashSet::new());
@@ -204,7 +209,7 @@ impl SqlPostRepository {
 
     async fn hydrate(&self, rows: Vec<post::Model>, viewer: i64) -> Result<Vec<Post>, PortError> {
         let ids: Vec<i64> = rows.iter().map(|p| p.id).collect();
-        let authors = self.authors(rows.iter().map(|p| p.user_id)).await?;
+        let authors = authors(&self.db, rows.iter().map(|p| p.user_id)).await?;
         let liked = self.liked(viewer, LikeTarget::Post, &ids).await?;
         let images = if ids.is_empty() {
             Vec::new()
@@ -233,11 +238,7 @@ impl SqlPostRepository {
                     id: p.id,
                     certificate_id: p.certificate_id,
                     draft: PostDraft { kind, title: p.title, content: p.content, tags, question },
-                    author: authors.get(&p.user_id).cloned().unwrap_or(Author {
-                        user_id: p.user_id,
-                        nickname: WITHDRAWN.into(),
-                        image_key: None,
-                    }),
+                    author: author_of(&authors, p.user_id),
                     images: images
                         .iter()
                         .filter(|i| i.post_id == p.id)
@@ -255,7 +256,7 @@ impl SqlPostRepository {
 
     async fn comment_models(&self, rows: Vec<post_comment::Model>, viewer: i64) -> Result<Vec<Comment>, PortError> {
         let ids: Vec<i64> = rows.iter().map(|c| c.id).collect();
-        let authors = self.authors(rows.iter().map(|c| c.user_id)).await?;
+        let authors = authors(&self.db, rows.iter().map(|c| c.user_id)).await?;
         let liked = self.liked(viewer, LikeTarget::Comment, &ids).await?;
         Ok(rows
             .into_iter()
@@ -263,11 +264,7 @@ impl SqlPostRepository {
                 id: c.id,
                 post_id: c.post_id,
                 parent_id: c.parent_id,
-                author: authors.get(&c.user_id).cloned().unwrap_or(Author {
-                    user_id: c.user_id,
-                    nickname: WITHDRAWN.into(),
-                    image_key: None,
-                }),
+                author: author_of(&authors, c.user_id),
                 content: c.content,
                 like_count: c.like_count,
                 liked: liked.contains(&c.id),

@@ -11,7 +11,8 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryF
 
 use crate::{
     db::Db,
-    entity::{exam_review, user},
+    entity::exam_review,
+    posts::{author_of, authors},
 };
 
 /// Exam reviews.
@@ -84,28 +85,10 @@ impl ReviewRepository for SqlReviewRepository {
                     .all(self.db.conn()),
             )
             .await?;
-        let ids: Vec<i64> = rows.iter().map(|r| r.user_id).collect();
-        let names: Vec<(i64, String, Option<DateTime<Utc>>)> = if ids.is_empty() {
-            Vec::new()
-        } else {
-            self.db
-                .run(
-                    user::Entity::find()
-                        .select_only()
-                        .columns([user::Column::Id, user::Column::Nickname, user::Column::WithdrawnAt])
-                        .filter(user::Column::Id.is_in(ids))
-                        .into_tuple()
-                        .all(self.db.conn()),
-                )
-                .await?
-        };
+        let authors = authors(&self.db, rows.iter().map(|r| r.user_id)).await?;
         rows.into_iter()
             .map(|r| {
-                let nickname = names
-                    .iter()
-                    .find(|(id, _, _)| *id == r.user_id)
-                    .map(|(_, n, w)| if w.is_some() { "탈퇴한 회원".to_owned() } else { n.clone() })
-                    .unwrap_or_else(|| "탈퇴한 회원".to_owned());
+                let nickname = author_of(&authors, r.user_id).nickname;
                 Ok(ExamReview {
                     id: r.id,
                     certificate_id: r.certificate_id,
