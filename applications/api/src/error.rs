@@ -15,6 +15,11 @@ impl AppError {
         Self(ApiError::new(ErrorCode::INVALID_PATH, format!("{field} {reason}")).with_field(field, reason))
     }
 
+    /// A 503 (GLB_008) saying this instance is at a limit, with `Retry-After`.
+    pub fn busy(message: &str, retry_after_secs: u64) -> Self {
+        Self(ApiError::new(ErrorCode::UNAVAILABLE, message).with_retry_after(retry_after_secs))
+    }
+
     /// A 400 on a query parameter.
     pub fn invalid_query(field: &str, reason: &str) -> Self {
         Self(ApiError::new(ErrorCode::INVALID_QUERY, format!("{field} {reason}")).with_field(field, reason))

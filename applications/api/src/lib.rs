@@ -10,6 +10,7 @@ pub mod multipart;
 pub mod oauth;
 pub mod openapi;
 pub mod routes;
+pub mod sse;
 pub mod startup;
 mod state;
 

@@ -112,18 +112,23 @@ impl Application {
         };
         let alarms = {
             let service = state.alarms.clone();
-            let consumer = state.infra.consumer.clone();
+            let source = state.infra.event_source();
             let stopped = stop_relay.subscribe();
             tokio::spawn(async move {
-                service.run_consumer(consumer, alarm_subscription, cercat_common::shutdown::requested(stopped)).await;
+                service.run_consumer(source, alarm_subscription, cercat_common::shutdown::requested(stopped)).await;
             })
+        };
+        let pushes = {
+            let state = state.clone();
+            let stopped = stop_relay.subscribe();
+            tokio::spawn(async move { push_alarms(state, cercat_common::shutdown::requested(stopped)).await })
         };
         let favorites = {
             let boards = state.boards.clone();
-            let consumer = state.infra.consumer.clone();
+            let source = state.infra.event_source();
             let stopped = stop_relay.subscribe();
             tokio::spawn(async move {
-                boards.run_consumer(consumer, subscription, cercat_common::shutdown::requested(stopped)).await;
+                boards.run_consumer(source, subscription, cercat_common::shutdown::requested(stopped)).await;
             })
         };
         let relay = settings.outbox.relay_in_api.then(|| {
@@ -152,7 +157,14 @@ impl Application {
                 trending_maintenance(community, certificates, cercat_common::shutdown::requested(stopped)).await;
             })
         });
-        let relay = relay.into_iter().chain(mail).chain(Some(favorites)).chain(Some(alarms)).chain(trending).collect();
+        let relay = relay
+            .into_iter()
+            .chain(mail)
+            .chain(Some(favorites))
+            .chain(Some(alarms))
+            .chain(Some(pushes))
+            .chain(trending)
+            .collect();
 
         let workers = if settings.server.workers == 0 {
             std::thread::available_parallelism().map_or(2, usize::from)
@@ -188,6 +200,40 @@ impl Application {
             let _ = task.await;
         }
         result
+    }
+}
+
+/// Listens for announced alarms (from whichever instance stored them) and pushes each to the
+/// receiver's streams held here. A lost channel connection is reopened with backoff; notices
+/// sent meanwhile are missed, which is why clients read the stored list when a stream opens.
+async fn push_alarms(state: AppState, stop: impl std::future::Future<Output = ()>) {
+    tokio::pin!(stop);
+    let mut backoff = Duration::from_millis(500);
+    loop {
+        let mut notices = match state.alarms.notices().await {
+            Ok(rx) => {
+                backoff = Duration::from_millis(500);
+                rx
+            }
+            Err(err) => {
+                tracing::warn!(%err, "cannot listen for alarm notices; retrying");
+                tokio::select! { () = &mut stop => return, () = tokio::time::sleep(backoff) => {} }
+                backoff = (backoff * 2).min(Duration::from_secs(30));
+                continue;
+            }
+        };
+        loop {
+            let text = tokio::select! {
+                () = &mut stop => return,
+                text = notices.recv() => text,
+            };
+            match text {
+                Some(text) => routes::alarms::push_notice(&state, &text).await,
+                None => break,
+            }
+        }
+        tracing::warn!("the alarm notice channel closed; reconnecting");
+        tokio::select! { () = &mut stop => return, () = tokio::time::sleep(backoff) => {} }
     }
 }
 

@@ -33,6 +33,8 @@ pub struct AppState {
     pub oauth_state: crate::oauth::StateSigner,
     /// Renders `/metrics`.
     pub metrics: PrometheusHandle,
+    /// The alarm streams this instance holds.
+    pub hub: Arc<crate::sse::AlarmHub>,
 }
 
 impl AppState {
@@ -49,6 +51,11 @@ impl AppState {
             accounts: Arc::new(infra.account_service()),
             oauth_state: crate::oauth::StateSigner::new(infra.jwt_secret.as_bytes()),
             metrics: crate::startup::prometheus(),
+            hub: crate::sse::AlarmHub::new(
+                infra.settings.sse.max_per_user,
+                infra.settings.sse.max_connections,
+                std::time::Duration::from_secs(infra.settings.sse.heartbeat_secs),
+            ),
             infra,
         }
     }

@@ -6,9 +6,10 @@ use cercat_alarm::AlarmService;
 use cercat_certificate::{BoardService, CertificateService};
 use cercat_common::{
     PortError,
+    broadcast::Broadcast,
     cache::Cache,
     clock::{Clock, SystemClock},
-    events::{EventConsumer, EventPublisher},
+    events::{DeadLetterQueue, EventConsumer, EventPublisher, EventSource, RetryPolicy},
     health::HealthCheck,
     jobs::JobRunRepository,
     lease::LeaseLock,
@@ -20,17 +21,17 @@ use cercat_common::{
 use cercat_community::{CommunityService, ports::KeywordStore};
 use cercat_config::{LogFormatSetting, Profile, Settings, redact_url};
 use cercat_database::{
-    Db, DbOptions, SqlAlarmRepository, SqlCertificateRepository, SqlExamScheduleRepository, SqlFavoriteBoardRepository,
+    Db, DbOptions, SqlAlarmRepository, SqlDeadLetterQueue, SqlCertificateRepository, SqlExamScheduleRepository, SqlFavoriteBoardRepository,
     SqlGoalRepository, SqlInterestRepository, SqlJobRunRepository, SqlLeaseLock, SqlMailQueue, SqlMockExamRepository,
     SqlOutboxStore, SqlPostRepository, SqlResultRepository, SqlReviewRepository, SqlUserRepository, seed,
 };
-use cercat_embedded::{InProcessBus, MemoryCache, MemoryKeywordStore, MemoryRateLimiter, MemoryRefreshStore};
-use cercat_kafka::{KafkaConsumer, KafkaOptions, KafkaPublisher};
+use cercat_embedded::{InProcessBus, MemoryBroadcast, MemoryCache, MemoryKeywordStore, MemoryRateLimiter, MemoryRefreshStore};
+use cercat_kafka::{KafkaConsumer, KafkaDeadLetters, KafkaOptions, KafkaPublisher};
 use cercat_learning::LearningService;
 use cercat_mail::{DevMailbox, SmtpMailer};
 use cercat_mockexam::{MockExamService, service::MockExamPorts};
 use cercat_redis::{
-    RedisCache, RedisClient, RedisKeywordStore, RedisLeaseLock, RedisOptions, RedisRateLimiter, RedisRefreshStore,
+    RedisBroadcast, RedisCache, RedisClient, RedisKeywordStore, RedisLeaseLock, RedisOptions, RedisRateLimiter, RedisRefreshStore,
 };
 use cercat_storage::ObjectImageStorage;
 use cercat_user::{
@@ -67,6 +68,10 @@ pub struct Infrastructure {
     pub publisher: Arc<dyn EventPublisher>,
     /// Event bus, consuming side.
     pub consumer: Arc<dyn EventConsumer>,
+    /// Where consumer groups put what they give up on.
+    pub dead_letters: Arc<dyn DeadLetterQueue>,
+    /// Deployment-wide notices (alarm pushes reach the instance holding the connection).
+    pub broadcast: Arc<dyn Broadcast>,
     /// Object storage for images.
     pub storage: Arc<dyn ImageStorage>,
     /// The outbox, as the relay sees it.
@@ -178,6 +183,8 @@ struct SharedAdapters {
     lease: Arc<dyn LeaseLock>,
     publisher: Arc<dyn EventPublisher>,
     consumer: Arc<dyn EventConsumer>,
+    dead_letters: Arc<dyn DeadLetterQueue>,
+    broadcast: Arc<dyn Broadcast>,
     refresh: Arc<dyn RefreshTokenStore>,
     limiter: Arc<dyn RateLimiter>,
     keywords: Arc<dyn KeywordStore>,
@@ -193,6 +200,10 @@ impl SharedAdapters {
             lease: Arc::new(SqlLeaseLock::new(db.clone())),
             publisher: bus.clone(),
             consumer: bus,
+            // The in-process bus keeps nothing across restarts; the table does, and
+            // `cercat-admin dlq` (another process) reads it.
+            dead_letters: Arc::new(SqlDeadLetterQueue::new(db.clone())),
+            broadcast: Arc::new(MemoryBroadcast::default()),
             refresh: Arc::new(MemoryRefreshStore::new()),
             limiter: Arc::new(MemoryRateLimiter::new()),
             keywords: Arc::new(MemoryKeywordStore::default()),
@@ -223,7 +234,9 @@ impl SharedAdapters {
             refresh: Arc::new(RedisRefreshStore::new(redis.clone())),
             limiter: Arc::new(RedisRateLimiter::new(redis.clone())),
             keywords: Arc::new(RedisKeywordStore::new(redis.clone())),
+            broadcast: Arc::new(RedisBroadcast::new(redis.clone(), "alarms")),
             lease: Arc::new(RedisLeaseLock::new(redis)),
+            dead_letters: Arc::new(KafkaDeadLetters::new((*publisher).clone())),
             publisher,
             consumer: Arc::new(KafkaConsumer::new(&kafka)),
         })
@@ -298,6 +311,8 @@ impl Infrastructure {
             lease: shared.lease,
             publisher: shared.publisher,
             consumer: shared.consumer,
+            dead_letters: shared.dead_letters,
+            broadcast: shared.broadcast,
             storage,
             clock: Arc::new(SystemClock),
             health,
@@ -356,7 +371,11 @@ impl Infrastructure {
 
     /// The alarm service.
     pub fn alarm_service(&self) -> AlarmService {
-        AlarmService::new(Arc::new(SqlAlarmRepository::new(self.db.clone())), self.clock.clone())
+        AlarmService::new(
+            Arc::new(SqlAlarmRepository::new(self.db.clone())),
+            self.broadcast.clone(),
+            self.clock.clone(),
+        )
     }
 
     /// The learning service.
@@ -418,6 +437,15 @@ impl Infrastructure {
             }
         }
         Ok(created)
+    }
+
+    /// What consumer groups read from: the bus, the dead-letter queue, the retry policy.
+    pub fn event_source(&self) -> EventSource {
+        EventSource {
+            consumer: self.consumer.clone(),
+            dead_letters: self.dead_letters.clone(),
+            retry: RetryPolicy::default(),
+        }
     }
 
     /// The outbox relay, publishing to this deployment's bus.

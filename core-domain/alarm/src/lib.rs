@@ -9,7 +9,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use cercat_common::{
     DomainError, ErrorKind, PortError,
-    events::{EventConsumer, EventEnvelope, EventSubscription},
+    broadcast::Broadcast,
+    events::{EventConsumer, EventEnvelope, EventSource, EventSubscription},
 };
 use cercat_community::events::{Activity, COMMENT_LIKED_TOPIC, POST_COMMENTED_TOPIC, POST_LIKED_TOPIC};
 use chrono::{DateTime, Utc};
@@ -99,28 +100,38 @@ pub struct Alarm {
     pub read: bool,
 }
 
-/// The alarm an event stands for, if any (events of other kinds, or malformed ones, give none).
-pub fn alarm_for(event: &EventEnvelope) -> Option<NewAlarm> {
+/// The alarm an event stands for: `Ok(None)` for events of other kinds (and one's own
+/// actions), an error for an alarm event whose payload is malformed (a poison message: it
+/// goes to the dead-letter queue, retrying cannot fix it).
+pub fn alarm_for(event: &EventEnvelope) -> Result<Option<NewAlarm>, PortError> {
+    let malformed = |what: &str| {
+        PortError::Corrupt(format!("{} event {} has no valid {what}", event.event_type, event.id))
+    };
     if event.event_type == "ExamAlarmDue" {
         let p = &event.payload;
-        return Some(NewAlarm {
-            receiver_id: p.get("receiverId")?.as_i64()?,
-            alarm_type: AlarmType::parse(p.get("alarmType")?.as_str()?)?,
-            origin_id: p.get("scheduleId")?.as_i64()?,
-            certificate_id: p.get("certificateId")?.as_i64()?,
+        let number = |field: &'static str| p.get(field).and_then(serde_json::Value::as_i64).ok_or_else(|| malformed(field));
+        return Ok(Some(NewAlarm {
+            receiver_id: number("receiverId")?,
+            alarm_type: p
+                .get("alarmType")
+                .and_then(serde_json::Value::as_str)
+                .and_then(AlarmType::parse)
+                .ok_or_else(|| malformed("alarmType"))?,
+            origin_id: number("scheduleId")?,
+            certificate_id: number("certificateId")?,
             actor_nickname: None,
             like_target_type: None,
             occurred_at: event.occurred_at,
-        });
+        }));
     }
     let (alarm_type, like_target_type) = match event.event_type.as_str() {
         "PostLiked" => (AlarmType::NewLikeOnPost, Some("POST")),
         "CommentLiked" => (AlarmType::NewLikeOnComment, Some("COMMENT")),
         "PostCommented" => (AlarmType::NewCommentOnPost, None),
-        _ => return None,
+        _ => return Ok(None),
     };
-    let a: Activity = serde_json::from_value(event.payload.clone()).ok()?;
-    (a.receiver_id != a.actor_id).then_some(NewAlarm {
+    let a: Activity = serde_json::from_value(event.payload.clone()).map_err(|e| malformed(&format!("payload ({e})")))?;
+    Ok((a.receiver_id != a.actor_id).then_some(NewAlarm {
         receiver_id: a.receiver_id,
         alarm_type,
         origin_id: a.post_id,
@@ -128,15 +139,77 @@ pub fn alarm_for(event: &EventEnvelope) -> Option<NewAlarm> {
         actor_nickname: Some(a.actor_nickname),
         like_target_type,
         occurred_at: event.occurred_at,
-    })
+    }))
+}
+
+/// The notice an instance publishes when it stored an alarm, so that the instance holding
+/// the receiver's SSE connection pushes it (the JSON on the broadcast channel).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AlarmNotice {
+    /// Alarm id.
+    pub id: i64,
+    /// Receiver.
+    pub receiver_id: i64,
+    /// Kind.
+    pub alarm_type: AlarmType,
+    /// What it points at.
+    pub origin_id: i64,
+    /// The board.
+    pub certificate_id: i64,
+    /// Who acted.
+    pub actor_nickname: Option<String>,
+    /// `POST` or `COMMENT` for likes.
+    pub like_target_type: Option<String>,
+    /// When it happened.
+    pub occurred_at: DateTime<Utc>,
+}
+
+impl AlarmNotice {
+    /// The notice for a stored alarm.
+    pub fn of(alarm: &Alarm) -> Self {
+        Self {
+            id: alarm.id,
+            receiver_id: alarm.alarm.receiver_id,
+            alarm_type: alarm.alarm.alarm_type,
+            origin_id: alarm.alarm.origin_id,
+            certificate_id: alarm.alarm.certificate_id,
+            actor_nickname: alarm.alarm.actor_nickname.clone(),
+            like_target_type: alarm.alarm.like_target_type.map(str::to_owned),
+            occurred_at: alarm.alarm.occurred_at,
+        }
+    }
+
+    /// The alarm it announces (unread: it was just stored).
+    pub fn alarm(&self) -> Alarm {
+        Alarm {
+            id: self.id,
+            read: false,
+            alarm: NewAlarm {
+                receiver_id: self.receiver_id,
+                alarm_type: self.alarm_type,
+                origin_id: self.origin_id,
+                certificate_id: self.certificate_id,
+                actor_nickname: self.actor_nickname.clone(),
+                like_target_type: match self.like_target_type.as_deref() {
+                    Some("POST") => Some("POST"),
+                    Some("COMMENT") => Some("COMMENT"),
+                    _ => None,
+                },
+                occurred_at: self.occurred_at,
+            },
+        }
+    }
 }
 
 /// Alarm storage.
 #[async_trait]
 pub trait AlarmRepository: Send + Sync {
     /// Stores `alarm` unless `consumer` already handled `event_id` (both in one transaction);
-    /// `None` for an alarm-less event still records the id. Returns whether it was new.
-    async fn store_once(&self, consumer: &str, event_id: &str, alarm: Option<&NewAlarm>) -> Result<bool, PortError>;
+    /// `None` for an alarm-less event still records the id. Returns the new alarm's id when
+    /// one was stored now (`None` for a redelivery, an alarm-less event or a purged receiver).
+    async fn store_once(&self, consumer: &str, event_id: &str, alarm: Option<&NewAlarm>)
+    -> Result<Option<i64>, PortError>;
     /// The receiver's unread alarms, newest first (at most `limit`).
     async fn unread(&self, receiver_id: i64, limit: u64) -> Result<Vec<Alarm>, PortError>;
     /// How many unread alarms the receiver has.
@@ -178,19 +251,40 @@ pub const CODES: &[(&str, u16, &str)] = &[("ALM_001", 400, "Too many alarm ids i
 /// Alarm use cases.
 pub struct AlarmService {
     alarms: Arc<dyn AlarmRepository>,
+    notices: Arc<dyn Broadcast>,
     clock: Arc<dyn cercat_common::clock::Clock>,
 }
 
 impl AlarmService {
-    /// Wires the service.
-    pub fn new(alarms: Arc<dyn AlarmRepository>, clock: Arc<dyn cercat_common::clock::Clock>) -> Self {
-        Self { alarms, clock }
+    /// Wires the service; stored alarms are announced on `notices`.
+    pub fn new(
+        alarms: Arc<dyn AlarmRepository>,
+        notices: Arc<dyn Broadcast>,
+        clock: Arc<dyn cercat_common::clock::Clock>,
+    ) -> Self {
+        Self { alarms, notices, clock }
     }
 
-    /// Stores the alarm `event` stands for, once per event id.
+    /// Stores the alarm `event` stands for, once per event id, then announces it to every API
+    /// instance (best effort: the stored alarm is the truth, a missed notice is read on the
+    /// client's next list call).
     pub async fn handle(&self, event: &EventEnvelope) -> Result<(), PortError> {
-        let alarm = alarm_for(event);
-        self.alarms.store_once(ALARM_CONSUMER, &event.id.to_string(), alarm.as_ref()).await.map(|_| ())
+        let alarm = alarm_for(event)?;
+        let stored = self.alarms.store_once(ALARM_CONSUMER, &event.id.to_string(), alarm.as_ref()).await?;
+        if let (Some(id), Some(alarm)) = (stored, alarm) {
+            let notice = AlarmNotice::of(&Alarm { id, alarm, read: false });
+            let text = serde_json::to_string(&notice).unwrap_or_default();
+            if let Err(err) = self.notices.publish(&text).await {
+                tracing::warn!(%err, alarm = id, "cannot announce a stored alarm; the receiver sees it on the next list");
+            }
+        }
+        Ok(())
+    }
+
+    /// Announced alarms: what [`Self::handle`] publishes, as every instance receives it.
+    /// Ends when the channel's connection is lost; listen again to resume.
+    pub async fn notices(&self) -> Result<tokio::sync::mpsc::Receiver<String>, PortError> {
+        self.notices.listen().await
     }
 
     /// The caller's unread alarms, newest first.
@@ -219,7 +313,7 @@ impl AlarmService {
     /// Stores alarms from events until `stop` resolves.
     pub async fn run_consumer(
         self: Arc<Self>,
-        consumer: Arc<dyn EventConsumer>,
+        source: EventSource,
         subscription: Option<Box<dyn EventSubscription>>,
         stop: impl std::future::Future<Output = ()> + Send,
     ) {
@@ -227,7 +321,7 @@ impl AlarmService {
             let this = self.clone();
             async move { this.handle(&event).await }
         };
-        cercat_common::events::run_consumer(consumer, ALARM_CONSUMER, ALARM_TOPICS, subscription, handle, stop).await;
+        cercat_common::events::run_consumer(source, ALARM_CONSUMER, ALARM_TOPICS, subscription, handle, stop).await;
     }
 }
 
@@ -249,15 +343,18 @@ mod tests {
 
     #[test]
     fn community_events_become_alarms_for_the_author_only() {
-        let alarm = alarm_for(&event("CommentLiked", 7, 8)).unwrap_or_else(|| panic!("an alarm"));
+        let alarm = alarm_for(&event("CommentLiked", 7, 8)).ok().flatten().unwrap_or_else(|| panic!("an alarm"));
         assert_eq!((alarm.receiver_id, alarm.alarm_type, alarm.origin_id), (7, AlarmType::NewLikeOnComment, 9));
         assert_eq!((alarm.actor_nickname.as_deref(), alarm.like_target_type), (Some("홍길동"), Some("COMMENT")));
-        assert_eq!(alarm_for(&event("PostCommented", 7, 8)).map(|a| a.alarm_type), Some(AlarmType::NewCommentOnPost));
-        assert!(alarm_for(&event("PostLiked", 7, 7)).is_none(), "not for one's own actions");
-        assert!(alarm_for(&event("SomethingElse", 7, 8)).is_none());
+        assert_eq!(
+            alarm_for(&event("PostCommented", 7, 8)).ok().flatten().map(|a| a.alarm_type),
+            Some(AlarmType::NewCommentOnPost)
+        );
+        assert_eq!(alarm_for(&event("PostLiked", 7, 7)), Ok(None), "not for one's own actions");
+        assert_eq!(alarm_for(&event("SomethingElse", 7, 8)), Ok(None));
         let mut broken = event("PostLiked", 7, 8);
         broken.payload = serde_json::json!({ "receiverId": "x" });
-        assert!(alarm_for(&broken).is_none());
+        assert!(matches!(alarm_for(&broken), Err(PortError::Corrupt(_))), "a malformed alarm event is poison");
         assert_eq!(AlarmType::parse("DEFAULT_DEADLINE"), Some(AlarmType::DefaultDeadline));
     }
 
@@ -274,11 +371,23 @@ mod tests {
         let today = cercat_common::calendar::seoul_date(at);
         let events = exam::events(&s, &[11], today, at);
         assert_eq!(events.len(), 1);
-        let alarm = alarm_for(&events[0]).unwrap_or_else(|| panic!("an alarm"));
+        let alarm = alarm_for(&events[0]).ok().flatten().unwrap_or_else(|| panic!("an alarm"));
         assert_eq!(
             (alarm.receiver_id, alarm.alarm_type, alarm.origin_id, alarm.certificate_id),
             (11, AlarmType::BeforeApplication, 4, 2)
         );
         assert_eq!(alarm.actor_nickname, None);
+    }
+
+    #[test]
+    fn a_notice_carries_the_whole_alarm() {
+        let stored = Alarm {
+            id: 5,
+            read: false,
+            alarm: alarm_for(&event("PostLiked", 7, 8)).ok().flatten().unwrap_or_else(|| panic!("an alarm")),
+        };
+        let text = serde_json::to_string(&AlarmNotice::of(&stored)).unwrap_or_default();
+        let back: AlarmNotice = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"));
+        assert_eq!(back.alarm(), stored);
     }
 }

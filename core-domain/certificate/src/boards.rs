@@ -73,8 +73,8 @@ impl BoardService {
         }
         let user_id = event.payload.get("userId").and_then(serde_json::Value::as_i64);
         let Some(user_id) = user_id else {
-            tracing::warn!(event_id = %event.id, "interest event without userId; skipped");
-            return Ok(());
+            // Poison: retrying cannot fix it, so it goes to the dead-letter queue.
+            return Err(PortError::Corrupt(format!("interest event {} has no userId", event.id)));
         };
         let ids: Vec<i64> = event
             .payload
@@ -110,7 +110,7 @@ impl BoardService {
     /// Consumes interest events until `stop` resolves (see [`cercat_common::events::run_consumer`]).
     pub async fn run_consumer(
         self: Arc<Self>,
-        consumer: Arc<dyn EventConsumer>,
+        source: cercat_common::events::EventSource,
         subscription: Option<Box<dyn EventSubscription>>,
         stop: impl std::future::Future<Output = ()> + Send,
     ) {
@@ -118,7 +118,7 @@ impl BoardService {
             let this = self.clone();
             async move { this.handle(&event).await }
         };
-        cercat_common::events::run_consumer(consumer, FAVORITE_CONSUMER, &[INTEREST_TOPIC], subscription, handle, stop)
+        cercat_common::events::run_consumer(source, FAVORITE_CONSUMER, &[INTEREST_TOPIC], subscription, handle, stop)
             .await;
     }
 }

@@ -36,6 +36,11 @@ pub trait OutboxStore: Send + Sync {
     async fn mark_failed(&self, seq: i64, error: &str, retry_at: DateTime<Utc>) -> Result<(), PortError>;
     /// Number of unsent events (the outbox lag, for metrics and readiness).
     async fn unsent_count(&self) -> Result<u64, PortError>;
+    /// When the oldest unsent event was written (`None` when all are sent).
+    async fn oldest_unsent_at(&self) -> Result<Option<DateTime<Utc>>, PortError>;
+    /// Puts `event` back to be published again under its own id: its row is marked unsent
+    /// (or written again if it was purged). Used to replay dead letters.
+    async fn requeue(&self, event: &EventEnvelope, now: DateTime<Utc>) -> Result<(), PortError>;
 }
 
 /// What one relay pass did.
@@ -175,6 +180,20 @@ mod tests {
         }
         async fn unsent_count(&self) -> Result<u64, PortError> {
             Ok(self.rows.lock().unwrap().iter().filter(|r| r.1.is_none()).count() as u64)
+        }
+        async fn oldest_unsent_at(&self) -> Result<Option<DateTime<Utc>>, PortError> {
+            Ok(self.rows.lock().unwrap().iter().filter(|r| r.1.is_none()).map(|r| r.0.event.occurred_at).min())
+        }
+        async fn requeue(&self, event: &EventEnvelope, now: DateTime<Utc>) -> Result<(), PortError> {
+            let mut rows = self.rows.lock().unwrap();
+            if let Some(row) = rows.iter_mut().find(|r| r.0.event.id == event.id) {
+                row.1 = None;
+                row.0.next_attempt_at = now;
+            } else {
+                let seq = rows.len() as i64 + 1;
+                rows.push((PendingEvent { seq, event: event.clone(), attempts: 0, next_attempt_at: now }, None));
+            }
+            Ok(())
         }
     }
 

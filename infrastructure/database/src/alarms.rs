@@ -29,7 +29,7 @@ impl SqlAlarmRepository {
 
 #[async_trait]
 impl AlarmRepository for SqlAlarmRepository {
-    async fn store_once(&self, consumer: &str, event_id: &str, new: Option<&NewAlarm>) -> Result<bool, PortError> {
+    async fn store_once(&self, consumer: &str, event_id: &str, new: Option<&NewAlarm>) -> Result<Option<i64>, PortError> {
         self.db
             .write(|| async move {
                 let txn = self.db.begin_write().await?;
@@ -43,12 +43,13 @@ impl AlarmRepository for SqlAlarmRepository {
                     Ok(_) => {}
                     // Handled before (a redelivery): nothing to do.
                     Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
-                        return Ok(false);
+                        return Ok(None);
                     }
                     Err(err) => return Err(err),
                 }
+                let mut stored = None;
                 if let Some(a) = new {
-                    alarm::Entity::insert(alarm::ActiveModel {
+                    let inserted = alarm::Entity::insert(alarm::ActiveModel {
                         receiver_id: Set(a.receiver_id),
                         alarm_type: Set(a.alarm_type.as_str().to_owned()),
                         origin_id: Set(a.origin_id),
@@ -59,16 +60,17 @@ impl AlarmRepository for SqlAlarmRepository {
                         read_at: Set(None),
                         ..Default::default()
                     })
-                    .exec_without_returning(&txn)
+                    .exec(&txn)
                     .await?;
+                    stored = Some(inserted.last_insert_id);
                 }
                 txn.commit().await?;
-                Ok(true)
+                Ok(stored)
             })
             .await
             .or_else(|err| match err {
                 // The receiver was purged meanwhile: the alarm has nobody to go to.
-                PortError::InUse(_) => Ok(false),
+                PortError::InUse(_) => Ok(None),
                 other => Err(other),
             })
     }

@@ -2,6 +2,7 @@
 
 pub mod alarm;
 pub mod certificate;
+pub mod dead_letter;
 pub mod email_code;
 pub mod exam_review;
 pub mod exam_schedule;

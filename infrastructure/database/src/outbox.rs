@@ -142,4 +142,37 @@ impl OutboxStore for SqlOutboxStore {
             .run(outbox_event::Entity::find().filter(outbox_event::Column::SentAt.is_null()).count(self.db.conn()))
             .await
     }
+
+    async fn oldest_unsent_at(&self) -> Result<Option<DateTime<Utc>>, PortError> {
+        let oldest = self
+            .db
+            .run(
+                outbox_event::Entity::find()
+                    .filter(outbox_event::Column::SentAt.is_null())
+                    .order_by_asc(outbox_event::Column::Seq)
+                    .one(self.db.conn()),
+            )
+            .await?;
+        Ok(oldest.map(|row| row.created_at))
+    }
+
+    async fn requeue(&self, event: &EventEnvelope, now: DateTime<Utc>) -> Result<(), PortError> {
+        let reset = self
+            .db
+            .write(|| {
+                outbox_event::Entity::update_many()
+                    .col_expr(outbox_event::Column::SentAt, Expr::value(Option::<DateTime<Utc>>::None))
+                    .col_expr(outbox_event::Column::Attempts, Expr::value(0))
+                    .col_expr(outbox_event::Column::NextAttemptAt, Expr::value(now))
+                    .col_expr(outbox_event::Column::LastError, Expr::value(Option::<String>::None))
+                    .filter(outbox_event::Column::EventId.eq(event.id.to_string()))
+                    .exec(self.db.conn())
+            })
+            .await?;
+        if reset.rows_affected == 0 {
+            // Purged since it was sent: write it again under the same id.
+            self.append(std::slice::from_ref(event), now).await?;
+        }
+        Ok(())
+    }
 }

@@ -5,7 +5,7 @@
 use async_trait::async_trait;
 use cercat_common::{
     PortError,
-    events::{Delivery, DeliveryPosition, EventConsumer, EventEnvelope, EventPublisher, EventSubscription},
+    events::{Delivery, DeliveryPosition, EventConsumer, EventEnvelope, EventPublisher, EventSubscription, Received},
 };
 use std::{
     collections::{HashMap, VecDeque},
@@ -70,7 +70,7 @@ impl EventPublisher for InProcessBus {
             let delivery = Delivery {
                 event: event.clone(),
                 key: Some(event.aggregate_id.clone()),
-                position: DeliveryPosition { partition: 0, offset },
+                position: DeliveryPosition { topic: event.topic.clone(), partition: 0, offset },
             };
             if let Ok(mut items) = queue.items.lock() {
                 items.push_back(delivery);
@@ -114,11 +114,11 @@ impl Subscription {
 
 #[async_trait]
 impl EventSubscription for Subscription {
-    async fn next(&mut self, wait: Duration) -> Result<Option<Delivery>, PortError> {
+    async fn next(&mut self, wait: Duration) -> Result<Option<Received>, PortError> {
         let deadline = tokio::time::Instant::now() + wait;
         loop {
             if let Some(delivery) = self.poll() {
-                return Ok(Some(delivery));
+                return Ok(Some(Received::Event(delivery)));
             }
             if self.queues.is_empty() {
                 return Ok(None);
@@ -126,14 +126,19 @@ impl EventSubscription for Subscription {
             let queues = self.queues.clone();
             let any = futures::future::select_all(queues.iter().map(|q| Box::pin(q.ready.notified())));
             if tokio::time::timeout_at(deadline, any).await.is_err() {
-                return Ok(self.poll());
+                return Ok(self.poll().map(Received::Event));
             }
         }
     }
 
     /// In-process deliveries are removed when handed out; there is nothing to commit.
-    async fn commit(&mut self, _delivery: &Delivery) -> Result<(), PortError> {
+    async fn commit(&mut self, _position: &DeliveryPosition) -> Result<(), PortError> {
         Ok(())
+    }
+
+    /// Events queued for the group and not yet handed out.
+    async fn lag(&mut self) -> Option<u64> {
+        Some(self.queues.iter().map(|q| q.items.lock().map_or(0, |items| items.len() as u64)).sum())
     }
 }
 

@@ -3,12 +3,14 @@
 //! they keep the same contracts (the shared suites in `cercat-common`'s testkit prove it).
 
 mod auth;
+mod broadcast;
 mod bus;
 mod cache;
 mod keywords;
 mod lease;
 
 pub use auth::{MemoryRateLimiter, MemoryRefreshStore};
+pub use broadcast::MemoryBroadcast;
 pub use bus::InProcessBus;
 pub use cache::MemoryCache;
 pub use keywords::MemoryKeywordStore;

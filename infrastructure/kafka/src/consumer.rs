@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use cercat_common::{
     PortError,
-    events::{Delivery, DeliveryPosition, EventConsumer, EventEnvelope, EventSubscription},
+    events::{Delivery, DeliveryPosition, EventConsumer, EventEnvelope, EventSubscription, Received, Undecodable},
 };
 use rdkafka::{
     ClientConfig, Message, Offset, TopicPartitionList,
@@ -63,42 +63,41 @@ impl KafkaSubscription {
     }
 }
 
+/// Most of a poison message's body kept in its dead letter.
+const MAX_KEPT_PAYLOAD: usize = 64 * 1024;
+
 #[async_trait]
 impl EventSubscription for KafkaSubscription {
-    async fn next(&mut self, wait: Duration) -> Result<Option<Delivery>, PortError> {
+    async fn next(&mut self, wait: Duration) -> Result<Option<Received>, PortError> {
         let consumer = Arc::clone(self.consumer()?);
-        let deadline = tokio::time::Instant::now() + wait;
-        loop {
-            let message = match tokio::time::timeout_at(deadline, consumer.recv()).await {
-                Err(_) => return Ok(None),
-                Ok(Err(err)) => return Err(PortError::unavailable(DEP, err)),
-                Ok(Ok(message)) => message.detach(),
-            };
-            let key = message.key().map(|k| String::from_utf8_lossy(k).into_owned());
-            let position = DeliveryPosition { partition: message.partition(), offset: message.offset() };
-            match message.payload().map(serde_json::from_slice::<EventEnvelope>) {
-                Some(Ok(event)) => return Ok(Some(Delivery { event, key, position })),
-                _ => {
-                    // A poison message must not block the partition: log it and move on.
-                    tracing::error!(
-                        topic = message.topic(),
-                        partition = position.partition,
-                        offset = position.offset,
-                        "skipping a message that is not an event envelope"
-                    );
-                }
-            }
-        }
+        let message = match tokio::time::timeout(wait, consumer.recv()).await {
+            Err(_) => return Ok(None),
+            Ok(Err(err)) => return Err(PortError::unavailable(DEP, err)),
+            Ok(Ok(message)) => message.detach(),
+        };
+        let key = message.key().map(|k| String::from_utf8_lossy(k).into_owned());
+        let topic = message.topic().strip_prefix(self.prefix.as_str()).unwrap_or(message.topic()).to_owned();
+        let position = DeliveryPosition { topic, partition: message.partition(), offset: message.offset() };
+        let body = message.payload().unwrap_or_default();
+        Ok(Some(match serde_json::from_slice::<EventEnvelope>(body) {
+            Ok(event) => Received::Event(Delivery { event, key, position }),
+            Err(err) => Received::Undecodable(Undecodable {
+                key,
+                payload: String::from_utf8_lossy(&body[..body.len().min(MAX_KEPT_PAYLOAD)]).into_owned(),
+                reason: format!("not an event envelope: {err}"),
+                position,
+            }),
+        }))
     }
 
-    async fn commit(&mut self, delivery: &Delivery) -> Result<(), PortError> {
+    async fn commit(&mut self, position: &DeliveryPosition) -> Result<(), PortError> {
         let consumer = Arc::clone(self.consumer()?);
-        let topic = format!("{}{}", self.prefix, delivery.event.topic);
-        let position = delivery.position;
+        let topic = format!("{}{}", self.prefix, position.topic);
+        let (partition, offset) = (position.partition, position.offset);
         let timeout = self.timeout;
         let commit = tokio::task::spawn_blocking(move || {
             let mut list = TopicPartitionList::new();
-            list.add_partition_offset(&topic, position.partition, Offset::Offset(position.offset + 1))?;
+            list.add_partition_offset(&topic, partition, Offset::Offset(offset + 1))?;
             consumer.commit(&list, CommitMode::Sync)
         });
         tokio::time::timeout(timeout, commit)
@@ -106,6 +105,27 @@ impl EventSubscription for KafkaSubscription {
             .map_err(|_| PortError::timeout(DEP, timeout))?
             .map_err(|e| PortError::unavailable(DEP, e))?
             .map_err(|e| PortError::unavailable(DEP, e))
+    }
+
+    /// High watermark minus the group's committed offset, over the assigned partitions.
+    async fn lag(&mut self) -> Option<u64> {
+        let consumer = Arc::clone(self.consumer().ok()?);
+        let timeout = self.timeout;
+        let lag = tokio::task::spawn_blocking(move || -> Option<u64> {
+            let committed = consumer.committed(timeout).ok()?;
+            let mut total = 0u64;
+            for el in committed.elements() {
+                let (low, high) = consumer.fetch_watermarks(el.topic(), el.partition(), timeout).ok()?;
+                let at = match el.offset() {
+                    Offset::Offset(o) => o.max(low),
+                    _ => low,
+                };
+                total += u64::try_from(high - at).unwrap_or(0);
+            }
+            drop(committed);
+            Some(total)
+        });
+        tokio::time::timeout(timeout * 2, lag).await.ok()?.ok()?
     }
 }
 

@@ -3,9 +3,11 @@
 //! (at-least-once). Topic names get the deployment's prefix.
 
 mod consumer;
+mod dead_letters;
 mod publisher;
 
 pub use consumer::KafkaConsumer;
+pub use dead_letters::{DEAD_LETTER_TOPIC, KafkaDeadLetters, REPLAY_GROUP};
 pub use publisher::KafkaPublisher;
 
 use std::time::Duration;

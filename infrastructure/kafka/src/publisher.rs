@@ -47,16 +47,17 @@ impl KafkaPublisher {
     }
 }
 
-#[async_trait]
-impl EventPublisher for KafkaPublisher {
-    async fn publish(&self, event: &EventEnvelope) -> Result<(), PortError> {
-        let payload = serde_json::to_vec(event).map_err(|e| PortError::Corrupt(format!("cannot encode event: {e}")))?;
-        let id = event.id.to_string();
-        let topic = self.options.topic(&event.topic);
-        let headers = OwnedHeaders::new()
-            .insert(Header { key: "event-id", value: Some(id.as_str()) })
-            .insert(Header { key: "event-type", value: Some(event.event_type.as_str()) });
-        let record = FutureRecord::to(&topic).key(event.aggregate_id.as_str()).payload(&payload).headers(headers);
+impl KafkaPublisher {
+    /// Sends one record to the prefixed `logical` topic and waits for the broker's acknowledgement.
+    pub(crate) async fn send(
+        &self,
+        logical: &str,
+        key: &str,
+        payload: &[u8],
+        headers: OwnedHeaders,
+    ) -> Result<(), PortError> {
+        let topic = self.options.topic(logical);
+        let record = FutureRecord::to(&topic).key(key).payload(payload).headers(headers);
         // message.timeout.ms bounds delivery; the outer timeout is a backstop for a stuck client.
         let bound = self.options.timeout + std::time::Duration::from_secs(1);
         let sent = tokio::time::timeout(bound, self.producer.send(record, Timeout::After(self.options.timeout))).await;
@@ -65,6 +66,22 @@ impl EventPublisher for KafkaPublisher {
             Ok(Err((err, _))) => Err(PortError::unavailable(DEP, format!("publishing to {topic} failed: {err}"))),
             Err(_) => Err(PortError::timeout(DEP, bound)),
         }
+    }
+
+    pub(crate) fn options(&self) -> &KafkaOptions {
+        &self.options
+    }
+}
+
+#[async_trait]
+impl EventPublisher for KafkaPublisher {
+    async fn publish(&self, event: &EventEnvelope) -> Result<(), PortError> {
+        let payload = serde_json::to_vec(event).map_err(|e| PortError::Corrupt(format!("cannot encode event: {e}")))?;
+        let id = event.id.to_string();
+        let headers = OwnedHeaders::new()
+            .insert(Header { key: "event-id", value: Some(id.as_str()) })
+            .insert(Header { key: "event-type", value: Some(event.event_type.as_str()) });
+        self.send(&event.topic, &event.aggregate_id, &payload, headers).await
     }
 }
 

@@ -46,7 +46,7 @@ async fn a_restarted_member_resumes_after_its_last_commit() {
     let mut first = consumer.subscribe("resumers", &["resume"]).await.unwrap();
     let got = receive(first.as_mut(), 4, Duration::from_secs(20)).await;
     assert_eq!(got.len(), 4);
-    first.commit(&got[3]).await.unwrap();
+    first.commit(&got[3].position).await.unwrap();
     drop(first);
 
     let mut second = consumer.subscribe("resumers", &["resume"]).await.unwrap();

@@ -29,6 +29,7 @@ pub struct RedisClient {
     pool: Pool,
     timeout: Duration,
     prefix: String,
+    url: String,
 }
 
 impl std::fmt::Debug for RedisClient {
@@ -50,12 +51,26 @@ impl RedisClient {
             .runtime(Runtime::Tokio1)
             .build()
             .map_err(|e| PortError::unavailable(DEP, format!("cannot build the redis pool: {e}")))?;
-        Ok(Self { pool, timeout: options.timeout, prefix: options.key_prefix.clone() })
+        Ok(Self { pool, timeout: options.timeout, prefix: options.key_prefix.clone(), url: options.url.clone() })
     }
 
     /// `key` with the deployment prefix.
     pub fn key(&self, key: &str) -> String {
         format!("{}{key}", self.prefix)
+    }
+
+    /// The per-call timeout.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// Opens a dedicated pub/sub connection (outside the pool: it stays subscribed), under the timeout.
+    pub async fn pubsub(&self) -> Result<deadpool_redis::redis::aio::PubSub, PortError> {
+        let client = deadpool_redis::redis::Client::open(self.url.as_str()).map_err(|e| PortError::unavailable(DEP, e))?;
+        tokio::time::timeout(self.timeout, client.get_async_pubsub())
+            .await
+            .map_err(|_| PortError::timeout(DEP, self.timeout))?
+            .map_err(|e| PortError::unavailable(DEP, e))
     }
 
     /// Runs one command under the timeout.

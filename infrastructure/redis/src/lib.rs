@@ -3,12 +3,14 @@
 //! responses), and every key carries the deployment's prefix.
 
 mod auth;
+mod broadcast;
 mod cache;
 mod client;
 mod keywords;
 mod lease;
 
 pub use auth::{RedisRateLimiter, RedisRefreshStore};
+pub use broadcast::RedisBroadcast;
 pub use cache::RedisCache;
 pub use client::{RedisClient, RedisOptions};
 pub use keywords::RedisKeywordStore;

@@ -68,6 +68,20 @@ pub struct Settings {
     pub mail: MailSettings,
     /// OAuth2 sign-in providers.
     pub oauth: OAuthSettings,
+    /// Server-sent alarm streams.
+    pub sse: SseSettings,
+}
+
+/// Server-sent event streams (`/alarm-api/v2/alarms/subscribe`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct SseSettings {
+    /// Seconds between heartbeat comments (Cercat's client gives up after 45 s of silence).
+    pub heartbeat_secs: u64,
+    /// Open streams per user on one instance; a new one beyond it closes that user's oldest.
+    pub max_per_user: usize,
+    /// Open streams on one instance; beyond it new ones get 503 with `Retry-After`.
+    pub max_connections: usize,
 }
 
 /// OAuth2 authorization-code sign-in.
@@ -331,6 +345,7 @@ impl Settings {
             log: LogSettings { level: "info,sqlx=warn,sea_orm=warn".into(), format: LogFormatSetting::Auto },
             outbox: OutboxSettings { relay_in_api: embedded, poll_interval_ms: 1_000, batch_size: 100 },
             batch: BatchSettings { exam_schedule_source: None, http_timeout_ms: 30_000 },
+            sse: SseSettings { heartbeat_secs: 20, max_per_user: 5, max_connections: 10_000 },
             seed: SeedSettings { demo_on_start: embedded },
             auth: AuthSettings {
                 jwt_secret: None,

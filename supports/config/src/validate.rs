@@ -55,6 +55,12 @@ pub(crate) fn fill_and_check(s: &mut Settings) -> Result<(), ConfigError> {
         return Err(invalid("outbox.batch_size", "use 1..=10000"));
     }
     positive_ms("outbox.poll_interval_ms", s.outbox.poll_interval_ms)?;
+    if !(1..=40).contains(&s.sse.heartbeat_secs) {
+        return Err(invalid("sse.heartbeat_secs", "use 1..=40 (the web client gives up after 45 s of silence)"));
+    }
+    if s.sse.max_per_user == 0 || s.sse.max_connections == 0 {
+        return Err(invalid("sse.max_per_user", "use at least 1 (and sse.max_connections too)"));
+    }
     positive_ms("batch.http_timeout_ms", s.batch.http_timeout_ms)?;
     check_auth(s)?;
     check_mail(s)?;

@@ -2,7 +2,8 @@
 
 use std::collections::HashMap;
 
-use actix_web::{get, post, web};
+use actix_web::{HttpResponse, get, http::header, post, web};
+use cercat_alarm::{Alarm, AlarmNotice};
 use cercat_error::{ApiResponse, ErrorBody};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -13,7 +14,7 @@ use crate::{AppState, auth::Authenticated, dto::certificate::CertificateRef, err
 
 /// Registers the endpoints.
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(list).service(unread).service(read);
+    cfg.service(subscribe).service(list).service(unread).service(read);
 }
 
 /// The receiver.
@@ -65,10 +66,22 @@ pub async fn list(
     for a in alarms {
         let cid = a.alarm.certificate_id;
         if let std::collections::hash_map::Entry::Vacant(slot) = names.entry(cid) {
-            let name = state.certificates.get(cid).await.map(|c| c.name).unwrap_or_default();
-            slot.insert(name);
+            slot.insert(certificate_name(&state, cid).await);
         }
-        out.push(AlarmResponse {
+        let name = names.get(&cid).cloned().unwrap_or_default();
+        out.push(AlarmResponse::new(a, name));
+    }
+    Ok(ApiResponse::ok(out))
+}
+
+/// The board's name (cached by the certificate service); empty if it is gone.
+async fn certificate_name(state: &AppState, certificate_id: i64) -> String {
+    state.certificates.get(certificate_id).await.map(|c| c.name).unwrap_or_default()
+}
+
+impl AlarmResponse {
+    fn new(a: Alarm, certificate_name: String) -> Self {
+        Self {
             id: a.id,
             origin_id: a.alarm.origin_id,
             alarm_type: a.alarm.alarm_type.as_str(),
@@ -77,13 +90,49 @@ pub async fn list(
             receiver: ReceiverRef { user_id: a.alarm.receiver_id },
             liker_nickname: a.alarm.actor_nickname,
             like_target_type: a.alarm.like_target_type,
-            certificate: CertificateRef {
-                certificate_id: cid,
-                certificate_name: names.get(&cid).cloned().unwrap_or_default(),
-            },
-        });
+            certificate: CertificateRef { certificate_id: a.alarm.certificate_id, certificate_name },
+        }
     }
-    Ok(ApiResponse::ok(out))
+}
+
+/// Pushes an announced alarm to the receiver's streams on this instance, if it holds any.
+pub async fn push_notice(state: &AppState, text: &str) {
+    let notice: AlarmNotice = match serde_json::from_str(text) {
+        Ok(n) => n,
+        Err(err) => {
+            tracing::warn!(%err, "ignoring a malformed alarm notice");
+            return;
+        }
+    };
+    if !state.hub.has(notice.receiver_id) {
+        return;
+    }
+    let name = certificate_name(state, notice.certificate_id).await;
+    let body = AlarmResponse::new(notice.alarm(), name);
+    let Ok(json) = serde_json::to_string(&body) else { return };
+    let sent = state.hub.push(notice.receiver_id, &crate::sse::frame("alarm", notice.id, &json));
+    ::metrics::counter!("cercat_sse_alarms_pushed_total").increment(sent as u64);
+}
+
+/// Subscribes to the caller's alarms as server-sent events (token in `Access-Token`).
+///
+/// The stream opens with a `: connected` comment, then sends each new alarm as a named event
+/// `alarm` (`id:` = alarm id, `data:` = the alarm JSON, as in the list) and a `: heartbeat`
+/// comment after 20 s of silence. A user has at most 5 streams per instance (a sixth closes
+/// the oldest). Alarms stored while no stream was open are read with `GET /alarms`.
+#[utoipa::path(tag = "alarms", security(("access_token" = [])), responses(
+    (status = 200, description = "An endless `text/event-stream`: `event: alarm` frames with AlarmResponse JSON, heartbeat comments", content_type = "text/event-stream", body = String),
+    (status = 401, description = "USR_007", body = ErrorBody),
+    (status = 503, description = "GLB_008: this instance holds as many streams as it may; retry after the `Retry-After` seconds", body = ErrorBody),
+))]
+#[get("/alarms/subscribe")]
+pub async fn subscribe(state: web::Data<AppState>, caller: Authenticated) -> Result<HttpResponse, AppError> {
+    let stream = state.hub.connect(caller.user_id()).map_err(|_| AppError::busy("too many open alarm streams on this instance", 5))?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/event-stream")
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .insert_header(("X-Accel-Buffering", "no"))
+        .streaming(stream))
 }
 
 /// How many unread alarms the caller has.

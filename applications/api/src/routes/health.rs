@@ -71,13 +71,30 @@ pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
 }
 
 /// Prometheus metrics: `http_requests_total{method,route,status}`,
-/// `http_request_duration_seconds{method,route}`, `cercat_outbox_unsent_events`.
+/// `http_request_duration_seconds{method,route}`, `cercat_outbox_unsent_events`,
+/// `cercat_outbox_lag_seconds` (age of the oldest unsent event), `cercat_consumer_lag{group}`,
+/// `cercat_dead_letters` (waiting for replay), `cercat_dead_letters_total{group}`,
+/// `cercat_sse_connections`, `cercat_sse_alarms_pushed_total`.
 #[utoipa::path(tag = "operations", responses((status = 200, description = "Prometheus text format", content_type = "text/plain")))]
 #[get("/metrics")]
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
-    // The outbox lag is read at scrape time; a slow database must not stall the scrape.
-    if let Ok(Ok(unsent)) = tokio::time::timeout(Duration::from_millis(500), state.infra.outbox.unsent_count()).await {
+    // Lags are read at scrape time, concurrently; a slow dependency must not stall the scrape
+    // (its gauge keeps its last value).
+    let bound = Duration::from_secs(2);
+    let (unsent, oldest, letters) = futures::join!(
+        tokio::time::timeout(bound, state.infra.outbox.unsent_count()),
+        tokio::time::timeout(bound, state.infra.outbox.oldest_unsent_at()),
+        tokio::time::timeout(bound, state.infra.dead_letters.size()),
+    );
+    if let Ok(Ok(unsent)) = unsent {
         ::metrics::gauge!("cercat_outbox_unsent_events").set(unsent as f64);
+    }
+    if let Ok(Ok(oldest)) = oldest {
+        let age = oldest.map_or(0.0, |at| (chrono::Utc::now() - at).num_milliseconds().max(0) as f64 / 1000.0);
+        ::metrics::gauge!("cercat_outbox_lag_seconds").set(age);
+    }
+    if let Ok(Ok(letters)) = letters {
+        ::metrics::gauge!("cercat_dead_letters").set(letters as f64);
     }
     HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(state.metrics.render())
 }

@@ -168,7 +168,7 @@ async fn schedule_changes_reach_the_bus_through_the_outbox() {
     app.state.certificates.import_schedule(&draft).await.unwrap();
     let mut seen = None;
     for _ in 0..50 {
-        if let Some(d) = sub.next(StdDuration::from_millis(200)).await.unwrap()
+        if let Some(cercat_common::events::Received::Event(d)) = sub.next(StdDuration::from_millis(200)).await.unwrap()
             && d.event.payload["examYear"] == 2035
         {
             seen = Some(d);

@@ -3,6 +3,7 @@
 use crate::helpers::*;
 use cercat_certificate::{interest::INTEREST_TOPIC, ports::SCHEDULE_TOPIC};
 use cercat_community::events::{COMMENT_LIKED_TOPIC, POST_COMMENTED_TOPIC, POST_LIKED_TOPIC};
+use cercat_common::events::Received;
 use cercat_config::Profile;
 use cercat_mockexam::ports::RESULT_TOPIC;
 use rdkafka::{mocking::MockCluster, producer::DefaultProducerContext};
@@ -60,8 +61,8 @@ async fn outbox_events_reach_kafka_and_are_marked_sent() {
     app.state.certificates.import_schedule(&draft).await.unwrap();
     let mut found = false;
     for _ in 0..60 {
-        let Some(d) = sub.next(StdDuration::from_millis(500)).await.unwrap() else { continue };
-        sub.commit(&d).await.unwrap();
+        let Some(Received::Event(d)) = sub.next(StdDuration::from_millis(500)).await.unwrap() else { continue };
+        sub.commit(&d.position).await.unwrap();
         if d.event.payload["examYear"] == 2036 {
             assert_eq!(d.key.as_deref(), Some(d.event.aggregate_id.as_str()), "keyed by aggregate id");
             found = true;

@@ -2,7 +2,7 @@
 
 use std::{collections::HashMap, time::Duration};
 
-use crate::events::{Delivery, EventConsumer, EventEnvelope, EventPublisher, EventSubscription};
+use crate::events::{Delivery, EventConsumer, EventEnvelope, EventPublisher, EventSubscription, Received};
 
 /// Builds `count` events on `topic` spread over three aggregates.
 pub fn sample_events(topic: &str, count: usize) -> Vec<EventEnvelope> {
@@ -25,8 +25,10 @@ pub async fn receive(sub: &mut dyn EventSubscription, count: usize, deadline: Du
     let until = tokio::time::Instant::now() + deadline;
     let mut got = Vec::new();
     while got.len() < count && tokio::time::Instant::now() < until {
-        if let Some(delivery) = sub.next(Duration::from_millis(500)).await.expect("next must not fail") {
-            got.push(delivery);
+        match sub.next(Duration::from_millis(500)).await.expect("next must not fail") {
+            Some(Received::Event(delivery)) => got.push(delivery),
+            Some(Received::Undecodable(u)) => panic!("only events were published, got {u:?}"),
+            None => {}
         }
     }
     got
@@ -51,6 +53,7 @@ pub async fn run_all(publisher: &dyn EventPublisher, consumer: &dyn EventConsume
                 Some(delivery.event.aggregate_id.as_str()),
                 "key must be the aggregate id"
             );
+            assert_eq!(delivery.position.topic, topic, "the position names the logical topic");
             let index = events.iter().position(|e| e.id == delivery.event.id).expect("a published event");
             assert_eq!(&events[index], &delivery.event, "the envelope must round-trip unchanged");
             by_aggregate.entry(delivery.event.aggregate_id.clone()).or_default().push(index);
@@ -61,7 +64,7 @@ pub async fn run_all(publisher: &dyn EventPublisher, consumer: &dyn EventConsume
             assert_eq!(order, sorted, "events of {aggregate} must arrive in publication order");
         }
         for delivery in &got {
-            sub.commit(delivery).await.expect("commit");
+            sub.commit(&delivery.position).await.expect("commit");
         }
     }
 }

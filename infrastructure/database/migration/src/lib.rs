@@ -20,6 +20,7 @@ mod m20261122_000011_create_goals;
 mod m20261122_000012_create_posts;
 mod m20261122_000013_create_exam_reviews;
 mod m20261122_000014_create_alarms;
+mod m20261122_000015_create_dead_letters;
 
 /// All migrations, in order.
 #[derive(Debug)]
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000012_create_posts::Migration),
             Box::new(m20261122_000013_create_exam_reviews::Migration),
             Box::new(m20261122_000014_create_alarms::Migration),
+            Box::new(m20261122_000015_create_dead_letters::Migration),
         ]
     }
 }

@@ -1,0 +1,234 @@
+//! Server-sent alarm streams: the connections this instance holds, by user, and the body
+//! stream of each (frames pushed by the hub, a heartbeat comment when idle).
+//!
+//! Fan-out across instances: the instance whose alarm consumer stored an alarm publishes an
+//! [`AlarmNotice`](cercat_alarm::AlarmNotice) on the deployment's broadcast channel (Redis
+//! pub/sub in production); every instance listens and pushes it to the receiver's connections
+//! it holds, if any.
+
+use actix_web::web::Bytes;
+use futures::Stream;
+use std::{
+    collections::HashMap,
+    pin::Pin,
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicU64, Ordering},
+    },
+    task::{Context, Poll},
+    time::Duration,
+};
+use tokio::sync::mpsc;
+
+/// Frames buffered per connection; a client that falls this far behind is disconnected.
+const BUFFER: usize = 64;
+
+/// Why a stream was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Full;
+
+struct Conn {
+    id: u64,
+    tx: mpsc::Sender<Bytes>,
+}
+
+/// The open streams of this instance.
+pub struct AlarmHub {
+    users: Mutex<HashMap<i64, Vec<Conn>>>,
+    next_id: AtomicU64,
+    per_user: usize,
+    max_total: usize,
+    heartbeat: Duration,
+}
+
+impl std::fmt::Debug for AlarmHub {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AlarmHub").field("connections", &self.connections()).finish()
+    }
+}
+
+impl AlarmHub {
+    /// A hub allowing `per_user` streams per user and `max_total` in all, with a heartbeat
+    /// comment every `heartbeat` of silence.
+    pub fn new(per_user: usize, max_total: usize, heartbeat: Duration) -> Arc<Self> {
+        Arc::new(Self {
+            users: Mutex::new(HashMap::new()),
+            next_id: AtomicU64::new(1),
+            per_user: per_user.max(1),
+            max_total: max_total.max(1),
+            heartbeat,
+        })
+    }
+
+    fn users(&self) -> std::sync::MutexGuard<'_, HashMap<i64, Vec<Conn>>> {
+        self.users.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Open streams.
+    pub fn connections(&self) -> usize {
+        self.users().values().map(Vec::len).sum()
+    }
+
+    /// Whether `user` has a stream here (to skip building frames nobody reads).
+    pub fn has(&self, user: i64) -> bool {
+        self.users().get(&user).is_some_and(|c| !c.is_empty())
+    }
+
+    /// Opens a stream for `user`. Beyond the per-user limit the user's oldest stream is
+    /// closed (a tab left open elsewhere); beyond the instance limit, [`Full`].
+    pub fn connect(self: &Arc<Self>, user: i64) -> Result<AlarmStream, Full> {
+        let (tx, rx) = mpsc::channel(BUFFER);
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        {
+            let mut users = self.users();
+            let total: usize = users.values().map(Vec::len).sum();
+            let mine = users.entry(user).or_default();
+            if mine.len() >= self.per_user {
+                // Dropping the sender ends that stream.
+                mine.remove(0);
+            } else if total >= self.max_total {
+                if mine.is_empty() {
+                    users.remove(&user);
+                }
+                return Err(Full);
+            }
+            mine.push(Conn { id, tx });
+        }
+        ::metrics::gauge!("cercat_sse_connections").set(self.connections() as f64);
+        let mut heartbeat = tokio::time::interval(self.heartbeat);
+        heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        Ok(AlarmStream {
+            opening: Some(Bytes::from_static(b": connected\n\n")),
+            rx,
+            heartbeat,
+            _guard: Guard { hub: Arc::clone(self), user, id },
+        })
+    }
+
+    /// Pushes `frame` to every stream of `user`; returns to how many. A stream whose buffer
+    /// is full (a client not reading) is closed rather than allowed to hold memory.
+    pub fn push(&self, user: i64, frame: &Bytes) -> usize {
+        let mut users = self.users();
+        let Some(conns) = users.get_mut(&user) else { return 0 };
+        conns.retain(|c| c.tx.try_send(frame.clone()).is_ok());
+        let sent = conns.len();
+        if conns.is_empty() {
+            users.remove(&user);
+        }
+        sent
+    }
+
+    fn remove(&self, user: i64, id: u64) {
+        {
+            let mut users = self.users();
+            if let Some(conns) = users.get_mut(&user) {
+                conns.retain(|c| c.id != id);
+                if conns.is_empty() {
+                    users.remove(&user);
+                }
+            }
+        }
+        ::metrics::gauge!("cercat_sse_connections").set(self.connections() as f64);
+    }
+}
+
+/// One SSE frame: `event: alarm`, the id, and the JSON.
+pub fn frame(event: &str, id: i64, json: &str) -> Bytes {
+    Bytes::from(format!("event: {event}\nid: {id}\ndata: {json}\n\n"))
+}
+
+struct Guard {
+    hub: Arc<AlarmHub>,
+    user: i64,
+    id: u64,
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        self.hub.remove(self.user, self.id);
+    }
+}
+
+/// The body of one `text/event-stream` response. Ends when the hub closes it; dropping it
+/// (the client went away) unregisters it.
+pub struct AlarmStream {
+    opening: Option<Bytes>,
+    rx: mpsc::Receiver<Bytes>,
+    heartbeat: tokio::time::Interval,
+    _guard: Guard,
+}
+
+impl Stream for AlarmStream {
+    type Item = Result<Bytes, actix_web::Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        if let Some(first) = self.opening.take() {
+            // The first tick of an interval is immediate: consume it with the opening frame.
+            let _ = self.heartbeat.poll_tick(cx);
+            return Poll::Ready(Some(Ok(first)));
+        }
+        match self.rx.poll_recv(cx) {
+            Poll::Ready(Some(frame)) => {
+                self.heartbeat.reset();
+                return Poll::Ready(Some(Ok(frame)));
+            }
+            Poll::Ready(None) => return Poll::Ready(None),
+            Poll::Pending => {}
+        }
+        match self.heartbeat.poll_tick(cx) {
+            Poll::Ready(_) => Poll::Ready(Some(Ok(Bytes::from_static(b": heartbeat\n\n")))),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures::StreamExt;
+
+    async fn next_text(s: &mut AlarmStream) -> String {
+        let item = tokio::time::timeout(Duration::from_secs(5), s.next()).await.expect("a frame in time");
+        String::from_utf8(item.expect("open").expect("ok").to_vec()).expect("utf-8")
+    }
+
+    #[tokio::test]
+    async fn pushes_reach_every_stream_of_the_user_only() {
+        let hub = AlarmHub::new(5, 100, Duration::from_secs(30));
+        let mut a1 = hub.connect(1).unwrap();
+        let mut a2 = hub.connect(1).unwrap();
+        let mut b = hub.connect(2).unwrap();
+        for s in [&mut a1, &mut a2, &mut b] {
+            assert_eq!(next_text(s).await, ": connected\n\n");
+        }
+        assert_eq!(hub.push(1, &frame("alarm", 9, "{}")), 2);
+        assert_eq!(next_text(&mut a1).await, "event: alarm\nid: 9\ndata: {}\n\n");
+        assert_eq!(next_text(&mut a2).await, "event: alarm\nid: 9\ndata: {}\n\n");
+        assert!(tokio::time::timeout(Duration::from_millis(100), b.next()).await.is_err(), "not for user 2");
+        drop(a1);
+        assert_eq!(hub.connections(), 2, "a dropped stream unregisters");
+    }
+
+    #[tokio::test]
+    async fn the_oldest_stream_of_a_user_closes_beyond_the_limit_and_the_instance_has_a_cap() {
+        let hub = AlarmHub::new(2, 3, Duration::from_secs(30));
+        let mut first = hub.connect(1).unwrap();
+        let _second = hub.connect(1).unwrap();
+        let _third = hub.connect(1).unwrap();
+        assert_eq!(next_text(&mut first).await, ": connected\n\n");
+        let end = tokio::time::timeout(Duration::from_secs(5), first.next()).await.expect("closed in time");
+        assert!(end.is_none(), "the oldest stream ends");
+        assert_eq!(hub.connections(), 2);
+        let _other = hub.connect(2).unwrap();
+        assert_eq!(hub.connect(3).err(), Some(Full), "the instance is full");
+        assert!(!hub.has(3));
+    }
+
+    #[tokio::test]
+    async fn an_idle_stream_gets_heartbeats() {
+        let hub = AlarmHub::new(5, 100, Duration::from_millis(50));
+        let mut s = hub.connect(1).unwrap();
+        assert_eq!(next_text(&mut s).await, ": connected\n\n");
+        assert_eq!(next_text(&mut s).await, ": heartbeat\n\n");
+    }
+}
