@@ -95,7 +95,7 @@ impl AlarmHub {
             mine.push(Conn { id, tx });
         }
         ::metrics::gauge!("cercat_sse_connections").set(self.connections() as f64);
-        let mut heartbeat = tokio::time::interval(self.heartbeat);
+        let mut heartbeat = tokio::time::interval_at(tokio::time::Instant::now() + self.heartbeat, self.heartbeat);
         heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         Ok(AlarmStream {
             opening: Some(Bytes::from_static(b": connected\n\n")),
@@ -163,8 +163,6 @@ impl Stream for AlarmStream {
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         if let Some(first) = self.opening.take() {
-            // The first tick of an interval is immediate: consume it with the opening frame.
-            let _ = self.heartbeat.poll_tick(cx);
             return Poll::Ready(Some(Ok(first)));
         }
         match self.rx.poll_recv(cx) {
@@ -204,7 +202,8 @@ mod tests {
         assert_eq!(hub.push(1, &frame("alarm", 9, "{}")), 2);
         assert_eq!(next_text(&mut a1).await, "event: alarm\nid: 9\ndata: {}\n\n");
         assert_eq!(next_text(&mut a2).await, "event: alarm\nid: 9\ndata: {}\n\n");
-        assert!(tokio::time::timeout(Duration::from_millis(100), b.next()).await.is_err(), "not for user 2");
+        let got = tokio::time::timeout(Duration::from_millis(100), b.next()).await;
+        assert!(got.is_err(), "not for user 2: {got:?}");
         drop(a1);
         assert_eq!(hub.connections(), 2, "a dropped stream unregisters");
     }

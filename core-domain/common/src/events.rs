@@ -397,3 +397,199 @@ pub async fn replay_dead_letters(
     report.left = dead_letters.size().await?;
     Ok(report)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::{Arc, Mutex};
+
+    type Log = Arc<Mutex<Vec<i64>>>;
+
+    struct Script {
+        items: Vec<Received>,
+        commits: Log,
+    }
+
+    #[async_trait]
+    impl EventSubscription for Script {
+        async fn next(&mut self, _wait: Duration) -> Result<Option<Received>, PortError> {
+            if self.items.is_empty() {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+                return Ok(None);
+            }
+            Ok(Some(self.items.remove(0)))
+        }
+        async fn commit(&mut self, position: &DeliveryPosition) -> Result<(), PortError> {
+            self.commits.lock().unwrap().push(position.offset);
+            Ok(())
+        }
+    }
+
+    struct NoConsumer;
+
+    #[async_trait]
+    impl EventConsumer for NoConsumer {
+        async fn subscribe(&self, _: &str, _: &[&str]) -> Result<Box<dyn EventSubscription>, PortError> {
+            Err(PortError::unavailable("bus", "not in this test"))
+        }
+    }
+
+    #[derive(Default)]
+    struct Letters(Mutex<Vec<DeadLetter>>);
+
+    #[async_trait]
+    impl DeadLetterQueue for Letters {
+        async fn add(&self, letter: &DeadLetter) -> Result<(), PortError> {
+            self.0.lock().unwrap().push(letter.clone());
+            Ok(())
+        }
+        async fn pending(&self, limit: usize) -> Result<Vec<DeadLetter>, PortError> {
+            Ok(self.0.lock().unwrap().iter().take(limit).cloned().collect())
+        }
+        async fn resolve(&self, letters: &[DeadLetter]) -> Result<(), PortError> {
+            self.0.lock().unwrap().retain(|l| letters.iter().all(|r| r.id != l.id));
+            Ok(())
+        }
+        async fn size(&self) -> Result<u64, PortError> {
+            Ok(self.0.lock().unwrap().len() as u64)
+        }
+    }
+
+    fn event(offset: i64, kind: &str) -> Received {
+        let e = EventEnvelope::new("t", "a", "1", kind, serde_json::json!({ "n": offset }), Utc::now());
+        Received::Event(Delivery {
+            event: e,
+            key: Some("1".into()),
+            position: DeliveryPosition { topic: "t".into(), partition: 0, offset },
+        })
+    }
+
+    /// Runs the consumer over `items` until every one is committed; returns the letters.
+    async fn run(items: Vec<Received>, calls: Arc<Mutex<Vec<String>>>) -> (Vec<i64>, Arc<Letters>) {
+        let count = items.len();
+        let commits: Log = Arc::default();
+        let letters = Arc::new(Letters::default());
+        let source = EventSource {
+            consumer: Arc::new(NoConsumer),
+            dead_letters: letters.clone(),
+            retry: RetryPolicy {
+                attempts: 3,
+                first_backoff: Duration::from_millis(1),
+                max_backoff: Duration::from_millis(4),
+            },
+        };
+        let sub = Box::new(Script { items, commits: commits.clone() });
+        let transient_left = Arc::new(Mutex::new(2));
+        let handle = move |e: EventEnvelope| {
+            let calls = calls.clone();
+            let transient_left = transient_left.clone();
+            async move {
+                calls.lock().unwrap().push(e.event_type.clone());
+                match e.event_type.as_str() {
+                    "Bad" => Err(PortError::Corrupt("no receiver".into())),
+                    "Conflicting" => Err(PortError::Duplicate("always".into())),
+                    "Flaky" => {
+                        let mut left = transient_left.lock().unwrap();
+                        if *left > 0 {
+                            *left -= 1;
+                            return Err(PortError::unavailable("database", "restarting"));
+                        }
+                        Ok(())
+                    }
+                    _ => Ok(()),
+                }
+            }
+        };
+        let watched = commits.clone();
+        let stop = async move {
+            while watched.lock().unwrap().len() < count {
+                tokio::time::sleep(Duration::from_millis(2)).await;
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(10), run_consumer(source, "g", &["t"], Some(sub), handle, stop))
+            .await
+            .expect("the consumer gets through the script");
+        let committed = commits.lock().unwrap().clone();
+        (committed, letters)
+    }
+
+    #[tokio::test]
+    async fn poison_and_hopeless_events_go_to_the_dead_letter_queue_and_the_rest_flow() {
+        let calls = Arc::new(Mutex::new(Vec::new()));
+        let poison = Received::Undecodable(Undecodable {
+            key: None,
+            payload: "not json".into(),
+            reason: "not an event envelope".into(),
+            position: DeliveryPosition { topic: "t".into(), partition: 0, offset: 1 },
+        });
+        let items = vec![event(0, "Ok"), poison, event(2, "Bad"), event(3, "Conflicting"), event(4, "Flaky")];
+        let (committed, letters) = run(items, calls.clone()).await;
+        assert_eq!(committed, vec![0, 1, 2, 3, 4], "every message is committed, in order");
+        let letters = letters.0.lock().unwrap().clone();
+        assert_eq!(letters.len(), 3, "{letters:?}");
+        assert_eq!(letters[0].payload.as_deref(), Some("not json"));
+        assert_eq!((letters[1].attempts, letters[1].event.as_ref().map(|e| e.event_type.as_str())), (1, Some("Bad")));
+        assert_eq!(letters[2].attempts, 3, "retried up to the policy, then given up");
+        let calls = calls.lock().unwrap().clone();
+        assert_eq!(calls.iter().filter(|c| *c == "Flaky").count(), 3, "an outage is retried until it ends");
+        assert!(letters.iter().all(|l| l.group == "g"));
+    }
+
+    #[derive(Default)]
+    struct Requeued(Mutex<Vec<Uuid>>);
+
+    #[async_trait]
+    impl crate::outbox::OutboxStore for Requeued {
+        async fn unsent(&self, _: u32) -> Result<Vec<crate::outbox::PendingEvent>, PortError> {
+            Ok(Vec::new())
+        }
+        async fn mark_sent(&self, _: i64, _: DateTime<Utc>) -> Result<(), PortError> {
+            Ok(())
+        }
+        async fn mark_failed(&self, _: i64, _: &str, _: DateTime<Utc>) -> Result<(), PortError> {
+            Ok(())
+        }
+        async fn unsent_count(&self) -> Result<u64, PortError> {
+            Ok(0)
+        }
+        async fn oldest_unsent_at(&self) -> Result<Option<DateTime<Utc>>, PortError> {
+            Ok(None)
+        }
+        async fn requeue(&self, event: &EventEnvelope, _: DateTime<Utc>) -> Result<(), PortError> {
+            self.0.lock().unwrap().push(event.id);
+            Ok(())
+        }
+    }
+
+    fn letter(event: Option<EventEnvelope>) -> DeadLetter {
+        DeadLetter {
+            id: Uuid::now_v7(),
+            group: "g".into(),
+            topic: "t".into(),
+            key: None,
+            payload: event.is_none().then(|| "garbage".into()),
+            event,
+            error: "boom".into(),
+            attempts: 1,
+            failed_at: Utc::now(),
+            position: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn replay_puts_events_back_in_the_outbox_and_stops_at_an_undecodable_message() {
+        let letters = Letters::default();
+        let e1 = EventEnvelope::new("t", "a", "1", "E", serde_json::json!({}), Utc::now());
+        let e2 = EventEnvelope::new("t", "a", "2", "E", serde_json::json!({}), Utc::now());
+        for l in [letter(Some(e1.clone())), letter(None), letter(Some(e2.clone()))] {
+            letters.add(&l).await.unwrap();
+        }
+        let outbox = Requeued::default();
+        let report = replay_dead_letters(&letters, &outbox, Utc::now(), 100, false).await.unwrap();
+        assert_eq!(report, ReplayReport { replayed: 1, discarded: 0, left: 2 });
+        assert_eq!(*outbox.0.lock().unwrap(), vec![e1.id], "the same event id goes back");
+        let report = replay_dead_letters(&letters, &outbox, Utc::now(), 100, true).await.unwrap();
+        assert_eq!(report, ReplayReport { replayed: 1, discarded: 1, left: 0 });
+        assert_eq!(*outbox.0.lock().unwrap(), vec![e1.id, e2.id]);
+    }
+}
