@@ -41,11 +41,40 @@ enum Command {
         #[arg(long)]
         certificate: i64,
     },
+    /// The dead-letter queue: events consumer groups gave up on.
+    Dlq {
+        #[command(subcommand)]
+        action: DlqAction,
+    },
     /// Load data.
     Seed {
         /// The demo certificates, subjects and exam schedules (idempotent).
         #[arg(long)]
         demo: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum DlqAction {
+    /// Print the waiting letters, oldest first (one line each; `--json` for whole letters).
+    List {
+        /// At most this many.
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+        /// Print each letter as a JSON line.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Put the waiting events back in the outbox (published again under their own ids; groups
+    /// that handled them already skip them), oldest first, and resolve their letters.
+    Replay {
+        /// At most this many.
+        #[arg(long, default_value_t = 1000)]
+        limit: usize,
+        /// Drop messages that were not events at all (they cannot be replayed and otherwise
+        /// stop the replay).
+        #[arg(long)]
+        discard_undecodable: bool,
     },
 }
 
@@ -84,6 +113,9 @@ async fn main() -> ExitCode {
     if let Command::ImportMockExam { file, certificate } = &cli.command {
         return import_mock_exam(&settings, file, *certificate).await;
     }
+    if let Command::Dlq { action } = &cli.command {
+        return dead_letters(&settings, action).await;
+    }
     let url = settings.database.url.clone().unwrap_or_default();
     let db = match Db::connect(&DbOptions {
         url: url.clone(),
@@ -103,7 +135,11 @@ async fn main() -> ExitCode {
         Command::Migrate { action } => migrate(&db, action).await,
         Command::Seed { demo: true } => seed_demo(&db).await,
         Command::Seed { demo: false } => Err("nothing to seed: pass --demo".to_owned()),
-        Command::CreateAdmin { .. } | Command::Serve | Command::Openapi | Command::ImportMockExam { .. } => Ok(()),
+        Command::CreateAdmin { .. }
+        | Command::Serve
+        | Command::Openapi
+        | Command::ImportMockExam { .. }
+        | Command::Dlq { .. } => Ok(()),
     };
     db.close().await;
     match result {
@@ -241,6 +277,68 @@ async fn import_mock_exam(settings: &cercat_config::Settings, file: &std::path::
             ExitCode::from(1)
         }
     }
+}
+
+async fn dead_letters(settings: &cercat_config::Settings, action: &DlqAction) -> ExitCode {
+    let infra = match cercat_bootstrap::Infrastructure::connect(settings).await {
+        Ok(infra) => infra,
+        Err(err) => {
+            eprintln!("cercat-admin: {err}");
+            return ExitCode::from(1);
+        }
+    };
+    let result = match action {
+        DlqAction::List { limit, json } => list_dead_letters(&infra, *limit, *json).await,
+        DlqAction::Replay { limit, discard_undecodable } => {
+            cercat_common::events::replay_dead_letters(
+                &*infra.dead_letters,
+                &*infra.outbox,
+                chrono::Utc::now(),
+                *limit,
+                *discard_undecodable,
+            )
+            .await
+            .map(|r| {
+                println!("replayed {} event(s), discarded {}, {} letter(s) left", r.replayed, r.discarded, r.left);
+                if r.left > 0 && !*discard_undecodable {
+                    println!("a letter that is not an event stops the replay: see `dlq list`, then `dlq replay --discard-undecodable`");
+                }
+            })
+            .map_err(|e| e.to_string())
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("cercat-admin: {err}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+async fn list_dead_letters(infra: &cercat_bootstrap::Infrastructure, limit: usize, json: bool) -> Result<(), String> {
+    let letters = infra.dead_letters.pending(limit).await.map_err(|e| e.to_string())?;
+    let total = infra.dead_letters.size().await.map_err(|e| e.to_string())?;
+    for l in &letters {
+        if json {
+            println!("{}", serde_json::to_string(l).unwrap_or_default());
+            continue;
+        }
+        let what = match &l.event {
+            Some(e) => format!("{} {} (key {})", e.event_type, e.id, e.aggregate_id),
+            None => format!("undecodable message ({} bytes)", l.payload.as_deref().map_or(0, str::len)),
+        };
+        println!(
+            "{}  group={} topic={} attempts={}  {what}  error: {}",
+            l.failed_at.format("%Y-%m-%dT%H:%M:%SZ"),
+            l.group,
+            l.topic,
+            l.attempts,
+            l.error
+        );
+    }
+    println!("{total} letter(s) waiting");
+    Ok(())
 }
 
 async fn serve(settings: cercat_config::Settings) -> ExitCode {

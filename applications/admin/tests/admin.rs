@@ -333,3 +333,58 @@ fn the_cli_imports_a_mock_exam_file_and_explains_a_bad_one() {
     let missing = admin(&["import-mock-exam", "/nonexistent.json", "--certificate", "3"]);
     assert_eq!(missing.status.code(), Some(2));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_lists_and_replays_dead_letters() {
+    use cercat_common::events::{DeadLetter, EventEnvelope};
+    let dir = tempfile::tempdir().unwrap();
+    let admin = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_cercat-admin"))
+            .args(args)
+            .env("CERCAT__DATA_DIR", dir.path())
+            .env("CERCAT__LOG__LEVEL", "warn")
+            .output()
+            .unwrap()
+    };
+    assert!(admin(&["migrate", "up"]).status.success());
+    let mut s = Settings::defaults(Profile::Embedded);
+    s.data_dir = dir.path().to_path_buf();
+    let infra = cercat_bootstrap::Infrastructure::connect(&s.resolve().unwrap()).await.unwrap();
+    let event = EventEnvelope::new(
+        "community.post-liked",
+        "post",
+        "9",
+        "PostLiked",
+        json!({ "receiverId": "nobody" }),
+        chrono::Utc::now(),
+    );
+    let letter = |event: Option<EventEnvelope>| DeadLetter {
+        id: uuid::Uuid::now_v7(),
+        group: "alarm.store".into(),
+        topic: "community.post-liked".into(),
+        key: Some("9".into()),
+        payload: event.is_none().then(|| "{garbage".into()),
+        event,
+        error: "corrupt data: bad receiverId".into(),
+        attempts: 1,
+        failed_at: chrono::Utc::now(),
+        position: None,
+    };
+    infra.dead_letters.add(&letter(Some(event.clone()))).await.unwrap();
+    infra.dead_letters.add(&letter(None)).await.unwrap();
+
+    let list = admin(&["dlq", "list"]);
+    let out = String::from_utf8_lossy(&list.stdout);
+    assert!(list.status.success(), "{out} {}", String::from_utf8_lossy(&list.stderr));
+    assert!(out.contains(&format!("PostLiked {}", event.id)) && out.contains("group=alarm.store"), "{out}");
+    assert!(out.contains("undecodable message (8 bytes)") && out.contains("2 letter(s) waiting"), "{out}");
+
+    let unsent_before = infra.outbox.unsent_count().await.unwrap();
+    let replay = admin(&["dlq", "replay"]);
+    let out = String::from_utf8_lossy(&replay.stdout);
+    assert!(out.contains("replayed 1 event(s), discarded 0, 1 letter(s) left"), "{out}");
+    assert_eq!(infra.outbox.unsent_count().await.unwrap(), unsent_before + 1, "the event is back in the outbox");
+    let replay = admin(&["dlq", "replay", "--discard-undecodable"]);
+    assert!(String::from_utf8_lossy(&replay.stdout).contains("replayed 0 event(s), discarded 1, 0 letter(s) left"));
+    assert_eq!(infra.dead_letters.size().await.unwrap(), 0);
+}
