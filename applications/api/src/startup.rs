@@ -187,6 +187,11 @@ impl Application {
         self.port
     }
 
+    /// A handle that stops the server (then the background tasks stop too).
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
     /// The shared state (tests reach the adapters through it).
     pub fn state(&self) -> &AppState {
         &self.state

@@ -20,7 +20,7 @@ pub async fn member(app: &TestApp, name: &str) -> (String, i64) {
 }
 
 impl TestApp {
-    async fn post_form(
+    pub(crate) async fn post_form(
         &self,
         method: Method,
         path: &str,
@@ -43,7 +43,7 @@ impl TestApp {
         assert_json(res, status).await
     }
 
-    async fn like_body(&self, method: Method, token: &str, kind: &str, id: i64, status: u16) -> Value {
+    pub(crate) async fn like_body(&self, method: Method, token: &str, kind: &str, id: i64, status: u16) -> Value {
         let body = json!({ "likeTargetType": kind, "targetId": id });
         self.call(method, "/api/v2/likes", token, Some(body), status).await
     }

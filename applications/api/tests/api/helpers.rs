@@ -12,6 +12,8 @@ pub struct TestApp {
     pub base: String,
     pub client: Client,
     pub state: AppState,
+    pub server: actix_web::dev::ServerHandle,
+    pub stopped: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
     pub _dir: tempfile::TempDir,
     pub _extra: Vec<Box<dyn std::any::Any>>,
 }
@@ -43,8 +45,9 @@ pub async fn spawn(settings: Settings, dir: tempfile::TempDir, extra: Vec<Box<dy
     let app = Application::build(settings).await.expect("the app starts");
     let base = format!("http://127.0.0.1:{}", app.port());
     let state = app.state().clone();
-    tokio::spawn(app.run_until_stopped());
-    TestApp { base, client: Client::new(), state, _dir: dir, _extra: extra }
+    let server = app.handle();
+    let stopped = Some(tokio::spawn(app.run_until_stopped()));
+    TestApp { base, client: Client::new(), state, server, stopped, _dir: dir, _extra: extra }
 }
 
 /// An embedded-mode app with demo data.
@@ -55,6 +58,15 @@ pub async fn spawn_embedded() -> TestApp {
 }
 
 impl TestApp {
+    /// Stops the instance like SIGTERM would: open connections are cut, background tasks
+    /// (relay, consumers) end.
+    pub async fn stop(&mut self) {
+        self.server.stop(false).await;
+        if let Some(task) = self.stopped.take() {
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(20), task).await;
+        }
+    }
+
     pub async fn get(&self, path: &str) -> Response {
         self.client.get(format!("{}{path}", self.base)).send().await.unwrap()
     }

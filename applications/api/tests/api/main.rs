@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod alarms;
 mod auth;
 mod community;
 mod embedded;
