@@ -21,17 +21,21 @@ use cercat_common::{
 use cercat_community::{CommunityService, ports::KeywordStore};
 use cercat_config::{LogFormatSetting, Profile, Settings, redact_url};
 use cercat_database::{
-    Db, DbOptions, SqlAlarmRepository, SqlDeadLetterQueue, SqlCertificateRepository, SqlExamScheduleRepository, SqlFavoriteBoardRepository,
-    SqlGoalRepository, SqlInterestRepository, SqlJobRunRepository, SqlLeaseLock, SqlMailQueue, SqlMockExamRepository,
-    SqlOutboxStore, SqlPostRepository, SqlResultRepository, SqlReviewRepository, SqlUserRepository, seed,
+    Db, DbOptions, SqlAlarmRepository, SqlCertificateRepository, SqlDeadLetterQueue, SqlExamScheduleRepository,
+    SqlFavoriteBoardRepository, SqlGoalRepository, SqlInterestRepository, SqlJobRunRepository, SqlLeaseLock,
+    SqlMailQueue, SqlMockExamRepository, SqlOutboxStore, SqlPostRepository, SqlResultRepository, SqlReviewRepository,
+    SqlUserRepository, seed,
 };
-use cercat_embedded::{InProcessBus, MemoryBroadcast, MemoryCache, MemoryKeywordStore, MemoryRateLimiter, MemoryRefreshStore};
+use cercat_embedded::{
+    InProcessBus, MemoryBroadcast, MemoryCache, MemoryKeywordStore, MemoryRateLimiter, MemoryRefreshStore,
+};
 use cercat_kafka::{KafkaConsumer, KafkaDeadLetters, KafkaOptions, KafkaPublisher};
 use cercat_learning::LearningService;
 use cercat_mail::{DevMailbox, SmtpMailer};
 use cercat_mockexam::{MockExamService, service::MockExamPorts};
 use cercat_redis::{
-    RedisBroadcast, RedisCache, RedisClient, RedisKeywordStore, RedisLeaseLock, RedisOptions, RedisRateLimiter, RedisRefreshStore,
+    RedisBroadcast, RedisCache, RedisClient, RedisKeywordStore, RedisLeaseLock, RedisOptions, RedisRateLimiter,
+    RedisRefreshStore,
 };
 use cercat_storage::ObjectImageStorage;
 use cercat_user::{

@@ -104,12 +104,12 @@ pub struct Alarm {
 /// actions), an error for an alarm event whose payload is malformed (a poison message: it
 /// goes to the dead-letter queue, retrying cannot fix it).
 pub fn alarm_for(event: &EventEnvelope) -> Result<Option<NewAlarm>, PortError> {
-    let malformed = |what: &str| {
-        PortError::Corrupt(format!("{} event {} has no valid {what}", event.event_type, event.id))
-    };
+    let malformed =
+        |what: &str| PortError::Corrupt(format!("{} event {} has no valid {what}", event.event_type, event.id));
     if event.event_type == "ExamAlarmDue" {
         let p = &event.payload;
-        let number = |field: &'static str| p.get(field).and_then(serde_json::Value::as_i64).ok_or_else(|| malformed(field));
+        let number =
+            |field: &'static str| p.get(field).and_then(serde_json::Value::as_i64).ok_or_else(|| malformed(field));
         return Ok(Some(NewAlarm {
             receiver_id: number("receiverId")?,
             alarm_type: p
@@ -130,7 +130,8 @@ pub fn alarm_for(event: &EventEnvelope) -> Result<Option<NewAlarm>, PortError> {
         "PostCommented" => (AlarmType::NewCommentOnPost, None),
         _ => return Ok(None),
     };
-    let a: Activity = serde_json::from_value(event.payload.clone()).map_err(|e| malformed(&format!("payload ({e})")))?;
+    let a: Activity =
+        serde_json::from_value(event.payload.clone()).map_err(|e| malformed(&format!("payload ({e})")))?;
     Ok((a.receiver_id != a.actor_id).then_some(NewAlarm {
         receiver_id: a.receiver_id,
         alarm_type,
@@ -208,8 +209,12 @@ pub trait AlarmRepository: Send + Sync {
     /// Stores `alarm` unless `consumer` already handled `event_id` (both in one transaction);
     /// `None` for an alarm-less event still records the id. Returns the new alarm's id when
     /// one was stored now (`None` for a redelivery, an alarm-less event or a purged receiver).
-    async fn store_once(&self, consumer: &str, event_id: &str, alarm: Option<&NewAlarm>)
-    -> Result<Option<i64>, PortError>;
+    async fn store_once(
+        &self,
+        consumer: &str,
+        event_id: &str,
+        alarm: Option<&NewAlarm>,
+    ) -> Result<Option<i64>, PortError>;
     /// The receiver's unread alarms, newest first (at most `limit`).
     async fn unread(&self, receiver_id: i64, limit: u64) -> Result<Vec<Alarm>, PortError>;
     /// How many unread alarms the receiver has.

@@ -287,9 +287,10 @@ pub async fn run_consumer<H, Fut>(
             Ok(Some(r)) => r,
             Ok(None) => continue,
             Err(err) => {
+                // The client reconnects by itself; pause briefly so a returning broker is
+                // read from within a second or two, without spinning while it is away.
                 tracing::warn!(%err, group, "reading events failed; retrying");
-                tokio::select! { () = &mut stop => return, () = tokio::time::sleep(backoff) => {} }
-                backoff = grow(backoff);
+                tokio::select! { () = &mut stop => return, () = tokio::time::sleep(policy.first_backoff) => {} }
                 continue;
             }
         };

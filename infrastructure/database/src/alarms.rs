@@ -29,7 +29,12 @@ impl SqlAlarmRepository {
 
 #[async_trait]
 impl AlarmRepository for SqlAlarmRepository {
-    async fn store_once(&self, consumer: &str, event_id: &str, new: Option<&NewAlarm>) -> Result<Option<i64>, PortError> {
+    async fn store_once(
+        &self,
+        consumer: &str,
+        event_id: &str,
+        new: Option<&NewAlarm>,
+    ) -> Result<Option<i64>, PortError> {
         self.db
             .write(|| async move {
                 let txn = self.db.begin_write().await?;

@@ -29,8 +29,8 @@ impl SqlDeadLetterQueue {
 #[async_trait]
 impl DeadLetterQueue for SqlDeadLetterQueue {
     async fn add(&self, letter: &DeadLetter) -> Result<(), PortError> {
-        let body =
-            serde_json::to_string(letter).map_err(|e| PortError::Corrupt(format!("cannot encode a dead letter: {e}")))?;
+        let body = serde_json::to_string(letter)
+            .map_err(|e| PortError::Corrupt(format!("cannot encode a dead letter: {e}")))?;
         let row = dead_letter::ActiveModel {
             letter_id: Set(letter.id.to_string()),
             group_name: Set(letter.group.chars().take(100).collect()),

@@ -67,7 +67,11 @@ impl KafkaDeadLetters {
 }
 
 /// Per partition: (first pending offset, high watermark). Empty when the topic does not exist yet.
-fn pending_ranges(consumer: &BaseConsumer, topic: &str, timeout: Duration) -> Result<BTreeMap<i32, (i64, i64)>, PortError> {
+fn pending_ranges(
+    consumer: &BaseConsumer,
+    topic: &str,
+    timeout: Duration,
+) -> Result<BTreeMap<i32, (i64, i64)>, PortError> {
     let metadata = consumer.fetch_metadata(Some(topic), timeout).map_err(|e| PortError::unavailable(DEP, e))?;
     let partitions: Vec<i32> = metadata
         .topics()
@@ -131,11 +135,8 @@ impl DeadLetterQueue for KafkaDeadLetters {
                     let Some(message) = consumer.poll(Duration::from_millis(200)) else { continue };
                     let message = message.map_err(|e| PortError::unavailable(DEP, e))?;
                     next = message.offset() + 1;
-                    let position = DeliveryPosition {
-                        topic: DEAD_LETTER_TOPIC.to_owned(),
-                        partition,
-                        offset: message.offset(),
-                    };
+                    let position =
+                        DeliveryPosition { topic: DEAD_LETTER_TOPIC.to_owned(), partition, offset: message.offset() };
                     let mut letter: DeadLetter = serde_json::from_slice(message.payload().unwrap_or_default())
                         .map_err(|e| {
                             PortError::Corrupt(format!("dead letter at {partition}/{}: {e}", message.offset()))

@@ -66,7 +66,8 @@ impl RedisClient {
 
     /// Opens a dedicated pub/sub connection (outside the pool: it stays subscribed), under the timeout.
     pub async fn pubsub(&self) -> Result<deadpool_redis::redis::aio::PubSub, PortError> {
-        let client = deadpool_redis::redis::Client::open(self.url.as_str()).map_err(|e| PortError::unavailable(DEP, e))?;
+        let client =
+            deadpool_redis::redis::Client::open(self.url.as_str()).map_err(|e| PortError::unavailable(DEP, e))?;
         tokio::time::timeout(self.timeout, client.get_async_pubsub())
             .await
             .map_err(|_| PortError::timeout(DEP, self.timeout))?

@@ -127,7 +127,10 @@ pub async fn push_notice(state: &AppState, text: &str) {
 ))]
 #[get("/alarms/subscribe")]
 pub async fn subscribe(state: web::Data<AppState>, caller: Authenticated) -> Result<HttpResponse, AppError> {
-    let stream = state.hub.connect(caller.user_id()).map_err(|_| AppError::busy("too many open alarm streams on this instance", 5))?;
+    let stream = state
+        .hub
+        .connect(caller.user_id())
+        .map_err(|_| AppError::busy("too many open alarm streams on this instance", 5))?;
     Ok(HttpResponse::Ok()
         .content_type("text/event-stream")
         .insert_header((header::CACHE_CONTROL, "no-cache"))

@@ -48,7 +48,7 @@ impl TestApp {
         self.call(method, "/api/v2/likes", token, Some(body), status).await
     }
 
-    async fn count(&self, sql: &str) -> i64 {
+    pub(crate) async fn count(&self, sql: &str) -> i64 {
         let db = self.state.infra.db.conn();
         let row =
             db.query_one_raw(Statement::from_string(db.get_database_backend(), sql.to_owned())).await.unwrap().unwrap();

@@ -1,35 +1,66 @@
 //! Production mode: MariaDB + Redis (CI's local servers) + Kafka (librdkafka's mock cluster).
 
 use crate::helpers::*;
+use cercat_alarm::exam::EXAM_ALARM_TOPIC;
 use cercat_certificate::{interest::INTEREST_TOPIC, ports::SCHEDULE_TOPIC};
-use cercat_community::events::{COMMENT_LIKED_TOPIC, POST_COMMENTED_TOPIC, POST_LIKED_TOPIC};
 use cercat_common::events::Received;
+use cercat_community::events::{COMMENT_LIKED_TOPIC, POST_COMMENTED_TOPIC, POST_LIKED_TOPIC};
 use cercat_config::Profile;
+use cercat_kafka::DEAD_LETTER_TOPIC;
 use cercat_mockexam::ports::RESULT_TOPIC;
 use rdkafka::{mocking::MockCluster, producer::DefaultProducerContext};
 use std::time::Duration as StdDuration;
 
-async fn spawn_production() -> TestApp {
-    let dir = tempfile::tempdir().unwrap();
-    let database = cercat_testing::TestMysql::fresh().await;
-    let cluster: MockCluster<'static, DefaultProducerContext> = MockCluster::new(1).unwrap();
-    for topic in
-        [SCHEDULE_TOPIC, INTEREST_TOPIC, RESULT_TOPIC, POST_LIKED_TOPIC, COMMENT_LIKED_TOPIC, POST_COMMENTED_TOPIC]
-    {
-        cluster.create_topic(&format!("cercat.{topic}"), 3, 1).unwrap();
+/// What instances of one deployment share: the database, the Kafka cluster, the Redis prefix.
+pub struct Deployment {
+    pub database: std::sync::Arc<cercat_testing::TestMysql>,
+    pub cluster: std::sync::Arc<MockCluster<'static, DefaultProducerContext>>,
+    pub redis_prefix: String,
+}
+
+impl Deployment {
+    pub async fn new() -> Self {
+        let database = cercat_testing::TestMysql::fresh().await;
+        let cluster: MockCluster<'static, DefaultProducerContext> = MockCluster::new(1).unwrap();
+        for topic in [
+            SCHEDULE_TOPIC,
+            INTEREST_TOPIC,
+            RESULT_TOPIC,
+            POST_LIKED_TOPIC,
+            COMMENT_LIKED_TOPIC,
+            POST_COMMENTED_TOPIC,
+            EXAM_ALARM_TOPIC,
+            DEAD_LETTER_TOPIC,
+        ] {
+            cluster.create_topic(&format!("cercat.{topic}"), 3, 1).unwrap();
+        }
+        Self {
+            database: std::sync::Arc::new(database),
+            cluster: std::sync::Arc::new(cluster),
+            redis_prefix: cercat_testing::unique_prefix("api"),
+        }
     }
-    let mut s = settings(Profile::Production, &dir);
-    s.database.url = Some(database.url().to_owned());
-    s.database.migrate_on_start = true;
-    s.redis.url = Some(cercat_testing::redis_url());
-    s.redis.key_prefix = cercat_testing::unique_prefix("api");
-    s.kafka.brokers = Some(cluster.bootstrap_servers());
-    s.storage.url = Some(url::Url::from_directory_path(dir.path().join("objects")).unwrap().to_string());
-    s.seed.demo_on_start = true;
-    s.outbox.relay_in_api = true;
-    s.auth.jwt_secret = Some("test-secret-test-secret-test-secret-1".into());
-    s.mail.smtp_url = Some("smtp://127.0.0.1:1".into());
-    spawn(s, dir, vec![Box::new(database), Box::new(cluster)]).await
+
+    /// One more API instance of the deployment (the first one migrates and seeds).
+    pub async fn instance(&self) -> TestApp {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = settings(Profile::Production, &dir);
+        s.database.url = Some(self.database.url().to_owned());
+        s.database.migrate_on_start = true;
+        s.redis.url = Some(cercat_testing::redis_url());
+        s.redis.key_prefix = self.redis_prefix.clone();
+        s.kafka.brokers = Some(self.cluster.bootstrap_servers());
+        s.storage.url = Some(url::Url::from_directory_path(dir.path().join("objects")).unwrap().to_string());
+        s.seed.demo_on_start = true;
+        s.outbox.relay_in_api = true;
+        s.auth.jwt_secret = Some("test-secret-test-secret-test-secret-1".into());
+        s.mail.smtp_url = Some("smtp://127.0.0.1:1".into());
+        spawn(s, dir, vec![Box::new(self.database.clone()), Box::new(self.cluster.clone())]).await
+    }
+}
+
+async fn spawn_production() -> TestApp {
+    Deployment::new().await.instance().await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -133,4 +164,45 @@ async fn community_counters_stay_exact_on_mariadb() {
 async fn search_features_on_redis() {
     let app = spawn_production().await;
     crate::community::search_feature_flows(&app).await;
+}
+
+/// Two API instances: an alarm for a user reaches that user's stream on either instance;
+/// when one instance stops, its users' alarms are still stored and shown on reconnect.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs MariaDB at 127.0.0.1:3306 and Redis at 127.0.0.1:6379 (CI runs it)"]
+async fn alarms_fan_out_across_instances_and_survive_one_stopping() {
+    let deployment = Deployment::new().await;
+    let a = deployment.instance().await;
+    let mut b = deployment.instance().await;
+    crate::alarms::stream_flow(&a, &b).await;
+    crate::alarms::instance_stop_flow(&a, &mut b).await;
+}
+
+/// Kafka down while events are produced: the API keeps answering, events wait in the outbox
+/// (lag visible in /metrics), and after Kafka returns every alarm arrives exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs MariaDB at 127.0.0.1:3306 and Redis at 127.0.0.1:6379 (CI runs it)"]
+async fn events_produced_while_kafka_is_down_are_delivered_once_it_returns() {
+    let deployment = Deployment::new().await;
+    let app = deployment.instance().await;
+    crate::alarms::kafka_outage_flow(&app, &deployment.cluster).await;
+}
+
+/// A member that stored alarms but died before committing: the events come again (to it after
+/// a restart, and to the group's other member meanwhile) and every alarm is stored once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs MariaDB at 127.0.0.1:3306 and Redis at 127.0.0.1:6379 (CI runs it)"]
+async fn a_consumer_killed_mid_batch_stores_no_duplicates() {
+    let app = spawn_production().await;
+    crate::alarms::killed_consumer_flow(&app).await;
+}
+
+/// A message that is not an event, and an alarm event with a broken payload, go to the
+/// dead-letter topic; the events after them flow; /metrics counts them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs MariaDB at 127.0.0.1:3306 and Redis at 127.0.0.1:6379 (CI runs it)"]
+async fn poison_messages_go_to_the_dead_letter_topic_and_the_rest_flow() {
+    let deployment = Deployment::new().await;
+    let app = deployment.instance().await;
+    crate::alarms::poison_flow(&app, &deployment.cluster.bootstrap_servers()).await;
 }
