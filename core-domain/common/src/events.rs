@@ -544,7 +544,7 @@ mod tests {
         async fn unsent(&self, _: u32) -> Result<Vec<crate::outbox::PendingEvent>, PortError> {
             Ok(Vec::new())
         }
-        async fn mark_sent(&self, _: i64, _: DateTime<Utc>) -> Result<(), PortError> {
+        async fn mark_sent(&self, _: &[i64], _: DateTime<Utc>) -> Result<(), PortError> {
             Ok(())
         }
         async fn mark_failed(&self, _: i64, _: &str, _: DateTime<Utc>) -> Result<(), PortError> {

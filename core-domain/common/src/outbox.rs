@@ -30,8 +30,8 @@ pub struct PendingEvent {
 pub trait OutboxStore: Send + Sync {
     /// The oldest `limit` unsent events, in publication order.
     async fn unsent(&self, limit: u32) -> Result<Vec<PendingEvent>, PortError>;
-    /// Marks the event sent. Idempotent.
-    async fn mark_sent(&self, seq: i64, at: DateTime<Utc>) -> Result<(), PortError>;
+    /// Marks the events sent. Idempotent.
+    async fn mark_sent(&self, seqs: &[i64], at: DateTime<Utc>) -> Result<(), PortError>;
     /// Records a failed attempt and when to try again.
     async fn mark_failed(&self, seq: i64, error: &str, retry_at: DateTime<Utc>) -> Result<(), PortError>;
     /// Number of unsent events (the outbox lag, for metrics and readiness).
@@ -65,6 +65,26 @@ pub struct OutboxRelay {
     batch_size: u32,
 }
 
+/// Polls every future concurrently (each first polled in order) and returns their outputs in order.
+async fn futures_join_all<F: std::future::Future>(futures: impl IntoIterator<Item = F>) -> Vec<F::Output> {
+    let mut set: Vec<std::pin::Pin<Box<F>>> = futures.into_iter().map(Box::pin).collect();
+    let mut out: Vec<Option<F::Output>> = set.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for (i, fut) in set.iter_mut().enumerate() {
+            if out[i].is_none() {
+                match fut.as_mut().poll(cx) {
+                    std::task::Poll::Ready(v) => out[i] = Some(v),
+                    std::task::Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending { std::task::Poll::Pending } else { std::task::Poll::Ready(()) }
+    })
+    .await;
+    out.into_iter().flatten().collect()
+}
+
 /// Name of the lease that serialises relay passes across processes.
 pub const RELAY_LEASE: &str = "outbox-relay";
 const LEASE_HOLD: Duration = Duration::from_secs(60);
@@ -87,9 +107,12 @@ impl OutboxRelay {
         Duration::from_secs(1u64 << attempts.min(9)).min(Duration::from_secs(300))
     }
 
-    /// One pass: publish the oldest unsent events in order. The first failure ends the pass
-    /// (the bus is most likely down) and nothing after it is published before it: that event
-    /// is retried after a backoff, which keeps every aggregate's events in order.
+    /// One pass: publish the oldest unsent events, in order. The batch's publishes are issued
+    /// together (queued in order; the idempotent Kafka producer keeps that order per
+    /// partition and fails what follows a failed message there) and acknowledged ones are
+    /// marked sent in one statement. The first failure ends the pass: the events before it
+    /// are marked sent, it is retried after a backoff, and the ones after it are published
+    /// again later (consumers dedupe by event id), so no aggregate's events overtake each other.
     pub async fn relay_once(&self) -> Result<RelayReport, PortError> {
         let Some(lease) = self.lease.try_acquire(RELAY_LEASE, &self.holder, LEASE_HOLD).await? else {
             return Ok(RelayReport { skipped: true, ..RelayReport::default() });
@@ -103,25 +126,22 @@ impl OutboxRelay {
     }
 
     async fn publish_due(&self) -> Result<RelayReport, PortError> {
-        let mut report = RelayReport::default();
-        for pending in self.store.unsent(self.batch_size).await? {
-            if pending.next_attempt_at > self.clock.now() {
-                break;
-            }
-            match self.publisher.publish(&pending.event).await {
-                Ok(()) => {
-                    self.store.mark_sent(pending.seq, self.clock.now()).await?;
-                    report.sent += 1;
-                }
-                Err(err) => {
-                    let retry_at = self.clock.now()
-                        + chrono::Duration::from_std(Self::backoff(pending.attempts)).unwrap_or_default();
-                    tracing::warn!(seq = pending.seq, event_id = %pending.event.id, %err, "publishing an outbox event failed; will retry");
-                    self.store.mark_failed(pending.seq, &err.to_string(), retry_at).await?;
-                    report.failed = 1;
-                    break;
-                }
-            }
+        let now = self.clock.now();
+        let due: Vec<PendingEvent> =
+            self.store.unsent(self.batch_size).await?.into_iter().take_while(|p| p.next_attempt_at <= now).collect();
+        let results = futures_join_all(due.iter().map(|p| self.publisher.publish(&p.event))).await;
+        let sent = results.iter().take_while(|r| r.is_ok()).count();
+        let seqs: Vec<i64> = due[..sent].iter().map(|p| p.seq).collect();
+        if !seqs.is_empty() {
+            self.store.mark_sent(&seqs, self.clock.now()).await?;
+        }
+        let mut report = RelayReport { sent: seqs.len() as u64, ..RelayReport::default() };
+        if let (Some(pending), Some(Err(err))) = (due.get(sent), results.get(sent)) {
+            let retry_at =
+                self.clock.now() + chrono::Duration::from_std(Self::backoff(pending.attempts)).unwrap_or_default();
+            tracing::warn!(seq = pending.seq, event_id = %pending.event.id, %err, "publishing an outbox event failed; will retry");
+            self.store.mark_failed(pending.seq, &err.to_string(), retry_at).await?;
+            report.failed = 1;
         }
         Ok(report)
     }
@@ -167,8 +187,8 @@ mod tests {
             let rows = self.rows.lock().unwrap();
             Ok(rows.iter().filter(|(_, sent)| sent.is_none()).take(limit as usize).map(|r| r.0.clone()).collect())
         }
-        async fn mark_sent(&self, seq: i64, at: DateTime<Utc>) -> Result<(), PortError> {
-            self.rows.lock().unwrap().iter_mut().filter(|r| r.0.seq == seq).for_each(|r| r.1 = Some(at));
+        async fn mark_sent(&self, seqs: &[i64], at: DateTime<Utc>) -> Result<(), PortError> {
+            self.rows.lock().unwrap().iter_mut().filter(|r| seqs.contains(&r.0.seq)).for_each(|r| r.1 = Some(at));
             Ok(())
         }
         async fn mark_failed(&self, seq: i64, _error: &str, retry_at: DateTime<Utc>) -> Result<(), PortError> {

@@ -108,13 +108,13 @@ impl OutboxStore for SqlOutboxStore {
         rows.into_iter().map(to_pending).collect()
     }
 
-    async fn mark_sent(&self, seq: i64, at: DateTime<Utc>) -> Result<(), PortError> {
+    async fn mark_sent(&self, seqs: &[i64], at: DateTime<Utc>) -> Result<(), PortError> {
         self.db
             .run(
                 outbox_event::Entity::update_many()
                     .col_expr(outbox_event::Column::SentAt, Expr::value(at))
                     .col_expr(outbox_event::Column::LastError, Expr::value(Option::<String>::None))
-                    .filter(outbox_event::Column::Seq.eq(seq))
+                    .filter(outbox_event::Column::Seq.is_in(seqs.iter().copied()))
                     .filter(outbox_event::Column::SentAt.is_null())
                     .exec(self.db.conn()),
             )

@@ -115,7 +115,7 @@ async fn suite(db: Db) {
     let again = outbox.unsent(1).await.unwrap();
     assert_eq!((again[0].seq, again[0].attempts), (head.seq, 1));
     assert!(again[0].next_attempt_at > now);
-    outbox.mark_sent(head.seq, now).await.unwrap();
+    outbox.mark_sent(&[head.seq], now).await.unwrap();
     assert_eq!(outbox.unsent_count().await.unwrap(), pending.len() as u64 - 1);
 
     // Job runs.

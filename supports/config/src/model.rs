@@ -343,7 +343,7 @@ impl Settings {
                 allowed_origins: if embedded { vec!["http://localhost:3000".into()] } else { Vec::new() },
             },
             log: LogSettings { level: "info,sqlx=warn,sea_orm=warn".into(), format: LogFormatSetting::Auto },
-            outbox: OutboxSettings { relay_in_api: embedded, poll_interval_ms: 1_000, batch_size: 100 },
+            outbox: OutboxSettings { relay_in_api: embedded, poll_interval_ms: 200, batch_size: 100 },
             batch: BatchSettings { exam_schedule_source: None, http_timeout_ms: 30_000 },
             sse: SseSettings { heartbeat_secs: 20, max_per_user: 5, max_connections: 10_000 },
             seed: SeedSettings { demo_on_start: embedded },
