@@ -133,9 +133,10 @@ impl Application {
         };
         let relay = settings.outbox.relay_in_api.then(|| {
             let relay = state.infra.outbox_relay();
+            let wake = state.infra.outbox_wake.clone();
             let idle = Duration::from_millis(settings.outbox.poll_interval_ms);
             tokio::spawn(async move {
-                relay.run(idle, cercat_common::shutdown::requested(stopped)).await;
+                relay.run_with_wakeups(idle, &wake, cercat_common::shutdown::requested(stopped)).await;
             })
         });
 
@@ -206,6 +207,27 @@ impl Application {
         }
         result
     }
+}
+
+/// After a successful write (any non-GET answered below 400), wakes this process's outbox
+/// relay so the events the write may have added leave now rather than at the next poll.
+/// Costs one indexed query when there was nothing to send; a no-op when the relay runs elsewhere.
+async fn wake_relay_after_writes(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    let write = !matches!(
+        *req.method(),
+        actix_web::http::Method::GET | actix_web::http::Method::HEAD | actix_web::http::Method::OPTIONS
+    );
+    let wake = write.then(|| req.app_data::<web::Data<AppState>>().map(|s| s.infra.outbox_wake.clone())).flatten();
+    let res = next.call(req).await?;
+    if let Some(wake) = wake
+        && res.status().as_u16() < 400
+    {
+        wake.notify_one();
+    }
+    Ok(res)
 }
 
 /// Listens for announced alarms (from whichever instance stored them) and pushes each to the
@@ -336,6 +358,7 @@ pub fn create_app(
             }),
         )
         .wrap(from_fn(crate::auth::refresh_by_header))
+        .wrap(from_fn(wake_relay_after_writes))
         .wrap(cors(&settings.cors.allowed_origins))
         .wrap(from_fn(cercat_error::ensure_error_envelope))
         .wrap(from_fn(cercat_logging::request_telemetry))

@@ -149,6 +149,18 @@ impl OutboxRelay {
     /// Runs passes until `shutdown` resolves: immediately again after a full batch, otherwise
     /// after `idle`. Errors are logged and retried; the relay never gives up.
     pub async fn run(&self, idle: Duration, shutdown: impl std::future::Future<Output = ()>) {
+        self.run_with_wakeups(idle, &tokio::sync::Notify::new(), shutdown).await;
+    }
+
+    /// Like [`Self::run`], but an idle relay also starts a pass as soon as `wake` is notified
+    /// (the api notifies it after each successful write, so events leave within milliseconds
+    /// instead of waiting for the next poll).
+    pub async fn run_with_wakeups(
+        &self,
+        idle: Duration,
+        wake: &tokio::sync::Notify,
+        shutdown: impl std::future::Future<Output = ()>,
+    ) {
         let mut shutdown = std::pin::pin!(shutdown);
         loop {
             let pause = match self.relay_once().await {
@@ -161,6 +173,7 @@ impl OutboxRelay {
             };
             tokio::select! {
                 () = tokio::time::sleep(pause) => {}
+                () = wake.notified() => {}
                 () = &mut shutdown => return,
             }
         }
