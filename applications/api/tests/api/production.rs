@@ -14,7 +14,7 @@ use std::time::Duration as StdDuration;
 /// What instances of one deployment share: the database, the Kafka cluster, the Redis prefix.
 pub struct Deployment {
     pub database: std::sync::Arc<cercat_testing::TestMysql>,
-    pub cluster: std::sync::Arc<MockCluster<'static, DefaultProducerContext>>,
+    pub cluster: std::rc::Rc<MockCluster<'static, DefaultProducerContext>>,
     pub redis_prefix: String,
 }
 
@@ -36,7 +36,7 @@ impl Deployment {
         }
         Self {
             database: std::sync::Arc::new(database),
-            cluster: std::sync::Arc::new(cluster),
+            cluster: std::rc::Rc::new(cluster),
             redis_prefix: cercat_testing::unique_prefix("api"),
         }
     }
