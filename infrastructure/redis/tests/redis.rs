@@ -79,3 +79,26 @@ async fn redis_keywords_keep_the_contract() {
     let c = client(&cercat_testing::redis_url(), &cercat_testing::unique_prefix("kw"));
     cercat_community::testkit::run_all(Arc::new(cercat_redis::RedisKeywordStore::new(c)), 7).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Redis at 127.0.0.1:6379 (CI runs it)"]
+async fn broadcast_reaches_every_listener_of_the_deployment_only() {
+    use cercat_common::broadcast::Broadcast;
+    let prefix = cercat_testing::unique_prefix("broadcast");
+    let one = RedisBroadcast::new(client(&cercat_testing::redis_url(), &prefix), "alarms");
+    let two = RedisBroadcast::new(client(&cercat_testing::redis_url(), &prefix), "alarms");
+    let other = RedisBroadcast::new(client(&cercat_testing::redis_url(), "other-deployment:"), "alarms");
+    let mut a = one.listen().await.unwrap();
+    let mut b = two.listen().await.unwrap();
+    let mut c = other.listen().await.unwrap();
+    one.publish("{\"id\":1}").await.unwrap();
+    for rx in [&mut a, &mut b] {
+        let got = tokio::time::timeout(Duration::from_secs(5), rx.recv()).await.unwrap();
+        assert_eq!(got.as_deref(), Some("{\"id\":1}"));
+    }
+    assert!(tokio::time::timeout(Duration::from_millis(300), c.recv()).await.is_err(), "another prefix hears nothing");
+    // Down: listening and publishing fail within the timeout instead of hanging.
+    let down = RedisBroadcast::new(client("redis://127.0.0.1:1", &prefix), "alarms");
+    assert_eq!(down.publish("x").await.unwrap_err().kind(), ErrorKind::Unavailable);
+    assert!(down.listen().await.is_err());
+}
