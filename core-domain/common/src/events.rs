@@ -173,6 +173,24 @@ pub struct DeadLetter {
     pub position: Option<DeliveryPosition>,
 }
 
+impl DeadLetter {
+    /// A letter from `group` for the message at `position`, failed now.
+    fn new(group: &str, position: &DeliveryPosition, key: Option<String>, error: String, attempts: u32) -> Self {
+        Self {
+            id: Uuid::now_v7(),
+            group: group.to_owned(),
+            topic: position.topic.clone(),
+            key,
+            event: None,
+            payload: None,
+            error,
+            attempts,
+            failed_at: Utc::now(),
+            position: None,
+        }
+    }
+}
+
 /// Where dead letters wait for an operator (a Kafka topic in production, a table when embedded).
 #[async_trait]
 pub trait DeadLetterQueue: Send + Sync {
@@ -297,18 +315,8 @@ pub async fn run_consumer<H, Fut>(
         let letter = match &received {
             Received::Undecodable(u) => {
                 tracing::error!(group, topic = %u.position.topic, offset = u.position.offset, reason = %u.reason, "a message that is not an event goes to the dead-letter queue");
-                Some(DeadLetter {
-                    id: Uuid::now_v7(),
-                    group: group.to_owned(),
-                    topic: u.position.topic.clone(),
-                    key: u.key.clone(),
-                    event: None,
-                    payload: Some(u.payload.clone()),
-                    error: u.reason.clone(),
-                    attempts: 0,
-                    failed_at: Utc::now(),
-                    position: None,
-                })
+                let letter = DeadLetter::new(group, &u.position, u.key.clone(), u.reason.clone(), 0);
+                Some(DeadLetter { payload: Some(u.payload.clone()), ..letter })
             }
             Received::Event(delivery) => {
                 let mut attempts = 0;
@@ -322,18 +330,9 @@ pub async fn run_consumer<H, Fut>(
                     let hopeless = matches!(err, PortError::Corrupt(_));
                     if hopeless || (!is_transient(&err) && attempts >= policy.attempts) {
                         tracing::error!(%err, group, event_id = %delivery.event.id, attempts, "handling keeps failing; the event goes to the dead-letter queue");
-                        break Some(DeadLetter {
-                            id: Uuid::now_v7(),
-                            group: group.to_owned(),
-                            topic: delivery.position.topic.clone(),
-                            key: delivery.key.clone(),
-                            event: Some(delivery.event.clone()),
-                            payload: None,
-                            error: err.to_string(),
-                            attempts,
-                            failed_at: Utc::now(),
-                            position: None,
-                        });
+                        let letter =
+                            DeadLetter::new(group, &delivery.position, delivery.key.clone(), err.to_string(), attempts);
+                        break Some(DeadLetter { event: Some(delivery.event.clone()), ..letter });
                     }
                     tracing::warn!(%err, group, event_id = %delivery.event.id, attempts, "handling an event failed; retrying");
                     tokio::select! { () = &mut stop => return, () = tokio::time::sleep(backoff) => {} }
