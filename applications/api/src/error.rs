@@ -34,6 +34,7 @@ fn status(kind: ErrorKind) -> u16 {
         ErrorKind::NotFound => 404,
         ErrorKind::Conflict => 409,
         ErrorKind::TooManyRequests => 429,
+        ErrorKind::PaymentRequired => 402,
         ErrorKind::Unavailable => 503,
         ErrorKind::Internal => 500,
     }

@@ -3,9 +3,11 @@
 //! OpenAPI 3.1 document without starting anything.
 
 pub mod auth;
+pub mod course_tasks;
 pub mod dto;
 pub mod error;
 pub mod extract;
+pub mod idempotency;
 pub mod multipart;
 pub mod oauth;
 pub mod openapi;

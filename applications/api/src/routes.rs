@@ -5,6 +5,7 @@ pub mod alarms;
 pub mod auth;
 pub mod boards;
 pub mod certificates;
+pub mod courses;
 pub mod goals;
 pub mod health;
 pub mod interests;
@@ -40,6 +41,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .configure(posts::configure)
                 .configure(reviews::configure)
                 .configure(search::configure)
-                .configure(users::configure),
+                .configure(users::configure)
+                .configure(courses::configure),
         );
 }

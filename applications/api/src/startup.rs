@@ -158,8 +158,24 @@ impl Application {
                 trending_maintenance(community, certificates, cercat_common::shutdown::requested(stopped)).await;
             })
         });
+        let admitter = {
+            let state = state.clone();
+            let stopped = stop_relay.subscribe();
+            tokio::spawn(async move {
+                crate::course_tasks::admitter(state, cercat_common::shutdown::requested(stopped)).await;
+            })
+        };
+        let sweeper = settings.course.sweep_in_api.then(|| {
+            let state = state.clone();
+            let stopped = stop_relay.subscribe();
+            tokio::spawn(async move {
+                crate::course_tasks::sweeper(state, cercat_common::shutdown::requested(stopped)).await;
+            })
+        });
         let relay = relay
             .into_iter()
+            .chain(Some(admitter))
+            .chain(sweeper)
             .chain(mail)
             .chain(Some(favorites))
             .chain(Some(alarms))

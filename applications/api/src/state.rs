@@ -4,6 +4,7 @@ use cercat_alarm::AlarmService;
 use cercat_bootstrap::Infrastructure;
 use cercat_certificate::{BoardService, CertificateService};
 use cercat_community::CommunityService;
+use cercat_course::CourseService;
 use cercat_learning::LearningService;
 use cercat_mockexam::MockExamService;
 use cercat_user::AccountService;
@@ -27,6 +28,8 @@ pub struct AppState {
     pub community: Arc<CommunityService>,
     /// Goals and study time.
     pub learning: Arc<LearningService>,
+    /// Prep courses, waiting rooms, enrollments, payments.
+    pub courses: Arc<CourseService>,
     /// Account use cases.
     pub accounts: Arc<AccountService>,
     /// Signs OAuth login states.
@@ -46,6 +49,7 @@ impl AppState {
             mockexams: Arc::new(infra.mockexam_service(certificates.clone())),
             learning: Arc::new(infra.learning_service(certificates.clone())),
             community: Arc::new(infra.community_service()),
+            courses: Arc::new(infra.course_service()),
             alarms: Arc::new(infra.alarm_service()),
             certificates,
             accounts: Arc::new(infra.account_service()),

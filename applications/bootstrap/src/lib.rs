@@ -11,6 +11,7 @@ use cercat_common::{
     clock::{Clock, SystemClock},
     events::{DeadLetterQueue, EventConsumer, EventPublisher, EventSource, RetryPolicy},
     health::HealthCheck,
+    idempotency::IdempotencyStore,
     jobs::JobRunRepository,
     lease::LeaseLock,
     mail::{MailDispatcher, MailQueue, Mailer},
@@ -19,23 +20,30 @@ use cercat_common::{
     storage::ImageStorage,
 };
 use cercat_community::{CommunityService, ports::KeywordStore};
-use cercat_config::{LogFormatSetting, Profile, Settings, redact_url};
+use cercat_config::{LogFormatSetting, PaymentGatewaySetting, Profile, Settings, redact_url};
+use cercat_course::{
+    CourseService,
+    ports::{PaymentGateway, WaitingRoom},
+    service::{CourseConfig, CoursePorts},
+};
 use cercat_database::{
-    Db, DbOptions, SqlAlarmRepository, SqlCertificateRepository, SqlDeadLetterQueue, SqlExamScheduleRepository,
-    SqlFavoriteBoardRepository, SqlGoalRepository, SqlInterestRepository, SqlJobRunRepository, SqlLeaseLock,
-    SqlMailQueue, SqlMockExamRepository, SqlOutboxStore, SqlPostRepository, SqlResultRepository, SqlReviewRepository,
-    SqlUserRepository, seed,
+    Db, DbOptions, SqlAlarmRepository, SqlCertificateRepository, SqlCourseRepository, SqlDeadLetterQueue,
+    SqlExamScheduleRepository, SqlFavoriteBoardRepository, SqlGoalRepository, SqlIdempotencyStore,
+    SqlInterestRepository, SqlJobRunRepository, SqlLeaseLock, SqlMailQueue, SqlMockExamRepository, SqlOutboxStore,
+    SqlPostRepository, SqlResultRepository, SqlReviewRepository, SqlSeatLedger, SqlUserRepository, seed,
 };
 use cercat_embedded::{
     InProcessBus, MemoryBroadcast, MemoryCache, MemoryKeywordStore, MemoryRateLimiter, MemoryRefreshStore,
+    MemoryWaitingRoom,
 };
 use cercat_kafka::{KafkaConsumer, KafkaDeadLetters, KafkaOptions, KafkaPublisher};
 use cercat_learning::LearningService;
 use cercat_mail::{DevMailbox, SmtpMailer};
 use cercat_mockexam::{MockExamService, service::MockExamPorts};
+use cercat_payment::{SimulatedGateway, SimulatorOptions, TossGateway, TossOptions};
 use cercat_redis::{
     RedisBroadcast, RedisCache, RedisClient, RedisKeywordStore, RedisLeaseLock, RedisOptions, RedisRateLimiter,
-    RedisRefreshStore,
+    RedisRefreshStore, RedisWaitingRoom,
 };
 use cercat_storage::ObjectImageStorage;
 use cercat_user::{
@@ -90,6 +98,12 @@ pub struct Infrastructure {
     pub limiter: Arc<dyn RateLimiter>,
     /// Search keywords (recent, autocomplete, trending).
     pub keywords: Arc<dyn KeywordStore>,
+    /// Course waiting rooms.
+    pub room: Arc<dyn WaitingRoom>,
+    /// The payment gateway.
+    pub gateway: Arc<dyn PaymentGateway>,
+    /// Idempotency keys of money- and seat-moving requests.
+    pub idempotency: Arc<dyn IdempotencyStore>,
     /// The mail outbox.
     pub mail_queue: Arc<dyn MailQueue>,
     /// The mail transport.
@@ -172,6 +186,29 @@ fn jwt_secret(settings: &Settings) -> Result<String, PortError> {
     Ok(secret)
 }
 
+/// The gateway the settings name: Toss's HTTP API, or the in-process simulator (whose
+/// webhook secret defaults to one derived from the JWT secret).
+fn payment_gateway(settings: &Settings, jwt_secret: &str) -> Result<Arc<dyn PaymentGateway>, PortError> {
+    let p = &settings.payment;
+    let webhook_secret = p
+        .webhook_secret
+        .clone()
+        .unwrap_or_else(|| cercat_user::tokens::digest(&["cercat-simulated-webhooks", jwt_secret]));
+    Ok(match p.gateway {
+        PaymentGatewaySetting::Toss => Arc::new(TossGateway::new(TossOptions {
+            base_url: p.toss_base_url.clone(),
+            secret_key: p.toss_secret_key.clone().unwrap_or_default(),
+            webhook_secret,
+            timeout: ms(p.timeout_ms),
+        })?),
+        PaymentGatewaySetting::Simulator => Arc::new(SimulatedGateway::new(SimulatorOptions {
+            latency: ms(p.simulator_latency_ms),
+            failure_rate: f64::from(p.simulator_failure_percent) / 100.0,
+            webhook_secret,
+        })),
+    })
+}
+
 /// `host:pid`, naming this process in leases and job runs.
 pub fn node_name() -> String {
     let host = std::env::var("HOSTNAME")
@@ -194,6 +231,7 @@ struct SharedAdapters {
     refresh: Arc<dyn RefreshTokenStore>,
     limiter: Arc<dyn RateLimiter>,
     keywords: Arc<dyn KeywordStore>,
+    room: Arc<dyn WaitingRoom>,
 }
 
 impl SharedAdapters {
@@ -213,6 +251,7 @@ impl SharedAdapters {
             refresh: Arc::new(MemoryRefreshStore::new()),
             limiter: Arc::new(MemoryRateLimiter::new()),
             keywords: Arc::new(MemoryKeywordStore::default()),
+            room: Arc::new(MemoryWaitingRoom::default()),
         }
     }
 
@@ -240,6 +279,7 @@ impl SharedAdapters {
             refresh: Arc::new(RedisRefreshStore::new(redis.clone())),
             limiter: Arc::new(RedisRateLimiter::new(redis.clone())),
             keywords: Arc::new(RedisKeywordStore::new(redis.clone())),
+            room: Arc::new(RedisWaitingRoom::new(redis.clone())),
             broadcast: Arc::new(RedisBroadcast::new(redis.clone(), "alarms")),
             lease: Arc::new(RedisLeaseLock::new(redis)),
             dead_letters: Arc::new(KafkaDeadLetters::new((*publisher).clone())),
@@ -293,6 +333,7 @@ impl Infrastructure {
             }
         };
         let secret = jwt_secret(settings).map_err(fail("the JWT secret"))?;
+        let gateway = payment_gateway(settings, &secret).map_err(fail("the payment gateway"))?;
         let jwt = JwtKeys::new(
             secret.as_bytes(),
             &settings.auth.issuer,
@@ -310,6 +351,9 @@ impl Infrastructure {
             refresh: shared.refresh,
             limiter: shared.limiter,
             keywords: shared.keywords,
+            room: shared.room,
+            gateway,
+            idempotency: Arc::new(SqlIdempotencyStore::new(db.clone())),
             outbox: Arc::new(SqlOutboxStore::new(db.clone())),
             job_runs: Arc::new(SqlJobRunRepository::new(db.clone())),
             db,
@@ -382,6 +426,27 @@ impl Infrastructure {
             Arc::new(SqlAlarmRepository::new(self.db.clone())),
             self.broadcast.clone(),
             self.clock.clone(),
+        )
+    }
+
+    /// The course service.
+    pub fn course_service(&self) -> CourseService {
+        let c = &self.settings.course;
+        CourseService::new(
+            CoursePorts {
+                courses: Arc::new(SqlCourseRepository::new(self.db.clone())),
+                ledger: Arc::new(SqlSeatLedger::new(self.db.clone())),
+                room: self.room.clone(),
+                gateway: self.gateway.clone(),
+                clock: self.clock.clone(),
+            },
+            CourseConfig {
+                hold: chrono::Duration::minutes(i64::try_from(c.hold_minutes).unwrap_or(30)),
+                default_admission_rate: c.admission_rate_per_sec,
+                token_ttl: chrono::Duration::seconds(i64::try_from(c.admission_token_ttl_secs).unwrap_or(120)),
+                max_poll_secs: 10,
+            },
+            self.jwt_secret.as_bytes(),
         )
     }
 

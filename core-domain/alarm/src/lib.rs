@@ -19,8 +19,13 @@ use serde::{Deserialize, Serialize};
 /// The consumer group (and inbox name) that stores alarms.
 pub const ALARM_CONSUMER: &str = "alarm.store";
 /// The topics alarms come from.
-pub const ALARM_TOPICS: &[&str] =
-    &[POST_LIKED_TOPIC, COMMENT_LIKED_TOPIC, POST_COMMENTED_TOPIC, exam::EXAM_ALARM_TOPIC];
+pub const ALARM_TOPICS: &[&str] = &[
+    POST_LIKED_TOPIC,
+    COMMENT_LIKED_TOPIC,
+    POST_COMMENTED_TOPIC,
+    exam::EXAM_ALARM_TOPIC,
+    cercat_course::events::ENROLLMENT_TOPIC,
+];
 /// Most ids one mark-read call takes.
 pub const MAX_READ_IDS: usize = 500;
 
@@ -40,6 +45,16 @@ pub enum AlarmType {
     StartApplication,
     /// … closes tomorrow.
     DefaultDeadline,
+    /// A seat in a prep course is held for me; pay by the deadline.
+    CourseSeatHeld,
+    /// My payment went through; I am enrolled.
+    CourseEnrolled,
+    /// My hold ran out unpaid; the seat went back.
+    CourseHoldExpired,
+    /// I cancelled before paying.
+    CourseCancelled,
+    /// I cancelled after paying; the payment was refunded.
+    CourseRefunded,
 }
 
 impl AlarmType {
@@ -52,6 +67,11 @@ impl AlarmType {
             Self::BeforeApplication => "BEFORE_APPLICATION",
             Self::StartApplication => "START_APPLICATION",
             Self::DefaultDeadline => "DEFAULT_DEADLINE",
+            Self::CourseSeatHeld => "COURSE_SEAT_HELD",
+            Self::CourseEnrolled => "COURSE_ENROLLED",
+            Self::CourseHoldExpired => "COURSE_HOLD_EXPIRED",
+            Self::CourseCancelled => "COURSE_CANCELLED",
+            Self::CourseRefunded => "COURSE_REFUNDED",
         }
     }
 
@@ -64,6 +84,11 @@ impl AlarmType {
             Self::BeforeApplication,
             Self::StartApplication,
             Self::DefaultDeadline,
+            Self::CourseSeatHeld,
+            Self::CourseEnrolled,
+            Self::CourseHoldExpired,
+            Self::CourseCancelled,
+            Self::CourseRefunded,
         ]
         .into_iter()
         .find(|t| t.as_str() == s)
@@ -124,6 +149,9 @@ pub fn alarm_for(event: &EventEnvelope) -> Result<Option<NewAlarm>, PortError> {
             occurred_at: event.occurred_at,
         }));
     }
+    if event.topic == cercat_course::events::ENROLLMENT_TOPIC {
+        return course_alarm(event);
+    }
     let (alarm_type, like_target_type) = match event.event_type.as_str() {
         "PostLiked" => (AlarmType::NewLikeOnPost, Some("POST")),
         "CommentLiked" => (AlarmType::NewLikeOnComment, Some("COMMENT")),
@@ -139,6 +167,33 @@ pub fn alarm_for(event: &EventEnvelope) -> Result<Option<NewAlarm>, PortError> {
         certificate_id: a.certificate_id,
         actor_nickname: Some(a.actor_nickname),
         like_target_type,
+        occurred_at: event.occurred_at,
+    }))
+}
+
+/// The student's alarm for an enrollment transition (origin = the course).
+fn course_alarm(event: &EventEnvelope) -> Result<Option<NewAlarm>, PortError> {
+    let alarm_type = match event.event_type.as_str() {
+        "EnrollmentHeld" => AlarmType::CourseSeatHeld,
+        "EnrollmentCompleted" => AlarmType::CourseEnrolled,
+        "EnrollmentExpired" => AlarmType::CourseHoldExpired,
+        "EnrollmentCancelled" => AlarmType::CourseCancelled,
+        "EnrollmentRefunded" => AlarmType::CourseRefunded,
+        _ => return Ok(None),
+    };
+    let number =
+        |field: &str| {
+            event.payload.get(field).and_then(serde_json::Value::as_i64).ok_or_else(|| {
+                PortError::Corrupt(format!("{} event {} has no valid {field}", event.event_type, event.id))
+            })
+        };
+    Ok(Some(NewAlarm {
+        receiver_id: number("userId")?,
+        alarm_type,
+        origin_id: number("courseId")?,
+        certificate_id: number("certificateId")?,
+        actor_nickname: None,
+        like_target_type: None,
         occurred_at: event.occurred_at,
     }))
 }

@@ -15,6 +15,8 @@ pub enum ErrorKind {
     Forbidden,
     /// The caller must slow down.
     TooManyRequests,
+    /// A payment was declined (402).
+    PaymentRequired,
     /// A dependency is down or timed out; retrying later may work.
     Unavailable,
     /// A bug or corrupted data.

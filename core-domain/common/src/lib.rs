@@ -10,6 +10,7 @@ pub mod clock;
 pub mod error;
 pub mod events;
 pub mod health;
+pub mod idempotency;
 pub mod jobs;
 pub mod lease;
 pub mod mail;

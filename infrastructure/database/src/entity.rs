@@ -2,12 +2,15 @@
 
 pub mod alarm;
 pub mod certificate;
+pub mod course;
 pub mod dead_letter;
 pub mod email_code;
+pub mod enrollment;
 pub mod exam_review;
 pub mod exam_schedule;
 pub mod favorite_board;
 pub mod goal;
+pub mod idempotency_key;
 pub mod interest;
 pub mod job_run;
 pub mod lease;

@@ -46,7 +46,7 @@ type AuthorRow = (i64, String, Option<String>, Option<DateTime<Utc>>);
 /// Shown for authors whose account was withdrawn.
 const WITHDRAWN: &str = "탈퇴한 회원";
 
-fn escape_like(s: &str) -> String {
+pub(crate) fn escape_like(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('%');
     for c in s.chars() {

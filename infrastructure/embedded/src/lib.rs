@@ -8,6 +8,7 @@ mod bus;
 mod cache;
 mod keywords;
 mod lease;
+mod room;
 
 pub use auth::{MemoryRateLimiter, MemoryRefreshStore};
 pub use broadcast::MemoryBroadcast;
@@ -15,3 +16,4 @@ pub use bus::InProcessBus;
 pub use cache::MemoryCache;
 pub use keywords::MemoryKeywordStore;
 pub use lease::MemoryLeaseLock;
+pub use room::{MemoryWaitingRoom, admission_step};

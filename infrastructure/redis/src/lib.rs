@@ -8,6 +8,7 @@ mod cache;
 mod client;
 mod keywords;
 mod lease;
+mod room;
 
 pub use auth::{RedisRateLimiter, RedisRefreshStore};
 pub use broadcast::RedisBroadcast;
@@ -15,3 +16,4 @@ pub use cache::RedisCache;
 pub use client::{RedisClient, RedisOptions};
 pub use keywords::RedisKeywordStore;
 pub use lease::RedisLeaseLock;
+pub use room::RedisWaitingRoom;

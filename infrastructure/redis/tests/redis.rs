@@ -102,3 +102,10 @@ async fn broadcast_reaches_every_listener_of_the_deployment_only() {
     assert_eq!(down.publish("x").await.unwrap_err().kind(), ErrorKind::Unavailable);
     assert!(down.listen().await.is_err());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Redis at 127.0.0.1:6379 (CI runs it)"]
+async fn redis_waiting_rooms_keep_the_contract() {
+    let c = client(&cercat_testing::redis_url(), &cercat_testing::unique_prefix("room"));
+    cercat_course::testkit::run_all(Arc::new(RedisWaitingRoom::new(c)), 1).await;
+}

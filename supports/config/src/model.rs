@@ -70,6 +70,70 @@ pub struct Settings {
     pub oauth: OAuthSettings,
     /// Server-sent alarm streams.
     pub sse: SseSettings,
+    /// Prep-course enrollment: holds, the waiting room, the sweep.
+    pub course: CourseSettings,
+    /// The payment gateway.
+    pub payment: PaymentSettings,
+}
+
+/// Prep-course enrollment.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct CourseSettings {
+    /// How long a seat hold waits for its payment, minutes.
+    pub hold_minutes: u64,
+    /// People a waiting room admits per second when the course sets no rate.
+    pub admission_rate_per_sec: u32,
+    /// How long an admission token is accepted, seconds.
+    pub admission_token_ttl_secs: u64,
+    /// Pause between admitter passes (each api instance runs one; the room meters the rate).
+    pub admitter_interval_ms: u64,
+    /// Run the hold sweep inside the api (embedded mode; `cercat-batch` runs it in production).
+    pub sweep_in_api: bool,
+    /// Pause between sweeps inside the api, seconds.
+    pub sweep_interval_secs: u64,
+    /// How long idempotency keys and their responses are kept, hours (at least 24).
+    pub idempotency_retention_hours: u64,
+}
+
+/// Which payment gateway adapter to use.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum PaymentGatewaySetting {
+    /// In-process simulator (embedded mode, local runs).
+    Simulator,
+    /// Toss Payments' HTTP API.
+    Toss,
+}
+
+/// The payment gateway.
+#[derive(Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct PaymentSettings {
+    /// `simulator` or `toss`.
+    pub gateway: PaymentGatewaySetting,
+    /// Toss API base URL.
+    pub toss_base_url: String,
+    /// Toss secret key (`test_sk_…`/`live_sk_…`); required with `gateway = "toss"`.
+    pub toss_secret_key: Option<String>,
+    /// Secret that signs webhooks; required with `gateway = "toss"`.
+    pub webhook_secret: Option<String>,
+    /// Upper bound on each gateway call.
+    pub timeout_ms: u64,
+    /// Simulator: delay of each call.
+    pub simulator_latency_ms: u64,
+    /// Simulator: percentage of confirms declined (0–100).
+    pub simulator_failure_percent: u32,
+}
+
+impl std::fmt::Debug for PaymentSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PaymentSettings")
+            .field("gateway", &self.gateway)
+            .field("toss_base_url", &self.toss_base_url)
+            .field("timeout_ms", &self.timeout_ms)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Server-sent event streams (`/alarm-api/v2/alarms/subscribe`).
@@ -346,6 +410,24 @@ impl Settings {
             outbox: OutboxSettings { relay_in_api: embedded, poll_interval_ms: 200, batch_size: 100 },
             batch: BatchSettings { exam_schedule_source: None, http_timeout_ms: 30_000 },
             sse: SseSettings { heartbeat_secs: 20, max_per_user: 5, max_connections: 10_000 },
+            course: CourseSettings {
+                hold_minutes: 30,
+                admission_rate_per_sec: 50,
+                admission_token_ttl_secs: 120,
+                admitter_interval_ms: 200,
+                sweep_in_api: embedded,
+                sweep_interval_secs: 15,
+                idempotency_retention_hours: 48,
+            },
+            payment: PaymentSettings {
+                gateway: if embedded { PaymentGatewaySetting::Simulator } else { PaymentGatewaySetting::Toss },
+                toss_base_url: "https://api.tosspayments.com".into(),
+                toss_secret_key: None,
+                webhook_secret: None,
+                timeout_ms: 10_000,
+                simulator_latency_ms: 50,
+                simulator_failure_percent: 0,
+            },
             seed: SeedSettings { demo_on_start: embedded },
             auth: AuthSettings {
                 jwt_secret: None,

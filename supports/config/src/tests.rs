@@ -76,7 +76,20 @@ fn production_names_the_first_missing_server() {
         let err = load(jail, Profile::Production).err();
         assert!(matches!(&err, Some(ConfigError::Missing { setting, .. }) if setting == "mail.smtp_url"), "{err:?}");
         jail.set_env("CERCAT__MAIL__SMTP_URL", "smtp://mail.example.com:587");
+        let err = load(jail, Profile::Production).err();
+        assert!(
+            matches!(&err, Some(ConfigError::Missing { setting, .. }) if setting == "payment.toss_secret_key"),
+            "{err:?}"
+        );
+        jail.set_env("CERCAT__PAYMENT__TOSS_SECRET_KEY", "test_sk_0123456789");
+        let err = load(jail, Profile::Production).err();
+        assert!(
+            matches!(&err, Some(ConfigError::Missing { setting, .. }) if setting == "payment.webhook_secret"),
+            "{err:?}"
+        );
+        jail.set_env("CERCAT__PAYMENT__WEBHOOK_SECRET", "whsec-0123456789abcdef");
         let s = load(jail, Profile::Production).map_err(|e| e.to_string())?;
+        assert!(!format!("{s:?}").contains("test_sk_0123456789"), "the gateway key is not printed");
         assert!(!format!("{s:?}").contains("0123456789abcdef"), "the JWT secret is not printed");
         assert!(!s.outbox.relay_in_api);
         Ok(())

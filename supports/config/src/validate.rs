@@ -62,9 +62,56 @@ pub(crate) fn fill_and_check(s: &mut Settings) -> Result<(), ConfigError> {
         return Err(invalid("sse.max_per_user", "use at least 1 (and sse.max_connections too)"));
     }
     positive_ms("batch.http_timeout_ms", s.batch.http_timeout_ms)?;
+    check_course(s)?;
     check_auth(s)?;
     check_mail(s)?;
     check_oauth(s)
+}
+
+fn check_course(s: &Settings) -> Result<(), ConfigError> {
+    let c = &s.course;
+    if !(1..=1440).contains(&c.hold_minutes) {
+        return Err(invalid("course.hold_minutes", "use 1..=1440"));
+    }
+    if !(1..=10_000).contains(&c.admission_rate_per_sec) {
+        return Err(invalid("course.admission_rate_per_sec", "use 1..=10000"));
+    }
+    if !(10..=3600).contains(&c.admission_token_ttl_secs) {
+        return Err(invalid("course.admission_token_ttl_secs", "use 10..=3600"));
+    }
+    positive_ms("course.admitter_interval_ms", c.admitter_interval_ms)?;
+    if !(1..=3600).contains(&c.sweep_interval_secs) {
+        return Err(invalid("course.sweep_interval_secs", "use 1..=3600"));
+    }
+    if !(24..=24 * 365).contains(&c.idempotency_retention_hours) {
+        return Err(invalid("course.idempotency_retention_hours", "keep keys at least 24 hours (Stripe semantics)"));
+    }
+    let p = &s.payment;
+    positive_ms("payment.timeout_ms", p.timeout_ms)?;
+    if p.simulator_latency_ms > 60_000 {
+        return Err(invalid("payment.simulator_latency_ms", "use 0..=60000"));
+    }
+    if p.simulator_failure_percent > 100 {
+        return Err(invalid("payment.simulator_failure_percent", "use 0..=100"));
+    }
+    if p.gateway == crate::PaymentGatewaySetting::Toss {
+        let base =
+            Url::parse(&p.toss_base_url).map_err(|e| invalid("payment.toss_base_url", format!("not a URL: {e}")))?;
+        if !matches!(base.scheme(), "http" | "https") {
+            return Err(invalid("payment.toss_base_url", "use an http(s) URL"));
+        }
+        if p.toss_secret_key.as_deref().is_none_or(|k| k.trim().is_empty()) {
+            return Err(missing("payment.toss_secret_key", "CERCAT__PAYMENT__TOSS_SECRET_KEY", "test_sk_…"));
+        }
+        if p.webhook_secret.as_deref().is_none_or(|k| k.trim().len() < 16) {
+            return Err(missing(
+                "payment.webhook_secret",
+                "CERCAT__PAYMENT__WEBHOOK_SECRET",
+                "a random string of 16+ characters",
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn check_oauth(s: &Settings) -> Result<(), ConfigError> {

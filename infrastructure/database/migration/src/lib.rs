@@ -21,6 +21,9 @@ mod m20261122_000012_create_posts;
 mod m20261122_000013_create_exam_reviews;
 mod m20261122_000014_create_alarms;
 mod m20261122_000015_create_dead_letters;
+mod m20261122_000016_create_courses;
+mod m20261122_000017_create_enrollments;
+mod m20261122_000018_create_idempotency_keys;
 
 /// All migrations, in order.
 #[derive(Debug)]
@@ -45,6 +48,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000013_create_exam_reviews::Migration),
             Box::new(m20261122_000014_create_alarms::Migration),
             Box::new(m20261122_000015_create_dead_letters::Migration),
+            Box::new(m20261122_000016_create_courses::Migration),
+            Box::new(m20261122_000017_create_enrollments::Migration),
+            Box::new(m20261122_000018_create_idempotency_keys::Migration),
         ]
     }
 }

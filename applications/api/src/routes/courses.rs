@@ -1,0 +1,349 @@
+//! Prep courses: CRUD and search, the waiting room, enrollment, payment, cancel, webhook.
+
+use actix_web::{HttpRequest, HttpResponse, delete, get, http::header, post, put, web};
+use cercat_course::{CourseError, CourseSearch, service::Actor};
+use cercat_error::{ApiResponse, ErrorBody};
+use cercat_user::Role;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::{
+    AppState,
+    auth::{Instructor, Member},
+    dto::{
+        course::{
+            CourseRequest, CourseResponse, CourseSearchQuery, CourseSlice, EnrollmentResponse, PaymentRequest,
+            QueueResponse,
+        },
+        paging::PageQuery,
+    },
+    error::{AppError, positive_id},
+    idempotency,
+};
+
+/// The header carrying the waiting room's admission token.
+pub const ADMISSION_TOKEN: &str = "admission-token";
+
+/// Registers the endpoints.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(create)
+        .service(search)
+        .service(my_enrollments)
+        .service(get_course)
+        .service(update)
+        .service(remove)
+        .service(join_queue)
+        .service(queue_me)
+        .service(enroll)
+        .service(get_enrollment)
+        .service(pay)
+        .service(cancel)
+        .service(webhook);
+}
+
+fn actor(claims: &cercat_user::AccessClaims) -> Actor {
+    Actor { user_id: claims.sub.parse().unwrap_or_default(), admin: claims.role == Role::Admin }
+}
+
+/// Creates a course (INSTRUCTOR or ADMIN; the caller owns it).
+#[utoipa::path(tag = "courses", security(("access_token" = [])), request_body = CourseRequest, responses(
+    (status = 201, description = "Created", body = ApiResponse<CourseResponse>),
+    (status = 400, description = "CRS_002: a field out of range (named in `errors`)", body = ErrorBody),
+    (status = 403, description = "USR_xxx: not an instructor", body = ErrorBody),
+    (status = 404, description = "CRT_001: no such certificate", body = ErrorBody),
+))]
+#[post("/courses")]
+pub async fn create(
+    state: web::Data<AppState>,
+    caller: Instructor,
+    body: web::Json<CourseRequest>,
+) -> Result<ApiResponse<CourseResponse>, AppError> {
+    let course = state.courses.create(caller.user_id(), body.into_inner().into_draft()?).await?;
+    Ok(ApiResponse::created(CourseResponse::new(course, state.infra.clock.now())))
+}
+
+/// Searches courses (public): by `keyword` in the title, description (`searchType=content`),
+/// both (`all`, default) or the instructor's nickname (`instructor`); newest first.
+#[utoipa::path(tag = "courses", params(CourseSearchQuery, PageQuery), responses(
+    (status = 200, description = "A page of courses", body = ApiResponse<CourseSlice>),
+    (status = 400, description = "GLB_003: a bad query parameter", body = ErrorBody),
+))]
+#[get("/courses")]
+pub async fn search(
+    state: web::Data<AppState>,
+    query: web::Query<CourseSearchQuery>,
+    paging: web::Query<PageQuery>,
+) -> Result<ApiResponse<CourseSlice>, AppError> {
+    let page = paging.request(&["createdAt", "price", "enrollmentOpensAt", "capacity", "id"])?;
+    let field = query.field().map_err(|reason| AppError::invalid_query("searchType", reason))?;
+    if query.keyword.as_deref().is_some_and(|k| k.chars().count() > 100) {
+        return Err(AppError::invalid_query("keyword", "must be at most 100 characters"));
+    }
+    let search = CourseSearch { keyword: query.keyword.clone(), field, certificate_id: query.certificate_id };
+    let now = state.infra.clock.now();
+    let slice = state.courses.search(&search, &page).await?;
+    let slice = slice.map(|c| CourseResponse::new(c, now));
+    Ok(ApiResponse::ok(CourseSlice { content: slice.content, has_next: slice.has_next }))
+}
+
+/// One course, with its seats left and whether enrollment is open (public).
+#[utoipa::path(tag = "courses", params(("course_id" = i64, Path)), responses(
+    (status = 200, description = "The course", body = ApiResponse<CourseResponse>),
+    (status = 404, description = "CRS_001", body = ErrorBody),
+))]
+#[get("/courses/{course_id}")]
+pub async fn get_course(
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> Result<ApiResponse<CourseResponse>, AppError> {
+    let id = positive_id("courseId", path.into_inner())?;
+    let course = state.courses.get(id).await?;
+    Ok(ApiResponse::ok(CourseResponse::new(course, state.infra.clock.now())))
+}
+
+/// Replaces a course's fields (its instructor or an admin). The capacity cannot go below
+/// the seats taken.
+#[utoipa::path(tag = "courses", security(("access_token" = [])), params(("course_id" = i64, Path)), request_body = CourseRequest, responses(
+    (status = 200, description = "Updated", body = ApiResponse<CourseResponse>),
+    (status = 400, description = "CRS_002", body = ErrorBody),
+    (status = 403, description = "CRS_003: not the course's instructor", body = ErrorBody),
+    (status = 404, description = "CRS_001", body = ErrorBody),
+    (status = 409, description = "CRS_013: capacity below the seats taken", body = ErrorBody),
+))]
+#[put("/courses/{course_id}")]
+pub async fn update(
+    state: web::Data<AppState>,
+    caller: Instructor,
+    path: web::Path<i64>,
+    body: web::Json<CourseRequest>,
+) -> Result<ApiResponse<CourseResponse>, AppError> {
+    let id = positive_id("courseId", path.into_inner())?;
+    let course = state.courses.update(actor(&caller.0), id, body.into_inner().into_draft()?).await?;
+    Ok(ApiResponse::ok(CourseResponse::new(course, state.infra.clock.now())))
+}
+
+/// Deletes a course nobody has enrolled in (its instructor or an admin).
+#[utoipa::path(tag = "courses", security(("access_token" = [])), params(("course_id" = i64, Path)), responses(
+    (status = 200, description = "Deleted", body = ApiResponse<bool>),
+    (status = 403, description = "CRS_003", body = ErrorBody),
+    (status = 404, description = "CRS_001", body = ErrorBody),
+    (status = 409, description = "CRS_013: students have enrolled", body = ErrorBody),
+))]
+#[delete("/courses/{course_id}")]
+pub async fn remove(
+    state: web::Data<AppState>,
+    caller: Instructor,
+    path: web::Path<i64>,
+) -> Result<ApiResponse<bool>, AppError> {
+    let id = positive_id("courseId", path.into_inner())?;
+    state.courses.delete(actor(&caller.0), id).await?;
+    Ok(ApiResponse::ok(true))
+}
+
+fn queue_response(course_id: i64, status: cercat_course::QueueStatus) -> HttpResponse {
+    let retry = status.retry_after_secs;
+    let mut res = HttpResponse::Ok();
+    if retry > 0 {
+        res.insert_header((header::RETRY_AFTER, retry.to_string()));
+    }
+    res.insert_header((header::CACHE_CONTROL, "no-store")).json(ApiResponse::ok(QueueResponse::new(course_id, status)))
+}
+
+/// Joins the course's waiting room. Joining again returns the same place. Poll
+/// `GET …/queue/me` after `Retry-After` seconds; once admitted the answer carries the
+/// admission token.
+#[utoipa::path(tag = "courses", security(("access_token" = [])), params(("course_id" = i64, Path)), responses(
+    (status = 200, description = "The caller's place (Retry-After: when to poll)", body = ApiResponse<QueueResponse>),
+    (status = 403, description = "CRS_004: enrollment is not open", body = ErrorBody),
+    (status = 404, description = "CRS_001", body = ErrorBody),
+    (status = 409, description = "CRS_016: the course has no waiting room", body = ErrorBody),
+))]
+#[post("/courses/{course_id}/queue")]
+pub async fn join_queue(
+    state: web::Data<AppState>,
+    caller: Member,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let id = positive_id("courseId", path.into_inner())?;
+    let status = state.courses.join_queue(caller.user_id(), id).await?;
+    Ok(queue_response(id, status))
+}
+
+/// The caller's place in the waiting room: position, people ahead, estimated wait, and —
+/// once admitted — a short-lived admission token bound to the caller and the course.
+#[utoipa::path(tag = "courses", security(("access_token" = [])), params(("course_id" = i64, Path)), responses(
+    (status = 200, description = "The caller's place (Retry-After: when to poll)", body = ApiResponse<QueueResponse>),
+    (status = 404, description = "CRS_007: not in the waiting room; CRS_001", body = ErrorBody),
+))]
+#[get("/courses/{course_id}/queue/me")]
+pub async fn queue_me(
+    state: web::Data<AppState>,
+    caller: Member,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let id = positive_id("courseId", path.into_inner())?;
+    let status = state.courses.queue_status(caller.user_id(), id).await?;
+    Ok(queue_response(id, status))
+}
+
+/// Holds a seat: `PENDING_PAYMENT` until `holdDeadline`, or 409 `CRS_005` when sold out.
+/// With the waiting room on, send the admission token in `Admission-Token`. Honors
+/// `Idempotency-Key`.
+#[utoipa::path(tag = "courses", security(("access_token" = [])),
+    params(
+        ("course_id" = i64, Path),
+        ("Admission-Token" = Option<String>, Header, description = "From the waiting room, when the course has one"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key get the first response"),
+    ),
+    responses(
+        (status = 201, description = "Seat held", body = ApiResponse<EnrollmentResponse>),
+        (status = 403, description = "CRS_004: outside the enrollment window; CRS_006: admission token missing, expired or not the caller's", body = ErrorBody),
+        (status = 404, description = "CRS_001", body = ErrorBody),
+        (status = 409, description = "CRS_005: sold out; CRS_014: already enrolled; IDM_002: same key in flight", body = ErrorBody),
+        (status = 422, description = "IDM_001: the key was used with another body", body = ErrorBody),
+    )
+)]
+#[post("/courses/{course_id}/enrollments")]
+pub async fn enroll(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    caller: Member,
+    path: web::Path<i64>,
+) -> HttpResponse {
+    let user = caller.user_id();
+    let id = path.into_inner();
+    let token = req.headers().get(ADMISSION_TOKEN).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    idempotency::run(&state, &req, user, b"", || async {
+        let id = positive_id("courseId", id)?;
+        let e = state.courses.enroll(user, id, token.as_deref()).await?;
+        Ok(idempotency::respond(&req, ApiResponse::created(EnrollmentResponse::from(e))))
+    })
+    .await
+}
+
+/// The caller's enrollments, newest first.
+#[utoipa::path(tag = "courses", security(("access_token" = [])), responses(
+    (status = 200, description = "Enrollments", body = ApiResponse<Vec<EnrollmentResponse>>),
+))]
+#[get("/enrollments")]
+pub async fn my_enrollments(
+    state: web::Data<AppState>,
+    caller: Member,
+) -> Result<ApiResponse<Vec<EnrollmentResponse>>, AppError> {
+    let list = state.courses.my_enrollments(caller.user_id()).await?;
+    Ok(ApiResponse::ok(list.into_iter().map(EnrollmentResponse::from).collect()))
+}
+
+/// One of the caller's enrollments.
+#[utoipa::path(tag = "courses", security(("access_token" = [])), params(("enrollment_id" = i64, Path)), responses(
+    (status = 200, description = "The enrollment", body = ApiResponse<EnrollmentResponse>),
+    (status = 404, description = "CRS_008", body = ErrorBody),
+))]
+#[get("/enrollments/{enrollment_id}")]
+pub async fn get_enrollment(
+    state: web::Data<AppState>,
+    caller: Member,
+    path: web::Path<i64>,
+) -> Result<ApiResponse<EnrollmentResponse>, AppError> {
+    let id = positive_id("enrollmentId", path.into_inner())?;
+    Ok(ApiResponse::ok(state.courses.enrollment(caller.user_id(), id).await?.into()))
+}
+
+/// Confirms the payment of a held seat with the gateway (the amount is the server's) →
+/// `COMPLETED`. Honors `Idempotency-Key`.
+#[utoipa::path(tag = "courses", security(("access_token" = [])),
+    params(
+        ("enrollment_id" = i64, Path),
+        ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key get the first response"),
+    ),
+    request_body = PaymentRequest,
+    responses(
+        (status = 200, description = "Paid", body = ApiResponse<EnrollmentResponse>),
+        (status = 400, description = "CRS_002: paymentKey missing; GLB_002: body unreadable", body = ErrorBody),
+        (status = 402, description = "CRS_011: the gateway declined; the hold stays until its deadline", body = ErrorBody),
+        (status = 404, description = "CRS_008", body = ErrorBody),
+        (status = 409, description = "CRS_009: not awaiting payment; CRS_010: the hold expired (any charge refunded); IDM_002", body = ErrorBody),
+        (status = 422, description = "IDM_001", body = ErrorBody),
+        (status = 503, description = "GLB_008: the gateway did not answer; retry with the same key", body = ErrorBody),
+    )
+)]
+#[post("/enrollments/{enrollment_id}/payments")]
+pub async fn pay(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    caller: Member,
+    path: web::Path<i64>,
+    body: web::Bytes,
+) -> HttpResponse {
+    let user = caller.user_id();
+    let id = path.into_inner();
+    idempotency::run(&state, &req, user, &body, || async {
+        let id = positive_id("enrollmentId", id)?;
+        let payment: PaymentRequest = serde_json::from_slice(&body).map_err(|e| {
+            AppError(cercat_error::ApiError::new(
+                cercat_error::ErrorCode::INVALID_BODY,
+                format!("the body must be JSON like {{\"paymentKey\": \"…\"}}: {e}"),
+            ))
+        })?;
+        let e = state.courses.pay(user, id, &payment.payment_key).await?;
+        Ok(idempotency::respond(&req, ApiResponse::ok(EnrollmentResponse::from(e))))
+    })
+    .await
+}
+
+/// Cancels an enrollment: before payment the seat goes back (`CANCELLED`); after payment
+/// the gateway refunds first, then the seat goes back (`REFUNDED`). Honors `Idempotency-Key`.
+#[utoipa::path(tag = "courses", security(("access_token" = [])),
+    params(
+        ("enrollment_id" = i64, Path),
+        ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key get the first response"),
+    ),
+    responses(
+        (status = 200, description = "Cancelled or refunded", body = ApiResponse<EnrollmentResponse>),
+        (status = 404, description = "CRS_008", body = ErrorBody),
+        (status = 409, description = "CRS_015: already released", body = ErrorBody),
+        (status = 503, description = "GLB_008: the gateway did not answer; nothing changed, retry", body = ErrorBody),
+    )
+)]
+#[post("/enrollments/{enrollment_id}/cancel")]
+pub async fn cancel(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    caller: Member,
+    path: web::Path<i64>,
+) -> HttpResponse {
+    let user = caller.user_id();
+    let id = path.into_inner();
+    idempotency::run(&state, &req, user, b"", || async {
+        let id = positive_id("enrollmentId", id)?;
+        let e = state.courses.cancel(user, id).await?;
+        Ok(idempotency::respond(&req, ApiResponse::ok(EnrollmentResponse::from(e))))
+    })
+    .await
+}
+
+/// The payment gateway's webhook (Toss `PAYMENT_STATUS_CHANGED`), signed with
+/// `tosspayments-webhook-signature` over the body and `tosspayments-webhook-transmission-time`.
+/// A payment done at the gateway completes its hold (or is refunded when the seat went
+/// back); one cancelled at the gateway releases the seat.
+#[utoipa::path(tag = "courses", request_body = serde_json::Value, responses(
+    (status = 200, description = "Applied (or about an unknown order, ignored)", body = ApiResponse<bool>),
+    (status = 400, description = "CRS_012: signature or timestamp did not verify", body = ErrorBody),
+))]
+#[post("/payments/webhook")]
+pub async fn webhook(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<ApiResponse<bool>, AppError> {
+    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    let signature = header("tosspayments-webhook-signature");
+    let time = header("tosspayments-webhook-transmission-time");
+    match state.courses.webhook(&signature, &time, &body).await {
+        Ok(touched) => Ok(ApiResponse::ok(touched.is_some())),
+        Err(err @ CourseError::BadSignature(_)) => {
+            tracing::warn!(%err, "rejected a payment webhook");
+            Err(err.into())
+        }
+        Err(err) => Err(err.into()),
+    }
+}

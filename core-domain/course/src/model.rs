@@ -1,0 +1,350 @@
+//! Courses, enrollments and what the waiting room reports.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::CourseError;
+
+/// Longest title, characters.
+pub const MAX_TITLE: usize = 200;
+/// Longest description, characters.
+pub const MAX_DESCRIPTION: usize = 10_000;
+/// Most seats a course may have.
+pub const MAX_CAPACITY: u32 = 100_000;
+/// Highest price, won.
+pub const MAX_PRICE: i64 = 100_000_000;
+/// Highest admission rate a course may ask for, people per second.
+pub const MAX_ADMISSION_RATE: u32 = 10_000;
+
+/// A prep course.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Course {
+    /// Id.
+    pub id: i64,
+    /// The instructor who owns it.
+    pub instructor_id: i64,
+    /// The instructor's nickname (empty if the account is gone).
+    pub instructor_nickname: String,
+    /// What the course prepares for, and how it is sold.
+    pub draft: CourseDraft,
+    /// Seats held right now (PENDING_PAYMENT + COMPLETED).
+    pub seats_taken: u32,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Course {
+    /// Seats still free.
+    pub fn seats_left(&self) -> u32 {
+        self.draft.capacity.saturating_sub(self.seats_taken)
+    }
+
+    /// Whether enrollment is open at `now` (`opensAt <= now < closesAt`).
+    pub fn window_open(&self, now: DateTime<Utc>) -> bool {
+        self.draft.opens_at <= now && now < self.draft.closes_at
+    }
+}
+
+/// The fields an instructor sets.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CourseDraft {
+    /// Title.
+    pub title: String,
+    /// Description.
+    pub description: String,
+    /// The certificate it prepares for.
+    pub certificate_id: i64,
+    /// Seats.
+    pub capacity: u32,
+    /// Price, won.
+    pub price: i64,
+    /// Enrollment opens (inclusive).
+    pub opens_at: DateTime<Utc>,
+    /// Enrollment closes (exclusive).
+    pub closes_at: DateTime<Utc>,
+    /// Whether students pass a waiting room (and need an admission token) to enroll.
+    pub waiting_room: bool,
+    /// People the waiting room admits per second (the deployment default when `None`).
+    pub admission_rate: Option<u32>,
+}
+
+impl CourseDraft {
+    /// Trims the texts and checks every field.
+    pub fn validate(&mut self) -> Result<(), CourseError> {
+        self.title = self.title.trim().to_owned();
+        self.description = self.description.trim().to_owned();
+        let invalid = |field: &'static str, reason: String| Err(CourseError::Invalid { field, reason });
+        if self.title.is_empty() || self.title.chars().count() > MAX_TITLE {
+            return invalid("title", format!("must be 1 to {MAX_TITLE} characters"));
+        }
+        if self.description.is_empty() || self.description.chars().count() > MAX_DESCRIPTION {
+            return invalid("description", format!("must be 1 to {MAX_DESCRIPTION} characters"));
+        }
+        if self.certificate_id <= 0 {
+            return invalid("certificateId", "must be positive".into());
+        }
+        if !(1..=MAX_CAPACITY).contains(&self.capacity) {
+            return invalid("capacity", format!("must be between 1 and {MAX_CAPACITY}"));
+        }
+        if !(0..=MAX_PRICE).contains(&self.price) {
+            return invalid("price", format!("must be between 0 and {MAX_PRICE} won"));
+        }
+        if self.closes_at <= self.opens_at {
+            return invalid("enrollmentClosesAt", "must be after enrollmentOpensAt".into());
+        }
+        if let Some(rate) = self.admission_rate
+            && !(1..=MAX_ADMISSION_RATE).contains(&rate)
+        {
+            return invalid("admissionRate", format!("must be between 1 and {MAX_ADMISSION_RATE} per second"));
+        }
+        Ok(())
+    }
+}
+
+/// Which text a course search matches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SearchField {
+    /// The title.
+    Title,
+    /// The description.
+    Content,
+    /// The instructor's nickname.
+    Instructor,
+    /// Title or description.
+    TitleOrContent,
+}
+
+/// A course search.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CourseSearch {
+    /// Words to find (`None` lists every course).
+    pub keyword: Option<String>,
+    /// Where to look.
+    pub field: SearchField,
+    /// Only courses for this certificate.
+    pub certificate_id: Option<i64>,
+}
+
+/// Where an enrollment stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum EnrollmentStatus {
+    /// A seat is held until the deadline; payment is due.
+    PendingPayment,
+    /// Paid; the seat is the student's.
+    Completed,
+    /// Not paid by the deadline; the seat went back.
+    Expired,
+    /// Cancelled before payment; the seat went back.
+    Cancelled,
+    /// Cancelled after payment: refunded, and the seat went back.
+    Refunded,
+}
+
+impl EnrollmentStatus {
+    /// The stored and wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::PendingPayment => "PENDING_PAYMENT",
+            Self::Completed => "COMPLETED",
+            Self::Expired => "EXPIRED",
+            Self::Cancelled => "CANCELLED",
+            Self::Refunded => "REFUNDED",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::PendingPayment, Self::Completed, Self::Expired, Self::Cancelled, Self::Refunded]
+            .into_iter()
+            .find(|v| v.as_str() == s)
+    }
+
+    /// Whether it occupies a seat.
+    pub fn is_live(self) -> bool {
+        matches!(self, Self::PendingPayment | Self::Completed)
+    }
+}
+
+/// A student's enrollment in a course.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Enrollment {
+    /// Id.
+    pub id: i64,
+    /// The course.
+    pub course_id: i64,
+    /// The student.
+    pub user_id: i64,
+    /// Where it stands.
+    pub status: EnrollmentStatus,
+    /// What the student pays, won (computed by the server at hold time).
+    pub amount: i64,
+    /// The order id the payment gateway knows it by.
+    pub order_id: String,
+    /// Pay by then, or the seat goes back.
+    pub hold_deadline: DateTime<Utc>,
+    /// The gateway's payment key once paid.
+    pub payment_key: Option<String>,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// What an attempt to hold a seat came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HoldOutcome {
+    /// A seat is held: the new PENDING_PAYMENT enrollment.
+    Held(Enrollment),
+    /// Every seat is taken.
+    SoldOut,
+    /// The student already has a live enrollment in the course (returned as it is).
+    AlreadyEnrolled(Enrollment),
+    /// The course does not exist.
+    NoCourse,
+}
+
+/// A student's standing in a waiting room.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct QueueStatus {
+    /// 1-based place in arrival order.
+    pub position: u64,
+    /// People before the student who are not admitted yet.
+    pub ahead: u64,
+    /// Whether the student has been let in.
+    pub admitted: bool,
+    /// Seconds until the student is likely let in (0 once admitted).
+    pub estimated_wait_secs: u64,
+    /// When to ask again, seconds.
+    pub retry_after_secs: u64,
+    /// The admission token, once admitted.
+    pub admission_token: Option<String>,
+    /// When the token stops being accepted.
+    pub token_expires_at: Option<DateTime<Utc>>,
+    /// People in the room (admitted or not).
+    pub queue_length: u64,
+}
+
+/// What the invariant checker found for a course.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InvariantReport {
+    /// The course.
+    pub course_id: i64,
+    /// Its seats.
+    pub capacity: u32,
+    /// The course's seat counter.
+    pub seats_taken: u32,
+    /// PENDING_PAYMENT enrollments.
+    pub pending: u32,
+    /// COMPLETED enrollments.
+    pub completed: u32,
+    /// Enrollments whose seat went back (EXPIRED, CANCELLED, REFUNDED).
+    pub released: u32,
+    /// PENDING_PAYMENT holds past their deadline (the sweep has not reached them yet).
+    pub overdue: u32,
+    /// Users with more than one live enrollment in the course (must be empty).
+    pub duplicate_users: Vec<i64>,
+    /// COMPLETED enrollments without a payment key (must be none).
+    pub completed_unpaid: u32,
+    /// Released enrollments still marked as occupying a seat (must be none).
+    pub released_still_live: u32,
+    /// Every broken rule, in words; empty when the invariant holds.
+    pub violations: Vec<String>,
+}
+
+impl InvariantReport {
+    /// Fills `violations` from the counts.
+    pub fn judge(mut self) -> Self {
+        let mut v = Vec::new();
+        let live = self.pending + self.completed;
+        if live > self.capacity {
+            v.push(format!("{live} live enrollments exceed the capacity of {}", self.capacity));
+        }
+        if self.seats_taken != live {
+            v.push(format!(
+                "the seat counter says {} taken but {live} enrollments are live (pending {} + completed {})",
+                self.seats_taken, self.pending, self.completed
+            ));
+        }
+        if !self.duplicate_users.is_empty() {
+            v.push(format!("users with two live enrollments: {:?}", self.duplicate_users));
+        }
+        if self.completed_unpaid > 0 {
+            v.push(format!("{} completed enrollments have no payment", self.completed_unpaid));
+        }
+        if self.released_still_live > 0 {
+            v.push(format!("{} released enrollments still occupy a seat", self.released_still_live));
+        }
+        self.violations = v;
+        self
+    }
+
+    /// Whether every rule holds.
+    pub fn holds(&self) -> bool {
+        self.violations.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn draft() -> CourseDraft {
+        CourseDraft {
+            title: " 정보처리기사 실기 특강 ".into(),
+            description: "2주 완성".into(),
+            certificate_id: 1,
+            capacity: 50,
+            price: 99_000,
+            opens_at: Utc.with_ymd_and_hms(2026, 12, 1, 1, 0, 0).single().unwrap_or_default(),
+            closes_at: Utc.with_ymd_and_hms(2026, 12, 8, 1, 0, 0).single().unwrap_or_default(),
+            waiting_room: true,
+            admission_rate: None,
+        }
+    }
+
+    #[test]
+    fn a_draft_is_trimmed_and_checked_field_by_field() {
+        let mut d = draft();
+        assert!(d.validate().is_ok());
+        assert_eq!(d.title, "정보처리기사 실기 특강");
+        let field = |mut d: CourseDraft| match d.validate() {
+            Err(CourseError::Invalid { field, .. }) => field,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(field(CourseDraft { capacity: 0, ..draft() }), "capacity");
+        assert_eq!(field(CourseDraft { price: -1, ..draft() }), "price");
+        assert_eq!(field(CourseDraft { closes_at: draft().opens_at, ..draft() }), "enrollmentClosesAt");
+        assert_eq!(field(CourseDraft { title: "  ".into(), ..draft() }), "title");
+        assert_eq!(field(CourseDraft { admission_rate: Some(0), ..draft() }), "admissionRate");
+    }
+
+    #[test]
+    fn the_report_names_each_broken_rule() {
+        let ok = InvariantReport {
+            course_id: 1,
+            capacity: 2,
+            seats_taken: 2,
+            pending: 1,
+            completed: 1,
+            released: 3,
+            overdue: 0,
+            duplicate_users: vec![],
+            completed_unpaid: 0,
+            released_still_live: 0,
+            violations: vec![],
+        }
+        .judge();
+        assert!(ok.holds());
+        let bad = InvariantReport { pending: 2, seats_taken: 2, duplicate_users: vec![7], ..ok }.judge();
+        assert_eq!(bad.violations.len(), 3, "{:?}", bad.violations);
+    }
+}

@@ -1,0 +1,195 @@
+//! What the course context needs from storage, the waiting room and the payment gateway.
+
+use async_trait::async_trait;
+use cercat_common::{
+    PortError,
+    paging::{PageRequest, Slice},
+};
+use chrono::{DateTime, Utc};
+
+use crate::{Course, CourseDraft, CourseSearch, Enrollment, EnrollmentStatus, HoldOutcome, InvariantReport};
+
+/// How a course update went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CourseChange {
+    /// Done.
+    Done,
+    /// No such course.
+    Missing,
+    /// Refused: more seats are taken than the new capacity (update), or students have
+    /// enrolled (delete).
+    Refused,
+}
+
+/// Courses.
+#[async_trait]
+pub trait CourseRepository: Send + Sync {
+    /// Stores a new course owned by `instructor_id`; returns its id.
+    async fn create(&self, instructor_id: i64, draft: &CourseDraft, at: DateTime<Utc>) -> Result<i64, PortError>;
+    /// Replaces the fields, atomically refusing a capacity below the seats taken.
+    async fn update(&self, id: i64, draft: &CourseDraft, at: DateTime<Utc>) -> Result<CourseChange, PortError>;
+    /// Deletes a course nobody ever enrolled in (refused otherwise: payments must keep their course).
+    async fn delete(&self, id: i64) -> Result<CourseChange, PortError>;
+    /// One course.
+    async fn find(&self, id: i64) -> Result<Option<Course>, PortError>;
+    /// Courses matching `search`, newest first unless the page asks otherwise.
+    async fn search(&self, search: &CourseSearch, page: &PageRequest) -> Result<Slice<Course>, PortError>;
+    /// Courses whose enrollment window contains `now` (for the admitter and the gauges).
+    async fn open_at(&self, now: DateTime<Utc>) -> Result<Vec<Course>, PortError>;
+}
+
+/// A seat hold to record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewHold {
+    /// Course.
+    pub course_id: i64,
+    /// Student.
+    pub user_id: i64,
+    /// Amount due, won.
+    pub amount: i64,
+    /// Order id for the gateway (unique).
+    pub order_id: String,
+    /// Pay by.
+    pub deadline: DateTime<Utc>,
+    /// Now.
+    pub at: DateTime<Utc>,
+}
+
+/// Seats and enrollments — the database is the truth. Every transition changes the
+/// enrollment, the course's seat counter and the outbox in one transaction, and is
+/// conditional on the state it leaves, so racing callers cannot both make it.
+#[async_trait]
+pub trait SeatLedger: Send + Sync {
+    /// Holds a seat atomically: the seat counter is raised only while below capacity (one
+    /// conditional UPDATE) and the enrollment row is unique per live (course, user). Returns
+    /// [`HoldOutcome::AlreadyEnrolled`] when the user has a live one, [`HoldOutcome::SoldOut`]
+    /// when no seat is free.
+    async fn try_hold(&self, hold: &NewHold) -> Result<HoldOutcome, PortError>;
+    /// One enrollment.
+    async fn find(&self, id: i64) -> Result<Option<Enrollment>, PortError>;
+    /// The enrollment with this gateway order id.
+    async fn by_order(&self, order_id: &str) -> Result<Option<Enrollment>, PortError>;
+    /// The user's enrollments, newest first (at most 100).
+    async fn for_user(&self, user_id: i64) -> Result<Vec<Enrollment>, PortError>;
+    /// PENDING_PAYMENT → COMPLETED with the gateway's payment key. `None` if it was not
+    /// PENDING_PAYMENT any more (released meanwhile).
+    async fn complete(&self, id: i64, payment_key: &str, at: DateTime<Utc>) -> Result<Option<Enrollment>, PortError>;
+    /// `from` → `to` (a released status), giving the seat back, exactly once: `None` if the
+    /// enrollment was not in `from` (someone else moved it first).
+    async fn release(
+        &self,
+        id: i64,
+        from: EnrollmentStatus,
+        to: EnrollmentStatus,
+        at: DateTime<Utc>,
+    ) -> Result<Option<Enrollment>, PortError>;
+    /// Records that a payment arrived for an enrollment whose seat had already gone back:
+    /// the charge must be refunded (kept until [`SeatLedger::refund_done`]).
+    async fn refund_due(&self, id: i64, payment_key: &str, at: DateTime<Utc>) -> Result<(), PortError>;
+    /// The refund of a late payment went through.
+    async fn refund_done(&self, id: i64, at: DateTime<Utc>) -> Result<(), PortError>;
+    /// Enrollments with a refund still due, oldest first.
+    async fn refunds_due(&self, limit: u32) -> Result<Vec<Enrollment>, PortError>;
+    /// PENDING_PAYMENT holds whose deadline is before `now`, oldest first.
+    async fn overdue(&self, now: DateTime<Utc>, limit: u32) -> Result<Vec<Enrollment>, PortError>;
+    /// Counts for the invariant checker (`violations` left empty; the caller judges).
+    async fn audit(&self, course_id: i64, now: DateTime<Utc>) -> Result<Option<InvariantReport>, PortError>;
+}
+
+/// Where a course's waiting room stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RoomState {
+    /// People who joined.
+    pub length: u64,
+    /// People let in so far (the first `admitted` by arrival order).
+    pub admitted: u64,
+}
+
+/// A course's waiting room: arrival order and how far admission has reached. Redis sorted
+/// sets in production (shared by every api instance), in-process when embedded.
+#[async_trait]
+pub trait WaitingRoom: Send + Sync {
+    /// Adds the user in arrival order; joining again changes nothing. Returns the user's
+    /// 0-based place and the room's state.
+    async fn join(&self, course_id: i64, user_id: i64) -> Result<(u64, RoomState), PortError>;
+    /// The user's 0-based place (`None` if not in the room) and the room's state.
+    async fn standing(&self, course_id: i64, user_id: i64) -> Result<(Option<u64>, RoomState), PortError>;
+    /// Lets more people in: at most `rate_per_sec` per second of time since the last
+    /// admission, never past the people waiting, and never banking credit while nobody waits
+    /// (so a late rush is still metered). Safe to call from every instance at once: the
+    /// state is updated atomically. Returns the new state.
+    async fn admit(&self, course_id: i64, rate_per_sec: u32, now: DateTime<Utc>) -> Result<RoomState, PortError>;
+    /// The room's state.
+    async fn state(&self, course_id: i64) -> Result<RoomState, PortError>;
+    /// Empties the room (a deleted course).
+    async fn clear(&self, course_id: i64) -> Result<(), PortError>;
+}
+
+/// A payment the gateway approved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaymentApproval {
+    /// The gateway's key for the payment.
+    pub payment_key: String,
+    /// The amount approved, won.
+    pub amount: i64,
+}
+
+/// Why the gateway did not do what was asked.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GatewayError {
+    /// The gateway refused (card declined, amount mismatch, unknown payment…).
+    #[error("{code}: {message}")]
+    Declined {
+        /// Its code.
+        code: String,
+        /// Its message.
+        message: String,
+    },
+    /// The gateway could not be reached or timed out; the outcome is unknown, try again
+    /// (confirm and cancel are idempotent at the gateway per payment key).
+    #[error(transparent)]
+    Unavailable(#[from] PortError),
+}
+
+/// What a verified webhook says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookEvent {
+    /// The gateway's payment key.
+    pub payment_key: String,
+    /// Our order id.
+    pub order_id: String,
+    /// The payment's status at the gateway.
+    pub status: GatewayStatus,
+}
+
+/// A payment's status at the gateway.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GatewayStatus {
+    /// Approved and captured (`DONE`).
+    Done,
+    /// Cancelled or refunded (`CANCELED`, `PARTIAL_CANCELED`).
+    Canceled,
+    /// Anything else (waiting, aborted, expired): nothing to sync.
+    Other,
+}
+
+/// A payment gateway (Toss-style: the client obtains a payment key from the gateway's
+/// widget; the server confirms it with the amount it computed, cancels to refund, and
+/// receives signed webhooks).
+#[async_trait]
+pub trait PaymentGateway: Send + Sync {
+    /// Confirms (captures) `payment_key` for `order_id` and `amount`. Confirming a payment the
+    /// gateway already approved for this order succeeds again.
+    async fn confirm(&self, payment_key: &str, order_id: &str, amount: i64) -> Result<PaymentApproval, GatewayError>;
+    /// Cancels (refunds) the payment in full. Cancelling an already cancelled payment succeeds.
+    async fn cancel(&self, payment_key: &str, reason: &str) -> Result<(), GatewayError>;
+    /// Verifies a webhook's signature (`signature` and `transmission_time` headers over the
+    /// raw body) and reads it; the error says what did not verify.
+    fn verify_webhook(
+        &self,
+        signature: &str,
+        transmission_time: &str,
+        body: &[u8],
+        now: DateTime<Utc>,
+    ) -> Result<WebhookEvent, &'static str>;
+}
