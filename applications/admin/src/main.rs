@@ -46,11 +46,30 @@ enum Command {
         #[command(subcommand)]
         action: DlqAction,
     },
+    /// Prep courses.
+    Course {
+        #[command(subcommand)]
+        action: CourseAction,
+    },
     /// Load data.
     Seed {
         /// The demo certificates, subjects and exam schedules (idempotent).
         #[arg(long)]
         demo: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum CourseAction {
+    /// Prove a course's invariant: PENDING_PAYMENT + COMPLETED ≤ capacity, the seat counter
+    /// equals them, nobody holds two live enrollments, every completed enrollment is paid,
+    /// every released one gave its seat back. Exits 1 when a rule is broken.
+    Verify {
+        /// The course id.
+        id: i64,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -116,6 +135,9 @@ async fn main() -> ExitCode {
     if let Command::Dlq { action } = &cli.command {
         return dead_letters(&settings, action).await;
     }
+    if let Command::Course { action: CourseAction::Verify { id, json } } = &cli.command {
+        return verify_course(&settings, *id, *json).await;
+    }
     let url = settings.database.url.clone().unwrap_or_default();
     let db = match Db::connect(&DbOptions {
         url: url.clone(),
@@ -139,7 +161,8 @@ async fn main() -> ExitCode {
         | Command::Serve
         | Command::Openapi
         | Command::ImportMockExam { .. }
-        | Command::Dlq { .. } => Ok(()),
+        | Command::Dlq { .. }
+        | Command::Course { .. } => Ok(()),
     };
     db.close().await;
     match result {
@@ -277,6 +300,44 @@ async fn import_mock_exam(settings: &cercat_config::Settings, file: &std::path::
             ExitCode::from(1)
         }
     }
+}
+
+async fn verify_course(settings: &cercat_config::Settings, id: i64, json: bool) -> ExitCode {
+    let infra = match cercat_bootstrap::Infrastructure::connect(settings).await {
+        Ok(infra) => infra,
+        Err(err) => {
+            eprintln!("cercat-admin: {err}");
+            return ExitCode::from(1);
+        }
+    };
+    let report = match infra.course_service().verify(id).await {
+        Ok(report) => report,
+        Err(err) => {
+            eprintln!("cercat-admin: {err}");
+            return ExitCode::from(1);
+        }
+    };
+    if json {
+        println!("{}", serde_json::to_string(&report).unwrap_or_default());
+    } else {
+        println!(
+            "course {}: capacity {}, seat counter {}, pending {} (overdue {}), completed {}, released {}",
+            report.course_id,
+            report.capacity,
+            report.seats_taken,
+            report.pending,
+            report.overdue,
+            report.completed,
+            report.released
+        );
+        for v in &report.violations {
+            println!("VIOLATION: {v}");
+        }
+        if report.holds() {
+            println!("invariant holds");
+        }
+    }
+    if report.holds() { ExitCode::SUCCESS } else { ExitCode::from(1) }
 }
 
 async fn dead_letters(settings: &cercat_config::Settings, action: &DlqAction) -> ExitCode {

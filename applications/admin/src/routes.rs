@@ -1,6 +1,7 @@
 //! Admin endpoints under `/admin/v1`.
 
 pub mod certificates;
+pub mod courses;
 pub mod jobs;
 pub mod mockexams;
 
@@ -12,6 +13,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         scope::scope("/admin/v1")
             .configure(certificates::configure)
             .configure(mockexams::configure)
-            .configure(jobs::configure),
+            .configure(jobs::configure)
+            .configure(courses::configure),
     );
 }

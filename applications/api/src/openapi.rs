@@ -42,8 +42,12 @@ pub fn error_code_table() -> String {
         cercat_learning::error::CODES,
         cercat_community::error::CODES,
         cercat_alarm::CODES,
+        cercat_course::error::CODES,
     ] {
         rows.extend(codes.iter().map(|(c, s, m)| ((*c).to_owned(), *s, (*m).to_owned())));
+    }
+    for c in [crate::idempotency::MISMATCH, crate::idempotency::IN_FLIGHT] {
+        rows.push((c.code.to_owned(), c.status, c.meaning.to_owned()));
     }
     let mut table = String::from("| code | HTTP | meaning |\n|---|---|---|\n");
     for (code, status, meaning) in rows {

@@ -1,5 +1,6 @@
 //! The registry of jobs.
 
+pub mod course_holds_sweep;
 pub mod exam_alarms;
 pub mod exam_schedule_import;
 pub mod mail_retry;
@@ -19,6 +20,7 @@ pub fn all() -> Vec<Box<dyn Job>> {
         Box::new(trending::TrendingDecay),
         Box::new(trending::TrendingSnapshot),
         Box::new(exam_alarms::ExamAlarms),
+        Box::new(course_holds_sweep::CourseHoldsSweep),
     ]
 }
 

@@ -441,7 +441,7 @@ impl Infrastructure {
                 clock: self.clock.clone(),
             },
             CourseConfig {
-                hold: chrono::Duration::minutes(i64::try_from(c.hold_minutes).unwrap_or(30)),
+                hold: chrono::Duration::seconds(i64::try_from(c.hold_seconds).unwrap_or(1800)),
                 default_admission_rate: c.admission_rate_per_sec,
                 token_ttl: chrono::Duration::seconds(i64::try_from(c.admission_token_ttl_secs).unwrap_or(120)),
                 max_poll_secs: 10,

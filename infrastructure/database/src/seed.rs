@@ -194,3 +194,49 @@ async fn ensure_certificate(db: &Db, cert: &DemoCertificate, now: DateTime<Utc>)
         Err(err) => Err(err),
     }
 }
+
+/// Creates `count` password-less USER accounts named `{tag}{i}` (`{tag}{i}@load.cercat.dev`)
+/// for load tests and benchmarks, and returns their ids in order. They sign in only with
+/// tokens minted by whoever holds the JWT secret (the tests and `bench/`).
+pub async fn load_students(db: &Db, tag: &str, count: usize, now: DateTime<Utc>) -> Result<Vec<i64>, PortError> {
+    use crate::entity::user;
+    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
+    let emails: Vec<String> = (0..count).map(|i| format!("{tag}{i}@load.cercat.dev")).collect();
+    for (chunk_no, chunk) in emails.chunks(500).enumerate() {
+        let rows: Vec<user::ActiveModel> = chunk
+            .iter()
+            .enumerate()
+            .map(|(j, email)| user::ActiveModel {
+                email: Set(email.clone()),
+                nickname: Set(format!("{tag}{}", chunk_no * 500 + j)),
+                role: Set("USER".into()),
+                password_hash: Set(None),
+                profile_image_key: Set(None),
+                oauth_provider: Set(None),
+                oauth_subject: Set(None),
+                withdrawn_at: Set(None),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            })
+            .collect();
+        db.write(|| user::Entity::insert_many(rows.clone()).exec_without_returning(db.conn())).await?;
+    }
+    let mut ids = Vec::with_capacity(count);
+    for chunk in emails.chunks(500) {
+        let found: Vec<(i64, String)> = db
+            .run(
+                user::Entity::find()
+                    .select_only()
+                    .columns([user::Column::Id, user::Column::Email])
+                    .filter(user::Column::Email.is_in(chunk.to_vec()))
+                    .order_by_asc(user::Column::Id)
+                    .into_tuple()
+                    .all(db.conn()),
+            )
+            .await?;
+        let by_email: std::collections::HashMap<String, i64> = found.into_iter().map(|(id, e)| (e, id)).collect();
+        ids.extend(chunk.iter().filter_map(|e| by_email.get(e).copied()));
+    }
+    Ok(ids)
+}

@@ -80,8 +80,8 @@ pub struct Settings {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct CourseSettings {
-    /// How long a seat hold waits for its payment, minutes.
-    pub hold_minutes: u64,
+    /// How long a seat hold waits for its payment, seconds (default 1800: 30 minutes).
+    pub hold_seconds: u64,
     /// People a waiting room admits per second when the course sets no rate.
     pub admission_rate_per_sec: u32,
     /// How long an admission token is accepted, seconds.
@@ -411,7 +411,7 @@ impl Settings {
             batch: BatchSettings { exam_schedule_source: None, http_timeout_ms: 30_000 },
             sse: SseSettings { heartbeat_secs: 20, max_per_user: 5, max_connections: 10_000 },
             course: CourseSettings {
-                hold_minutes: 30,
+                hold_seconds: 1800,
                 admission_rate_per_sec: 50,
                 admission_token_ttl_secs: 120,
                 admitter_interval_ms: 200,

@@ -70,8 +70,8 @@ pub(crate) fn fill_and_check(s: &mut Settings) -> Result<(), ConfigError> {
 
 fn check_course(s: &Settings) -> Result<(), ConfigError> {
     let c = &s.course;
-    if !(1..=1440).contains(&c.hold_minutes) {
-        return Err(invalid("course.hold_minutes", "use 1..=1440"));
+    if !(1..=86_400).contains(&c.hold_seconds) {
+        return Err(invalid("course.hold_seconds", "use 1..=86400 (default 1800, 30 minutes)"));
     }
     if !(1..=10_000).contains(&c.admission_rate_per_sec) {
         return Err(invalid("course.admission_rate_per_sec", "use 1..=10000"));

@@ -6,6 +6,7 @@
 mod alarms;
 mod auth;
 mod community;
+mod courses;
 mod embedded;
 mod helpers;
 mod oauth;

@@ -1,0 +1,513 @@
+//! Prep courses: CRUD and search, the waiting room, enrollment surges, payments,
+//! idempotency keys, the hold sweep, and a crash in the middle of a surge.
+
+use std::collections::{HashMap, HashSet};
+
+use cercat_config::{PaymentGatewaySetting, Profile};
+use cercat_user::Role;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, settings, spawn};
+
+/// A signed-in caller.
+#[derive(Clone)]
+pub struct Caller {
+    pub id: i64,
+    pub token: String,
+}
+
+pub fn mint(app: &TestApp, id: i64, role: Role) -> Caller {
+    let sid = uuid::Uuid::new_v4().simple().to_string();
+    let token = app.state.infra.jwt.issue(id, role, &sid, chrono::Utc::now().timestamp()).unwrap();
+    Caller { id, token }
+}
+
+/// `n` fresh students with tokens.
+pub async fn students(app: &TestApp, n: usize) -> Vec<Caller> {
+    let tag = format!("s{}x", &uuid::Uuid::new_v4().simple().to_string()[..6]);
+    let ids = cercat_database::seed::load_students(&app.state.infra.db, &tag, n, chrono::Utc::now()).await.unwrap();
+    assert_eq!(ids.len(), n);
+    ids.into_iter().map(|id| mint(app, id, Role::User)).collect()
+}
+
+/// One call: (status, JSON body, `Retry-After`, whether it was replayed).
+pub async fn send(
+    app: &TestApp,
+    method: Method,
+    path: &str,
+    caller: Option<&Caller>,
+    body: Option<Value>,
+    headers: &[(&str, &str)],
+) -> (u16, Value, Option<String>, bool) {
+    let mut req = app.client.request(method, format!("{}{path}", app.base));
+    if let Some(c) = caller {
+        req = req.header("Access-Token", format!("Bearer {}", c.token));
+    }
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    if let Some(body) = body {
+        req = req.json(&body);
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status().as_u16();
+    let retry = res.headers().get("retry-after").map(|v| v.to_str().unwrap().to_owned());
+    let replayed = res.headers().contains_key("idempotent-replayed");
+    let text = res.text().await.unwrap();
+    let body: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{status} not JSON ({e}): {text}"));
+    (status, body, retry, replayed)
+}
+
+fn code(body: &Value) -> &str {
+    body["responseCode"].as_str().unwrap_or_default()
+}
+
+fn course_body(capacity: u32, room: bool, opens_in_mins: i64, closes_in_mins: i64) -> Value {
+    let now = chrono::Utc::now();
+    json!({
+        "title": "정보처리기사 실기 2주 완성",
+        "description": "SQL, 알고리즘, 보안 — 실기 대비 특강",
+        "certificateId": 1,
+        "capacity": capacity,
+        "price": 99000,
+        "enrollmentOpensAt": (now + chrono::Duration::minutes(opens_in_mins)).to_rfc3339(),
+        "enrollmentClosesAt": (now + chrono::Duration::minutes(closes_in_mins)).to_rfc3339(),
+        "waitingRoomEnabled": room,
+        "admissionRatePerSecond": 500,
+    })
+}
+
+pub async fn create_course(app: &TestApp, instructor: &Caller, body: Value) -> i64 {
+    let (status, res, _, _) = send(app, Method::POST, "/api/v2/courses", Some(instructor), Some(body), &[]).await;
+    assert_eq!(status, 201, "{res}");
+    res["result"]["id"].as_i64().unwrap()
+}
+
+/// Joins the room and polls until admitted; returns the admission token.
+pub async fn admitted(app: &TestApp, course: i64, who: &Caller) -> String {
+    let path = format!("/api/v2/courses/{course}/queue");
+    let (status, first, _, _) = send(app, Method::POST, &path, Some(who), None, &[]).await;
+    assert_eq!(status, 200, "{first}");
+    let mut status_body = first;
+    for _ in 0..600 {
+        if let Some(token) = status_body["result"]["admissionToken"].as_str() {
+            return token.to_owned();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        let (status, body, _, _) = send(app, Method::GET, &format!("{path}/me"), Some(who), None, &[]).await;
+        assert_eq!(status, 200, "{body}");
+        status_body = body;
+    }
+    panic!("never admitted: {status_body}");
+}
+
+/// Holds a seat; returns (status, body).
+pub async fn enroll(app: &TestApp, course: i64, who: &Caller, token: Option<&str>) -> (u16, Value) {
+    let path = format!("/api/v2/courses/{course}/enrollments");
+    let headers: Vec<(&str, &str)> = token.map(|t| vec![("Admission-Token", t)]).unwrap_or_default();
+    let (status, body, _, _) = send(app, Method::POST, &path, Some(who), None, &headers).await;
+    (status, body)
+}
+
+pub async fn verify(app: &TestApp, course: i64) -> cercat_course::InvariantReport {
+    let report = app.state.courses.verify(course).await.unwrap();
+    assert!(report.holds(), "invariant broken: {report:?}");
+    report
+}
+
+pub async fn course_flows(app: &TestApp) {
+    let people = students(app, 6).await;
+    let teacher = mint(app, people[0].id, Role::Instructor);
+    let rival = mint(app, people[5].id, Role::Instructor);
+    let (s1, s2, s3) = (&people[1], &people[2], &people[3]);
+
+    // Who may create, and what is refused.
+    let (status, body, _, _) =
+        send(app, Method::POST, "/api/v2/courses", Some(s1), Some(course_body(2, false, -1, 60)), &[]).await;
+    assert_eq!(status, 403, "{body}");
+    let (status, body, _, _) =
+        send(app, Method::POST, "/api/v2/courses", Some(&teacher), Some(course_body(0, false, -1, 60)), &[]).await;
+    assert_eq!((status, code(&body)), (400, "CRS_002"), "{body}");
+    assert_eq!(body["errors"][0]["field"], "capacity");
+    let mut bad = course_body(2, false, -1, 60);
+    bad["certificateId"] = json!(999_999);
+    let (status, body, _, _) = send(app, Method::POST, "/api/v2/courses", Some(&teacher), Some(bad), &[]).await;
+    assert_eq!((status, code(&body)), (404, "CRT_001"), "{body}");
+    let mut reversed = course_body(2, false, 60, -1);
+    reversed["title"] = json!("거꾸로");
+    let (status, body, _, _) = send(app, Method::POST, "/api/v2/courses", Some(&teacher), Some(reversed), &[]).await;
+    assert_eq!((status, code(&body)), (400, "CRS_002"), "{body}");
+
+    // Create, read, search, update.
+    let course = create_course(app, &teacher, course_body(2, false, -1, 60)).await;
+    let detail = app.get_json(&format!("/api/v2/courses/{course}"), 200).await;
+    assert_eq!(detail["result"]["seatsLeft"], 2);
+    assert_eq!(detail["result"]["enrollmentOpen"], true);
+    assert_eq!(detail["result"]["instructorId"], teacher.id);
+    let found = app.get_json("/api/v2/courses?keyword=%EC%8B%A4%EA%B8%B0&size=100", 200).await;
+    assert!(found["result"]["content"].as_array().unwrap().iter().any(|c| c["id"] == course), "{found}");
+    let nickname = detail["result"]["instructorNickname"].as_str().unwrap().to_owned();
+    let by_teacher = app.get_json(&format!("/api/v2/courses?searchType=instructor&keyword={nickname}"), 200).await;
+    assert_eq!(by_teacher["result"]["content"][0]["id"], course, "{by_teacher}");
+    let nothing = app.get_json("/api/v2/courses?searchType=content&keyword=zzzz-none", 200).await;
+    assert_eq!(nothing["result"]["content"].as_array().unwrap().len(), 0);
+    assert_eq!(app.get(&format!("/api/v2/courses?searchType=price")).await.status(), 400);
+    let mut renamed = course_body(2, false, -1, 60);
+    renamed["title"] = json!("정보처리기사 실기 — 개정판");
+    let path = format!("/api/v2/courses/{course}");
+    let (status, body, _, _) = send(app, Method::PUT, &path, Some(&rival), Some(renamed.clone()), &[]).await;
+    assert_eq!((status, code(&body)), (403, "CRS_003"), "{body}");
+    let (status, body, _, _) = send(app, Method::PUT, &path, Some(&teacher), Some(renamed), &[]).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["result"]["title"], "정보처리기사 실기 — 개정판");
+
+    // Enroll with an idempotency key: the retry is the same answer.
+    let epath = format!("/api/v2/courses/{course}/enrollments");
+    let key = [("Idempotency-Key", "enroll-s1-1")];
+    let (status, held, _, replayed) = send(app, Method::POST, &epath, Some(s1), None, &key).await;
+    assert_eq!(status, 201, "{held}");
+    assert!(!replayed);
+    assert_eq!(held["result"]["status"], "PENDING_PAYMENT");
+    assert_eq!(held["result"]["amount"], 99000, "the server computes the amount");
+    let (status, again, _, replayed) = send(app, Method::POST, &epath, Some(s1), None, &key).await;
+    assert_eq!((status, replayed), (201, true));
+    assert_eq!(again, held);
+    let (status, body) = enroll(app, course, s1, None).await;
+    assert_eq!((status, code(&body)), (409, "CRS_014"), "one live enrollment per user: {body}");
+    let e1 = held["result"]["id"].as_i64().unwrap();
+
+    // Pay: declined, then paid; a reused key with another body is refused.
+    let ppath = format!("/api/v2/enrollments/{e1}/payments");
+    let (status, body, _, _) =
+        send(app, Method::POST, &ppath, Some(s1), Some(json!({"paymentKey": "fail-card"})), &[]).await;
+    assert_eq!((status, code(&body)), (402, "CRS_011"), "{body}");
+    let pkey = [("Idempotency-Key", "pay-s1-1")];
+    let (status, paid, _, _) =
+        send(app, Method::POST, &ppath, Some(s1), Some(json!({"paymentKey": "pk-s1"})), &pkey).await;
+    assert_eq!(status, 200, "{paid}");
+    assert_eq!(paid["result"]["status"], "COMPLETED");
+    let (status, body, _, _) =
+        send(app, Method::POST, &ppath, Some(s1), Some(json!({"paymentKey": "pk-other"})), &pkey).await;
+    assert_eq!((status, code(&body)), (422, "IDM_001"), "{body}");
+    let (status, body, _, _) =
+        send(app, Method::POST, &ppath, Some(s2), Some(json!({"paymentKey": "pk-s2"})), &[]).await;
+    assert_eq!((status, code(&body)), (404, "CRS_008"), "another's enrollment is not found: {body}");
+    let (status, body, _, _) = send(app, Method::POST, &ppath, Some(s1), Some(json!({"nope": 1})), &[]).await;
+    assert_eq!(status, 400, "{body}");
+
+    // Sold out, and an error is replayed like a success.
+    let (status, _) = enroll(app, course, s2, None).await;
+    assert_eq!(status, 201);
+    let skey = [("Idempotency-Key", "enroll-s3-1")];
+    let (status, body, _, _) = send(app, Method::POST, &epath, Some(s3), None, &skey).await;
+    assert_eq!((status, code(&body)), (409, "CRS_005"), "{body}");
+    let mine = send(app, Method::GET, "/api/v2/enrollments", Some(s2), None, &[]).await.1;
+    let e2 = mine["result"][0]["id"].as_i64().unwrap();
+    let (status, body, _, _) =
+        send(app, Method::POST, &format!("/api/v2/enrollments/{e2}/cancel"), Some(s2), None, &[]).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["result"]["status"], "CANCELLED");
+    let (status, body, _, replayed) = send(app, Method::POST, &epath, Some(s3), None, &skey).await;
+    assert_eq!((status, code(&body), replayed), (409, "CRS_005", true), "the first answer is replayed: {body}");
+    let (status, body) = enroll(app, course, s3, None).await;
+    assert_eq!(status, 201, "a new request gets the freed seat: {body}");
+    let (status, body, _, _) =
+        send(app, Method::POST, &format!("/api/v2/enrollments/{e2}/cancel"), Some(s2), None, &[]).await;
+    assert_eq!((status, code(&body)), (409, "CRS_015"), "{body}");
+
+    // Cancel after payment refunds, then frees the seat.
+    let (status, body, _, _) =
+        send(app, Method::POST, &format!("/api/v2/enrollments/{e1}/cancel"), Some(s1), None, &[]).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["result"]["status"], "REFUNDED");
+    let report = verify(app, course).await;
+    assert_eq!((report.pending, report.completed, report.released), (1, 0, 2), "{report:?}");
+    assert_eq!(app.get_json(&format!("/api/v2/courses/{course}"), 200).await["result"]["seatsLeft"], 1);
+
+    // The webhook: a bad signature is refused; a signed DONE completes the pending hold.
+    let (status, body, _, _) = send(
+        app,
+        Method::POST,
+        "/api/v2/payments/webhook",
+        None,
+        Some(json!({"data": {}})),
+        &[("tosspayments-webhook-signature", "v1:AAAA"), ("tosspayments-webhook-transmission-time", "1")],
+    )
+    .await;
+    assert_eq!((status, code(&body)), (400, "CRS_012"), "{body}");
+    let pending = send(app, Method::GET, "/api/v2/enrollments", Some(s3), None, &[]).await.1;
+    let order = pending["result"][0]["orderId"].as_str().unwrap().to_owned();
+    let hook = json!({"eventType": "PAYMENT_STATUS_CHANGED", "data": {"paymentKey": "pk-s3", "orderId": order, "status": "DONE"}})
+        .to_string();
+    let secret = cercat_user::tokens::digest(&["cercat-simulated-webhooks", &app.state.infra.jwt_secret]);
+    let time = chrono::Utc::now().timestamp().to_string();
+    let signature = cercat_payment::sign_webhook(&secret, hook.as_bytes(), &time);
+    let res = app
+        .client
+        .post(format!("{}/api/v2/payments/webhook", app.base))
+        .header("content-type", "application/json")
+        .header("tosspayments-webhook-signature", signature)
+        .header("tosspayments-webhook-transmission-time", time)
+        .body(hook)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let synced = send(app, Method::GET, "/api/v2/enrollments", Some(s3), None, &[]).await.1;
+    assert_eq!(synced["result"][0]["status"], "COMPLETED", "{synced}");
+    verify(app, course).await;
+
+    // Windows and the waiting room.
+    let later = create_course(app, &teacher, course_body(5, true, 60, 120)).await;
+    let (status, body) = enroll(app, later, s1, Some("x")).await;
+    assert_eq!((status, code(&body)), (403, "CRS_004"), "{body}");
+    let (status, body, _, _) =
+        send(app, Method::POST, &format!("/api/v2/courses/{later}/queue"), Some(s1), None, &[]).await;
+    assert_eq!((status, code(&body)), (403, "CRS_004"), "{body}");
+    let closed = create_course(app, &teacher, course_body(5, false, -120, -60)).await;
+    assert_eq!(enroll(app, closed, s1, None).await.0, 403);
+    let roomed = create_course(app, &teacher, course_body(5, true, -1, 60)).await;
+    let (status, body) = enroll(app, roomed, s1, None).await;
+    assert_eq!((status, code(&body)), (403, "CRS_006"), "{body}");
+    let (status, body, _, _) =
+        send(app, Method::GET, &format!("/api/v2/courses/{roomed}/queue/me"), Some(s1), None, &[]).await;
+    assert_eq!((status, code(&body)), (404, "CRS_007"), "{body}");
+    let t1 = admitted(app, roomed, s1).await;
+    let (status, again, _, _) =
+        send(app, Method::POST, &format!("/api/v2/courses/{roomed}/queue"), Some(s1), None, &[]).await;
+    assert_eq!((status, again["result"]["position"].as_u64()), (200, Some(1)), "joining twice keeps the place");
+    let (status, body) = enroll(app, roomed, s2, Some(&t1)).await;
+    assert_eq!((status, code(&body)), (403, "CRS_006"), "a token is bound to its user: {body}");
+    let (status, body) = enroll(app, course, s1, Some(&t1)).await;
+    assert_ne!(code(&body), "CRS_006", "course A has no room; tokens are ignored there: {status} {body}");
+    let (status, body) = enroll(app, roomed, s1, Some(&t1)).await;
+    assert_eq!(status, 201, "{body}");
+    let (status, body, _, _) =
+        send(app, Method::POST, &format!("/api/v2/courses/{course}/queue"), Some(s1), None, &[]).await;
+    assert_eq!((status, code(&body)), (409, "CRS_016"), "{body}");
+
+    // Delete: refused once anyone enrolled; allowed otherwise.
+    let (status, body, _, _) = send(app, Method::DELETE, &path, Some(&teacher), None, &[]).await;
+    assert_eq!((status, code(&body)), (409, "CRS_013"), "{body}");
+    let (status, _, _, _) =
+        send(app, Method::DELETE, &format!("/api/v2/courses/{later}"), Some(&teacher), None, &[]).await;
+    assert_eq!(status, 200);
+    assert_eq!(app.get(&format!("/api/v2/courses/{later}")).await.status(), 404);
+
+    // Transitions reach the student as alarms.
+    let mut types = Vec::new();
+    for _ in 0..100 {
+        let list = send(app, Method::GET, "/alarm-api/v2/alarms", Some(s1), None, &[]).await.1;
+        types =
+            list["result"].as_array().unwrap().iter().map(|a| a["alarmType"].as_str().unwrap().to_owned()).collect();
+        if types.contains(&"COURSE_REFUNDED".to_owned()) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    for t in ["COURSE_SEAT_HELD", "COURSE_ENROLLED", "COURSE_REFUNDED"] {
+        assert!(types.iter().any(|x| x == t), "{t} missing from {types:?}");
+    }
+}
+
+/// `users` students rush one course of `capacity` seats through its waiting room (split
+/// over `apps`, which share the deployment): exactly `capacity` holds, the rest sold out,
+/// nobody twice.
+pub async fn surge(apps: &[&TestApp], users: usize, capacity: u32) {
+    let app = apps[0];
+    let people = students(app, users + 1).await;
+    let teacher = mint(app, people[users].id, Role::Instructor);
+    let course = create_course(app, &teacher, course_body(capacity, true, -1, 60)).await;
+    let tasks = people[..users].iter().enumerate().map(|(i, who)| {
+        let who = who.clone();
+        let target = apps[i % apps.len()];
+        async move {
+            let token = admitted(target, course, &who).await;
+            let (status, body) = enroll(target, course, &who, Some(&token)).await;
+            (who.id, status, code(&body).to_owned(), body)
+        }
+    });
+    let results = futures::future::join_all(tasks).await;
+    let mut by_outcome: HashMap<(u16, String), usize> = HashMap::new();
+    let mut winners = HashSet::new();
+    for (user, status, code, body) in &results {
+        *by_outcome.entry((*status, code.clone())).or_default() += 1;
+        if *status == 201 {
+            assert!(winners.insert(*user), "user {user} won twice");
+            assert_eq!(body["result"]["status"], "PENDING_PAYMENT");
+        }
+    }
+    assert_eq!(by_outcome.get(&(201, "SUCCESS".into())).copied().unwrap_or(0), capacity as usize, "{by_outcome:?}");
+    assert_eq!(
+        by_outcome.get(&(409, "CRS_005".into())).copied().unwrap_or(0),
+        users - capacity as usize,
+        "{by_outcome:?}"
+    );
+    let report = verify(app, course).await;
+    assert_eq!((report.pending, report.seats_taken), (capacity, capacity), "{report:?}");
+    let status = app.state.courses.live_status(course).await.unwrap();
+    assert_eq!((status.queue_length, status.seats_left), (users as u64, 0));
+}
+
+/// The same rush with payments that fail at random, holds that expire and students who
+/// cancel: the invariant holds throughout, and every released seat is sold again at most once.
+pub async fn chaotic_surge(app: &TestApp, users: usize, capacity: u32) {
+    let people = students(app, users + 1).await;
+    let teacher = mint(app, people[users].id, Role::Instructor);
+    let course = create_course(app, &teacher, course_body(capacity, false, -1, 60)).await;
+    let until = tokio::time::Instant::now() + std::time::Duration::from_secs(8);
+    let tasks = people[..users].iter().enumerate().map(|(i, who)| {
+        let who = who.clone();
+        async move {
+            let mut paid = false;
+            while !paid && tokio::time::Instant::now() < until {
+                let (status, body) = enroll(app, course, &who, None).await;
+                match (status, code(&body)) {
+                    (201, _) => {
+                        let id = body["result"]["id"].as_i64().unwrap();
+                        match i % 4 {
+                            // Walks away: the hold expires and the sweep frees it.
+                            0 => {}
+                            // Cancels before paying.
+                            1 => {
+                                let path = format!("/api/v2/enrollments/{id}/cancel");
+                                let s = send(app, Method::POST, &path, Some(&who), None, &[]).await.0;
+                                assert!(s == 200 || s == 409, "cancel {s}");
+                            }
+                            // Pays (the simulator declines some).
+                            _ => {
+                                let path = format!("/api/v2/enrollments/{id}/payments");
+                                let key = format!("pk-{}-{i}", who.id);
+                                let (s, b, _, _) =
+                                    send(app, Method::POST, &path, Some(&who), Some(json!({"paymentKey": key})), &[])
+                                        .await;
+                                assert!(matches!(s, 200 | 402 | 409), "pay {s} {b}");
+                                paid = s == 200;
+                            }
+                        }
+                    }
+                    (409, "CRS_005" | "CRS_014") => {}
+                    other => panic!("unexpected {other:?}: {body}"),
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+            }
+        }
+    });
+    futures::future::join_all(tasks).await;
+    // Let the remaining holds expire and the sweep return them.
+    let mut report = verify(app, course).await;
+    for _ in 0..100 {
+        if report.pending == 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        report = verify(app, course).await;
+    }
+    assert_eq!(report.pending, 0, "every unpaid hold was swept: {report:?}");
+    assert!(report.completed <= capacity);
+    assert!(report.completed > 0 && report.released > 0, "the storm exercised payments and releases: {report:?}");
+    // Holds ever made = seats sold once + seats re-sold after a release, never more.
+    let holds = report.completed + report.released;
+    assert!(holds <= capacity + report.released, "{report:?}");
+    assert_eq!(report.seats_taken, report.completed, "{report:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn course_crud_waiting_room_enrollment_payment_and_idempotency() {
+    let app = crate::helpers::spawn_embedded().await;
+    course_flows(&app).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_students_rush_fifty_seats_embedded() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = settings(Profile::Embedded, &dir);
+    s.course.admitter_interval_ms = 50;
+    let app = spawn(s, dir, Vec::new()).await;
+    surge(&[&app], 1000, 50).await;
+}
+
+fn chaos_settings(profile: Profile, dir: &tempfile::TempDir) -> cercat_config::Settings {
+    let mut s = settings(profile, dir);
+    s.course.hold_seconds = 1;
+    s.course.sweep_in_api = true;
+    s.course.sweep_interval_secs = 1;
+    s.payment.gateway = PaymentGatewaySetting::Simulator;
+    s.payment.simulator_failure_percent = 30;
+    s.payment.simulator_latency_ms = 20;
+    s
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_payments_expiries_and_cancels_keep_the_invariant_embedded() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = chaos_settings(Profile::Embedded, &dir);
+    let app = spawn(s, dir, Vec::new()).await;
+    chaotic_surge(&app, 200, 20).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_hold_goes_back_once_and_a_key_in_flight_is_409() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = chaos_settings(Profile::Embedded, &dir);
+    s.payment.simulator_failure_percent = 0;
+    s.payment.simulator_latency_ms = 700;
+    let app = spawn(s, dir, Vec::new()).await;
+    let people = students(&app, 3).await;
+    let teacher = mint(&app, people[2].id, Role::Instructor);
+    let course = create_course(&app, &teacher, course_body(1, false, -1, 60)).await;
+
+    // Two identical payments at once with one key: one runs, the other is told it is in flight.
+    let (status, held) = enroll(&app, course, &people[0], None).await;
+    assert_eq!(status, 201, "{held}");
+    let id = held["result"]["id"].as_i64().unwrap();
+    let path = format!("/api/v2/enrollments/{id}/payments");
+    let key = [("Idempotency-Key", "same-key")];
+    let body = || Some(json!({"paymentKey": "pk-slow"}));
+    let (a, b) = tokio::join!(
+        send(&app, Method::POST, &path, Some(&people[0]), body(), &key),
+        send(&app, Method::POST, &path, Some(&people[0]), body(), &key)
+    );
+    let mut codes = vec![(a.0, code(&a.1).to_owned()), (b.0, code(&b.1).to_owned())];
+    codes.sort();
+    // Either the first already finished (replayed) or it was still running.
+    assert!(
+        codes == vec![(200, "SUCCESS".into()), (200, "SUCCESS".into())]
+            || codes == vec![(200, "SUCCESS".into()), (409, "IDM_002".into())],
+        "{codes:?}"
+    );
+    let (status, body) = enroll(&app, course, &people[1], None).await;
+    assert_eq!((status, code(&body)), (409, "CRS_005"), "{body}");
+    let (status, _, _, _) =
+        send(&app, Method::POST, &format!("/api/v2/enrollments/{id}/cancel"), Some(&people[0]), None, &[]).await;
+    assert_eq!(status, 200);
+
+    // A hold nobody pays goes back after its deadline, once; paying it then is refused.
+    let (status, held) = enroll(&app, course, &people[1], None).await;
+    assert_eq!(status, 201, "{held}");
+    let id = held["result"]["id"].as_i64().unwrap();
+    let mut state = String::new();
+    for _ in 0..50 {
+        let (_, body, _, _) =
+            send(&app, Method::GET, &format!("/api/v2/enrollments/{id}"), Some(&people[1]), None, &[]).await;
+        state = body["result"]["status"].as_str().unwrap().to_owned();
+        if state == "EXPIRED" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert_eq!(state, "EXPIRED");
+    let (status, body, _, _) = send(
+        &app,
+        Method::POST,
+        &format!("/api/v2/enrollments/{id}/payments"),
+        Some(&people[1]),
+        Some(json!({"paymentKey": "pk-late"})),
+        &[],
+    )
+    .await;
+    assert_eq!((status, code(&body)), (409, "CRS_010"), "{body}");
+    let report = verify(&app, course).await;
+    assert_eq!((report.seats_taken, report.released), (0, 2), "{report:?}");
+}
