@@ -99,17 +99,57 @@ pub struct SweepReport {
     pub refund_failures: u64,
 }
 
+/// How long the hot paths (waiting-room polls, enrollment) reuse a course they read.
+const COURSE_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// Course use cases.
 pub struct CourseService {
     ports: CoursePorts,
     config: CourseConfig,
     signer: AdmissionSigner,
+    /// Courses recently read by the hot paths: a surge polls one course thousands of times a
+    /// second, and its window, room flag and price change rarely (edits apply within
+    /// [`COURSE_CACHE_TTL`]). Seats are never read from here.
+    recent: std::sync::Mutex<std::collections::HashMap<i64, (std::time::Instant, Course)>>,
+    /// One reader refreshes an expired entry while the others wait for it (no stampede on
+    /// the database when thousands of polls miss at once).
+    refreshing: tokio::sync::Mutex<()>,
 }
 
 impl CourseService {
     /// Wires the service; admission tokens are signed with a key derived from `secret`.
     pub fn new(ports: CoursePorts, config: CourseConfig, secret: &[u8]) -> Self {
-        Self { ports, config, signer: AdmissionSigner::new(secret) }
+        Self {
+            ports,
+            config,
+            signer: AdmissionSigner::new(secret),
+            recent: Default::default(),
+            refreshing: Default::default(),
+        }
+    }
+
+    /// A course as read at most [`COURSE_CACHE_TTL`] ago.
+    async fn recent_course(&self, id: i64) -> Result<Course, CourseError> {
+        let cached = || {
+            let recent = self.recent.lock().ok()?;
+            let (at, course) = recent.get(&id)?;
+            (at.elapsed() < COURSE_CACHE_TTL).then(|| course.clone())
+        };
+        if let Some(course) = cached() {
+            return Ok(course);
+        }
+        let _turn = self.refreshing.lock().await;
+        if let Some(course) = cached() {
+            return Ok(course);
+        }
+        let course = self.get(id).await?;
+        if let Ok(mut recent) = self.recent.lock() {
+            if recent.len() > 10_000 {
+                recent.clear();
+            }
+            recent.insert(id, (std::time::Instant::now(), course.clone()));
+        }
+        Ok(course)
     }
 
     /// The tunables.
@@ -196,7 +236,7 @@ impl CourseService {
 
     /// Joins the course's waiting room (idempotent: joining again returns the same place).
     pub async fn join_queue(&self, user_id: i64, course_id: i64) -> Result<QueueStatus, CourseError> {
-        let course = self.get(course_id).await?;
+        let course = self.recent_course(course_id).await?;
         if !course.draft.waiting_room {
             return Err(CourseError::NoWaitingRoom(course_id));
         }
@@ -208,7 +248,7 @@ impl CourseService {
 
     /// The caller's place in the course's waiting room (and an admission token once admitted).
     pub async fn queue_status(&self, user_id: i64, course_id: i64) -> Result<QueueStatus, CourseError> {
-        let course = self.get(course_id).await?;
+        let course = self.recent_course(course_id).await?;
         if !course.draft.waiting_room {
             return Err(CourseError::NoWaitingRoom(course_id));
         }
@@ -264,7 +304,7 @@ impl CourseService {
     /// Holds a seat for the caller: PENDING_PAYMENT until the deadline, or an error
     /// (SOLD_OUT, outside the window, no admission, already enrolled).
     pub async fn enroll(&self, user_id: i64, course_id: i64, token: Option<&str>) -> Result<Enrollment, CourseError> {
-        let course = self.get(course_id).await?;
+        let course = self.recent_course(course_id).await?;
         let now = self.now();
         self.check_window(&course, now)?;
         if course.draft.waiting_room {

@@ -306,6 +306,24 @@ impl SeatLedger for SqlSeatLedger {
         if let Some(existing) = self.live(hold.course_id, hold.user_id).await? {
             return Ok(HoldOutcome::AlreadyEnrolled(existing));
         }
+        // Most of a surge arrives after the last seat went: a plain read tells them so without
+        // taking the row (or SQLite's write) lock. It can only err towards "sold out" for the
+        // instant a seat is being given back; the conditional update below is the guard.
+        let seats: Option<(i32, i32)> = self
+            .db
+            .run(
+                course::Entity::find_by_id(hold.course_id)
+                    .select_only()
+                    .columns([course::Column::SeatsTaken, course::Column::Capacity])
+                    .into_tuple()
+                    .one(self.db.conn()),
+            )
+            .await?;
+        match seats {
+            None => return Ok(HoldOutcome::NoCourse),
+            Some((taken, capacity)) if taken >= capacity => return Ok(HoldOutcome::SoldOut),
+            Some(_) => {}
+        }
         let outcome = self
             .db
             .write(|| async move {

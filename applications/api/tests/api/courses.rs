@@ -31,8 +31,28 @@ pub async fn students(app: &TestApp, n: usize) -> Vec<Caller> {
     ids.into_iter().map(|id| mint(app, id, Role::User)).collect()
 }
 
-/// One call: (status, JSON body, `Retry-After`, whether it was replayed).
+/// Like [`send_once`], but retries a 503 (an overloaded dependency) after a pause, as a
+/// client following `Retry-After` would.
 pub async fn send(
+    app: &TestApp,
+    method: Method,
+    path: &str,
+    caller: Option<&Caller>,
+    body: Option<Value>,
+    headers: &[(&str, &str)],
+) -> (u16, Value, Option<String>, bool) {
+    for _ in 0..20 {
+        let answer = send_once(app, method.clone(), path, caller, body.clone(), headers).await;
+        if answer.0 != 503 {
+            return answer;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    send_once(app, method, path, caller, body, headers).await
+}
+
+/// One call: (status, JSON body, `Retry-After`, whether it was replayed).
+pub async fn send_once(
     app: &TestApp,
     method: Method,
     path: &str,
@@ -352,7 +372,7 @@ pub async fn surge(apps: &[&TestApp], users: usize, capacity: u32) {
 
 /// The same rush with payments that fail at random, holds that expire and students who
 /// cancel: the invariant holds throughout, and every released seat is sold again at most once.
-pub async fn chaotic_surge(app: &TestApp, users: usize, capacity: u32) {
+pub async fn chaotic_surge(app: &TestApp, users: usize, capacity: u32) -> cercat_course::InvariantReport {
     let people = students(app, users + 1).await;
     let teacher = mint(app, people[users].id, Role::Instructor);
     let course = create_course(app, &teacher, course_body(capacity, false, -1, 60)).await;
@@ -378,12 +398,20 @@ pub async fn chaotic_surge(app: &TestApp, users: usize, capacity: u32) {
                             // Pays (the simulator declines some).
                             _ => {
                                 let path = format!("/api/v2/enrollments/{id}/payments");
-                                let key = format!("pk-{}-{i}", who.id);
+                                // Some cards are always declined (`fail-`), by the simulator and the fake Toss alike.
+                                let key =
+                                    if i % 8 == 3 { format!("fail-{}", who.id) } else { format!("pk-{}-{i}", who.id) };
                                 let (s, b, _, _) =
                                     send(app, Method::POST, &path, Some(&who), Some(json!({"paymentKey": key})), &[])
                                         .await;
                                 assert!(matches!(s, 200 | 402 | 409), "pay {s} {b}");
                                 paid = s == 200;
+                                if paid && i % 16 == 2 {
+                                    // Changes their mind after paying: refunded, seat freed.
+                                    let path = format!("/api/v2/enrollments/{id}/cancel");
+                                    let (s, b, _, _) = send(app, Method::POST, &path, Some(&who), None, &[]).await;
+                                    assert_eq!((s, b["result"]["status"].as_str()), (200, Some("REFUNDED")), "{b}");
+                                }
                             }
                         }
                     }
@@ -411,6 +439,7 @@ pub async fn chaotic_surge(app: &TestApp, users: usize, capacity: u32) {
     let holds = report.completed + report.released;
     assert!(holds <= capacity + report.released, "{report:?}");
     assert_eq!(report.seats_taken, report.completed, "{report:?}");
+    report
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -510,4 +539,163 @@ async fn an_expired_hold_goes_back_once_and_a_key_in_flight_is_409() {
     assert_eq!((status, code(&body)), (409, "CRS_010"), "{body}");
     let report = verify(&app, course).await;
     assert_eq!((report.seats_taken, report.released), (0, 2), "{report:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs MariaDB at 127.0.0.1:3306 and Redis at 127.0.0.1:6379 (CI runs it)"]
+async fn a_thousand_students_rush_fifty_seats_over_two_instances_and_a_redis_flush() {
+    let deployment = crate::production::Deployment::new().await;
+    let a = deployment.instance_with(|s| s.course.admitter_interval_ms = 50).await;
+    let b = deployment.instance_with(|s| s.course.admitter_interval_ms = 50).await;
+    surge(&[&a, &b], 1000, 50).await;
+
+    // Redis loses the waiting rooms: seats stay exact (the database is the truth), and the
+    // room starts again for whoever joins next.
+    let people = students(&a, 2).await;
+    let teacher = mint(&a, people[1].id, Role::Instructor);
+    let course = create_course(&a, &teacher, course_body(1, true, -1, 60)).await;
+    let token = admitted(&a, course, &people[0]).await;
+    assert_eq!(enroll(&a, course, &people[0], Some(&token)).await.0, 201);
+    let client = deadpool_redis::redis::Client::open(cercat_testing::redis_url()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let keys: Vec<String> = deadpool_redis::redis::cmd("KEYS")
+        .arg(format!("{}course:*", deployment.redis_prefix))
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert!(!keys.is_empty());
+    let _: i64 = deadpool_redis::redis::cmd("DEL").arg(&keys).query_async(&mut conn).await.unwrap();
+    let detail = b.get_json(&format!("/api/v2/courses/{course}"), 200).await;
+    assert_eq!(detail["result"]["seatsLeft"], 0, "{detail}");
+    let late = students(&b, 1).await;
+    let token = admitted(&b, course, &late[0]).await;
+    let (status, body) = enroll(&b, course, &late[0], Some(&token)).await;
+    assert_eq!((status, code(&body)), (409, "CRS_005"), "{body}");
+    verify(&a, course).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs MariaDB at 127.0.0.1:3306 and Redis at 127.0.0.1:6379 (CI runs it)"]
+async fn failed_payments_expiries_and_cancels_keep_the_invariant_over_mariadb_and_toss() {
+    let toss = cercat_payment::fake::FakeToss::start();
+    let (url, key) = (toss.base_url(), toss.secret_key().to_owned());
+    let deployment = crate::production::Deployment::new().await;
+    let app = deployment
+        .instance_with(|s| {
+            s.course.hold_seconds = 1;
+            s.course.sweep_in_api = true;
+            s.course.sweep_interval_secs = 1;
+            s.payment.gateway = PaymentGatewaySetting::Toss;
+            s.payment.toss_base_url = url;
+            s.payment.toss_secret_key = Some(key);
+            s.payment.webhook_secret = Some("webhook-secret-0123456789".into());
+        })
+        .await;
+    let report = chaotic_surge(&app, 200, 20).await;
+    let confirms = toss.confirms();
+    assert!(confirms.len() as u32 >= report.completed, "every completed enrollment was confirmed at Toss");
+    assert!(confirms.iter().all(|(key, _, amount)| !key.starts_with("fail-") && *amount == 99000), "{confirms:?}");
+    assert!(!toss.cancels().is_empty(), "refunds went through the Toss API");
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+struct Child(std::process::Child);
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+async fn start_api(dir: &std::path::Path, port: u16, secret: &str) -> Child {
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_cercat-api"))
+        .env("CERCAT__DATA_DIR", dir)
+        .env("CERCAT__SERVER__PORT", port.to_string())
+        .env("CERCAT__AUTH__JWT_SECRET", secret)
+        .env("CERCAT__LOG__LEVEL", "warn")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let client = reqwest::Client::new();
+    for _ in 0..300 {
+        if let Ok(res) = client.get(format!("http://127.0.0.1:{port}/health/live")).send().await
+            && res.status() == 200
+        {
+            return Child(child);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the api process did not start");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_api_process_killed_mid_surge_keeps_the_invariant() {
+    let secret = "kill-test-secret-kill-test-secret-0123";
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_path_buf();
+    // An in-process observer on the same SQLite file: it mints tokens and checks the data.
+    let mut s = settings(Profile::Embedded, &dir);
+    s.auth.jwt_secret = Some(secret.into());
+    let observer = spawn(s, dir, Vec::new()).await;
+    let port = free_port();
+    let mut child = start_api(&data, port, secret).await;
+    let target = TestApp {
+        base: format!("http://127.0.0.1:{port}"),
+        client: reqwest::Client::new(),
+        state: observer.state.clone(),
+        server: observer.server.clone(),
+        stopped: None,
+        _dir: tempfile::tempdir().unwrap(),
+        _extra: Vec::new(),
+    };
+    let people = students(&observer, 301).await;
+    let teacher = mint(&observer, people[300].id, Role::Instructor);
+    let course = create_course(&observer, &teacher, course_body(50, false, -1, 60)).await;
+
+    // 300 students rush the process; it is killed (SIGKILL) while they are at it.
+    let attempts = people[..300].iter().map(|who| {
+        let (who, target) = (who.clone(), &target);
+        async move {
+            let url = format!("{}/api/v2/courses/{course}/enrollments", target.base);
+            let res = target.client.post(url).header("Access-Token", format!("Bearer {}", who.token)).send().await;
+            (who, res.ok().map(|r| r.status().as_u16()))
+        }
+    });
+    let rush = futures::future::join_all(attempts);
+    let kill = async {
+        tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+        child.0.kill().unwrap();
+    };
+    let (results, ()) = tokio::join!(rush, kill);
+    drop(child);
+    let told_held: Vec<&Caller> = results.iter().filter(|(_, s)| *s == Some(201)).map(|(w, _)| w).collect();
+    let cut_off = results.iter().filter(|(_, s)| s.is_none()).count();
+    verify(&observer, course).await;
+
+    // Restarted, it serves the rest: whoever was told "held" still holds; nobody holds twice.
+    let _child = start_api(&data, port, secret).await;
+    for who in &told_held {
+        let mine = send(&target, Method::GET, "/api/v2/enrollments", Some(who), None, &[]).await.1;
+        assert_eq!(
+            mine["result"][0]["status"], "PENDING_PAYMENT",
+            "a hold the student was told about survived: {mine}"
+        );
+    }
+    let retries = results.iter().filter(|(_, s)| *s != Some(201)).map(|(who, _)| {
+        let (who, target) = (who.clone(), &target);
+        async move { enroll(target, course, &who, None).await }
+    });
+    for (status, body) in futures::future::join_all(retries).await {
+        assert!(matches!((status, code(&body)), (201, _) | (409, "CRS_005" | "CRS_014")), "{status} {body}");
+    }
+    let report = verify(&observer, course).await;
+    assert_eq!(
+        report.pending, 50,
+        "every seat is held once the rush is over ({cut_off} requests were cut off): {report:?}"
+    );
 }

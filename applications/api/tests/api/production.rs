@@ -31,6 +31,7 @@ impl Deployment {
             POST_COMMENTED_TOPIC,
             EXAM_ALARM_TOPIC,
             DEAD_LETTER_TOPIC,
+            cercat_course::events::ENROLLMENT_TOPIC,
         ] {
             cluster.create_topic(&format!("cercat.{topic}"), 3, 1).unwrap();
         }
@@ -43,6 +44,11 @@ impl Deployment {
 
     /// One more API instance of the deployment (the first one migrates and seeds).
     pub async fn instance(&self) -> TestApp {
+        self.instance_with(|_| {}).await
+    }
+
+    /// Like [`Self::instance`], with settings changed by `tune`.
+    pub async fn instance_with(&self, tune: impl FnOnce(&mut cercat_config::Settings)) -> TestApp {
         let dir = tempfile::tempdir().unwrap();
         let mut s = settings(Profile::Production, &dir);
         s.database.url = Some(self.database.url().to_owned());
@@ -55,6 +61,9 @@ impl Deployment {
         s.outbox.relay_in_api = true;
         s.auth.jwt_secret = Some("test-secret-test-secret-test-secret-1".into());
         s.mail.smtp_url = Some("smtp://127.0.0.1:1".into());
+        s.payment.gateway = cercat_config::PaymentGatewaySetting::Simulator;
+        s.payment.simulator_latency_ms = 5;
+        tune(&mut s);
         spawn(s, dir, vec![Box::new(self.database.clone()), Box::new(self.cluster.clone())]).await
     }
 }
