@@ -172,7 +172,7 @@ pub async fn course_flows(app: &TestApp) {
     assert_eq!(by_teacher["result"]["content"][0]["id"], course, "{by_teacher}");
     let nothing = app.get_json("/api/v2/courses?searchType=content&keyword=zzzz-none", 200).await;
     assert_eq!(nothing["result"]["content"].as_array().unwrap().len(), 0);
-    assert_eq!(app.get(&format!("/api/v2/courses?searchType=price")).await.status(), 400);
+    assert_eq!(app.get("/api/v2/courses?searchType=price").await.status(), 400);
     let mut renamed = course_body(2, false, -1, 60);
     renamed["title"] = json!("정보처리기사 실기 — 개정판");
     let path = format!("/api/v2/courses/{course}");
@@ -612,7 +612,8 @@ impl Drop for Child {
 }
 
 async fn start_api(dir: &std::path::Path, port: u16, secret: &str) -> Child {
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_cercat-api"))
+    // Wrapped at once: dropping the guard kills and reaps the process on every path.
+    let child = Child(std::process::Command::new(env!("CARGO_BIN_EXE_cercat-api"))
         .env("CERCAT__DATA_DIR", dir)
         .env("CERCAT__SERVER__PORT", port.to_string())
         .env("CERCAT__AUTH__JWT_SECRET", secret)
@@ -620,13 +621,13 @@ async fn start_api(dir: &std::path::Path, port: u16, secret: &str) -> Child {
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
-        .unwrap();
+        .unwrap());
     let client = reqwest::Client::new();
     for _ in 0..300 {
         if let Ok(res) = client.get(format!("http://127.0.0.1:{port}/health/live")).send().await
             && res.status() == 200
         {
-            return Child(child);
+            return child;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
