@@ -613,15 +613,17 @@ impl Drop for Child {
 
 async fn start_api(dir: &std::path::Path, port: u16, secret: &str) -> Child {
     // Wrapped at once: dropping the guard kills and reaps the process on every path.
-    let child = Child(std::process::Command::new(env!("CARGO_BIN_EXE_cercat-api"))
-        .env("CERCAT__DATA_DIR", dir)
-        .env("CERCAT__SERVER__PORT", port.to_string())
-        .env("CERCAT__AUTH__JWT_SECRET", secret)
-        .env("CERCAT__LOG__LEVEL", "warn")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap());
+    let child = Child(
+        std::process::Command::new(env!("CARGO_BIN_EXE_cercat-api"))
+            .env("CERCAT__DATA_DIR", dir)
+            .env("CERCAT__SERVER__PORT", port.to_string())
+            .env("CERCAT__AUTH__JWT_SECRET", secret)
+            .env("CERCAT__LOG__LEVEL", "warn")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
     let client = reqwest::Client::new();
     for _ in 0..300 {
         if let Ok(res) = client.get(format!("http://127.0.0.1:{port}/health/live")).send().await
