@@ -62,9 +62,9 @@ pub(crate) fn fill_and_check(s: &mut Settings) -> Result<(), ConfigError> {
         return Err(invalid("sse.max_per_user", "use at least 1 (and sse.max_connections too)"));
     }
     positive_ms("batch.http_timeout_ms", s.batch.http_timeout_ms)?;
-    check_course(s)?;
     check_auth(s)?;
     check_mail(s)?;
+    check_course(s)?;
     check_oauth(s)
 }
 
