@@ -388,3 +388,49 @@ async fn the_cli_lists_and_replays_dead_letters() {
     assert!(String::from_utf8_lossy(&replay.stdout).contains("replayed 0 event(s), discarded 1, 0 letter(s) left"));
     assert_eq!(infra.dead_letters.size().await.unwrap(), 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_verifies_a_courses_invariant() {
+    let dir = tempfile::tempdir().unwrap();
+    let admin = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_cercat-admin"))
+            .args(args)
+            .env("CERCAT__DATA_DIR", dir.path())
+            .env("CERCAT__LOG__LEVEL", "warn")
+            .output()
+            .unwrap()
+    };
+    assert!(admin(&["migrate", "up"]).status.success());
+    assert!(admin(&["seed", "--demo"]).status.success());
+    let mut s = Settings::defaults(Profile::Embedded);
+    s.data_dir = dir.path().to_path_buf();
+    let infra = cercat_bootstrap::Infrastructure::connect(&s.resolve().unwrap()).await.unwrap();
+    let ids = cercat_database::seed::load_students(&infra.db, "verify", 3, chrono::Utc::now()).await.unwrap();
+    let courses = infra.course_service();
+    let now = chrono::Utc::now();
+    let draft = cercat_course::CourseDraft {
+        title: "검증용 강의".into(),
+        description: "invariant".into(),
+        certificate_id: 1,
+        capacity: 2,
+        price: 1000,
+        opens_at: now - chrono::Duration::minutes(1),
+        closes_at: now + chrono::Duration::hours(1),
+        waiting_room: false,
+        admission_rate: None,
+    };
+    let course = courses.create(ids[0], draft).await.unwrap().id;
+    courses.enroll(ids[1], course, None).await.unwrap();
+    courses.enroll(ids[2], course, None).await.unwrap();
+
+    let out = admin(&["course", "verify", &course.to_string()]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout} {}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("capacity 2, seat counter 2, pending 2") && stdout.contains("invariant holds"), "{stdout}");
+    let json = admin(&["course", "verify", &course.to_string(), "--json"]);
+    let report: Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!((report["pending"].as_u64(), report["violations"].as_array().map(Vec::len)), (Some(2), Some(0)));
+    let missing = admin(&["course", "verify", "999999"]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("course 999999 does not exist"));
+}

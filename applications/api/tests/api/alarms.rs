@@ -333,7 +333,10 @@ pub async fn poison_flow(app: &TestApp, brokers: &str) {
         cercat_common::events::replay_dead_letters(&**letters, &*app.state.infra.outbox, chrono::Utc::now(), 10, true)
             .await
             .unwrap();
-    assert_eq!((report.replayed, report.discarded, report.left), (1, 1, 0));
+    assert_eq!((report.replayed, report.discarded), (1, 1));
+    // `left` is a snapshot taken after the replay: the replayed event may already have been
+    // relayed, failed again and been dead-lettered anew by then.
+    assert!(report.left <= 1, "{report:?}");
     eventually(60, "the replayed, still broken, event is dead-lettered again", || async {
         letters.size().await.unwrap() == 1
     })
