@@ -301,17 +301,22 @@ async fn admins_import_edit_illustrate_and_delete_mock_exams() {
     assert_eq!(after["result"]["questions"][0]["subject"]["subjectName"], "소프트웨어 설계 (개정)");
 }
 
-#[test]
-fn the_cli_imports_a_mock_exam_file_and_explains_a_bad_one() {
-    let dir = tempfile::tempdir().unwrap();
-    let admin = |args: &[&str]| {
+/// Runs `cercat-admin` in embedded mode over `data_dir`.
+fn cli(data_dir: &std::path::Path) -> impl Fn(&[&str]) -> std::process::Output + '_ {
+    move |args| {
         std::process::Command::new(env!("CARGO_BIN_EXE_cercat-admin"))
             .args(args)
-            .env("CERCAT__DATA_DIR", dir.path())
+            .env("CERCAT__DATA_DIR", data_dir)
             .env("CERCAT__LOG__LEVEL", "warn")
             .output()
             .unwrap()
-    };
+    }
+}
+
+#[test]
+fn the_cli_imports_a_mock_exam_file_and_explains_a_bad_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let admin = cli(dir.path());
     assert!(admin(&["migrate", "up"]).status.success());
     assert!(admin(&["seed", "--demo"]).status.success());
     let file = dir.path().join("exam.json");
@@ -338,14 +343,7 @@ fn the_cli_imports_a_mock_exam_file_and_explains_a_bad_one() {
 async fn the_cli_lists_and_replays_dead_letters() {
     use cercat_common::events::{DeadLetter, EventEnvelope};
     let dir = tempfile::tempdir().unwrap();
-    let admin = |args: &[&str]| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_cercat-admin"))
-            .args(args)
-            .env("CERCAT__DATA_DIR", dir.path())
-            .env("CERCAT__LOG__LEVEL", "warn")
-            .output()
-            .unwrap()
-    };
+    let admin = cli(dir.path());
     assert!(admin(&["migrate", "up"]).status.success());
     let mut s = Settings::defaults(Profile::Embedded);
     s.data_dir = dir.path().to_path_buf();
@@ -392,14 +390,7 @@ async fn the_cli_lists_and_replays_dead_letters() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_cli_verifies_a_courses_invariant() {
     let dir = tempfile::tempdir().unwrap();
-    let admin = |args: &[&str]| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_cercat-admin"))
-            .args(args)
-            .env("CERCAT__DATA_DIR", dir.path())
-            .env("CERCAT__LOG__LEVEL", "warn")
-            .output()
-            .unwrap()
-    };
+    let admin = cli(dir.path());
     assert!(admin(&["migrate", "up"]).status.success());
     assert!(admin(&["seed", "--demo"]).status.success());
     let mut s = Settings::defaults(Profile::Embedded);
