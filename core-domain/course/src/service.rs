@@ -457,15 +457,11 @@ impl CourseService {
             return Ok(None);
         };
         match (event.status, e.status) {
-            (GatewayStatus::Done, EnrollmentStatus::PendingPayment) => {
-                match self.settle_paid(&e, &event.payment_key).await {
-                    Ok(done) => Ok(Some(done)),
-                    Err(CourseError::HoldExpired(_)) => Ok(self.ports.ledger.find(e.id).await?),
-                    Err(err) => Err(err),
-                }
-            }
-            (GatewayStatus::Done, s) if !s.is_live() && e.payment_key.is_none() => {
-                // Paid after the seat went back and nobody recorded it: refund.
+            // Paid at the gateway: complete the hold, or — the seat went back and nobody
+            // recorded this payment yet — refund it.
+            (GatewayStatus::Done, s)
+                if s == EnrollmentStatus::PendingPayment || (!s.is_live() && e.payment_key.is_none()) =>
+            {
                 match self.settle_paid(&e, &event.payment_key).await {
                     Ok(done) => Ok(Some(done)),
                     Err(CourseError::HoldExpired(_)) => Ok(self.ports.ledger.find(e.id).await?),
