@@ -93,15 +93,6 @@ role_extractor!(
     "ADMIN"
 );
 
-/// The client's IP for throttling: the peer, or the proxy-reported client when
-/// `server.behind_proxy` is set.
-pub fn client_ip(req: &HttpRequest, behind_proxy: bool) -> String {
-    if behind_proxy && let Some(ip) = req.connection_info().realip_remote_addr() {
-        return ip.to_owned();
-    }
-    req.peer_addr().map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string())
-}
-
 /// Middleware for Cercat's client: a request carrying `Refresh-Token` is a refresh — it is
 /// answered 201 with new `access-token` / `refresh-token` headers (and the pair in the body)
 /// without reaching the handler; a bad token answers 401 in the envelope.

@@ -3,6 +3,7 @@
 //! OpenAPI 3.1 document without starting anything.
 
 pub mod auth;
+pub mod client_ip;
 pub mod course_tasks;
 pub mod dto;
 pub mod error;

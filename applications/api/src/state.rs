@@ -38,6 +38,8 @@ pub struct AppState {
     pub metrics: PrometheusHandle,
     /// The alarm streams this instance holds.
     pub hub: Arc<crate::sse::AlarmHub>,
+    /// Whose `X-Forwarded-For` is believed.
+    pub proxies: crate::client_ip::ProxyTrust,
 }
 
 impl AppState {
@@ -59,6 +61,10 @@ impl AppState {
                 infra.settings.sse.max_per_user,
                 infra.settings.sse.max_connections,
                 std::time::Duration::from_secs(infra.settings.sse.heartbeat_secs),
+            ),
+            proxies: crate::client_ip::ProxyTrust::new(
+                infra.settings.server.behind_proxy,
+                &infra.settings.server.trusted_proxies,
             ),
             infra,
         }

@@ -477,6 +477,7 @@ impl Infrastructure {
             self.jwt.clone(),
             AuthConfig {
                 refresh_ttl: Duration::from_secs(self.settings.auth.refresh_ttl_secs),
+                refresh_grace: Duration::from_secs(self.settings.auth.refresh_grace_secs),
                 ..AuthConfig::default()
             },
         )

@@ -91,9 +91,16 @@ pub struct RefreshSession {
 /// What rotating a refresh token did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Rotation {
-    /// The old token was current: it is now used and the new one is current.
-    Rotated(RefreshSession),
-    /// The old token had already been used: the whole family was revoked.
+    /// The old token was current and is now spent, its successor current; or it was spent
+    /// within the grace window into this same successor, which is handed out again.
+    Rotated {
+        /// The session the token belongs to.
+        session: RefreshSession,
+        /// When the old token was first spent (the same for every use in the grace window).
+        at: DateTime<Utc>,
+    },
+    /// The old token was spent before the grace window (or into another successor): the
+    /// whole family was revoked.
     Reused(RefreshSession),
     /// Unknown, expired or revoked.
     Unknown,
@@ -104,9 +111,20 @@ pub enum Rotation {
 pub trait RefreshTokenStore: Send + Sync {
     /// Stores a current token for `session`, alive for `ttl`.
     async fn create(&self, token_hash: &str, session: &RefreshSession, ttl: Duration) -> Result<(), PortError>;
-    /// Atomically: a current `old_hash` becomes used and `new_hash` current in its family;
-    /// a used `old_hash` revokes its whole family.
-    async fn rotate(&self, old_hash: &str, new_hash: &str, ttl: Duration) -> Result<Rotation, PortError>;
+    /// Atomically, for the token `old_hash` at time `now`:
+    /// - current → spent at `now` into `new_hash`, which becomes current in the family
+    ///   ([`Rotation::Rotated`] at `now`);
+    /// - spent into `new_hash` less than `grace` before `now` → nothing changes
+    ///   ([`Rotation::Rotated`] at the first spend), so concurrent uses agree on one successor;
+    /// - spent otherwise → the whole family is revoked ([`Rotation::Reused`]).
+    async fn rotate(
+        &self,
+        old_hash: &str,
+        new_hash: &str,
+        ttl: Duration,
+        now: DateTime<Utc>,
+        grace: Duration,
+    ) -> Result<Rotation, PortError>;
     /// Revokes every token of `family`.
     async fn revoke_family(&self, family: &str) -> Result<(), PortError>;
     /// Revokes every family of `user_id` except `keep`; returns the revoked family ids.

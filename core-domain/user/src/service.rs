@@ -28,6 +28,9 @@ pub struct AuthConfig {
     pub recovery_window: chrono::Duration,
     /// Largest profile image.
     pub max_image_bytes: usize,
+    /// How long a spent refresh token still answers with its successor (≤ 30 s), so
+    /// concurrent refreshes by one client are not taken for a replay.
+    pub refresh_grace: Duration,
 }
 
 impl Default for AuthConfig {
@@ -37,6 +40,7 @@ impl Default for AuthConfig {
             code_ttl: Duration::from_secs(300),
             recovery_window: chrono::Duration::days(365),
             max_image_bytes: 5 * 1024 * 1024,
+            refresh_grace: Duration::from_secs(20),
         }
     }
 }

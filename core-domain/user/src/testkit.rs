@@ -2,23 +2,50 @@
 
 use std::{sync::Arc, time::Duration};
 
+use chrono::{DateTime, Utc};
+
 use crate::ports::{RefreshSession, RefreshTokenStore, Rotation};
+
+const GRACE: Duration = Duration::from_secs(20);
 
 /// Runs every check; `prefix` isolates this run's tokens.
 pub async fn run_all(store: Arc<dyn RefreshTokenStore>, prefix: &str) {
     let ttl = Duration::from_secs(60);
     let t = |n: &str| format!("{prefix}{n}");
+    // Times are the caller's (the service's injected clock), so the grace window is tested
+    // without waiting for it.
+    let t0 = DateTime::<Utc>::from_timestamp_millis(1_800_000_000_000).unwrap_or_default();
+    let later = |secs: i64| t0 + chrono::Duration::seconds(secs);
+    let rotated = |session: &RefreshSession, at| Rotation::Rotated { session: session.clone(), at };
     let s1 = RefreshSession { user_id: 1, family: t("fam-1") };
     store.create(&t("a"), &s1, ttl).await.expect("create");
 
     // Rotation: a → b, then b → c.
-    assert_eq!(store.rotate(&t("a"), &t("b"), ttl).await.expect("rotate"), Rotation::Rotated(s1.clone()));
-    assert_eq!(store.rotate(&t("b"), &t("c"), ttl).await.expect("rotate"), Rotation::Rotated(s1.clone()));
-    // Replaying a spent token revokes the family: c is dead too.
-    assert_eq!(store.rotate(&t("a"), &t("x"), ttl).await.expect("replay"), Rotation::Reused(s1.clone()));
-    assert_eq!(store.rotate(&t("c"), &t("d"), ttl).await.expect("after revoke"), Rotation::Unknown);
-    assert_eq!(store.rotate(&t("x"), &t("y"), ttl).await.expect("the replay's token"), Rotation::Unknown);
-    assert_eq!(store.rotate(&t("never"), &t("z"), ttl).await.expect("unknown"), Rotation::Unknown);
+    assert_eq!(store.rotate(&t("a"), &t("b"), ttl, t0, GRACE).await.expect("rotate"), rotated(&s1, t0));
+    assert_eq!(store.rotate(&t("b"), &t("c"), ttl, later(1), GRACE).await.expect("rotate"), rotated(&s1, later(1)));
+    // Within the grace window a spent token answers with its successor and changes nothing.
+    assert_eq!(
+        store.rotate(&t("a"), &t("b"), ttl, later(19), GRACE).await.expect("in grace"),
+        rotated(&s1, t0),
+        "a repeat within the grace window reports the first rotation"
+    );
+    // Replaying a spent token after the window revokes the family: c is dead too.
+    assert_eq!(
+        store.rotate(&t("a"), &t("b"), ttl, later(21), GRACE).await.expect("replay"),
+        Rotation::Reused(s1.clone())
+    );
+    assert_eq!(store.rotate(&t("c"), &t("d"), ttl, later(21), GRACE).await.expect("after revoke"), Rotation::Unknown);
+    assert_eq!(store.rotate(&t("never"), &t("z"), ttl, t0, GRACE).await.expect("unknown"), Rotation::Unknown);
+
+    // Spending a token into another successor than its first is a replay, grace or not.
+    let s7 = RefreshSession { user_id: 7, family: t("fam-7") };
+    store.create(&t("m"), &s7, ttl).await.expect("create");
+    assert_eq!(store.rotate(&t("m"), &t("m1"), ttl, t0, GRACE).await.expect("rotate"), rotated(&s7, t0));
+    assert_eq!(
+        store.rotate(&t("m"), &t("m2"), ttl, later(1), GRACE).await.expect("fork"),
+        Rotation::Reused(s7.clone())
+    );
+    assert_eq!(store.rotate(&t("m1"), &t("m3"), ttl, later(1), GRACE).await.expect("dead"), Rotation::Unknown);
 
     // Logout revokes one family; the user's other sessions live on.
     let s2 = RefreshSession { user_id: 2, family: t("fam-2") };
@@ -28,35 +55,64 @@ pub async fn run_all(store: Arc<dyn RefreshTokenStore>, prefix: &str) {
     store.create(&t("q"), &s3, ttl).await.expect("create");
     store.create(&t("r"), &s4, ttl).await.expect("create");
     store.revoke_family(&s2.family).await.expect("revoke family");
-    assert_eq!(store.rotate(&t("p"), &t("p2"), ttl).await.expect("rotate"), Rotation::Unknown);
+    assert_eq!(store.rotate(&t("p"), &t("p2"), ttl, t0, GRACE).await.expect("rotate"), Rotation::Unknown);
     // Password change: every family but the current one ends.
     let mut revoked = store.revoke_user(2, Some(&s4.family)).await.expect("revoke user");
     revoked.sort();
     assert_eq!(revoked, vec![s3.family.clone()]);
-    assert_eq!(store.rotate(&t("q"), &t("q2"), ttl).await.expect("rotate"), Rotation::Unknown);
-    assert_eq!(store.rotate(&t("r"), &t("r2"), ttl).await.expect("rotate"), Rotation::Rotated(s4.clone()));
+    assert_eq!(store.rotate(&t("q"), &t("q2"), ttl, t0, GRACE).await.expect("rotate"), Rotation::Unknown);
+    assert_eq!(store.rotate(&t("r"), &t("r2"), ttl, t0, GRACE).await.expect("rotate"), rotated(&s4, t0));
+
+    // A revoked family's spent tokens do not come back within the grace window either.
+    store.revoke_family(&s4.family).await.expect("revoke");
+    assert_eq!(store.rotate(&t("r"), &t("r2"), ttl, later(1), GRACE).await.expect("revoked"), Rotation::Unknown);
 
     // Tokens expire.
     let s5 = RefreshSession { user_id: 5, family: t("fam-5") };
     store.create(&t("short"), &s5, Duration::from_millis(150)).await.expect("create");
     tokio::time::sleep(Duration::from_millis(400)).await;
-    assert_eq!(store.rotate(&t("short"), &t("s2"), ttl).await.expect("rotate"), Rotation::Unknown);
+    assert_eq!(store.rotate(&t("short"), &t("s2"), ttl, t0, GRACE).await.expect("rotate"), Rotation::Unknown);
 
-    // Concurrent rotations of one token: exactly one wins, the others see reuse.
+    // Concurrent rotations of one token into its one successor all get that successor; the
+    // session lives on, and its successor rotates normally.
     let s6 = RefreshSession { user_id: 6, family: t("fam-6") };
     store.create(&t("race"), &s6, ttl).await.expect("create");
     let tasks: Vec<_> = (0..16)
         .map(|i| {
             let store = Arc::clone(&store);
-            let (old, new) = (t("race"), t(&format!("race-{i}")));
-            tokio::spawn(async move { store.rotate(&old, &new, ttl).await.expect("rotate") })
+            let (old, new) = (t("race"), t("race-next"));
+            let at = later(i % 3);
+            tokio::spawn(async move { store.rotate(&old, &new, ttl, at, GRACE).await.expect("rotate") })
         })
         .collect();
-    let mut rotated = 0;
+    let mut firsts = std::collections::HashSet::new();
     for task in tasks {
-        if matches!(task.await.expect("task"), Rotation::Rotated(_)) {
-            rotated += 1;
+        match task.await.expect("task") {
+            Rotation::Rotated { session, at } => {
+                assert_eq!(session, s6);
+                firsts.insert(at);
+            }
+            other => panic!("a concurrent refresh within the grace window was refused: {other:?}"),
         }
     }
-    assert_eq!(rotated, 1, "a refresh token can be spent once");
+    assert_eq!(firsts.len(), 1, "every concurrent use reports the same first rotation");
+    let first = firsts.into_iter().next().expect("one");
+    assert_eq!(
+        store.rotate(&t("race-next"), &t("race-next-2"), ttl, later(3), GRACE).await.expect("rotate"),
+        rotated(&s6, later(3)),
+        "the successor is current"
+    );
+    assert_eq!(
+        store
+            .rotate(&t("race"), &t("race-next"), ttl, first + chrono::Duration::seconds(25), GRACE)
+            .await
+            .expect("late"),
+        Rotation::Reused(s6.clone()),
+        "after the window the spent token is a replay"
+    );
+    assert_eq!(
+        store.rotate(&t("race-next-2"), &t("x"), ttl, later(26), GRACE).await.expect("dead"),
+        Rotation::Unknown,
+        "the replay revoked the family"
+    );
 }

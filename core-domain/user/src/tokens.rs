@@ -1,6 +1,7 @@
 //! Access JWTs (HS256, fixed) and opaque refresh tokens.
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use hmac::{Hmac, Mac};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -48,6 +49,8 @@ pub struct JwtKeys {
     issuer: String,
     audience: String,
     ttl_secs: i64,
+    /// The server secret, also keying [`JwtKeys::keyed_digest`].
+    secret: std::sync::Arc<[u8]>,
 }
 
 impl std::fmt::Debug for JwtKeys {
@@ -76,7 +79,28 @@ impl JwtKeys {
             issuer: issuer.to_owned(),
             audience: audience.to_owned(),
             ttl_secs: i64::try_from(ttl_secs.min(900)).unwrap_or(900),
+            secret: secret.into(),
         }
+    }
+
+    fn mac(&self, parts: &[&str]) -> [u8; 32] {
+        // HMAC takes keys of any length, so `new_from_slice` cannot fail.
+        let Ok(mut mac) = <Hmac<Sha256> as Mac>::new_from_slice(&self.secret) else { unreachable!() };
+        mac.update(parts.join("|").as_bytes());
+        mac.finalize().into_bytes().into()
+    }
+
+    /// HMAC-SHA256 hex of `parts` joined by `|`, keyed with the server secret: what cannot be
+    /// recomputed without the secret (email-code digests, refresh-token successors).
+    pub fn keyed_digest(&self, parts: &[&str]) -> String {
+        self.mac(parts).iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// The refresh token that rotating `old` yields. Derived (keyed) rather than random, so
+    /// every api instance answering concurrent uses of `old` hands out the same successor
+    /// without storing it in plain text.
+    pub fn refresh_successor(&self, old: &str) -> String {
+        URL_SAFE_NO_PAD.encode(self.mac(&["refresh-successor", old]))
     }
 
     /// Access-token lifetime in seconds.
@@ -86,12 +110,26 @@ impl JwtKeys {
 
     /// Issues an access token at `now` (unix seconds).
     pub fn issue(&self, user_id: i64, role: Role, sid: &str, now: i64) -> Result<String, UserError> {
+        self.issue_with_id(user_id, role, sid, now, uuid::Uuid::new_v4().simple().to_string())
+    }
+
+    /// Issues an access token with a chosen token id: the same inputs give the same token
+    /// (HS256 is deterministic), which is how a refresh repeated in its grace window answers
+    /// with the very pair it answered first.
+    pub fn issue_with_id(
+        &self,
+        user_id: i64,
+        role: Role,
+        sid: &str,
+        now: i64,
+        jti: String,
+    ) -> Result<String, UserError> {
         let claims = AccessClaims {
             sub: user_id.to_string(),
             role,
             sid: sid.to_owned(),
             typ: TYPE_ACCESS.to_owned(),
-            jti: uuid::Uuid::new_v4().simple().to_string(),
+            jti,
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
             iat: now,

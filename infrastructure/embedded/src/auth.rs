@@ -6,6 +6,7 @@ use cercat_common::{
     ratelimit::{RateDecision, RateLimiter},
 };
 use cercat_user::ports::{RefreshSession, RefreshTokenStore, Rotation};
+use chrono::{DateTime, Utc};
 use std::{
     collections::{HashMap, HashSet},
     sync::Mutex,
@@ -15,7 +16,8 @@ use std::{
 #[derive(Debug)]
 struct Token {
     session: RefreshSession,
-    used: bool,
+    /// Once spent: into which successor, and when.
+    spent: Option<(String, DateTime<Utc>)>,
     expires: Instant,
 }
 
@@ -58,10 +60,15 @@ impl Tokens {
     }
 
     fn insert(&mut self, hash: &str, session: &RefreshSession, ttl: Duration, now: Instant) {
-        self.tokens.insert(hash.to_owned(), Token { session: session.clone(), used: false, expires: now + ttl });
+        self.tokens.insert(hash.to_owned(), Token { session: session.clone(), spent: None, expires: now + ttl });
         self.families.entry(session.family.clone()).or_default().insert(hash.to_owned());
         self.users.entry(session.user_id).or_default().insert(session.family.clone());
     }
+}
+
+/// Whether `now` is less than `grace` after `spent_at` (a clock stepping back counts as inside).
+fn within(spent_at: DateTime<Utc>, now: DateTime<Utc>, grace: Duration) -> bool {
+    chrono::Duration::from_std(grace).is_ok_and(|g| now < spent_at + g)
 }
 
 /// Refresh tokens for one process (embedded mode): lost on restart, which signs users out.
@@ -97,20 +104,34 @@ impl RefreshTokenStore for MemoryRefreshStore {
         Ok(())
     }
 
-    async fn rotate(&self, old_hash: &str, new_hash: &str, ttl: Duration) -> Result<Rotation, PortError> {
+    async fn rotate(
+        &self,
+        old_hash: &str,
+        new_hash: &str,
+        ttl: Duration,
+        at: DateTime<Utc>,
+        grace: Duration,
+    ) -> Result<Rotation, PortError> {
         let now = Instant::now();
         let mut inner = self.lock();
         let Some(token) = inner.tokens.get_mut(old_hash).filter(|t| t.expires > now) else {
             return Ok(Rotation::Unknown);
         };
         let session = token.session.clone();
-        if token.used {
-            inner.revoke_family(&session.family);
-            return Ok(Rotation::Reused(session));
+        match &token.spent {
+            None => {
+                token.spent = Some((new_hash.to_owned(), at));
+                inner.insert(new_hash, &session, ttl, now);
+                Ok(Rotation::Rotated { session, at })
+            }
+            Some((successor, spent_at)) if successor == new_hash && within(*spent_at, at, grace) => {
+                Ok(Rotation::Rotated { session, at: *spent_at })
+            }
+            Some(_) => {
+                inner.revoke_family(&session.family);
+                Ok(Rotation::Reused(session))
+            }
         }
-        token.used = true;
-        inner.insert(new_hash, &session, ttl, now);
-        Ok(Rotation::Rotated(session))
     }
 
     async fn revoke_family(&self, family: &str) -> Result<(), PortError> {

@@ -11,6 +11,7 @@ use cercat_common::{
     ratelimit::{RateDecision, RateLimiter},
 };
 use cercat_user::ports::{RefreshSession, RefreshTokenStore, Rotation};
+use chrono::{DateTime, Utc};
 use deadpool_redis::redis::{Script, cmd};
 use std::{sync::Arc, time::Duration};
 
@@ -28,24 +29,29 @@ redis.call('PEXPIRE', usr, ARGV[1])
 return 1
 ";
 
+// KEYS: old, new. ARGV: ttl ms, prefix, new hash, now ms, grace ms.
+// Answers {1, u, f, spent_at} rotated (now or within grace), {2, u, f} reused, {0} unknown.
 const ROTATE: &str = r"
-local st = redis.call('HMGET', KEYS[1], 's', 'u', 'f')
+local st = redis.call('HMGET', KEYS[1], 's', 'u', 'f', 'n', 't')
 if not st[1] then return {0} end
 local u, f = st[2], st[3]
 local fam = ARGV[2] .. 'rtf:' .. f
 if st[1] == 'U' then
+  if st[4] == ARGV[3] and tonumber(ARGV[4]) < tonumber(st[5]) + tonumber(ARGV[5]) then
+    return {1, u, f, st[5]}
+  end
   for _, h in ipairs(redis.call('SMEMBERS', fam)) do redis.call('DEL', ARGV[2] .. 'rt:' .. h) end
   redis.call('DEL', fam)
   redis.call('SREM', ARGV[2] .. 'rtu:' .. u, f)
   return {2, u, f}
 end
-redis.call('HSET', KEYS[1], 's', 'U')
+redis.call('HSET', KEYS[1], 's', 'U', 'n', ARGV[3], 't', ARGV[4])
 redis.call('HSET', KEYS[2], 's', 'A', 'u', u, 'f', f)
 redis.call('PEXPIRE', KEYS[2], ARGV[1])
 redis.call('SADD', fam, ARGV[3])
 redis.call('PEXPIRE', fam, ARGV[1])
 redis.call('PEXPIRE', ARGV[2] .. 'rtu:' .. u, ARGV[1])
-return {1, u, f}
+return {1, u, f, ARGV[4]}
 ";
 
 const REVOKE_FAMILY: &str = r"
@@ -126,21 +132,33 @@ impl RefreshTokenStore for RedisRefreshStore {
         self.client.invoke::<i64>(&inv).await.map(|_| ())
     }
 
-    async fn rotate(&self, old_hash: &str, new_hash: &str, ttl: Duration) -> Result<Rotation, PortError> {
+    async fn rotate(
+        &self,
+        old_hash: &str,
+        new_hash: &str,
+        ttl: Duration,
+        now: DateTime<Utc>,
+        grace: Duration,
+    ) -> Result<Rotation, PortError> {
         let mut inv = self.scripts[1].prepare_invoke();
         inv.key(self.client.key(&format!("rt:{old_hash}")))
             .key(self.client.key(&format!("rt:{new_hash}")))
             .arg(ms(ttl))
             .arg(self.prefix())
-            .arg(new_hash);
-        let (outcome, user, family): (i64, Option<String>, Option<String>) =
-            match self.client.invoke::<Vec<String>>(&inv).await? {
-                v if v.is_empty() => (0, None, None),
-                v => (v[0].parse().unwrap_or(0), v.get(1).cloned(), v.get(2).cloned()),
-            };
-        match (outcome, user, family) {
-            (1, Some(u), Some(f)) => Ok(Rotation::Rotated(session(&u, f)?)),
-            (2, Some(u), Some(f)) => Ok(Rotation::Reused(session(&u, f)?)),
+            .arg(new_hash)
+            .arg(now.timestamp_millis())
+            .arg(u64::try_from(grace.as_millis()).unwrap_or(u64::MAX));
+        let reply: Vec<String> = self.client.invoke(&inv).await?;
+        let field = |i: usize| reply.get(i).cloned();
+        match (reply.first().map(String::as_str), field(1), field(2)) {
+            (Some("1"), Some(u), Some(f)) => {
+                let at = field(3)
+                    .and_then(|t| t.parse::<i64>().ok())
+                    .and_then(DateTime::from_timestamp_millis)
+                    .ok_or_else(|| PortError::Corrupt("a spent refresh token without its time".into()))?;
+                Ok(Rotation::Rotated { session: session(&u, f)?, at })
+            }
+            (Some("2"), Some(u), Some(f)) => Ok(Rotation::Reused(session(&u, f)?)),
             _ => Ok(Rotation::Unknown),
         }
     }

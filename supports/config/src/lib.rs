@@ -9,6 +9,7 @@ mod model;
 mod validate;
 
 pub use model::*;
+pub use validate::parse_cidr;
 
 use figment::{
     Figment,

@@ -209,6 +209,10 @@ pub struct AuthSettings {
     pub access_ttl_secs: u64,
     /// Refresh-token lifetime.
     pub refresh_ttl_secs: u64,
+    /// How long a spent refresh token still answers with the same successor pair (0..=30 s),
+    /// so a page's concurrent 401-retries do not look like a stolen token.
+    #[serde(default = "default_refresh_grace")]
+    pub refresh_grace_secs: u64,
     /// Password hashes computed at once (each takes ~19 MiB and one core for ~50 ms).
     pub hash_concurrency: usize,
     /// Where OAuth sign-ins land (`<client_url>/home` or `/onboarding`).
@@ -244,9 +248,13 @@ pub struct ServerSettings {
     pub workers: usize,
     /// Largest JSON body accepted, in bytes.
     pub json_limit_bytes: usize,
-    /// Behind a reverse proxy: take the client IP from `X-Forwarded-For`/`Forwarded`
-    /// (only enable when the proxy overwrites those headers).
+    /// Behind a reverse proxy: take the client IP from `X-Forwarded-For` — its rightmost hop
+    /// that is not one of `trusted_proxies`, and only when the peer itself is trusted.
     pub behind_proxy: bool,
+    /// The proxies (CIDRs, e.g. `10.0.0.0/8`, `127.0.0.1/32`) whose `X-Forwarded-For` hops are
+    /// believed; required with `behind_proxy`.
+    #[serde(default)]
+    pub trusted_proxies: Vec<String>,
 }
 
 /// The relational database.
@@ -367,6 +375,10 @@ pub struct SeedSettings {
     pub demo_on_start: bool,
 }
 
+fn default_refresh_grace() -> u64 {
+    20
+}
+
 impl Settings {
     /// Built-in defaults of `profile` (before files and env).
     pub fn defaults(profile: Profile) -> Self {
@@ -380,6 +392,7 @@ impl Settings {
                 workers: 0,
                 json_limit_bytes: 256 * 1024,
                 behind_proxy: false,
+                trusted_proxies: Vec::new(),
             },
             admin: ServerSettings {
                 host: "127.0.0.1".into(),
@@ -387,6 +400,7 @@ impl Settings {
                 workers: 1,
                 json_limit_bytes: 4 * 1024 * 1024,
                 behind_proxy: false,
+                trusted_proxies: Vec::new(),
             },
             database: DatabaseSettings {
                 url: None,
@@ -435,6 +449,7 @@ impl Settings {
                 audience: "cercat-client".into(),
                 access_ttl_secs: 900,
                 refresh_ttl_secs: 14 * 24 * 3600,
+                refresh_grace_secs: default_refresh_grace(),
                 hash_concurrency: 2,
                 client_url: "http://localhost:3000".into(),
                 demo_accounts: embedded,
@@ -524,6 +539,7 @@ impl fmt::Debug for AuthSettings {
             .field("audience", &self.audience)
             .field("access_ttl_secs", &self.access_ttl_secs)
             .field("refresh_ttl_secs", &self.refresh_ttl_secs)
+            .field("refresh_grace_secs", &self.refresh_grace_secs)
             .field("hash_concurrency", &self.hash_concurrency)
             .field("client_url", &self.client_url)
             .field("demo_accounts", &self.demo_accounts)

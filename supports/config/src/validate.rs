@@ -24,6 +24,12 @@ fn positive_ms(setting: &str, value: u64) -> Result<(), ConfigError> {
     Ok(())
 }
 
+/// A CIDR (`10.0.0.0/8`) or a single address (`127.0.0.1`, `::1`).
+pub fn parse_cidr(value: &str) -> Option<ipnet::IpNet> {
+    let value = value.trim();
+    value.parse::<ipnet::IpNet>().ok().or_else(|| value.parse::<std::net::IpAddr>().ok().map(ipnet::IpNet::from))
+}
+
 pub(crate) fn fill_and_check(s: &mut Settings) -> Result<(), ConfigError> {
     if s.data_dir.as_os_str().is_empty() {
         return Err(invalid("data_dir", "must not be empty"));
@@ -42,6 +48,19 @@ pub(crate) fn fill_and_check(s: &mut Settings) -> Result<(), ConfigError> {
         }
         if server.json_limit_bytes < 1024 {
             return Err(invalid(&format!("{name}.json_limit_bytes"), "must be at least 1024"));
+        }
+        if let Some(bad) = server.trusted_proxies.iter().find(|c| parse_cidr(c).is_none()) {
+            return Err(invalid(
+                &format!("{name}.trusted_proxies"),
+                format!("`{bad}` is not a CIDR or IP address (e.g. `10.0.0.0/8`, `127.0.0.1`)"),
+            ));
+        }
+        if server.behind_proxy && server.trusted_proxies.is_empty() {
+            return Err(invalid(
+                &format!("{name}.trusted_proxies"),
+                "behind_proxy needs the proxies' addresses (e.g. [\"127.0.0.1/32\"]); without them anyone could \
+                 choose their own client address",
+            ));
         }
     }
 
@@ -160,6 +179,9 @@ fn check_auth(s: &Settings) -> Result<(), ConfigError> {
     }
     if !(3600..=90 * 24 * 3600).contains(&s.auth.refresh_ttl_secs) {
         return Err(invalid("auth.refresh_ttl_secs", "use 3600..=7776000"));
+    }
+    if s.auth.refresh_grace_secs > 30 {
+        return Err(invalid("auth.refresh_grace_secs", "use 0..=30 (a spent refresh token is usable that long)"));
     }
     if s.auth.hash_concurrency == 0 || s.auth.hash_concurrency > 64 {
         return Err(invalid("auth.hash_concurrency", "use 1..=64"));

@@ -4,13 +4,7 @@ use actix_web::{HttpRequest, patch, post, web};
 use cercat_error::{ApiResponse, ErrorBody};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::{
-    AppState,
-    auth::{Authenticated, client_ip},
-    dto::auth::*,
-    error::AppError,
-    extract::Valid,
-};
+use crate::{AppState, auth::Authenticated, dto::auth::*, error::AppError, extract::Valid};
 
 /// Registers the endpoints.
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -24,7 +18,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
 }
 
 fn ip(state: &AppState, req: &HttpRequest) -> String {
-    client_ip(req, state.infra.settings.server.behind_proxy)
+    state.proxies.client_ip(req)
 }
 
 /// Step 1 of sign-up: mails a 6-digit code valid 5 minutes. At most one per minute and five

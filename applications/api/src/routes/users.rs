@@ -10,7 +10,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::{
     AppState,
-    auth::{Authenticated, client_ip},
+    auth::Authenticated,
     dto::auth::{
         CodeSent, EmailChangeCodeRequest, EmailChangeRequest, MeResponse, PasswordChangeRequest, ProfileForm,
         ProfilePatch, TokenResponse,
@@ -168,7 +168,7 @@ pub async fn request_email_code(
     caller: Authenticated,
     body: Valid<EmailChangeCodeRequest>,
 ) -> Result<ApiResponse<CodeSent>, AppError> {
-    let ip = client_ip(&req, state.infra.settings.server.behind_proxy);
+    let ip = state.proxies.client_ip(&req);
     state.accounts.request_email_change_code(caller.user_id(), &body.0.new_email, &ip).await?;
     Ok(ApiResponse::created(CodeSent { expires_in_seconds: 300 }))
 }

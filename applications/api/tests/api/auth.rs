@@ -55,6 +55,37 @@ fn s(v: &Value) -> String {
     v.as_str().unwrap_or_default().to_owned()
 }
 
+/// Eight refreshes of one token at once, half by body and half by the `Refresh-Token`
+/// header as Cercat's client retries: every one succeeds with the same pair, which works.
+async fn parallel_refreshes_agree(app: &TestApp, refresh: &str) -> Value {
+    let calls = (0..8).map(|i| async move {
+        if i % 2 == 0 {
+            let res = app.req(Method::POST, "/api/v2/auth/token/refresh").json(&json!({ "refreshToken": refresh }));
+            let body = assert_json(res.send().await.unwrap(), 200).await;
+            (s(&body["result"]["accessToken"]), s(&body["result"]["refreshToken"]))
+        } else {
+            let res = app
+                .req(Method::GET, "/api/v2/users/me")
+                .header("Refresh-Token", refresh)
+                .header("Origin", ORIGIN)
+                .json(&json!({}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 201, "refresh by header");
+            let header = |h: &str| res.headers()[h].to_str().unwrap().to_owned();
+            (header("access-token"), header("refresh-token"))
+        }
+    });
+    let pairs = futures::future::join_all(calls).await;
+    assert!(pairs.iter().all(|p| *p == pairs[0]), "one successor pair for every concurrent use: {pairs:?}");
+    assert_ne!(pairs[0].1, refresh, "the token rotated");
+    // The successor is current: it rotates once more (and keeps the session).
+    let next = app.post_json("/api/v2/auth/token/refresh", json!({ "refreshToken": pairs[0].1 }), 200).await;
+    app.authed(Method::GET, "/api/v2/users/me", &s(&next["result"]["accessToken"]), 200).await;
+    json!({ "accessToken": pairs[0].0, "refreshToken": pairs[0].1 })
+}
+
 /// The flows that must hold on every profile.
 pub async fn core_flows(app: &TestApp) {
     // Sign-up: GUEST with tokens; then onboarding promotes to USER.
@@ -67,6 +98,19 @@ pub async fn core_flows(app: &TestApp) {
     let onboarded = app.authed(Method::POST, "/api/v2/users/me/onboarding", &s(&signed["accessToken"]), 200).await;
     let me = app.authed(Method::GET, "/api/v2/users/me", &s(&onboarded["result"]["accessToken"]), 200).await;
     assert_eq!(me["result"]["role"], "USER");
+    // Onboarding again as a USER keeps the session: its tokens go on working.
+    let user_access = s(&onboarded["result"]["accessToken"]);
+    let again = app.authed(Method::POST, "/api/v2/users/me/onboarding", &user_access, 200).await;
+    app.authed(Method::GET, "/api/v2/users/me", &user_access, 200).await;
+    app.authed(Method::GET, "/api/v2/users/me", &s(&again["result"]["accessToken"]), 200).await;
+    let refreshed = app
+        .post_json(
+            "/api/v2/auth/token/refresh",
+            json!({ "refreshToken": s(&onboarded["result"]["refreshToken"]) }),
+            200,
+        )
+        .await;
+    app.authed(Method::GET, "/api/v2/users/me", &s(&refreshed["result"]["accessToken"]), 200).await;
 
     // Duplicates: email (any case) and nickname.
     let body = app.post_json("/api/v2/auth/email-codes", json!({ "email": "KIM@example.com" }), 409).await;
@@ -84,10 +128,13 @@ pub async fn core_flows(app: &TestApp) {
         .await;
     assert_eq!(body["responseCode"], "USR_006", "unknown emails look like wrong passwords");
 
-    // Refresh rotates; replaying the spent token ends the family.
+    // Refresh rotates. A page's parallel 401-retries (body and Refresh-Token header ways)
+    // all get one successor pair and the session lives on; replaying the spent token after
+    // the grace window ends the family.
     let first = s(&pair["refreshToken"]);
-    let second =
-        app.post_json("/api/v2/auth/token/refresh", json!({ "refreshToken": first }), 200).await["result"].clone();
+    let second = parallel_refreshes_agree(app, &first).await;
+    app.authed(Method::GET, "/api/v2/users/me", &s(&second["accessToken"]), 200).await;
+    tokio::time::sleep(std::time::Duration::from_millis(REFRESH_GRACE_SECS * 1000 + 300)).await;
     let replay = app.post_json("/api/v2/auth/token/refresh", json!({ "refreshToken": first }), 401).await;
     assert_eq!(replay["responseCode"], "USR_008");
     let after =

@@ -35,8 +35,13 @@ pub fn settings(profile: Profile, dir: &tempfile::TempDir) -> Settings {
     s.outbox.poll_interval_ms = 100;
     s.mail.poll_interval_ms = 100;
     s.cors.allowed_origins = vec![ORIGIN.into()];
+    // Short enough for a test to wait it out, long enough for a busy machine's parallel refreshes.
+    s.auth.refresh_grace_secs = REFRESH_GRACE_SECS;
     s
 }
+
+/// The refresh grace window of test apps.
+pub const REFRESH_GRACE_SECS: u64 = 5;
 
 /// Builds and runs the app from `settings`.
 pub async fn spawn(settings: Settings, dir: tempfile::TempDir, extra: Vec<Box<dyn std::any::Any>>) -> TestApp {

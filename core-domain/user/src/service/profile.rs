@@ -66,14 +66,16 @@ impl AccountService {
         self.me(user_id).await
     }
 
-    /// Finishes onboarding: GUEST becomes USER (other roles stay). Returns fresh tokens
-    /// carrying the new role.
+    /// Finishes onboarding: GUEST becomes USER and gets a new session carrying the new role
+    /// (the GUEST one ends). A caller who is already past onboarding keeps their session: the
+    /// answer is a fresh pair in that same session, and their other tokens stay valid.
     pub async fn complete_onboarding(&self, claims: &AccessClaims) -> Result<TokenPair, UserError> {
         let mut user = self.ports.users.find(claims.user_id()?).await?.ok_or(UserError::NotFound)?;
-        if user.role == Role::Guest {
-            self.ports.users.set_role(user.id, Role::User, self.ports.clock.now()).await?;
-            user.role = Role::User;
+        if user.role != Role::Guest {
+            return self.extend_session(&user, &claims.sid).await;
         }
+        self.ports.users.set_role(user.id, Role::User, self.ports.clock.now()).await?;
+        user.role = Role::User;
         self.reissue(&user, &claims.sid).await
     }
 

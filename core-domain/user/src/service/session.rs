@@ -70,17 +70,39 @@ impl AccountService {
         })
     }
 
-    /// Exchanges a refresh token for a new pair. The old token is spent; presenting a spent
-    /// token again revokes its whole session family (a stolen token is then useless too).
+    /// The pair a rotation into `refresh` at `at` answers with: the same inputs give the same
+    /// pair, so every use of one token within its grace window gets identical tokens.
+    fn rotated_pair(&self, user: &User, sid: &str, refresh: String, at: i64) -> Result<TokenPair, UserError> {
+        let mut jti = self.jwt.keyed_digest(&["access-jti", &refresh]);
+        jti.truncate(32);
+        let access = self.jwt.issue_with_id(user.id, user.role, sid, at, jti)?;
+        let elapsed = (self.ports.clock.now().timestamp() - at).max(0);
+        Ok(TokenPair {
+            access_token: format!("Bearer {access}"),
+            refresh_token: format!("Bearer {refresh}"),
+            expires_in: (self.jwt.ttl_secs() - elapsed).max(0),
+        })
+    }
+
+    /// Exchanges a refresh token for a new pair. The old token is spent; presenting it again
+    /// within the grace window (a page firing several 401-retries at once, on any instance)
+    /// answers with the same pair, and after it revokes the whole session family (a stolen
+    /// token is then useless too).
     pub async fn refresh(&self, presented: &str) -> Result<TokenPair, UserError> {
         let old = strip_bearer(presented);
         if old.is_empty() || old.len() > 200 {
             return Err(UserError::InvalidToken);
         }
-        let new = new_refresh_token();
-        match self.ports.refresh.rotate(&digest(&[old]), &digest(&[&new]), self.config.refresh_ttl).await? {
-            Rotation::Rotated(session) => match self.ports.users.find(session.user_id).await? {
-                Some(user) => self.pair(&user, &session.family, new),
+        let new = self.jwt.refresh_successor(old);
+        let now = self.ports.clock.now();
+        let rotation = self
+            .ports
+            .refresh
+            .rotate(&digest(&[old]), &digest(&[&new]), self.config.refresh_ttl, now, self.config.refresh_grace)
+            .await?;
+        match rotation {
+            Rotation::Rotated { session, at } => match self.ports.users.find(session.user_id).await? {
+                Some(user) => self.rotated_pair(&user, &session.family, new, at.timestamp()),
                 None => {
                     self.end_family(&session.family).await?;
                     Err(UserError::InvalidToken)
@@ -135,6 +157,14 @@ impl AccountService {
         if let Err(err) = self.ports.cache.set(&revoked_key(sid), b"1", ttl).await {
             tracing::warn!(%err, "could not record a revoked session; its access tokens expire on their own");
         }
+    }
+
+    /// A fresh pair inside the existing session `sid`: its other refresh tokens stay current.
+    pub(crate) async fn extend_session(&self, user: &User, sid: &str) -> Result<TokenPair, UserError> {
+        let session = RefreshSession { user_id: user.id, family: sid.to_owned() };
+        let refresh = new_refresh_token();
+        self.ports.refresh.create(&digest(&[&refresh]), &session, self.config.refresh_ttl).await?;
+        self.pair(user, sid, refresh)
     }
 
     /// Reissues a pair for the current session after a role change (onboarding).
