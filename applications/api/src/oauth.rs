@@ -80,7 +80,7 @@ impl StateSigner {
 pub struct Identity {
     /// Stable user id at the provider.
     pub subject: String,
-    /// Email, if shared.
+    /// Email, if shared and verified by the provider.
     pub email: Option<String>,
 }
 
@@ -190,5 +190,10 @@ pub async fn identify(
     };
     let subject = text(info.pointer(&p.subject_pointer))
         .ok_or_else(|| UserError::OAuthRejected("no user id in the profile".into()))?;
-    Ok(Identity { subject, email: text(info.pointer(&p.email_pointer)) })
+    // An unverified provider email could be anyone's address: it is not adopted.
+    let verified = p.email_verified_pointer.as_deref().and_then(|ptr| info.pointer(ptr)).is_some_and(|flag| {
+        matches!(flag, Value::Bool(true)) || flag.as_str().is_some_and(|s| s.eq_ignore_ascii_case("true"))
+    });
+    let email = text(info.pointer(&p.email_pointer)).filter(|_| verified);
+    Ok(Identity { subject, email })
 }

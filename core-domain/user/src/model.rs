@@ -76,14 +76,19 @@ impl Email {
     }
 }
 
-/// A nickname: 2–20 characters of letters (Korean included), digits, `_` or `-`.
+/// A nickname: 2–20 characters (after NFC normalisation) of letters (Korean included), digits,
+/// `_` or `-`, in one writing system or the combinations people actually use (Latin with
+/// Korean, Chinese or Japanese) — never two lookalike alphabets such as Latin and Cyrillic.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Nickname(String);
 
 impl Nickname {
-    /// Validates `raw` (trimmed).
+    /// Validates `raw` (trimmed, then NFC-normalised so that composed and decomposed forms of
+    /// one name are one name).
     pub fn parse(raw: &str) -> Result<Self, UserError> {
-        let nick = raw.trim();
+        use unicode_normalization::UnicodeNormalization;
+        use unicode_security::{RestrictionLevel, RestrictionLevelDetection};
+        let nick: String = raw.trim().nfc().collect();
         let count = nick.chars().count();
         if !(2..=20).contains(&count) {
             return Err(UserError::InvalidField { field: "nickname", reason: "must be 2 to 20 characters".into() });
@@ -94,7 +99,15 @@ impl Nickname {
                 reason: "may contain letters, digits, '_' and '-' only".into(),
             });
         }
-        Ok(Self(nick.to_owned()))
+        // UTS #39 "highly restrictive": one script, or Latin with Han+Hangul / Han+Kana /
+        // Han+Bopomofo; this also refuses lookalike characters outside the identifier profile.
+        if !nick.as_str().check_restriction_level(RestrictionLevel::HighlyRestrictive) {
+            return Err(UserError::InvalidField {
+                field: "nickname",
+                reason: "mixes writing systems that look alike (e.g. Latin with Cyrillic); use one".into(),
+            });
+        }
+        Ok(Self(nick))
     }
 
     /// The nickname.
@@ -179,5 +192,32 @@ mod tests {
         assert!(Nickname::parse("a").is_err());
         assert!(Nickname::parse("x".repeat(21).as_str()).is_err());
         assert!(Nickname::parse("<script>").is_err());
+    }
+}
+
+#[cfg(test)]
+mod nickname_tests {
+    use super::Nickname;
+
+    #[test]
+    fn nicknames_are_nfc_so_decomposed_lookalikes_are_the_same_name() {
+        let composed = Nickname::parse("김자격").unwrap();
+        let decomposed: String = "\u{1100}\u{1175}\u{11B7}\u{110C}\u{1161}\u{1100}\u{1167}\u{11A8}".into();
+        assert_ne!(decomposed, "김자격", "the NFD spelling is other bytes");
+        assert_eq!(Nickname::parse(&decomposed).unwrap(), composed);
+        // The length limit counts the normalised form: 20 composed syllables fit.
+        let long_nfd: String = std::iter::repeat_n("\u{1100}\u{1161}", 20).collect();
+        assert_eq!(Nickname::parse(&long_nfd).unwrap().as_str().chars().count(), 20);
+    }
+
+    #[test]
+    fn real_mixes_pass_and_lookalike_alphabets_are_refused() {
+        for ok in ["김자격", "kim_자격-2", "cercat", "自格", "山田たろう", "Алиса"] {
+            assert!(Nickname::parse(ok).is_ok(), "{ok}");
+        }
+        // "pаypal" with a Cyrillic а, "Αdmin" with a Greek Alpha.
+        for bad in ["p\u{0430}ypal", "\u{0391}dmin"] {
+            assert!(Nickname::parse(bad).is_err(), "{bad}");
+        }
     }
 }

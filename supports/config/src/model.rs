@@ -180,6 +180,11 @@ pub struct OAuthProvider {
     pub subject_pointer: String,
     /// JSON pointer to the email, if the provider shares one.
     pub email_pointer: String,
+    /// JSON pointer to the provider's "this email is verified" flag (`true` or `"true"`), e.g.
+    /// `/kakao_account/is_email_verified` (Kakao) or `/email_verified` (Google, Apple). The
+    /// email is adopted only when the flag is true; without a pointer it never is.
+    #[serde(default)]
+    pub email_verified_pointer: Option<String>,
 }
 
 impl fmt::Debug for OAuthProvider {

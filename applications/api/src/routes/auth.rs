@@ -43,23 +43,27 @@ pub async fn request_code(
     Ok(ApiResponse::created(CodeSent { expires_in_seconds: 300 }))
 }
 
-/// Step 2: verifies the code and creates a GUEST account; returns its first tokens.
+/// Step 2: verifies the code and creates a GUEST account; returns its first tokens. That the
+/// email is taken is told only after a right code. Ten tries per address and thirty per client
+/// in 15 minutes.
 #[utoipa::path(
     tag = "auth",
     request_body = SignupRequest,
     responses(
         (status = 201, description = "The account and its tokens", body = ApiResponse<SignupResponse>),
         (status = 400, description = "USR_001 invalid field, USR_004 weak password, USR_005 wrong/expired code", body = ErrorBody),
-        (status = 409, description = "USR_002 email or USR_003 nickname taken", body = ErrorBody),
+        (status = 409, description = "USR_002 email taken (after a right code) or USR_003 nickname taken", body = ErrorBody),
+        (status = 429, description = "USR_011: too many tries; see Retry-After", body = ErrorBody),
     )
 )]
 #[post("/auth/signup")]
 pub async fn signup(
     state: web::Data<AppState>,
+    req: HttpRequest,
     body: Valid<SignupRequest>,
 ) -> Result<ApiResponse<SignupResponse>, AppError> {
     let b = body.0;
-    let user = state.accounts.signup(&b.email, &b.code, &b.password, &b.nickname).await?;
+    let user = state.accounts.signup(&b.email, &b.code, &b.password, &b.nickname, &ip(&state, &req)).await?;
     let tokens = state.accounts.start_session(&user).await?;
     Ok(ApiResponse::created(SignupResponse {
         user_id: user.id,
@@ -70,8 +74,9 @@ pub async fn signup(
     }))
 }
 
-/// Signs in. Five failures for an account (or thirty from one IP) in 15 minutes lock further
-/// tries until the window ends.
+/// Signs in. Five tries per account from one client, thirty failures from one client, or a
+/// hundred failures for one account from everywhere in 15 minutes make further tries wait
+/// (429, `Retry-After`); a stranger's failures never lock the owner's own client out.
 #[utoipa::path(
     tag = "auth",
     request_body = LoginRequest,
@@ -126,13 +131,13 @@ pub async fn logout(state: web::Data<AppState>, caller: Authenticated) -> Result
     Ok(ApiResponse::ok("SIGNED_OUT"))
 }
 
-/// Mails a recovery code to an account withdrawn less than a year ago.
+/// Mails a recovery code to the address's account. Every address gets the same answer
+/// (unknown ones no mail), so this does not tell who is registered or withdrawn.
 #[utoipa::path(
     tag = "auth",
     request_body = EmailRequest,
     responses(
-        (status = 201, description = "The code was queued for mailing", body = ApiResponse<CodeSent>),
-        (status = 409, description = "USR_013: no withdrawn account to recover", body = ErrorBody),
+        (status = 201, description = "A code was queued for mailing if the address has an account", body = ApiResponse<CodeSent>),
         (status = 429, description = "USR_011: too many codes requested", body = ErrorBody),
     )
 )]
@@ -153,13 +158,16 @@ pub async fn request_recovery_code(
     responses(
         (status = 200, description = "Restored; tokens for a new session", body = ApiResponse<TokenResponse>),
         (status = 400, description = "USR_005: wrong or expired code", body = ErrorBody),
-        (status = 409, description = "USR_013: not recoverable", body = ErrorBody),
+        (status = 409, description = "USR_013: not recoverable (told after a right code)", body = ErrorBody),
+        (status = 429, description = "USR_011: too many tries; see Retry-After", body = ErrorBody),
     )
 )]
 #[post("/auth/recover")]
 pub async fn recover(
     state: web::Data<AppState>,
+    req: HttpRequest,
     body: Valid<RecoverRequest>,
 ) -> Result<ApiResponse<TokenResponse>, AppError> {
-    Ok(ApiResponse::ok(state.accounts.recover(&body.0.email, &body.0.code).await?.into()))
+    let ip = ip(&state, &req);
+    Ok(ApiResponse::ok(state.accounts.recover(&body.0.email, &body.0.code, &ip).await?.into()))
 }

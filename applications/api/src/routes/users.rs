@@ -138,6 +138,7 @@ pub async fn onboarding(
         (status = 200, description = "Changed", body = ApiResponse<String>),
         (status = 400, description = "USR_004: the new password is too weak", body = ErrorBody),
         (status = 403, description = "USR_012: the current password is wrong", body = ErrorBody),
+        (status = 429, description = "USR_011: five wrong current passwords in 15 minutes; see Retry-After", body = ErrorBody),
     )
 )]
 #[patch("/users/me/password")]
@@ -183,6 +184,7 @@ pub async fn request_email_code(
         (status = 200, description = "The updated profile", body = ApiResponse<MeResponse>),
         (status = 400, description = "USR_005: wrong or expired code", body = ErrorBody),
         (status = 403, description = "USR_012: the current password is wrong", body = ErrorBody),
+        (status = 429, description = "USR_011: five wrong current passwords in 15 minutes; see Retry-After", body = ErrorBody),
         (status = 409, description = "USR_002: the address is taken", body = ErrorBody),
     )
 )]

@@ -112,9 +112,9 @@ pub async fn core_flows(app: &TestApp) {
         .await;
     app.authed(Method::GET, "/api/v2/users/me", &s(&refreshed["result"]["accessToken"]), 200).await;
 
-    // Duplicates: email (any case) and nickname.
-    let body = app.post_json("/api/v2/auth/email-codes", json!({ "email": "KIM@example.com" }), 409).await;
-    assert_eq!(body["responseCode"], "USR_002");
+    // A second code for the taken address (any case) is throttled like any address's.
+    let body = app.post_json("/api/v2/auth/email-codes", json!({ "email": "KIM@example.com" }), 429).await;
+    assert_eq!(body["responseCode"], "USR_011");
 
     // Sign-in, wrong password, unknown email.
     let pair = app.log_in("kim@example.com", "초록색-고양이-2025").await;
@@ -253,6 +253,70 @@ async fn failed_logins_are_throttled_per_account() {
     app.log_in("admin@cercat.dev", "admin-pass-1234").await;
 }
 
+/// An app behind a proxy on 127.0.0.1 (as nginx would be).
+async fn spawn_behind_proxy() -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = settings(cercat_config::Profile::Embedded, &dir);
+    s.server.behind_proxy = true;
+    s.server.trusted_proxies = vec!["127.0.0.1/32".into()];
+    spawn(s, dir, Vec::new()).await
+}
+
+impl TestApp {
+    /// A login as the client `client` seen through the proxy, with a forged leftmost hop.
+    async fn login_from(&self, client: &str, forged: &str, email: &str, password: &str) -> reqwest::Response {
+        self.req(Method::POST, "/api/v2/auth/login")
+            .header("X-Forwarded-For", format!("{forged}, {client}"))
+            .json(&json!({ "email": email, "password": password }))
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stranger_cannot_lock_the_owner_out_nor_dodge_limits_with_forged_forwarded_for() {
+    let app = spawn_behind_proxy().await;
+    // The stranger fails 5 times from their address: they are locked out, the owner is not.
+    for i in 0..5 {
+        let res = app.login_from("203.0.113.9", &format!("10.0.0.{i}"), "demo@cercat.dev", "wrong-wrong-1").await;
+        assert_eq!(res.status(), 401);
+    }
+    let res = app.login_from("203.0.113.9", "10.9.9.9", "demo@cercat.dev", "demo-pass-1234").await;
+    assert_eq!(res.status(), 429, "the stranger's own address waits");
+    assert!(res.headers().contains_key("retry-after"));
+    let res = app.login_from("198.51.100.1", "203.0.113.9", "demo@cercat.dev", "demo-pass-1234").await;
+    assert_eq!(res.status(), 200, "the owner signs in from their own address");
+    // Rotating the leftmost X-Forwarded-For value does not reset the per-client limit: 30
+    // failures (over many accounts) and the client waits.
+    let mut statuses = Vec::new();
+    for i in 0..32 {
+        let res =
+            app.login_from("192.0.2.77", &format!("172.16.0.{i}"), &format!("x{i}@example.com"), "nope-nope-1").await;
+        statuses.push(res.status().as_u16());
+    }
+    assert_eq!(&statuses[..30], &[401; 30], "{statuses:?}");
+    assert_eq!(&statuses[30..], &[429, 429], "{statuses:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn current_password_checks_are_throttled_before_hashing() {
+    let app = spawn_embedded().await;
+    let token = s(&app.log_in("demo@cercat.dev", "demo-pass-1234").await["accessToken"]);
+    let guess = |i: usize| {
+        let body = json!({ "currentPassword": format!("guess-number-{i}"), "newPassword": "새-비밀번호-2026" });
+        app.req(Method::PATCH, "/api/v2/users/me/password").header("Access-Token", &token).json(&body).send()
+    };
+    let answers = futures::future::join_all((0..20).map(guess)).await;
+    let statuses: Vec<u16> = answers.into_iter().map(|r| r.unwrap().status().as_u16()).collect();
+    assert_eq!(statuses.iter().filter(|s| **s == 403).count(), 5, "five guesses are hashed: {statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 15, "the rest wait: {statuses:?}");
+    // The email change's password check shares the limit.
+    let body = json!({ "currentPassword": "demo-pass-1234", "newEmail": "demo2@cercat.dev", "code": "123456" });
+    let res = app.req(Method::PATCH, "/api/v2/users/me/email").header("Access-Token", &token).json(&body);
+    assert_eq!(res.send().await.unwrap().status(), 429);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tokens_that_are_tampered_foreign_or_missing_are_refused() {
     let app = spawn_embedded().await;
@@ -313,17 +377,67 @@ async fn withdrawal_hides_the_account_and_recovery_restores_it() {
     app.authed(Method::DELETE, "/api/v2/users/me", &token, 200).await;
     app.authed(Method::GET, "/api/v2/users/me", &token, 401).await;
     app.post_json("/api/v2/auth/login", json!({ "email": "demo@cercat.dev", "password": "demo-pass-1234" }), 401).await;
-    // The email stays reserved.
-    app.post_json("/api/v2/auth/email-codes", json!({ "email": "demo@cercat.dev" }), 409).await;
+    // The email stays reserved: its owner's code leads to 409.
+    app.post_json("/api/v2/auth/email-codes", json!({ "email": "demo@cercat.dev" }), 201).await;
+    let code = app.latest_code("demo@cercat.dev").await;
+    let body =
+        json!({ "email": "demo@cercat.dev", "code": code, "password": "다른-비밀번호-2026", "nickname": "새사람" });
+    assert_eq!(app.post_json("/api/v2/auth/signup", body, 409).await["responseCode"], "USR_002");
     app.post_json("/api/v2/auth/recovery-codes", json!({ "email": "demo@cercat.dev" }), 201).await;
     let code = app.latest_code("demo@cercat.dev").await;
     let restored =
         app.post_json("/api/v2/auth/recover", json!({ "email": "demo@cercat.dev", "code": code }), 200).await;
     app.authed(Method::GET, "/api/v2/users/me", &s(&restored["result"]["accessToken"]), 200).await;
     app.log_in("demo@cercat.dev", "demo-pass-1234").await;
-    // An active account cannot be "recovered".
-    let body = app.post_json("/api/v2/auth/recovery-codes", json!({ "email": "admin@cercat.dev" }), 409).await;
+    // An active account cannot be "recovered" — which only its mailbox learns.
+    app.post_json("/api/v2/auth/recovery-codes", json!({ "email": "admin@cercat.dev" }), 201).await;
+    let code = app.latest_code("admin@cercat.dev").await;
+    let body = app.post_json("/api/v2/auth/recover", json!({ "email": "admin@cercat.dev", "code": code }), 409).await;
     assert_eq!(body["responseCode"], "USR_013");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_up_and_recovery_answer_registered_and_unknown_addresses_alike() {
+    let app = spawn_embedded().await;
+    // Code requests: a registered, an unknown and a withdrawn-free address look the same.
+    let mut answers = Vec::new();
+    for (path, email) in [
+        ("/api/v2/auth/email-codes", "demo@cercat.dev"),
+        ("/api/v2/auth/email-codes", "stranger@example.com"),
+        ("/api/v2/auth/recovery-codes", "admin@cercat.dev"),
+        ("/api/v2/auth/recovery-codes", "nobody@example.com"),
+    ] {
+        let res = app.req(Method::POST, path).json(&json!({ "email": email })).send().await.unwrap();
+        answers.push((res.status().as_u16(), res.text().await.unwrap()));
+    }
+    assert!(answers.iter().all(|a| *a == answers[0]), "one answer for every address: {answers:?}");
+    assert_eq!(answers[0].0, 201);
+    // Sign-up with a wrong code says "wrong code" for the registered address, not "taken".
+    let body =
+        json!({ "email": "demo@cercat.dev", "code": "000000", "password": "다른-비밀번호-2026", "nickname": "새사람" });
+    let wrong = app.post_json("/api/v2/auth/signup", body, 400).await;
+    assert_eq!(wrong["responseCode"], "USR_005");
+    let body = json!({ "email": "nobody@example.com", "code": "000000" });
+    assert_eq!(app.post_json("/api/v2/auth/recover", body, 400).await["responseCode"], "USR_005");
+    // The owner's mailbox is told why, and the code still works for them only.
+    let db = app.state.infra.db.conn();
+    let row = db
+        .query_one_raw(Statement::from_sql_and_values(
+            db.get_database_backend(),
+            "SELECT COUNT(*) AS n FROM mail_outbox WHERE recipient = ?",
+            ["nobody@example.com".into()],
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.try_get::<i64>("", "n").unwrap(), 0, "unknown addresses get no mail");
+    // Verification tries are throttled per address: 10 per 15 minutes, then 429.
+    let mut statuses = Vec::new();
+    for _ in 0..11 {
+        let body = json!({ "email": "stranger@example.com", "code": "123456", "password": "다른-비밀번호-2026", "nickname": "낯선이" });
+        statuses.push(app.req(Method::POST, "/api/v2/auth/signup").json(&body).send().await.unwrap().status().as_u16());
+    }
+    assert_eq!(statuses.last(), Some(&429), "{statuses:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -14,7 +14,7 @@ async fn token(form: web::Form<HashMap<String, String>>) -> HttpResponse {
     {
         return HttpResponse::BadRequest().json(json!({ "error": "invalid_grant" }));
     }
-    let claims = json!({ "sub": "apple-user-1", "aud": "cercat-apple", "email": "a@apple.test", "exp": chrono::Utc::now().timestamp() + 600 });
+    let claims = json!({ "sub": "apple-user-1", "aud": "cercat-apple", "email": "a@apple.test", "email_verified": "true", "exp": chrono::Utc::now().timestamp() + 600 });
     let id_token = format!("e30.{}.sig", URL_SAFE_NO_PAD.encode(claims.to_string()));
     HttpResponse::Ok().json(json!({ "access_token": "fake-at", "token_type": "bearer", "id_token": id_token }))
 }
@@ -23,7 +23,10 @@ async fn userinfo(req: HttpRequest) -> HttpResponse {
     if req.headers().get("authorization").and_then(|v| v.to_str().ok()) != Some("Bearer fake-at") {
         return HttpResponse::Unauthorized().finish();
     }
-    HttpResponse::Ok().json(json!({ "id": 4242, "kakao_account": { "email": "k@kakao.test" } }))
+    HttpResponse::Ok().json(json!({
+        "id": 4242,
+        "kakao_account": { "email": "k@kakao.test", "is_email_verified": true, "is_email_valid": false }
+    }))
 }
 
 async fn fake_provider() -> String {
@@ -48,6 +51,11 @@ fn provider(base: &str, client_id: &str, userinfo: bool) -> OAuthProvider {
         scope: "profile email".into(),
         subject_pointer: if userinfo { "/id".into() } else { "/sub".into() },
         email_pointer: if userinfo { "/kakao_account/email".into() } else { "/email".into() },
+        email_verified_pointer: Some(if userinfo {
+            "/kakao_account/is_email_verified".into()
+        } else {
+            "/email_verified".into()
+        }),
     }
 }
 
@@ -75,6 +83,12 @@ async fn oauth_sign_in_end_to_end_with_a_fake_provider() {
     let mut s = settings(Profile::Embedded, &dir);
     s.oauth.providers.insert("kakao".into(), provider(&base, "cercat-kakao", true));
     s.oauth.providers.insert("apple".into(), provider(&base, "cercat-apple", false));
+    // Same user info, but the flag it is told to trust says "not verified".
+    let unverified = OAuthProvider {
+        email_verified_pointer: Some("/kakao_account/is_email_valid".into()),
+        ..provider(&base, "cercat-unverified", true)
+    };
+    s.oauth.providers.insert("google".into(), unverified);
     let app = spawn(s, dir, Vec::new()).await;
     let client = Client::builder().redirect(Policy::none()).build().unwrap();
 
@@ -140,6 +154,21 @@ async fn oauth_sign_in_end_to_end_with_a_fake_provider() {
     let q: HashMap<_, _> = target.query_pairs().into_owned().collect();
     let me = app.authed(reqwest::Method::GET, "/api/v2/users/me", &q["accessToken"], 200).await;
     assert_eq!(me["result"]["email"], "a@apple.test");
+
+    // A provider whose email is not verified: the account gets a placeholder address, and
+    // the unverified one stays free for its real owner.
+    let st = start(&app, &client, "google").await;
+    let res = client
+        .get(format!("{}/login/oauth2/code/google?code=good-code&state={}", app.base, st.state))
+        .header("cookie", &st.cookie)
+        .send()
+        .await
+        .unwrap();
+    let target = url::Url::parse(res.headers()["location"].to_str().unwrap()).unwrap();
+    let q: HashMap<_, _> = target.query_pairs().into_owned().collect();
+    let me = app.authed(reqwest::Method::GET, "/api/v2/users/me", &q["accessToken"], 200).await;
+    let email = me["result"]["email"].as_str().unwrap();
+    assert!(email.ends_with("@users.noreply.cercat"), "an unverified provider email is not adopted: {email}");
 
     // Unconfigured providers.
     let res = client.get(format!("{}/oauth2/authorization/naver", app.base)).send().await.unwrap();

@@ -83,11 +83,12 @@ impl AccountService {
     pub async fn request_email_change_code(&self, user_id: i64, new_email: &str, ip: &str) -> Result<(), UserError> {
         let email = crate::Email::parse(new_email)?;
         self.throttle(&format!("code:ip:{ip}"), 20, std::time::Duration::from_secs(3600)).await?;
+        // Throttled before the lookup, so an account cannot probe many addresses.
+        self.throttle(&format!("code:email-change:{user_id}"), 3, std::time::Duration::from_secs(600)).await?;
         if self.ports.users.find_by_email(&email).await?.is_some() {
             return Err(UserError::EmailTaken);
         }
-        self.throttle(&format!("code:email-change:{user_id}"), 3, std::time::Duration::from_secs(600)).await?;
-        self.send_code(&email, crate::model::CodePurpose::EmailChange).await
+        self.send_code(&email, crate::model::CodePurpose::EmailChange, None).await
     }
 
     /// Changes the email: needs the current password and the code mailed to the new address;
@@ -100,10 +101,7 @@ impl AccountService {
         code: &str,
     ) -> Result<Profile, UserError> {
         let user = self.ports.users.find(claims.user_id()?).await?.ok_or(UserError::NotFound)?;
-        let hash = user.password_hash.as_deref().ok_or(UserError::CurrentPasswordWrong)?;
-        if !self.hasher.verify(current, hash).await? {
-            return Err(UserError::CurrentPasswordWrong);
-        }
+        self.check_current_password(&user, current).await?;
         let email = crate::Email::parse(new_email)?;
         self.consume_code(&email, crate::model::CodePurpose::EmailChange, code).await?;
         self.ports.users.set_email(user.id, &email, self.ports.clock.now()).await.map_err(duplicate_to_error)?;
@@ -114,10 +112,7 @@ impl AccountService {
     /// Changes the password after checking the current one; every other session ends.
     pub async fn change_password(&self, claims: &AccessClaims, current: &str, new: &str) -> Result<(), UserError> {
         let user = self.ports.users.find(claims.user_id()?).await?.ok_or(UserError::NotFound)?;
-        let hash = user.password_hash.as_deref().ok_or(UserError::CurrentPasswordWrong)?;
-        if !self.hasher.verify(current, hash).await? {
-            return Err(UserError::CurrentPasswordWrong);
-        }
+        self.check_current_password(&user, current).await?;
         check_policy(new, &user.email)?;
         let new_hash = self.hasher.hash(new).await?;
         self.ports.users.set_password(user.id, &new_hash, self.ports.clock.now()).await?;

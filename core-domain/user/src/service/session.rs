@@ -9,11 +9,15 @@ use crate::{
     tokens::{digest, new_refresh_token},
 };
 
-/// Failed sign-ins allowed per account and per IP in [`LOGIN_WINDOW`].
-pub const LOGIN_LIMIT_ACCOUNT: u32 = 5;
-/// Failed sign-ins allowed per IP.
+/// Sign-in tries allowed per (account, client) in [`LOGIN_WINDOW`]: a stranger's failures from
+/// their own address never lock the owner out of theirs.
+pub const LOGIN_LIMIT_ACCOUNT_CLIENT: u32 = 5;
+/// Failed sign-ins allowed per account from all clients together: the ceiling against a
+/// guesser spread over many addresses (20 addresses' worth of tries).
+pub const LOGIN_LIMIT_ACCOUNT: u32 = 100;
+/// Failed sign-ins allowed per client.
 pub const LOGIN_LIMIT_IP: u32 = 30;
-/// The window failed sign-ins are counted in.
+/// The window sign-in tries are counted in.
 pub const LOGIN_WINDOW: Duration = Duration::from_secs(15 * 60);
 
 fn revoked_key(sid: &str) -> String {
@@ -21,15 +25,19 @@ fn revoked_key(sid: &str) -> String {
 }
 
 impl AccountService {
-    /// Signs in with email and password. After 5 failures for an account (or 30 from an IP)
-    /// within 15 minutes, further tries answer 429 until the window ends. Unknown emails cost
-    /// the same time as wrong passwords.
+    /// Signs in with email and password. Each (account, client) gets 5 tries per 15 minutes,
+    /// counted before the password is hashed so a burst of parallel guesses costs at most 5
+    /// hashes; a success clears them. Failures also count per client (30) and per account
+    /// from everywhere (100). Over any limit: 429 with the wait. Unknown emails cost the same
+    /// time as wrong passwords.
     pub async fn login(&self, raw_email: &str, password: &str, ip: &str) -> Result<TokenPair, UserError> {
         let email = Email::parse(raw_email).map_err(|_| UserError::BadCredentials)?;
+        let pair_key = format!("login:account-client:{}:{ip}", email.as_str());
         let account_key = format!("login:account:{}", email.as_str());
         let ip_key = format!("login:ip:{ip}");
-        self.ensure_under(&account_key, LOGIN_LIMIT_ACCOUNT).await?;
         self.ensure_under(&ip_key, LOGIN_LIMIT_IP).await?;
+        self.ensure_under(&account_key, LOGIN_LIMIT_ACCOUNT).await?;
+        self.throttle(&pair_key, LOGIN_LIMIT_ACCOUNT_CLIENT, LOGIN_WINDOW).await?;
         let user = self.ports.users.find_by_email(&email).await?.filter(|u| u.withdrawn_at.is_none());
         let verified = match user.as_ref().and_then(|u| u.password_hash.as_deref()) {
             Some(hash) => self.hasher.verify(password, hash).await?,
@@ -40,7 +48,7 @@ impl AccountService {
         };
         match (user, verified) {
             (Some(user), true) => {
-                self.ports.limiter.reset(&account_key).await?;
+                self.ports.limiter.reset(&pair_key).await?;
                 self.start_session(&user).await
             }
             _ => {
@@ -50,6 +58,20 @@ impl AccountService {
                 Err(UserError::BadCredentials)
             }
         }
+    }
+
+    /// Checks `current` against the account's password before a sensitive change. Tries are
+    /// counted before hashing (5 per 15 minutes per account, cleared by a success), so
+    /// guessing is slow and parallel guesses cannot occupy the hashing threads.
+    pub(crate) async fn check_current_password(&self, user: &User, current: &str) -> Result<(), UserError> {
+        let key = format!("password-check:{}", user.id);
+        self.throttle(&key, LOGIN_LIMIT_ACCOUNT_CLIENT, LOGIN_WINDOW).await?;
+        let hash = user.password_hash.as_deref().ok_or(UserError::CurrentPasswordWrong)?;
+        if !self.hasher.verify(current, hash).await? {
+            return Err(UserError::CurrentPasswordWrong);
+        }
+        self.ports.limiter.reset(&key).await?;
+        Ok(())
     }
 
     /// Starts a new session family for `user`.
