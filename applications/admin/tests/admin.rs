@@ -12,6 +12,7 @@ struct Admin {
     client: Client,
     admin: String,
     user: String,
+    settings: Settings,
     _dir: tempfile::TempDir,
 }
 
@@ -20,7 +21,8 @@ async fn spawn() -> Admin {
     let mut s = Settings::defaults(Profile::Embedded);
     s.data_dir = dir.path().to_path_buf();
     s.admin.port = 0;
-    let server = AdminServer::build(s.resolve().unwrap()).await.unwrap();
+    let settings = s.resolve().unwrap();
+    let server = AdminServer::build(settings.clone()).await.unwrap();
     let infra = server.state().infra.clone();
     infra.seed_demo().await.unwrap();
     infra.seed_demo_accounts().await.unwrap();
@@ -29,7 +31,7 @@ async fn spawn() -> Admin {
     let user = accounts.login("demo@cercat.dev", "demo-pass-1234", "127.0.0.1").await.unwrap().access_token;
     let base = format!("http://127.0.0.1:{}", server.port());
     tokio::spawn(server.run_until_stopped());
-    Admin { base, client: Client::new(), admin, user, _dir: dir }
+    Admin { base, client: Client::new(), admin, user, settings, _dir: dir }
 }
 
 impl Admin {
@@ -70,6 +72,27 @@ fn schedule(year: i32) -> Value {
         "resultAnnouncementDateTime": format!("{year}-03-30T09:00:00+09:00"),
         "writtenExamFee": 19400
     })
+}
+
+/// Embedded mode: the api is another process with its own memory; a logout there must end the
+/// admin token here too (and a flood of other cache entries must not push that out).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_logout_through_the_api_process_ends_the_token_on_the_admin_api() {
+    let a = spawn().await;
+    // "The api process": its own adapters over the same data folder.
+    let api = cercat_bootstrap::Infrastructure::connect(&a.settings).await.unwrap();
+    let accounts = api.account_service();
+    let pair = accounts.login("admin@cercat.dev", "admin-pass-1234", "127.0.0.1").await.unwrap();
+    a.call(Method::GET, "/admin/v1/certificates", Some(&pair.access_token), None, 200).await;
+    let claims = accounts.authenticate(&pair.access_token).await.unwrap();
+    accounts.logout(&claims).await.unwrap();
+    for i in 0..10_000 {
+        api.cache.set(&format!("report:{i}"), b"x", std::time::Duration::from_secs(60)).await.unwrap();
+    }
+    let body = a.call(Method::GET, "/admin/v1/certificates", Some(&pair.access_token), None, 401).await;
+    assert_eq!(body["responseCode"], "USR_007");
+    // Other admin sessions are untouched.
+    a.call(Method::GET, "/admin/v1/certificates", Some(&a.admin), None, 200).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

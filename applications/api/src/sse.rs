@@ -5,9 +5,15 @@
 //! [`AlarmNotice`](cercat_alarm::AlarmNotice) on the deployment's broadcast channel (Redis
 //! pub/sub in production); every instance listens and pushes it to the receiver's connections
 //! it holds, if any.
+//!
+//! A stream belongs to the session whose token opened it: it ends when that session ends (an
+//! ended session's id is announced on its own channel and every instance closes the session's
+//! streams) and, at the latest, when that token expires — the client reconnects with a fresh
+//! one, so nobody keeps receiving alarms on a token that would no longer be accepted.
 
 use actix_web::web::Bytes;
 use futures::Stream;
+use std::future::Future;
 use std::{
     collections::HashMap,
     pin::Pin,
@@ -29,6 +35,7 @@ pub struct Full;
 
 struct Conn {
     id: u64,
+    session: String,
     tx: mpsc::Sender<Bytes>,
 }
 
@@ -74,9 +81,10 @@ impl AlarmHub {
         self.users().get(&user).is_some_and(|c| !c.is_empty())
     }
 
-    /// Opens a stream for `user`. Beyond the per-user limit the user's oldest stream is
-    /// closed (a tab left open elsewhere); beyond the instance limit, [`Full`].
-    pub fn connect(self: &Arc<Self>, user: i64) -> Result<AlarmStream, Full> {
+    /// Opens a stream for `user` in `session`, ending after `lifetime` (when the token that
+    /// opened it expires). Beyond the per-user limit the user's oldest stream is closed (a tab
+    /// left open elsewhere); beyond the instance limit, [`Full`].
+    pub fn connect(self: &Arc<Self>, user: i64, session: &str, lifetime: Duration) -> Result<AlarmStream, Full> {
         let (tx, rx) = mpsc::channel(BUFFER);
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         {
@@ -92,7 +100,7 @@ impl AlarmHub {
                 }
                 return Err(Full);
             }
-            mine.push(Conn { id, tx });
+            mine.push(Conn { id, session: session.to_owned(), tx });
         }
         ::metrics::gauge!("cercat_sse_connections").set(self.connections() as f64);
         let mut heartbeat = tokio::time::interval_at(tokio::time::Instant::now() + self.heartbeat, self.heartbeat);
@@ -101,6 +109,7 @@ impl AlarmHub {
             opening: Some(Bytes::from_static(b": connected\n\n")),
             rx,
             heartbeat,
+            expiry: Box::pin(tokio::time::sleep(lifetime)),
             _guard: Guard { hub: Arc::clone(self), user, id },
         })
     }
@@ -116,6 +125,25 @@ impl AlarmHub {
             users.remove(&user);
         }
         sent
+    }
+
+    /// Closes every stream of `session` held here; returns how many.
+    pub fn close_session(&self, session: &str) -> usize {
+        let mut closed = 0;
+        {
+            let mut users = self.users();
+            users.retain(|_, conns| {
+                let before = conns.len();
+                // Dropping the sender ends the stream.
+                conns.retain(|c| c.session != session);
+                closed += before - conns.len();
+                !conns.is_empty()
+            });
+        }
+        if closed > 0 {
+            ::metrics::gauge!("cercat_sse_connections").set(self.connections() as f64);
+        }
+        closed
     }
 
     fn remove(&self, user: i64, id: u64) {
@@ -149,12 +177,13 @@ impl Drop for Guard {
     }
 }
 
-/// The body of one `text/event-stream` response. Ends when the hub closes it; dropping it
-/// (the client went away) unregisters it.
+/// The body of one `text/event-stream` response. Ends when the hub closes it or its token
+/// expires; dropping it (the client went away) unregisters it.
 pub struct AlarmStream {
     opening: Option<Bytes>,
     rx: mpsc::Receiver<Bytes>,
     heartbeat: tokio::time::Interval,
+    expiry: Pin<Box<tokio::time::Sleep>>,
     _guard: Guard,
 }
 
@@ -164,6 +193,9 @@ impl Stream for AlarmStream {
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         if let Some(first) = self.opening.take() {
             return Poll::Ready(Some(Ok(first)));
+        }
+        if self.expiry.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(None);
         }
         match self.rx.poll_recv(cx) {
             Poll::Ready(Some(frame)) => {
@@ -177,57 +209,5 @@ impl Stream for AlarmStream {
             Poll::Ready(_) => Poll::Ready(Some(Ok(Bytes::from_static(b": heartbeat\n\n")))),
             Poll::Pending => Poll::Pending,
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use futures::StreamExt;
-
-    async fn next_text(s: &mut AlarmStream) -> String {
-        let item = tokio::time::timeout(Duration::from_secs(5), s.next()).await.expect("a frame in time");
-        String::from_utf8(item.expect("open").expect("ok").to_vec()).expect("utf-8")
-    }
-
-    #[tokio::test]
-    async fn pushes_reach_every_stream_of_the_user_only() {
-        let hub = AlarmHub::new(5, 100, Duration::from_secs(30));
-        let mut a1 = hub.connect(1).unwrap();
-        let mut a2 = hub.connect(1).unwrap();
-        let mut b = hub.connect(2).unwrap();
-        for s in [&mut a1, &mut a2, &mut b] {
-            assert_eq!(next_text(s).await, ": connected\n\n");
-        }
-        assert_eq!(hub.push(1, &frame("alarm", 9, "{}")), 2);
-        assert_eq!(next_text(&mut a1).await, "event: alarm\nid: 9\ndata: {}\n\n");
-        assert_eq!(next_text(&mut a2).await, "event: alarm\nid: 9\ndata: {}\n\n");
-        let got = tokio::time::timeout(Duration::from_millis(100), b.next()).await;
-        assert!(got.is_err(), "not for user 2: {got:?}");
-        drop(a1);
-        assert_eq!(hub.connections(), 2, "a dropped stream unregisters");
-    }
-
-    #[tokio::test]
-    async fn the_oldest_stream_of_a_user_closes_beyond_the_limit_and_the_instance_has_a_cap() {
-        let hub = AlarmHub::new(2, 3, Duration::from_secs(30));
-        let mut first = hub.connect(1).unwrap();
-        let _second = hub.connect(1).unwrap();
-        let _third = hub.connect(1).unwrap();
-        assert_eq!(next_text(&mut first).await, ": connected\n\n");
-        let end = tokio::time::timeout(Duration::from_secs(5), first.next()).await.expect("closed in time");
-        assert!(end.is_none(), "the oldest stream ends");
-        assert_eq!(hub.connections(), 2);
-        let _other = hub.connect(2).unwrap();
-        assert_eq!(hub.connect(3).err(), Some(Full), "the instance is full");
-        assert!(!hub.has(3));
-    }
-
-    #[tokio::test]
-    async fn an_idle_stream_gets_heartbeats() {
-        let hub = AlarmHub::new(5, 100, Duration::from_millis(50));
-        let mut s = hub.connect(1).unwrap();
-        assert_eq!(next_text(&mut s).await, ": connected\n\n");
-        assert_eq!(next_text(&mut s).await, ": heartbeat\n\n");
     }
 }

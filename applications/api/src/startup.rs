@@ -123,6 +123,11 @@ impl Application {
             let stopped = stop_relay.subscribe();
             tokio::spawn(async move { push_alarms(state, cercat_common::shutdown::requested(stopped)).await })
         };
+        let session_ends = {
+            let state = state.clone();
+            let stopped = stop_relay.subscribe();
+            tokio::spawn(async move { close_ended_sessions(state, cercat_common::shutdown::requested(stopped)).await })
+        };
         let favorites = {
             let boards = state.boards.clone();
             let source = state.infra.event_source();
@@ -180,6 +185,7 @@ impl Application {
             .chain(Some(favorites))
             .chain(Some(alarms))
             .chain(Some(pushes))
+            .chain(Some(session_ends))
             .chain(trending)
             .collect();
 
@@ -246,20 +252,26 @@ async fn wake_relay_after_writes(
     Ok(res)
 }
 
-/// Listens for announced alarms (from whichever instance stored them) and pushes each to the
-/// receiver's streams held here. A lost channel connection is reopened with backoff; notices
-/// sent meanwhile are missed, which is why clients read the stored list when a stream opens.
-async fn push_alarms(state: AppState, stop: impl std::future::Future<Output = ()>) {
+/// Follows one broadcast channel for the life of the process: `listen` opens it, `handle`
+/// takes each message. A lost connection is reopened with backoff; messages sent meanwhile are
+/// missed (every channel here carries notices whose truth is stored elsewhere).
+async fn follow<L, LF, H, HF>(what: &str, listen: L, handle: H, stop: impl std::future::Future<Output = ()>)
+where
+    L: Fn() -> LF,
+    LF: std::future::Future<Output = Result<tokio::sync::mpsc::Receiver<String>, String>>,
+    H: Fn(String) -> HF,
+    HF: std::future::Future<Output = ()>,
+{
     tokio::pin!(stop);
     let mut backoff = Duration::from_millis(500);
     loop {
-        let mut notices = match state.alarms.notices().await {
+        let mut notices = match listen().await {
             Ok(rx) => {
                 backoff = Duration::from_millis(500);
                 rx
             }
             Err(err) => {
-                tracing::warn!(%err, "cannot listen for alarm notices; retrying");
+                tracing::warn!(%err, "cannot listen for {what}; retrying");
                 tokio::select! { () = &mut stop => return, () = tokio::time::sleep(backoff) => {} }
                 backoff = (backoff * 2).min(Duration::from_secs(30));
                 continue;
@@ -271,13 +283,42 @@ async fn push_alarms(state: AppState, stop: impl std::future::Future<Output = ()
                 text = notices.recv() => text,
             };
             match text {
-                Some(text) => routes::alarms::push_notice(&state, &text).await,
+                Some(text) => handle(text).await,
                 None => break,
             }
         }
-        tracing::warn!("the alarm notice channel closed; reconnecting");
+        tracing::warn!("the channel of {what} closed; reconnecting");
         tokio::select! { () = &mut stop => return, () = tokio::time::sleep(backoff) => {} }
     }
+}
+
+/// Listens for announced alarms (from whichever instance stored them) and pushes each to the
+/// receiver's streams held here; clients read the stored list when a stream opens, so a missed
+/// notice is only late.
+async fn push_alarms(state: AppState, stop: impl std::future::Future<Output = ()>) {
+    let listen = || async { state.alarms.notices().await.map_err(|e| e.to_string()) };
+    let handle = |text: String| {
+        let state = &state;
+        async move { routes::alarms::push_notice(state, &text).await }
+    };
+    follow("alarm notices", listen, handle, stop).await;
+}
+
+/// Listens for ended sessions (logout, withdrawal, password change — on any instance) and
+/// closes their alarm streams held here. A missed notice leaves a stream open at most until
+/// its token expires.
+async fn close_ended_sessions(state: AppState, stop: impl std::future::Future<Output = ()>) {
+    let listen = || async { state.accounts.session_ends().await.map_err(|e| e.to_string()) };
+    let handle = |sid: String| {
+        let hub = state.hub.clone();
+        async move {
+            let closed = hub.close_session(&sid);
+            if closed > 0 {
+                tracing::info!(closed, "closed the alarm streams of an ended session");
+            }
+        }
+    };
+    follow("ended sessions", listen, handle, stop).await;
 }
 
 /// Every 10 minutes: snapshot each board's trending keywords; every third time (30 minutes)

@@ -30,7 +30,8 @@ use cercat_database::{
     Db, DbOptions, SqlAlarmRepository, SqlCertificateRepository, SqlCourseRepository, SqlDeadLetterQueue,
     SqlExamScheduleRepository, SqlFavoriteBoardRepository, SqlGoalRepository, SqlIdempotencyStore,
     SqlInterestRepository, SqlJobRunRepository, SqlLeaseLock, SqlMailQueue, SqlMockExamRepository, SqlOutboxStore,
-    SqlPostRepository, SqlResultRepository, SqlReviewRepository, SqlSeatLedger, SqlUserRepository, seed,
+    SqlPostRepository, SqlResultRepository, SqlReviewRepository, SqlSeatLedger, SqlSessionRevocations,
+    SqlUserRepository, seed,
 };
 use cercat_embedded::{
     InProcessBus, MemoryBroadcast, MemoryCache, MemoryKeywordStore, MemoryRateLimiter, MemoryRefreshStore,
@@ -43,11 +44,13 @@ use cercat_mockexam::{MockExamService, service::MockExamPorts};
 use cercat_payment::{SimulatedGateway, SimulatorOptions, TossGateway, TossOptions};
 use cercat_redis::{
     RedisBroadcast, RedisCache, RedisClient, RedisKeywordStore, RedisLeaseLock, RedisOptions, RedisRateLimiter,
-    RedisRefreshStore, RedisWaitingRoom,
+    RedisRefreshStore, RedisSessionRevocations, RedisWaitingRoom,
 };
 use cercat_storage::ObjectImageStorage;
 use cercat_user::{
-    AccountService, AuthConfig, JwtKeys, Role, UserError, password::PasswordHasher, ports::RefreshTokenStore,
+    AccountService, AuthConfig, JwtKeys, Role, UserError,
+    password::PasswordHasher,
+    ports::{RefreshTokenStore, SessionRevocations},
     service::AccountPorts,
 };
 use std::{sync::Arc, time::Duration};
@@ -94,6 +97,10 @@ pub struct Infrastructure {
     pub job_runs: Arc<dyn JobRunRepository>,
     /// Refresh tokens.
     pub refresh: Arc<dyn RefreshTokenStore>,
+    /// Ended sessions (never evicted before their tokens expire).
+    pub revocations: Arc<dyn SessionRevocations>,
+    /// Deployment-wide announcements of ended sessions (their streams close everywhere).
+    pub session_ends: Arc<dyn Broadcast>,
     /// Throttling counters.
     pub limiter: Arc<dyn RateLimiter>,
     /// Search keywords (recent, autocomplete, trending).
@@ -228,7 +235,9 @@ struct SharedAdapters {
     consumer: Arc<dyn EventConsumer>,
     dead_letters: Arc<dyn DeadLetterQueue>,
     broadcast: Arc<dyn Broadcast>,
+    session_ends: Arc<dyn Broadcast>,
     refresh: Arc<dyn RefreshTokenStore>,
+    revocations: Arc<dyn SessionRevocations>,
     limiter: Arc<dyn RateLimiter>,
     keywords: Arc<dyn KeywordStore>,
     room: Arc<dyn WaitingRoom>,
@@ -248,7 +257,12 @@ impl SharedAdapters {
             // `cercat-admin dlq` (another process) reads it.
             dead_letters: Arc::new(SqlDeadLetterQueue::new(db.clone())),
             broadcast: Arc::new(MemoryBroadcast::default()),
+            session_ends: Arc::new(MemoryBroadcast::default()),
             refresh: Arc::new(MemoryRefreshStore::new()),
+            // In the database, not the process's cache: `cercat-admin serve` is another
+            // process and must refuse a token logged out on the api, and cache pressure must
+            // never evict a revocation.
+            revocations: Arc::new(SqlSessionRevocations::new(db.clone())),
             limiter: Arc::new(MemoryRateLimiter::new()),
             keywords: Arc::new(MemoryKeywordStore::default()),
             room: Arc::new(MemoryWaitingRoom::default()),
@@ -277,6 +291,8 @@ impl SharedAdapters {
         Ok(Self {
             cache: Arc::new(RedisCache::new(redis.clone())),
             refresh: Arc::new(RedisRefreshStore::new(redis.clone())),
+            revocations: Arc::new(RedisSessionRevocations::new(redis.clone())),
+            session_ends: Arc::new(RedisBroadcast::new(redis.clone(), "sessions")),
             limiter: Arc::new(RedisRateLimiter::new(redis.clone())),
             keywords: Arc::new(RedisKeywordStore::new(redis.clone())),
             room: Arc::new(RedisWaitingRoom::new(redis.clone())),
@@ -349,6 +365,8 @@ impl Infrastructure {
             jwt_secret: Arc::from(secret.as_str()),
             hasher: PasswordHasher::new(settings.auth.hash_concurrency),
             refresh: shared.refresh,
+            revocations: shared.revocations,
+            session_ends: shared.session_ends,
             limiter: shared.limiter,
             keywords: shared.keywords,
             room: shared.room,
@@ -469,7 +487,8 @@ impl Infrastructure {
                 codes: users,
                 refresh: self.refresh.clone(),
                 limiter: self.limiter.clone(),
-                cache: self.cache.clone(),
+                revocations: self.revocations.clone(),
+                session_ends: self.session_ends.clone(),
                 storage: self.storage.clone(),
                 clock: self.clock.clone(),
             },

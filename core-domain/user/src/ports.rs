@@ -130,3 +130,14 @@ pub trait RefreshTokenStore: Send + Sync {
     /// Revokes every family of `user_id` except `keep`; returns the revoked family ids.
     async fn revoke_user(&self, user_id: i64, keep: Option<&str>) -> Result<Vec<String>, PortError>;
 }
+
+/// Ended sessions, remembered until their last access token has expired, so that those tokens
+/// stop working at once on every process of the deployment (Redis in production, a table
+/// shared by the api and admin processes when embedded). Never evicted before `until`.
+#[async_trait]
+pub trait SessionRevocations: Send + Sync {
+    /// Records that session `sid` ended; kept until `until`.
+    async fn revoke(&self, sid: &str, until: DateTime<Utc>) -> Result<(), PortError>;
+    /// Whether `sid` was ended (and the record has not yet lapsed at `now`).
+    async fn is_revoked(&self, sid: &str, now: DateTime<Utc>) -> Result<bool, PortError>;
+}

@@ -6,7 +6,7 @@ mod session;
 mod signup;
 
 use cercat_common::{
-    cache::Cache, clock::Clock, ratelimit::RateDecision, ratelimit::RateLimiter, storage::ImageStorage,
+    broadcast::Broadcast, clock::Clock, ratelimit::RateDecision, ratelimit::RateLimiter, storage::ImageStorage,
 };
 use serde::Serialize;
 use std::{sync::Arc, time::Duration};
@@ -14,7 +14,7 @@ use std::{sync::Arc, time::Duration};
 use crate::{
     JwtKeys, UserError,
     password::PasswordHasher,
-    ports::{EmailCodeRepository, RefreshTokenStore, UserRepository},
+    ports::{EmailCodeRepository, RefreshTokenStore, SessionRevocations, UserRepository},
 };
 
 /// Tunables of the identity rules.
@@ -68,8 +68,10 @@ pub struct AccountPorts {
     pub refresh: Arc<dyn RefreshTokenStore>,
     /// Throttling counters.
     pub limiter: Arc<dyn RateLimiter>,
-    /// Revoked session ids (so their access tokens stop at once).
-    pub cache: Arc<dyn Cache>,
+    /// Ended sessions (so their access tokens stop at once, on every process).
+    pub revocations: Arc<dyn SessionRevocations>,
+    /// Where an ended session is announced (its id), so every instance closes its streams.
+    pub session_ends: Arc<dyn Broadcast>,
     /// Profile images.
     pub storage: Arc<dyn ImageStorage>,
     /// The clock.

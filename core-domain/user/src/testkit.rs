@@ -116,3 +116,26 @@ pub async fn run_all(store: Arc<dyn RefreshTokenStore>, prefix: &str) {
         "the replay revoked the family"
     );
 }
+
+/// The [`crate::ports::SessionRevocations`] contract; `prefix` isolates this run's sessions.
+pub async fn revocations_contract(store: Arc<dyn crate::ports::SessionRevocations>, prefix: &str) {
+    let now = Utc::now();
+    let sid = |n: &str| format!("{prefix}{n}");
+    assert!(!store.is_revoked(&sid("live"), now).await.expect("check"), "unknown sessions are live");
+    store.revoke(&sid("ended"), now + chrono::Duration::minutes(16)).await.expect("revoke");
+    assert!(store.is_revoked(&sid("ended"), now).await.expect("check"));
+    assert!(!store.is_revoked(&sid("live"), now).await.expect("check"), "only that session");
+    // Revoking again is harmless and extends the record.
+    store.revoke(&sid("ended"), now + chrono::Duration::minutes(17)).await.expect("again");
+    assert!(store.is_revoked(&sid("ended"), now + chrono::Duration::minutes(16)).await.expect("check"));
+    // A lapsed record no longer matters (its tokens have expired anyway).
+    store.revoke(&sid("short"), now + chrono::Duration::milliseconds(300)).await.expect("revoke");
+    assert!(store.is_revoked(&sid("short"), now).await.expect("check"));
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    assert!(!store.is_revoked(&sid("short"), Utc::now()).await.expect("check"), "lapsed");
+    // Many other sessions do not push a revocation out.
+    for i in 0..500 {
+        store.revoke(&sid(&format!("flood-{i}")), now + chrono::Duration::minutes(16)).await.expect("flood");
+    }
+    assert!(store.is_revoked(&sid("ended"), now).await.expect("check"), "not evicted by other entries");
+}

@@ -25,6 +25,7 @@ pub mod post_image;
 pub mod post_token;
 pub mod processed_event;
 pub mod question;
+pub mod revoked_session;
 pub mod study_time;
 pub mod subject;
 pub mod subject_result;

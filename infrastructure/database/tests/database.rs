@@ -162,6 +162,8 @@ async fn suite(db: Db) {
 
     // The SQL lease lock keeps the shared lease contract.
     lease_contract::run_all(Arc::new(SqlLeaseLock::new(db.clone())), "lease:").await;
+    // Ended sessions, as the api and admin processes of embedded mode share them.
+    cercat_user::testkit::revocations_contract(Arc::new(SqlSessionRevocations::new(db.clone())), "sid:").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -10,7 +10,7 @@ use cercat_common::{
     PortError,
     ratelimit::{RateDecision, RateLimiter},
 };
-use cercat_user::ports::{RefreshSession, RefreshTokenStore, Rotation};
+use cercat_user::ports::{RefreshSession, RefreshTokenStore, Rotation, SessionRevocations};
 use chrono::{DateTime, Utc};
 use deadpool_redis::redis::{Script, cmd};
 use std::{sync::Arc, time::Duration};
@@ -225,5 +225,37 @@ impl RateLimiter for RedisRateLimiter {
 
     async fn reset(&self, key: &str) -> Result<(), PortError> {
         self.client.query::<()>(cmd("DEL").arg(self.key(key))).await
+    }
+}
+
+/// Ended sessions shared by every instance: `<prefix>revoked-sid:<sid>` with a TTL until the
+/// session's last access token expires. (Redis must not evict keys before their TTL: run it
+/// with `maxmemory-policy noeviction`, as the deploy configuration does.)
+#[derive(Clone, Debug)]
+pub struct RedisSessionRevocations {
+    client: RedisClient,
+}
+
+impl RedisSessionRevocations {
+    /// Keys live under `<prefix>revoked-sid:`.
+    pub fn new(client: RedisClient) -> Self {
+        Self { client }
+    }
+
+    fn key(&self, sid: &str) -> String {
+        self.client.key(&format!("revoked-sid:{sid}"))
+    }
+}
+
+#[async_trait]
+impl SessionRevocations for RedisSessionRevocations {
+    async fn revoke(&self, sid: &str, until: DateTime<Utc>) -> Result<(), PortError> {
+        let ttl = (until - Utc::now()).num_milliseconds().max(1);
+        self.client.query::<()>(cmd("SET").arg(self.key(sid)).arg(1).arg("PX").arg(ttl)).await
+    }
+
+    async fn is_revoked(&self, sid: &str, _now: DateTime<Utc>) -> Result<bool, PortError> {
+        // Redis expires the key itself at `until`.
+        self.client.query::<bool>(cmd("EXISTS").arg(self.key(sid))).await
     }
 }

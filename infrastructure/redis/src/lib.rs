@@ -10,7 +10,7 @@ mod keywords;
 mod lease;
 mod room;
 
-pub use auth::{RedisRateLimiter, RedisRefreshStore};
+pub use auth::{RedisRateLimiter, RedisRefreshStore, RedisSessionRevocations};
 pub use broadcast::RedisBroadcast;
 pub use cache::RedisCache;
 pub use client::{RedisClient, RedisOptions};

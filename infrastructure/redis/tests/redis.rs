@@ -68,6 +68,13 @@ async fn redis_refresh_tokens_keep_the_contract() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs Redis at 127.0.0.1:6379 (CI runs it)"]
+async fn redis_session_revocations_keep_the_contract() {
+    let c = client(&cercat_testing::redis_url(), &cercat_testing::unique_prefix("sid"));
+    cercat_user::testkit::revocations_contract(Arc::new(RedisSessionRevocations::new(c)), "").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Redis at 127.0.0.1:6379 (CI runs it)"]
 async fn redis_rate_limiter_keeps_the_contract() {
     let c = client(&cercat_testing::redis_url(), &cercat_testing::unique_prefix("rate"));
     cercat_common::testkit::ratelimit_contract::run_all(Arc::new(RedisRateLimiter::new(c)), "").await;

@@ -119,7 +119,9 @@ pub async fn push_notice(state: &AppState, text: &str) {
 /// The stream opens with a `: connected` comment, then sends each new alarm as a named event
 /// `alarm` (`id:` = alarm id, `data:` = the alarm JSON, as in the list) and a `: heartbeat`
 /// comment after 20 s of silence. A user has at most 5 streams per instance (a sixth closes
-/// the oldest). Alarms stored while no stream was open are read with `GET /alarms`.
+/// the oldest). The stream ends when its session ends (logout, withdrawal, password change
+/// elsewhere) and when the access token that opened it expires: reconnect with a fresh one.
+/// Alarms stored while no stream was open are read with `GET /alarms`.
 #[utoipa::path(tag = "alarms", security(("access_token" = [])), responses(
     (status = 200, description = "An endless `text/event-stream`: `event: alarm` frames with AlarmResponse JSON, heartbeat comments", content_type = "text/event-stream", body = String),
     (status = 401, description = "USR_007", body = ErrorBody),
@@ -127,10 +129,16 @@ pub async fn push_notice(state: &AppState, text: &str) {
 ))]
 #[get("/alarms/subscribe")]
 pub async fn subscribe(state: web::Data<AppState>, caller: Authenticated) -> Result<HttpResponse, AppError> {
+    let lifetime = u64::try_from(caller.0.exp - chrono::Utc::now().timestamp()).unwrap_or(0);
     let stream = state
         .hub
-        .connect(caller.user_id())
+        .connect(caller.user_id(), &caller.0.sid, std::time::Duration::from_secs(lifetime))
         .map_err(|_| AppError::busy("too many open alarm streams on this instance", 5))?;
+    // A logout that landed between the token check and the registration announced its end
+    // before this stream could hear it: look once more now that it is registered.
+    if !state.accounts.session_alive(&caller.0).await {
+        return Err(cercat_user::UserError::InvalidToken.into());
+    }
     Ok(HttpResponse::Ok()
         .content_type("text/event-stream")
         .insert_header((header::CACHE_CONTROL, "no-cache"))

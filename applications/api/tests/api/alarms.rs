@@ -117,10 +117,28 @@ pub async fn stream_flow(on: &TestApp, listen: &TestApp) {
     assert_json(res, 401).await;
 }
 
+/// A stream belongs to its session: a logout or a withdrawal through `on` ends the streams
+/// opened on `listen` (another instance, in production), and the token opens no new one.
+pub async fn session_stream_flow(on: &TestApp, listen: &TestApp) {
+    let (leaver, _) = member(on, "leaver").await;
+    let (stayer, _) = member(on, "stayer").await;
+    let mut leaving = Stream::open(listen, &leaver).await;
+    let mut staying = Stream::open(listen, &stayer).await;
+    on.call(Method::PATCH, "/api/v2/logout", &leaver, None, 200).await;
+    assert!(leaving.ends(Duration::from_secs(10)).await, "logout closes the session's stream");
+    let res =
+        listen.client.get(format!("{}/alarm-api/v2/alarms/subscribe", listen.base)).header("Access-Token", &leaver);
+    assert_json(res.send().await.unwrap(), 401).await;
+    assert!(!staying.ends(Duration::from_millis(300)).await, "other sessions keep theirs");
+    on.call(Method::DELETE, "/api/v2/users/me", &stayer, None, 200).await;
+    assert!(staying.ends(Duration::from_secs(10)).await, "withdrawal closes the account's streams");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn alarms_are_pushed_to_open_streams_in_embedded_mode() {
     let app = spawn_embedded().await;
     stream_flow(&app, &app).await;
+    session_stream_flow(&app, &app).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

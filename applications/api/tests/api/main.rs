@@ -12,3 +12,4 @@ mod helpers;
 mod oauth;
 mod production;
 mod study;
+mod units;

@@ -184,6 +184,7 @@ async fn alarms_fan_out_across_instances_and_survive_one_stopping() {
     let a = deployment.instance().await;
     let mut b = deployment.instance().await;
     crate::alarms::stream_flow(&a, &b).await;
+    crate::alarms::session_stream_flow(&a, &b).await;
     crate::alarms::instance_stop_flow(&a, &mut b).await;
 }
 

@@ -20,10 +20,6 @@ pub const LOGIN_LIMIT_IP: u32 = 30;
 /// The window sign-in tries are counted in.
 pub const LOGIN_WINDOW: Duration = Duration::from_secs(15 * 60);
 
-fn revoked_key(sid: &str) -> String {
-    format!("auth:revoked-sid:{sid}")
-}
-
 impl AccountService {
     /// Signs in with email and password. Each (account, client) gets 5 tries per 15 minutes,
     /// counted before the password is hashed so a burst of parallel guesses costs at most 5
@@ -140,18 +136,28 @@ impl AccountService {
     }
 
     /// Verifies an access token (signature, times, issuer, audience, type) and that its
-    /// session was not ended. The revocation check fails open if the cache is down: access
+    /// session was not ended. The revocation check fails open if its store is down: access
     /// tokens live at most 15 minutes.
     pub async fn authenticate(&self, presented: &str) -> Result<AccessClaims, UserError> {
         let claims = self.jwt.verify(strip_bearer(presented))?;
-        match self.ports.cache.get(&revoked_key(&claims.sid)).await {
-            Ok(Some(_)) => Err(UserError::InvalidToken),
-            Ok(None) => Ok(claims),
+        match self.ports.revocations.is_revoked(&claims.sid, self.ports.clock.now()).await {
+            Ok(true) => Err(UserError::InvalidToken),
+            Ok(false) => Ok(claims),
             Err(err) => {
                 tracing::warn!(%err, "session revocation check unavailable; accepting the token");
                 Ok(claims)
             }
         }
+    }
+
+    /// Whether the session of `claims` is still alive (long-lived streams ask again).
+    pub async fn session_alive(&self, claims: &AccessClaims) -> bool {
+        !matches!(self.ports.revocations.is_revoked(&claims.sid, self.ports.clock.now()).await, Ok(true))
+    }
+
+    /// Ended sessions as they are announced (each message is a session id), on every instance.
+    pub async fn session_ends(&self) -> Result<tokio::sync::mpsc::Receiver<String>, UserError> {
+        Ok(self.ports.session_ends.listen().await?)
     }
 
     /// Signs out: the session family's refresh tokens are revoked and its access tokens are
@@ -174,10 +180,15 @@ impl AccountService {
         Ok(())
     }
 
+    /// Refuses the access tokens of `sid` until they would have expired, and announces the end
+    /// so open streams of that session close on every instance.
     async fn deny_sid(&self, sid: &str) {
-        let ttl = Duration::from_secs(u64::try_from(self.jwt.ttl_secs()).unwrap_or(900) + 60);
-        if let Err(err) = self.ports.cache.set(&revoked_key(sid), b"1", ttl).await {
+        let until = self.ports.clock.now() + chrono::Duration::seconds(self.jwt.ttl_secs() + 60);
+        if let Err(err) = self.ports.revocations.revoke(sid, until).await {
             tracing::warn!(%err, "could not record a revoked session; its access tokens expire on their own");
+        }
+        if let Err(err) = self.ports.session_ends.publish(sid).await {
+            tracing::warn!(%err, "could not announce an ended session; its streams end when their token expires");
         }
     }
 

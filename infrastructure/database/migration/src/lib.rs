@@ -24,6 +24,7 @@ mod m20261122_000015_create_dead_letters;
 mod m20261122_000016_create_courses;
 mod m20261122_000017_create_enrollments;
 mod m20261122_000018_create_idempotency_keys;
+mod m20261201_000101_create_revoked_sessions;
 
 /// All migrations, in order.
 #[derive(Debug)]
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000016_create_courses::Migration),
             Box::new(m20261122_000017_create_enrollments::Migration),
             Box::new(m20261122_000018_create_idempotency_keys::Migration),
+            Box::new(m20261201_000101_create_revoked_sessions::Migration),
         ]
     }
 }

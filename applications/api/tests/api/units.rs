@@ -1,0 +1,112 @@
+//! Unit-level checks of the api crate's own machinery (its lib has no test target, to keep
+//! the number of test binaries small): the alarm-stream hub and the client-address rule.
+
+mod hub {
+    use cercat_api::sse::{AlarmHub, AlarmStream, Full, frame};
+    use futures::StreamExt;
+    use std::time::Duration;
+
+    const LONG: Duration = Duration::from_secs(900);
+
+    async fn next_text(s: &mut AlarmStream) -> String {
+        let item = tokio::time::timeout(Duration::from_secs(5), s.next()).await.expect("a frame in time");
+        String::from_utf8(item.expect("open").expect("ok").to_vec()).expect("utf-8")
+    }
+
+    #[tokio::test]
+    async fn pushes_reach_every_stream_of_the_user_only() {
+        let hub = AlarmHub::new(5, 100, Duration::from_secs(30));
+        let mut a1 = hub.connect(1, "s1", LONG).unwrap();
+        let mut a2 = hub.connect(1, "s1", LONG).unwrap();
+        let mut b = hub.connect(2, "s2", LONG).unwrap();
+        for s in [&mut a1, &mut a2, &mut b] {
+            assert_eq!(next_text(s).await, ": connected\n\n");
+        }
+        assert_eq!(hub.push(1, &frame("alarm", 9, "{}")), 2);
+        assert_eq!(next_text(&mut a1).await, "event: alarm\nid: 9\ndata: {}\n\n");
+        assert_eq!(next_text(&mut a2).await, "event: alarm\nid: 9\ndata: {}\n\n");
+        let got = tokio::time::timeout(Duration::from_millis(100), b.next()).await;
+        assert!(got.is_err(), "not for user 2: {got:?}");
+        drop(a1);
+        assert_eq!(hub.connections(), 2, "a dropped stream unregisters");
+    }
+
+    #[tokio::test]
+    async fn the_oldest_stream_of_a_user_closes_beyond_the_limit_and_the_instance_has_a_cap() {
+        let hub = AlarmHub::new(2, 3, Duration::from_secs(30));
+        let mut first = hub.connect(1, "s1", LONG).unwrap();
+        let _second = hub.connect(1, "s1", LONG).unwrap();
+        let _third = hub.connect(1, "s1", LONG).unwrap();
+        assert_eq!(next_text(&mut first).await, ": connected\n\n");
+        let end = tokio::time::timeout(Duration::from_secs(5), first.next()).await.expect("closed in time");
+        assert!(end.is_none(), "the oldest stream ends");
+        assert_eq!(hub.connections(), 2);
+        let _other = hub.connect(2, "s2", LONG).unwrap();
+        assert_eq!(hub.connect(3, "s3", LONG).err(), Some(Full), "the instance is full");
+        assert!(!hub.has(3));
+    }
+
+    #[tokio::test]
+    async fn a_stream_ends_with_its_session_or_its_token() {
+        let hub = AlarmHub::new(5, 100, Duration::from_secs(30));
+        let mut ended = hub.connect(1, "gone", LONG).unwrap();
+        let mut other = hub.connect(1, "kept", LONG).unwrap();
+        let mut expiring = hub.connect(2, "short", Duration::from_millis(100)).unwrap();
+        for s in [&mut ended, &mut other, &mut expiring] {
+            assert_eq!(next_text(s).await, ": connected\n\n");
+        }
+        assert_eq!(hub.close_session("gone"), 1);
+        let end = tokio::time::timeout(Duration::from_secs(5), ended.next()).await.expect("closed in time");
+        assert!(end.is_none(), "the ended session's stream closes");
+        assert_eq!(hub.push(1, &frame("alarm", 1, "{}")), 1, "the user's other session keeps its stream");
+        assert_eq!(next_text(&mut other).await, "event: alarm\nid: 1\ndata: {}\n\n");
+        let end = tokio::time::timeout(Duration::from_secs(5), expiring.next()).await.expect("expired in time");
+        assert!(end.is_none(), "a stream ends when its token expires");
+    }
+
+    #[tokio::test]
+    async fn an_idle_stream_gets_heartbeats() {
+        let hub = AlarmHub::new(5, 100, Duration::from_millis(50));
+        let mut s = hub.connect(1, "s1", LONG).unwrap();
+        assert_eq!(next_text(&mut s).await, ": connected\n\n");
+        assert_eq!(next_text(&mut s).await, ": heartbeat\n\n");
+    }
+}
+
+mod client_address {
+    use cercat_api::client_ip::ProxyTrust;
+    use std::net::IpAddr;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn without_a_proxy_the_header_is_never_read() {
+        let trust = ProxyTrust::new(false, &["127.0.0.1/32".into()]);
+        assert_eq!(trust.resolve(ip("127.0.0.1"), ["6.6.6.6"].into_iter()), ip("127.0.0.1"));
+    }
+
+    #[test]
+    fn the_rightmost_untrusted_hop_is_the_client() {
+        let trust = ProxyTrust::new(true, &["10.0.0.0/8".into(), "127.0.0.1".into()]);
+        // The client forged a leftmost hop; nginx (127.0.0.1) appended the real peer.
+        assert_eq!(trust.resolve(ip("127.0.0.1"), ["6.6.6.6, 203.0.113.7"].into_iter()), ip("203.0.113.7"));
+        // Two proxies, over two header lines.
+        assert_eq!(trust.resolve(ip("10.1.1.1"), ["1.1.1.1, 203.0.113.7", "10.2.2.2"].into_iter()), ip("203.0.113.7"));
+        // Rotating the forged value changes nothing.
+        for forged in ["1.2.3.4", "5.6.7.8, 9.9.9.9", "garbage"] {
+            let line = format!("{forged}, 198.51.100.2");
+            assert_eq!(trust.resolve(ip("127.0.0.1"), [line.as_str()].into_iter()), ip("198.51.100.2"));
+        }
+    }
+
+    #[test]
+    fn an_untrusted_peer_cannot_forward_and_odd_hops_fall_back() {
+        let trust = ProxyTrust::new(true, &["127.0.0.1/32".into()]);
+        assert_eq!(trust.resolve(ip("198.51.100.9"), ["1.2.3.4"].into_iter()), ip("198.51.100.9"));
+        assert_eq!(trust.resolve(ip("127.0.0.1"), std::iter::empty()), ip("127.0.0.1"));
+        assert_eq!(trust.resolve(ip("127.0.0.1"), ["not-an-ip"].into_iter()), ip("127.0.0.1"));
+        assert_eq!(trust.resolve(ip("::ffff:127.0.0.1"), ["[2001:db8::1]:443"].into_iter()), ip("2001:db8::1"));
+    }
+}
