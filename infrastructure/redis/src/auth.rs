@@ -230,7 +230,7 @@ impl RateLimiter for RedisRateLimiter {
 
 /// Ended sessions shared by every instance: `<prefix>revoked-sid:<sid>` with a TTL until the
 /// session's last access token expires. (Redis must not evict keys before their TTL: run it
-/// with `maxmemory-policy noeviction`, as the deploy configuration does.)
+/// with `maxmemory-policy noeviction`, as deploy/README.md says.)
 #[derive(Clone, Debug)]
 pub struct RedisSessionRevocations {
     client: RedisClient,
