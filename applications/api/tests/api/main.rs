@@ -6,6 +6,7 @@
 mod alarms;
 mod auth;
 mod community;
+mod course_payments;
 mod courses;
 mod embedded;
 mod helpers;
