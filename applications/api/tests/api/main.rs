@@ -7,6 +7,7 @@ mod alarms;
 mod auth;
 mod community;
 mod course_payments;
+mod course_stress;
 mod courses;
 mod embedded;
 mod helpers;
