@@ -321,14 +321,18 @@ async fn verify_course(settings: &cercat_config::Settings, id: i64, json: bool) 
         println!("{}", serde_json::to_string(&report).unwrap_or_default());
     } else {
         println!(
-            "course {}: capacity {}, seat counter {}, pending {} (overdue {}), completed {}, released {}",
+            "course {}: capacity {}, seat counter {}, pending {} (overdue {}), completed {}, released {}; \
+             charges {} (refunds due {}, unaccounted {})",
             report.course_id,
             report.capacity,
             report.seats_taken,
             report.pending,
             report.overdue,
             report.completed,
-            report.released
+            report.released,
+            report.charges,
+            report.refunds_due,
+            report.charges_unaccounted
         );
         for v in &report.violations {
             println!("VIOLATION: {v}");

@@ -216,6 +216,7 @@ async fn main() {
                         user_id: user,
                         amount: 99_000,
                         order_id: format!("bench-{}", uuid::Uuid::new_v4().simple()),
+                        status: cercat_course::EnrollmentStatus::PendingPayment,
                         deadline: now + chrono::Duration::minutes(30),
                         at: now,
                     };

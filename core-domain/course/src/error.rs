@@ -92,6 +92,9 @@ pub enum CourseError {
     /// CRS_016: the waiting room is off for this course.
     #[error("course {0} has no waiting room; enroll directly")]
     NoWaitingRoom(i64),
+    /// CRS_017: the enrollment was already paid with another payment; this one is refunded.
+    #[error("enrollment {0} is already paid with another payment; this payment is refunded")]
+    AlreadyPaid(i64),
     /// The certificate is unknown.
     #[error("certificate {0} does not exist")]
     NoCertificate(i64),
@@ -114,7 +117,8 @@ impl DomainError for CourseError {
             | Self::HasEnrollments(_)
             | Self::AlreadyEnrolled { .. }
             | Self::NotCancellable { .. }
-            | Self::NoWaitingRoom(_) => ErrorKind::Conflict,
+            | Self::NoWaitingRoom(_)
+            | Self::AlreadyPaid(_) => ErrorKind::Conflict,
             Self::PaymentDeclined { .. } => ErrorKind::PaymentRequired,
             Self::Store(e) => e.kind(),
         }
@@ -138,6 +142,7 @@ impl DomainError for CourseError {
             Self::AlreadyEnrolled { .. } => "CRS_014",
             Self::NotCancellable { .. } => "CRS_015",
             Self::NoWaitingRoom(_) => "CRS_016",
+            Self::AlreadyPaid(_) => "CRS_017",
             Self::NoCertificate(_) => "CRT_001",
             Self::Store(e) => e.code(),
         }
@@ -174,4 +179,5 @@ pub const CODES: &[(&str, u16, &str)] = &[
     ("CRS_014", 409, "The caller already has a live enrollment in the course"),
     ("CRS_015", 409, "The enrollment was already released and cannot be cancelled"),
     ("CRS_016", 409, "The course has no waiting room; enroll directly"),
+    ("CRS_017", 409, "The enrollment is already paid with another payment; this payment is refunded"),
 ];

@@ -168,6 +168,13 @@ impl EnrollmentStatus {
     pub fn is_live(self) -> bool {
         matches!(self, Self::PendingPayment | Self::Completed)
     }
+
+    /// How the course's seat counter moves when an enrollment goes from `self` to `to`: −1
+    /// when a live one is released, 0 between two live (or two released) statuses. The only
+    /// place the counter's rule lives: adapters apply it in the transaction of the transition.
+    pub fn seats_change(self, to: Self) -> i32 {
+        i32::from(to.is_live()) - i32::from(self.is_live())
+    }
 }
 
 /// A student's enrollment in a course.
@@ -255,6 +262,13 @@ pub struct InvariantReport {
     pub completed_unpaid: u32,
     /// Released enrollments still marked as occupying a seat (must be none).
     pub released_still_live: u32,
+    /// Captured charges recorded for the course's enrollments (payments, late and extra ones).
+    pub charges: u32,
+    /// Captured charges waiting for their refund (the sweep retries them until done).
+    pub refunds_due: u32,
+    /// Captured charges that are neither their enrollment's payment, nor refunded, nor due a
+    /// refund (must be none: money kept for nothing).
+    pub charges_unaccounted: u32,
     /// Every broken rule, in words; empty when the invariant holds.
     pub violations: Vec<String>,
 }
@@ -281,6 +295,12 @@ impl InvariantReport {
         }
         if self.released_still_live > 0 {
             v.push(format!("{} released enrollments still occupy a seat", self.released_still_live));
+        }
+        if self.charges_unaccounted > 0 {
+            v.push(format!(
+                "{} captured charges are neither their enrollment's payment nor refunded",
+                self.charges_unaccounted
+            ));
         }
         self.violations = v;
         self
@@ -340,11 +360,27 @@ mod tests {
             duplicate_users: vec![],
             completed_unpaid: 0,
             released_still_live: 0,
+            charges: 3,
+            refunds_due: 1,
+            charges_unaccounted: 0,
             violations: vec![],
         }
         .judge();
-        assert!(ok.holds());
-        let bad = InvariantReport { pending: 2, seats_taken: 2, duplicate_users: vec![7], ..ok }.judge();
+        assert!(ok.holds(), "a refund on its way is not a violation: {:?}", ok.violations);
+        let bad = InvariantReport { pending: 2, seats_taken: 2, duplicate_users: vec![7], ..ok.clone() }.judge();
         assert_eq!(bad.violations.len(), 3, "{:?}", bad.violations);
+        let kept = InvariantReport { charges_unaccounted: 1, ..ok }.judge();
+        assert_eq!(kept.violations.len(), 1, "{:?}", kept.violations);
+    }
+
+    #[test]
+    fn the_seat_counter_moves_only_when_liveness_changes() {
+        use EnrollmentStatus::*;
+        assert_eq!(PendingPayment.seats_change(Completed), 0);
+        assert_eq!(PendingPayment.seats_change(Expired), -1);
+        assert_eq!(PendingPayment.seats_change(Cancelled), -1);
+        assert_eq!(Completed.seats_change(Refunded), -1);
+        assert_eq!(Completed.seats_change(Cancelled), -1);
+        assert_eq!(Expired.seats_change(Refunded), 0);
     }
 }

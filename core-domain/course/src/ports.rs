@@ -49,10 +49,24 @@ pub struct NewHold {
     pub amount: i64,
     /// Order id for the gateway (unique).
     pub order_id: String,
+    /// The status it starts in: PENDING_PAYMENT, or COMPLETED when nothing is due (a free
+    /// course). Both hold a seat.
+    pub status: EnrollmentStatus,
     /// Pay by.
     pub deadline: DateTime<Utc>,
     /// Now.
     pub at: DateTime<Utc>,
+}
+
+/// A captured charge waiting for its refund.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueRefund {
+    /// The enrollment it was charged for.
+    pub enrollment_id: i64,
+    /// The gateway's key of the charge.
+    pub payment_key: String,
+    /// Amount charged, won.
+    pub amount: i64,
 }
 
 /// Seats and enrollments — the database is the truth. Every transition changes the
@@ -71,11 +85,22 @@ pub trait SeatLedger: Send + Sync {
     async fn by_order(&self, order_id: &str) -> Result<Option<Enrollment>, PortError>;
     /// The user's enrollments, newest first (at most 100).
     async fn for_user(&self, user_id: i64) -> Result<Vec<Enrollment>, PortError>;
-    /// PENDING_PAYMENT → COMPLETED with the gateway's payment key. `None` if it was not
-    /// PENDING_PAYMENT any more (released meanwhile).
-    async fn complete(&self, id: i64, payment_key: &str, at: DateTime<Utc>) -> Result<Option<Enrollment>, PortError>;
-    /// `from` → `to` (a released status), giving the seat back, exactly once: `None` if the
-    /// enrollment was not in `from` (someone else moved it first).
+    /// PENDING_PAYMENT → COMPLETED with the gateway's payment key, recording the captured
+    /// charge (`payment_key`, `amount`) as the enrollment's payment in the same transaction.
+    /// `None` if it was not PENDING_PAYMENT any more (released or paid meanwhile). A payment
+    /// key already recorded for another enrollment is [`PortError::Duplicate`].
+    async fn complete(
+        &self,
+        id: i64,
+        payment_key: &str,
+        amount: i64,
+        at: DateTime<Utc>,
+    ) -> Result<Option<Enrollment>, PortError>;
+    /// `from` → `to`, moving the course's seat counter by `from.seats_change(to)` in the same
+    /// transaction, exactly once: `None` if the enrollment was not in `from` (someone else
+    /// moved it first). Into REFUNDED, the enrollment's payment is marked refunded with it.
+    /// A counter that cannot move (it would leave `0..=capacity`) aborts the whole
+    /// transition with [`PortError::Corrupt`]: a transition never commits without its seat.
     async fn release(
         &self,
         id: i64,
@@ -83,16 +108,37 @@ pub trait SeatLedger: Send + Sync {
         to: EnrollmentStatus,
         at: DateTime<Utc>,
     ) -> Result<Option<Enrollment>, PortError>;
-    /// Records that a payment arrived for an enrollment whose seat had already gone back:
-    /// the charge must be refunded (kept until [`SeatLedger::refund_done`]).
-    async fn refund_due(&self, id: i64, payment_key: &str, at: DateTime<Utc>) -> Result<(), PortError>;
-    /// The refund of a late payment went through.
-    async fn refund_done(&self, id: i64, at: DateTime<Utc>) -> Result<(), PortError>;
-    /// Enrollments with a refund still due, oldest first.
-    async fn refunds_due(&self, limit: u32) -> Result<Vec<Enrollment>, PortError>;
+    /// Records a captured charge of enrollment `id` that is not its payment (paid after the
+    /// seat went back, or a second payment of a paid enrollment) as due a refund — once per
+    /// payment key. `true` if this call recorded it: the caller then holds the first refund
+    /// attempt until `claimed_until`; `false` if the key was already recorded (due, refunded,
+    /// or the enrollment's own payment), and nothing is to be done.
+    async fn refund_due(
+        &self,
+        id: i64,
+        payment_key: &str,
+        amount: i64,
+        at: DateTime<Utc>,
+        claimed_until: DateTime<Utc>,
+    ) -> Result<bool, PortError>;
+    /// A refund attempt of `payment_key` failed: it stays due, claimable again from `retry_at`.
+    async fn refund_failed(&self, payment_key: &str, retry_at: DateTime<Utc>) -> Result<(), PortError>;
+    /// The refund of `payment_key` went through at the gateway (no-op if it was not due).
+    async fn refund_done(&self, payment_key: &str, at: DateTime<Utc>) -> Result<(), PortError>;
+    /// Claims up to `limit` due refunds nobody holds (oldest first) until `claimed_until`, so
+    /// concurrent sweeps never cancel the same charge at once; a failed attempt is retried by
+    /// whoever claims it after the claim lapses.
+    async fn claim_refunds(
+        &self,
+        now: DateTime<Utc>,
+        claimed_until: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<DueRefund>, PortError>;
     /// PENDING_PAYMENT holds whose deadline is before `now`, oldest first.
     async fn overdue(&self, now: DateTime<Utc>, limit: u32) -> Result<Vec<Enrollment>, PortError>;
-    /// Counts for the invariant checker (`violations` left empty; the caller judges).
+    /// Counts for the invariant checker, all read in one consistent snapshot (one read-only
+    /// transaction), so a transition committing meanwhile is seen entirely or not at all.
+    /// `violations` is left empty; the caller judges.
     async fn audit(&self, course_id: i64, now: DateTime<Utc>) -> Result<Option<InvariantReport>, PortError>;
 }
 
@@ -125,11 +171,14 @@ pub trait WaitingRoom: Send + Sync {
     async fn clear(&self, course_id: i64) -> Result<(), PortError>;
 }
 
-/// A payment the gateway approved.
+/// A payment the gateway approved (as the gateway reports it).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PaymentApproval {
-    /// The gateway's key for the payment.
+    /// The gateway's key for the captured payment (the one asked for, or — when the
+    /// gateway replays an earlier confirm of the same order — the one that order was paid with).
     pub payment_key: String,
+    /// The order the payment belongs to.
+    pub order_id: String,
     /// The amount approved, won.
     pub amount: i64,
 }
@@ -146,7 +195,7 @@ pub enum GatewayError {
         message: String,
     },
     /// The gateway could not be reached or timed out; the outcome is unknown, try again
-    /// (confirm and cancel are idempotent at the gateway per payment key).
+    /// (confirm is idempotent at the gateway per order, cancel per payment key).
     #[error(transparent)]
     Unavailable(#[from] PortError),
 }
@@ -167,8 +216,10 @@ pub struct WebhookEvent {
 pub enum GatewayStatus {
     /// Approved and captured (`DONE`).
     Done,
-    /// Cancelled or refunded (`CANCELED`, `PARTIAL_CANCELED`).
+    /// Cancelled or refunded in full (`CANCELED`).
     Canceled,
+    /// Part of the amount refunded (`PARTIAL_CANCELED`): the rest is still paid.
+    PartiallyCanceled,
     /// Anything else (waiting, aborted, expired): nothing to sync.
     Other,
 }
@@ -179,7 +230,9 @@ pub enum GatewayStatus {
 #[async_trait]
 pub trait PaymentGateway: Send + Sync {
     /// Confirms (captures) `payment_key` for `order_id` and `amount`. Confirming a payment the
-    /// gateway already approved for this order succeeds again.
+    /// gateway already approved for this order and amount succeeds again; a key that belongs
+    /// to another order, or was approved for another amount, is [`GatewayError::Declined`].
+    /// Retries of one order's confirm are idempotent at the gateway (keyed by the order).
     async fn confirm(&self, payment_key: &str, order_id: &str, amount: i64) -> Result<PaymentApproval, GatewayError>;
     /// Cancels (refunds) the payment in full. Cancelling an already cancelled payment succeeds.
     async fn cancel(&self, payment_key: &str, reason: &str) -> Result<(), GatewayError>;

@@ -14,8 +14,8 @@ use crate::{
     QueueStatus,
     admission::AdmissionSigner,
     ports::{
-        CourseChange, CourseRepository, GatewayError, GatewayStatus, NewHold, PaymentGateway, RoomState, SeatLedger,
-        WaitingRoom,
+        CourseChange, CourseRepository, GatewayError, GatewayStatus, NewHold, PaymentApproval, PaymentGateway,
+        RoomState, SeatLedger, WaitingRoom,
     },
 };
 
@@ -93,11 +93,15 @@ pub struct LiveStatus {
 pub struct SweepReport {
     /// Holds released because their deadline passed.
     pub expired: u64,
-    /// Late payments refunded.
+    /// Extra charges (paid after the seat went back, or a second payment) refunded.
     pub refunded: u64,
     /// Refunds that failed and stay due.
     pub refund_failures: u64,
 }
+
+/// How long one refund attempt owns a due refund before another sweep may retry it (longer
+/// than any gateway call, so two attempts never overlap).
+const REFUND_CLAIM: Duration = Duration::minutes(2);
 
 /// How long the hot paths (waiting-room polls, enrollment) reuse a course they read.
 const COURSE_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(1);
@@ -322,6 +326,12 @@ impl CourseService {
             // Coupons (§10) will discount here; the client never names the amount.
             amount: course.draft.price,
             order_id: format!("crs{course_id}-{}", uuid::Uuid::new_v4().simple()),
+            // Nothing to pay, nothing to wait for: a free course's seat is the student's at once.
+            status: if course.draft.price == 0 {
+                EnrollmentStatus::Completed
+            } else {
+                EnrollmentStatus::PendingPayment
+            },
             deadline: now + self.config.hold,
             at: now,
         };
@@ -346,8 +356,8 @@ impl CourseService {
     }
 
     /// Confirms the payment of a hold with the gateway (amount from the hold, computed by the
-    /// server) → COMPLETED. If the hold was released while the gateway worked, the charge is
-    /// refunded and the caller told so.
+    /// server) → COMPLETED. If the hold was released, or paid with another key, while the
+    /// gateway worked, the charge is refunded and the caller told so.
     pub async fn pay(&self, user_id: i64, id: i64, payment_key: &str) -> Result<Enrollment, CourseError> {
         let payment_key = payment_key.trim();
         if payment_key.is_empty() || payment_key.len() > 200 {
@@ -356,40 +366,80 @@ impl CourseService {
         let e = self.enrollment(user_id, id).await?;
         match e.status {
             EnrollmentStatus::PendingPayment => {}
-            EnrollmentStatus::Completed if e.payment_key.as_deref() == Some(payment_key) => return Ok(e),
+            EnrollmentStatus::Completed if e.payment_key.as_deref() == Some(payment_key) || e.amount == 0 => {
+                return Ok(e);
+            }
+            EnrollmentStatus::Completed => return Err(CourseError::AlreadyPaid(id)),
             EnrollmentStatus::Expired => return Err(CourseError::HoldExpired(id)),
             other => return Err(CourseError::NotPayable { id, status: other.as_str() }),
         }
-        match self.ports.gateway.confirm(payment_key, &e.order_id, e.amount).await {
-            Ok(_) => {}
+        let approval = match self.ports.gateway.confirm(payment_key, &e.order_id, e.amount).await {
+            Ok(approval) => approval,
             Err(GatewayError::Declined { code, message }) => {
                 return Err(CourseError::PaymentDeclined { code, message });
             }
             Err(GatewayError::Unavailable(err)) => return Err(err.into()),
+        };
+        let PaymentApproval { payment_key: charged, order_id, amount } = approval;
+        if order_id != e.order_id || amount != e.amount {
+            // The adapter checks this too; a payment of another order or amount never pays this one.
+            tracing::error!(enrollment = id, %order_id, amount, "the gateway approved another order or amount");
+            return Err(CourseError::PaymentDeclined {
+                code: "PAYMENT_MISMATCH".into(),
+                message: "the payment belongs to another order or amount".into(),
+            });
         }
-        self.settle_paid(&e, payment_key).await
+        self.settle_paid(&e, &charged, amount).await
     }
 
-    /// A confirmed payment for `e`: complete it, or (the seat went back meanwhile) refund it.
-    async fn settle_paid(&self, e: &Enrollment, payment_key: &str) -> Result<Enrollment, CourseError> {
+    /// A charge captured for `e`: it becomes the enrollment's payment, or — the seat went back,
+    /// or another payment got there first — a due refund, cancelled through the gateway once.
+    async fn settle_paid(&self, e: &Enrollment, payment_key: &str, amount: i64) -> Result<Enrollment, CourseError> {
         let now = self.now();
-        if let Some(done) = self.ports.ledger.complete(e.id, payment_key, now).await? {
-            return Ok(done);
+        match self.ports.ledger.complete(e.id, payment_key, amount, now).await {
+            Ok(Some(done)) => return Ok(done),
+            Ok(None) => {}
+            // The key already pays another enrollment: not this one's to record or refund.
+            Err(PortError::Duplicate(_)) => {
+                return Err(CourseError::PaymentDeclined {
+                    code: "PAYMENT_KEY_IN_USE".into(),
+                    message: "the payment key already pays another enrollment".into(),
+                });
+            }
+            Err(err) => return Err(err.into()),
         }
         let current = self.ports.ledger.find(e.id).await?.ok_or(CourseError::EnrollmentNotFound(e.id))?;
-        if current.status == EnrollmentStatus::Completed {
+        if current.status == EnrollmentStatus::Completed && current.payment_key.as_deref() == Some(payment_key) {
             return Ok(current);
         }
-        // Released while the gateway charged: record the refund as due first, so a crash or a
-        // gateway outage leaves it to the sweep rather than losing it.
-        self.ports.ledger.refund_due(e.id, payment_key, now).await?;
-        match self.ports.gateway.cancel(payment_key, "the seat hold expired before the payment").await {
-            Ok(()) => self.ports.ledger.refund_done(e.id, self.now()).await?,
+        let reason = if current.status == EnrollmentStatus::Completed {
+            "the enrollment was already paid with another payment"
+        } else {
+            "the seat hold ended before the payment"
+        };
+        self.refund_extra(e.id, payment_key, amount, reason).await?;
+        Err(match current.status {
+            EnrollmentStatus::Completed => CourseError::AlreadyPaid(e.id),
+            EnrollmentStatus::Expired => CourseError::HoldExpired(e.id),
+            other => CourseError::NotPayable { id: e.id, status: other.as_str() },
+        })
+    }
+
+    /// Records a charge that is not `id`'s payment as due a refund (durably, first: a crash or a
+    /// gateway outage leaves it to the sweep) and, if this call recorded it, tries the refund now.
+    async fn refund_extra(&self, id: i64, payment_key: &str, amount: i64, reason: &str) -> Result<(), CourseError> {
+        let now = self.now();
+        if !self.ports.ledger.refund_due(id, payment_key, amount, now, now + REFUND_CLAIM).await? {
+            return Ok(());
+        }
+        match self.ports.gateway.cancel(payment_key, reason).await {
+            Ok(()) => self.ports.ledger.refund_done(payment_key, self.now()).await?,
             Err(err) => {
-                tracing::warn!(%err, enrollment = e.id, "refund of a late payment failed; the sweep retries it")
+                tracing::warn!(%err, enrollment = id, "refund of an extra charge failed; the sweep retries it");
+                self.ports.ledger.refund_failed(payment_key, self.now()).await?;
             }
         }
-        Err(CourseError::HoldExpired(e.id))
+        Ok(())
     }
 
     /// Cancels one of the caller's enrollments: before payment the seat goes back; after
@@ -419,7 +469,18 @@ impl CourseService {
     }
 
     async fn refund(&self, e: Enrollment) -> Result<Enrollment, CourseError> {
-        let key = e.payment_key.clone().unwrap_or_default();
+        let Some(key) = e.payment_key.clone().filter(|_| e.amount > 0) else {
+            // A free seat: nothing was charged, so nothing to refund.
+            return match self
+                .ports
+                .ledger
+                .release(e.id, EnrollmentStatus::Completed, EnrollmentStatus::Cancelled, self.now())
+                .await?
+            {
+                Some(done) => Ok(done),
+                None => self.enrollment(e.user_id, e.id).await,
+            };
+        };
         match self.ports.gateway.cancel(&key, "cancelled by the student").await {
             Ok(()) => {}
             Err(GatewayError::Declined { code, message }) => {
@@ -439,8 +500,9 @@ impl CourseService {
     }
 
     /// Applies a signed gateway webhook: a payment done at the gateway completes its hold (or
-    /// is refunded if the seat went back); a payment cancelled at the gateway releases the
-    /// seat. Returns the enrollment it touched, if any.
+    /// is refunded if the seat went back or another payment paid it); the enrollment's own
+    /// payment cancelled in full at the gateway releases the seat; a partial cancel keeps it.
+    /// Returns the enrollment it touched, if any.
     pub async fn webhook(
         &self,
         signature: &str,
@@ -456,25 +518,41 @@ impl CourseService {
             tracing::info!(order = %event.order_id, "webhook for an unknown order; ignored");
             return Ok(None);
         };
+        let own_payment = e.payment_key.as_deref() == Some(event.payment_key.as_str());
         match (event.status, e.status) {
-            // Paid at the gateway: complete the hold, or — the seat went back and nobody
-            // recorded this payment yet — refund it.
-            (GatewayStatus::Done, s)
-                if s == EnrollmentStatus::PendingPayment || (!s.is_live() && e.payment_key.is_none()) =>
-            {
-                match self.settle_paid(&e, &event.payment_key).await {
-                    Ok(done) => Ok(Some(done)),
-                    Err(CourseError::HoldExpired(_)) => Ok(self.ports.ledger.find(e.id).await?),
-                    Err(err) => Err(err),
-                }
-            }
-            (GatewayStatus::Canceled, EnrollmentStatus::Completed) => Ok(self
+            (GatewayStatus::Done, EnrollmentStatus::Completed) if own_payment => Ok(Some(e)),
+            // Paid at the gateway: complete the hold, or refund a charge that is not the
+            // enrollment's payment (recorded once per key, so a resent webhook changes nothing).
+            (GatewayStatus::Done, _) => match self.settle_paid(&e, &event.payment_key, e.amount).await {
+                Ok(done) => Ok(Some(done)),
+                Err(
+                    CourseError::HoldExpired(_)
+                    | CourseError::AlreadyPaid(_)
+                    | CourseError::NotPayable { .. }
+                    | CourseError::PaymentDeclined { .. },
+                ) => Ok(self.ports.ledger.find(e.id).await?),
+                Err(err) => Err(err),
+            },
+            (GatewayStatus::Canceled, EnrollmentStatus::Completed) if own_payment => Ok(self
                 .ports
                 .ledger
                 .release(e.id, EnrollmentStatus::Completed, EnrollmentStatus::Refunded, self.now())
                 .await?
                 .or(Some(e))),
-            _ => Ok(Some(e)),
+            // Another charge of this order was cancelled: if it was a due refund, it is done.
+            (GatewayStatus::Canceled, _) => {
+                self.ports.ledger.refund_done(&event.payment_key, self.now()).await?;
+                Ok(Some(e))
+            }
+            (GatewayStatus::PartiallyCanceled, _) => {
+                tracing::warn!(
+                    enrollment = e.id,
+                    payment_key = %event.payment_key,
+                    "payment partially cancelled at the gateway; the seat stays (settle the rest by hand)"
+                );
+                Ok(Some(e))
+            }
+            (GatewayStatus::Other, _) => Ok(Some(e)),
         }
     }
 
@@ -494,15 +572,22 @@ impl CourseService {
                 report.expired += 1;
             }
         }
-        for e in self.ports.ledger.refunds_due(limit).await? {
-            let key = e.payment_key.clone().unwrap_or_default();
-            match self.ports.gateway.cancel(&key, "the seat hold expired before the payment").await {
+        let claimed_until = self.now() + REFUND_CLAIM;
+        for due in self.ports.ledger.claim_refunds(self.now(), claimed_until, limit).await? {
+            match self
+                .ports
+                .gateway
+                .cancel(&due.payment_key, "refund of a charge that is not the enrollment's payment")
+                .await
+            {
                 Ok(()) => {
-                    self.ports.ledger.refund_done(e.id, self.now()).await?;
+                    self.ports.ledger.refund_done(&due.payment_key, self.now()).await?;
                     report.refunded += 1;
                 }
                 Err(err) => {
-                    tracing::warn!(%err, enrollment = e.id, "refund still failing; will retry");
+                    tracing::warn!(%err, enrollment = due.enrollment_id, "refund still failing; will retry");
+                    // The next sweep tries again (not this one: it would spin on a gateway that is down).
+                    self.ports.ledger.refund_failed(&due.payment_key, now).await?;
                     report.refund_failures += 1;
                 }
             }
@@ -512,7 +597,8 @@ impl CourseService {
 
     /// Proves the course's invariant: PENDING_PAYMENT + COMPLETED ≤ capacity, the seat counter
     /// equals them, nobody holds two live enrollments, every completed one is paid, every
-    /// released one gave its seat back.
+    /// released one gave its seat back, and every captured charge is its enrollment's payment
+    /// or refunded (or due a refund the sweep is retrying). Read in one snapshot.
     pub async fn verify(&self, course_id: i64) -> Result<InvariantReport, CourseError> {
         let report = self.ports.ledger.audit(course_id, self.now()).await?.ok_or(CourseError::NotFound(course_id))?;
         Ok(report.judge())

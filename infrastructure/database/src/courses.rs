@@ -9,7 +9,7 @@ use cercat_common::{
 };
 use cercat_course::{
     Course, CourseDraft, CourseSearch, Enrollment, EnrollmentStatus, HoldOutcome, InvariantReport, SearchField, events,
-    ports::{CourseChange, CourseRepository, NewHold, SeatLedger},
+    ports::{CourseChange, CourseRepository, DueRefund, NewHold, SeatLedger},
 };
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -22,7 +22,7 @@ use std::collections::HashMap;
 
 use crate::{
     db::Db,
-    entity::{course, enrollment, user},
+    entity::{course, enrollment, payment_charge, user},
     outbox::append_events,
     posts::escape_like,
 };
@@ -270,18 +270,24 @@ async fn certificate_of<C: ConnectionTrait>(conn: &C, course_id: i64) -> Result<
         .unwrap_or_default())
 }
 
-/// Moves the seat counter of `course_id` by `delta` (never below zero).
+/// Moves the seat counter of `course_id` by `delta`, only within `0..=capacity`: the number
+/// of rows it changed (0 when the move would leave that range, or there is no such course).
 async fn move_seats<C: ConnectionTrait>(conn: &C, course_id: i64, delta: i32) -> Result<u64, sea_orm::DbErr> {
     let mut update = course::Entity::update_many()
         .col_expr(course::Column::SeatsTaken, Expr::col(course::Column::SeatsTaken).add(delta))
         .filter(course::Column::Id.eq(course_id));
     update = if delta > 0 {
-        update.filter(Expr::col(course::Column::SeatsTaken).lt(Expr::col(course::Column::Capacity)))
+        update.filter(Expr::col(course::Column::SeatsTaken).lte(Expr::col(course::Column::Capacity).sub(delta)))
     } else {
-        update.filter(course::Column::SeatsTaken.gt(0))
+        update.filter(course::Column::SeatsTaken.gte(-delta))
     };
     Ok(update.exec(conn).await?.rows_affected)
 }
+
+/// Charge states (see the `payment_charges` migration).
+const PAYMENT: &str = "PAYMENT";
+const REFUND_DUE: &str = "REFUND_DUE";
+const REFUNDED: &str = "REFUNDED";
 
 impl SqlSeatLedger {
     async fn live(&self, course_id: i64, user_id: i64) -> Result<Option<Enrollment>, PortError> {
@@ -332,10 +338,13 @@ impl SeatLedger for SqlSeatLedger {
                     let exists = course::Entity::find_by_id(hold.course_id).count(&txn).await? > 0;
                     return Ok(Some(if exists { HoldOutcome::SoldOut } else { HoldOutcome::NoCourse }));
                 }
+                if !hold.status.is_live() {
+                    return Err(corrupt(PortError::Corrupt(format!("a hold cannot start {:?}", hold.status))));
+                }
                 let row = enrollment::ActiveModel {
                     course_id: Set(hold.course_id),
                     user_id: Set(hold.user_id),
-                    status: Set(EnrollmentStatus::PendingPayment.as_str().to_owned()),
+                    status: Set(hold.status.as_str().to_owned()),
                     live: Set(Some(1)),
                     amount: Set(hold.amount),
                     order_id: Set(hold.order_id.clone()),
@@ -404,7 +413,13 @@ impl SeatLedger for SqlSeatLedger {
             .collect()
     }
 
-    async fn complete(&self, id: i64, payment_key: &str, at: DateTime<Utc>) -> Result<Option<Enrollment>, PortError> {
+    async fn complete(
+        &self,
+        id: i64,
+        payment_key: &str,
+        amount: i64,
+        at: DateTime<Utc>,
+    ) -> Result<Option<Enrollment>, PortError> {
         self.db
             .write(|| async move {
                 let txn = self.db.begin_write().await?;
@@ -419,6 +434,8 @@ impl SeatLedger for SqlSeatLedger {
                 if moved.rows_affected == 0 {
                     return Ok(None);
                 }
+                let course_id = course_of(&txn, id).await?;
+                record_charge(&txn, id, course_id, payment_key, amount, PAYMENT, at, at).await?;
                 transitioned(txn, id, at).await
             })
             .await
@@ -431,17 +448,13 @@ impl SeatLedger for SqlSeatLedger {
         to: EnrollmentStatus,
         at: DateTime<Utc>,
     ) -> Result<Option<Enrollment>, PortError> {
-        if !from.is_live() || to.is_live() {
-            return Err(PortError::Corrupt(format!(
-                "release must go from a live status to a released one, not {from:?} → {to:?}"
-            )));
-        }
+        let seats = from.seats_change(to);
         self.db
             .write(|| async move {
                 let txn = self.db.begin_write().await?;
                 let moved = enrollment::Entity::update_many()
                     .col_expr(enrollment::Column::Status, Expr::value(to.as_str()))
-                    .col_expr(enrollment::Column::Live, Expr::value(Option::<i16>::None))
+                    .col_expr(enrollment::Column::Live, Expr::value(to.is_live().then_some(1i16)))
                     .col_expr(enrollment::Column::UpdatedAt, Expr::value(at))
                     .filter(enrollment::Column::Id.eq(id))
                     .filter(enrollment::Column::Status.eq(from.as_str()))
@@ -450,60 +463,126 @@ impl SeatLedger for SqlSeatLedger {
                 if moved.rows_affected == 0 {
                     return Ok(None);
                 }
-                let course_id: i64 = enrollment::Entity::find_by_id(id)
-                    .select_only()
-                    .column(enrollment::Column::CourseId)
-                    .into_tuple()
-                    .one(&txn)
-                    .await?
-                    .unwrap_or_default();
-                move_seats(&txn, course_id, -1).await?;
+                let course_id = course_of(&txn, id).await?;
+                // The seat moves with the transition or neither commits: dropping the
+                // transaction rolls the status change back.
+                if seats != 0 && move_seats(&txn, course_id, seats).await? != 1 {
+                    return Err(corrupt(PortError::Corrupt(format!(
+                        "course {course_id}'s seat counter cannot move by {seats} for enrollment {id} ({from:?} → {to:?})"
+                    ))));
+                }
+                if to == EnrollmentStatus::Refunded {
+                    let key: Option<String> = enrollment::Entity::find_by_id(id)
+                        .select_only()
+                        .column(enrollment::Column::PaymentKey)
+                        .into_tuple()
+                        .one(&txn)
+                        .await?
+                        .flatten();
+                    if let Some(key) = key {
+                        payment_charge::Entity::update_many()
+                            .col_expr(payment_charge::Column::State, Expr::value(REFUNDED))
+                            .col_expr(payment_charge::Column::UpdatedAt, Expr::value(at))
+                            .filter(payment_charge::Column::PaymentKey.eq(key))
+                            .exec(&txn)
+                            .await?;
+                    }
+                }
                 transitioned(txn, id, at).await
             })
             .await
     }
 
-    async fn refund_due(&self, id: i64, payment_key: &str, at: DateTime<Utc>) -> Result<(), PortError> {
+    async fn refund_due(
+        &self,
+        id: i64,
+        payment_key: &str,
+        amount: i64,
+        at: DateTime<Utc>,
+        claimed_until: DateTime<Utc>,
+    ) -> Result<bool, PortError> {
+        let course_id = self.db.run(course_of(self.db.conn(), id)).await?;
+        let recorded = self
+            .db
+            .write(|| record_charge(self.db.conn(), id, course_id, payment_key, amount, REFUND_DUE, claimed_until, at))
+            .await;
+        match recorded {
+            Ok(()) => Ok(true),
+            // Already recorded (due, refunded, or some enrollment's payment): once per key.
+            Err(PortError::Duplicate(_)) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn refund_failed(&self, payment_key: &str, retry_at: DateTime<Utc>) -> Result<(), PortError> {
         self.db
             .write(|| {
-                enrollment::Entity::update_many()
-                    .col_expr(enrollment::Column::PaymentKey, Expr::value(payment_key))
-                    .col_expr(enrollment::Column::RefundDue, Expr::value(true))
-                    .col_expr(enrollment::Column::UpdatedAt, Expr::value(at))
-                    .filter(enrollment::Column::Id.eq(id))
-                    .filter(enrollment::Column::Live.is_null())
+                payment_charge::Entity::update_many()
+                    .col_expr(payment_charge::Column::ClaimedUntil, Expr::value(retry_at))
+                    .filter(payment_charge::Column::PaymentKey.eq(payment_key))
+                    .filter(payment_charge::Column::State.eq(REFUND_DUE))
                     .exec(self.db.conn())
             })
             .await?;
         Ok(())
     }
 
-    async fn refund_done(&self, id: i64, at: DateTime<Utc>) -> Result<(), PortError> {
+    async fn refund_done(&self, payment_key: &str, at: DateTime<Utc>) -> Result<(), PortError> {
         self.db
             .write(|| {
-                enrollment::Entity::update_many()
-                    .col_expr(enrollment::Column::RefundDue, Expr::value(false))
-                    .col_expr(enrollment::Column::UpdatedAt, Expr::value(at))
-                    .filter(enrollment::Column::Id.eq(id))
+                payment_charge::Entity::update_many()
+                    .col_expr(payment_charge::Column::State, Expr::value(REFUNDED))
+                    .col_expr(payment_charge::Column::UpdatedAt, Expr::value(at))
+                    .filter(payment_charge::Column::PaymentKey.eq(payment_key))
+                    .filter(payment_charge::Column::State.eq(REFUND_DUE))
                     .exec(self.db.conn())
             })
             .await?;
         Ok(())
     }
 
-    async fn refunds_due(&self, limit: u32) -> Result<Vec<Enrollment>, PortError> {
-        self.db
+    async fn claim_refunds(
+        &self,
+        now: DateTime<Utc>,
+        claimed_until: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<DueRefund>, PortError> {
+        let candidates = self
+            .db
             .run(
-                enrollment::Entity::find()
-                    .filter(enrollment::Column::RefundDue.eq(true))
-                    .order_by_asc(enrollment::Column::UpdatedAt)
+                payment_charge::Entity::find()
+                    .filter(payment_charge::Column::State.eq(REFUND_DUE))
+                    .filter(payment_charge::Column::ClaimedUntil.lt(now))
+                    .order_by_asc(payment_charge::Column::Id)
                     .limit(u64::from(limit))
                     .all(self.db.conn()),
             )
-            .await?
-            .into_iter()
-            .map(to_enrollment)
-            .collect()
+            .await?;
+        let mut claimed = Vec::with_capacity(candidates.len());
+        for c in candidates {
+            // Conditional on the claim having lapsed: of two sweeps, one gets each refund.
+            let took = self
+                .db
+                .write(|| {
+                    payment_charge::Entity::update_many()
+                        .col_expr(payment_charge::Column::ClaimedUntil, Expr::value(claimed_until))
+                        .col_expr(payment_charge::Column::Attempts, Expr::col(payment_charge::Column::Attempts).add(1))
+                        .col_expr(payment_charge::Column::UpdatedAt, Expr::value(now))
+                        .filter(payment_charge::Column::Id.eq(c.id))
+                        .filter(payment_charge::Column::State.eq(REFUND_DUE))
+                        .filter(payment_charge::Column::ClaimedUntil.lt(now))
+                        .exec(self.db.conn())
+                })
+                .await?;
+            if took.rows_affected == 1 {
+                claimed.push(DueRefund {
+                    enrollment_id: c.enrollment_id,
+                    payment_key: c.payment_key,
+                    amount: c.amount,
+                });
+            }
+        }
+        Ok(claimed)
     }
 
     async fn overdue(&self, now: DateTime<Utc>, limit: u32) -> Result<Vec<Enrollment>, PortError> {
@@ -523,90 +602,150 @@ impl SeatLedger for SqlSeatLedger {
     }
 
     async fn audit(&self, course_id: i64, now: DateTime<Utc>) -> Result<Option<InvariantReport>, PortError> {
-        let conn = self.db.conn();
-        let Some(c) = self.db.run(course::Entity::find_by_id(course_id).one(conn)).await? else {
-            return Ok(None);
-        };
-        let by_status: Vec<(String, i64)> = self
-            .db
-            .run(
-                enrollment::Entity::find()
-                    .select_only()
-                    .column(enrollment::Column::Status)
-                    .column_as(enrollment::Column::Id.count(), "n")
-                    .filter(enrollment::Column::CourseId.eq(course_id))
-                    .group_by(enrollment::Column::Status)
-                    .into_tuple()
-                    .all(conn),
-            )
-            .await?;
-        let count = |s: EnrollmentStatus| -> u32 {
-            by_status.iter().filter(|(k, _)| k == s.as_str()).map(|(_, n)| u32::try_from(*n).unwrap_or(0)).sum()
-        };
-        let scoped = || enrollment::Entity::find().filter(enrollment::Column::CourseId.eq(course_id));
-        let overdue = self
-            .db
-            .run(
-                scoped()
-                    .filter(enrollment::Column::Status.eq(EnrollmentStatus::PendingPayment.as_str()))
-                    .filter(enrollment::Column::HoldDeadline.lt(now))
-                    .count(conn),
-            )
-            .await?;
-        let duplicate_users: Vec<i64> = self
-            .db
-            .run(
-                scoped()
-                    .select_only()
-                    .column(enrollment::Column::UserId)
-                    .filter(
-                        enrollment::Column::Status
-                            .is_in([EnrollmentStatus::PendingPayment.as_str(), EnrollmentStatus::Completed.as_str()]),
-                    )
-                    .group_by(enrollment::Column::UserId)
-                    .having(Expr::col(enrollment::Column::Id).count().gt(1))
-                    .into_tuple()
-                    .all(conn),
-            )
-            .await?;
-        let completed_unpaid = self
-            .db
-            .run(
-                scoped()
-                    .filter(enrollment::Column::Status.eq(EnrollmentStatus::Completed.as_str()))
-                    .filter(enrollment::Column::PaymentKey.is_null())
-                    .count(conn),
-            )
-            .await?;
-        let released_still_live =
-            self.db
-                .run(
-                    scoped()
-                        .filter(enrollment::Column::Status.is_not_in([
-                            EnrollmentStatus::PendingPayment.as_str(),
-                            EnrollmentStatus::Completed.as_str(),
-                        ]))
-                        .filter(enrollment::Column::Live.is_not_null())
-                        .count(conn),
-                )
-                .await?;
-        let n = |v: u64| u32::try_from(v).unwrap_or(u32::MAX);
-        Ok(Some(InvariantReport {
-            course_id,
-            capacity: u32::try_from(c.capacity).unwrap_or(0),
-            seats_taken: u32::try_from(c.seats_taken).unwrap_or(0),
-            pending: count(EnrollmentStatus::PendingPayment),
-            completed: count(EnrollmentStatus::Completed),
-            released: count(EnrollmentStatus::Expired)
-                + count(EnrollmentStatus::Cancelled)
-                + count(EnrollmentStatus::Refunded),
-            overdue: n(overdue),
-            duplicate_users,
-            completed_unpaid: n(completed_unpaid),
-            released_still_live: n(released_still_live),
-            violations: Vec::new(),
-        }))
+        // One read-only snapshot for every count: read one by one, a release committing
+        // between the counter and the enrollments made a sound course look one seat off.
+        self.db
+            .run(async move {
+                let txn = self.db.begin_snapshot().await?;
+                let report = audit_in(&txn, course_id, now).await?;
+                txn.commit().await?;
+                Ok(report)
+            })
+            .await
     }
+}
+
+async fn audit_in<C: ConnectionTrait>(
+    conn: &C,
+    course_id: i64,
+    now: DateTime<Utc>,
+) -> Result<Option<InvariantReport>, sea_orm::DbErr> {
+    let Some(c) = course::Entity::find_by_id(course_id).one(conn).await? else {
+        return Ok(None);
+    };
+    let by_status: Vec<(String, i64)> = enrollment::Entity::find()
+        .select_only()
+        .column(enrollment::Column::Status)
+        .column_as(enrollment::Column::Id.count(), "n")
+        .filter(enrollment::Column::CourseId.eq(course_id))
+        .group_by(enrollment::Column::Status)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let count = |s: EnrollmentStatus| -> u32 {
+        by_status.iter().filter(|(k, _)| k == s.as_str()).map(|(_, n)| u32::try_from(*n).unwrap_or(0)).sum()
+    };
+    let scoped = || enrollment::Entity::find().filter(enrollment::Column::CourseId.eq(course_id));
+    let live = [EnrollmentStatus::PendingPayment.as_str(), EnrollmentStatus::Completed.as_str()];
+    let overdue = scoped()
+        .filter(enrollment::Column::Status.eq(EnrollmentStatus::PendingPayment.as_str()))
+        .filter(enrollment::Column::HoldDeadline.lt(now))
+        .count(conn)
+        .await?;
+    let duplicate_users: Vec<i64> = scoped()
+        .select_only()
+        .column(enrollment::Column::UserId)
+        .filter(enrollment::Column::Status.is_in(live))
+        .group_by(enrollment::Column::UserId)
+        .having(Expr::col(enrollment::Column::Id).count().gt(1))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let completed_unpaid = scoped()
+        .filter(enrollment::Column::Status.eq(EnrollmentStatus::Completed.as_str()))
+        .filter(enrollment::Column::PaymentKey.is_null())
+        .filter(enrollment::Column::Amount.gt(0))
+        .count(conn)
+        .await?;
+    let released_still_live = scoped()
+        .filter(enrollment::Column::Status.is_not_in(live))
+        .filter(enrollment::Column::Live.is_not_null())
+        .count(conn)
+        .await?;
+    // Every charge is its enrollment's payment (COMPLETED with that key), refunded, or due.
+    let paid: std::collections::HashSet<(i64, String)> = scoped()
+        .select_only()
+        .columns([enrollment::Column::Id, enrollment::Column::PaymentKey])
+        .filter(enrollment::Column::Status.eq(EnrollmentStatus::Completed.as_str()))
+        .filter(enrollment::Column::PaymentKey.is_not_null())
+        .into_tuple::<(i64, String)>()
+        .all(conn)
+        .await?
+        .into_iter()
+        .collect();
+    let charges: Vec<(i64, String, String)> = payment_charge::Entity::find()
+        .select_only()
+        .columns([
+            payment_charge::Column::EnrollmentId,
+            payment_charge::Column::PaymentKey,
+            payment_charge::Column::State,
+        ])
+        .filter(payment_charge::Column::CourseId.eq(course_id))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let refunds_due = charges.iter().filter(|(_, _, state)| state == REFUND_DUE).count();
+    let charges_unaccounted =
+        charges.iter().filter(|(id, key, state)| state == PAYMENT && !paid.contains(&(*id, key.clone()))).count();
+    let n = |v: u64| u32::try_from(v).unwrap_or(u32::MAX);
+    let m = |v: usize| u32::try_from(v).unwrap_or(u32::MAX);
+    Ok(Some(InvariantReport {
+        course_id,
+        capacity: u32::try_from(c.capacity).unwrap_or(0),
+        seats_taken: u32::try_from(c.seats_taken).unwrap_or(0),
+        pending: count(EnrollmentStatus::PendingPayment),
+        completed: count(EnrollmentStatus::Completed),
+        released: count(EnrollmentStatus::Expired)
+            + count(EnrollmentStatus::Cancelled)
+            + count(EnrollmentStatus::Refunded),
+        overdue: n(overdue),
+        duplicate_users,
+        completed_unpaid: n(completed_unpaid),
+        released_still_live: n(released_still_live),
+        charges: m(charges.len()),
+        refunds_due: m(refunds_due),
+        charges_unaccounted: m(charges_unaccounted),
+        violations: Vec::new(),
+    }))
+}
+
+/// The course of enrollment `id` (0 if there is none).
+async fn course_of<C: ConnectionTrait>(conn: &C, id: i64) -> Result<i64, sea_orm::DbErr> {
+    Ok(enrollment::Entity::find_by_id(id)
+        .select_only()
+        .column(enrollment::Column::CourseId)
+        .into_tuple()
+        .one(conn)
+        .await?
+        .unwrap_or_default())
+}
+
+/// Inserts a captured charge; a key already recorded is a unique violation.
+#[allow(clippy::too_many_arguments)]
+async fn record_charge<C: ConnectionTrait>(
+    conn: &C,
+    enrollment_id: i64,
+    course_id: i64,
+    payment_key: &str,
+    amount: i64,
+    state: &str,
+    claimed_until: DateTime<Utc>,
+    at: DateTime<Utc>,
+) -> Result<(), sea_orm::DbErr> {
+    let row = payment_charge::ActiveModel {
+        enrollment_id: Set(enrollment_id),
+        course_id: Set(course_id),
+        payment_key: Set(payment_key.to_owned()),
+        amount: Set(amount),
+        state: Set(state.to_owned()),
+        claimed_until: Set(claimed_until),
+        attempts: Set(0),
+        created_at: Set(at),
+        updated_at: Set(at),
+        ..Default::default()
+    };
+    payment_charge::Entity::insert(row).exec(conn).await?;
+    Ok(())
 }
 
 /// Reads the enrollment just moved, records its event and commits.

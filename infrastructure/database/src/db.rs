@@ -3,8 +3,8 @@
 use async_trait::async_trait;
 use cercat_common::{PortError, health::HealthCheck};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, DatabaseTransaction, DbErr, SqlErr,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    AccessMode, ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, DatabaseTransaction,
+    DbErr, IsolationLevel, SqlErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
     sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous},
 };
 use std::{future::Future, path::Path, time::Duration};
@@ -130,6 +130,18 @@ impl Db {
                 ..TransactionOptions::default()
             })
             .await
+    }
+
+    /// Begins a read-only transaction whose reads all see one snapshot: REPEATABLE READ on
+    /// MySQL/MariaDB (InnoDB fixes the snapshot at the first read), and on SQLite a deferred
+    /// transaction, whose first read pins the WAL snapshot until it ends.
+    pub async fn begin_snapshot(&self) -> Result<DatabaseTransaction, DbErr> {
+        match self.backend() {
+            DatabaseBackend::MySql => {
+                self.conn.begin_with_config(Some(IsolationLevel::RepeatableRead), Some(AccessMode::ReadOnly)).await
+            }
+            _ => self.conn.begin().await,
+        }
     }
 
     /// Applies every pending migration.

@@ -19,6 +19,7 @@ pub mod mail;
 pub mod mock_exam;
 pub mod mock_exam_result;
 pub mod outbox_event;
+pub mod payment_charge;
 pub mod post;
 pub mod post_comment;
 pub mod post_image;

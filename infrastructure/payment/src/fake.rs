@@ -1,11 +1,16 @@
 //! [`FakeToss`]: a fake Toss Payments server for tests (feature `fake-server`). It runs actix-web
 //! on `127.0.0.1:0` in its own thread and runtime, so it can be started from inside any tokio
-//! runtime (or none), and serves `POST /v1/payments/confirm` and
-//! `POST /v1/payments/{paymentKey}/cancel` with Toss's JSON shapes.
+//! runtime (or none), and serves `POST /v1/payments/confirm`,
+//! `POST /v1/payments/{paymentKey}/cancel` and `GET /v1/payments/{paymentKey}` with Toss's
+//! JSON shapes.
 //!
-//! Behaviour: wrong Basic auth → 401 `UNAUTHORIZED_KEY`; missing `Idempotency-Key` → 400
-//! `INVALID_REQUEST`; keys starting with `fail-` → 400 `REJECT_CARD_PAYMENT`; confirming an
-//! approved key again → 400 `ALREADY_PROCESSED_PAYMENT`; cancelling twice → 400
+//! Behaviour, as Toss: a payment key belongs to the one order it was first confirmed for.
+//! Wrong Basic auth → 401 `UNAUTHORIZED_KEY`; missing `Idempotency-Key` on a POST → 400
+//! `INVALID_REQUEST`; a POST with an `Idempotency-Key` that already succeeded is answered with
+//! that first answer again, whatever its body (Toss keys idempotency on key, API key, path
+//! and method); keys starting with `fail-` → 400 `REJECT_CARD_PAYMENT`; confirming an
+//! approved key again (for any order) → 400 `ALREADY_PROCESSED_PAYMENT`; `GET` of an unknown
+//! key → 404 `NOT_FOUND_PAYMENT`; cancelling twice → 400
 //! `ALREADY_CANCELED_PAYMENT`; cancelling an unknown key → 404 `NOT_FOUND_PAYMENT`; while
 //! [`FakeToss::set_down`] → 503; every answer waits [`FakeToss::set_delay`] first.
 
@@ -33,6 +38,9 @@ struct State {
     payments: HashMap<String, (String, i64, bool)>,
     confirms: Vec<(String, String, i64)>,
     cancels: Vec<String>,
+    cancel_attempts: Vec<String>,
+    /// (path, idempotency key) → the first successful answer, replayed for a repeat.
+    replays: HashMap<(String, String), serde_json::Value>,
     down: bool,
     delay: Duration,
     charged_amount: Option<i64>,
@@ -86,6 +94,7 @@ impl FakeToss {
                             }))
                             .route("/v1/payments/confirm", web::post().to(confirm))
                             .route("/v1/payments/{payment_key}/cancel", web::post().to(cancel))
+                            .route("/v1/payments/{payment_key}", web::get().to(payment))
                     })
                     .workers(1)
                     .disable_signals()
@@ -125,6 +134,20 @@ impl FakeToss {
     /// Payment keys cancelled so far, in order (a refused second cancel is not listed).
     pub fn cancels(&self) -> Vec<String> {
         self.state.lock().cancels.clone()
+    }
+
+    /// Payment keys of every cancel request that passed auth, in order — replays and refused
+    /// repeats included, to prove a charge was asked to be refunded only once.
+    pub fn cancel_attempts(&self) -> Vec<String> {
+        self.state.lock().cancel_attempts.clone()
+    }
+
+    /// Every payment it holds, as (payment key, order id, amount, cancelled), sorted by key.
+    pub fn payments(&self) -> Vec<(String, String, i64, bool)> {
+        let mut all: Vec<_> =
+            self.state.lock().payments.iter().map(|(k, (o, a, c))| (k.clone(), o.clone(), *a, *c)).collect();
+        all.sort();
+        all
     }
 
     /// While `true`, every call is answered 503 `FAILED_INTERNAL_SYSTEM_PROCESSING`.
@@ -181,10 +204,55 @@ async fn gate(state: &Shared, request: &HttpRequest) -> Option<HttpResponse> {
     if authorization != Some(expected.as_str()) {
         return Some(failure(StatusCode::UNAUTHORIZED, "UNAUTHORIZED_KEY", "unknown secret key"));
     }
-    if request.headers().get("idempotency-key").is_none() {
-        return Some(failure(StatusCode::BAD_REQUEST, "INVALID_REQUEST", "Idempotency-Key missing"));
+    if let Some(key) = request.path().strip_prefix("/v1/payments/").and_then(|p| p.strip_suffix("/cancel")) {
+        state.lock().cancel_attempts.push(key.to_owned());
+    }
+    if request.method() == actix_web::http::Method::POST {
+        let Some(key) = idempotency_key(request) else {
+            return Some(failure(StatusCode::BAD_REQUEST, "INVALID_REQUEST", "Idempotency-Key missing"));
+        };
+        if let Some(first) = state.lock().replays.get(&(request.path().to_owned(), key)) {
+            return Some(HttpResponse::Ok().json(first));
+        }
     }
     None
+}
+
+fn idempotency_key(request: &HttpRequest) -> Option<String> {
+    request.headers().get("idempotency-key").map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+}
+
+/// Answers 200 with `body` and keeps it for repeats of the request's idempotency key.
+fn succeed(state: &mut State, request: &HttpRequest, body: serde_json::Value) -> HttpResponse {
+    if let Some(key) = idempotency_key(request) {
+        state.replays.insert((request.path().to_owned(), key), body.clone());
+    }
+    HttpResponse::Ok().json(body)
+}
+
+fn payment_json(payment_key: &str, order_id: &str, amount: i64, cancelled: bool) -> serde_json::Value {
+    json!({
+        "paymentKey": payment_key,
+        "orderId": order_id,
+        "totalAmount": amount,
+        "balanceAmount": if cancelled { 0 } else { amount },
+        "status": if cancelled { "CANCELED" } else { "DONE" },
+        "method": "카드",
+    })
+}
+
+async fn payment(state: Data<Shared>, request: HttpRequest, path: Path<String>) -> HttpResponse {
+    if let Some(response) = gate(&state, &request).await {
+        return response;
+    }
+    let payment_key = path.into_inner();
+    let state = state.lock();
+    match state.payments.get(&payment_key) {
+        Some((order_id, amount, cancelled)) => {
+            HttpResponse::Ok().json(payment_json(&payment_key, order_id, *amount, *cancelled))
+        }
+        None => failure(StatusCode::NOT_FOUND, "NOT_FOUND_PAYMENT", "no such payment"),
+    }
 }
 
 #[derive(Deserialize)]
@@ -210,14 +278,8 @@ async fn confirm(state: Data<Shared>, request: HttpRequest, body: Json<ConfirmBo
     let charged = state.charged_amount.unwrap_or(amount);
     state.payments.insert(payment_key.clone(), (order_id.clone(), charged, false));
     state.confirms.push((payment_key.clone(), order_id.clone(), charged));
-    HttpResponse::Ok().json(json!({
-        "paymentKey": payment_key,
-        "orderId": order_id,
-        "totalAmount": charged,
-        "balanceAmount": charged,
-        "status": "DONE",
-        "method": "카드",
-    }))
+    let body = payment_json(&payment_key, &order_id, charged, false);
+    succeed(&mut state, &request, body)
 }
 
 #[derive(Deserialize)]
@@ -241,12 +303,7 @@ async fn cancel(state: Data<Shared>, request: HttpRequest, path: Path<String>, b
     payment.2 = true;
     let (order_id, amount) = (payment.0.clone(), payment.1);
     state.cancels.push(payment_key.clone());
-    HttpResponse::Ok().json(json!({
-        "paymentKey": payment_key,
-        "orderId": order_id,
-        "totalAmount": amount,
-        "balanceAmount": 0,
-        "status": "CANCELED",
-        "cancels": [{ "cancelAmount": amount, "cancelReason": body.cancel_reason }],
-    }))
+    let mut answer = payment_json(&payment_key, &order_id, amount, true);
+    answer["cancels"] = json!([{ "cancelAmount": amount, "cancelReason": body.cancel_reason }]);
+    succeed(&mut state, &request, answer)
 }

@@ -88,7 +88,7 @@ fn again(existing: &Payment, payment_key: &str, order_id: &str, amount: i64) -> 
             format!("approved {} for this order, asked {amount}", existing.amount),
         ));
     }
-    Ok(PaymentApproval { payment_key: payment_key.to_owned(), amount })
+    Ok(PaymentApproval { payment_key: payment_key.to_owned(), order_id: order_id.to_owned(), amount })
 }
 
 impl SimulatedGateway {
@@ -106,6 +106,15 @@ impl SimulatedGateway {
         // 53 random bits → [0, 1).
         let sample = (x >> 11) as f64 / (1u64 << 53) as f64;
         sample < rate
+    }
+
+    /// Every payment approved so far, as (payment key, order id, amount, cancelled): what the
+    /// gateway captured, for checks that every charge was kept or refunded.
+    pub fn charges(&self) -> Vec<(String, String, i64, bool)> {
+        let mut all: Vec<_> =
+            self.payments().iter().map(|(key, p)| (key.clone(), p.order_id.clone(), p.amount, p.cancelled)).collect();
+        all.sort();
+        all
     }
 
     fn payments(&self) -> std::sync::MutexGuard<'_, HashMap<String, Payment>> {
@@ -141,7 +150,7 @@ impl PaymentGateway for SimulatedGateway {
         }
         payments.insert(payment_key.to_owned(), Payment { order_id: order_id.to_owned(), amount, cancelled: false });
         tracing::debug!(payment_key, order_id, amount, "simulated gateway: approved");
-        Ok(PaymentApproval { payment_key: payment_key.to_owned(), amount })
+        Ok(PaymentApproval { payment_key: payment_key.to_owned(), order_id: order_id.to_owned(), amount })
     }
 
     /// Unknown key → `NOT_FOUND_PAYMENT`; an already cancelled payment succeeds again.

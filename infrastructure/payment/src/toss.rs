@@ -1,6 +1,9 @@
-//! [`TossGateway`]: the Toss Payments API over HTTP (reqwest). Confirm and cancel send an
-//! `Idempotency-Key` derived from the payment key, so a retry after [`GatewayError::Unavailable`]
-//! cannot charge or refund twice.
+//! [`TossGateway`]: the Toss Payments API over HTTP (reqwest). Confirm sends an
+//! `Idempotency-Key` derived from the order (Toss replays the first answer for a key, so a
+//! retry after [`GatewayError::Unavailable`] cannot charge twice, and a key of another order
+//! can never be answered with this order's approval); cancel one derived from the payment key.
+//! Every approval is checked against the order and amount asked for: a success body, and on
+//! `ALREADY_PROCESSED_PAYMENT` the payment itself (`GET /v1/payments/{paymentKey}`).
 
 use async_trait::async_trait;
 use base64::{Engine as _, engine::general_purpose::STANDARD};
@@ -67,9 +70,10 @@ struct CancelRequest<'a> {
     cancel_reason: &'a str,
 }
 
+/// A payment as Toss reports it (confirm answers and `GET /v1/payments/{key}`).
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct ConfirmResponse {
+struct PaymentBody {
     payment_key: String,
     order_id: String,
     total_amount: i64,
@@ -124,16 +128,18 @@ impl TossGateway {
         if error.is_timeout() { PortError::timeout(DEP, self.timeout) } else { PortError::unavailable(DEP, error) }
     }
 
-    /// POSTs `body` as JSON with auth and the idempotency key; sorts the answer into success,
-    /// a refusal, or [`PortError`] (5xx, 408/429, transport errors, timeouts, unreadable bodies).
+    /// POSTs `body` as JSON with auth and the idempotency key; see [`Self::send`].
     async fn post<B: Serialize + Sync>(&self, url: Url, idempotency_key: &str, body: &B) -> Result<Answer, PortError> {
+        let request = self.client.post(url).header("Idempotency-Key", idempotency_key).json(body);
+        self.send(request).await
+    }
+
+    /// Sends `request` with auth under the timeout and sorts the answer into success, a
+    /// refusal, or [`PortError`] (5xx, 408/429, transport errors, timeouts, unreadable bodies).
+    async fn send(&self, request: reqwest::RequestBuilder) -> Result<Answer, PortError> {
         let call = async {
-            let response = self
-                .client
-                .post(url)
+            let response = request
                 .header(reqwest::header::AUTHORIZATION, &self.authorization)
-                .header("Idempotency-Key", idempotency_key)
-                .json(body)
                 .send()
                 .await
                 .map_err(|e| self.failure(e))?;
@@ -166,45 +172,83 @@ fn declined(code: impl Into<String>, message: impl Into<String>) -> GatewayError
     GatewayError::Declined { code: code.into(), message: message.into() }
 }
 
+/// `cancel-{sha256(payment key)}`: one per charge, and plain ASCII within Toss's 300
+/// characters whatever the key holds (keys come from clients).
+fn cancel_idempotency_key(payment_key: &str) -> String {
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::digest(payment_key.as_bytes());
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    format!("cancel-{hex}")
+}
+
+fn read_payment(bytes: &[u8], what: &str) -> Result<PaymentBody, PortError> {
+    serde_json::from_slice(bytes)
+        .map_err(|e| PortError::unavailable(DEP, format!("unreadable {what} answer: {e}: {}", snippet(bytes))))
+}
+
+/// Accepts `payment` as the approval of `order_id` for `amount`, or says what does not match.
+fn approval_of(payment: PaymentBody, order_id: &str, amount: i64) -> Result<PaymentApproval, GatewayError> {
+    if payment.order_id != order_id {
+        tracing::error!(
+            payment_key = %payment.payment_key,
+            order_id,
+            paid_order = %payment.order_id,
+            "payment confirm: the payment belongs to another order"
+        );
+        return Err(declined("PAYMENT_OF_ANOTHER_ORDER", "the payment key belongs to another order"));
+    }
+    if payment.status != "DONE" {
+        tracing::warn!(payment_key = %payment.payment_key, order_id, status = %payment.status, "payment confirm: not DONE");
+        return Err(declined("PAYMENT_NOT_DONE", format!("payment status is {}", payment.status)));
+    }
+    if payment.total_amount != amount {
+        tracing::error!(
+            payment_key = %payment.payment_key,
+            order_id,
+            requested = amount,
+            approved = payment.total_amount,
+            "payment confirm: amount mismatch"
+        );
+        return Err(declined(
+            "AMOUNT_MISMATCH",
+            format!("approved {} for order {order_id}, expected {amount}", payment.total_amount),
+        ));
+    }
+    Ok(PaymentApproval { payment_key: payment.payment_key, order_id: payment.order_id, amount: payment.total_amount })
+}
+
 #[async_trait]
 impl PaymentGateway for TossGateway {
-    /// `POST /v1/payments/confirm`. `ALREADY_PROCESSED_PAYMENT` counts as approved (for the
-    /// requested amount); an approved total different from `amount` is declined as
-    /// `AMOUNT_MISMATCH`, a status other than `DONE` as `PAYMENT_NOT_DONE`.
+    /// `POST /v1/payments/confirm` with the idempotency key `confirm-{orderId}`. The answer
+    /// must be a `DONE` payment of `order_id` for `amount` (else `PAYMENT_OF_ANOTHER_ORDER`,
+    /// `PAYMENT_NOT_DONE` or `AMOUNT_MISMATCH`); its payment key may differ from the one asked
+    /// for when Toss replays an earlier confirm of this order, and is then the order's payment.
+    /// On `ALREADY_PROCESSED_PAYMENT` the payment is fetched and held to the same checks.
     async fn confirm(&self, payment_key: &str, order_id: &str, amount: i64) -> Result<PaymentApproval, GatewayError> {
         let url = self.url(&["v1", "payments", "confirm"])?;
         let request = ConfirmRequest { payment_key, order_id, amount };
-        let answer = self.post(url, &format!("confirm-{payment_key}"), &request).await.inspect_err(|e| {
+        let answer = self.post(url, &format!("confirm-{order_id}"), &request).await.inspect_err(|e| {
             tracing::warn!(payment_key, order_id, error = %e, "payment confirm: gateway unavailable");
         })?;
         match answer {
             Answer::Success(bytes) => {
-                let body: ConfirmResponse = serde_json::from_slice(&bytes).map_err(|e| {
-                    PortError::unavailable(DEP, format!("unreadable confirm answer: {e}: {}", snippet(&bytes)))
-                })?;
-                if body.status != "DONE" {
-                    tracing::warn!(payment_key, order_id, status = %body.status, "payment confirm: not DONE");
-                    return Err(declined("PAYMENT_NOT_DONE", format!("payment status is {}", body.status)));
-                }
-                if body.total_amount != amount {
-                    tracing::error!(
-                        payment_key,
-                        order_id,
-                        requested = amount,
-                        approved = body.total_amount,
-                        "payment confirm: amount mismatch"
-                    );
-                    return Err(declined(
-                        "AMOUNT_MISMATCH",
-                        format!("approved {} for order {}, expected {amount}", body.total_amount, body.order_id),
-                    ));
-                }
-                tracing::debug!(payment_key, order_id, amount, "payment confirmed");
-                Ok(PaymentApproval { payment_key: body.payment_key, amount: body.total_amount })
+                let approval = approval_of(read_payment(&bytes, "confirm")?, order_id, amount)?;
+                tracing::debug!(payment_key = %approval.payment_key, order_id, amount, "payment confirmed");
+                Ok(approval)
             }
             Answer::Refused { code, .. } if code == "ALREADY_PROCESSED_PAYMENT" => {
-                tracing::info!(payment_key, order_id, "payment confirm: already processed");
-                Ok(PaymentApproval { payment_key: payment_key.to_owned(), amount })
+                // Processed — but for which order? Only the payment itself can say.
+                let url = self.url(&["v1", "payments", payment_key])?;
+                let payment = match self.send(self.client.get(url)).await? {
+                    Answer::Success(bytes) => read_payment(&bytes, "payment")?,
+                    Answer::Refused { code, message } => return Err(declined(code, message)),
+                };
+                if payment.payment_key != payment_key {
+                    return Err(declined("PAYMENT_OF_ANOTHER_ORDER", "the gateway answered for another payment"));
+                }
+                let approval = approval_of(payment, order_id, amount)?;
+                tracing::info!(payment_key, order_id, "payment confirm: already processed for this order");
+                Ok(approval)
             }
             Answer::Refused { code, message } => {
                 tracing::info!(payment_key, order_id, %code, %message, "payment confirm declined");
@@ -217,7 +261,7 @@ impl PaymentGateway for TossGateway {
     async fn cancel(&self, payment_key: &str, reason: &str) -> Result<(), GatewayError> {
         let url = self.url(&["v1", "payments", payment_key, "cancel"])?;
         let request = CancelRequest { cancel_reason: reason };
-        let answer = self.post(url, &format!("cancel-{payment_key}"), &request).await.inspect_err(|e| {
+        let answer = self.post(url, &cancel_idempotency_key(payment_key), &request).await.inspect_err(|e| {
             tracing::warn!(payment_key, error = %e, "payment cancel: gateway unavailable");
         })?;
         match answer {

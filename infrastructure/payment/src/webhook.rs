@@ -74,7 +74,9 @@ pub(crate) fn verify(
     let body: Body = serde_json::from_slice(body).map_err(|_| "body unreadable")?;
     let status = match body.data.status.as_str() {
         "DONE" => GatewayStatus::Done,
-        "CANCELED" | "PARTIAL_CANCELED" => GatewayStatus::Canceled,
+        "CANCELED" => GatewayStatus::Canceled,
+        // Part refunded, part still paid: not a cancelled payment.
+        "PARTIAL_CANCELED" => GatewayStatus::PartiallyCanceled,
         _ => GatewayStatus::Other,
     };
     Ok(WebhookEvent { payment_key: body.data.payment_key, order_id: body.data.order_id, status })

@@ -37,7 +37,7 @@ async fn toss_confirm_ok() {
     let fake = FakeToss::start();
     let gateway = toss(&fake, TIMEOUT);
     let approval = gateway.confirm("pk_1", "order-1", 15_000).await.unwrap();
-    assert_eq!(approval, PaymentApproval { payment_key: "pk_1".into(), amount: 15_000 });
+    assert_eq!(approval, PaymentApproval { payment_key: "pk_1".into(), order_id: "order-1".into(), amount: 15_000 });
     assert_eq!(fake.confirms(), vec![("pk_1".to_owned(), "order-1".to_owned(), 15_000)]);
     fake.stop().await;
 }
@@ -62,8 +62,60 @@ async fn toss_confirm_already_processed_is_ok() {
     let gateway = toss(&fake, TIMEOUT);
     gateway.confirm("pk_again", "order-3", 2_000).await.unwrap();
     let again = gateway.confirm("pk_again", "order-3", 2_000).await.unwrap();
-    assert_eq!(again, PaymentApproval { payment_key: "pk_again".into(), amount: 2_000 });
+    assert_eq!(again, PaymentApproval { payment_key: "pk_again".into(), order_id: "order-3".into(), amount: 2_000 });
     assert_eq!(fake.confirms().len(), 1);
+}
+
+/// Confirms `key` for `order` behind the adapter's back, with its own idempotency key (as
+/// another client of the same merchant would).
+async fn confirm_directly(fake: &FakeToss, key: &str, order: &str, amount: i64) {
+    let response = reqwest::Client::new()
+        .post(format!("{}/v1/payments/confirm", fake.base_url()))
+        .basic_auth(fake.secret_key(), Some(""))
+        .header("Idempotency-Key", format!("elsewhere-{key}"))
+        .json(&serde_json::json!({"paymentKey": key, "orderId": order, "amount": amount}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn toss_already_processed_is_accepted_only_for_its_own_order_and_amount() {
+    let fake = FakeToss::start();
+    let gateway = toss(&fake, TIMEOUT);
+    confirm_directly(&fake, "pk_x", "order-x", 2_000).await;
+    // Processed for this very order and amount: fetched, checked, accepted.
+    let again = gateway.confirm("pk_x", "order-x", 2_000).await.unwrap();
+    assert_eq!(again, PaymentApproval { payment_key: "pk_x".into(), order_id: "order-x".into(), amount: 2_000 });
+    // The key of order X does not pay order Y, nor X for another amount.
+    assert_eq!(declined_code(gateway.confirm("pk_x", "order-y", 2_000).await), "PAYMENT_OF_ANOTHER_ORDER");
+    assert_eq!(declined_code(gateway.confirm("pk_x", "order-x", 5_000).await), "AMOUNT_MISMATCH");
+    assert_eq!(fake.confirms().len(), 1, "nothing more was charged");
+    fake.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn toss_a_key_confirmed_for_one_order_never_completes_another() {
+    let fake = FakeToss::start();
+    let gateway = toss(&fake, TIMEOUT);
+    gateway.confirm("pk_k", "order-a", 3_000).await.unwrap();
+    assert_eq!(declined_code(gateway.confirm("pk_k", "order-b", 3_000).await), "PAYMENT_OF_ANOTHER_ORDER");
+    fake.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn toss_confirm_is_idempotent_per_order() {
+    let fake = FakeToss::start();
+    let gateway = toss(&fake, TIMEOUT);
+    let first = gateway.confirm("pk_1st", "order-o", 4_000).await.unwrap();
+    // A second key for the same order (a double submit): Toss replays the order's first
+    // approval, so nothing more is charged and the answer names the key that paid.
+    let second = gateway.confirm("pk_2nd", "order-o", 4_000).await.unwrap();
+    assert_eq!(second, first);
+    assert_eq!(second.payment_key, "pk_1st");
+    assert_eq!(fake.confirms().len(), 1);
+    fake.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -217,7 +269,7 @@ fn webhook_valid_signature_is_accepted_and_statuses_are_mapped() {
         for (status, expected) in [
             ("DONE", GatewayStatus::Done),
             ("CANCELED", GatewayStatus::Canceled),
-            ("PARTIAL_CANCELED", GatewayStatus::Canceled),
+            ("PARTIAL_CANCELED", GatewayStatus::PartiallyCanceled),
             ("WAITING_FOR_DEPOSIT", GatewayStatus::Other),
             ("ABORTED", GatewayStatus::Other),
         ] {
@@ -308,8 +360,9 @@ async fn simulator_without_failures_approves() {
     let gateway = simulator(Duration::ZERO, 0.0);
     for i in 0..50 {
         let key = format!("pk_{i}");
-        let approval = gateway.confirm(&key, &format!("order-{i}"), 1_000 + i).await.unwrap();
-        assert_eq!(approval, PaymentApproval { payment_key: key, amount: 1_000 + i });
+        let order = format!("order-{i}");
+        let approval = gateway.confirm(&key, &order, 1_000 + i).await.unwrap();
+        assert_eq!(approval, PaymentApproval { payment_key: key, order_id: order, amount: 1_000 + i });
     }
 }
 
@@ -350,7 +403,7 @@ async fn simulator_confirm_is_idempotent_per_order() {
     gateway.confirm("pk_same", "order-1", 1_000).await.unwrap();
     assert_eq!(
         gateway.confirm("pk_same", "order-1", 1_000).await.unwrap(),
-        PaymentApproval { payment_key: "pk_same".into(), amount: 1_000 }
+        PaymentApproval { payment_key: "pk_same".into(), order_id: "order-1".into(), amount: 1_000 }
     );
     assert_eq!(declined_code(gateway.confirm("pk_same", "order-2", 1_000).await), "DUPLICATED_PAYMENT_KEY");
     assert_eq!(declined_code(gateway.confirm("pk_same", "order-1", 2_000).await), "AMOUNT_MISMATCH");

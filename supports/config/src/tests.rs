@@ -97,6 +97,27 @@ fn production_names_the_first_missing_server() {
 }
 
 #[test]
+fn production_refuses_the_payment_simulator() {
+    Jail::expect_with(|jail| {
+        for (k, v) in [
+            ("CERCAT__DATABASE__URL", "mysql://root@127.0.0.1:3306/cercat"),
+            ("CERCAT__REDIS__URL", "redis://127.0.0.1:6379"),
+            ("CERCAT__KAFKA__BROKERS", "127.0.0.1:9092"),
+            ("CERCAT__STORAGE__URL", "gs://bucket"),
+            ("CERCAT__AUTH__JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+            ("CERCAT__MAIL__SMTP_URL", "smtp://mail.example.com:587"),
+            ("CERCAT__PAYMENT__GATEWAY", "simulator"),
+        ] {
+            jail.set_env(k, v);
+        }
+        let err = load(jail, Profile::Production).err();
+        assert!(matches!(&err, Some(ConfigError::Invalid { setting, .. }) if setting == "payment.gateway"), "{err:?}");
+        assert!(load(jail, Profile::Embedded).is_ok(), "embedded mode keeps its simulator");
+        Ok(())
+    });
+}
+
+#[test]
 fn cors_origins_accept_csv_and_reject_wildcards_and_paths() {
     Jail::expect_with(|jail| {
         jail.set_env("CERCAT__CORS__ALLOWED_ORIGINS", "https://cercat.o-r.kr, http://localhost:3000");

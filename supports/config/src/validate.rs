@@ -113,6 +113,13 @@ fn check_course(s: &Settings) -> Result<(), ConfigError> {
     if p.simulator_failure_percent > 100 {
         return Err(invalid("payment.simulator_failure_percent", "use 0..=100"));
     }
+    if s.profile == Profile::Production && p.gateway == crate::PaymentGatewaySetting::Simulator {
+        return Err(invalid(
+            "payment.gateway",
+            "the simulator approves any payment key without charging anyone; the production profile needs \
+             `toss` (set CERCAT__PAYMENT__GATEWAY=toss with payment.toss_secret_key and payment.webhook_secret)",
+        ));
+    }
     if p.gateway == crate::PaymentGatewaySetting::Toss {
         let base =
             Url::parse(&p.toss_base_url).map_err(|e| invalid("payment.toss_base_url", format!("not a URL: {e}")))?;

@@ -79,11 +79,11 @@ pub async fn send_once(
     (status, body, retry, replayed)
 }
 
-fn code(body: &Value) -> &str {
+pub fn code(body: &Value) -> &str {
     body["responseCode"].as_str().unwrap_or_default()
 }
 
-fn course_body(capacity: u32, room: bool, opens_in_mins: i64, closes_in_mins: i64) -> Value {
+pub fn course_body(capacity: u32, room: bool, opens_in_mins: i64, closes_in_mins: i64) -> Value {
     let now = chrono::Utc::now();
     json!({
         "title": "정보처리기사 실기 2주 완성",

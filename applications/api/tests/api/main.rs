@@ -6,6 +6,8 @@
 mod alarms;
 mod auth;
 mod community;
+mod course_payments;
+mod course_stress;
 mod courses;
 mod embedded;
 mod helpers;

@@ -11,11 +11,13 @@ use cercat_mockexam::ports::RESULT_TOPIC;
 use rdkafka::{mocking::MockCluster, producer::DefaultProducerContext};
 use std::time::Duration as StdDuration;
 
-/// What instances of one deployment share: the database, the Kafka cluster, the Redis prefix.
+/// What instances of one deployment share: the database, the Kafka cluster, the Redis prefix,
+/// and a fake Toss server (the production profile refuses the payment simulator).
 pub struct Deployment {
     pub database: std::sync::Arc<cercat_testing::TestMysql>,
     pub cluster: std::rc::Rc<MockCluster<'static, DefaultProducerContext>>,
     pub redis_prefix: String,
+    pub toss: std::rc::Rc<cercat_payment::fake::FakeToss>,
 }
 
 impl Deployment {
@@ -39,6 +41,7 @@ impl Deployment {
             database: std::sync::Arc::new(database),
             cluster: std::rc::Rc::new(cluster),
             redis_prefix: cercat_testing::unique_prefix("api"),
+            toss: std::rc::Rc::new(cercat_payment::fake::FakeToss::start()),
         }
     }
 
@@ -61,8 +64,10 @@ impl Deployment {
         s.outbox.relay_in_api = true;
         s.auth.jwt_secret = Some("test-secret-test-secret-test-secret-1".into());
         s.mail.smtp_url = Some("smtp://127.0.0.1:1".into());
-        s.payment.gateway = cercat_config::PaymentGatewaySetting::Simulator;
-        s.payment.simulator_latency_ms = 5;
+        s.payment.gateway = cercat_config::PaymentGatewaySetting::Toss;
+        s.payment.toss_base_url = self.toss.base_url();
+        s.payment.toss_secret_key = Some(self.toss.secret_key().to_owned());
+        s.payment.webhook_secret = Some("webhook-secret-0123456789".into());
         tune(&mut s);
         spawn(s, dir, vec![Box::new(self.database.clone()), Box::new(self.cluster.clone())]).await
     }

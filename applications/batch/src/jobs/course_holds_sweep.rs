@@ -1,5 +1,5 @@
 //! `course-holds-sweep`: gives back the seats of holds whose payment deadline passed (each
-//! exactly once, whoever else sweeps), retries refunds of late payments, and purges
+//! exactly once, whoever else sweeps), retries due refunds of extra charges, and purges
 //! idempotency keys past their retention. Every minute.
 
 use async_trait::async_trait;

@@ -25,6 +25,8 @@ mod m20261122_000016_create_courses;
 mod m20261122_000017_create_enrollments;
 mod m20261122_000018_create_idempotency_keys;
 mod m20261201_000101_create_revoked_sessions;
+mod m20261210_000001_create_payment_charges;
+mod m20261210_000002_unique_enrollment_payment_key;
 
 /// All migrations, in order.
 #[derive(Debug)]
@@ -53,6 +55,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000017_create_enrollments::Migration),
             Box::new(m20261122_000018_create_idempotency_keys::Migration),
             Box::new(m20261201_000101_create_revoked_sessions::Migration),
+            Box::new(m20261210_000001_create_payment_charges::Migration),
+            Box::new(m20261210_000002_unique_enrollment_payment_key::Migration),
         ]
     }
 }
