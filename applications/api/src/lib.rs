@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod client_ip;
+pub mod body_deadline;
 pub mod course_tasks;
 pub mod dto;
 pub mod error;

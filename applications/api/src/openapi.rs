@@ -46,7 +46,7 @@ pub fn error_code_table() -> String {
     ] {
         rows.extend(codes.iter().map(|(c, s, m)| ((*c).to_owned(), *s, (*m).to_owned())));
     }
-    for c in [crate::idempotency::MISMATCH, crate::idempotency::IN_FLIGHT] {
+    for c in [crate::idempotency::MISMATCH, crate::idempotency::IN_FLIGHT, crate::multipart::QUOTA_EXCEEDED] {
         rows.push((c.code.to_owned(), c.status, c.meaning.to_owned()));
     }
     let mut table = String::from("| code | HTTP | meaning |\n|---|---|---|\n");

@@ -414,6 +414,7 @@ pub fn create_app(
                 HttpResponse::PermanentRedirect().insert_header((header::LOCATION, "/docs/")).finish()
             }),
         )
+        .wrap(from_fn(crate::body_deadline::bound_body_reads))
         .wrap(from_fn(crate::auth::refresh_by_header))
         .wrap(from_fn(wake_relay_after_writes))
         .wrap(cors(&settings.cors.allowed_origins))

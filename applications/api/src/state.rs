@@ -40,6 +40,8 @@ pub struct AppState {
     pub hub: Arc<crate::sse::AlarmHub>,
     /// Whose `X-Forwarded-For` is believed.
     pub proxies: crate::client_ip::ProxyTrust,
+    /// The uploads this instance may read at once.
+    pub uploads: crate::multipart::UploadSlots,
 }
 
 impl AppState {
@@ -66,6 +68,7 @@ impl AppState {
                 infra.settings.server.behind_proxy,
                 &infra.settings.server.trusted_proxies,
             ),
+            uploads: crate::multipart::UploadSlots::new(infra.settings.limits.upload_max_concurrent),
             infra,
         }
     }

@@ -145,6 +145,28 @@ fn the_documented_production_example_loads() {
         let s = load(jail, Profile::Production).map_err(|e| e.to_string())?;
         assert_eq!(s.cors.allowed_origins, vec!["https://cercat.o-r.kr"]);
         assert!(!s.database.migrate_on_start);
+        assert_eq!(s.limits, Settings::defaults(Profile::Production).limits);
+        Ok(())
+    });
+}
+
+#[test]
+fn upload_and_body_limits_are_checked() {
+    Jail::expect_with(|jail| {
+        jail.set_env("CERCAT__LIMITS__BODY_IDLE_TIMEOUT_SECS", "120");
+        let err = load(jail, Profile::Embedded).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.contains("limits.body_idle_timeout_secs"), "{err}");
+        jail.set_env("CERCAT__LIMITS__BODY_IDLE_TIMEOUT_SECS", "5");
+        jail.set_env("CERCAT__LIMITS__UPLOAD_MAX_CONCURRENT", "0");
+        let err = load(jail, Profile::Embedded).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.contains("limits.upload_max_concurrent"), "{err}");
+        jail.set_env("CERCAT__LIMITS__UPLOAD_MAX_CONCURRENT", "2");
+        jail.set_env("CERCAT__LIMITS__UPLOAD_MAX_BODY_BYTES", "1000");
+        let err = load(jail, Profile::Embedded).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.contains("limits.upload_max_body_bytes"), "{err}");
+        jail.set_env("CERCAT__LIMITS__UPLOAD_MAX_BODY_BYTES", "10485760");
+        let s = load(jail, Profile::Embedded).map_err(|e| e.to_string())?;
+        assert_eq!((s.limits.body_idle_timeout_secs, s.limits.upload_max_concurrent), (5, 2));
         Ok(())
     });
 }

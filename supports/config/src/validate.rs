@@ -81,6 +81,7 @@ pub(crate) fn fill_and_check(s: &mut Settings) -> Result<(), ConfigError> {
         return Err(invalid("sse.max_per_user", "use at least 1 (and sse.max_connections too)"));
     }
     positive_ms("batch.http_timeout_ms", s.batch.http_timeout_ms)?;
+    check_limits(s)?;
     check_auth(s)?;
     check_mail(s)?;
     check_course(s)?;
@@ -341,5 +342,26 @@ fn check_cors(s: &mut Settings) -> Result<(), ConfigError> {
         origins.push(parsed.origin().ascii_serialization());
     }
     s.cors.allowed_origins = origins;
+    Ok(())
+}
+
+fn check_limits(s: &Settings) -> Result<(), ConfigError> {
+    let l = &s.limits;
+    if !(1..=3600).contains(&l.body_read_timeout_secs) {
+        return Err(invalid("limits.body_read_timeout_secs", "use 1..=3600"));
+    }
+    if l.body_idle_timeout_secs == 0 || l.body_idle_timeout_secs > l.body_read_timeout_secs {
+        return Err(invalid("limits.body_idle_timeout_secs", "use 1..=limits.body_read_timeout_secs"));
+    }
+    // One request must still fit: the JSON part plus one 5 MiB image.
+    if !(6 * 1024 * 1024..=1024 * 1024 * 1024).contains(&l.upload_max_body_bytes) {
+        return Err(invalid("limits.upload_max_body_bytes", "use 6 MiB (6291456) ..= 1 GiB"));
+    }
+    if l.upload_max_concurrent == 0 || l.upload_max_concurrent > 10_000 {
+        return Err(invalid("limits.upload_max_concurrent", "use 1..=10000"));
+    }
+    if l.upload_daily_files_per_user == 0 {
+        return Err(invalid("limits.upload_daily_files_per_user", "use at least 1"));
+    }
     Ok(())
 }

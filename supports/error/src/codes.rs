@@ -48,6 +48,10 @@ impl ErrorCode {
         Self::new("GLB_013", 409, "The request conflicts with the current state of the resource");
     /// Any other 4xx produced by the framework.
     pub const BAD_REQUEST: Self = Self::new("GLB_014", 400, "The request is malformed");
+    /// The body arrived too slowly (a pause longer than the idle bound, or longer in total
+    /// than the read bound); the connection is closed.
+    pub const REQUEST_TIMEOUT: Self =
+        Self::new("GLB_015", 408, "The request body arrived too slowly; send it again on a new connection");
 
     /// Declares a code answered with HTTP `status` (400–599).
     pub const fn new(code: &'static str, status: u16, meaning: &'static str) -> Self {
@@ -63,6 +67,7 @@ impl ErrorCode {
     pub fn for_status(status: StatusCode) -> Self {
         match status.as_u16() {
             404 => Self::ROUTE_NOT_FOUND,
+            408 => Self::REQUEST_TIMEOUT,
             405 => Self::METHOD_NOT_ALLOWED,
             409 => Self::CONFLICT,
             413 => Self::PAYLOAD_TOO_LARGE,
@@ -91,4 +96,5 @@ pub const GLOBAL_CODES: &[ErrorCode] = &[
     ErrorCode::INVALID_HEADER,
     ErrorCode::CONFLICT,
     ErrorCode::BAD_REQUEST,
+    ErrorCode::REQUEST_TIMEOUT,
 ];

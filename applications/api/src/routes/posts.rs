@@ -3,7 +3,6 @@
 
 use std::collections::HashMap;
 
-use actix_multipart::Multipart;
 use actix_web::{delete, get, post, put, web};
 use cercat_community::{
     CommunityError, Post, PostDraft, PostKind, Tag,
@@ -13,7 +12,6 @@ use cercat_community::{
 };
 use cercat_error::{ApiResponse, ErrorBody};
 use cercat_user::Role;
-use futures::StreamExt;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::{
@@ -29,7 +27,7 @@ use crate::{
     },
     error::{AppError, positive_id},
     extract::optional_number,
-    multipart::{MAX_REQUEST_PART, bad_form, is_blank_file, read_part},
+    multipart::{UploadForm, bad_form, unknown_part},
 };
 
 /// Registers the endpoints.
@@ -195,40 +193,28 @@ pub async fn detail(
     Ok(ApiResponse::ok(PostDetailResponse { post_response, post_comments }))
 }
 
-/// Reads the `request` JSON part and the `files` parts.
-async fn read_form(mut form: Multipart) -> Result<(PostRequest, Vec<Vec<u8>>), AppError> {
+/// Reads the `request` JSON part and the `files` parts (images counted against `user_id`'s
+/// daily quota); stops at the first part that is too large or unknown.
+async fn read_form(form: &mut UploadForm, user_id: i64) -> Result<(PostRequest, Vec<Vec<u8>>), AppError> {
     let mut request = None;
     let mut files = Vec::new();
-    while let Some(field) = form.next().await {
-        let mut field = field.map_err(|e| bad_form(format!("the multipart body is malformed: {e}")))?;
-        match field.name().unwrap_or_default() {
-            "request" => {
-                let bytes = read_part(&mut field, MAX_REQUEST_PART)
-                    .await?
-                    .ok_or_else(|| bad_form("the `request` part is too large"))?;
-                request = Some(
-                    serde_json::from_slice::<PostRequest>(&bytes)
-                        .map_err(|e| bad_form(format!("the `request` part is not valid JSON: {e}")))?,
-                );
-            }
+    while let Some((name, mut field)) = form.next_part().await? {
+        match name.as_str() {
+            "request" if request.is_none() => request = Some(form.read_request::<PostRequest>(&mut field).await?),
             "files" | "file" => {
-                let bytes = read_part(&mut field, MAX_IMAGE_BYTES).await?.ok_or_else(|| {
+                if files.len() == MAX_IMAGES {
+                    return Err(CommunityError::InvalidImage(format!("at most {MAX_IMAGES} images per post")).into());
+                }
+                let too_big = || {
                     AppError::from(CommunityError::InvalidImage(format!(
                         "an image is larger than {MAX_IMAGE_BYTES} bytes"
                     )))
-                })?;
-                if !is_blank_file(&bytes) {
-                    if files.len() == MAX_IMAGES {
-                        return Err(
-                            CommunityError::InvalidImage(format!("at most {MAX_IMAGES} images per post")).into()
-                        );
-                    }
+                };
+                if let Some(bytes) = form.read_file(&mut field, user_id, MAX_IMAGE_BYTES, too_big).await? {
                     files.push(bytes);
                 }
             }
-            _ => {
-                crate::multipart::drain_part(&mut field).await?;
-            }
+            other => return Err(unknown_part(other, "one `request` part and up to five `files` parts")),
         }
     }
     let request = request.ok_or_else(|| bad_form("the `request` part (JSON) is missing"))?;
@@ -278,22 +264,24 @@ async fn draft(state: &AppState, certificate_id: i64, kind: PostKind, r: &PostRe
     params(("certificate_id" = i64, Path), ("post_type" = String, Path, description = "NORMAL, TIP or COMMENTARY")),
     request_body(content = PostForm, content_type = "multipart/form-data"), responses(
     (status = 201, description = "Created", body = ApiResponse<PostResponse>),
-    (status = 400, description = "GLB_014 malformed form, COM_002 bad field, COM_007 bad image", body = ErrorBody),
+    (status = 400, description = "GLB_014 malformed form or an unknown part, COM_002 bad field, COM_007 bad image", body = ErrorBody),
     (status = 403, description = "USR_009: onboarding not finished", body = ErrorBody),
-    (status = 404, description = "CRT_001, COM_008: unknown question", body = ErrorBody),
+    (status = 404, description = "CRT_001, COM_008: unknown question", body = ErrorBody),    (status = 413, description = "GLB_009: the upload is larger than `limits.upload_max_body_bytes`", body = ErrorBody),
+    (status = 429, description = "UPL_001: the daily image quota is used up (Retry-After)", body = ErrorBody),
+    (status = 503, description = "GLB_008: too many uploads at once on this instance (Retry-After)", body = ErrorBody),
 ))]
 #[post("/certificates/{certificate_id}/{post_type}/posts")]
 pub async fn create(
     state: web::Data<AppState>,
     caller: Member,
     path: web::Path<(i64, String)>,
-    form: Multipart,
+    mut form: UploadForm,
 ) -> Result<ApiResponse<PostResponse>, AppError> {
     let (certificate_id, kind) = path.into_inner();
     let certificate_id = positive_id("certificateId", certificate_id)?;
     let kind = kind_from_path(&kind)?;
     state.certificates.get(certificate_id).await?;
-    let (request, files) = read_form(form).await?;
+    let (request, files) = read_form(&mut form, caller.user_id()).await?;
     let draft = draft(&state, certificate_id, kind, &request).await?;
     let post = state.community.create_post(certificate_id, caller.user_id(), draft, files).await?;
     Ok(ApiResponse::created(render(&state, vec![post]).await?.pop().ok_or(CommunityError::PostNotFound(0))?))
@@ -307,17 +295,20 @@ pub async fn create(
     (status = 400, description = "GLB_014, COM_002, COM_007", body = ErrorBody),
     (status = 403, description = "COM_003: not the author", body = ErrorBody),
     (status = 404, description = "COM_001, COM_008", body = ErrorBody),
+    (status = 413, description = "GLB_009: the upload is larger than `limits.upload_max_body_bytes`", body = ErrorBody),
+    (status = 429, description = "UPL_001: the daily image quota is used up (Retry-After)", body = ErrorBody),
+    (status = 503, description = "GLB_008: too many uploads at once on this instance (Retry-After)", body = ErrorBody),
 ))]
 #[put("/certificates/{certificate_id}/{post_type}/posts")]
 pub async fn update(
     state: web::Data<AppState>,
     caller: Member,
     path: web::Path<(i64, String)>,
-    form: Multipart,
+    mut form: UploadForm,
 ) -> Result<ApiResponse<PostResponse>, AppError> {
     let (_, kind) = path.into_inner();
     let kind = kind_from_path(&kind)?;
-    let (request, files) = read_form(form).await?;
+    let (request, files) = read_form(&mut form, caller.user_id()).await?;
     let post_id =
         request.post_id.ok_or(CommunityError::InvalidPost { field: "postId", reason: "is required".into() })?;
     // The client hard-codes board 1 in this path; the post's own board is what counts.

@@ -1,11 +1,8 @@
 //! `/api/v2/users/me…`: profile, onboarding, password change, withdrawal.
 
-use actix_multipart::Multipart;
-
-use crate::multipart::{MAX_REQUEST_PART, bad_form, read_part};
+use crate::multipart::{UploadForm, unknown_part};
 use actix_web::{HttpRequest, delete, get, patch, post, web};
 use cercat_error::{ApiResponse, ErrorBody};
-use futures::StreamExt;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::{
@@ -53,41 +50,32 @@ pub async fn me(state: web::Data<AppState>, caller: Authenticated) -> Result<Api
     request_body(content = ProfileForm, content_type = "multipart/form-data"),
     responses(
         (status = 200, description = "The updated profile", body = ApiResponse<MeResponse>),
-        (status = 400, description = "GLB_014 malformed form, USR_001 bad nickname, USR_014 bad image", body = ErrorBody),
+        (status = 400, description = "GLB_014 malformed form or an unknown part, USR_001 bad nickname, USR_014 bad image", body = ErrorBody),
         (status = 409, description = "USR_003: nickname taken", body = ErrorBody),
+        (status = 413, description = "GLB_009: the upload is larger than `limits.upload_max_body_bytes`", body = ErrorBody),
+        (status = 429, description = "UPL_001: the daily image quota is used up (Retry-After)", body = ErrorBody),
+        (status = 503, description = "GLB_008: too many uploads at once on this instance (Retry-After)", body = ErrorBody),
     )
 )]
 #[patch("/users/me")]
 pub async fn update_me(
     state: web::Data<AppState>,
     caller: Authenticated,
-    mut form: Multipart,
+    mut form: UploadForm,
 ) -> Result<ApiResponse<MeResponse>, AppError> {
     let max_image = 5 * 1024 * 1024;
     let mut patch = ProfilePatch { nickname: None };
     let mut image = None;
-    while let Some(field) = form.next().await {
-        let mut field = field.map_err(|e| bad_form(format!("the multipart body is malformed: {e}")))?;
-        match field.name().unwrap_or_default() {
-            "request" => {
-                let bytes = read_part(&mut field, MAX_REQUEST_PART)
-                    .await?
-                    .ok_or_else(|| bad_form("the `request` part is too large"))?;
-                patch = serde_json::from_slice(&bytes)
-                    .map_err(|e| bad_form(format!("the `request` part is not valid JSON: {e}")))?;
+    while let Some((name, mut field)) = form.next_part().await? {
+        match name.as_str() {
+            "request" => patch = form.read_request(&mut field).await?,
+            "file" if image.is_none() => {
+                let too_big =
+                    || AppError::from(cercat_user::UserError::InvalidImage(format!("larger than {max_image} bytes")));
+                image = form.read_file(&mut field, caller.user_id(), max_image, too_big).await?;
             }
-            "file" => {
-                let bytes = read_part(&mut field, max_image).await?.ok_or_else(|| {
-                    AppError::from(cercat_user::UserError::InvalidImage(format!("larger than {max_image} bytes")))
-                })?;
-                if !crate::multipart::is_blank_file(&bytes) {
-                    image = Some(bytes);
-                }
-            }
-            // Unknown parts are drained and ignored.
-            _ => {
-                crate::multipart::drain_part(&mut field).await?;
-            }
+            // Reading stops at a part this endpoint does not take.
+            other => return Err(unknown_part(other, "a `request` part and one `file` part")),
         }
     }
     let profile = state.accounts.update_profile(caller.user_id(), patch.nickname.as_deref(), image).await?;

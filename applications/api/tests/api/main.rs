@@ -11,6 +11,7 @@ mod course_stress;
 mod courses;
 mod embedded;
 mod helpers;
+mod limits;
 mod oauth;
 mod production;
 mod study;
