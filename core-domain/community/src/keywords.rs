@@ -2,6 +2,10 @@
 //! initial consonants (초성: `ㅈㅂㅊㄹ` finds `정보처리`) ranked by popularity, and trending
 //! keywords with surge scoring (each search adds 1 to a score that a job halves every 30 minutes,
 //! so a burst outranks an old steady count) and rank changes against a 10-minute snapshot.
+//! A user counts once per keyword per decay window, so one account repeating a search cannot
+//! lift it; each board keeps a bounded number of keywords.
+
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
@@ -15,6 +19,26 @@ pub const TRENDING: usize = 10;
 pub const DECAY_FACTOR: f64 = 0.5;
 /// Trending scores below this are dropped by the decay job.
 pub const DECAY_FLOOR: f64 = 0.05;
+/// How often the decay job runs: also how long one user's repeats of a keyword count once.
+pub const DECAY_PERIOD: Duration = Duration::from_secs(30 * 60);
+
+/// The bounds every keyword store applies when it records a search.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeywordLimits {
+    /// Recent searches kept per user and board.
+    pub recent_max: usize,
+    /// A user's searches of one keyword on one board count once within this window.
+    pub count_window: Duration,
+    /// Keywords a board keeps for autocomplete (popularity); past it, the least popular other
+    /// keyword is forgotten.
+    pub max_keywords: usize,
+    /// Keywords a board keeps trending scores for; past it, the lowest other score is dropped.
+    pub max_trending: usize,
+}
+
+/// The limits the service uses.
+pub const LIMITS: KeywordLimits =
+    KeywordLimits { recent_max: RECENT_MAX, count_window: DECAY_PERIOD, max_keywords: 10_000, max_trending: 1_000 };
 
 const CHOSUNG: [char; 19] =
     ['ㄱ', 'ㄲ', 'ㄴ', 'ㄷ', 'ㄸ', 'ㄹ', 'ㅁ', 'ㅂ', 'ㅃ', 'ㅅ', 'ㅆ', 'ㅇ', 'ㅈ', 'ㅉ', 'ㅊ', 'ㅋ', 'ㅌ', 'ㅍ', 'ㅎ'];

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 
 use crate::{
     LikeTarget, PostDraft, PostKind,
+    keywords::KeywordLimits,
     model::{Comment, Post},
 };
 
@@ -148,8 +149,12 @@ pub struct NewReview {
 #[async_trait]
 pub trait KeywordStore: Send + Sync {
     /// Records one search atomically: moves `keyword` to the front of the user's recent list
-    /// for the board (deduplicated, at most `recent_max`), adds 1 to its popularity and to its
-    /// trending score, and indexes it for autocomplete under `folded` and `chosung`.
+    /// for the board (deduplicated, at most `limits.recent_max`). Unless this user's search of
+    /// this keyword on this board was already counted within `limits.count_window`, it also
+    /// adds 1 to the keyword's popularity and trending score and indexes it for autocomplete
+    /// under `folded` and `chosung`; then, past `limits.max_keywords` (or
+    /// `limits.max_trending`), forgets the least popular (lowest-scored) *other* keyword of the
+    /// board (ties: the alphabetically first). Returns whether the search was counted.
     async fn record(
         &self,
         user_id: i64,
@@ -157,8 +162,8 @@ pub trait KeywordStore: Send + Sync {
         keyword: &str,
         folded: &str,
         chosung: &str,
-        recent_max: usize,
-    ) -> Result<(), PortError>;
+        limits: &KeywordLimits,
+    ) -> Result<bool, PortError>;
     /// The user's recent searches on the board, newest first.
     async fn recent(&self, user_id: i64, certificate_id: i64) -> Result<Vec<String>, PortError>;
     /// Removes one recent search, or all of them when `keyword` is `None`.

@@ -108,7 +108,7 @@ impl CommunityService {
                 keyword,
                 &keywords::folded(keyword),
                 &keywords::chosung(keyword),
-                keywords::RECENT_MAX,
+                &keywords::LIMITS,
             )
             .await;
         if let Err(err) = recorded {

@@ -4,10 +4,15 @@
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::sync::Mutex;
+use std::time::Instant;
 
 use async_trait::async_trait;
 use cercat_common::PortError;
-use cercat_community::ports::KeywordStore;
+use cercat_community::{keywords::KeywordLimits, ports::KeywordStore};
+
+/// Counted (user, keyword) pairs kept per board; past it the oldest are forgotten early (that
+/// user may then count again before the window ends — the caps below still bound the stores).
+const SEEN_MAX: usize = 100_000;
 
 #[derive(Default)]
 struct Board {
@@ -15,7 +20,55 @@ struct Board {
     trend: HashMap<String, f64>,
     /// (form, keyword) for folded (`f`) and initial-consonant (`c`) forms.
     index: BTreeSet<(char, String, String)>,
+    /// Each keyword's (folded, chosung) forms, to unindex it when it is forgotten.
+    forms: HashMap<String, (String, String)>,
     snapshot: Vec<String>,
+    /// (user, keyword) → until when it is counted; `seen_order` holds them oldest first.
+    seen: HashMap<(i64, String), Instant>,
+    seen_order: VecDeque<(Instant, i64, String)>,
+}
+
+impl Board {
+    /// Whether `user`'s search of `keyword` counts now (and remembers that it did).
+    fn first_in_window(&mut self, user: i64, keyword: &str, limits: &KeywordLimits) -> bool {
+        let now = Instant::now();
+        while let Some((until, u, k)) = self.seen_order.front() {
+            if *until > now && self.seen_order.len() < SEEN_MAX {
+                break;
+            }
+            // Only drop the map entry this queue entry stands for (a later one may replace it).
+            if self.seen.get(&(*u, k.clone())).is_some_and(|t| t == until) {
+                self.seen.remove(&(*u, k.clone()));
+            }
+            self.seen_order.pop_front();
+        }
+        if self.seen.get(&(user, keyword.to_owned())).is_some_and(|until| *until > now) {
+            return false;
+        }
+        let until = now + limits.count_window;
+        self.seen.insert((user, keyword.to_owned()), until);
+        self.seen_order.push_back((until, user, keyword.to_owned()));
+        true
+    }
+
+    /// Forgets the keyword with the lowest score in `scores` other than `keep` (ties: the
+    /// alphabetically first), as Redis' `ZRANGE 0 1` picks it.
+    fn lowest_other(scores: &HashMap<String, f64>, keep: &str) -> Option<String> {
+        scores
+            .iter()
+            .filter(|(k, _)| k.as_str() != keep)
+            .min_by(|a, b| a.1.total_cmp(b.1).then_with(|| a.0.cmp(b.0)))
+            .map(|(k, _)| k.clone())
+    }
+
+    fn forget_keyword(&mut self, keyword: &str) {
+        self.popularity.remove(keyword);
+        self.trend.remove(keyword);
+        if let Some((folded, chosung)) = self.forms.remove(keyword) {
+            self.index.remove(&('f', folded, keyword.to_owned()));
+            self.index.remove(&('c', chosung, keyword.to_owned()));
+        }
+    }
 }
 
 /// Search keywords for a single node.
@@ -46,22 +99,38 @@ impl KeywordStore for MemoryKeywordStore {
         keyword: &str,
         folded: &str,
         chosung: &str,
-        recent_max: usize,
-    ) -> Result<(), PortError> {
+        limits: &KeywordLimits,
+    ) -> Result<bool, PortError> {
         {
             let mut recent = self.recent.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             let list = recent.entry((user_id, certificate_id)).or_default();
             list.retain(|k| k != keyword);
             list.push_front(keyword.to_owned());
-            list.truncate(recent_max);
+            list.truncate(limits.recent_max);
         }
         let mut boards = self.boards.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let board = boards.entry(certificate_id).or_default();
+        if !board.first_in_window(user_id, keyword, limits) {
+            return Ok(false);
+        }
         *board.popularity.entry(keyword.to_owned()).or_default() += 1.0;
         *board.trend.entry(keyword.to_owned()).or_default() += 1.0;
-        board.index.insert(('f', folded.to_owned(), keyword.to_owned()));
-        board.index.insert(('c', chosung.to_owned(), keyword.to_owned()));
-        Ok(())
+        if !board.forms.contains_key(keyword) {
+            board.forms.insert(keyword.to_owned(), (folded.to_owned(), chosung.to_owned()));
+            board.index.insert(('f', folded.to_owned(), keyword.to_owned()));
+            board.index.insert(('c', chosung.to_owned(), keyword.to_owned()));
+        }
+        if board.popularity.len() > limits.max_keywords
+            && let Some(victim) = Board::lowest_other(&board.popularity, keyword)
+        {
+            board.forget_keyword(&victim);
+        }
+        if board.trend.len() > limits.max_trending
+            && let Some(victim) = Board::lowest_other(&board.trend, keyword)
+        {
+            board.trend.remove(&victim);
+        }
+        Ok(true)
     }
 
     async fn recent(&self, user_id: i64, certificate_id: i64) -> Result<Vec<String>, PortError> {

@@ -1,11 +1,14 @@
 //! [`KeywordStore`] in Redis, each operation one Lua script (atomic). Keys under the prefix:
 //! `kw:recent:<user>:<board>` (list, 30-day TTL), `kw:pop:<board>` and `kw:trend:<board>`
 //! (sorted sets), `kw:lex:<board>` (score-0 sorted set of `f:<folded>\0<keyword>` and
-//! `c:<chosung>\0<keyword>` for prefix ranges), `kw:snap:<board>` (list).
+//! `c:<chosung>\0<keyword>` for prefix ranges), `kw:forms:<board>` (hash: keyword →
+//! `<folded>\0<chosung>`, to unindex a forgotten keyword), `kw:snap:<board>` (list) and
+//! `kw:seen:<board>:<user>:<keyword>` (a marker living one count window: that user's search
+//! of that keyword was counted).
 
 use async_trait::async_trait;
 use cercat_common::PortError;
-use cercat_community::ports::KeywordStore;
+use cercat_community::{keywords::KeywordLimits, ports::KeywordStore};
 use deadpool_redis::redis::{Script, cmd};
 use std::sync::Arc;
 
@@ -13,15 +16,45 @@ use crate::RedisClient;
 
 const RECENT_TTL_MS: u64 = 30 * 24 * 3600 * 1000;
 
+// KEYS: recent, pop, trend, lex, seen (this user + board + keyword), forms.
+// ARGV: keyword, folded, chosung, recent_max, recent_ttl_ms, count_window_ms, max_keywords,
+// max_trending. Returns 1 when the search was counted.
 const RECORD: &str = r"
-redis.call('LREM', KEYS[1], 0, ARGV[1])
-redis.call('LPUSH', KEYS[1], ARGV[1])
+local kw = ARGV[1]
+redis.call('LREM', KEYS[1], 0, kw)
+redis.call('LPUSH', KEYS[1], kw)
 redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[4]) - 1)
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
-redis.call('ZINCRBY', KEYS[2], 1, ARGV[1])
-redis.call('ZINCRBY', KEYS[3], 1, ARGV[1])
-redis.call('ZADD', KEYS[4], 0, 'f:' .. ARGV[2] .. '\0' .. ARGV[1])
-redis.call('ZADD', KEYS[4], 0, 'c:' .. ARGV[3] .. '\0' .. ARGV[1])
+if not redis.call('SET', KEYS[5], '1', 'NX', 'PX', ARGV[6]) then return 0 end
+local lowest_other = function(key)
+  local low = redis.call('ZRANGE', key, 0, 1)
+  if low[1] == kw then return low[2] end
+  return low[1]
+end
+redis.call('ZINCRBY', KEYS[2], 1, kw)
+redis.call('ZINCRBY', KEYS[3], 1, kw)
+if redis.call('HSETNX', KEYS[6], kw, ARGV[2] .. '\0' .. ARGV[3]) == 1 then
+  redis.call('ZADD', KEYS[4], 0, 'f:' .. ARGV[2] .. '\0' .. kw)
+  redis.call('ZADD', KEYS[4], 0, 'c:' .. ARGV[3] .. '\0' .. kw)
+end
+if redis.call('ZCARD', KEYS[2]) > tonumber(ARGV[7]) then
+  local victim = lowest_other(KEYS[2])
+  if victim then
+    redis.call('ZREM', KEYS[2], victim)
+    redis.call('ZREM', KEYS[3], victim)
+    local forms = redis.call('HGET', KEYS[6], victim)
+    if forms then
+      local at = string.find(forms, '\0', 1, true)
+      redis.call('ZREM', KEYS[4], 'f:' .. string.sub(forms, 1, at - 1) .. '\0' .. victim,
+        'c:' .. string.sub(forms, at + 1) .. '\0' .. victim)
+      redis.call('HDEL', KEYS[6], victim)
+    end
+  end
+end
+if redis.call('ZCARD', KEYS[3]) > tonumber(ARGV[8]) then
+  local victim = lowest_other(KEYS[3])
+  if victim then redis.call('ZREM', KEYS[3], victim) end
+end
 return 1
 ";
 
@@ -89,19 +122,25 @@ impl KeywordStore for RedisKeywordStore {
         keyword: &str,
         folded: &str,
         chosung: &str,
-        recent_max: usize,
-    ) -> Result<(), PortError> {
+        limits: &KeywordLimits,
+    ) -> Result<bool, PortError> {
         let mut inv = self.scripts[0].prepare_invoke();
+        let window_ms = u64::try_from(limits.count_window.as_millis()).unwrap_or(u64::MAX).max(1);
         inv.key(self.recent_key(user_id, certificate_id))
             .key(self.key("pop", certificate_id))
             .key(self.key("trend", certificate_id))
             .key(self.key("lex", certificate_id))
+            .key(self.client.key(&format!("kw:seen:{certificate_id}:{user_id}:{keyword}")))
+            .key(self.key("forms", certificate_id))
             .arg(keyword)
             .arg(folded)
             .arg(chosung)
-            .arg(recent_max)
-            .arg(RECENT_TTL_MS);
-        self.client.invoke::<i64>(&inv).await.map(|_| ())
+            .arg(limits.recent_max)
+            .arg(RECENT_TTL_MS)
+            .arg(window_ms)
+            .arg(limits.max_keywords)
+            .arg(limits.max_trending);
+        self.client.invoke::<i64>(&inv).await.map(|counted| counted == 1)
     }
 
     async fn recent(&self, user_id: i64, certificate_id: i64) -> Result<Vec<String>, PortError> {

@@ -549,11 +549,19 @@ pub async fn search_feature_flows(app: &TestApp) {
     let recent = app.call(Method::GET, "/api/v2/certificates/2/search-logs", &me, None, 200).await;
     assert_eq!(recent["result"], json!(["정보처리기사", "SQL 활용"]));
 
+    // Popularity counts people: a second searcher lifts 정보처리기사, while one account
+    // repeating one search 30 times counts once and poisons neither list.
+    app.call(Method::GET, &search("정보처리기사"), &other, None, 200).await;
+    let (spammer, _) = member(app, "spammer").await;
+    for _ in 0..30 {
+        app.call(Method::GET, &search("정보광고"), &spammer, None, 200).await;
+    }
     let complete = |q: &str| format!("/api/v2/certificates/2/auto-complete-keywords?query={q}");
     assert_eq!(
         app.call(Method::GET, &complete("정보"), &other, None, 200).await["result"],
-        json!(["정보처리기사", "정보보안"])
+        json!(["정보처리기사", "정보광고", "정보보안"])
     );
+    app.call(Method::DELETE, "/api/v2/certificates/2/search-logs/all", &other, None, 200).await;
     assert_eq!(
         app.call(Method::GET, &complete("ㅈㅂㅊㄹ"), &other, None, 200).await["result"],
         json!(["정보처리기사"])
@@ -572,8 +580,8 @@ pub async fn search_feature_flows(app: &TestApp) {
     assert_eq!(trending["result"][0]["status"], "UNCHANGED");
     // A surge after the decay job: a fresh keyword takes the lead.
     app.state.community.decay_trending(2).await.unwrap();
-    for _ in 0..3 {
-        app.call(Method::GET, &search("네트워크"), &other, None, 200).await;
+    for who in [&me, &other, &spammer] {
+        app.call(Method::GET, &search("네트워크"), who, None, 200).await;
     }
     let trending =
         app.call(Method::GET, "/api/v2/certificates/2/trending-keywords", &other, None, 200).await["result"].clone();
