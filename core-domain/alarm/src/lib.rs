@@ -112,6 +112,14 @@ pub struct NewAlarm {
     pub like_target_type: Option<&'static str>,
     /// When the event happened.
     pub occurred_at: DateTime<Utc>,
+    /// When set, at most one alarm with this key is ever stored: a like alarm exists once per
+    /// (actor, liked post or comment), so liking, unliking and liking again tells the author once.
+    pub once_key: Option<String>,
+}
+
+/// The key that makes a like alarm unique per (kind, actor, target).
+pub fn like_alarm_key(alarm_type: AlarmType, actor_id: i64, target_id: i64) -> String {
+    format!("{}:{actor_id}:{target_id}", alarm_type.as_str())
 }
 
 /// A stored alarm.
@@ -147,6 +155,7 @@ pub fn alarm_for(event: &EventEnvelope) -> Result<Option<NewAlarm>, PortError> {
             actor_nickname: None,
             like_target_type: None,
             occurred_at: event.occurred_at,
+            once_key: None,
         }));
     }
     if event.topic == cercat_course::events::ENROLLMENT_TOPIC {
@@ -160,6 +169,14 @@ pub fn alarm_for(event: &EventEnvelope) -> Result<Option<NewAlarm>, PortError> {
     };
     let a: Activity =
         serde_json::from_value(event.payload.clone()).map_err(|e| malformed(&format!("payload ({e})")))?;
+    let once_key = match alarm_type {
+        AlarmType::NewLikeOnPost => Some(like_alarm_key(alarm_type, a.actor_id, a.post_id)),
+        AlarmType::NewLikeOnComment => {
+            Some(like_alarm_key(alarm_type, a.actor_id, a.comment_id.ok_or_else(|| malformed("commentId"))?))
+        }
+        // Every comment is news of its own.
+        _ => None,
+    };
     Ok((a.receiver_id != a.actor_id).then_some(NewAlarm {
         receiver_id: a.receiver_id,
         alarm_type,
@@ -168,6 +185,7 @@ pub fn alarm_for(event: &EventEnvelope) -> Result<Option<NewAlarm>, PortError> {
         actor_nickname: Some(a.actor_nickname),
         like_target_type,
         occurred_at: event.occurred_at,
+        once_key,
     }))
 }
 
@@ -195,6 +213,7 @@ fn course_alarm(event: &EventEnvelope) -> Result<Option<NewAlarm>, PortError> {
         actor_nickname: None,
         like_target_type: None,
         occurred_at: event.occurred_at,
+        once_key: None,
     }))
 }
 
@@ -253,6 +272,8 @@ impl AlarmNotice {
                     _ => None,
                 },
                 occurred_at: self.occurred_at,
+                // Only storage needs it.
+                once_key: None,
             },
         }
     }
@@ -262,8 +283,10 @@ impl AlarmNotice {
 #[async_trait]
 pub trait AlarmRepository: Send + Sync {
     /// Stores `alarm` unless `consumer` already handled `event_id` (both in one transaction);
-    /// `None` for an alarm-less event still records the id. Returns the new alarm's id when
-    /// one was stored now (`None` for a redelivery, an alarm-less event or a purged receiver).
+    /// `None` for an alarm-less event still records the id. An alarm whose `once_key` is
+    /// already stored is not stored again (the event id is still recorded). Returns the new
+    /// alarm's id when one was stored now (`None` for a redelivery, an alarm-less event, a
+    /// repeated `once_key` or a purged receiver).
     async fn store_once(
         &self,
         consumer: &str,
@@ -411,6 +434,11 @@ mod tests {
             Some(AlarmType::NewCommentOnPost)
         );
         assert_eq!(alarm_for(&event("PostLiked", 7, 7)), Ok(None), "not for one's own actions");
+        // A like alarm exists once per (kind, actor, target); comments are each their own.
+        let key = |kind: &str| alarm_for(&event(kind, 7, 8)).ok().flatten().and_then(|a| a.once_key);
+        assert_eq!(key("PostLiked").as_deref(), Some("NEW_LIKE_ON_POST:8:9"));
+        assert_eq!(key("CommentLiked").as_deref(), Some("NEW_LIKE_ON_COMMENT:8:3"));
+        assert_eq!(key("PostCommented"), None);
         assert_eq!(alarm_for(&event("SomethingElse", 7, 8)), Ok(None));
         let mut broken = event("PostLiked", 7, 8);
         broken.payload = serde_json::json!({ "receiverId": "x" });

@@ -63,11 +63,21 @@ impl AlarmRepository for SqlAlarmRepository {
                         like_target_type: Set(a.like_target_type.map(str::to_owned)),
                         occurred_at: Set(a.occurred_at),
                         read_at: Set(None),
+                        dedupe_key: Set(a.once_key.clone()),
                         ..Default::default()
                     })
                     .exec(&txn)
-                    .await?;
-                    stored = Some(inserted.last_insert_id);
+                    .await;
+                    match inserted {
+                        Ok(inserted) => stored = Some(inserted.last_insert_id),
+                        // The unique `dedupe_key` already holds this alarm (a like after an
+                        // unlike): the failed statement leaves the transaction usable on
+                        // MySQL and SQLite, so the event id is still recorded.
+                        Err(err)
+                            if a.once_key.is_some()
+                                && matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {}
+                        Err(err) => return Err(err),
+                    }
                 }
                 txn.commit().await?;
                 Ok(stored)
@@ -114,6 +124,7 @@ impl AlarmRepository for SqlAlarmRepository {
                         actor_nickname: r.actor_nickname,
                         like_target_type,
                         occurred_at: r.occurred_at,
+                        once_key: r.dedupe_key,
                     },
                 })
             })

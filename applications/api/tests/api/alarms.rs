@@ -361,3 +361,55 @@ pub async fn poison_flow(app: &TestApp, brokers: &str) {
     .await;
     assert_eq!(unread(app, &author).await, 1);
 }
+
+/// Liking, unliking and liking again tells the author once per (fan, post or comment): 20
+/// cycles on a post and on a comment make two alarms, while another fan's like and every
+/// comment still make their own.
+pub async fn like_cycle_flow(app: &TestApp) {
+    let (author, author_id) = member(app, "cycled").await;
+    let (fan, _) = member(app, "cycler").await;
+    let (other_fan, _) = member(app, "cycler2").await;
+    let post_id = post_of(app, &author, "좋아요 반복 글").await;
+    let comment_id = app
+        .call(
+            Method::POST,
+            &format!("/api/v2/posts/{post_id}/post-comments"),
+            &author,
+            Some(json!({ "content": "내 댓글" })),
+            201,
+        )
+        .await["result"]
+        .as_i64()
+        .unwrap();
+    for _ in 0..20 {
+        for (kind, id) in [("POST", post_id), ("COMMENT", comment_id)] {
+            app.like_body(Method::POST, &fan, kind, id, 200).await;
+            app.like_body(Method::DELETE, &fan, kind, id, 200).await;
+        }
+    }
+    app.like_body(Method::POST, &other_fan, "POST", post_id, 200).await;
+    comment(app, &fan, post_id, "첫 댓글").await;
+    comment(app, &fan, post_id, "둘째 댓글").await;
+    let events = app
+        .count("SELECT COUNT(*) FROM outbox_events WHERE event_type IN ('PostLiked', 'CommentLiked', 'PostCommented')")
+        .await;
+    assert_eq!(events, 20 * 2 + 1 + 2, "every like is still an event");
+    eventually(60, "the alarm consumer handles every event", || async {
+        app.count("SELECT COUNT(*) FROM processed_events WHERE consumer = 'alarm.store'").await >= events
+    })
+    .await;
+    let count = |kind: &'static str| async move {
+        app.count(&format!("SELECT COUNT(*) FROM alarms WHERE receiver_id = {author_id} AND alarm_type = '{kind}'"))
+            .await
+    };
+    assert_eq!(count("NEW_LIKE_ON_POST").await, 2, "one per fan");
+    assert_eq!(count("NEW_LIKE_ON_COMMENT").await, 1);
+    assert_eq!(count("NEW_COMMENT_ON_POST").await, 2, "every comment is its own alarm");
+    assert_eq!(unread(app, &author).await, 5);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn like_unlike_cycles_make_one_alarm_in_embedded_mode() {
+    let app = spawn_embedded().await;
+    like_cycle_flow(&app).await;
+}

@@ -221,3 +221,10 @@ async fn poison_messages_go_to_the_dead_letter_topic_and_the_rest_flow() {
     let app = deployment.instance().await;
     crate::alarms::poison_flow(&app, &deployment.cluster.bootstrap_servers()).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs MariaDB at 127.0.0.1:3306 and Redis at 127.0.0.1:6379 (CI runs it)"]
+async fn like_unlike_cycles_make_one_alarm_over_mariadb_and_kafka() {
+    let app = spawn_production().await;
+    crate::alarms::like_cycle_flow(&app).await;
+}

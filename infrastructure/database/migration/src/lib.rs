@@ -27,6 +27,7 @@ mod m20261122_000018_create_idempotency_keys;
 mod m20261201_000101_create_revoked_sessions;
 mod m20261210_000001_create_payment_charges;
 mod m20261210_000002_unique_enrollment_payment_key;
+mod m20261211_000001_alarm_dedupe_key;
 
 /// All migrations, in order.
 #[derive(Debug)]
@@ -57,6 +58,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000101_create_revoked_sessions::Migration),
             Box::new(m20261210_000001_create_payment_charges::Migration),
             Box::new(m20261210_000002_unique_enrollment_payment_key::Migration),
+            Box::new(m20261211_000001_alarm_dedupe_key::Migration),
         ]
     }
 }

@@ -15,6 +15,8 @@ pub struct Model {
     pub like_target_type: Option<String>,
     pub occurred_at: DateTimeUtc,
     pub read_at: Option<DateTimeUtc>,
+    /// Set for alarms that exist once per (actor, target, kind); unique.
+    pub dedupe_key: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
