@@ -3,8 +3,8 @@
 //! OpenAPI 3.1 document without starting anything.
 
 pub mod auth;
-pub mod client_ip;
 pub mod body_deadline;
+pub mod client_ip;
 pub mod course_tasks;
 pub mod dto;
 pub mod error;
