@@ -84,6 +84,13 @@ impl AdminServer {
                     }),
                 )
                 .route("/health/live", web::get().to(|| async { cercat_error::ApiResponse::ok("UP") }))
+                // The admin port is for operators: readiness with every dependency's details.
+                .route(
+                    "/health/ready",
+                    web::get().to(|state: web::Data<AppState>| async move {
+                        cercat_api::routes::health::readiness(&state, true).await
+                    }),
+                )
                 .wrap(from_fn(cercat_error::ensure_error_envelope))
                 .wrap(from_fn(cercat_logging::request_telemetry))
         })

@@ -448,3 +448,12 @@ async fn the_cli_verifies_a_courses_invariant() {
     assert_eq!(missing.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("course 999999 does not exist"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_admin_port_tells_readiness_with_each_dependency() {
+    let a = spawn().await;
+    let ready = a.call(Method::GET, "/health/ready", None, None, 200).await;
+    assert_eq!(ready["result"]["status"], "UP");
+    assert_eq!(ready["result"]["checks"]["database"]["status"], "UP");
+    assert!(ready["result"]["checks"]["database"]["latencyMs"].is_u64());
+}

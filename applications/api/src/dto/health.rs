@@ -25,6 +25,7 @@ pub struct Readiness {
     /// `UP` when every dependency is up.
     #[schema(example = "UP")]
     pub status: &'static str,
-    /// Per dependency.
-    pub checks: BTreeMap<&'static str, DependencyStatus>,
+    /// Per dependency (only for an ADMIN token or on the admin port).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checks: Option<BTreeMap<&'static str, DependencyStatus>>,
 }

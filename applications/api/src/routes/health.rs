@@ -9,6 +9,7 @@ use std::{
 
 use crate::{
     AppState,
+    auth::Admin,
     dto::health::{DependencyStatus, Readiness},
 };
 
@@ -29,16 +30,26 @@ pub async fn live() -> ApiResponse<&'static str> {
     ApiResponse::ok("UP")
 }
 
-/// Readiness: every dependency answered within 2 s. 503 names the ones that did not.
+/// Readiness: every dependency answered within 2 s. The public answer is only `UP` or 503
+/// `GLB_008` "not ready" — which dependency failed, and why, is for operators: an ADMIN token
+/// (`Access-Token`) gets each dependency's state, latency and error, and so does the admin
+/// port's `/health/ready`.
 #[utoipa::path(
     tag = "operations",
+    security((), ("access_token" = [])),
     responses(
-        (status = 200, description = "Every dependency is up", body = ApiResponse<Readiness>),
-        (status = 503, description = "GLB_008: some dependency is down; `errors` names each", body = ErrorBody),
+        (status = 200, description = "Every dependency is up (`checks` only for an ADMIN)", body = ApiResponse<Readiness>),
+        (status = 503, description = "GLB_008: some dependency is down (for an ADMIN, `errors` names each)", body = ErrorBody),
     )
 )]
 #[get("/health/ready")]
-pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
+pub async fn ready(state: web::Data<AppState>, admin: Option<Admin>) -> HttpResponse {
+    readiness(&state, admin.is_some()).await
+}
+
+/// Checks every dependency; `detailed` answers with each one's state and error (operators
+/// only), otherwise with the overall status alone.
+pub async fn readiness(state: &AppState, detailed: bool) -> HttpResponse {
     let checks = futures::future::join_all(state.infra.health.iter().map(|check| async move {
         let started = Instant::now();
         let result = match tokio::time::timeout(CHECK_TIMEOUT, check.check()).await {
@@ -56,8 +67,16 @@ pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
     let down: Vec<_> = checks.iter().filter(|(_, s)| s.error.is_some()).map(|(n, s)| (*n, s.error.clone())).collect();
     let checks: BTreeMap<_, _> = checks.into_iter().collect();
     ::metrics::gauge!("cercat_ready").set(if down.is_empty() { 1.0 } else { 0.0 });
+    if !down.is_empty() {
+        tracing::warn!(down = ?down, "not ready");
+    }
     if down.is_empty() {
+        let checks = detailed.then_some(checks);
         return HttpResponse::Ok().json(ApiResponse::ok(Readiness { status: "UP", checks }));
+    }
+    if !detailed {
+        let err = cercat_error::ApiError::new(cercat_error::ErrorCode::UNAVAILABLE, "not ready");
+        return HttpResponse::build(StatusCode::SERVICE_UNAVAILABLE).json(err.body());
     }
     let names: Vec<&str> = down.iter().map(|(n, _)| *n).collect();
     let mut err = cercat_error::ApiError::new(

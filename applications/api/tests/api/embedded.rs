@@ -121,9 +121,19 @@ async fn health_readiness_metrics_and_offline_docs_are_served() {
     let app = spawn_embedded().await;
     app.get_json("/health", 200).await;
     app.get_json("/health/live", 200).await;
+    // The public answer is the status only; an ADMIN token gets each dependency.
     let ready = app.get_json("/health/ready", 200).await;
+    assert_eq!(ready["result"], serde_json::json!({ "status": "UP" }));
+    let admin = app.log_in("admin@cercat.dev", "admin-pass-1234").await["accessToken"].as_str().unwrap().to_owned();
+    let user = app.log_in("demo@cercat.dev", "demo-pass-1234").await["accessToken"].as_str().unwrap().to_owned();
+    let detailed = |token: String| {
+        let req = app.client.get(format!("{}/health/ready", app.base)).header("Access-Token", token);
+        async move { assert_json(req.send().await.unwrap(), 200).await }
+    };
+    let ready = detailed(admin).await;
     assert_eq!(ready["result"]["checks"]["database"]["status"], "UP");
     assert_eq!(ready["result"]["checks"]["storage"]["status"], "UP");
+    assert!(detailed(user).await["result"].get("checks").is_none(), "a USER token sees the status only");
 
     app.get_json("/api/v2/certificates/1", 200).await;
     let metrics = app.get("/metrics").await.text().await.unwrap();
@@ -155,8 +165,13 @@ async fn a_dead_database_degrades_to_opaque_503s_and_flips_readiness() {
     assert!(body["requestId"].is_string());
     let text = body.to_string();
     assert!(!text.contains("sqlite") && !text.contains("Pool"), "driver details must not leak: {text}");
+    // Publicly, readiness says only that it is not ready — no dependency names or errors
+    // (the admin port's /health/ready has them: tested in the admin tests).
     let ready = app.get_json("/health/ready", 503).await;
-    assert_eq!(ready["errors"][0]["field"], "database");
+    assert_eq!((ready["responseCode"].as_str(), ready["message"].as_str()), (Some("GLB_008"), Some("not ready")));
+    assert_eq!(ready["errors"], serde_json::json!([]));
+    let text = ready.to_string();
+    assert!(!text.contains("database") && !text.contains("sqlite") && !text.contains("Pool"), "{text}");
     app.get_json("/health/live", 200).await;
 }
 

@@ -81,7 +81,17 @@ async fn spawn_production() -> TestApp {
 #[ignore = "needs MariaDB at 127.0.0.1:3306 and Redis at 127.0.0.1:6379 (CI runs it)"]
 async fn production_mode_serves_the_slice_over_mysql_redis_and_kafka() {
     let app = spawn_production().await;
-    let ready = app.get_json("/health/ready", 200).await;
+    assert_eq!(app.get_json("/health/ready", 200).await["result"], serde_json::json!({ "status": "UP" }));
+    let email = format!("ops-{}@example.com", uuid::Uuid::new_v4().simple());
+    let nickname = format!("ops{}", &uuid::Uuid::new_v4().simple().to_string()[..6]);
+    app.state
+        .accounts
+        .create_account(&email, "correct-horse-battery", &nickname, cercat_user::Role::Admin)
+        .await
+        .unwrap();
+    let admin = app.log_in(&email, "correct-horse-battery").await["accessToken"].as_str().unwrap().to_owned();
+    let res = app.client.get(format!("{}/health/ready", app.base)).header("Access-Token", admin).send().await.unwrap();
+    let ready = assert_json(res, 200).await;
     for dep in ["database", "redis", "kafka", "storage"] {
         assert_eq!(ready["result"]["checks"][dep]["status"], "UP", "{dep}: {ready}");
     }
