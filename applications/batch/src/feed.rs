@@ -1,6 +1,8 @@
 //! The exam-schedule feed: JSON or CSV rows (format in `docs/exam-schedule-feed.md`), parsed
 //! leniently per row so one bad row is reported with its line and the rest still import.
 
+pub mod download;
+
 use cercat_certificate::{ExamFees, ExamScheduleDraft, ExamTimeLimits};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 use chrono_tz::Asia::Seoul;

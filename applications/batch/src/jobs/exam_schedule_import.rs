@@ -7,6 +7,7 @@ use cercat_certificate::{CertificateService, ScheduleError, UpsertOutcome};
 use cercat_common::{PortError, jobs::JobCounts};
 use cercat_config::Settings;
 use std::time::Duration;
+use tokio::io::AsyncReadExt;
 
 use crate::{Job, JobContext, JobError, Params, feed, job::JobReport, progress::Progress};
 
@@ -20,26 +21,17 @@ pub struct ExamScheduleImport;
 async fn read_source(source: &str, timeout: Duration) -> Result<String, JobError> {
     let failed = |e: String| JobError::Failed(format!("cannot read {source}: {e}"));
     if source.starts_with("http://") || source.starts_with("https://") {
-        let client = reqwest::Client::builder().timeout(timeout).build().map_err(|e| failed(e.to_string()))?;
-        let res = client.get(source).send().await.map_err(|e| failed(e.to_string()))?;
-        if !res.status().is_success() {
-            return Err(failed(format!("HTTP {}", res.status())));
-        }
-        if res.content_length().is_some_and(|n| n > MAX_FEED_BYTES as u64) {
-            return Err(failed(format!("larger than {MAX_FEED_BYTES} bytes")));
-        }
-        let bytes = res.bytes().await.map_err(|e| failed(e.to_string()))?;
+        feed::download::download(source, timeout, MAX_FEED_BYTES).await.map_err(failed)
+    } else {
+        let path = source.strip_prefix("file://").unwrap_or(source);
+        // Read at most one byte past the cap, so a file that grows meanwhile is still bounded.
+        let file = tokio::fs::File::open(path).await.map_err(|e| failed(e.to_string()))?;
+        let mut bytes = Vec::new();
+        file.take(MAX_FEED_BYTES as u64 + 1).read_to_end(&mut bytes).await.map_err(|e| failed(e.to_string()))?;
         if bytes.len() > MAX_FEED_BYTES {
             return Err(failed(format!("larger than {MAX_FEED_BYTES} bytes")));
         }
-        String::from_utf8(bytes.to_vec()).map_err(|_| failed("not UTF-8 text".into()))
-    } else {
-        let path = source.strip_prefix("file://").unwrap_or(source);
-        let meta = tokio::fs::metadata(path).await.map_err(|e| failed(e.to_string()))?;
-        if meta.len() > MAX_FEED_BYTES as u64 {
-            return Err(failed(format!("larger than {MAX_FEED_BYTES} bytes")));
-        }
-        tokio::fs::read_to_string(path).await.map_err(|e| failed(e.to_string()))
+        String::from_utf8(bytes).map_err(|_| failed("not UTF-8 text".into()))
     }
 }
 
