@@ -179,7 +179,8 @@ async fn migrate(db: &Db, action: MigrateAction) -> Result<(), String> {
     match action {
         MigrateAction::Up => {
             let pending = Migrator::get_pending_migrations(conn).await.map_err(|e| e.to_string())?;
-            Migrator::up(conn, None).await.map_err(|e| e.to_string())?;
+            // Under the migration lock, like every program that migrates at start.
+            db.migrate_up().await.map_err(|e| e.to_string())?;
             println!("applied {} migration(s)", pending.len());
         }
         MigrateAction::Down { steps } => {

@@ -457,3 +457,72 @@ async fn the_admin_port_tells_readiness_with_each_dependency() {
     assert_eq!(ready["result"]["checks"]["database"]["status"], "UP");
     assert!(ready["result"]["checks"]["database"]["latencyMs"].is_u64());
 }
+
+/// `cercat-admin serve` (a process) and the api (in this process) started at the same instant
+/// on one fresh data folder: both come up — the migrations take a lock, so the second start
+/// finds them applied — and they share one JWT secret (a token the api issues works on the
+/// admin API).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_api_and_admin_serve_started_together_on_a_fresh_folder_both_come_up() {
+    for _ in 0..3 {
+        let dir = tempfile::tempdir().unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let mut admin = KillOnDrop(
+            std::process::Command::new(env!("CARGO_BIN_EXE_cercat-admin"))
+                .arg("serve")
+                .env("CERCAT__DATA_DIR", dir.path())
+                .env("CERCAT__ADMIN__PORT", port.to_string())
+                .env("CERCAT__LOG__LEVEL", "warn")
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap(),
+        );
+        let mut s = Settings::defaults(Profile::Embedded);
+        s.data_dir = dir.path().to_path_buf();
+        s.server.port = 0;
+        let api = cercat_api::Application::build(s.resolve().unwrap()).await;
+        let api = api.unwrap_or_else(|e| panic!("the api did not start next to cercat-admin serve: {e}"));
+        let client = Client::new();
+        let mut up = false;
+        for _ in 0..300 {
+            if let Some(status) = admin.0.try_wait().unwrap() {
+                let mut err = String::new();
+                std::io::Read::read_to_string(admin.0.stderr.as_mut().unwrap(), &mut err).unwrap();
+                panic!("cercat-admin serve exited ({status}): {err}");
+            }
+            if client.get(format!("http://127.0.0.1:{port}/health/live")).send().await.is_ok_and(|r| r.status() == 200)
+            {
+                up = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        let infra = api.state().infra.clone();
+        let handle = api.handle();
+        let running = tokio::spawn(api.run_until_stopped());
+        assert!(up, "cercat-admin serve came up");
+        infra.seed_demo_accounts().await.unwrap();
+        let token = infra.account_service().login("admin@cercat.dev", "admin-pass-1234", "127.0.0.1").await.unwrap();
+        let res = client
+            .get(format!("http://127.0.0.1:{port}/admin/v1/job-runs"))
+            .header("Access-Token", token.access_token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "one JWT secret for both programs");
+        handle.stop(false).await;
+        let _ = running.await;
+        drop(admin);
+    }
+}
+
+/// A child process killed and reaped when dropped, on every path (a failed assertion too).
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}

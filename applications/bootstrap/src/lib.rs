@@ -179,18 +179,41 @@ fn jwt_secret(settings: &Settings) -> Result<String, PortError> {
         if existing.len() >= 32 {
             return Ok(existing);
         }
+        // Too short to be ours: replace it.
+        let _ = std::fs::remove_file(&path);
     }
     std::fs::create_dir_all(&dir).map_err(|e| PortError::unavailable("secrets", format!("{}: {e}", dir.display())))?;
     let secret = format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple());
-    std::fs::write(&path, &secret)
-        .map_err(|e| PortError::unavailable("secrets", format!("{}: {e}", path.display())))?;
+    // Written aside, then published with a hard link, which fails if the file exists: when two
+    // programs start together on a fresh folder, one secret wins whole and both use it.
+    let unavailable =
+        |p: &std::path::Path, e: std::io::Error| PortError::unavailable("secrets", format!("{}: {e}", p.display()));
+    let draft = dir.join(format!("jwt.key.{}", uuid::Uuid::new_v4().simple()));
+    std::fs::write(&draft, &secret).map_err(|e| unavailable(&draft, e))?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600));
+        let _ = std::fs::set_permissions(&draft, std::fs::Permissions::from_mode(0o600));
     }
-    tracing::info!(path = %path.display(), "generated a JWT secret for embedded mode");
-    Ok(secret)
+    let published = std::fs::hard_link(&draft, &path);
+    let _ = std::fs::remove_file(&draft);
+    match published {
+        Ok(()) => {
+            tracing::info!(path = %path.display(), "generated a JWT secret for embedded mode");
+            Ok(secret)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            let existing = std::fs::read_to_string(&path).map_err(|e| unavailable(&path, e))?.trim().to_owned();
+            if existing.len() < 32 {
+                return Err(PortError::unavailable(
+                    "secrets",
+                    format!("{} holds a secret under 32 characters", path.display()),
+                ));
+            }
+            Ok(existing)
+        }
+        Err(e) => Err(unavailable(&path, e)),
+    }
 }
 
 /// The gateway the settings name: Toss's HTTP API, or the in-process simulator (whose

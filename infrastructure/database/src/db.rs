@@ -9,8 +9,6 @@ use sea_orm::{
 };
 use std::{future::Future, path::Path, time::Duration};
 
-use crate::{Migrator, MigratorTrait};
-
 /// How to connect.
 #[derive(Debug, Clone)]
 pub struct DbOptions {
@@ -34,7 +32,7 @@ pub struct Db {
     writer: Option<std::sync::Arc<tokio::sync::Mutex<()>>>,
 }
 
-const DEP: &str = "database";
+pub(crate) const DEP: &str = "database";
 
 impl Db {
     /// Connects (creating the SQLite file and its directory if needed). SQLite runs in WAL
@@ -142,15 +140,6 @@ impl Db {
             }
             _ => self.conn.begin().await,
         }
-    }
-
-    /// Applies every pending migration.
-    pub async fn migrate_up(&self) -> Result<(), PortError> {
-        // Migrations can take longer than one query; they get their own generous bound.
-        tokio::time::timeout(Duration::from_secs(300), Migrator::up(&self.conn, None))
-            .await
-            .map_err(|_| PortError::Timeout { dependency: DEP, after_ms: 300_000 })?
-            .map_err(map_err)
     }
 
     /// Closes the pool.

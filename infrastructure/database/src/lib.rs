@@ -14,6 +14,7 @@ mod interests;
 mod job_runs;
 mod lease;
 mod mail;
+mod migrate;
 mod mockexams;
 mod outbox;
 mod posts;

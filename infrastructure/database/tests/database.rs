@@ -191,6 +191,44 @@ async fn mariadb_migrations_go_down_and_up_again() {
     assert_eq!(Migrator::get_pending_migrations(db.conn()).await.unwrap().len(), 0);
 }
 
+/// Two programs migrating one fresh database at the same instant (separate pools, as two
+/// processes have): both succeed and every migration is applied once.
+async fn concurrent_migrations_serialise(url: &str) {
+    let open = || async {
+        Db::connect(&DbOptions {
+            url: url.to_owned(),
+            max_connections: 4,
+            connect_timeout: std::time::Duration::from_secs(5),
+            query_timeout: std::time::Duration::from_secs(5),
+        })
+        .await
+        .expect("connect")
+    };
+    let (a, b, c) = (open().await, open().await, open().await);
+    let (ra, rb, rc) = tokio::join!(a.migrate_up(), b.migrate_up(), c.migrate_up());
+    assert!(ra.is_ok() && rb.is_ok() && rc.is_ok(), "every start migrates or waits: {ra:?} {rb:?} {rc:?}");
+    assert_eq!(Migrator::get_pending_migrations(a.conn()).await.unwrap().len(), 0);
+    let applied = Migrator::get_applied_migrations(a.conn()).await.unwrap().len();
+    assert_eq!(applied, Migrator::migrations().len(), "each migration is recorded once");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_migrations_started_together_serialise() {
+    for _ in 0..5 {
+        let dir = tempfile::tempdir().unwrap();
+        concurrent_migrations_serialise(&format!("sqlite://{}/cercat.db?mode=rwc", dir.path().display())).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs MariaDB at 127.0.0.1:3306 (CI runs it)"]
+async fn mariadb_migrations_started_together_serialise() {
+    for _ in 0..3 {
+        let database = cercat_testing::TestMysql::fresh().await;
+        concurrent_migrations_serialise(database.url()).await;
+    }
+}
+
 #[tokio::test]
 async fn an_unreachable_database_times_out_as_unavailable() {
     let started = std::time::Instant::now();
