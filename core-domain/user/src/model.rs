@@ -66,7 +66,13 @@ impl Email {
             && !domain.contains("..")
             && !email.contains(char::is_whitespace)
             && domain.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
-            && !local.contains('@');
+            && domain.split('.').all(|label| !label.is_empty() && !label.starts_with('-') && !label.ends_with('-'))
+            // The local part as a dot-atom (RFC 5322): what every SMTP server takes unquoted.
+            // `a,b@x.com`, quotes, brackets or spaces would be queued and refused forever.
+            && local.chars().all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+/=?^_`{|}~.-".contains(c))
+            && !local.starts_with('.')
+            && !local.ends_with('.')
+            && !local.contains("..");
         if ok { Ok(Self(email)) } else { Err(invalid()) }
     }
 
@@ -183,6 +189,25 @@ mod tests {
         assert_eq!(Email::parse("  Kim@Example.COM ").unwrap().as_str(), "kim@example.com");
         for bad in ["", "kim", "kim@", "@x.com", "kim@x", "kim @x.com", "kim@x..com", "kim@.x.com", "a@b@c.com"] {
             assert!(Email::parse(bad).is_err(), "{bad}");
+        }
+        // Addresses no mail server takes unquoted, which used to be queued and retried forever.
+        for bad in [
+            "a,b@x.com",
+            "\"kim\"@x.com",
+            "kim(x)@x.com",
+            "<kim>@x.com",
+            "kim;x@x.com",
+            ".kim@x.com",
+            "kim.@x.com",
+            "k..m@x.com",
+            "kim@-x.com",
+            "kim@x-.com",
+            "김@x.com",
+        ] {
+            assert!(Email::parse(bad).is_err(), "{bad}");
+        }
+        for good in ["kim.lee+cercat@x.co.kr", "o'neil@x.com", "a_b-c@mail-1.x.com"] {
+            assert!(Email::parse(good).is_ok(), "{good}");
         }
     }
 

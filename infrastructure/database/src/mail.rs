@@ -25,6 +25,7 @@ pub async fn enqueue<C: ConnectionTrait>(conn: &C, m: &Mail, at: DateTime<Utc>) 
         attempts: Set(0),
         next_attempt_at: Set(at),
         last_error: Set(None),
+        failed_at: Set(None),
         ..Default::default()
     })
     .exec_without_returning(conn)
@@ -53,6 +54,7 @@ impl MailQueue for SqlMailQueue {
             .run(
                 mail::Entity::find()
                     .filter(mail::Column::SentAt.is_null())
+                    .filter(mail::Column::FailedAt.is_null())
                     .filter(mail::Column::NextAttemptAt.lte(now))
                     .order_by_asc(mail::Column::Id)
                     .limit(u64::from(limit))
@@ -67,6 +69,39 @@ impl MailQueue for SqlMailQueue {
                 mail: Mail { to: r.recipient, subject: r.subject, body: r.body },
             })
             .collect())
+    }
+
+    async fn claim(&self, id: i64, now: DateTime<Utc>, until: DateTime<Utc>) -> Result<bool, PortError> {
+        // One conditional UPDATE: on MySQL the row lock, on SQLite the single writer, make
+        // exactly one of several racing dispatchers see it change a row.
+        let res = self
+            .db
+            .write(|| {
+                mail::Entity::update_many()
+                    .col_expr(mail::Column::NextAttemptAt, Expr::value(until))
+                    .filter(mail::Column::Id.eq(id))
+                    .filter(mail::Column::SentAt.is_null())
+                    .filter(mail::Column::FailedAt.is_null())
+                    .filter(mail::Column::NextAttemptAt.lte(now))
+                    .exec(self.db.conn())
+            })
+            .await?;
+        Ok(res.rows_affected == 1)
+    }
+
+    async fn mark_undeliverable(&self, id: i64, error: &str, at: DateTime<Utc>) -> Result<(), PortError> {
+        let error: String = error.chars().take(2000).collect();
+        self.db
+            .run(
+                mail::Entity::update_many()
+                    .col_expr(mail::Column::Attempts, Expr::col(mail::Column::Attempts).add(1))
+                    .col_expr(mail::Column::FailedAt, Expr::value(Some(at)))
+                    .col_expr(mail::Column::LastError, Expr::value(Some(error)))
+                    .filter(mail::Column::Id.eq(id))
+                    .exec(self.db.conn()),
+            )
+            .await?;
+        Ok(())
     }
 
     async fn mark_sent(&self, id: i64, at: DateTime<Utc>) -> Result<(), PortError> {
@@ -97,6 +132,13 @@ impl MailQueue for SqlMailQueue {
     }
 
     async fn unsent_count(&self) -> Result<u64, PortError> {
-        self.db.run(mail::Entity::find().filter(mail::Column::SentAt.is_null()).count(self.db.conn())).await
+        self.db
+            .run(
+                mail::Entity::find()
+                    .filter(mail::Column::SentAt.is_null())
+                    .filter(mail::Column::FailedAt.is_null())
+                    .count(self.db.conn()),
+            )
+            .await
     }
 }

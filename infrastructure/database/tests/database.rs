@@ -229,6 +229,78 @@ async fn mariadb_migrations_started_together_serialise() {
     }
 }
 
+/// Counts deliveries per recipient, slowly (a send takes a few milliseconds, as SMTP does).
+#[derive(Default)]
+struct CountingMailer(std::sync::Mutex<std::collections::HashMap<String, u32>>);
+
+#[async_trait::async_trait]
+impl cercat_common::mail::Mailer for CountingMailer {
+    async fn send(&self, mail: &cercat_common::mail::Mail) -> Result<(), cercat_common::mail::SendError> {
+        tokio::time::sleep(std::time::Duration::from_millis(3)).await;
+        if mail.to.starts_with("refused") {
+            return Err(cercat_common::mail::SendError::Rejected("550 no such mailbox".into()));
+        }
+        *self.0.lock().unwrap().entry(mail.to.clone()).or_default() += 1;
+        Ok(())
+    }
+}
+
+/// Three dispatchers (each over its own pool, as three `batch serve` nodes have) drain one
+/// mail queue at once: every mail is sent exactly once, and one refused for good is given up
+/// on and never tried again.
+async fn mail_is_sent_once_by_racing_dispatchers(url: &str) {
+    use cercat_common::mail::{Mail, MailDispatcher, MailQueue};
+    let open = || async {
+        Db::connect(&DbOptions {
+            url: url.to_owned(),
+            max_connections: 4,
+            connect_timeout: std::time::Duration::from_secs(5),
+            query_timeout: std::time::Duration::from_secs(10),
+        })
+        .await
+        .expect("connect")
+    };
+    let first = open().await;
+    first.migrate_up().await.unwrap();
+    let now = Utc::now();
+    for i in 0..40 {
+        let mail = Mail { to: format!("user{i}@example.com"), subject: "s".into(), body: "b".into() };
+        enqueue_mail(first.conn(), &mail, now).await.unwrap();
+    }
+    let refused = Mail { to: "refused@example.com".into(), subject: "s".into(), body: "b".into() };
+    enqueue_mail(first.conn(), &refused, now).await.unwrap();
+    let mailer = Arc::new(CountingMailer::default());
+    let mut dispatchers = Vec::new();
+    for _ in 0..3 {
+        let queue = Arc::new(SqlMailQueue::new(open().await));
+        dispatchers.push(MailDispatcher::new(queue, mailer.clone(), Arc::new(cercat_common::clock::SystemClock), 100));
+    }
+    let reports = futures::future::join_all(dispatchers.iter().map(MailDispatcher::dispatch_once)).await;
+    let reports: Vec<_> = reports.into_iter().map(Result::unwrap).collect();
+    let counts = mailer.0.lock().unwrap().clone();
+    assert_eq!(counts.len(), 40, "every mail went out");
+    assert!(counts.values().all(|n| *n == 1), "no mail went out twice: {counts:?}");
+    assert_eq!(reports.iter().map(|r| r.sent).sum::<u64>(), 40, "{reports:?}");
+    assert_eq!(reports.iter().map(|r| r.rejected).sum::<u64>(), 1, "{reports:?}");
+    let queue = SqlMailQueue::new(first);
+    assert_eq!(queue.unsent_count().await.unwrap(), 0, "the refused mail is given up on, not pending");
+    let later = Utc::now() + Duration::days(2);
+    assert!(queue.due(later, 100).await.unwrap().is_empty(), "and never due again");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_mail_is_sent_once_by_racing_dispatchers() {
+    let dir = tempfile::tempdir().unwrap();
+    mail_is_sent_once_by_racing_dispatchers(&format!("sqlite://{}/cercat.db?mode=rwc", dir.path().display())).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs MariaDB at 127.0.0.1:3306 (CI runs it)"]
+async fn mariadb_mail_is_sent_once_by_racing_dispatchers() {
+    let database = cercat_testing::TestMysql::fresh().await;
+    mail_is_sent_once_by_racing_dispatchers(database.url()).await;
+}
+
 #[tokio::test]
 async fn an_unreachable_database_times_out_as_unavailable() {
     let started = std::time::Instant::now();

@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 use cercat_common::{
     PortError,
-    mail::{Mail, Mailer},
+    mail::{Mail, Mailer, SendError},
 };
 use lettre::{
     AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
@@ -41,26 +41,33 @@ impl SmtpMailer {
     }
 }
 
-fn message(from: &Mailbox, mail: &Mail) -> Result<Message, PortError> {
-    let to: Mailbox = mail.to.parse().map_err(|e| PortError::Corrupt(format!("bad recipient `{}`: {e}", mail.to)))?;
+/// The message for `mail`; a recipient or content no server could take is refused for good.
+fn message(from: &Mailbox, mail: &Mail) -> Result<Message, SendError> {
+    let to: Mailbox = mail.to.parse().map_err(|e| SendError::Rejected(format!("bad recipient `{}`: {e}", mail.to)))?;
     Message::builder()
         .from(from.clone())
         .to(to)
         .subject(mail.subject.clone())
         .header(ContentType::TEXT_PLAIN)
         .body(mail.body.clone())
-        .map_err(|e| PortError::Corrupt(format!("cannot build the mail: {e}")))
+        .map_err(|e| SendError::Rejected(format!("cannot build the mail: {e}")))
+}
+
+/// A failed SMTP exchange: a 5xx reply is final (the server will refuse the mail again);
+/// anything else (4xx, a timeout, the connection) may pass later.
+fn classify(err: lettre::transport::smtp::Error) -> SendError {
+    if err.is_permanent() { SendError::Rejected(err.to_string()) } else { PortError::unavailable(DEP, err).into() }
 }
 
 #[async_trait]
 impl Mailer for SmtpMailer {
-    async fn send(&self, mail: &Mail) -> Result<(), PortError> {
+    async fn send(&self, mail: &Mail) -> Result<(), SendError> {
         let msg = message(&self.from, mail)?;
         let bound = self.timeout + Duration::from_secs(1);
         match tokio::time::timeout(bound, self.transport.send(msg)).await {
             Ok(Ok(_)) => Ok(()),
-            Ok(Err(err)) => Err(PortError::unavailable(DEP, err)),
-            Err(_) => Err(PortError::timeout(DEP, bound)),
+            Ok(Err(err)) => Err(classify(err)),
+            Err(_) => Err(PortError::timeout(DEP, bound).into()),
         }
     }
 }
@@ -84,7 +91,7 @@ impl DevMailbox {
 
 #[async_trait]
 impl Mailer for DevMailbox {
-    async fn send(&self, mail: &Mail) -> Result<(), PortError> {
+    async fn send(&self, mail: &Mail) -> Result<(), SendError> {
         let msg = message(&self.from, mail)?;
         tokio::fs::create_dir_all(&self.dir)
             .await

@@ -2,7 +2,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use cercat_common::mail::{Mail, Mailer};
+use cercat_common::mail::{Mail, Mailer, SendError};
 use cercat_mail::{DevMailbox, SmtpMailer};
 use std::{
     sync::{
@@ -17,7 +17,8 @@ use tokio::{
 };
 
 /// A tiny SMTP server: refuses `MAIL FROM` with 451 for the first `fail_first` sessions,
-/// then accepts and records each message body.
+/// refuses `RCPT TO:<nobody@…>` with 550 (no such mailbox), then accepts and records each
+/// message body.
 async fn fake_smtp(fail_first: usize) -> (u16, Arc<std::sync::Mutex<Vec<String>>>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -51,6 +52,8 @@ async fn fake_smtp(fail_first: usize) -> (u16, Arc<std::sync::Mutex<Vec<String>>
                         b"250 fake\r\n"
                     } else if upper.starts_with("MAIL FROM") && session < fail_first {
                         b"451 try again later\r\n"
+                    } else if upper.starts_with("RCPT TO:<NOBODY@") {
+                        b"550 5.1.1 no such mailbox\r\n"
                     } else if upper.starts_with("DATA") {
                         data = Some(String::new());
                         b"354 go ahead\r\n"
@@ -81,7 +84,7 @@ async fn smtp_delivers_and_reports_a_temporary_refusal_as_unavailable() {
         SmtpMailer::new(&format!("smtp://127.0.0.1:{port}"), "Cercat <no-reply@cercat.dev>", Duration::from_secs(5))
             .unwrap();
     let err = mailer.send(&mail()).await.expect_err("the first session is refused");
-    assert_eq!(err.kind(), cercat_common::ErrorKind::Unavailable);
+    assert!(matches!(err, SendError::Unavailable(_)), "a 4xx is worth retrying: {err}");
     mailer.send(&mail()).await.expect("the second is accepted");
     let got = received.lock().unwrap().clone();
     assert_eq!(got.len(), 1);
@@ -105,4 +108,25 @@ async fn the_dev_mailbox_writes_one_file_per_mail() {
     assert_eq!(files.len(), 1);
     let text = std::fs::read_to_string(files[0].as_ref().unwrap().path()).unwrap();
     assert!(text.contains("To: kim@example.com"), "{text}");
+}
+
+#[tokio::test]
+async fn a_permanent_refusal_or_an_impossible_address_is_rejected_for_good() {
+    let (port, received) = fake_smtp(0).await;
+    let mailer =
+        SmtpMailer::new(&format!("smtp://127.0.0.1:{port}"), "Cercat <no-reply@cercat.dev>", Duration::from_secs(5))
+            .unwrap();
+    let nobody = Mail { to: "nobody@example.com".into(), ..mail() };
+    let err = mailer.send(&nobody).await.expect_err("550");
+    assert!(
+        matches!(&err, SendError::Rejected(reason) if reason.contains("550") || reason.contains("mailbox")),
+        "{err}"
+    );
+    // An address no server takes (the kind that was queued before request-time checks).
+    let err = mailer.send(&Mail { to: "a,b@x.com".into(), ..mail() }).await.expect_err("unparseable");
+    assert!(matches!(err, SendError::Rejected(_)), "{err}");
+    let dir = tempfile::tempdir().unwrap();
+    let mailbox = DevMailbox::new(dir.path().join("mail"), "no-reply@cercat.dev").unwrap();
+    assert!(matches!(mailbox.send(&Mail { to: "a,b@x.com".into(), ..mail() }).await, Err(SendError::Rejected(_))));
+    assert!(received.lock().unwrap().is_empty());
 }

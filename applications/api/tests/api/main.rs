@@ -12,6 +12,7 @@ mod courses;
 mod embedded;
 mod helpers;
 mod limits;
+mod mail;
 mod oauth;
 mod production;
 mod study;

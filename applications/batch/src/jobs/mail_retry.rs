@@ -36,14 +36,17 @@ impl Job for MailRetry {
         let mut skips = Vec::new();
         loop {
             let pass = dispatcher.dispatch_once().await.map_err(|e| JobError::Failed(e.to_string()))?;
-            counts.read += pass.sent + pass.failed;
+            counts.read += pass.sent + pass.failed + pass.rejected;
             counts.written += pass.sent;
-            counts.skipped += pass.failed;
+            counts.skipped += pass.failed + pass.rejected;
             if pass.failed > 0 {
                 skips.push(format!("{} mail(s) failed and will be retried after their backoff", pass.failed));
             }
-            // Failed mails are not due again within this run, so the loop ends.
-            if pass.sent == 0 {
+            if pass.rejected > 0 {
+                skips.push(format!("{} mail(s) were refused for good and given up on", pass.rejected));
+            }
+            // Failed mails are not due again within this run, refused ones never: the loop ends.
+            if pass.sent == 0 && pass.rejected == 0 {
                 return Ok(JobReport { counts, skips });
             }
         }

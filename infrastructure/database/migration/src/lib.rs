@@ -28,6 +28,7 @@ mod m20261201_000101_create_revoked_sessions;
 mod m20261210_000001_create_payment_charges;
 mod m20261210_000002_unique_enrollment_payment_key;
 mod m20261211_000001_alarm_dedupe_key;
+mod m20261211_000002_mail_undeliverable;
 
 /// All migrations, in order.
 #[derive(Debug)]
@@ -59,6 +60,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261210_000001_create_payment_charges::Migration),
             Box::new(m20261210_000002_unique_enrollment_payment_key::Migration),
             Box::new(m20261211_000001_alarm_dedupe_key::Migration),
+            Box::new(m20261211_000002_mail_undeliverable::Migration),
         ]
     }
 }
