@@ -91,6 +91,8 @@ impl AdminServer {
                         cercat_api::routes::health::readiness(&state, true).await
                     }),
                 )
+                // The same body read bounds as the api (408 past them).
+                .wrap(from_fn(cercat_api::body_deadline::bound_body_reads))
                 .wrap(from_fn(cercat_error::ensure_error_envelope))
                 .wrap(from_fn(cercat_logging::request_telemetry))
         })

@@ -12,7 +12,8 @@ use crate::{community::member, helpers::*};
 async fn undeliverable_addresses_are_refused_at_request_time_and_given_up_on_in_the_queue() {
     let app = spawn_embedded().await;
     let (token, _) = member(&app, "mailer").await;
-    let outbox = "SELECT COUNT(*) FROM mail_outbox WHERE recipient LIKE '%,%' OR recipient LIKE '%;%' OR recipient LIKE '%\"%'";
+    let outbox =
+        "SELECT COUNT(*) FROM mail_outbox WHERE recipient LIKE '%,%' OR recipient LIKE '%;%' OR recipient LIKE '%\"%'";
     for bad in ["a,b@x.com", "\"kim\"@x.com", "kim;lee@x.com"] {
         let err = app.post_json("/api/v2/auth/email-codes", json!({ "email": bad }), 400).await;
         assert_eq!(err["responseCode"], "USR_001", "{bad}: {err}");
