@@ -238,6 +238,9 @@ pub struct AlarmNotice {
     pub like_target_type: Option<String>,
     /// When it happened.
     pub occurred_at: DateTime<Utc>,
+    /// The alarm's uniqueness key, if any (absent in notices from older instances).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub once_key: Option<String>,
 }
 
 impl AlarmNotice {
@@ -252,6 +255,7 @@ impl AlarmNotice {
             actor_nickname: alarm.alarm.actor_nickname.clone(),
             like_target_type: alarm.alarm.like_target_type.map(str::to_owned),
             occurred_at: alarm.alarm.occurred_at,
+            once_key: alarm.alarm.once_key.clone(),
         }
     }
 
@@ -272,8 +276,7 @@ impl AlarmNotice {
                     _ => None,
                 },
                 occurred_at: self.occurred_at,
-                // Only storage needs it.
-                once_key: None,
+                once_key: self.once_key.clone(),
             },
         }
     }
