@@ -43,7 +43,7 @@ pub trait MailQueue: Send + Sync {
     /// a dispatcher that dies mid-send leaves it due again then). `false` when another
     /// dispatcher took it first, or it was sent or given up on meanwhile.
     async fn claim(&self, id: i64, now: DateTime<Utc>, until: DateTime<Utc>) -> Result<bool, PortError>;
-    /// Marks a mail sent.
+    /// Marks a mail sent and drops its body (a sent code must not stay readable in storage).
     async fn mark_sent(&self, id: i64, at: DateTime<Utc>) -> Result<(), PortError>;
     /// Records a failed attempt and when to retry.
     async fn mark_failed(&self, id: i64, error: &str, retry_at: DateTime<Utc>) -> Result<(), PortError>;

@@ -109,6 +109,9 @@ impl MailQueue for SqlMailQueue {
             .run(
                 mail::Entity::update_many()
                     .col_expr(mail::Column::SentAt, Expr::value(Some(at)))
+                    // Codes and personal content live in the recipient's mailbox from now on;
+                    // the row keeps only who, what and when.
+                    .col_expr(mail::Column::Body, Expr::value(""))
                     .filter(mail::Column::Id.eq(id))
                     .exec(self.db.conn()),
             )

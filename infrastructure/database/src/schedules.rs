@@ -9,7 +9,7 @@ use cercat_common::{PortError, events::EventEnvelope};
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseTransaction, DbErr, EntityTrait, IntoActiveModel,
-    QueryFilter, QueryOrder, TransactionTrait,
+    QueryFilter, QueryOrder,
 };
 
 use crate::{
@@ -127,9 +127,12 @@ async fn upsert_in(
 impl SqlExamScheduleRepository {
     /// Inserts (`id = None`) or replaces a schedule and records its event, in one transaction.
     async fn write(&self, id: Option<i64>, d: &ExamScheduleDraft, at: DateTime<Utc>) -> Result<Option<i64>, PortError> {
+        // BEGIN IMMEDIATE on SQLite: this transaction reads before it writes, and a deferred one
+        // fails at once with SQLITE_BUSY when another connection holds the write lock then (for
+        // instance a failed insert whose rollback has not run yet).
         self.db
-            .run(async {
-                let txn = self.db.conn().begin().await?;
+            .write(|| async {
+                let txn = self.db.begin_write().await?;
                 let (id, outcome) = match id {
                     None => {
                         let mut model = exam_schedule::ActiveModel {
@@ -226,7 +229,8 @@ impl ExamScheduleRepository for SqlExamScheduleRepository {
             let result = self
                 .db
                 .run(async {
-                    let txn = self.db.conn().begin().await?;
+                    // Reads before it writes: take the write lock up front (see `write`).
+                    let txn = self.db.begin_write().await?;
                     let outcome = upsert_in(&txn, draft, at).await?;
                     txn.commit().await?;
                     Ok(outcome)

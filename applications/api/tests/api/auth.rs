@@ -470,18 +470,35 @@ async fn a_password_change_ends_the_other_sessions_only() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn queued_mails_reach_the_dev_mailbox() {
-    let app = spawn_embedded().await;
+async fn queued_mails_reach_the_dev_mailbox_and_sent_codes_leave_storage() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = with_mail_delivery(settings(cercat_config::Profile::Embedded, &dir));
+    let app = spawn(s, dir, Vec::new()).await;
     app.post_json("/api/v2/auth/email-codes", json!({ "email": "mail@example.com" }), 201).await;
     let dir = app.state.infra.settings.data_dir.join("mail");
+    let mut delivered = false;
     for _ in 0..50 {
-        let delivered = std::fs::read_dir(&dir).map(|d| d.count()).unwrap_or(0);
-        if delivered > 0 && app.state.infra.mail_queue.unsent_count().await.unwrap() == 0 {
-            return;
+        let files = std::fs::read_dir(&dir).map(|d| d.count()).unwrap_or(0);
+        if files > 0 && app.state.infra.mail_queue.unsent_count().await.unwrap() == 0 {
+            delivered = true;
+            break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
-    panic!("the dispatcher did not deliver the mail");
+    assert!(delivered, "the dispatcher did not deliver the mail");
+    // The sent mail's row keeps who/what/when, not the code.
+    let db = app.state.infra.db.conn();
+    let row = db
+        .query_one_raw(Statement::from_sql_and_values(
+            db.get_database_backend(),
+            "SELECT subject, body FROM mail_outbox WHERE recipient = ?",
+            ["mail@example.com".into()],
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.try_get::<String>("", "subject").unwrap(), "[Cercat] 회원가입 인증번호");
+    assert_eq!(row.try_get::<String>("", "body").unwrap(), "", "the code is gone from storage once sent");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -33,10 +33,18 @@ pub fn settings(profile: Profile, dir: &tempfile::TempDir) -> Settings {
     s.server.port = 0;
     s.server.workers = 2;
     s.outbox.poll_interval_ms = 100;
-    s.mail.poll_interval_ms = 100;
+    // Mails stay queued (a sent mail's body, the code, is dropped); tests that deliver mail
+    // use `with_mail_delivery`.
+    s.mail.poll_interval_ms = 600_000;
     s.cors.allowed_origins = vec![ORIGIN.into()];
     // Short enough for a test to wait it out, long enough for a busy machine's parallel refreshes.
     s.auth.refresh_grace_secs = REFRESH_GRACE_SECS;
+    s
+}
+
+/// Settings whose mail dispatcher delivers every 100 ms.
+pub fn with_mail_delivery(mut s: Settings) -> Settings {
+    s.mail.poll_interval_ms = 100;
     s
 }
 

@@ -10,7 +10,9 @@ use crate::{community::member, helpers::*};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn undeliverable_addresses_are_refused_at_request_time_and_given_up_on_in_the_queue() {
-    let app = spawn_embedded().await;
+    let dir = tempfile::tempdir().unwrap();
+    let s = with_mail_delivery(settings(cercat_config::Profile::Embedded, &dir));
+    let app = spawn(s, dir, Vec::new()).await;
     let (token, _) = member(&app, "mailer").await;
     let outbox =
         "SELECT COUNT(*) FROM mail_outbox WHERE recipient LIKE '%,%' OR recipient LIKE '%;%' OR recipient LIKE '%\"%'";
