@@ -89,6 +89,17 @@ async fn a_logout_through_the_api_process_ends_the_token_on_the_admin_api() {
     for i in 0..10_000 {
         api.cache.set(&format!("report:{i}"), b"x", std::time::Duration::from_secs(60)).await.unwrap();
     }
+    // The admin process trusts a "still alive" answer for at most a second.
+    let mut refused = false;
+    for _ in 0..30 {
+        let res = a.client.get(format!("{}/admin/v1/certificates", a.base)).header("Access-Token", &pair.access_token);
+        if res.send().await.unwrap().status() == 401 {
+            refused = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(refused, "the admin API refuses the logged-out token within a second");
     let body = a.call(Method::GET, "/admin/v1/certificates", Some(&pair.access_token), None, 401).await;
     assert_eq!(body["responseCode"], "USR_007");
     // Other admin sessions are untouched.

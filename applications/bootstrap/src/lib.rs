@@ -34,8 +34,8 @@ use cercat_database::{
     SqlUserRepository, seed,
 };
 use cercat_embedded::{
-    InProcessBus, MemoryBroadcast, MemoryCache, MemoryKeywordStore, MemoryRateLimiter, MemoryRefreshStore,
-    MemoryWaitingRoom,
+    CachedRevocations, InProcessBus, MemoryBroadcast, MemoryCache, MemoryKeywordStore, MemoryRateLimiter,
+    MemoryRefreshStore, MemoryWaitingRoom,
 };
 use cercat_kafka::{KafkaConsumer, KafkaDeadLetters, KafkaOptions, KafkaPublisher};
 use cercat_learning::LearningService;
@@ -285,7 +285,9 @@ impl SharedAdapters {
             // In the database, not the process's cache: `cercat-admin serve` is another
             // process and must refuse a token logged out on the api, and cache pressure must
             // never evict a revocation.
-            revocations: Arc::new(SqlSessionRevocations::new(db.clone())),
+            // Fronted by memory: this process's own logouts count at once, other processes'
+            // within a second, and most checks cost no query.
+            revocations: Arc::new(CachedRevocations::new(Arc::new(SqlSessionRevocations::new(db.clone())))),
             limiter: Arc::new(MemoryRateLimiter::new()),
             keywords: Arc::new(MemoryKeywordStore::default()),
             room: Arc::new(MemoryWaitingRoom::default()),

@@ -8,6 +8,7 @@ mod bus;
 mod cache;
 mod keywords;
 mod lease;
+mod revocations;
 mod room;
 
 pub use auth::{MemoryRateLimiter, MemoryRefreshStore};
@@ -16,4 +17,5 @@ pub use bus::InProcessBus;
 pub use cache::MemoryCache;
 pub use keywords::MemoryKeywordStore;
 pub use lease::MemoryLeaseLock;
+pub use revocations::CachedRevocations;
 pub use room::{MemoryWaitingRoom, admission_step};
