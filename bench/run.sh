@@ -112,7 +112,7 @@ rows=$(run "cercat-api" "http://127.0.0.1:$API_PORT/api/v2/certificates/1" $api_
        run_with "cercat-api (posts)" "http://127.0.0.1:$API_PORT/api/v2/certificates/1/posts?postType=NORMAL&page=0&size=10" $api_pid $CONNECTIONS "$work/me.lua"
        run_with "cercat-api (like-unlike)" "http://127.0.0.1:$API_PORT/api/v2/likes" $api_pid 16 "$work/like.lua"
        run_with "cercat-api (submit)" "http://127.0.0.1:$API_PORT/api/v2/mock-exams/$exam_id/mock-exam-results" $api_pid 16 "$work/submit.lua"
-       run_with "cercat-api (login)" "http://127.0.0.1:$API_PORT/api/v2/auth/login" $api_pid 8 "$work/login.lua"
+       run_with "cercat-api (login)" "http://127.0.0.1:$API_PORT/api/v2/auth/login" $api_pid 4 "$work/login.lua"
        run "bare actix" "http://127.0.0.1:$BARE_PORT/bare" $bare_pid)
 hash_cost=$(target/release/examples/hash_cost 20)
 requests_logged=$(grep -c '"request finished"' "$work/api.log" || true)
@@ -130,7 +130,7 @@ cat > bench/REPORT.md <<REPORT
   JSON log line per request to a file — $requests_logged lines written — plus Prometheus metrics);
   \`/api/v2/certificates/1\` is served from the certificate cache after the first read.
 - cercat-api (auth): \`GET /api/v2/users/me\` with \`Access-Token: Bearer …\` (JWT check, session-revocation
-  lookup in the in-process cache, one SQLite read).
+  check answered by the in-process front of the revocation table, one SQLite read).
 - cercat-api (questions): \`GET /api/v2/mock-exams/{id}/questions\` with a token — the demo exam's 100 questions
   (≈$(wc -c <"$work/questions.json" | tr -d ' ') bytes of JSON) from the question-set cache.
 - cercat-api (submit): \`POST /api/v2/mock-exams/{id}/mock-exam-results\` with the client's 100-answer body, 16
@@ -140,7 +140,8 @@ cat > bench/REPORT.md <<REPORT
   seeded posts with authors, images, the caller's like status (three small indexed queries per page).
 - cercat-api (like-unlike): \`POST /api/v2/likes\` and \`DELETE /api/v2/likes\` (JSON body) alternating on one post, 16
   connections of one user: each is a write transaction (counter + like row) on SQLite.
-- cercat-api (login): \`POST /api/v2/auth/login\` with 8 connections; bound by argon2id, which runs on at most
+- cercat-api (login): \`POST /api/v2/auth/login\` of one account with 4 connections (5 tries in flight per account and
+  client get 429 by design: tries are counted before hashing); bound by argon2id, which runs on at most
   \`auth.hash_concurrency\` (2) dedicated hashing threads. $hash_cost
 - bare actix: one handler returning a fixed JSON body, no middleware.
 
