@@ -2,6 +2,12 @@
 //! adapters the profile names (SQLite + in-process + local files when embedded; MySQL +
 //! Redis + Kafka + GCS in production) and hand out the domain services built on them.
 
+mod secrets;
+mod shared;
+
+use secrets::{jwt_secret, payment_gateway};
+use shared::SharedAdapters;
+
 use cercat_alarm::AlarmService;
 use cercat_certificate::{BoardService, CertificateService};
 use cercat_common::{
@@ -166,79 +172,6 @@ pub const DEMO_ACCOUNTS: &[(&str, &str, &str, Role)] = &[
     ("admin@cercat.dev", "admin-pass-1234", "데모관리자", Role::Admin),
 ];
 
-/// The configured JWT secret, or (embedded mode) the one in `data_dir/secrets/jwt.key`,
-/// generated on first start so tokens survive restarts.
-fn jwt_secret(settings: &Settings) -> Result<String, PortError> {
-    if let Some(secret) = &settings.auth.jwt_secret {
-        return Ok(secret.clone());
-    }
-    let dir = settings.data_dir.join("secrets");
-    let path = dir.join("jwt.key");
-    if let Ok(existing) = std::fs::read_to_string(&path) {
-        let existing = existing.trim().to_owned();
-        if existing.len() >= 32 {
-            return Ok(existing);
-        }
-        // Too short to be ours: replace it.
-        let _ = std::fs::remove_file(&path);
-    }
-    std::fs::create_dir_all(&dir).map_err(|e| PortError::unavailable("secrets", format!("{}: {e}", dir.display())))?;
-    let secret = format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple());
-    // Written aside, then published with a hard link, which fails if the file exists: when two
-    // programs start together on a fresh folder, one secret wins whole and both use it.
-    let unavailable =
-        |p: &std::path::Path, e: std::io::Error| PortError::unavailable("secrets", format!("{}: {e}", p.display()));
-    let draft = dir.join(format!("jwt.key.{}", uuid::Uuid::new_v4().simple()));
-    std::fs::write(&draft, &secret).map_err(|e| unavailable(&draft, e))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let _ = std::fs::set_permissions(&draft, std::fs::Permissions::from_mode(0o600));
-    }
-    let published = std::fs::hard_link(&draft, &path);
-    let _ = std::fs::remove_file(&draft);
-    match published {
-        Ok(()) => {
-            tracing::info!(path = %path.display(), "generated a JWT secret for embedded mode");
-            Ok(secret)
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            let existing = std::fs::read_to_string(&path).map_err(|e| unavailable(&path, e))?.trim().to_owned();
-            if existing.len() < 32 {
-                return Err(PortError::unavailable(
-                    "secrets",
-                    format!("{} holds a secret under 32 characters", path.display()),
-                ));
-            }
-            Ok(existing)
-        }
-        Err(e) => Err(unavailable(&path, e)),
-    }
-}
-
-/// The gateway the settings name: Toss's HTTP API, or the in-process simulator (whose
-/// webhook secret defaults to one derived from the JWT secret).
-fn payment_gateway(settings: &Settings, jwt_secret: &str) -> Result<Arc<dyn PaymentGateway>, PortError> {
-    let p = &settings.payment;
-    let webhook_secret = p
-        .webhook_secret
-        .clone()
-        .unwrap_or_else(|| cercat_user::tokens::digest(&["cercat-simulated-webhooks", jwt_secret]));
-    Ok(match p.gateway {
-        PaymentGatewaySetting::Toss => Arc::new(TossGateway::new(TossOptions {
-            base_url: p.toss_base_url.clone(),
-            secret_key: p.toss_secret_key.clone().unwrap_or_default(),
-            webhook_secret,
-            timeout: ms(p.timeout_ms),
-        })?),
-        PaymentGatewaySetting::Simulator => Arc::new(SimulatedGateway::new(SimulatorOptions {
-            latency: ms(p.simulator_latency_ms),
-            failure_rate: f64::from(p.simulator_failure_percent) / 100.0,
-            webhook_secret,
-        })),
-    })
-}
-
 /// `host:pid`, naming this process in leases and job runs.
 pub fn node_name() -> String {
     let host = std::env::var("HOSTNAME")
@@ -248,86 +181,6 @@ pub fn node_name() -> String {
         .filter(|h| !h.is_empty())
         .unwrap_or_else(|| "node".to_owned());
     format!("{host}:{}", std::process::id())
-}
-
-/// The adapters that differ between one node and a scaled-out deployment.
-struct SharedAdapters {
-    cache: Arc<dyn Cache>,
-    lease: Arc<dyn LeaseLock>,
-    publisher: Arc<dyn EventPublisher>,
-    consumer: Arc<dyn EventConsumer>,
-    dead_letters: Arc<dyn DeadLetterQueue>,
-    broadcast: Arc<dyn Broadcast>,
-    session_ends: Arc<dyn Broadcast>,
-    refresh: Arc<dyn RefreshTokenStore>,
-    revocations: Arc<dyn SessionRevocations>,
-    limiter: Arc<dyn RateLimiter>,
-    keywords: Arc<dyn KeywordStore>,
-    room: Arc<dyn WaitingRoom>,
-}
-
-impl SharedAdapters {
-    /// In-process cache and bus; leases in the database so the api and `batch serve`
-    /// sharing one SQLite file coordinate.
-    fn embedded(db: &Db) -> Self {
-        let bus = Arc::new(InProcessBus::default());
-        Self {
-            cache: Arc::new(MemoryCache::default()),
-            lease: Arc::new(SqlLeaseLock::new(db.clone())),
-            publisher: bus.clone(),
-            consumer: bus,
-            // The in-process bus keeps nothing across restarts; the table does, and
-            // `cercat-admin dlq` (another process) reads it.
-            dead_letters: Arc::new(SqlDeadLetterQueue::new(db.clone())),
-            broadcast: Arc::new(MemoryBroadcast::default()),
-            session_ends: Arc::new(MemoryBroadcast::default()),
-            refresh: Arc::new(MemoryRefreshStore::new()),
-            // In the database, not the process's cache: `cercat-admin serve` is another
-            // process and must refuse a token logged out on the api, and cache pressure must
-            // never evict a revocation.
-            // Fronted by memory: this process's own logouts count at once, other processes'
-            // within a second, and most checks cost no query.
-            revocations: Arc::new(CachedRevocations::new(Arc::new(SqlSessionRevocations::new(db.clone())))),
-            limiter: Arc::new(MemoryRateLimiter::new()),
-            keywords: Arc::new(MemoryKeywordStore::default()),
-            room: Arc::new(MemoryWaitingRoom::default()),
-        }
-    }
-
-    /// Redis cache and leases, Kafka bus. Both connect lazily.
-    fn production(settings: &Settings, health: &mut Vec<Arc<dyn HealthCheck>>) -> Result<Self, BootstrapError> {
-        let redis_url = settings.redis.url.clone().unwrap_or_default();
-        let redis = RedisClient::new(&RedisOptions {
-            url: redis_url.clone(),
-            pool_size: settings.redis.pool_size,
-            timeout: ms(settings.redis.timeout_ms),
-            key_prefix: settings.redis.key_prefix.clone(),
-        })
-        .map_err(fail(format!("redis {}", redact_url(&redis_url))))?;
-        let kafka = KafkaOptions {
-            brokers: settings.kafka.brokers.clone().unwrap_or_default(),
-            topic_prefix: settings.kafka.topic_prefix.clone(),
-            client_id: settings.kafka.client_id.clone(),
-            timeout: ms(settings.kafka.timeout_ms),
-        };
-        let publisher = Arc::new(KafkaPublisher::new(&kafka).map_err(fail(format!("kafka {}", kafka.brokers)))?);
-        health.push(Arc::new(redis.clone()));
-        health.push(publisher.clone());
-        Ok(Self {
-            cache: Arc::new(RedisCache::new(redis.clone())),
-            refresh: Arc::new(RedisRefreshStore::new(redis.clone())),
-            revocations: Arc::new(RedisSessionRevocations::new(redis.clone())),
-            session_ends: Arc::new(RedisBroadcast::new(redis.clone(), "sessions")),
-            limiter: Arc::new(RedisRateLimiter::new(redis.clone())),
-            keywords: Arc::new(RedisKeywordStore::new(redis.clone())),
-            room: Arc::new(RedisWaitingRoom::new(redis.clone())),
-            broadcast: Arc::new(RedisBroadcast::new(redis.clone(), "alarms")),
-            lease: Arc::new(RedisLeaseLock::new(redis)),
-            dead_letters: Arc::new(KafkaDeadLetters::new((*publisher).clone())),
-            publisher,
-            consumer: Arc::new(KafkaConsumer::new(&kafka)),
-        })
-    }
 }
 
 impl Infrastructure {

@@ -1,0 +1,87 @@
+//! The adapters that differ by profile: in-process ones for one node, Redis and Kafka for a
+//! scaled-out deployment.
+
+use super::*;
+
+/// The adapters that differ between one node and a scaled-out deployment.
+pub(crate) struct SharedAdapters {
+    pub(crate) cache: Arc<dyn Cache>,
+    pub(crate) lease: Arc<dyn LeaseLock>,
+    pub(crate) publisher: Arc<dyn EventPublisher>,
+    pub(crate) consumer: Arc<dyn EventConsumer>,
+    pub(crate) dead_letters: Arc<dyn DeadLetterQueue>,
+    pub(crate) broadcast: Arc<dyn Broadcast>,
+    pub(crate) session_ends: Arc<dyn Broadcast>,
+    pub(crate) refresh: Arc<dyn RefreshTokenStore>,
+    pub(crate) revocations: Arc<dyn SessionRevocations>,
+    pub(crate) limiter: Arc<dyn RateLimiter>,
+    pub(crate) keywords: Arc<dyn KeywordStore>,
+    pub(crate) room: Arc<dyn WaitingRoom>,
+}
+
+impl SharedAdapters {
+    /// In-process cache and bus; leases in the database so the api and `batch serve`
+    /// sharing one SQLite file coordinate.
+    pub(crate) fn embedded(db: &Db) -> Self {
+        let bus = Arc::new(InProcessBus::default());
+        Self {
+            cache: Arc::new(MemoryCache::default()),
+            lease: Arc::new(SqlLeaseLock::new(db.clone())),
+            publisher: bus.clone(),
+            consumer: bus,
+            // The in-process bus keeps nothing across restarts; the table does, and
+            // `cercat-admin dlq` (another process) reads it.
+            dead_letters: Arc::new(SqlDeadLetterQueue::new(db.clone())),
+            broadcast: Arc::new(MemoryBroadcast::default()),
+            session_ends: Arc::new(MemoryBroadcast::default()),
+            refresh: Arc::new(MemoryRefreshStore::new()),
+            // In the database, not the process's cache: `cercat-admin serve` is another
+            // process and must refuse a token logged out on the api, and cache pressure must
+            // never evict a revocation.
+            // Fronted by memory: this process's own logouts count at once, other processes'
+            // within a second, and most checks cost no query.
+            revocations: Arc::new(CachedRevocations::new(Arc::new(SqlSessionRevocations::new(db.clone())))),
+            limiter: Arc::new(MemoryRateLimiter::new()),
+            keywords: Arc::new(MemoryKeywordStore::default()),
+            room: Arc::new(MemoryWaitingRoom::default()),
+        }
+    }
+
+    /// Redis cache and leases, Kafka bus. Both connect lazily.
+    pub(crate) fn production(
+        settings: &Settings,
+        health: &mut Vec<Arc<dyn HealthCheck>>,
+    ) -> Result<Self, BootstrapError> {
+        let redis_url = settings.redis.url.clone().unwrap_or_default();
+        let redis = RedisClient::new(&RedisOptions {
+            url: redis_url.clone(),
+            pool_size: settings.redis.pool_size,
+            timeout: ms(settings.redis.timeout_ms),
+            key_prefix: settings.redis.key_prefix.clone(),
+        })
+        .map_err(fail(format!("redis {}", redact_url(&redis_url))))?;
+        let kafka = KafkaOptions {
+            brokers: settings.kafka.brokers.clone().unwrap_or_default(),
+            topic_prefix: settings.kafka.topic_prefix.clone(),
+            client_id: settings.kafka.client_id.clone(),
+            timeout: ms(settings.kafka.timeout_ms),
+        };
+        let publisher = Arc::new(KafkaPublisher::new(&kafka).map_err(fail(format!("kafka {}", kafka.brokers)))?);
+        health.push(Arc::new(redis.clone()));
+        health.push(publisher.clone());
+        Ok(Self {
+            cache: Arc::new(RedisCache::new(redis.clone())),
+            refresh: Arc::new(RedisRefreshStore::new(redis.clone())),
+            revocations: Arc::new(RedisSessionRevocations::new(redis.clone())),
+            session_ends: Arc::new(RedisBroadcast::new(redis.clone(), "sessions")),
+            limiter: Arc::new(RedisRateLimiter::new(redis.clone())),
+            keywords: Arc::new(RedisKeywordStore::new(redis.clone())),
+            room: Arc::new(RedisWaitingRoom::new(redis.clone())),
+            broadcast: Arc::new(RedisBroadcast::new(redis.clone(), "alarms")),
+            lease: Arc::new(RedisLeaseLock::new(redis)),
+            dead_letters: Arc::new(KafkaDeadLetters::new((*publisher).clone())),
+            publisher,
+            consumer: Arc::new(KafkaConsumer::new(&kafka)),
+        })
+    }
+}
