@@ -123,11 +123,15 @@ pub async fn bound_body_reads(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    // Most requests (GETs) carry no body: nothing to bound, nothing to allocate.
+    if !has_body(&req) {
+        return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
+    }
     let Some(limits) = req.app_data::<web::Data<AppState>>().map(|s| s.infra.settings.limits.clone()) else {
         return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
     };
     let expired = Rc::new(Cell::new(false));
-    let finished = Rc::new(Cell::new(!has_body(&req)));
+    let finished = Rc::new(Cell::new(false));
     let payload = Rc::new(RefCell::new(req.take_payload()));
     let idle = Duration::from_secs(limits.body_idle_timeout_secs);
     let total = Duration::from_secs(limits.body_read_timeout_secs);
