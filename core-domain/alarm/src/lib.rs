@@ -10,10 +10,12 @@ use async_trait::async_trait;
 use cercat_common::{
     DomainError, ErrorKind, PortError,
     broadcast::Broadcast,
-    events::{EventConsumer, EventEnvelope, EventSource, EventSubscription},
+    events::{DomainEvent, EventConsumer, EventEnvelope, EventSource, EventSubscription},
 };
-use cercat_community::events::{Activity, COMMENT_LIKED_TOPIC, POST_COMMENTED_TOPIC, POST_LIKED_TOPIC};
+use cercat_community::events::{COMMENT_LIKED_TOPIC, CommunityEvent, POST_COMMENTED_TOPIC, POST_LIKED_TOPIC};
+use cercat_course::events::EnrollmentEvent;
 use chrono::{DateTime, Utc};
+use exam::ExamAlarmEvent;
 use serde::{Deserialize, Serialize};
 
 /// The consumer group (and inbox name) that stores alarms.
@@ -133,88 +135,86 @@ pub struct Alarm {
     pub read: bool,
 }
 
-/// The alarm an event stands for: `Ok(None)` for events of other kinds (and one's own
-/// actions), an error for an alarm event whose payload is malformed (a poison message: it
-/// goes to the dead-letter queue, retrying cannot fix it).
+/// The alarm an event stands for, decoded into the owning context's event type: `Ok(None)` for
+/// one's own actions, [`PortError::Corrupt`] for an event alarms do not understand (an unknown
+/// topic or type, a malformed payload: retrying cannot fix it, so it goes to the dead-letter queue).
 pub fn alarm_for(event: &EventEnvelope) -> Result<Option<NewAlarm>, PortError> {
-    let malformed =
-        |what: &str| PortError::Corrupt(format!("{} event {} has no valid {what}", event.event_type, event.id));
-    if event.event_type == "ExamAlarmDue" {
-        let p = &event.payload;
-        let number =
-            |field: &'static str| p.get(field).and_then(serde_json::Value::as_i64).ok_or_else(|| malformed(field));
+    let at = event.occurred_at;
+    if ExamAlarmEvent::carries(event) {
+        let ExamAlarmEvent::ExamAlarmDue(due) = event.decode()?;
         return Ok(Some(NewAlarm {
-            receiver_id: number("receiverId")?,
-            alarm_type: p
-                .get("alarmType")
-                .and_then(serde_json::Value::as_str)
-                .and_then(AlarmType::parse)
-                .ok_or_else(|| malformed("alarmType"))?,
-            origin_id: number("scheduleId")?,
-            certificate_id: number("certificateId")?,
+            receiver_id: due.receiver_id,
+            alarm_type: due.alarm_type,
+            origin_id: due.schedule_id,
+            certificate_id: due.certificate_id,
             actor_nickname: None,
             like_target_type: None,
-            occurred_at: event.occurred_at,
+            occurred_at: at,
             once_key: None,
         }));
     }
-    if event.topic == cercat_course::events::ENROLLMENT_TOPIC {
-        return course_alarm(event);
+    if EnrollmentEvent::carries(event) {
+        return Ok(Some(course_alarm(&event.decode()?, at)));
     }
-    let (alarm_type, like_target_type) = match event.event_type.as_str() {
-        "PostLiked" => (AlarmType::NewLikeOnPost, Some("POST")),
-        "CommentLiked" => (AlarmType::NewLikeOnComment, Some("COMMENT")),
-        "PostCommented" => (AlarmType::NewCommentOnPost, None),
-        _ => return Ok(None),
-    };
-    let a: Activity =
-        serde_json::from_value(event.payload.clone()).map_err(|e| malformed(&format!("payload ({e})")))?;
-    let once_key = match alarm_type {
-        AlarmType::NewLikeOnPost => Some(like_alarm_key(alarm_type, a.actor_id, a.post_id)),
-        AlarmType::NewLikeOnComment => {
-            Some(like_alarm_key(alarm_type, a.actor_id, a.comment_id.ok_or_else(|| malformed("commentId"))?))
+    if CommunityEvent::carries(event) {
+        return community_alarm(event.decode()?, at);
+    }
+    Err(PortError::Corrupt(format!("event {} on topic {} is not one alarms subscribe to", event.id, event.topic)))
+}
+
+/// The author's alarm for someone's like or comment.
+fn community_alarm(event: CommunityEvent, at: DateTime<Utc>) -> Result<Option<NewAlarm>, PortError> {
+    let (alarm_type, like_target_type, once_key) = match &event {
+        CommunityEvent::PostLiked(a) => (
+            AlarmType::NewLikeOnPost,
+            Some("POST"),
+            Some(like_alarm_key(AlarmType::NewLikeOnPost, a.actor_id, a.post_id)),
+        ),
+        CommunityEvent::CommentLiked(a) => {
+            let comment =
+                a.comment_id.ok_or_else(|| PortError::Corrupt("a CommentLiked event without a commentId".into()))?;
+            (
+                AlarmType::NewLikeOnComment,
+                Some("COMMENT"),
+                Some(like_alarm_key(AlarmType::NewLikeOnComment, a.actor_id, comment)),
+            )
         }
         // Every comment is news of its own.
-        _ => None,
+        CommunityEvent::PostCommented(_) => (AlarmType::NewCommentOnPost, None, None),
     };
-    Ok((a.receiver_id != a.actor_id).then_some(NewAlarm {
+    let a = event.activity();
+    Ok((a.receiver_id != a.actor_id).then(|| NewAlarm {
         receiver_id: a.receiver_id,
         alarm_type,
         origin_id: a.post_id,
         certificate_id: a.certificate_id,
-        actor_nickname: Some(a.actor_nickname),
+        actor_nickname: Some(a.actor_nickname.clone()),
         like_target_type,
-        occurred_at: event.occurred_at,
+        occurred_at: at,
         once_key,
     }))
 }
 
 /// The student's alarm for an enrollment transition (origin = the course).
-fn course_alarm(event: &EventEnvelope) -> Result<Option<NewAlarm>, PortError> {
-    let alarm_type = match event.event_type.as_str() {
-        "EnrollmentHeld" => AlarmType::CourseSeatHeld,
-        "EnrollmentCompleted" => AlarmType::CourseEnrolled,
-        "EnrollmentExpired" => AlarmType::CourseHoldExpired,
-        "EnrollmentCancelled" => AlarmType::CourseCancelled,
-        "EnrollmentRefunded" => AlarmType::CourseRefunded,
-        _ => return Ok(None),
+fn course_alarm(event: &EnrollmentEvent, at: DateTime<Utc>) -> NewAlarm {
+    let alarm_type = match event {
+        EnrollmentEvent::EnrollmentHeld(_) => AlarmType::CourseSeatHeld,
+        EnrollmentEvent::EnrollmentCompleted(_) => AlarmType::CourseEnrolled,
+        EnrollmentEvent::EnrollmentExpired(_) => AlarmType::CourseHoldExpired,
+        EnrollmentEvent::EnrollmentCancelled(_) => AlarmType::CourseCancelled,
+        EnrollmentEvent::EnrollmentRefunded(_) => AlarmType::CourseRefunded,
     };
-    let number =
-        |field: &str| {
-            event.payload.get(field).and_then(serde_json::Value::as_i64).ok_or_else(|| {
-                PortError::Corrupt(format!("{} event {} has no valid {field}", event.event_type, event.id))
-            })
-        };
-    Ok(Some(NewAlarm {
-        receiver_id: number("userId")?,
+    let change = event.change();
+    NewAlarm {
+        receiver_id: change.user_id,
         alarm_type,
-        origin_id: number("courseId")?,
-        certificate_id: number("certificateId")?,
+        origin_id: change.course_id,
+        certificate_id: change.certificate_id,
         actor_nickname: None,
         like_target_type: None,
-        occurred_at: event.occurred_at,
+        occurred_at: at,
         once_key: None,
-    }))
+    }
 }
 
 /// The notice an instance publishes when it stored an alarm, so that the instance holding
@@ -414,6 +414,7 @@ impl AlarmService {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use cercat_community::events::Activity;
 
     fn event(kind: &str, receiver: i64, actor: i64) -> EventEnvelope {
         let a = Activity {
@@ -442,7 +443,10 @@ mod tests {
         assert_eq!(key("PostLiked").as_deref(), Some("NEW_LIKE_ON_POST:8:9"));
         assert_eq!(key("CommentLiked").as_deref(), Some("NEW_LIKE_ON_COMMENT:8:3"));
         assert_eq!(key("PostCommented"), None);
-        assert_eq!(alarm_for(&event("SomethingElse", 7, 8)), Ok(None));
+        assert!(
+            matches!(alarm_for(&event("SomethingElse", 7, 8)), Err(PortError::Corrupt(_))),
+            "an event type alarms do not know is dead-lettered, not dropped"
+        );
         let mut broken = event("PostLiked", 7, 8);
         broken.payload = serde_json::json!({ "receiverId": "x" });
         assert!(matches!(alarm_for(&broken), Err(PortError::Corrupt(_))), "a malformed alarm event is poison");
@@ -460,7 +464,7 @@ mod tests {
             application_deadline: at + chrono::Duration::days(8),
         };
         let today = cercat_common::calendar::seoul_date(at);
-        let events = exam::events(&s, &[11], today, at);
+        let events = exam::events(&s, &[11], today, at).unwrap();
         assert_eq!(events.len(), 1);
         let alarm = alarm_for(&events[0]).ok().flatten().unwrap_or_else(|| panic!("an alarm"));
         assert_eq!(
@@ -480,5 +484,68 @@ mod tests {
         let text = serde_json::to_string(&AlarmNotice::of(&stored)).unwrap_or_default();
         let back: AlarmNotice = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"));
         assert_eq!(back.alarm(), stored);
+    }
+
+    #[test]
+    fn every_event_type_on_every_subscribed_topic_becomes_an_alarm() {
+        use cercat_course::{Enrollment, EnrollmentStatus, events::transition};
+        for topic in ALARM_TOPICS {
+            let known = [CommunityEvent::TOPICS, EnrollmentEvent::TOPICS, ExamAlarmEvent::TOPICS];
+            assert!(known.iter().any(|t| t.contains(topic)), "{topic} has an event type alarms decode");
+        }
+        let at = Utc::now();
+        let activity = |comment_id| Activity {
+            receiver_id: 7,
+            actor_id: 8,
+            actor_nickname: "홍길동".into(),
+            post_id: 9,
+            comment_id,
+            certificate_id: 1,
+        };
+        let mut envelopes: Vec<EventEnvelope> = [
+            CommunityEvent::PostLiked(activity(None)),
+            CommunityEvent::CommentLiked(activity(Some(3))),
+            CommunityEvent::PostCommented(activity(Some(4))),
+        ]
+        .iter()
+        .map(|e| EventEnvelope::of(e, at).unwrap())
+        .collect();
+        for status in [
+            EnrollmentStatus::PendingPayment,
+            EnrollmentStatus::Completed,
+            EnrollmentStatus::Expired,
+            EnrollmentStatus::Cancelled,
+            EnrollmentStatus::Refunded,
+        ] {
+            let enrollment = Enrollment {
+                id: 5,
+                course_id: 6,
+                user_id: 7,
+                status,
+                amount: 1000,
+                order_id: "o".into(),
+                hold_deadline: at,
+                payment_key: None,
+                created_at: at,
+                updated_at: at,
+            };
+            envelopes.push(EventEnvelope::of(&transition(&enrollment, 1), at).unwrap());
+        }
+        let due = exam::ExamAlarmDue {
+            receiver_id: 7,
+            alarm_type: AlarmType::StartApplication,
+            certificate_id: 1,
+            schedule_id: 2,
+        };
+        envelopes.push(EventEnvelope::of(&ExamAlarmEvent::ExamAlarmDue(due), at).unwrap());
+        let kinds: Vec<AlarmType> = envelopes
+            .iter()
+            .map(|e| alarm_for(e).ok().flatten().unwrap_or_else(|| panic!("no alarm for {e:?}")))
+            .inspect(|a| assert_eq!(a.receiver_id, 7))
+            .map(|a| a.alarm_type)
+            .collect();
+        let mut distinct = kinds.clone();
+        distinct.dedup();
+        assert_eq!(distinct.len(), 9, "each event type has its own alarm type: {kinds:?}");
     }
 }

@@ -12,6 +12,7 @@ use cercat_common::{
 
 use crate::{
     CertificateError, CertificateSummary,
+    events::CertificateEvent,
     interest::INTEREST_TOPIC,
     ports::{CertificateRepository, FavoriteBoardRepository},
 };
@@ -65,25 +66,18 @@ impl BoardService {
         Ok(self.favorites.toggle(user_id, certificate_id, self.clock.now()).await?)
     }
 
-    /// Handles one `InterestCertificatesChanged` event: favourites the chosen certificates'
-    /// boards, once per event id. Other event types are ignored.
+    /// Handles one event of the interest topic: an `InterestCertificatesChanged` favourites the
+    /// chosen certificates' boards, once per event id. Anything else on that topic is corrupt
+    /// (it goes to the dead-letter queue).
     pub async fn handle(&self, event: &EventEnvelope) -> Result<(), PortError> {
-        if event.event_type != "InterestCertificatesChanged" {
-            return Ok(());
-        }
-        let user_id = event.payload.get("userId").and_then(serde_json::Value::as_i64);
-        let Some(user_id) = user_id else {
-            // Poison: retrying cannot fix it, so it goes to the dead-letter queue.
-            return Err(PortError::Corrupt(format!("interest event {} has no userId", event.id)));
+        let changed = match event.decode::<CertificateEvent>()? {
+            CertificateEvent::InterestCertificatesChanged(changed) => changed,
+            CertificateEvent::ExamScheduleChanged(_) => {
+                return Err(PortError::Corrupt(format!("event {} is not an interest change", event.id)));
+            }
         };
-        let ids: Vec<i64> = event
-            .payload
-            .get("interests")
-            .and_then(serde_json::Value::as_array)
-            .map(|list| {
-                list.iter().filter_map(|i| i.get("certificateId").and_then(serde_json::Value::as_i64)).collect()
-            })
-            .unwrap_or_default();
+        let user_id = changed.user_id;
+        let ids: Vec<i64> = changed.interests.iter().map(|i| i.certificate_id).collect();
         let mut existing = Vec::with_capacity(ids.len());
         for id in ids {
             // A certificate deleted since the event was written has no board to favourite.

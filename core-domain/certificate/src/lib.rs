@@ -3,6 +3,7 @@
 
 pub mod boards;
 pub mod error;
+pub mod events;
 pub mod interest;
 pub mod model;
 pub mod ports;

@@ -3,6 +3,7 @@
 //! records, wrong-answer notes, and WEEKLY / MONTHLY / YEARLY score reports.
 
 pub mod error;
+pub mod events;
 pub mod grading;
 pub mod import;
 pub mod model;

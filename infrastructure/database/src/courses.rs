@@ -28,7 +28,7 @@ use std::collections::HashMap;
 use crate::{
     db::Db,
     entity::{course, enrollment, payment_charge, user},
-    outbox::append_events,
+    outbox::append_event,
     posts::escape_like,
 };
 

@@ -2,16 +2,16 @@
 
 use async_trait::async_trait;
 use cercat_certificate::{
-    CertificateSummary, Interest, InterestPriority, interest::INTEREST_TOPIC, ports::InterestRepository,
+    CertificateSummary, Interest, InterestPriority, events::CertificateEvent, ports::InterestRepository,
 };
-use cercat_common::{PortError, events::EventEnvelope};
+use cercat_common::PortError;
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait};
 
 use crate::{
     db::Db,
     entity::{certificate, interest, user},
-    outbox::append_events,
+    outbox::append_event,
 };
 
 /// Interest certificates.
@@ -88,17 +88,7 @@ impl InterestRepository for SqlInterestRepository {
         targets: &[(i64, InterestPriority)],
         at: DateTime<Utc>,
     ) -> Result<(), PortError> {
-        let event = EventEnvelope::new(
-            INTEREST_TOPIC,
-            "user",
-            user_id.to_string(),
-            "InterestCertificatesChanged",
-            serde_json::json!({
-                "userId": user_id,
-                "interests": targets.iter().map(|(id, p)| serde_json::json!({ "certificateId": id, "priority": p.as_str() })).collect::<Vec<_>>(),
-            }),
-            at,
-        );
+        let event = CertificateEvent::interests_replaced(user_id, targets);
         self.db
             .run(async {
                 let txn = self.db.conn().begin().await?;
@@ -113,7 +103,7 @@ impl InterestRepository for SqlInterestRepository {
                     });
                     interest::Entity::insert_many(rows).exec_without_returning(&txn).await?;
                 }
-                append_events(&txn, &[event], at).await?;
+                append_event(&txn, &event, at).await?;
                 txn.commit().await
             })
             .await

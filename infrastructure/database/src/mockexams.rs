@@ -7,17 +7,14 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use cercat_common::{
     PortError,
-    events::EventEnvelope,
     paging::{Direction, SortOrder},
 };
 use cercat_learning::ports::ExamActivity;
 use cercat_mockexam::{
     GradedResult, MockExam, MockExamDraft, Question, QuestionOption,
+    events::{MockExamEvent, ResultSaved},
     grading::GradedSubject,
-    ports::{
-        AnswerScope, DeleteOutcome, MockExamRepository, RESULT_TOPIC, ResultRepository, StoredAnswer, StoredResult,
-        SubjectRow,
-    },
+    ports::{AnswerScope, DeleteOutcome, MockExamRepository, ResultRepository, StoredAnswer, StoredResult, SubjectRow},
 };
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -28,7 +25,7 @@ use sea_orm::{
 use crate::{
     db::{Db, is_retryable},
     entity::{mock_exam, mock_exam_result, question, subject_result, user, user_answer},
-    outbox::append_events,
+    outbox::append_event,
 };
 
 /// Mock exams and questions.
@@ -356,24 +353,17 @@ impl SqlResultRepository {
                     });
                     user_answer::Entity::insert_many(answers).exec_without_returning(&txn).await?;
                 }
-                let event = EventEnvelope::new(
-                    RESULT_TOPIC,
-                    "user",
-                    user_id.to_string(),
-                    "MockExamResultSaved",
-                    serde_json::json!({
-                        "resultId": id,
-                        "userId": user_id,
-                        "mockExamId": exam.id,
-                        "certificateId": exam.certificate_id,
-                        "attempt": attempt,
-                        "totalScore": graded.total_score,
-                        "maxScore": graded.max_score,
-                        "passed": graded.passed,
-                    }),
-                    at,
-                );
-                append_events(&txn, &[event], at).await?;
+                let event = MockExamEvent::MockExamResultSaved(ResultSaved {
+                    result_id: id,
+                    user_id,
+                    mock_exam_id: exam.id,
+                    certificate_id: exam.certificate_id,
+                    attempt,
+                    total_score: graded.total_score,
+                    max_score: graded.max_score,
+                    passed: graded.passed,
+                });
+                append_event(&txn, &event, at).await?;
                 txn.commit().await?;
                 Ok((id, attempt))
             })

@@ -16,6 +16,16 @@ use sea_orm::{
 
 use crate::{db::Db, entity::outbox_event};
 
+/// Records one typed domain event in the outbox, in the caller's transaction.
+pub async fn append_event<C: ConnectionTrait, E: cercat_common::events::DomainEvent>(
+    txn: &C,
+    event: &E,
+    at: DateTime<Utc>,
+) -> Result<(), sea_orm::DbErr> {
+    let envelope = EventEnvelope::of(event, at).map_err(|e| sea_orm::DbErr::Custom(e.to_string()))?;
+    append_events(txn, &[envelope], at).await
+}
+
 /// Records `events` through `txn` — call it inside the transaction that made the change, so
 /// the change and its events commit or roll back together.
 pub async fn append_events<C: ConnectionTrait>(

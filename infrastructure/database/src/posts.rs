@@ -3,14 +3,13 @@
 use std::collections::{HashMap, HashSet};
 
 use async_trait::async_trait;
-use cercat_common::events::EventEnvelope;
 use cercat_common::{
     PortError,
     paging::{Direction, SortOrder},
 };
 use cercat_community::{
     LikeTarget, Post, PostDraft, PostKind, Tag,
-    events::{Activity, COMMENT_LIKED_TOPIC, POST_COMMENTED_TOPIC, POST_LIKED_TOPIC},
+    events::{Activity, CommunityEvent},
     model::{Author, Comment, PostImage, QuestionRef},
     ports::{LikeOutcome, PostFilter, PostRepository},
 };
@@ -24,7 +23,7 @@ use sea_orm::{
 use crate::{
     db::Db,
     entity::{like, post, post_comment, post_image, post_token, user},
-    outbox::append_events,
+    outbox::append_event,
 };
 
 /// Posts, comments and likes.
@@ -114,13 +113,12 @@ async fn lock_row<C: ConnectionTrait>(conn: &C, target: LikeTarget, id: i64) -> 
 /// The activity event for `receiver` about `post_id`, or `None` for one's own content.
 async fn activity<C: ConnectionTrait>(
     conn: &C,
-    (topic, event_type): (&str, &str),
+    kind: fn(Activity) -> CommunityEvent,
     receiver_id: i64,
     actor_id: i64,
     post_id: i64,
     comment_id: Option<i64>,
-    at: DateTime<Utc>,
-) -> Result<Option<EventEnvelope>, DbErr> {
+) -> Result<Option<CommunityEvent>, DbErr> {
     if receiver_id == actor_id {
         return Ok(None);
     }
@@ -140,8 +138,7 @@ async fn activity<C: ConnectionTrait>(
         comment_id,
         certificate_id: certificate_id.unwrap_or_default(),
     };
-    let payload = serde_json::to_value(&payload).map_err(|e| DbErr::Custom(format!("encoding an event: {e}")))?;
-    Ok(Some(EventEnvelope::new(topic, "post", post_id.to_string(), event_type, payload, at)))
+    Ok(Some(kind(payload)))
 }
 
 /// Authors by user id (a placeholder for withdrawn accounts); missing ids are absent.
@@ -561,10 +558,9 @@ impl PostRepository for SqlPostRepository {
                     .await?;
                 if let Some(author) = author
                     && let Some(event) =
-                        activity(&txn, (POST_COMMENTED_TOPIC, "PostCommented"), author, user_id, post_id, Some(id), at)
-                            .await?
+                        activity(&txn, CommunityEvent::PostCommented, author, user_id, post_id, Some(id)).await?
                 {
-                    append_events(&txn, &[event], at).await?;
+                    append_event(&txn, &event, at).await?;
                 }
                 txn.commit().await?;
                 Ok(id)
@@ -666,9 +662,7 @@ impl PostRepository for SqlPostRepository {
                             .one(&txn)
                             .await?;
                         match author {
-                            Some(a) => {
-                                activity(&txn, (POST_LIKED_TOPIC, "PostLiked"), a, user_id, target_id, None, at).await?
-                            }
+                            Some(a) => activity(&txn, CommunityEvent::PostLiked, a, user_id, target_id, None).await?,
                             None => None,
                         }
                     }
@@ -681,23 +675,15 @@ impl PostRepository for SqlPostRepository {
                             .await?;
                         match row {
                             Some((a, post_id)) => {
-                                activity(
-                                    &txn,
-                                    (COMMENT_LIKED_TOPIC, "CommentLiked"),
-                                    a,
-                                    user_id,
-                                    post_id,
-                                    Some(target_id),
-                                    at,
-                                )
-                                .await?
+                                activity(&txn, CommunityEvent::CommentLiked, a, user_id, post_id, Some(target_id))
+                                    .await?
                             }
                             None => None,
                         }
                     }
                 };
                 if let Some(event) = event {
-                    append_events(&txn, &[event], at).await?;
+                    append_event(&txn, &event, at).await?;
                 }
                 txn.commit().await?;
                 Ok(LikeOutcome::Added)

@@ -2,10 +2,10 @@
 
 use async_trait::async_trait;
 use cercat_certificate::{
-    ExamFees, ExamSchedule, ExamScheduleDraft, ExamTimeLimits, UpsertOutcome,
-    ports::{ExamScheduleRepository, SCHEDULE_TOPIC},
+    ExamFees, ExamSchedule, ExamScheduleDraft, ExamTimeLimits, UpsertOutcome, events::CertificateEvent,
+    ports::ExamScheduleRepository,
 };
-use cercat_common::{PortError, events::EventEnvelope};
+use cercat_common::PortError;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseTransaction, DbErr, EntityTrait, IntoActiveModel,
@@ -15,7 +15,7 @@ use sea_orm::{
 use crate::{
     db::{Db, is_retryable},
     entity::exam_schedule::{self, Column},
-    outbox::append_events,
+    outbox::append_event,
 };
 
 /// Exam schedules.
@@ -71,26 +71,6 @@ fn apply(model: &mut exam_schedule::ActiveModel, d: &ExamScheduleDraft) {
     model.exam_format = Set(d.exam_format.clone());
 }
 
-fn changed_event(id: i64, d: &ExamScheduleDraft, outcome: UpsertOutcome, at: DateTime<Utc>) -> EventEnvelope {
-    EventEnvelope::new(
-        SCHEDULE_TOPIC,
-        "exam_schedule",
-        id.to_string(),
-        "ExamScheduleChanged",
-        serde_json::json!({
-            "examScheduleId": id,
-            "certificateId": d.certificate_id,
-            "examYear": d.exam_year,
-            "round": d.round,
-            "change": if outcome == UpsertOutcome::Inserted { "CREATED" } else { "UPDATED" },
-            "applicationStartDateTime": d.application_start,
-            "applicationDeadlineDateTime": d.application_deadline,
-            "examDateTime": d.exam_date,
-        }),
-        at,
-    )
-}
-
 async fn upsert_in(
     txn: &DatabaseTransaction,
     d: &ExamScheduleDraft,
@@ -120,7 +100,9 @@ async fn upsert_in(
             (id, UpsertOutcome::Inserted)
         }
     };
-    append_events(txn, &[changed_event(id, d, outcome, at)], at).await?;
+    if let Some(event) = CertificateEvent::schedule_stored(id, d, outcome) {
+        append_event(txn, &event, at).await?;
+    }
     Ok(outcome)
 }
 
@@ -152,7 +134,9 @@ impl SqlExamScheduleRepository {
                         (id, UpsertOutcome::Updated)
                     }
                 };
-                append_events(&txn, &[changed_event(id, d, outcome, at)], at).await?;
+                if let Some(event) = CertificateEvent::schedule_stored(id, d, outcome) {
+                    append_event(&txn, &event, at).await?;
+                }
                 txn.commit().await?;
                 Ok(Some(id))
             })

@@ -57,7 +57,7 @@ impl Job for ExamAlarms {
                 if users.is_none() {
                     users = Some(certificates.interested_users(certificate.id).await.map_err(|e| fail(&e))?);
                 }
-                let batch = events(&dates, users.as_deref().unwrap_or_default(), today, now);
+                let batch = events(&dates, users.as_deref().unwrap_or_default(), today, now).map_err(|e| fail(&e))?;
                 written += outbox.append(&batch, now).await.map_err(|e| fail(&e))?;
             }
         }

@@ -151,7 +151,7 @@ impl SeatLedger for SqlSeatLedger {
                     .ok_or_else(|| sea_orm::DbErr::RecordNotFound(format!("enrollment {id}")))?;
                 let held = to_enrollment(held).map_err(corrupt)?;
                 let certificate = certificate_of(&txn, hold.course_id).await?;
-                append_events(&txn, &[events::transition(&held, certificate, hold.at)], hold.at).await?;
+                append_event(&txn, &events::transition(&held, certificate), hold.at).await?;
                 txn.commit().await?;
                 Ok(Some(HoldOutcome::Held(held)))
             })
@@ -447,7 +447,7 @@ pub(super) async fn transitioned(
         .ok_or_else(|| sea_orm::DbErr::RecordNotFound(format!("enrollment {id}")))?;
     let e = to_enrollment(row).map_err(corrupt)?;
     let certificate = certificate_of(&txn, e.course_id).await?;
-    append_events(&txn, &[events::transition(&e, certificate, at)], at).await?;
+    append_event(&txn, &events::transition(&e, certificate), at).await?;
     txn.commit().await?;
     Ok(Some(e))
 }
