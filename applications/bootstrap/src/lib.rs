@@ -2,6 +2,7 @@
 //! adapters the profile names (SQLite + in-process + local files when embedded; MySQL +
 //! Redis + Kafka + GCS in production) and hand out the domain services built on them.
 
+mod community_ports;
 mod secrets;
 mod shared;
 
@@ -306,6 +307,9 @@ impl Infrastructure {
 
     /// The community service.
     pub fn community_service(&self) -> CommunityService {
+        let certificates = Arc::new(self.certificate_service());
+        let mockexams = Arc::new(self.mockexam_service(certificates.clone()));
+        let learning = Arc::new(self.learning_service(certificates.clone()));
         CommunityService::new(
             Arc::new(SqlPostRepository::new(self.db.clone())),
             Arc::new(SqlReviewRepository::new(self.db.clone())),
@@ -313,6 +317,7 @@ impl Infrastructure {
             self.storage.clone(),
             self.cache.clone(),
             self.clock.clone(),
+            community_ports::community_neighbours(certificates, mockexams, learning),
         )
     }
 
@@ -321,6 +326,7 @@ impl Infrastructure {
         AlarmService::new(
             Arc::new(SqlAlarmRepository::new(self.db.clone())),
             self.broadcast.clone(),
+            community_ports::certificate_names(Arc::new(self.certificate_service())),
             self.clock.clone(),
         )
     }

@@ -59,6 +59,10 @@ pub enum CommunityError {
         /// Why.
         reason: String,
     },
+    /// CRT_001: the board (certificate) does not exist — the certificate context's code, as
+    /// the board check answered before the community context asked through a port.
+    #[error("certificate {0} does not exist")]
+    BoardNotFound(i64),
     /// A dependency failed.
     #[error(transparent)]
     Store(#[from] PortError),
@@ -70,7 +74,8 @@ impl DomainError for CommunityError {
             Self::PostNotFound(_)
             | Self::CommentNotFound(_)
             | Self::LikeTargetNotFound(..)
-            | Self::QuestionNotFound(_) => ErrorKind::NotFound,
+            | Self::QuestionNotFound(_)
+            | Self::BoardNotFound(_) => ErrorKind::NotFound,
             Self::InvalidPost { .. } | Self::InvalidComment(_) | Self::InvalidImage(_) | Self::InvalidQuery { .. } => {
                 ErrorKind::Invalid
             }
@@ -96,6 +101,7 @@ impl DomainError for CommunityError {
             Self::NotAReviewer => "CRT_004",
             Self::AlreadyReviewed => "CRT_012",
             Self::InvalidReview { .. } => "CRT_013",
+            Self::BoardNotFound(_) => "CRT_001",
             Self::Store(e) => e.code(),
         }
     }

@@ -1,6 +1,7 @@
 //! Events the community context publishes through the outbox (written in the transaction of
 //! the change): someone liked my post or comment, someone commented on my post. Never for the
-//! actor's own content. Topics are per event type; the key is the post id.
+//! actor's own content — `service::activity` decides that, and builds them; the repository only
+//! records what it is handed. Topics are per event type; the key is the post id.
 
 use cercat_common::events::DomainEvent;
 use serde::{Deserialize, Serialize};
@@ -48,6 +49,23 @@ impl CommunityEvent {
         match self {
             Self::PostLiked(a) | Self::CommentLiked(a) | Self::PostCommented(a) => a,
         }
+    }
+}
+
+/// A `PostCommented` event decided before its comment exists: the repository stamps the new
+/// comment's id into it with [`Self::event`] and records it in the insert's transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommentNotice(Activity);
+
+impl CommentNotice {
+    /// The notice for a comment on a post (`activity.comment_id` is replaced by the new id).
+    pub fn new(activity: Activity) -> Self {
+        Self(activity)
+    }
+
+    /// The event for the stored comment `comment_id`.
+    pub fn event(&self, comment_id: i64) -> CommunityEvent {
+        CommunityEvent::PostCommented(Activity { comment_id: Some(comment_id), ..self.0.clone() })
     }
 }
 

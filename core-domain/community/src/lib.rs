@@ -3,6 +3,7 @@
 //! counters, and keyword search over an n-gram token index that works the same on MySQL/MariaDB
 //! and SQLite.
 
+pub mod commentary;
 pub mod error;
 pub mod events;
 pub mod keywords;
@@ -16,6 +17,7 @@ pub mod service;
 #[allow(clippy::expect_used, clippy::unwrap_used)]
 pub mod testkit;
 
+pub use commentary::PostView;
 pub use error::CommunityError;
 pub use model::{Comment, LikeTarget, Post, PostDraft, PostKind, Tag, TagType};
-pub use service::CommunityService;
+pub use service::{CommunityNeighbours, CommunityService};

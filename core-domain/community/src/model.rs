@@ -95,6 +95,31 @@ pub struct Author {
     pub image_key: Option<String>,
 }
 
+/// Shown instead of the nickname of an author whose account was withdrawn (or purged).
+pub const WITHDRAWN_NICKNAME: &str = "탈퇴한 회원";
+
+/// What storage knows of an account: the facts an [`Author`] is shown from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    /// Nickname as stored.
+    pub nickname: String,
+    /// Profile image key as stored.
+    pub image_key: Option<String>,
+    /// Whether the account was withdrawn (it is purged later).
+    pub withdrawn: bool,
+}
+
+impl Author {
+    /// How `user_id` is shown, given its account (`None` once purged): a withdrawn or purged
+    /// account shows as [`WITHDRAWN_NICKNAME`] without an image — the one place that rule lives.
+    pub fn shown(user_id: i64, account: Option<Account>) -> Self {
+        match account {
+            Some(a) if !a.withdrawn => Self { user_id, nickname: a.nickname, image_key: a.image_key },
+            _ => Self { user_id, nickname: WITHDRAWN_NICKNAME.into(), image_key: None },
+        }
+    }
+}
+
 /// A stored image of a post.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PostImage {

@@ -6,19 +6,35 @@ use chrono::{DateTime, Utc};
 
 use crate::{
     LikeTarget, PostDraft, PostKind,
+    commentary::ExamQuestions,
+    events::{CommentNotice, CommunityEvent},
     keywords::KeywordLimits,
-    model::{Comment, Post},
+    model::{Account, Comment, Post},
+    reviews::ReviewedExam,
 };
 
 /// What a like did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LikeOutcome {
-    /// Added; the counter grew by one.
+    /// Added; the counter grew by one (and the event handed in was recorded).
     Added,
     /// The user already liked it; nothing changed.
     AlreadyLiked,
     /// No such post or comment.
     TargetMissing,
+}
+
+/// The facts about a post or comment that decide who hears of activity on it. None of them
+/// changes after the row is written, so reading them before the write cannot go stale (a
+/// deletion in between shows as [`LikeOutcome::TargetMissing`] or a refused comment).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ActivityTarget {
+    /// Who wrote the post or comment (the one who would be told).
+    pub author_id: i64,
+    /// The post (itself, or the one the comment is on).
+    pub post_id: i64,
+    /// The post's board.
+    pub certificate_id: i64,
 }
 
 /// Which posts a list shows.
@@ -86,28 +102,37 @@ pub trait PostRepository: Send + Sync {
     async fn comments(&self, post_id: i64, viewer: i64) -> Result<Vec<Comment>, PortError>;
     /// One comment.
     async fn find_comment(&self, comment_id: i64) -> Result<Option<Comment>, PortError>;
-    /// Adds a comment (and bumps the post's comment count in the same transaction).
+    /// Adds a comment, bumping the post's comment count and recording `notice`'s event (stamped
+    /// with the new comment's id) in the same transaction. [`PortError::InUse`] when the post,
+    /// or the parent as a top-level comment of it, is gone by then.
     async fn add_comment(
         &self,
         post_id: i64,
         user_id: i64,
         parent_id: Option<i64>,
         content: &str,
+        notice: Option<&CommentNotice>,
         at: DateTime<Utc>,
     ) -> Result<i64, PortError>;
     /// Deletes a comment with its replies and their likes; the post's count drops by the
     /// number of comments actually deleted. Returns that number (0 if it was already gone).
     async fn delete_comment(&self, comment_id: i64) -> Result<u64, PortError>;
-    /// Likes a target once, bumping its counter in the same transaction.
+    /// Likes a target once, bumping its counter and recording `event` in the same transaction;
+    /// the event is recorded only when the outcome is [`LikeOutcome::Added`].
     async fn like(
         &self,
         user_id: i64,
         target: LikeTarget,
         target_id: i64,
+        event: Option<&CommunityEvent>,
         at: DateTime<Utc>,
     ) -> Result<LikeOutcome, PortError>;
     /// Removes a like; `false` if there was none (nothing changes).
     async fn unlike(&self, user_id: i64, target: LikeTarget, target_id: i64) -> Result<bool, PortError>;
+    /// Who wrote the post or comment and where it sits; `None` when it does not exist.
+    async fn activity_target(&self, target: LikeTarget, target_id: i64) -> Result<Option<ActivityTarget>, PortError>;
+    /// The account's stored facts; `None` once it is purged.
+    async fn account(&self, user_id: i64) -> Result<Option<Account>, PortError>;
 }
 
 /// Exam reviews; one per user and exam (a unique key).
@@ -186,4 +211,38 @@ pub trait KeywordStore: Send + Sync {
     async fn snapshot(&self, certificate_id: i64, limit: usize) -> Result<(), PortError>;
     /// Multiplies every trending score of the board by `factor` and drops those under `floor`.
     async fn decay(&self, certificate_id: i64, factor: f64, floor: f64) -> Result<(), PortError>;
+}
+
+/// The boards that exist (the certificate context's), as the community context asks.
+#[async_trait]
+pub trait BoardDirectory: Send + Sync {
+    /// Whether the board (certificate) exists.
+    async fn exists(&self, certificate_id: i64) -> Result<bool, PortError>;
+}
+
+/// The mock-exam questions COMMENTARY posts are about (the mock-exam context's).
+#[async_trait]
+pub trait QuestionCatalog: Send + Sync {
+    /// The id of the board's mock exam of `year` and `round`, if it has one.
+    async fn exam_of(&self, certificate_id: i64, year: i32, round: i32) -> Result<Option<i64>, PortError>;
+    /// The exam with its questions and its certificate's subjects; `None` once it is deleted.
+    async fn questions(&self, mock_exam_id: i64) -> Result<Option<ExamQuestions>, PortError>;
+}
+
+/// How far a user prepared for a certificate, as review eligibility needs it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Preparation {
+    /// Whether the certificate is one of the user's goals or interests.
+    pub studied: bool,
+    /// When the user's current goal for it began, if one is running.
+    pub goal_start: Option<DateTime<Utc>>,
+}
+
+/// What decides who may review an exam, held by the certificate and learning contexts.
+#[async_trait]
+pub trait ReviewEligibility: Send + Sync {
+    /// The certificate's latest exam before now, if it had one.
+    async fn latest_exam(&self, certificate_id: i64) -> Result<Option<ReviewedExam>, PortError>;
+    /// The user's goal and interests for the certificate.
+    async fn preparation(&self, user_id: i64, certificate_id: i64) -> Result<Preparation, PortError>;
 }

@@ -68,17 +68,6 @@ impl ReviewedExam {
     }
 }
 
-/// What decides whether a user may review now, gathered from other contexts by the caller.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Eligibility {
-    /// The certificate's latest exam, if it had one.
-    pub exam: Option<ReviewedExam>,
-    /// Whether the certificate is one of the user's goals or interests.
-    pub studied: bool,
-    /// Months of preparation (from the user's goal; 0 without one).
-    pub prepare_months: i32,
-}
-
 /// A stored review.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExamReview {

@@ -29,7 +29,7 @@ use crate::{
     db::Db,
     entity::{course, enrollment, payment_charge, user},
     outbox::append_event,
-    posts::escape_like,
+    posts::search::escape_like,
 };
 
 /// Courses on the database.

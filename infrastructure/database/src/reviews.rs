@@ -9,11 +9,7 @@ use cercat_community::{
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 
-use crate::{
-    db::Db,
-    entity::exam_review,
-    posts::{author_of, authors},
-};
+use crate::{db::Db, entity::exam_review, posts::authors};
 
 /// Exam reviews.
 #[derive(Clone, Debug)]
@@ -88,7 +84,7 @@ impl ReviewRepository for SqlReviewRepository {
         let authors = authors(&self.db, rows.iter().map(|r| r.user_id)).await?;
         rows.into_iter()
             .map(|r| {
-                let nickname = author_of(&authors, r.user_id).nickname;
+                let nickname = authors.of(r.user_id).nickname;
                 Ok(ExamReview {
                     id: r.id,
                     certificate_id: r.certificate_id,

@@ -11,7 +11,7 @@ use cercat_user::{
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, Statement, TransactionTrait,
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, TransactionTrait,
     sea_query::{Expr, ExprTrait},
 };
 
@@ -215,7 +215,7 @@ impl UserRepository for SqlUserRepository {
                 .db
                 .write(|| async move {
                     let txn = self.db.begin_write().await?;
-                    forget_community_activity(&txn, id).await?;
+                    crate::posts::counters::forget_member(&txn, id).await?;
                     let res = user::Entity::delete_by_id(id).exec(&txn).await?;
                     txn.commit().await?;
                     Ok(res.rows_affected)
@@ -224,70 +224,6 @@ impl UserRepository for SqlUserRepository {
         }
         Ok(purged)
     }
-}
-
-/// Removes a user's likes, comments (with the replies to them) and the likes on their posts
-/// and comments, adjusting the counters of the posts and comments that remain.
-async fn forget_community_activity<C: ConnectionTrait>(conn: &C, user_id: i64) -> Result<(), sea_orm::DbErr> {
-    let backend = conn.get_database_backend();
-    let exec = |sql: &str, values: Vec<sea_orm::Value>| Statement::from_sql_and_values(backend, sql, values);
-    // Their likes on others' posts and comments.
-    conn.execute_raw(exec(
-        "UPDATE posts SET like_count = like_count - 1 WHERE like_count > 0 AND id IN \
-         (SELECT target_id FROM likes WHERE user_id = ? AND target_type = 'POST')",
-        vec![user_id.into()],
-    ))
-    .await?;
-    conn.execute_raw(exec(
-        "UPDATE post_comments SET like_count = like_count - 1 WHERE like_count > 0 AND id IN \
-         (SELECT target_id FROM likes WHERE user_id = ? AND target_type = 'COMMENT')",
-        vec![user_id.into()],
-    ))
-    .await?;
-    conn.execute_raw(exec("DELETE FROM likes WHERE user_id = ?", vec![user_id.into()])).await?;
-    // Their comments (and the replies to them) on every post; counts drop per post.
-    let rows = conn
-        .query_all_raw(exec(
-            "SELECT id, post_id FROM post_comments WHERE user_id = ? OR parent_id IN \
-             (SELECT c.id FROM post_comments c WHERE c.user_id = ?)",
-            vec![user_id.into(), user_id.into()],
-        ))
-        .await?;
-    let mut per_post: std::collections::BTreeMap<i64, i64> = std::collections::BTreeMap::new();
-    let mut comment_ids = Vec::with_capacity(rows.len());
-    for row in rows {
-        comment_ids.push(row.try_get::<i64>("", "id")?);
-        *per_post.entry(row.try_get::<i64>("", "post_id")?).or_default() += 1;
-    }
-    for chunk in comment_ids.chunks(500) {
-        let list = chunk.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
-        conn.execute_raw(exec(
-            &format!("DELETE FROM likes WHERE target_type = 'COMMENT' AND target_id IN ({list})"),
-            vec![],
-        ))
-        .await?;
-        conn.execute_raw(exec(&format!("DELETE FROM post_comments WHERE id IN ({list})"), vec![])).await?;
-    }
-    for (post_id, n) in per_post {
-        conn.execute_raw(exec(
-            "UPDATE posts SET comment_count = comment_count - ? WHERE id = ?",
-            vec![n.into(), post_id.into()],
-        ))
-        .await?;
-    }
-    // Likes on their own posts and on the comments under them (the posts cascade with the user).
-    conn.execute_raw(exec(
-        "DELETE FROM likes WHERE target_type = 'COMMENT' AND target_id IN \
-         (SELECT c.id FROM post_comments c JOIN posts p ON p.id = c.post_id WHERE p.user_id = ?)",
-        vec![user_id.into()],
-    ))
-    .await?;
-    conn.execute_raw(exec(
-        "DELETE FROM likes WHERE target_type = 'POST' AND target_id IN (SELECT id FROM posts WHERE user_id = ?)",
-        vec![user_id.into()],
-    ))
-    .await?;
-    Ok(())
 }
 
 #[async_trait]

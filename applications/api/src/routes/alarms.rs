@@ -1,9 +1,7 @@
 //! `/alarm-api/v2/alarms`: the caller's alarms (stored from events by the alarm consumer).
 
-use std::collections::HashMap;
-
 use actix_web::{HttpResponse, get, http::header, post, web};
-use cercat_alarm::{Alarm, AlarmNotice};
+use cercat_alarm::{AlarmService, AlarmView};
 use cercat_error::{ApiResponse, ErrorBody};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -61,26 +59,12 @@ pub async fn list(
     caller: Authenticated,
 ) -> Result<ApiResponse<Vec<AlarmResponse>>, AppError> {
     let alarms = state.alarms.unread(caller.user_id()).await?;
-    let mut names: HashMap<i64, String> = HashMap::new();
-    let mut out = Vec::with_capacity(alarms.len());
-    for a in alarms {
-        let cid = a.alarm.certificate_id;
-        if let std::collections::hash_map::Entry::Vacant(slot) = names.entry(cid) {
-            slot.insert(certificate_name(&state, cid).await);
-        }
-        let name = names.get(&cid).cloned().unwrap_or_default();
-        out.push(AlarmResponse::new(a, name));
-    }
-    Ok(ApiResponse::ok(out))
-}
-
-/// The board's name (cached by the certificate service); empty if it is gone.
-async fn certificate_name(state: &AppState, certificate_id: i64) -> String {
-    state.certificates.get(certificate_id).await.map(|c| c.name).unwrap_or_default()
+    Ok(ApiResponse::ok(alarms.into_iter().map(AlarmResponse::new).collect()))
 }
 
 impl AlarmResponse {
-    fn new(a: Alarm, certificate_name: String) -> Self {
+    fn new(view: AlarmView) -> Self {
+        let AlarmView { alarm: a, certificate_name } = view;
         Self {
             id: a.id,
             origin_id: a.alarm.origin_id,
@@ -97,20 +81,15 @@ impl AlarmResponse {
 
 /// Pushes an announced alarm to the receiver's streams on this instance, if it holds any.
 pub async fn push_notice(state: &AppState, text: &str) {
-    let notice: AlarmNotice = match serde_json::from_str(text) {
-        Ok(n) => n,
-        Err(err) => {
-            tracing::warn!(%err, "ignoring a malformed alarm notice");
-            return;
-        }
-    };
-    if !state.hub.has(notice.receiver_id) {
+    let Some(alarm) = AlarmService::announced(text) else { return };
+    let receiver = alarm.alarm.receiver_id;
+    if !state.hub.has(receiver) {
         return;
     }
-    let name = certificate_name(state, notice.certificate_id).await;
-    let body = AlarmResponse::new(notice.alarm(), name);
+    let id = alarm.id;
+    let body = AlarmResponse::new(state.alarms.view(alarm).await);
     let Ok(json) = serde_json::to_string(&body) else { return };
-    let sent = state.hub.push(notice.receiver_id, &crate::sse::frame("alarm", notice.id, &json));
+    let sent = state.hub.push(receiver, &crate::sse::frame("alarm", id, &json));
     ::metrics::counter!("cercat_sse_alarms_pushed_total").increment(sent as u64);
 }
 

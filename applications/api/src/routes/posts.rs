@@ -1,14 +1,12 @@
 //! Community boards: posts (multipart with images), the post detail with its comment tree,
 //! comments, likes, lists, search, best tips, my posts — the paths Cercat's web client calls.
 
-use std::collections::HashMap;
-
 use actix_web::{delete, get, post, put, web};
 use cercat_community::{
-    CommunityError, Post, PostDraft, PostKind, Tag,
-    model::QuestionRef,
+    CommunityError, PostDraft, PostKind, PostView, Tag,
+    commentary::QuestionChoice,
     ports::PostFilter,
-    service::{CommunityService, MAX_IMAGE_BYTES, MAX_IMAGES, POST_SORT_FIELDS},
+    service::{MAX_IMAGE_BYTES, MAX_IMAGES, POST_SORT_FIELDS},
 };
 use cercat_error::{ApiResponse, ErrorBody};
 use cercat_user::Role;
@@ -51,39 +49,18 @@ fn url(state: &AppState) -> impl Fn(&str) -> String + '_ {
     |key| state.community.image_url(key)
 }
 
-/// Renders posts, resolving each COMMENTARY's question through the (cached) question sets.
-async fn render(state: &AppState, posts: Vec<Post>) -> Result<Vec<PostResponse>, AppError> {
-    let mut sets = HashMap::new();
-    let mut out = Vec::with_capacity(posts.len());
-    for post in posts {
-        let question = match post.draft.question {
-            Some(q) => {
-                if let std::collections::hash_map::Entry::Vacant(slot) = sets.entry(q.mock_exam_id) {
-                    let found = match state.mockexams.question_set(q.mock_exam_id).await {
-                        Ok(set) => {
-                            let subjects = state.mockexams.subjects_of(&set.exam).await?;
-                            Some((set, subjects))
-                        }
-                        // The exam was deleted after the post was written: show the post without it.
-                        Err(cercat_mockexam::MockExamError::NotFound(_)) => None,
-                        Err(err) => return Err(err.into()),
-                    };
-                    slot.insert(found);
-                }
-                sets.get(&q.mock_exam_id).and_then(Option::as_ref).and_then(|(set, subjects)| {
-                    let question = set.questions.iter().find(|x| x.number == q.number)?.clone();
-                    Some(QuestionResponse::new(question, &set.exam, subjects))
-                })
-            }
-            None => None,
-        };
-        out.push(PostResponse::new(post, question, &url(state)));
-    }
-    Ok(out)
+/// Renders a post with the question a COMMENTARY is about.
+fn render(state: &AppState, view: PostView) -> PostResponse {
+    let question = view.question.map(|q| QuestionResponse::new(q.question, &q.exam, &q.subjects));
+    PostResponse::new(view.post, question, &url(state))
 }
 
-async fn slice(state: &AppState, s: cercat_common::paging::Slice<Post>) -> Result<PostSlice, AppError> {
-    Ok(PostSlice { has_next: s.has_next, content: render(state, s.content).await? })
+fn render_all(state: &AppState, views: Vec<PostView>) -> Vec<PostResponse> {
+    views.into_iter().map(|v| render(state, v)).collect()
+}
+
+fn slice(state: &AppState, s: cercat_common::paging::Slice<PostView>) -> PostSlice {
+    PostSlice { has_next: s.has_next, content: render_all(state, s.content) }
 }
 
 fn kind_from_path(raw: &str) -> Result<PostKind, AppError> {
@@ -106,31 +83,11 @@ pub async fn list(
 ) -> Result<ApiResponse<PostSlice>, AppError> {
     let certificate_id = positive_id("certificateId", path.into_inner())?;
     let page = page.request(POST_SORT_FIELDS)?;
-    let kind = match filter.post_type.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        None => None,
-        // Exam reviews are not posts; the review board is served by `/exam-reviews`.
-        Some("REVIEW") => return Ok(ApiResponse::ok(PostSlice { content: Vec::new(), has_next: false })),
-        Some(t) => Some(PostKind::parse(t).ok_or_else(|| CommunityError::InvalidQuery {
-            field: "postType",
-            reason: "must be NORMAL, TIP, COMMENTARY or REVIEW".into(),
-        })?),
-    };
-    let keyword = match filter.keyword.as_deref().map(str::trim).filter(|k| !k.is_empty()) {
-        None => None,
-        Some(k) => {
-            // Searches are recorded per board: only for boards that exist.
-            state.certificates.get(certificate_id).await?;
-            Some(CommunityService::keyword_filter(k)?)
-        }
-    };
-    let searched = keyword.as_ref().map(|(k, _)| k.clone());
-    let filter = PostFilter { certificate_id: Some(certificate_id), kind, keyword, ..PostFilter::default() };
-    let posts = state.community.list(filter, &page, caller.user_id()).await?;
-    // A search's first page counts as one search (scrolling for more does not).
-    if let Some(keyword) = searched.filter(|_| page.page() == 0) {
-        state.community.record_search(caller.user_id(), certificate_id, &keyword).await;
-    }
-    Ok(ApiResponse::ok(slice(&state, posts).await?))
+    let posts = state
+        .community
+        .board_posts(certificate_id, filter.post_type.as_deref(), filter.keyword.as_deref(), &page, caller.user_id())
+        .await?;
+    Ok(ApiResponse::ok(slice(&state, posts)))
 }
 
 /// COMMENTARY posts, optionally of one exam year, round and question; blank filters are ignored.
@@ -157,7 +114,7 @@ pub async fn commentary(
         ..PostFilter::default()
     };
     let posts = state.community.list(filter, &page, caller.user_id()).await?;
-    Ok(ApiResponse::ok(slice(&state, posts).await?))
+    Ok(ApiResponse::ok(slice(&state, posts)))
 }
 
 /// The board's three most-liked tips (cached).
@@ -172,7 +129,7 @@ pub async fn best_tips(
 ) -> Result<ApiResponse<Vec<PostResponse>>, AppError> {
     let certificate_id = positive_id("certificateId", path.into_inner())?;
     let posts = state.community.best_tips(certificate_id, caller.user_id()).await?;
-    Ok(ApiResponse::ok(render(&state, posts).await?))
+    Ok(ApiResponse::ok(render_all(&state, posts)))
 }
 
 /// A post with its comments and their replies.
@@ -188,7 +145,7 @@ pub async fn detail(
 ) -> Result<ApiResponse<PostDetailResponse>, AppError> {
     let id = positive_id("postId", path.into_inner())?;
     let (post, threads) = state.community.post(id, caller.user_id()).await?;
-    let post_response = render(&state, vec![post]).await?.pop().ok_or(CommunityError::PostNotFound(id))?;
+    let post_response = render(&state, post);
     let post_comments = threads.into_iter().map(|t| CommentResponse::thread(t, &url(&state))).collect();
     Ok(ApiResponse::ok(PostDetailResponse { post_response, post_comments }))
 }
@@ -221,40 +178,16 @@ async fn read_form(form: &mut UploadForm, user_id: i64) -> Result<(PostRequest, 
     Ok((request, files))
 }
 
-/// Resolves a COMMENTARY's (year, round, question) to a question of the board's mock exams.
-async fn resolve_question(state: &AppState, certificate_id: i64, r: &PostRequest) -> Result<QuestionRef, AppError> {
-    let missing = |what: String| AppError::from(CommunityError::QuestionNotFound(what));
-    let (Some(year), Some(round), Some(number)) = (r.exam_year, r.round, r.question_sequence) else {
-        return Err(CommunityError::InvalidPost {
-            field: "questionSequence",
-            reason: "a commentary needs examYear, round and questionSequence".into(),
-        }
-        .into());
-    };
-    let exam = state
-        .mockexams
-        .mock_exams(certificate_id, Some(year))
-        .await?
-        .into_iter()
-        .find(|e| e.round == round)
-        .ok_or_else(|| missing(format!("certificate {certificate_id} has no mock exam for {year} round {round}")))?;
-    let set = state.mockexams.question_set(exam.id).await?;
-    if !set.questions.iter().any(|q| q.number == number) {
-        return Err(missing(format!("the {year} round {round} mock exam has no question {number}")));
-    }
-    Ok(QuestionRef { mock_exam_id: exam.id, exam_year: year, round, number })
-}
-
-async fn draft(state: &AppState, certificate_id: i64, kind: PostKind, r: &PostRequest) -> Result<PostDraft, AppError> {
-    let question =
-        if kind == PostKind::Commentary { Some(resolve_question(state, certificate_id, r).await?) } else { None };
-    Ok(PostDraft {
+/// The request's fields as a draft, and the question a COMMENTARY names (resolved by the service).
+fn draft(kind: PostKind, r: &PostRequest) -> (PostDraft, QuestionChoice) {
+    let draft = PostDraft {
         kind,
         title: r.title.clone(),
         content: r.content.clone(),
         tags: r.tags.iter().map(|t| Tag { tag_type: t.tag_type, tag_name: t.tag_name.clone() }).collect(),
-        question,
-    })
+        question: None,
+    };
+    (draft, QuestionChoice { exam_year: r.exam_year, round: r.round, number: r.question_sequence })
 }
 
 /// Writes a post. Multipart: `request` = JSON ([`PostRequest`]; unknown fields ignored) and 0–5
@@ -280,11 +213,11 @@ pub async fn create(
     let (certificate_id, kind) = path.into_inner();
     let certificate_id = positive_id("certificateId", certificate_id)?;
     let kind = kind_from_path(&kind)?;
-    state.certificates.get(certificate_id).await?;
+    state.community.ensure_board(certificate_id).await?;
     let (request, files) = read_form(&mut form, caller.user_id()).await?;
-    let draft = draft(&state, certificate_id, kind, &request).await?;
-    let post = state.community.create_post(certificate_id, caller.user_id(), draft, files).await?;
-    Ok(ApiResponse::created(render(&state, vec![post]).await?.pop().ok_or(CommunityError::PostNotFound(0))?))
+    let (draft, question) = draft(kind, &request);
+    let post = state.community.create_post(certificate_id, caller.user_id(), draft, question, files).await?;
+    Ok(ApiResponse::created(render(&state, post)))
 }
 
 /// Edits the caller's post (`request.postId`): fields, `removeImageIds`, new `files`.
@@ -312,10 +245,12 @@ pub async fn update(
     let post_id =
         request.post_id.ok_or(CommunityError::InvalidPost { field: "postId", reason: "is required".into() })?;
     // The client hard-codes board 1 in this path; the post's own board is what counts.
-    let existing = state.community.post(post_id, caller.user_id()).await?.0;
-    let draft = draft(&state, existing.certificate_id, kind, &request).await?;
-    let post = state.community.update_post(post_id, caller.user_id(), draft, &request.remove_image_ids, files).await?;
-    Ok(ApiResponse::ok(render(&state, vec![post]).await?.pop().ok_or(CommunityError::PostNotFound(post_id))?))
+    let (draft, question) = draft(kind, &request);
+    let post = state
+        .community
+        .update_post(post_id, caller.user_id(), draft, question, &request.remove_image_ids, files)
+        .await?;
+    Ok(ApiResponse::ok(render(&state, post)))
 }
 
 /// Deletes a post (its author, or an admin) with its comments, likes and images.
@@ -415,7 +350,7 @@ pub async fn my_posts(
     let page = page.request(POST_SORT_FIELDS)?;
     let filter = PostFilter { kind: Some(kind), author_id: Some(caller.user_id()), ..PostFilter::default() };
     let posts = state.community.list(filter, &page, caller.user_id()).await?;
-    Ok(ApiResponse::ok(slice(&state, posts).await?))
+    Ok(ApiResponse::ok(slice(&state, posts)))
 }
 
 /// Posts the caller commented on.
@@ -431,5 +366,5 @@ pub async fn my_comment_posts(
     let page = page.request(POST_SORT_FIELDS)?;
     let filter = PostFilter { commented_by: Some(caller.user_id()), ..PostFilter::default() };
     let posts = state.community.list(filter, &page, caller.user_id()).await?;
-    Ok(ApiResponse::ok(slice(&state, posts).await?))
+    Ok(ApiResponse::ok(slice(&state, posts)))
 }

@@ -2,8 +2,7 @@
 //! the certificate as a goal or an interest, once per exam.
 
 use actix_web::{get, post, web};
-use cercat_certificate::CertificateError;
-use cercat_community::reviews::{Difficulty, Eligibility, ReviewFilter, ReviewedExam, prepare_months};
+use cercat_community::reviews::{Difficulty, ReviewFilter};
 use cercat_error::{ApiResponse, ErrorBody};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -23,26 +22,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(check_period).service(check_reviews).service(list).service(create);
 }
 
-async fn latest_exam(state: &AppState, certificate_id: i64) -> Result<Option<ReviewedExam>, AppError> {
-    match state.certificates.previous_exam(certificate_id).await {
-        Ok((_, schedule)) => Ok(Some(ReviewedExam { schedule_id: schedule.id, exam_date: schedule.draft.exam_date })),
-        Err(CertificateError::NoPreviousExam(_)) => Ok(None),
-        Err(err) => Err(err.into()),
-    }
-}
-
-/// Whether the user studied for the certificate (goal or interest), and when their current
-/// goal's preparation began.
-async fn studied(
-    state: &AppState,
-    user_id: i64,
-    certificate_id: i64,
-) -> Result<(bool, Option<DateTime<Utc>>), AppError> {
-    let goal = state.learning.current_goal(user_id, certificate_id).await?;
-    let interest = state.certificates.interests(user_id).await?.iter().any(|i| i.certificate.id == certificate_id);
-    Ok((goal.is_some() || interest, goal.map(|g| g.draft.prepare_start)))
-}
-
 /// Whether reviews of the certificate's latest exam are open now (the two weeks after it).
 #[utoipa::path(tag = "community", security(("access_token" = [])), params(("certificate_id" = i64, Path)), responses(
     (status = 200, description = "Open or not", body = ApiResponse<bool>),
@@ -55,8 +34,7 @@ pub async fn check_period(
     path: web::Path<i64>,
 ) -> Result<ApiResponse<bool>, AppError> {
     let id = positive_id("certificateId", path.into_inner())?;
-    state.certificates.get(id).await?;
-    Ok(ApiResponse::ok(state.community.review_period_open(latest_exam(&state, id).await?)))
+    Ok(ApiResponse::ok(state.community.review_period_open(id).await?))
 }
 
 /// Whether the caller may review the latest exam now (true → the client offers the form).
@@ -71,10 +49,7 @@ pub async fn check_reviews(
     path: web::Path<i64>,
 ) -> Result<ApiResponse<bool>, AppError> {
     let id = positive_id("certificateId", path.into_inner())?;
-    state.certificates.get(id).await?;
-    let exam = latest_exam(&state, id).await?;
-    let (studied, _) = studied(&state, caller.user_id(), id).await?;
-    Ok(ApiResponse::ok(state.community.review_refusal(caller.user_id(), exam, studied).await?.is_none()))
+    Ok(ApiResponse::ok(state.community.may_review(caller.user_id(), id).await?))
 }
 
 /// A review as listed.
@@ -197,23 +172,7 @@ pub async fn create(
     body: web::Json<ReviewRequest>,
 ) -> Result<ApiResponse<i64>, AppError> {
     let id = positive_id("certificateId", path.into_inner())?;
-    state.certificates.get(id).await?;
-    let exam = latest_exam(&state, id).await?;
-    let (studied, goal_start) = studied(&state, caller.user_id(), id).await?;
-    let months = match (goal_start, exam) {
-        (Some(start), Some(e)) => prepare_months(start, e.exam_date),
-        _ => 0,
-    };
     let body = body.into_inner();
-    let review = state
-        .community
-        .create_review(
-            caller.user_id(),
-            id,
-            Eligibility { exam, studied, prepare_months: months },
-            body.exam_difficulty,
-            &body.content,
-        )
-        .await?;
+    let review = state.community.create_review(caller.user_id(), id, body.exam_difficulty, &body.content).await?;
     Ok(ApiResponse::created(review))
 }

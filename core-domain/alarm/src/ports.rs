@@ -1,0 +1,36 @@
+//! What the alarm context needs: its storage, and the names of the boards alarms point at.
+
+use async_trait::async_trait;
+use cercat_common::PortError;
+use chrono::{DateTime, Utc};
+
+use crate::model::{Alarm, NewAlarm};
+
+/// Alarm storage.
+#[async_trait]
+pub trait AlarmRepository: Send + Sync {
+    /// Stores `alarm` unless `consumer` already handled `event_id` (both in one transaction);
+    /// `None` for an alarm-less event still records the id. An alarm whose `once_key` is
+    /// already stored is not stored again (the event id is still recorded). Returns the new
+    /// alarm's id when one was stored now (`None` for a redelivery, an alarm-less event, a
+    /// repeated `once_key` or a purged receiver).
+    async fn store_once(
+        &self,
+        consumer: &str,
+        event_id: &str,
+        alarm: Option<&NewAlarm>,
+    ) -> Result<Option<i64>, PortError>;
+    /// The receiver's unread alarms, newest first (at most `limit`).
+    async fn unread(&self, receiver_id: i64, limit: u64) -> Result<Vec<Alarm>, PortError>;
+    /// How many unread alarms the receiver has.
+    async fn unread_count(&self, receiver_id: i64) -> Result<u64, PortError>;
+    /// Marks the receiver's alarms among `ids` read (others' ids are ignored); returns how many changed.
+    async fn mark_read(&self, receiver_id: i64, ids: &[i64], at: DateTime<Utc>) -> Result<u64, PortError>;
+}
+
+/// Board (certificate) names, held by the certificate context.
+#[async_trait]
+pub trait CertificateNames: Send + Sync {
+    /// The certificate's name; `None` when it does not exist.
+    async fn name(&self, certificate_id: i64) -> Result<Option<String>, PortError>;
+}
