@@ -1,7 +1,10 @@
 //! Alarm use cases: storing alarms from events (once per event id) and announcing them, then
 //! listing, counting and marking them read for their receiver.
 
-use std::{collections::HashMap, sync::Arc};
+use std::{
+    collections::{HashMap, hash_map::Entry},
+    sync::Arc,
+};
 
 use cercat_common::{
     PortError,
@@ -95,8 +98,8 @@ impl AlarmService {
         let mut out = Vec::with_capacity(alarms.len());
         for alarm in alarms {
             let id = alarm.alarm.certificate_id;
-            if !names.contains_key(&id) {
-                names.insert(id, self.certificate_name(id).await);
+            if let Entry::Vacant(slot) = names.entry(id) {
+                slot.insert(self.certificate_name(id).await);
             }
             let certificate_name = names.get(&id).cloned().unwrap_or_default();
             out.push(AlarmView { alarm, certificate_name });

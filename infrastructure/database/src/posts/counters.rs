@@ -91,7 +91,7 @@ pub(crate) enum Targets {
     /// These ids.
     Listed(Vec<i64>),
     /// The ids this query selects.
-    Selected(SelectStatement),
+    Selected(Box<SelectStatement>),
 }
 
 /// Deletes every like on `ids` (likes point at posts and comments by id without a foreign key,
@@ -104,7 +104,7 @@ pub(crate) async fn forget_likes_on<C: ConnectionTrait>(
     let on = match ids {
         Targets::One(id) => like::Column::TargetId.eq(id),
         Targets::Listed(ids) => like::Column::TargetId.is_in(ids),
-        Targets::Selected(query) => like::Column::TargetId.in_subquery(query),
+        Targets::Selected(query) => like::Column::TargetId.in_subquery(*query),
     };
     like::Entity::delete_many().filter(like::Column::TargetType.eq(target.as_str())).filter(on).exec(conn).await?;
     Ok(())
@@ -185,6 +185,6 @@ pub(crate) async fn forget_member<C: ConnectionTrait>(conn: &C, user_id: i64) ->
         .from(post_comment::Entity)
         .and_where(post_comment::Column::PostId.in_subquery(their_posts.clone()))
         .to_owned();
-    forget_likes_on(conn, LikeTarget::Comment, Targets::Selected(comments_on_them)).await?;
-    forget_likes_on(conn, LikeTarget::Post, Targets::Selected(their_posts)).await
+    forget_likes_on(conn, LikeTarget::Comment, Targets::Selected(Box::new(comments_on_them))).await?;
+    forget_likes_on(conn, LikeTarget::Post, Targets::Selected(Box::new(their_posts))).await
 }

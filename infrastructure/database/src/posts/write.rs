@@ -145,7 +145,7 @@ impl SqlPostRepository {
                     .into_tuple()
                     .all(&txn)
                     .await?;
-                forget_likes_on(&txn, LikeTarget::Comment, Targets::Selected(comments_of(post_id))).await?;
+                forget_likes_on(&txn, LikeTarget::Comment, Targets::Selected(Box::new(comments_of(post_id)))).await?;
                 forget_likes_on(&txn, LikeTarget::Post, Targets::One(post_id)).await?;
                 post_comment::Entity::delete_many().filter(post_comment::Column::PostId.eq(post_id)).exec(&txn).await?;
                 post_token::Entity::delete_many().filter(post_token::Column::PostId.eq(post_id)).exec(&txn).await?;
