@@ -99,6 +99,8 @@ impl AdminServer {
         .workers(workers)
         .shutdown_timeout(10)
         .client_request_timeout(Duration::from_secs(10))
+        // Longer than a proxy's idle timeout (see the api server).
+        .keep_alive(Duration::from_secs(75))
         .listen(listener)
         .map_err(|source| StartupError::Bind { address, source })?
         .run();

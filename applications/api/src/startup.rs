@@ -199,6 +199,9 @@ impl Application {
             .workers(workers)
             .shutdown_timeout(10)
             .client_request_timeout(Duration::from_secs(10))
+            // Longer than a proxy's or client's idle timeout (nginx keeps upstream connections 60 s),
+            // so a reused idle connection is never one the server is closing at that moment.
+            .keep_alive(Duration::from_secs(75))
             .listen(listener)
             .map_err(|source| StartupError::Bind { address: settings.server_address(), source })?
             .run();

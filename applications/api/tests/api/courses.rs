@@ -624,7 +624,7 @@ async fn start_api(dir: &std::path::Path, port: u16, secret: &str) -> Child {
             .spawn()
             .unwrap(),
     );
-    let client = reqwest::Client::new();
+    let client = crate::helpers::test_client();
     for _ in 0..300 {
         if let Ok(res) = client.get(format!("http://127.0.0.1:{port}/health/live")).send().await
             && res.status() == 200
@@ -649,7 +649,7 @@ async fn an_api_process_killed_mid_surge_keeps_the_invariant() {
     let mut child = start_api(&data, port, secret).await;
     let target = TestApp {
         base: format!("http://127.0.0.1:{port}"),
-        client: reqwest::Client::new(),
+        client: crate::helpers::test_client(),
         state: observer.state.clone(),
         server: observer.server.clone(),
         stopped: None,
