@@ -358,7 +358,11 @@ pub async fn surge(apps: &[&TestApp], users: usize, capacity: u32) {
             assert_eq!(body["result"]["status"], "PENDING_PAYMENT");
         }
     }
-    assert_eq!(by_outcome.get(&(201, "SUCCESS".into())).copied().unwrap_or(0), capacity as usize, "{by_outcome:?}");
+    // A hold whose answer was lost (a 503 from a timeout after the commit, on a machine under
+    // load) is retried by `send` and then answered CRS_014 "you already hold a seat": that
+    // student holds one seat too, which the ledger check below confirms.
+    let held = |code: &str| by_outcome.get(&(if code == "SUCCESS" { 201 } else { 409 }, code.into())).copied();
+    assert_eq!(held("SUCCESS").unwrap_or(0) + held("CRS_014").unwrap_or(0), capacity as usize, "{by_outcome:?}");
     assert_eq!(
         by_outcome.get(&(409, "CRS_005".into())).copied().unwrap_or(0),
         users - capacity as usize,
