@@ -2,6 +2,7 @@
 //! registers where it is mounted. `docs/openapi.json` is this document, checked for drift.
 
 use actix_web::App;
+use cercat_common::ErrorDoc;
 use cercat_error::{ErrorBody, FieldError, GLOBAL_CODES};
 use utoipa::{
     OpenApi,
@@ -31,23 +32,46 @@ use utoipa_actix_web::AppExt;
 )]
 struct BaseDoc;
 
+/// Every domain context's error table, in the order the document lists the contexts.
+fn domain_error_tables() -> [&'static [ErrorDoc]; 8] {
+    [
+        cercat_certificate::CertificateError::ERRORS,
+        cercat_certificate::ScheduleError::ERRORS,
+        cercat_user::UserError::ERRORS,
+        cercat_mockexam::MockExamError::ERRORS,
+        cercat_learning::LearningError::ERRORS,
+        cercat_community::CommunityError::ERRORS,
+        cercat_alarm::AlarmError::ERRORS,
+        cercat_course::CourseError::ERRORS,
+    ]
+}
+
+/// Every domain error code once, its status decided by its kind: codes grouped by prefix in the
+/// order their context first appears (a context may answer another's code, as community answers
+/// the review codes `CRT_003`…), sorted within a group.
+fn domain_codes() -> Vec<(&'static str, u16, &'static str)> {
+    let mut prefixes: Vec<&str> = Vec::new();
+    let mut rows: Vec<&ErrorDoc> = Vec::new();
+    for doc in domain_error_tables().into_iter().flatten() {
+        let prefix = doc.code.split('_').next().unwrap_or(doc.code);
+        if !prefixes.contains(&prefix) {
+            prefixes.push(prefix);
+        }
+        if !rows.iter().any(|r| r.code == doc.code) {
+            rows.push(doc);
+        }
+    }
+    let group = |code: &str| prefixes.iter().position(|p| code.split('_').next() == Some(*p));
+    rows.sort_by(|a, b| (group(a.code), a.code).cmp(&(group(b.code), b.code)));
+    rows.into_iter().map(|d| (d.code, crate::error::status(d.kind), d.description)).collect()
+}
+
 /// Every error code with its status and meaning, as a Markdown table.
 pub fn error_code_table() -> String {
-    let mut rows: Vec<(String, u16, String)> =
-        GLOBAL_CODES.iter().map(|c| (c.code.to_owned(), c.status, c.meaning.to_owned())).collect();
-    for codes in [
-        cercat_certificate::error::CODES,
-        cercat_user::error::CODES,
-        cercat_mockexam::error::CODES,
-        cercat_learning::error::CODES,
-        cercat_community::error::CODES,
-        cercat_alarm::CODES,
-        cercat_course::error::CODES,
-    ] {
-        rows.extend(codes.iter().map(|(c, s, m)| ((*c).to_owned(), *s, (*m).to_owned())));
-    }
+    let mut rows: Vec<(&str, u16, &str)> = GLOBAL_CODES.iter().map(|c| (c.code, c.status, c.meaning)).collect();
+    rows.extend(domain_codes());
     for c in [crate::idempotency::MISMATCH, crate::idempotency::IN_FLIGHT, crate::multipart::QUOTA_EXCEEDED] {
-        rows.push((c.code.to_owned(), c.status, c.meaning.to_owned()));
+        rows.push((c.code, c.status, c.meaning));
     }
     let mut table = String::from("| code | HTTP | meaning |\n|---|---|---|\n");
     for (code, status, meaning) in rows {

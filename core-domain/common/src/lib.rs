@@ -24,4 +24,4 @@ pub mod storage;
 #[allow(clippy::expect_used, clippy::unwrap_used)]
 pub mod testkit;
 
-pub use error::{DomainError, ErrorKind, PortError};
+pub use error::{DomainError, ErrorDoc, ErrorKind, PortError};
