@@ -14,6 +14,7 @@ pub mod idempotency;
 pub mod jobs;
 pub mod lease;
 pub mod mail;
+pub mod money;
 pub mod outbox;
 pub mod paging;
 pub mod ratelimit;
@@ -25,3 +26,4 @@ pub mod storage;
 pub mod testkit;
 
 pub use error::{DomainError, ErrorDoc, ErrorKind, PortError};
+pub use money::{Money, MoneyError, Percent};
