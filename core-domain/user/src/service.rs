@@ -120,3 +120,6 @@ pub fn strip_bearer(value: &str) -> &str {
     let value = value.trim();
     value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")).unwrap_or(value).trim()
 }
+
+#[cfg(test)]
+mod tests;
