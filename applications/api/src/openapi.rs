@@ -1,9 +1,10 @@
 //! The OpenAPI 3.1 document: a base (info, tags, error codes) plus the paths each route group
 //! registers where it is mounted. `docs/openapi.json` is this document, checked for drift.
 
+pub mod errors;
+
 use actix_web::App;
-use cercat_common::ErrorDoc;
-use cercat_error::{ErrorBody, FieldError, GLOBAL_CODES};
+use cercat_error::{ErrorBody, FieldError};
 use utoipa::{
     OpenApi,
     openapi::security::{ApiKey, ApiKeyValue, SecurityScheme},
@@ -32,47 +33,9 @@ use utoipa_actix_web::AppExt;
 )]
 struct BaseDoc;
 
-/// Every domain context's error table, in the order the document lists the contexts.
-fn domain_error_tables() -> [&'static [ErrorDoc]; 8] {
-    [
-        cercat_certificate::CertificateError::ERRORS,
-        cercat_certificate::ScheduleError::ERRORS,
-        cercat_user::UserError::ERRORS,
-        cercat_mockexam::MockExamError::ERRORS,
-        cercat_learning::LearningError::ERRORS,
-        cercat_community::CommunityError::ERRORS,
-        cercat_alarm::AlarmError::ERRORS,
-        cercat_course::CourseError::ERRORS,
-    ]
-}
-
-/// Every domain error code once, its status decided by its kind: codes grouped by prefix in the
-/// order their context first appears (a context may answer another's code, as community answers
-/// the review codes `CRT_003`…), sorted within a group.
-fn domain_codes() -> Vec<(&'static str, u16, &'static str)> {
-    let mut prefixes: Vec<&str> = Vec::new();
-    let mut rows: Vec<&ErrorDoc> = Vec::new();
-    for doc in domain_error_tables().into_iter().flatten() {
-        let prefix = doc.code.split('_').next().unwrap_or(doc.code);
-        if !prefixes.contains(&prefix) {
-            prefixes.push(prefix);
-        }
-        if !rows.iter().any(|r| r.code == doc.code) {
-            rows.push(doc);
-        }
-    }
-    let group = |code: &str| prefixes.iter().position(|p| code.split('_').next() == Some(*p));
-    rows.sort_by(|a, b| (group(a.code), a.code).cmp(&(group(b.code), b.code)));
-    rows.into_iter().map(|d| (d.code, crate::error::status(d.kind), d.description)).collect()
-}
-
 /// Every error code with its status and meaning, as a Markdown table.
 pub fn error_code_table() -> String {
-    let mut rows: Vec<(&str, u16, &str)> = GLOBAL_CODES.iter().map(|c| (c.code, c.status, c.meaning)).collect();
-    rows.extend(domain_codes());
-    for c in [crate::idempotency::MISMATCH, crate::idempotency::IN_FLIGHT, crate::multipart::QUOTA_EXCEEDED] {
-        rows.push((c.code, c.status, c.meaning));
-    }
+    let rows = errors::all_codes();
     let mut table = String::from("| code | HTTP | meaning |\n|---|---|---|\n");
     for (code, status, meaning) in rows {
         table.push_str(&format!("| `{code}` | {status} | {meaning} |\n"));
@@ -103,10 +66,17 @@ pub fn base() -> utoipa::openapi::OpenApi {
     doc
 }
 
-/// The full document, built by registering the routes on a throwaway app.
-pub fn document() -> utoipa::openapi::OpenApi {
+/// The document as the routes declare it: each operation's error codes still listed in its
+/// `x-errors` extension.
+pub fn declared_document() -> utoipa::openapi::OpenApi {
     let (_, doc) = App::new().into_utoipa_app().openapi(base()).configure(crate::routes::configure).split_for_parts();
     doc
+}
+
+/// The full document, built by registering the routes on a throwaway app, with the error
+/// responses generated from the error tables.
+pub fn document() -> utoipa::openapi::OpenApi {
+    errors::with_error_responses(declared_document())
 }
 
 /// The document as pretty JSON with a trailing newline (the form kept in `docs/openapi.json`).
