@@ -110,10 +110,13 @@ impl UserRepository for Users {
     }
 }
 
+/// A live code: its digest and when it expires, by (email, purpose).
+type LiveCodes = HashMap<(String, &'static str), (String, DateTime<Utc>)>;
+
 /// The latest code per (email, purpose) and every mail queued, so a test can read the code.
 #[derive(Default)]
 pub struct Codes {
-    live: Mutex<HashMap<(String, &'static str), (String, DateTime<Utc>)>>,
+    live: Mutex<LiveCodes>,
     /// Mails queued with codes, oldest first.
     pub mails: Mutex<Vec<Mail>>,
 }
