@@ -5,4 +5,4 @@ pub mod dto;
 pub mod routes;
 pub mod server;
 
-pub use server::{AdminServer, admin_document_json};
+pub use server::{AdminServer, admin_declared_document, admin_document_json};

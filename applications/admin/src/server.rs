@@ -36,9 +36,15 @@ fn base() -> utoipa::openapi::OpenApi {
     doc
 }
 
+/// The admin document as the routes declare it (error codes still in each `x-errors`).
+pub fn admin_declared_document() -> utoipa::openapi::OpenApi {
+    let (_, doc) = App::new().into_utoipa_app().openapi(base()).configure(crate::routes::configure).split_for_parts();
+    doc
+}
+
 /// The admin OpenAPI document as pretty JSON (checked in as `docs/admin-openapi.json`).
 pub fn admin_document_json() -> String {
-    let (_, doc) = App::new().into_utoipa_app().openapi(base()).configure(crate::routes::configure).split_for_parts();
+    let doc = cercat_api::openapi::errors::with_error_responses(admin_declared_document());
     let mut json = doc.to_pretty_json().unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
     json.push('\n');
     json
@@ -76,6 +82,7 @@ impl AdminServer {
                 .app_data(cercat_error::path_config())
                 .configure(crate::routes::configure)
                 .split_for_parts();
+            let doc = cercat_api::openapi::errors::with_error_responses(doc);
             app.service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", doc))
                 .route(
                     "/docs",

@@ -26,7 +26,8 @@ impl AppError {
     }
 }
 
-fn status(kind: ErrorKind) -> u16 {
+/// The HTTP status a domain error of this kind answers with (also what the OpenAPI document lists).
+pub(crate) fn status(kind: ErrorKind) -> u16 {
     match kind {
         ErrorKind::Invalid => 400,
         ErrorKind::Unauthenticated => 401,

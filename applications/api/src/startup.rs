@@ -410,6 +410,7 @@ pub fn create_app(
         .app_data(cercat_error::path_config())
         .configure(routes::configure)
         .split_for_parts();
+    let doc = openapi::errors::with_error_responses(doc);
     app.service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", doc))
         .route(
             "/docs",

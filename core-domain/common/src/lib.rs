@@ -14,6 +14,7 @@ pub mod idempotency;
 pub mod jobs;
 pub mod lease;
 pub mod mail;
+pub mod money;
 pub mod outbox;
 pub mod paging;
 pub mod ratelimit;
@@ -24,4 +25,5 @@ pub mod storage;
 #[allow(clippy::expect_used, clippy::unwrap_used)]
 pub mod testkit;
 
-pub use error::{DomainError, ErrorKind, PortError};
+pub use error::{DomainError, ErrorDoc, ErrorKind, PortError};
+pub use money::{Money, MoneyError, Percent};

@@ -9,7 +9,7 @@ use cercat_api::{
     extract::Valid,
 };
 use cercat_certificate::CertificateDraft;
-use cercat_error::{ApiResponse, ErrorBody};
+use cercat_error::ApiResponse;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::dto::{CertificateRequest, ScheduleRequest, ScheduleResponse};
@@ -27,10 +27,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
 }
 
 /// Every certificate.
-#[utoipa::path(tag = "certificates", security(("access_token" = [])), responses(
+#[utoipa::path(tag = "certificates", security(("access_token" = [])), extensions(("x-errors" = json!(["USR_007", "USR_009"]))), responses(
     (status = 200, description = "Certificates", body = ApiResponse<Vec<CertificateItem>>),
-    (status = 401, description = "USR_007", body = ErrorBody),
-    (status = 403, description = "USR_009: not an ADMIN", body = ErrorBody),
 ))]
 #[get("/certificates")]
 pub async fn list(state: web::Data<AppState>, _admin: Admin) -> Result<ApiResponse<Vec<CertificateItem>>, AppError> {
@@ -38,11 +36,8 @@ pub async fn list(state: web::Data<AppState>, _admin: Admin) -> Result<ApiRespon
 }
 
 /// Creates a certificate with its subjects.
-#[utoipa::path(tag = "certificates", security(("access_token" = [])), request_body = CertificateRequest, responses(
+#[utoipa::path(tag = "certificates", security(("access_token" = [])), request_body = CertificateRequest, extensions(("x-errors" = json!(["GLB_005", "CRT_006", "USR_009", "CRT_008"]))), responses(
     (status = 201, description = "Created", body = ApiResponse<CertificateDetail>),
-    (status = 400, description = "GLB_005/CRT_006: invalid fields", body = ErrorBody),
-    (status = 403, description = "USR_009: not an ADMIN", body = ErrorBody),
-    (status = 409, description = "CRT_008: the name is taken", body = ErrorBody),
 ))]
 #[post("/certificates")]
 pub async fn create(
@@ -56,10 +51,8 @@ pub async fn create(
 
 /// Replaces a certificate's fields and subjects.
 #[utoipa::path(tag = "certificates", security(("access_token" = [])), request_body = CertificateRequest,
-    params(("certificateId" = i64, Path, minimum = 1)), responses(
+    params(("certificateId" = i64, Path, minimum = 1)), extensions(("x-errors" = json!(["CRT_007", "CRT_008"]))), responses(
     (status = 200, description = "Replaced", body = ApiResponse<CertificateDetail>),
-    (status = 404, description = "CRT_007: no such certificate", body = ErrorBody),
-    (status = 409, description = "CRT_008: the name is taken", body = ErrorBody),
 ))]
 #[put("/certificates/{certificateId}")]
 pub async fn replace(
@@ -78,10 +71,8 @@ pub async fn replace(
 }
 
 /// Deletes a certificate with its subjects and schedules.
-#[utoipa::path(tag = "certificates", security(("access_token" = [])), params(("certificateId" = i64, Path, minimum = 1)), responses(
+#[utoipa::path(tag = "certificates", security(("access_token" = [])), params(("certificateId" = i64, Path, minimum = 1)), extensions(("x-errors" = json!(["CRT_007", "CRT_011"]))), responses(
     (status = 200, description = "Deleted", body = ApiResponse<String>),
-    (status = 404, description = "CRT_007: no such certificate", body = ErrorBody),
-    (status = 409, description = "CRT_011: it still has mock exams", body = ErrorBody),
 ))]
 #[delete("/certificates/{certificateId}")]
 pub async fn remove(
@@ -94,9 +85,8 @@ pub async fn remove(
 }
 
 /// The certificate's exam schedules, newest first.
-#[utoipa::path(tag = "certificates", security(("access_token" = [])), params(("certificateId" = i64, Path, minimum = 1)), responses(
+#[utoipa::path(tag = "certificates", security(("access_token" = [])), params(("certificateId" = i64, Path, minimum = 1)), extensions(("x-errors" = json!(["CRT_007"]))), responses(
     (status = 200, description = "Schedules", body = ApiResponse<Vec<ScheduleResponse>>),
-    (status = 404, description = "CRT_007: no such certificate", body = ErrorBody),
 ))]
 #[get("/certificates/{certificateId}/exam-schedules")]
 pub async fn schedules(
@@ -110,11 +100,8 @@ pub async fn schedules(
 
 /// Adds an exam schedule (recorded in the outbox as `ExamScheduleChanged`).
 #[utoipa::path(tag = "certificates", security(("access_token" = [])), request_body = ScheduleRequest,
-    params(("certificateId" = i64, Path, minimum = 1)), responses(
+    params(("certificateId" = i64, Path, minimum = 1)), extensions(("x-errors" = json!(["GLB_005", "CRT_006", "CRT_007", "CRT_008"]))), responses(
     (status = 201, description = "Created", body = ApiResponse<ScheduleResponse>),
-    (status = 400, description = "GLB_005/CRT_006: invalid fields or dates out of order", body = ErrorBody),
-    (status = 404, description = "CRT_007: no such certificate", body = ErrorBody),
-    (status = 409, description = "CRT_008: that year and round exist", body = ErrorBody),
 ))]
 #[post("/certificates/{certificateId}/exam-schedules")]
 pub async fn create_schedule(
@@ -129,10 +116,8 @@ pub async fn create_schedule(
 
 /// Replaces an exam schedule.
 #[utoipa::path(tag = "certificates", security(("access_token" = [])), request_body = ScheduleRequest,
-    params(("examScheduleId" = i64, Path, minimum = 1)), responses(
+    params(("examScheduleId" = i64, Path, minimum = 1)), extensions(("x-errors" = json!(["CRT_009", "CRT_008"]))), responses(
     (status = 200, description = "Replaced", body = ApiResponse<ScheduleResponse>),
-    (status = 404, description = "CRT_009: no such schedule", body = ErrorBody),
-    (status = 409, description = "CRT_008: that year and round exist", body = ErrorBody),
 ))]
 #[put("/exam-schedules/{examScheduleId}")]
 pub async fn replace_schedule(
@@ -147,9 +132,8 @@ pub async fn replace_schedule(
 }
 
 /// Deletes an exam schedule.
-#[utoipa::path(tag = "certificates", security(("access_token" = [])), params(("examScheduleId" = i64, Path, minimum = 1)), responses(
+#[utoipa::path(tag = "certificates", security(("access_token" = [])), params(("examScheduleId" = i64, Path, minimum = 1)), extensions(("x-errors" = json!(["CRT_009"]))), responses(
     (status = 200, description = "Deleted", body = ApiResponse<String>),
-    (status = 404, description = "CRT_009: no such schedule", body = ErrorBody),
 ))]
 #[delete("/exam-schedules/{examScheduleId}")]
 pub async fn remove_schedule(

@@ -6,7 +6,7 @@ use cercat_api::{
     auth::Admin,
     error::{AppError, positive_id},
 };
-use cercat_error::{ApiResponse, ErrorBody};
+use cercat_error::ApiResponse;
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -71,10 +71,9 @@ pub struct CourseStatusResponse {
     tag = "courses",
     security(("access_token" = [])),
     params(("course_id" = i64, Path)),
+    extensions(("x-errors" = json!(["USR_009", "CRS_001"]))),
     responses(
         (status = 200, description = "Status", body = ApiResponse<CourseStatusResponse>),
-        (status = 403, description = "USR_009: not an ADMIN", body = ErrorBody),
-        (status = 404, description = "CRS_001", body = ErrorBody),
     )
 )]
 #[get("/courses/{course_id}/status")]

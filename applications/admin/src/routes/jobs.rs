@@ -2,7 +2,7 @@
 
 use actix_web::{get, web};
 use cercat_api::{AppState, auth::Admin, error::AppError};
-use cercat_error::{ApiResponse, ErrorBody};
+use cercat_error::ApiResponse;
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -28,10 +28,9 @@ pub struct JobRunQuery {
     tag = "jobs",
     security(("access_token" = [])),
     params(JobRunQuery),
+    extensions(("x-errors" = json!(["USR_007", "USR_009"]))),
     responses(
         (status = 200, description = "Runs", body = ApiResponse<Vec<JobRunResponse>>),
-        (status = 401, description = "USR_007", body = ErrorBody),
-        (status = 403, description = "USR_009: not an ADMIN", body = ErrorBody),
     )
 )]
 #[get("/job-runs")]

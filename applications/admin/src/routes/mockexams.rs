@@ -9,7 +9,7 @@ use cercat_api::{
     error::{AppError, positive_id},
     extract::Valid,
 };
-use cercat_error::{ApiResponse, ErrorBody};
+use cercat_error::ApiResponse;
 use cercat_mockexam::{MockExamError, import::MockExamImport, service::QuestionEdit};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -51,11 +51,9 @@ async fn detail(state: &AppState, id: i64) -> Result<MockExamDetail, AppError> {
 /// reported with the question it is in.
 #[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("certificate_id" = i64, Path)),
     request_body(content = String, content_type = "application/json", description = "The import document"),
+    extensions(("x-errors" = json!(["MEX_005", "CRT_001", "MEX_006"]))),
     responses(
     (status = 201, description = "Created", body = ApiResponse<MockExamDetail>),
-    (status = 400, description = "MEX_005: the document is malformed", body = ErrorBody),
-    (status = 404, description = "CRT_001", body = ErrorBody),
-    (status = 409, description = "MEX_006: this year and round exist", body = ErrorBody),
 ))]
 #[post("/certificates/{certificate_id}/mock-exams")]
 pub async fn import(
@@ -71,9 +69,8 @@ pub async fn import(
 }
 
 /// A mock exam with its questions and correct answers.
-#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("mock_exam_id" = i64, Path)), responses(
+#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("mock_exam_id" = i64, Path)), extensions(("x-errors" = json!(["MEX_001"]))), responses(
     (status = 200, description = "The exam", body = ApiResponse<MockExamDetail>),
-    (status = 404, description = "MEX_001", body = ErrorBody),
 ))]
 #[get("/mock-exams/{mock_exam_id}")]
 pub async fn show(
@@ -101,10 +98,8 @@ pub struct QuestionEditRequest {
 
 /// Edits question `number` (results already graded keep their grades).
 #[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("mock_exam_id" = i64, Path), ("number" = i32, Path)),
-    request_body = QuestionEditRequest, responses(
+    request_body = QuestionEditRequest, extensions(("x-errors" = json!(["MEX_012", "MEX_001", "MEX_011"]))), responses(
     (status = 200, description = "The exam after the edit", body = ApiResponse<MockExamDetail>),
-    (status = 400, description = "MEX_012", body = ErrorBody),
-    (status = 404, description = "MEX_001, MEX_011", body = ErrorBody),
 ))]
 #[put("/mock-exams/{mock_exam_id}/questions/{number}")]
 pub async fn edit_question(
@@ -144,10 +139,8 @@ fn image_bytes(req: &HttpRequest, body: web::Bytes) -> Result<Vec<u8>, AppError>
 /// Sets question `number`'s image: the raw image bytes are the body (PNG, JPEG, GIF or WebP,
 /// checked by content, at most 5 MiB).
 #[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("mock_exam_id" = i64, Path), ("number" = i32, Path)),
-    request_body(content = Vec<u8>, content_type = "image/png"), responses(
+    request_body(content = Vec<u8>, content_type = "image/png"), extensions(("x-errors" = json!(["MEX_010", "MEX_001", "MEX_011"]))), responses(
     (status = 200, description = "Stored", body = ApiResponse<ImageResponse>),
-    (status = 400, description = "MEX_010", body = ErrorBody),
-    (status = 404, description = "MEX_001, MEX_011", body = ErrorBody),
 ))]
 #[put("/mock-exams/{mock_exam_id}/questions/{number}/image")]
 pub async fn question_image(
@@ -166,10 +159,8 @@ pub async fn question_image(
 /// Sets option `option` of question `number`'s image (same rules).
 #[utoipa::path(tag = "mock-exams", security(("access_token" = [])),
     params(("mock_exam_id" = i64, Path), ("number" = i32, Path), ("option" = i32, Path)),
-    request_body(content = Vec<u8>, content_type = "image/png"), responses(
+    request_body(content = Vec<u8>, content_type = "image/png"), extensions(("x-errors" = json!(["MEX_010", "MEX_001", "MEX_011"]))), responses(
     (status = 200, description = "Stored", body = ApiResponse<ImageResponse>),
-    (status = 400, description = "MEX_010", body = ErrorBody),
-    (status = 404, description = "MEX_001, MEX_011", body = ErrorBody),
 ))]
 #[put("/mock-exams/{mock_exam_id}/questions/{number}/options/{option}/image")]
 pub async fn option_image(
@@ -186,10 +177,8 @@ pub async fn option_image(
 }
 
 /// Deletes a mock exam nobody has taken.
-#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("mock_exam_id" = i64, Path)), responses(
+#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("mock_exam_id" = i64, Path)), extensions(("x-errors" = json!(["MEX_001", "MEX_009"]))), responses(
     (status = 200, description = "Deleted", body = ApiResponse<bool>),
-    (status = 404, description = "MEX_001", body = ErrorBody),
-    (status = 409, description = "MEX_009: it has results", body = ErrorBody),
 ))]
 #[delete("/mock-exams/{mock_exam_id}")]
 pub async fn remove(

@@ -1,7 +1,7 @@
 //! `/api/v2/boards` and `/api/v2/favorite-boards/{certificateId}`.
 
 use actix_web::{get, post, web};
-use cercat_error::{ApiResponse, ErrorBody};
+use cercat_error::ApiResponse;
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -31,9 +31,8 @@ pub struct BoardResponse {
 
 /// Every board, with the caller's favourites marked. Choosing interest certificates
 /// favourites their boards (asynchronously, through the `certificate.interest` event).
-#[utoipa::path(tag = "boards", security(("access_token" = [])), responses(
+#[utoipa::path(tag = "boards", security(("access_token" = [])), extensions(("x-errors" = json!(["USR_007"]))), responses(
     (status = 200, description = "Boards", body = ApiResponse<Vec<BoardResponse>>),
-    (status = 401, description = "USR_007", body = ErrorBody),
 ))]
 #[get("/boards")]
 pub async fn boards(
@@ -54,9 +53,8 @@ pub async fn boards(
 }
 
 /// Flips the board's favourite state and returns the new state.
-#[utoipa::path(tag = "boards", security(("access_token" = [])), params(("certificate_id" = i64, Path)), responses(
+#[utoipa::path(tag = "boards", security(("access_token" = [])), params(("certificate_id" = i64, Path)), extensions(("x-errors" = json!(["CRT_001"]))), responses(
     (status = 200, description = "The new state", body = ApiResponse<BoardResponse>),
-    (status = 404, description = "CRT_001", body = ErrorBody),
 ))]
 #[post("/favorite-boards/{certificate_id}")]
 pub async fn toggle_favorite(

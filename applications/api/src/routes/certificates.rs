@@ -1,7 +1,7 @@
 //! `/api/v2/certificates…`: the certificate list, details, and next/previous exams.
 
 use actix_web::{get, web};
-use cercat_error::{ApiResponse, ErrorBody};
+use cercat_error::ApiResponse;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::{
@@ -18,9 +18,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
 /// All certificates.
 #[utoipa::path(
     tag = "certificates",
+    extensions(("x-errors" = json!(["GLB_008"]))),
     responses(
         (status = 200, description = "Every certificate, by id", body = ApiResponse<Vec<CertificateItem>>),
-        (status = 503, description = "GLB_008: the database is unavailable", body = ErrorBody),
     )
 )]
 #[get("/certificates")]
@@ -33,11 +33,9 @@ pub async fn list_certificates(state: web::Data<AppState>) -> Result<ApiResponse
 #[utoipa::path(
     tag = "certificates",
     params(("certificateId" = i64, Path, description = "Certificate id", minimum = 1)),
+    extensions(("x-errors" = json!(["GLB_004", "CRT_001", "GLB_008"]))),
     responses(
         (status = 200, description = "The certificate", body = ApiResponse<CertificateDetail>),
-        (status = 400, description = "GLB_004: the id is not a positive integer", body = ErrorBody),
-        (status = 404, description = "CRT_001: no such certificate", body = ErrorBody),
-        (status = 503, description = "GLB_008: the database is unavailable", body = ErrorBody),
     )
 )]
 #[get("/certificates/{certificateId}")]
@@ -54,11 +52,9 @@ pub async fn get_certificate(
 #[utoipa::path(
     tag = "certificates",
     params(("certificateId" = i64, Path, description = "Certificate id", minimum = 1)),
+    extensions(("x-errors" = json!(["GLB_004", "CRT_001", "CRT_002", "GLB_008"]))),
     responses(
         (status = 200, description = "The certificate and its next exam", body = ApiResponse<CertificateExamResponse>),
-        (status = 400, description = "GLB_004: the id is not a positive integer", body = ErrorBody),
-        (status = 404, description = "CRT_001: no such certificate; CRT_002: no upcoming exam scheduled", body = ErrorBody),
-        (status = 503, description = "GLB_008: the database is unavailable", body = ErrorBody),
     )
 )]
 #[get("/certificates/{certificateId}/certificate-exams")]
@@ -75,11 +71,9 @@ pub async fn next_exam(
 #[utoipa::path(
     tag = "certificates",
     params(("certificateId" = i64, Path, description = "Certificate id", minimum = 1)),
+    extensions(("x-errors" = json!(["GLB_004", "CRT_001", "CRT_005", "GLB_008"]))),
     responses(
         (status = 200, description = "The certificate and its latest past exam", body = ApiResponse<CertificateExamResponse>),
-        (status = 400, description = "GLB_004: the id is not a positive integer", body = ErrorBody),
-        (status = 404, description = "CRT_001: no such certificate; CRT_005: no past exam on record", body = ErrorBody),
-        (status = 503, description = "GLB_008: the database is unavailable", body = ErrorBody),
     )
 )]
 #[get("/certificates/{certificateId}/certificate-exams/previous")]

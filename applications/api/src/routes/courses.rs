@@ -2,7 +2,7 @@
 
 use actix_web::{HttpRequest, HttpResponse, delete, get, http::header, post, put, web};
 use cercat_course::{CourseError, CourseSearch, service::Actor};
-use cercat_error::{ApiResponse, ErrorBody};
+use cercat_error::ApiResponse;
 use cercat_user::Role;
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -45,11 +45,8 @@ fn actor(claims: &cercat_user::AccessClaims) -> Actor {
 }
 
 /// Creates a course (INSTRUCTOR or ADMIN; the caller owns it).
-#[utoipa::path(tag = "courses", security(("access_token" = [])), request_body = CourseRequest, responses(
+#[utoipa::path(tag = "courses", security(("access_token" = [])), request_body = CourseRequest, extensions(("x-errors" = json!(["CRS_002", "USR_009", "CRT_001"]))), responses(
     (status = 201, description = "Created", body = ApiResponse<CourseResponse>),
-    (status = 400, description = "CRS_002: a field out of range (named in `errors`)", body = ErrorBody),
-    (status = 403, description = "USR_xxx: not an instructor", body = ErrorBody),
-    (status = 404, description = "CRT_001: no such certificate", body = ErrorBody),
 ))]
 #[post("/courses")]
 pub async fn create(
@@ -63,9 +60,8 @@ pub async fn create(
 
 /// Searches courses (public): by `keyword` in the title, description (`searchType=content`),
 /// both (`all`, default) or the instructor's nickname (`instructor`); newest first.
-#[utoipa::path(tag = "courses", params(CourseSearchQuery, PageQuery), responses(
+#[utoipa::path(tag = "courses", params(CourseSearchQuery, PageQuery), extensions(("x-errors" = json!(["GLB_003"]))), responses(
     (status = 200, description = "A page of courses", body = ApiResponse<CourseSlice>),
-    (status = 400, description = "GLB_003: a bad query parameter", body = ErrorBody),
 ))]
 #[get("/courses")]
 pub async fn search(
@@ -86,9 +82,8 @@ pub async fn search(
 }
 
 /// One course, with its seats left and whether enrollment is open (public).
-#[utoipa::path(tag = "courses", params(("course_id" = i64, Path)), responses(
+#[utoipa::path(tag = "courses", params(("course_id" = i64, Path)), extensions(("x-errors" = json!(["CRS_001"]))), responses(
     (status = 200, description = "The course", body = ApiResponse<CourseResponse>),
-    (status = 404, description = "CRS_001", body = ErrorBody),
 ))]
 #[get("/courses/{course_id}")]
 pub async fn get_course(
@@ -102,12 +97,8 @@ pub async fn get_course(
 
 /// Replaces a course's fields (its instructor or an admin). The capacity cannot go below
 /// the seats taken.
-#[utoipa::path(tag = "courses", security(("access_token" = [])), params(("course_id" = i64, Path)), request_body = CourseRequest, responses(
+#[utoipa::path(tag = "courses", security(("access_token" = [])), params(("course_id" = i64, Path)), request_body = CourseRequest, extensions(("x-errors" = json!(["CRS_002", "CRS_003", "CRS_001", "CRS_013"]))), responses(
     (status = 200, description = "Updated", body = ApiResponse<CourseResponse>),
-    (status = 400, description = "CRS_002", body = ErrorBody),
-    (status = 403, description = "CRS_003: not the course's instructor", body = ErrorBody),
-    (status = 404, description = "CRS_001", body = ErrorBody),
-    (status = 409, description = "CRS_013: capacity below the seats taken", body = ErrorBody),
 ))]
 #[put("/courses/{course_id}")]
 pub async fn update(
@@ -122,11 +113,8 @@ pub async fn update(
 }
 
 /// Deletes a course nobody has enrolled in (its instructor or an admin).
-#[utoipa::path(tag = "courses", security(("access_token" = [])), params(("course_id" = i64, Path)), responses(
+#[utoipa::path(tag = "courses", security(("access_token" = [])), params(("course_id" = i64, Path)), extensions(("x-errors" = json!(["CRS_003", "CRS_001", "CRS_013"]))), responses(
     (status = 200, description = "Deleted", body = ApiResponse<bool>),
-    (status = 403, description = "CRS_003", body = ErrorBody),
-    (status = 404, description = "CRS_001", body = ErrorBody),
-    (status = 409, description = "CRS_013: students have enrolled", body = ErrorBody),
 ))]
 #[delete("/courses/{course_id}")]
 pub async fn remove(
@@ -151,11 +139,8 @@ fn queue_response(course_id: i64, status: cercat_course::QueueStatus) -> HttpRes
 /// Joins the course's waiting room. Joining again returns the same place. Poll
 /// `GET …/queue/me` after `Retry-After` seconds; once admitted the answer carries the
 /// admission token.
-#[utoipa::path(tag = "courses", security(("access_token" = [])), params(("course_id" = i64, Path)), responses(
+#[utoipa::path(tag = "courses", security(("access_token" = [])), params(("course_id" = i64, Path)), extensions(("x-errors" = json!(["CRS_004", "CRS_001", "CRS_016"]))), responses(
     (status = 200, description = "The caller's place (Retry-After: when to poll)", body = ApiResponse<QueueResponse>),
-    (status = 403, description = "CRS_004: enrollment is not open", body = ErrorBody),
-    (status = 404, description = "CRS_001", body = ErrorBody),
-    (status = 409, description = "CRS_016: the course has no waiting room", body = ErrorBody),
 ))]
 #[post("/courses/{course_id}/queue")]
 pub async fn join_queue(
@@ -170,9 +155,8 @@ pub async fn join_queue(
 
 /// The caller's place in the waiting room: position, people ahead, estimated wait, and —
 /// once admitted — a short-lived admission token bound to the caller and the course.
-#[utoipa::path(tag = "courses", security(("access_token" = [])), params(("course_id" = i64, Path)), responses(
+#[utoipa::path(tag = "courses", security(("access_token" = [])), params(("course_id" = i64, Path)), extensions(("x-errors" = json!(["CRS_007", "CRS_001"]))), responses(
     (status = 200, description = "The caller's place (Retry-After: when to poll)", body = ApiResponse<QueueResponse>),
-    (status = 404, description = "CRS_007: not in the waiting room; CRS_001", body = ErrorBody),
 ))]
 #[get("/courses/{course_id}/queue/me")]
 pub async fn queue_me(
@@ -194,12 +178,9 @@ pub async fn queue_me(
         ("Admission-Token" = Option<String>, Header, description = "From the waiting room, when the course has one"),
         ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key get the first response"),
     ),
+    extensions(("x-errors" = json!(["CRS_004", "CRS_006", "CRS_001", "CRS_005", "CRS_014", "IDM_002", "IDM_001"]))),
     responses(
         (status = 201, description = "Seat held", body = ApiResponse<EnrollmentResponse>),
-        (status = 403, description = "CRS_004: outside the enrollment window; CRS_006: admission token missing, expired or not the caller's", body = ErrorBody),
-        (status = 404, description = "CRS_001", body = ErrorBody),
-        (status = 409, description = "CRS_005: sold out; CRS_014: already enrolled; IDM_002: same key in flight", body = ErrorBody),
-        (status = 422, description = "IDM_001: the key was used with another body", body = ErrorBody),
     )
 )]
 #[post("/courses/{course_id}/enrollments")]
@@ -234,9 +215,8 @@ pub async fn my_enrollments(
 }
 
 /// One of the caller's enrollments.
-#[utoipa::path(tag = "courses", security(("access_token" = [])), params(("enrollment_id" = i64, Path)), responses(
+#[utoipa::path(tag = "courses", security(("access_token" = [])), params(("enrollment_id" = i64, Path)), extensions(("x-errors" = json!(["CRS_008"]))), responses(
     (status = 200, description = "The enrollment", body = ApiResponse<EnrollmentResponse>),
-    (status = 404, description = "CRS_008", body = ErrorBody),
 ))]
 #[get("/enrollments/{enrollment_id}")]
 pub async fn get_enrollment(
@@ -256,14 +236,9 @@ pub async fn get_enrollment(
         ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key get the first response"),
     ),
     request_body = PaymentRequest,
+    extensions(("x-errors" = json!(["CRS_002", "GLB_002", "CRS_011", "CRS_008", "CRS_009", "CRS_010", "IDM_002", "IDM_001", "GLB_008"]))),
     responses(
         (status = 200, description = "Paid", body = ApiResponse<EnrollmentResponse>),
-        (status = 400, description = "CRS_002: paymentKey missing; GLB_002: body unreadable", body = ErrorBody),
-        (status = 402, description = "CRS_011: the gateway declined; the hold stays until its deadline", body = ErrorBody),
-        (status = 404, description = "CRS_008", body = ErrorBody),
-        (status = 409, description = "CRS_009: not awaiting payment; CRS_010: the hold expired (any charge refunded); IDM_002", body = ErrorBody),
-        (status = 422, description = "IDM_001", body = ErrorBody),
-        (status = 503, description = "GLB_008: the gateway did not answer; retry with the same key", body = ErrorBody),
     )
 )]
 #[post("/enrollments/{enrollment_id}/payments")]
@@ -297,11 +272,9 @@ pub async fn pay(
         ("enrollment_id" = i64, Path),
         ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key get the first response"),
     ),
+    extensions(("x-errors" = json!(["CRS_008", "CRS_015", "GLB_008"]))),
     responses(
         (status = 200, description = "Cancelled or refunded", body = ApiResponse<EnrollmentResponse>),
-        (status = 404, description = "CRS_008", body = ErrorBody),
-        (status = 409, description = "CRS_015: already released", body = ErrorBody),
-        (status = 503, description = "GLB_008: the gateway did not answer; nothing changed, retry", body = ErrorBody),
     )
 )]
 #[post("/enrollments/{enrollment_id}/cancel")]
@@ -325,9 +298,8 @@ pub async fn cancel(
 /// `tosspayments-webhook-signature` over the body and `tosspayments-webhook-transmission-time`.
 /// A payment done at the gateway completes its hold (or is refunded when the seat went
 /// back); one cancelled at the gateway releases the seat.
-#[utoipa::path(tag = "courses", request_body = serde_json::Value, responses(
+#[utoipa::path(tag = "courses", request_body = serde_json::Value, extensions(("x-errors" = json!(["CRS_012"]))), responses(
     (status = 200, description = "Applied (or about an unknown order, ignored)", body = ApiResponse<bool>),
-    (status = 400, description = "CRS_012: signature or timestamp did not verify", body = ErrorBody),
 ))]
 #[post("/payments/webhook")]
 pub async fn webhook(

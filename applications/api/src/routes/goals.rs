@@ -1,7 +1,7 @@
 //! Goals, study time and the achievement dashboard.
 
 use actix_web::{get, post, put, web};
-use cercat_error::{ApiResponse, ErrorBody};
+use cercat_error::ApiResponse;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::{
@@ -23,9 +23,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
 }
 
 /// The caller's goals for a certificate, oldest first (the client uses the last).
-#[utoipa::path(tag = "goals", security(("access_token" = [])), params(("certificate_id" = i64, Path)), responses(
+#[utoipa::path(tag = "goals", security(("access_token" = [])), params(("certificate_id" = i64, Path)), extensions(("x-errors" = json!(["CRT_001"]))), responses(
     (status = 200, description = "Goals", body = ApiResponse<Vec<GoalPeriodResponse>>),
-    (status = 404, description = "CRT_001", body = ErrorBody),
 ))]
 #[get("/certificates/{certificate_id}/goals")]
 pub async fn list(
@@ -39,10 +38,8 @@ pub async fn list(
 }
 
 /// Sets a goal for a certificate.
-#[utoipa::path(tag = "goals", security(("access_token" = [])), params(("certificate_id" = i64, Path)), request_body = GoalRequest, responses(
+#[utoipa::path(tag = "goals", security(("access_token" = [])), params(("certificate_id" = i64, Path)), request_body = GoalRequest, extensions(("x-errors" = json!(["LRN_002", "CRT_001"]))), responses(
     (status = 201, description = "Created", body = ApiResponse<GoalResponse>),
-    (status = 400, description = "LRN_002: a field out of range, the period reversed or a date-time unreadable", body = ErrorBody),
-    (status = 404, description = "CRT_001", body = ErrorBody),
 ))]
 #[post("/certificates/{certificate_id}/goals")]
 pub async fn create(
@@ -59,9 +56,8 @@ pub async fn create(
 
 /// One of the caller's goals. The client asks for goal 0 when the user has none: that is a
 /// 404 `LRN_001`, which it tolerates.
-#[utoipa::path(tag = "goals", security(("access_token" = [])), params(("goal_id" = i64, Path)), responses(
+#[utoipa::path(tag = "goals", security(("access_token" = [])), params(("goal_id" = i64, Path)), extensions(("x-errors" = json!(["LRN_001"]))), responses(
     (status = 200, description = "Goal", body = ApiResponse<GoalResponse>),
-    (status = 404, description = "LRN_001", body = ErrorBody),
 ))]
 #[get("/goals/{goal_id}")]
 pub async fn get_goal(
@@ -75,10 +71,8 @@ pub async fn get_goal(
 }
 
 /// Replaces one of the caller's goals.
-#[utoipa::path(tag = "goals", security(("access_token" = [])), params(("goal_id" = i64, Path)), request_body = GoalRequest, responses(
+#[utoipa::path(tag = "goals", security(("access_token" = [])), params(("goal_id" = i64, Path)), request_body = GoalRequest, extensions(("x-errors" = json!(["LRN_002", "LRN_001"]))), responses(
     (status = 200, description = "Updated", body = ApiResponse<GoalResponse>),
-    (status = 400, description = "LRN_002", body = ErrorBody),
-    (status = 404, description = "LRN_001", body = ErrorBody),
 ))]
 #[put("/goals/{goal_id}")]
 pub async fn update(
@@ -94,9 +88,8 @@ pub async fn update(
 
 /// Whether the caller has a goal for the certificate that has not ended (false → the client
 /// asks them to set one).
-#[utoipa::path(tag = "goals", security(("access_token" = [])), params(("certificate_id" = i64, Path)), responses(
+#[utoipa::path(tag = "goals", security(("access_token" = [])), params(("certificate_id" = i64, Path)), extensions(("x-errors" = json!(["CRT_001"]))), responses(
     (status = 200, description = "Status", body = ApiResponse<bool>),
-    (status = 404, description = "CRT_001", body = ErrorBody),
 ))]
 #[get("/certificates/{certificate_id}/goal-status")]
 pub async fn status(
@@ -110,9 +103,8 @@ pub async fn status(
 
 /// The dashboard of the current goal: best score in the period against the target, exams and
 /// study time today and in total against their targets, days left.
-#[utoipa::path(tag = "goals", security(("access_token" = [])), params(("certificate_id" = i64, Path)), responses(
+#[utoipa::path(tag = "goals", security(("access_token" = [])), params(("certificate_id" = i64, Path)), extensions(("x-errors" = json!(["CRT_001", "LRN_004"]))), responses(
     (status = 200, description = "Dashboard", body = ApiResponse<AchievementResponse>),
-    (status = 404, description = "CRT_001, LRN_004: no goal for this certificate", body = ErrorBody),
 ))]
 #[get("/certificates/{certificate_id}/goals/achievement")]
 pub async fn achievement(
@@ -125,10 +117,8 @@ pub async fn achievement(
 }
 
 /// Logs stopwatch time (`studyTime`, milliseconds) against one of the caller's goals.
-#[utoipa::path(tag = "goals", security(("access_token" = [])), params(("goal_id" = i64, Path), StudyTimeQuery), responses(
+#[utoipa::path(tag = "goals", security(("access_token" = [])), params(("goal_id" = i64, Path), StudyTimeQuery), extensions(("x-errors" = json!(["LRN_003", "LRN_001"]))), responses(
     (status = 201, description = "Logged", body = ApiResponse<bool>),
-    (status = 400, description = "LRN_003", body = ErrorBody),
-    (status = 404, description = "LRN_001", body = ErrorBody),
 ))]
 #[post("/goals/{goal_id}/study-times")]
 pub async fn study_time(

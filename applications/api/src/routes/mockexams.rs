@@ -2,7 +2,7 @@
 //! notes, subject averages and score reports — the paths Cercat's web client calls.
 
 use actix_web::{HttpResponse, get, http::header, patch, post, web};
-use cercat_error::{ApiResponse, ErrorBody};
+use cercat_error::ApiResponse;
 use cercat_mockexam::{AnswerInput, MockExamError, ReportPeriod, ResultFilter, service::ANSWER_SORT_FIELDS};
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -38,9 +38,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
 }
 
 /// Years with mock exams, newest first (the client selects the first).
-#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("certificate_id" = i64, Path)), responses(
+#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("certificate_id" = i64, Path)), extensions(("x-errors" = json!(["CRT_001"]))), responses(
     (status = 200, description = "Years", body = ApiResponse<Vec<i32>>),
-    (status = 404, description = "CRT_001", body = ErrorBody),
 ))]
 #[get("/certificates/{certificate_id}/exam-years")]
 pub async fn exam_years(
@@ -53,10 +52,8 @@ pub async fn exam_years(
 }
 
 /// The certificate's mock exams, of one year (`examYear`) or all.
-#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("certificate_id" = i64, Path), ExamYearQuery), responses(
+#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("certificate_id" = i64, Path), ExamYearQuery), extensions(("x-errors" = json!(["GLB_004", "CRT_001"]))), responses(
     (status = 200, description = "Mock exams", body = ApiResponse<Vec<MockExamResponse>>),
-    (status = 400, description = "GLB_004: examYear is not a year", body = ErrorBody),
-    (status = 404, description = "CRT_001", body = ErrorBody),
 ))]
 #[get("/certificates/{certificate_id}/mock-exams")]
 pub async fn mock_exams(
@@ -77,9 +74,8 @@ pub async fn mock_exams(
 /// The exam's questions ordered by number (subjects in exam order), with options, images,
 /// subject and correct option. The rendered body is cached (Redis in production) until an
 /// admin edits the exam.
-#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("mock_exam_id" = i64, Path)), responses(
+#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("mock_exam_id" = i64, Path)), extensions(("x-errors" = json!(["MEX_001"]))), responses(
     (status = 200, description = "Questions", body = ApiResponse<Vec<QuestionResponse>>),
-    (status = 404, description = "MEX_001", body = ErrorBody),
 ))]
 #[get("/mock-exams/{mock_exam_id}/questions")]
 pub async fn questions(
@@ -105,9 +101,8 @@ pub async fn questions(
 }
 
 /// The caller's results of this exam, oldest first (the last is the latest).
-#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("mock_exam_id" = i64, Path)), responses(
+#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("mock_exam_id" = i64, Path)), extensions(("x-errors" = json!(["MEX_001"]))), responses(
     (status = 200, description = "Attempts", body = ApiResponse<Vec<ResultResponse>>),
-    (status = 404, description = "MEX_001", body = ErrorBody),
 ))]
 #[get("/mock-exams/{mock_exam_id}")]
 pub async fn attempts(
@@ -123,10 +118,8 @@ pub async fn attempts(
 /// Submits answers. The server grades: each answer is matched to its question by its 1-based
 /// number in the exam (`questionId`, or `questionSeq`); the client's `isCorrect`, `score` and
 /// `subjectId` are ignored. Questions not answered count as unanswered.
-#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("mock_exam_id" = i64, Path)), request_body = CreateResultRequest, responses(
+#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("mock_exam_id" = i64, Path)), request_body = CreateResultRequest, extensions(("x-errors" = json!(["MEX_002", "MEX_001"]))), responses(
     (status = 201, description = "Stored", body = ApiResponse<CreatedResultResponse>),
-    (status = 400, description = "MEX_002: a number or option the exam does not have, a question twice, a bad time", body = ErrorBody),
-    (status = 404, description = "MEX_001", body = ErrorBody),
 ))]
 #[post("/mock-exams/{mock_exam_id}/mock-exam-results")]
 pub async fn submit(
@@ -166,9 +159,8 @@ pub async fn submit(
 }
 
 /// The caller's latest result of this exam.
-#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("mock_exam_id" = i64, Path)), responses(
+#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("mock_exam_id" = i64, Path)), extensions(("x-errors" = json!(["MEX_001", "MEX_007"]))), responses(
     (status = 200, description = "Latest result", body = ApiResponse<ResultResponse>),
-    (status = 404, description = "MEX_001, MEX_007: not taken yet", body = ErrorBody),
 ))]
 #[get("/mock-exams/{mock_exam_id}/mock-exam-results/recent")]
 pub async fn recent(
@@ -181,9 +173,8 @@ pub async fn recent(
 }
 
 /// One of the caller's results.
-#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("result_id" = i64, Path)), responses(
+#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("result_id" = i64, Path)), extensions(("x-errors" = json!(["MEX_003"]))), responses(
     (status = 200, description = "Result", body = ApiResponse<ResultResponse>),
-    (status = 404, description = "MEX_003", body = ErrorBody),
 ))]
 #[get("/mock-exam-results/{result_id}")]
 pub async fn result(
@@ -198,10 +189,8 @@ pub async fn result(
 /// Wrong (and unanswered), not yet reviewed answers of one of the caller's results. Sort by
 /// `createdAt`/`questionSeq` (the client's long names are accepted too); pages past the end
 /// have empty `content`.
-#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("result_id" = i64, Path), PageQuery), responses(
+#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("result_id" = i64, Path), PageQuery), extensions(("x-errors" = json!(["GLB_004", "MEX_003"]))), responses(
     (status = 200, description = "Wrong answers", body = ApiResponse<UserAnswerSlice>),
-    (status = 400, description = "GLB_004: bad paging", body = ErrorBody),
-    (status = 404, description = "MEX_003", body = ErrorBody),
 ))]
 #[get("/mock-exam-results/{result_id}/user-answers/wrong-answers")]
 pub async fn wrong_answers_of_result(
@@ -216,10 +205,8 @@ pub async fn wrong_answers_of_result(
 }
 
 /// Wrong, not yet reviewed answers of the caller's latest attempt of each exam of a certificate.
-#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("certificate_id" = i64, Path), PageQuery), responses(
+#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("certificate_id" = i64, Path), PageQuery), extensions(("x-errors" = json!(["GLB_004", "CRT_001"]))), responses(
     (status = 200, description = "Wrong answers", body = ApiResponse<UserAnswerSlice>),
-    (status = 400, description = "GLB_004: bad paging", body = ErrorBody),
-    (status = 404, description = "CRT_001", body = ErrorBody),
 ))]
 #[get("/certificates/{certificate_id}/user-answers/wrong-answers")]
 pub async fn wrong_answers_of_certificate(
@@ -234,9 +221,8 @@ pub async fn wrong_answers_of_certificate(
 }
 
 /// Marks one of the caller's answers reviewed: it leaves the wrong-answer notes.
-#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("user_answer_id" = i64, Path)), responses(
+#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("user_answer_id" = i64, Path)), extensions(("x-errors" = json!(["MEX_004"]))), responses(
     (status = 200, description = "Marked", body = ApiResponse<bool>),
-    (status = 404, description = "MEX_004", body = ErrorBody),
 ))]
 #[patch("/user-answers/{user_answer_id}/review")]
 pub async fn review(
@@ -251,9 +237,8 @@ pub async fn review(
 
 /// Per-subject averages (correct rate, time spent, time allotted) of the caller's results
 /// within the current goal period (all time without a goal), one entry per subject in exam order.
-#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("certificate_id" = i64, Path)), responses(
+#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("certificate_id" = i64, Path)), extensions(("x-errors" = json!(["CRT_001"]))), responses(
     (status = 200, description = "Averages", body = ApiResponse<Vec<SubjectAverageResponse>>),
-    (status = 404, description = "CRT_001", body = ErrorBody),
 ))]
 #[get("/certificates/{certificate_id}/mock-exam-results/average")]
 pub async fn subject_averages(
@@ -271,10 +256,8 @@ pub async fn subject_averages(
 /// The caller's results of a certificate on a day (`DATE`, `date`), in a week of a month
 /// (`WEEK_OF_MONTH`, `year`/`month`/`weekOfMonth`, clipped to the month) or in a month
 /// (`MONTH`), newest first, paged. Asia/Seoul calendar; weeks start on Sunday.
-#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("certificate_id" = i64, Path), ("date_type" = String, Path, description = "DATE, WEEK_OF_MONTH or MONTH"), PeriodQuery, PageQuery), responses(
+#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("certificate_id" = i64, Path), ("date_type" = String, Path, description = "DATE, WEEK_OF_MONTH or MONTH"), PeriodQuery, PageQuery), extensions(("x-errors" = json!(["MEX_008", "CRT_001"]))), responses(
     (status = 200, description = "Results", body = ApiResponse<ResultSlice>),
-    (status = 400, description = "MEX_008: missing or out-of-range parameter", body = ErrorBody),
-    (status = 404, description = "CRT_001", body = ErrorBody),
 ))]
 #[get("/certificates/{certificate_id}/mock-exam-results/{date_type}")]
 pub async fn results_by_date(
@@ -295,10 +278,8 @@ pub async fn results_by_date(
 /// `month`: one bar per week, clipped to the month) or YEARLY (`year`: one bar per month)
 /// averages of the caller's total scores, with the period's average and best. Cached; saving
 /// a result invalidates exactly the reports that include its day.
-#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("certificate_id" = i64, Path), ("report_type" = String, Path, description = "WEEKLY, MONTHLY or YEARLY"), PeriodQuery), responses(
+#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("certificate_id" = i64, Path), ("report_type" = String, Path, description = "WEEKLY, MONTHLY or YEARLY"), PeriodQuery), extensions(("x-errors" = json!(["MEX_008", "CRT_001"]))), responses(
     (status = 200, description = "Report", body = ApiResponse<StatisticsResponse>),
-    (status = 400, description = "MEX_008: missing or out-of-range parameter", body = ErrorBody),
-    (status = 404, description = "CRT_001", body = ErrorBody),
 ))]
 #[get("/certificates/{certificate_id}/mock-exam-result/{report_type}/statistics")]
 pub async fn statistics(

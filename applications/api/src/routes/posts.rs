@@ -10,7 +10,7 @@ use cercat_community::{
     ports::PostFilter,
     service::{CommunityService, MAX_IMAGE_BYTES, MAX_IMAGES, POST_SORT_FIELDS},
 };
-use cercat_error::{ApiResponse, ErrorBody};
+use cercat_error::ApiResponse;
 use cercat_user::Role;
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -92,9 +92,8 @@ fn kind_from_path(raw: &str) -> Result<PostKind, AppError> {
 
 /// The board's posts: by kind (`postType`), sorted (`sortFields=count, id` for the most liked),
 /// or matching a keyword in title or content.
-#[utoipa::path(tag = "community", security(("access_token" = [])), params(("certificate_id" = i64, Path), PostListQuery, PageQuery), responses(
+#[utoipa::path(tag = "community", security(("access_token" = [])), params(("certificate_id" = i64, Path), PostListQuery, PageQuery), extensions(("x-errors" = json!(["COM_009", "GLB_003"]))), responses(
     (status = 200, description = "Posts", body = ApiResponse<PostSlice>),
-    (status = 400, description = "COM_009: keyword too short/long or unknown postType; GLB_003: paging", body = ErrorBody),
 ))]
 #[get("/certificates/{certificate_id}/posts")]
 pub async fn list(
@@ -134,9 +133,8 @@ pub async fn list(
 }
 
 /// COMMENTARY posts, optionally of one exam year, round and question; blank filters are ignored.
-#[utoipa::path(tag = "community", security(("access_token" = [])), params(("certificate_id" = i64, Path), CommentaryQuery, PageQuery), responses(
+#[utoipa::path(tag = "community", security(("access_token" = [])), params(("certificate_id" = i64, Path), CommentaryQuery, PageQuery), extensions(("x-errors" = json!(["GLB_003"]))), responses(
     (status = 200, description = "Posts", body = ApiResponse<PostSlice>),
-    (status = 400, description = "GLB_003", body = ErrorBody),
 ))]
 #[get("/certificates/{certificate_id}/commentary-posts")]
 pub async fn commentary(
@@ -176,9 +174,8 @@ pub async fn best_tips(
 }
 
 /// A post with its comments and their replies.
-#[utoipa::path(tag = "community", security(("access_token" = [])), params(("post_id" = i64, Path)), responses(
+#[utoipa::path(tag = "community", security(("access_token" = [])), params(("post_id" = i64, Path)), extensions(("x-errors" = json!(["COM_001"]))), responses(
     (status = 200, description = "The post", body = ApiResponse<PostDetailResponse>),
-    (status = 404, description = "COM_001", body = ErrorBody),
 ))]
 #[get("/posts/{post_id}")]
 pub async fn detail(
@@ -262,13 +259,8 @@ async fn draft(state: &AppState, certificate_id: i64, kind: PostKind, r: &PostRe
 /// question of the board's mock exams (`examYear`, `round`, `questionSequence`).
 #[utoipa::path(tag = "community", security(("access_token" = [])),
     params(("certificate_id" = i64, Path), ("post_type" = String, Path, description = "NORMAL, TIP or COMMENTARY")),
-    request_body(content = PostForm, content_type = "multipart/form-data"), responses(
+    request_body(content = PostForm, content_type = "multipart/form-data"), extensions(("x-errors" = json!(["GLB_014", "COM_002", "COM_007", "USR_009", "CRT_001", "COM_008", "GLB_009", "UPL_001", "GLB_008"]))), responses(
     (status = 201, description = "Created", body = ApiResponse<PostResponse>),
-    (status = 400, description = "GLB_014 malformed form or an unknown part, COM_002 bad field, COM_007 bad image", body = ErrorBody),
-    (status = 403, description = "USR_009: onboarding not finished", body = ErrorBody),
-    (status = 404, description = "CRT_001, COM_008: unknown question", body = ErrorBody),    (status = 413, description = "GLB_009: the upload is larger than `limits.upload_max_body_bytes`", body = ErrorBody),
-    (status = 429, description = "UPL_001: the daily image quota is used up (Retry-After)", body = ErrorBody),
-    (status = 503, description = "GLB_008: too many uploads at once on this instance (Retry-After)", body = ErrorBody),
 ))]
 #[post("/certificates/{certificate_id}/{post_type}/posts")]
 pub async fn create(
@@ -290,14 +282,8 @@ pub async fn create(
 /// Edits the caller's post (`request.postId`): fields, `removeImageIds`, new `files`.
 #[utoipa::path(tag = "community", security(("access_token" = [])),
     params(("certificate_id" = i64, Path), ("post_type" = String, Path, description = "NORMAL, TIP or COMMENTARY")),
-    request_body(content = PostForm, content_type = "multipart/form-data"), responses(
+    request_body(content = PostForm, content_type = "multipart/form-data"), extensions(("x-errors" = json!(["GLB_014", "COM_002", "COM_007", "COM_003", "COM_001", "COM_008", "GLB_009", "UPL_001", "GLB_008"]))), responses(
     (status = 200, description = "Updated", body = ApiResponse<PostResponse>),
-    (status = 400, description = "GLB_014, COM_002, COM_007", body = ErrorBody),
-    (status = 403, description = "COM_003: not the author", body = ErrorBody),
-    (status = 404, description = "COM_001, COM_008", body = ErrorBody),
-    (status = 413, description = "GLB_009: the upload is larger than `limits.upload_max_body_bytes`", body = ErrorBody),
-    (status = 429, description = "UPL_001: the daily image quota is used up (Retry-After)", body = ErrorBody),
-    (status = 503, description = "GLB_008: too many uploads at once on this instance (Retry-After)", body = ErrorBody),
 ))]
 #[put("/certificates/{certificate_id}/{post_type}/posts")]
 pub async fn update(
@@ -319,10 +305,8 @@ pub async fn update(
 }
 
 /// Deletes a post (its author, or an admin) with its comments, likes and images.
-#[utoipa::path(tag = "community", security(("access_token" = [])), params(("post_id" = i64, Path)), responses(
+#[utoipa::path(tag = "community", security(("access_token" = [])), params(("post_id" = i64, Path)), extensions(("x-errors" = json!(["COM_003", "COM_001"]))), responses(
     (status = 200, description = "Deleted", body = ApiResponse<bool>),
-    (status = 403, description = "COM_003", body = ErrorBody),
-    (status = 404, description = "COM_001", body = ErrorBody),
 ))]
 #[delete("/posts/{post_id}")]
 pub async fn remove(
@@ -336,10 +320,8 @@ pub async fn remove(
 }
 
 /// Comments on a post, or replies (`parentCommentId`) to one of its top-level comments.
-#[utoipa::path(tag = "community", security(("access_token" = [])), params(("post_id" = i64, Path)), request_body = CommentRequest, responses(
+#[utoipa::path(tag = "community", security(("access_token" = [])), params(("post_id" = i64, Path)), request_body = CommentRequest, extensions(("x-errors" = json!(["COM_005", "COM_001", "COM_004"]))), responses(
     (status = 201, description = "The comment id", body = ApiResponse<i64>),
-    (status = 400, description = "COM_005", body = ErrorBody),
-    (status = 404, description = "COM_001, COM_004", body = ErrorBody),
 ))]
 #[post("/posts/{post_id}/post-comments")]
 pub async fn add_comment(
@@ -355,10 +337,8 @@ pub async fn add_comment(
 }
 
 /// Deletes a comment with its replies (its author, or an admin); the post's count drops exactly.
-#[utoipa::path(tag = "community", security(("access_token" = [])), params(("comment_id" = i64, Path)), responses(
+#[utoipa::path(tag = "community", security(("access_token" = [])), params(("comment_id" = i64, Path)), extensions(("x-errors" = json!(["COM_003", "COM_004"]))), responses(
     (status = 200, description = "Deleted", body = ApiResponse<bool>),
-    (status = 403, description = "COM_003", body = ErrorBody),
-    (status = 404, description = "COM_004", body = ErrorBody),
 ))]
 #[delete("/post-comments/{comment_id}")]
 pub async fn remove_comment(
@@ -372,9 +352,8 @@ pub async fn remove_comment(
 }
 
 /// Likes a post or comment; liking twice changes nothing.
-#[utoipa::path(tag = "community", security(("access_token" = [])), request_body = LikeRequest, responses(
+#[utoipa::path(tag = "community", security(("access_token" = [])), request_body = LikeRequest, extensions(("x-errors" = json!(["COM_006"]))), responses(
     (status = 200, description = "Liked", body = ApiResponse<LikeResponse>),
-    (status = 404, description = "COM_006", body = ErrorBody),
 ))]
 #[post("/likes")]
 pub async fn like(

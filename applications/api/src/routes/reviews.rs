@@ -4,7 +4,7 @@
 use actix_web::{get, post, web};
 use cercat_certificate::CertificateError;
 use cercat_community::reviews::{Difficulty, Eligibility, ReviewFilter, ReviewedExam, prepare_months};
-use cercat_error::{ApiResponse, ErrorBody};
+use cercat_error::ApiResponse;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -44,9 +44,8 @@ async fn studied(
 }
 
 /// Whether reviews of the certificate's latest exam are open now (the two weeks after it).
-#[utoipa::path(tag = "community", security(("access_token" = [])), params(("certificate_id" = i64, Path)), responses(
+#[utoipa::path(tag = "community", security(("access_token" = [])), params(("certificate_id" = i64, Path)), extensions(("x-errors" = json!(["CRT_001"]))), responses(
     (status = 200, description = "Open or not", body = ApiResponse<bool>),
-    (status = 404, description = "CRT_001", body = ErrorBody),
 ))]
 #[get("/certificates/{certificate_id}/check-review-period")]
 pub async fn check_period(
@@ -60,9 +59,8 @@ pub async fn check_period(
 }
 
 /// Whether the caller may review the latest exam now (true → the client offers the form).
-#[utoipa::path(tag = "community", security(("access_token" = [])), params(("certificate_id" = i64, Path)), responses(
+#[utoipa::path(tag = "community", security(("access_token" = [])), params(("certificate_id" = i64, Path)), extensions(("x-errors" = json!(["CRT_001"]))), responses(
     (status = 200, description = "May review or not", body = ApiResponse<bool>),
-    (status = 404, description = "CRT_001", body = ErrorBody),
 ))]
 #[get("/certificates/{certificate_id}/check-reviews")]
 pub async fn check_reviews(
@@ -125,9 +123,8 @@ pub struct ReviewQuery {
 }
 
 /// The certificate's reviews, newest first, by preparation months and difficulty.
-#[utoipa::path(tag = "community", security(("access_token" = [])), params(("certificate_id" = i64, Path), ReviewQuery, PageQuery), responses(
+#[utoipa::path(tag = "community", security(("access_token" = [])), params(("certificate_id" = i64, Path), ReviewQuery, PageQuery), extensions(("x-errors" = json!(["GLB_003"]))), responses(
     (status = 200, description = "Reviews", body = ApiResponse<ReviewSlice>),
-    (status = 400, description = "GLB_003", body = ErrorBody),
 ))]
 #[get("/certificates/{certificate_id}/exam-reviews")]
 pub async fn list(
@@ -184,10 +181,8 @@ pub struct ReviewRequest {
 
 /// Reviews the certificate's latest exam: only in the two weeks after it (CRT_003), only by
 /// users who had the certificate as a goal or interest (CRT_004), once (CRT_012).
-#[utoipa::path(tag = "community", security(("access_token" = [])), params(("certificate_id" = i64, Path)), request_body = ReviewRequest, responses(
+#[utoipa::path(tag = "community", security(("access_token" = [])), params(("certificate_id" = i64, Path)), request_body = ReviewRequest, extensions(("x-errors" = json!(["CRT_003", "CRT_004", "CRT_013", "CRT_012"]))), responses(
     (status = 201, description = "The review id", body = ApiResponse<i64>),
-    (status = 400, description = "CRT_003, CRT_004, CRT_013", body = ErrorBody),
-    (status = 409, description = "CRT_012", body = ErrorBody),
 ))]
 #[post("/certificates/{certificate_id}/exam-reviews")]
 pub async fn create(

@@ -1,7 +1,7 @@
 //! Search features of a board: recent searches, autocomplete and trending keywords.
 
 use actix_web::{delete, get, web};
-use cercat_error::{ApiResponse, ErrorBody};
+use cercat_error::ApiResponse;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -77,9 +77,8 @@ pub struct AutocompleteQuery {
 }
 
 /// Up to five popular keywords starting with the query, or whose initial consonants do.
-#[utoipa::path(tag = "community", security(("access_token" = [])), params(("certificate_id" = i64, Path), AutocompleteQuery), responses(
+#[utoipa::path(tag = "community", security(("access_token" = [])), params(("certificate_id" = i64, Path), AutocompleteQuery), extensions(("x-errors" = json!(["GLB_004"]))), responses(
     (status = 200, description = "Suggestions", body = ApiResponse<Vec<String>>),
-    (status = 400, description = "GLB_004", body = ErrorBody),
 ))]
 #[get("/certificates/{certificate_id}/auto-complete-keywords")]
 pub async fn autocomplete(
