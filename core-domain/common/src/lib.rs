@@ -10,6 +10,7 @@ pub mod clock;
 pub mod error;
 pub mod events;
 pub mod health;
+pub mod id;
 pub mod idempotency;
 pub mod jobs;
 pub mod lease;
@@ -25,3 +26,4 @@ pub mod storage;
 pub mod testkit;
 
 pub use error::{DomainError, ErrorKind, PortError};
+pub use id::{Id, IdError, IdKind};
