@@ -213,7 +213,10 @@ mod tests {
             let parsed = raw.parse::<CertificateId>();
             assert_eq!(parsed, Err(IdError::NotPositive { name: "certificateId" }), "{raw}");
             let read = serde_json::from_str::<CertificateId>(raw).map(Id::get);
-            assert!(read.is_err_and(|e| e.to_string().starts_with("certificateId must be a positive integer")), "{raw}");
+            assert!(
+                read.is_err_and(|e| e.to_string().starts_with("certificateId must be a positive integer")),
+                "{raw}"
+            );
         }
         assert!(PostId::new(0).is_err());
     }
