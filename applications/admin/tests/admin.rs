@@ -540,6 +540,6 @@ impl Drop for KillOnDrop {
 
 #[test]
 fn every_code_an_admin_route_lists_is_in_a_table() {
-    let unknown = cercat_api::openapi::errors::unknown_error_codes(cercat_admin::admin_declared_document());
+    let unknown = cercat_http::openapi::errors::unknown_error_codes(cercat_admin::admin_declared_document());
     assert_eq!(unknown, Vec::<(String, String)>::new());
 }

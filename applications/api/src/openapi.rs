@@ -1,14 +1,10 @@
 //! The OpenAPI 3.1 document: a base (info, tags, error codes) plus the paths each route group
 //! registers where it is mounted. `docs/openapi.json` is this document, checked for drift.
 
-pub mod errors;
-
 use actix_web::App;
 use cercat_error::{ErrorBody, FieldError};
-use utoipa::{
-    OpenApi,
-    openapi::security::{ApiKey, ApiKeyValue, SecurityScheme},
-};
+use cercat_http::openapi::{add_access_token_scheme, error_code_table, errors};
+use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
 
 #[derive(OpenApi)]
@@ -33,29 +29,11 @@ use utoipa_actix_web::AppExt;
 )]
 struct BaseDoc;
 
-/// Every error code with its status and meaning, as a Markdown table.
-pub fn error_code_table() -> String {
-    let rows = errors::all_codes();
-    let mut table = String::from("| code | HTTP | meaning |\n|---|---|---|\n");
-    for (code, status, meaning) in rows {
-        table.push_str(&format!("| `{code}` | {status} | {meaning} |\n"));
-    }
-    table
-}
-
 /// The base document (no paths).
 pub fn base() -> utoipa::openapi::OpenApi {
     let mut doc = BaseDoc::openapi();
     doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
-    // Cercat's client sends `Access-Token: Bearer <jwt>`; `Authorization: Bearer` works too.
-    let components = doc.components.get_or_insert_with(Default::default);
-    components.add_security_scheme(
-        "access_token",
-        SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
-            "Access-Token",
-            "`Bearer <accessToken>` (or send `Authorization: Bearer <accessToken>`)",
-        ))),
-    );
+    add_access_token_scheme(&mut doc);
     doc.info.description = Some(format!(
         "Certification-study platform backend. Every response uses the envelope \
          `{{\"responseCode\":\"SUCCESS\",\"result\":…}}`; errors answer \

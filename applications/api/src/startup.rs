@@ -6,6 +6,7 @@ use cercat_alarm::AlarmService;
 use cercat_bootstrap::{BootstrapError, Infrastructure};
 use cercat_certificate::BoardService;
 use cercat_config::Settings;
+use cercat_http::body_deadline::BodyBounds;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use std::{
     net::TcpListener,
@@ -404,13 +405,15 @@ pub fn create_app(
     let (app, doc) = App::new()
         .into_utoipa_app()
         .openapi(openapi::base())
+        .app_data(web::Data::from(Arc::clone(&state.accounts)))
+        .app_data(web::Data::new(BodyBounds::from(&settings.limits)))
         .app_data(web::Data::new(state))
         .app_data(cercat_error::json_config(settings.server.json_limit_bytes))
         .app_data(cercat_error::query_config())
         .app_data(cercat_error::path_config())
         .configure(routes::configure)
         .split_for_parts();
-    let doc = openapi::errors::with_error_responses(doc);
+    let doc = cercat_http::openapi::errors::with_error_responses(doc);
     app.service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", doc))
         .route(
             "/docs",
@@ -418,7 +421,7 @@ pub fn create_app(
                 HttpResponse::PermanentRedirect().insert_header((header::LOCATION, "/docs/")).finish()
             }),
         )
-        .wrap(from_fn(crate::body_deadline::bound_body_reads))
+        .wrap(from_fn(cercat_http::body_deadline::bound_body_reads))
         .wrap(from_fn(crate::auth::refresh_by_header))
         .wrap(from_fn(wake_relay_after_writes))
         .wrap(cors(&settings.cors.allowed_origins))

@@ -10,6 +10,7 @@ pub mod clock;
 pub mod error;
 pub mod events;
 pub mod health;
+pub mod id;
 pub mod idempotency;
 pub mod jobs;
 pub mod lease;
@@ -26,4 +27,5 @@ pub mod storage;
 pub mod testkit;
 
 pub use error::{DomainError, ErrorDoc, ErrorKind, PortError};
+pub use id::{Id, IdError, IdKind};
 pub use money::{Money, MoneyError, Percent};

@@ -1,18 +1,20 @@
 //! Certificate, subject and exam-schedule management.
 
 use actix_web::{delete, get, post, put, web};
-use cercat_api::{
-    AppState,
+use cercat_certificate::CertificateDraft;
+use cercat_common::id::{CertificateId, ExamScheduleId};
+use cercat_error::ApiResponse;
+use cercat_http::{
+    AppError, IdPath, Valid,
     auth::Admin,
     dto::certificate::{CertificateDetail, CertificateItem},
-    error::{AppError, positive_id},
-    extract::Valid,
 };
-use cercat_certificate::CertificateDraft;
-use cercat_error::ApiResponse;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::dto::{CertificateRequest, ScheduleRequest, ScheduleResponse};
+use crate::{
+    AdminState,
+    dto::{CertificateRequest, ScheduleRequest, ScheduleResponse},
+};
 
 /// Registers the endpoints.
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -31,7 +33,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     (status = 200, description = "Certificates", body = ApiResponse<Vec<CertificateItem>>),
 ))]
 #[get("/certificates")]
-pub async fn list(state: web::Data<AppState>, _admin: Admin) -> Result<ApiResponse<Vec<CertificateItem>>, AppError> {
+pub async fn list(state: web::Data<AdminState>, _admin: Admin) -> Result<ApiResponse<Vec<CertificateItem>>, AppError> {
     Ok(ApiResponse::ok(state.certificates.list().await?.into_iter().map(CertificateItem::from).collect()))
 }
 
@@ -41,7 +43,7 @@ pub async fn list(state: web::Data<AppState>, _admin: Admin) -> Result<ApiRespon
 ))]
 #[post("/certificates")]
 pub async fn create(
-    state: web::Data<AppState>,
+    state: web::Data<AdminState>,
     _admin: Admin,
     body: Valid<CertificateRequest>,
 ) -> Result<ApiResponse<CertificateDetail>, AppError> {
@@ -56,12 +58,12 @@ pub async fn create(
 ))]
 #[put("/certificates/{certificateId}")]
 pub async fn replace(
-    state: web::Data<AppState>,
+    state: web::Data<AdminState>,
     _admin: Admin,
-    path: web::Path<i64>,
+    path: IdPath<CertificateId>,
     body: Valid<CertificateRequest>,
 ) -> Result<ApiResponse<CertificateDetail>, AppError> {
-    let id = positive_id("certificateId", path.into_inner())?;
+    let id = path.0.get();
     let replaced = state.certificates.replace_certificate(id, &CertificateDraft::from(body.0)).await?;
     // Rendered question sets name the subjects: drop those of this certificate's exams.
     for exam in state.mockexams.mock_exams(id, None).await? {
@@ -76,11 +78,11 @@ pub async fn replace(
 ))]
 #[delete("/certificates/{certificateId}")]
 pub async fn remove(
-    state: web::Data<AppState>,
+    state: web::Data<AdminState>,
     _admin: Admin,
-    path: web::Path<i64>,
+    path: IdPath<CertificateId>,
 ) -> Result<ApiResponse<&'static str>, AppError> {
-    state.certificates.delete_certificate(positive_id("certificateId", path.into_inner())?).await?;
+    state.certificates.delete_certificate(path.0.get()).await?;
     Ok(ApiResponse::ok("DELETED"))
 }
 
@@ -90,11 +92,11 @@ pub async fn remove(
 ))]
 #[get("/certificates/{certificateId}/exam-schedules")]
 pub async fn schedules(
-    state: web::Data<AppState>,
+    state: web::Data<AdminState>,
     _admin: Admin,
-    path: web::Path<i64>,
+    path: IdPath<CertificateId>,
 ) -> Result<ApiResponse<Vec<ScheduleResponse>>, AppError> {
-    let id = positive_id("certificateId", path.into_inner())?;
+    let id = path.0.get();
     Ok(ApiResponse::ok(state.certificates.schedules(id).await?.into_iter().map(ScheduleResponse::from).collect()))
 }
 
@@ -105,12 +107,12 @@ pub async fn schedules(
 ))]
 #[post("/certificates/{certificateId}/exam-schedules")]
 pub async fn create_schedule(
-    state: web::Data<AppState>,
+    state: web::Data<AdminState>,
     _admin: Admin,
-    path: web::Path<i64>,
+    path: IdPath<CertificateId>,
     body: Valid<ScheduleRequest>,
 ) -> Result<ApiResponse<ScheduleResponse>, AppError> {
-    let id = positive_id("certificateId", path.into_inner())?;
+    let id = path.0.get();
     Ok(ApiResponse::created(state.certificates.create_schedule(&body.0.into_draft(id)).await?.into()))
 }
 
@@ -121,12 +123,12 @@ pub async fn create_schedule(
 ))]
 #[put("/exam-schedules/{examScheduleId}")]
 pub async fn replace_schedule(
-    state: web::Data<AppState>,
+    state: web::Data<AdminState>,
     _admin: Admin,
-    path: web::Path<i64>,
+    path: IdPath<ExamScheduleId>,
     body: Valid<ScheduleRequest>,
 ) -> Result<ApiResponse<ScheduleResponse>, AppError> {
-    let id = positive_id("examScheduleId", path.into_inner())?;
+    let id = path.0.get();
     let certificate_id = state.certificates.schedule(id).await?;
     Ok(ApiResponse::ok(state.certificates.replace_schedule(id, &body.0.into_draft(certificate_id)).await?.into()))
 }
@@ -137,10 +139,10 @@ pub async fn replace_schedule(
 ))]
 #[delete("/exam-schedules/{examScheduleId}")]
 pub async fn remove_schedule(
-    state: web::Data<AppState>,
+    state: web::Data<AdminState>,
     _admin: Admin,
-    path: web::Path<i64>,
+    path: IdPath<ExamScheduleId>,
 ) -> Result<ApiResponse<&'static str>, AppError> {
-    state.certificates.delete_schedule(positive_id("examScheduleId", path.into_inner())?).await?;
+    state.certificates.delete_schedule(path.0.get()).await?;
     Ok(ApiResponse::ok("DELETED"))
 }

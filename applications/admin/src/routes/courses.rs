@@ -1,15 +1,14 @@
 //! A course's live status for operators.
 
 use actix_web::{get, web};
-use cercat_api::{
-    AppState,
-    auth::Admin,
-    error::{AppError, positive_id},
-};
+use cercat_common::id::CourseId;
 use cercat_error::ApiResponse;
+use cercat_http::{AppError, IdPath, auth::Admin};
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::AdminState;
 
 /// Registers the endpoints.
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -78,11 +77,11 @@ pub struct CourseStatusResponse {
 )]
 #[get("/courses/{course_id}/status")]
 pub async fn course_status(
-    state: web::Data<AppState>,
+    state: web::Data<AdminState>,
     _admin: Admin,
-    path: web::Path<i64>,
+    path: IdPath<CourseId>,
 ) -> Result<ApiResponse<CourseStatusResponse>, AppError> {
-    let id = positive_id("courseId", path.into_inner())?;
+    let id = path.0.get();
     let s = state.courses.live_status(id).await?;
     Ok(ApiResponse::ok(CourseStatusResponse {
         course_id: s.course.id,

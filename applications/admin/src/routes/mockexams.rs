@@ -2,19 +2,20 @@
 //! question/option images, delete. Every change drops the cached question set at once.
 
 use actix_web::{HttpRequest, delete, get, post, put, web};
-use cercat_api::{
-    AppState,
-    auth::Admin,
-    dto::mockexam::QuestionResponse,
-    error::{AppError, positive_id},
-    extract::Valid,
-};
+use cercat_common::id::{CertificateId, MockExamId};
 use cercat_error::ApiResponse;
+use cercat_http::{
+    AppError, IdPath, Valid,
+    auth::Admin,
+    dto::mockexam::{MockExamResponse, QuestionResponse},
+};
 use cercat_mockexam::{MockExamError, import::MockExamImport, service::QuestionEdit};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate;
+
+use crate::AdminState;
 
 /// Registers the endpoints.
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -31,12 +32,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
 #[serde(rename_all = "camelCase")]
 pub struct MockExamDetail {
     /// The exam.
-    pub mock_exam: cercat_api::dto::mockexam::MockExamResponse,
+    pub mock_exam: MockExamResponse,
     /// Its questions by number.
     pub questions: Vec<QuestionResponse>,
 }
 
-async fn detail(state: &AppState, id: i64) -> Result<MockExamDetail, AppError> {
+async fn detail(state: &AdminState, id: i64) -> Result<MockExamDetail, AppError> {
     let set = state.mockexams.question_set(id).await?;
     let subjects = state.mockexams.subjects_of(&set.exam).await?;
     Ok(MockExamDetail {
@@ -57,12 +58,12 @@ async fn detail(state: &AppState, id: i64) -> Result<MockExamDetail, AppError> {
 ))]
 #[post("/certificates/{certificate_id}/mock-exams")]
 pub async fn import(
-    state: web::Data<AppState>,
+    state: web::Data<AdminState>,
     _admin: Admin,
-    path: web::Path<i64>,
+    path: IdPath<CertificateId>,
     body: web::Bytes,
 ) -> Result<ApiResponse<MockExamDetail>, AppError> {
-    let id = positive_id("certificateId", path.into_inner())?;
+    let id = path.0.get();
     let document = MockExamImport::from_json(&body)?;
     let set = state.mockexams.import(id, document).await?;
     Ok(ApiResponse::created(detail(&state, set.exam.id).await?))
@@ -74,11 +75,11 @@ pub async fn import(
 ))]
 #[get("/mock-exams/{mock_exam_id}")]
 pub async fn show(
-    state: web::Data<AppState>,
+    state: web::Data<AdminState>,
     _admin: Admin,
-    path: web::Path<i64>,
+    path: IdPath<MockExamId>,
 ) -> Result<ApiResponse<MockExamDetail>, AppError> {
-    let id = positive_id("mockExamId", path.into_inner())?;
+    let id = path.0.get();
     Ok(ApiResponse::ok(detail(&state, id).await?))
 }
 
@@ -103,13 +104,13 @@ pub struct QuestionEditRequest {
 ))]
 #[put("/mock-exams/{mock_exam_id}/questions/{number}")]
 pub async fn edit_question(
-    state: web::Data<AppState>,
+    state: web::Data<AdminState>,
     _admin: Admin,
-    path: web::Path<(i64, i32)>,
+    path: IdPath<(MockExamId, i32)>,
     body: Valid<QuestionEditRequest>,
 ) -> Result<ApiResponse<MockExamDetail>, AppError> {
     let (id, number) = path.into_inner();
-    let id = positive_id("mockExamId", id)?;
+    let id = id.get();
     let b = body.0;
     let edit =
         QuestionEdit { text: b.question_text, options: b.options, correct_option: b.correct_option, score: b.score };
@@ -144,15 +145,14 @@ fn image_bytes(req: &HttpRequest, body: web::Bytes) -> Result<Vec<u8>, AppError>
 ))]
 #[put("/mock-exams/{mock_exam_id}/questions/{number}/image")]
 pub async fn question_image(
-    state: web::Data<AppState>,
+    state: web::Data<AdminState>,
     _admin: Admin,
     req: HttpRequest,
-    path: web::Path<(i64, i32)>,
+    path: IdPath<(MockExamId, i32)>,
     body: web::Bytes,
 ) -> Result<ApiResponse<ImageResponse>, AppError> {
     let (id, number) = path.into_inner();
-    let url =
-        state.mockexams.upload_image(positive_id("mockExamId", id)?, number, None, image_bytes(&req, body)?).await?;
+    let url = state.mockexams.upload_image(id.get(), number, None, image_bytes(&req, body)?).await?;
     Ok(ApiResponse::ok(ImageResponse { url }))
 }
 
@@ -164,15 +164,15 @@ pub async fn question_image(
 ))]
 #[put("/mock-exams/{mock_exam_id}/questions/{number}/options/{option}/image")]
 pub async fn option_image(
-    state: web::Data<AppState>,
+    state: web::Data<AdminState>,
     _admin: Admin,
     req: HttpRequest,
-    path: web::Path<(i64, i32, i32)>,
+    path: IdPath<(MockExamId, i32, i32)>,
     body: web::Bytes,
 ) -> Result<ApiResponse<ImageResponse>, AppError> {
     let (id, number, option) = path.into_inner();
     let bytes = image_bytes(&req, body)?;
-    let url = state.mockexams.upload_image(positive_id("mockExamId", id)?, number, Some(option), bytes).await?;
+    let url = state.mockexams.upload_image(id.get(), number, Some(option), bytes).await?;
     Ok(ApiResponse::ok(ImageResponse { url }))
 }
 
@@ -182,10 +182,10 @@ pub async fn option_image(
 ))]
 #[delete("/mock-exams/{mock_exam_id}")]
 pub async fn remove(
-    state: web::Data<AppState>,
+    state: web::Data<AdminState>,
     _admin: Admin,
-    path: web::Path<i64>,
+    path: IdPath<MockExamId>,
 ) -> Result<ApiResponse<bool>, AppError> {
-    state.mockexams.delete(positive_id("mockExamId", path.into_inner())?).await?;
+    state.mockexams.delete(path.0.get()).await?;
     Ok(ApiResponse::ok(true))
 }

@@ -10,7 +10,8 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::{AppState, auth::Authenticated, dto::certificate::CertificateRef, error::AppError};
+use crate::{AppState, dto::certificate::CertificateRef};
+use cercat_http::{AppError, auth::Authenticated};
 
 /// Registers the endpoints.
 pub fn configure(cfg: &mut ServiceConfig) {

@@ -4,7 +4,8 @@ use actix_web::{HttpRequest, patch, post, web};
 use cercat_error::ApiResponse;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::{AppState, auth::Authenticated, dto::auth::*, error::AppError, extract::Valid};
+use crate::{AppState, dto::auth::*};
+use cercat_http::{AppError, Valid, auth::Authenticated};
 
 /// Registers the endpoints.
 pub fn configure(cfg: &mut ServiceConfig) {

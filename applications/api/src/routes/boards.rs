@@ -6,11 +6,9 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::{
-    AppState,
-    auth::Authenticated,
-    error::{AppError, positive_id},
-};
+use crate::AppState;
+use cercat_common::id::CertificateId;
+use cercat_http::{AppError, IdPath, auth::Authenticated};
 
 /// Registers the endpoints.
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -60,9 +58,9 @@ pub async fn boards(
 pub async fn toggle_favorite(
     state: web::Data<AppState>,
     caller: Authenticated,
-    path: web::Path<i64>,
+    path: IdPath<CertificateId>,
 ) -> Result<ApiResponse<BoardResponse>, AppError> {
-    let id = positive_id("certificateId", path.into_inner())?;
+    let id = path.0.get();
     let is_favorite = state.boards.toggle(caller.user_id(), id).await?;
     let certificate = state.certificates.get(id).await?;
     Ok(ApiResponse::ok(BoardResponse { certificate_id: id, board_name: certificate.name, is_favorite }))

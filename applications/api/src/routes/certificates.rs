@@ -4,11 +4,10 @@ use actix_web::{get, web};
 use cercat_error::ApiResponse;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::{
-    AppState,
-    dto::certificate::{CertificateDetail, CertificateExamResponse, CertificateItem},
-    error::{AppError, positive_id},
-};
+use crate::{AppState, dto::certificate::CertificateExamResponse};
+use cercat_common::id::CertificateId;
+use cercat_http::dto::certificate::{CertificateDetail, CertificateItem};
+use cercat_http::{AppError, IdPath};
 
 /// Registers the certificate endpoints.
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -41,9 +40,9 @@ pub async fn list_certificates(state: web::Data<AppState>) -> Result<ApiResponse
 #[get("/certificates/{certificateId}")]
 pub async fn get_certificate(
     state: web::Data<AppState>,
-    path: web::Path<i64>,
+    path: IdPath<CertificateId>,
 ) -> Result<ApiResponse<CertificateDetail>, AppError> {
-    let id = positive_id("certificateId", path.into_inner())?;
+    let id = path.0.get();
     Ok(ApiResponse::ok(state.certificates.get(id).await?.into()))
 }
 
@@ -60,9 +59,9 @@ pub async fn get_certificate(
 #[get("/certificates/{certificateId}/certificate-exams")]
 pub async fn next_exam(
     state: web::Data<AppState>,
-    path: web::Path<i64>,
+    path: IdPath<CertificateId>,
 ) -> Result<ApiResponse<CertificateExamResponse>, AppError> {
-    let id = positive_id("certificateId", path.into_inner())?;
+    let id = path.0.get();
     let (certificate, schedule) = state.certificates.next_exam(id).await?;
     Ok(ApiResponse::ok(CertificateExamResponse::new(certificate, schedule)))
 }
@@ -79,9 +78,9 @@ pub async fn next_exam(
 #[get("/certificates/{certificateId}/certificate-exams/previous")]
 pub async fn previous_exam(
     state: web::Data<AppState>,
-    path: web::Path<i64>,
+    path: IdPath<CertificateId>,
 ) -> Result<ApiResponse<CertificateExamResponse>, AppError> {
-    let id = positive_id("certificateId", path.into_inner())?;
+    let id = path.0.get();
     let (certificate, schedule) = state.certificates.previous_exam(id).await?;
     Ok(ApiResponse::ok(CertificateExamResponse::new(certificate, schedule)))
 }

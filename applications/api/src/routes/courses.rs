@@ -8,7 +8,6 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::{
     AppState,
-    auth::{Instructor, Member},
     dto::{
         course::{
             CourseRequest, CourseResponse, CourseSearchQuery, CourseSlice, EnrollmentResponse, PaymentRequest,
@@ -16,8 +15,12 @@ use crate::{
         },
         paging::PageQuery,
     },
-    error::{AppError, positive_id},
     idempotency,
+};
+use cercat_common::id::{CourseId, EnrollmentId};
+use cercat_http::{
+    AppError, IdPath,
+    auth::{Instructor, Member},
 };
 
 /// The header carrying the waiting room's admission token.
@@ -41,7 +44,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
 }
 
 fn actor(claims: &cercat_user::AccessClaims) -> Actor {
-    Actor { user_id: claims.sub.parse().unwrap_or_default(), admin: claims.role == Role::Admin }
+    Actor { user_id: claims.sub.get(), admin: claims.role == Role::Admin }
 }
 
 /// Creates a course (INSTRUCTOR or ADMIN; the caller owns it).
@@ -88,9 +91,9 @@ pub async fn search(
 #[get("/courses/{course_id}")]
 pub async fn get_course(
     state: web::Data<AppState>,
-    path: web::Path<i64>,
+    path: IdPath<CourseId>,
 ) -> Result<ApiResponse<CourseResponse>, AppError> {
-    let id = positive_id("courseId", path.into_inner())?;
+    let id = path.0.get();
     let course = state.courses.get(id).await?;
     Ok(ApiResponse::ok(CourseResponse::new(course, state.infra.clock.now())))
 }
@@ -104,10 +107,10 @@ pub async fn get_course(
 pub async fn update(
     state: web::Data<AppState>,
     caller: Instructor,
-    path: web::Path<i64>,
+    path: IdPath<CourseId>,
     body: web::Json<CourseRequest>,
 ) -> Result<ApiResponse<CourseResponse>, AppError> {
-    let id = positive_id("courseId", path.into_inner())?;
+    let id = path.0.get();
     let course = state.courses.update(actor(&caller.0), id, body.into_inner().into_draft()?).await?;
     Ok(ApiResponse::ok(CourseResponse::new(course, state.infra.clock.now())))
 }
@@ -120,9 +123,9 @@ pub async fn update(
 pub async fn remove(
     state: web::Data<AppState>,
     caller: Instructor,
-    path: web::Path<i64>,
+    path: IdPath<CourseId>,
 ) -> Result<ApiResponse<bool>, AppError> {
-    let id = positive_id("courseId", path.into_inner())?;
+    let id = path.0.get();
     state.courses.delete(actor(&caller.0), id).await?;
     Ok(ApiResponse::ok(true))
 }
@@ -146,9 +149,9 @@ fn queue_response(course_id: i64, status: cercat_course::QueueStatus) -> HttpRes
 pub async fn join_queue(
     state: web::Data<AppState>,
     caller: Member,
-    path: web::Path<i64>,
+    path: IdPath<CourseId>,
 ) -> Result<HttpResponse, AppError> {
-    let id = positive_id("courseId", path.into_inner())?;
+    let id = path.0.get();
     let status = state.courses.join_queue(caller.user_id(), id).await?;
     Ok(queue_response(id, status))
 }
@@ -162,9 +165,9 @@ pub async fn join_queue(
 pub async fn queue_me(
     state: web::Data<AppState>,
     caller: Member,
-    path: web::Path<i64>,
+    path: IdPath<CourseId>,
 ) -> Result<HttpResponse, AppError> {
-    let id = positive_id("courseId", path.into_inner())?;
+    let id = path.0.get();
     let status = state.courses.queue_status(caller.user_id(), id).await?;
     Ok(queue_response(id, status))
 }
@@ -188,13 +191,13 @@ pub async fn enroll(
     state: web::Data<AppState>,
     req: HttpRequest,
     caller: Member,
-    path: web::Path<i64>,
+    path: IdPath<CourseId>,
 ) -> HttpResponse {
     let user = caller.user_id();
     let id = path.into_inner();
     let token = req.headers().get(ADMISSION_TOKEN).and_then(|v| v.to_str().ok()).map(str::to_owned);
     idempotency::run(&state, &req, user, b"", || async {
-        let id = positive_id("courseId", id)?;
+        let id = id.get();
         let e = state.courses.enroll(user, id, token.as_deref()).await?;
         Ok(idempotency::respond(&req, ApiResponse::created(EnrollmentResponse::from(e))))
     })
@@ -222,9 +225,9 @@ pub async fn my_enrollments(
 pub async fn get_enrollment(
     state: web::Data<AppState>,
     caller: Member,
-    path: web::Path<i64>,
+    path: IdPath<EnrollmentId>,
 ) -> Result<ApiResponse<EnrollmentResponse>, AppError> {
-    let id = positive_id("enrollmentId", path.into_inner())?;
+    let id = path.0.get();
     Ok(ApiResponse::ok(state.courses.enrollment(caller.user_id(), id).await?.into()))
 }
 
@@ -246,13 +249,13 @@ pub async fn pay(
     state: web::Data<AppState>,
     req: HttpRequest,
     caller: Member,
-    path: web::Path<i64>,
+    path: IdPath<EnrollmentId>,
     body: web::Bytes,
 ) -> HttpResponse {
     let user = caller.user_id();
     let id = path.into_inner();
     idempotency::run(&state, &req, user, &body, || async {
-        let id = positive_id("enrollmentId", id)?;
+        let id = id.get();
         let payment: PaymentRequest = serde_json::from_slice(&body).map_err(|e| {
             AppError(cercat_error::ApiError::new(
                 cercat_error::ErrorCode::INVALID_BODY,
@@ -282,12 +285,12 @@ pub async fn cancel(
     state: web::Data<AppState>,
     req: HttpRequest,
     caller: Member,
-    path: web::Path<i64>,
+    path: IdPath<EnrollmentId>,
 ) -> HttpResponse {
     let user = caller.user_id();
     let id = path.into_inner();
     idempotency::run(&state, &req, user, b"", || async {
-        let id = positive_id("enrollmentId", id)?;
+        let id = id.get();
         let e = state.courses.cancel(user, id).await?;
         Ok(idempotency::respond(&req, ApiResponse::ok(EnrollmentResponse::from(e))))
     })

@@ -6,10 +6,10 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::{
     AppState,
-    auth::Authenticated,
     dto::learning::{AchievementResponse, GoalPeriodResponse, GoalRequest, GoalResponse, StudyTimeQuery},
-    error::{AppError, positive_id},
 };
+use cercat_common::id::CertificateId;
+use cercat_http::{AppError, IdPath, auth::Authenticated};
 
 /// Registers the endpoints.
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -30,9 +30,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
 pub async fn list(
     state: web::Data<AppState>,
     caller: Authenticated,
-    path: web::Path<i64>,
+    path: IdPath<CertificateId>,
 ) -> Result<ApiResponse<Vec<GoalPeriodResponse>>, AppError> {
-    let id = positive_id("certificateId", path.into_inner())?;
+    let id = path.0.get();
     let goals = state.learning.goals(caller.user_id(), id).await?;
     Ok(ApiResponse::ok(goals.into_iter().map(GoalPeriodResponse::from).collect()))
 }
@@ -45,10 +45,10 @@ pub async fn list(
 pub async fn create(
     state: web::Data<AppState>,
     caller: Authenticated,
-    path: web::Path<i64>,
+    path: IdPath<CertificateId>,
     body: web::Json<GoalRequest>,
 ) -> Result<ApiResponse<GoalResponse>, AppError> {
-    let id = positive_id("certificateId", path.into_inner())?;
+    let id = path.0.get();
     let goal = state.learning.create(caller.user_id(), id, body.into_inner().into_draft()?).await?;
     let certificate = state.certificates.get(id).await?;
     Ok(ApiResponse::created(GoalResponse::new(goal, &certificate)))
@@ -95,9 +95,9 @@ pub async fn update(
 pub async fn status(
     state: web::Data<AppState>,
     caller: Authenticated,
-    path: web::Path<i64>,
+    path: IdPath<CertificateId>,
 ) -> Result<ApiResponse<bool>, AppError> {
-    let id = positive_id("certificateId", path.into_inner())?;
+    let id = path.0.get();
     Ok(ApiResponse::ok(state.learning.has_active_goal(caller.user_id(), id).await?))
 }
 
@@ -110,9 +110,9 @@ pub async fn status(
 pub async fn achievement(
     state: web::Data<AppState>,
     caller: Authenticated,
-    path: web::Path<i64>,
+    path: IdPath<CertificateId>,
 ) -> Result<ApiResponse<AchievementResponse>, AppError> {
-    let id = positive_id("certificateId", path.into_inner())?;
+    let id = path.0.get();
     Ok(ApiResponse::ok(state.learning.achievement(caller.user_id(), id).await?.into()))
 }
 

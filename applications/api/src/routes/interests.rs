@@ -6,11 +6,9 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::{
     AppState,
-    auth::Authenticated,
     dto::certificate::{InterestRequest, InterestResponse},
-    error::AppError,
-    extract::Valid,
 };
+use cercat_http::{AppError, Valid, auth::Authenticated};
 
 /// Registers the endpoints.
 pub fn configure(cfg: &mut ServiceConfig) {

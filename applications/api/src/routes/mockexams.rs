@@ -8,17 +8,17 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::{
     AppState,
-    auth::Authenticated,
     dto::{
         mockexam::{
-            CreateResultRequest, CreatedResultResponse, ExamYearQuery, MockExamResponse, PeriodQuery, QuestionResponse,
-            ResultResponse, ResultSlice, StatisticsResponse, SubjectAverageResponse, UserAnswerSlice,
+            CreateResultRequest, CreatedResultResponse, ExamYearQuery, PeriodQuery, ResultResponse, ResultSlice,
+            StatisticsResponse, SubjectAverageResponse, UserAnswerSlice,
         },
         paging::PageQuery,
     },
-    error::{AppError, positive_id},
-    extract::Valid,
 };
+use cercat_common::id::{CertificateId, MockExamId, ResultId, UserAnswerId};
+use cercat_http::dto::mockexam::{MockExamResponse, QuestionResponse};
+use cercat_http::{AppError, IdPath, Valid, auth::Authenticated};
 
 /// Registers the endpoints (`…/average` before `…/{dateType}` so it is not taken for one).
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -45,9 +45,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
 pub async fn exam_years(
     state: web::Data<AppState>,
     _caller: Authenticated,
-    path: web::Path<i64>,
+    path: IdPath<CertificateId>,
 ) -> Result<ApiResponse<Vec<i32>>, AppError> {
-    let id = positive_id("certificateId", path.into_inner())?;
+    let id = path.0.get();
     Ok(ApiResponse::ok(state.mockexams.exam_years(id).await?))
 }
 
@@ -59,10 +59,10 @@ pub async fn exam_years(
 pub async fn mock_exams(
     state: web::Data<AppState>,
     _caller: Authenticated,
-    path: web::Path<i64>,
+    path: IdPath<CertificateId>,
     query: web::Query<ExamYearQuery>,
 ) -> Result<ApiResponse<Vec<MockExamResponse>>, AppError> {
-    let id = positive_id("certificateId", path.into_inner())?;
+    let id = path.0.get();
     let year = match query.exam_year.as_deref().map(str::trim).filter(|y| !y.is_empty()) {
         None => None,
         Some(y) => Some(y.parse::<i32>().map_err(|_| AppError::invalid_query("examYear", "must be a year like 2024"))?),
@@ -81,9 +81,9 @@ pub async fn mock_exams(
 pub async fn questions(
     state: web::Data<AppState>,
     _caller: Authenticated,
-    path: web::Path<i64>,
+    path: IdPath<MockExamId>,
 ) -> Result<HttpResponse, AppError> {
-    let id = positive_id("mockExamId", path.into_inner())?;
+    let id = path.0.get();
     let json = |body: Vec<u8>| HttpResponse::Ok().insert_header((header::CONTENT_TYPE, "application/json")).body(body);
     // The body is the same for every student; keep it rendered instead of decoding the cached
     // set and encoding ~80 KB of JSON on every request.
@@ -108,9 +108,9 @@ pub async fn questions(
 pub async fn attempts(
     state: web::Data<AppState>,
     caller: Authenticated,
-    path: web::Path<i64>,
+    path: IdPath<MockExamId>,
 ) -> Result<ApiResponse<Vec<ResultResponse>>, AppError> {
-    let id = positive_id("mockExamId", path.into_inner())?;
+    let id = path.0.get();
     let views = state.mockexams.attempts(caller.user_id(), id).await?;
     Ok(ApiResponse::ok(views.into_iter().map(ResultResponse::from).collect()))
 }
@@ -125,10 +125,10 @@ pub async fn attempts(
 pub async fn submit(
     state: web::Data<AppState>,
     caller: Authenticated,
-    path: web::Path<i64>,
+    path: IdPath<MockExamId>,
     body: Valid<CreateResultRequest>,
 ) -> Result<ApiResponse<CreatedResultResponse>, AppError> {
-    let id = positive_id("mockExamId", path.into_inner())?;
+    let id = path.0.get();
     let mut answers = Vec::new();
     for block in &body.0.create_subject_result_requests {
         for a in &block.create_user_answer_requests {
@@ -166,9 +166,9 @@ pub async fn submit(
 pub async fn recent(
     state: web::Data<AppState>,
     caller: Authenticated,
-    path: web::Path<i64>,
+    path: IdPath<MockExamId>,
 ) -> Result<ApiResponse<ResultResponse>, AppError> {
-    let id = positive_id("mockExamId", path.into_inner())?;
+    let id = path.0.get();
     Ok(ApiResponse::ok(state.mockexams.recent(caller.user_id(), id).await?.into()))
 }
 
@@ -180,9 +180,9 @@ pub async fn recent(
 pub async fn result(
     state: web::Data<AppState>,
     caller: Authenticated,
-    path: web::Path<i64>,
+    path: IdPath<ResultId>,
 ) -> Result<ApiResponse<ResultResponse>, AppError> {
-    let id = positive_id("resultId", path.into_inner())?;
+    let id = path.0.get();
     Ok(ApiResponse::ok(state.mockexams.result(caller.user_id(), id).await?.into()))
 }
 
@@ -196,10 +196,10 @@ pub async fn result(
 pub async fn wrong_answers_of_result(
     state: web::Data<AppState>,
     caller: Authenticated,
-    path: web::Path<i64>,
+    path: IdPath<ResultId>,
     query: web::Query<PageQuery>,
 ) -> Result<ApiResponse<UserAnswerSlice>, AppError> {
-    let id = positive_id("resultId", path.into_inner())?;
+    let id = path.0.get();
     let page = query.request(ANSWER_SORT_FIELDS)?;
     Ok(ApiResponse::ok(state.mockexams.wrong_answers_of_result(caller.user_id(), id, &page).await?.into()))
 }
@@ -212,10 +212,10 @@ pub async fn wrong_answers_of_result(
 pub async fn wrong_answers_of_certificate(
     state: web::Data<AppState>,
     caller: Authenticated,
-    path: web::Path<i64>,
+    path: IdPath<CertificateId>,
     query: web::Query<PageQuery>,
 ) -> Result<ApiResponse<UserAnswerSlice>, AppError> {
-    let id = positive_id("certificateId", path.into_inner())?;
+    let id = path.0.get();
     let page = query.request(ANSWER_SORT_FIELDS)?;
     Ok(ApiResponse::ok(state.mockexams.wrong_answers_of_certificate(caller.user_id(), id, &page).await?.into()))
 }
@@ -228,9 +228,9 @@ pub async fn wrong_answers_of_certificate(
 pub async fn review(
     state: web::Data<AppState>,
     caller: Authenticated,
-    path: web::Path<i64>,
+    path: IdPath<UserAnswerId>,
 ) -> Result<ApiResponse<bool>, AppError> {
-    let id = positive_id("userAnswerId", path.into_inner())?;
+    let id = path.0.get();
     state.mockexams.mark_reviewed(caller.user_id(), id).await?;
     Ok(ApiResponse::ok(true))
 }
@@ -244,9 +244,9 @@ pub async fn review(
 pub async fn subject_averages(
     state: web::Data<AppState>,
     caller: Authenticated,
-    path: web::Path<i64>,
+    path: IdPath<CertificateId>,
 ) -> Result<ApiResponse<Vec<SubjectAverageResponse>>, AppError> {
-    let id = positive_id("certificateId", path.into_inner())?;
+    let id = path.0.get();
     let period = state.learning.current_period(caller.user_id(), id).await?;
     let period = period.map(|(from, to)| (from, to + chrono::Duration::milliseconds(1)));
     let averages = state.mockexams.subject_averages(caller.user_id(), id, period).await?;
@@ -263,12 +263,12 @@ pub async fn subject_averages(
 pub async fn results_by_date(
     state: web::Data<AppState>,
     caller: Authenticated,
-    path: web::Path<(i64, String)>,
+    path: IdPath<(CertificateId, String)>,
     period: web::Query<PeriodQuery>,
     page: web::Query<PageQuery>,
 ) -> Result<ApiResponse<ResultSlice>, AppError> {
     let (id, kind) = path.into_inner();
-    let id = positive_id("certificateId", id)?;
+    let id = id.get();
     let filter = ResultFilter::parse(&kind, period.year, period.month, period.week_of_month, period.date.as_deref())?;
     let page = page.request(&[])?;
     Ok(ApiResponse::ok(state.mockexams.results_in(caller.user_id(), id, filter, &page).await?.into()))
@@ -285,11 +285,11 @@ pub async fn results_by_date(
 pub async fn statistics(
     state: web::Data<AppState>,
     caller: Authenticated,
-    path: web::Path<(i64, String)>,
+    path: IdPath<(CertificateId, String)>,
     query: web::Query<PeriodQuery>,
 ) -> Result<ApiResponse<StatisticsResponse>, AppError> {
     let (id, kind) = path.into_inner();
-    let id = positive_id("certificateId", id)?;
+    let id = id.get();
     let period = ReportPeriod::parse(&kind, query.year, query.month, query.week_of_month)?;
     Ok(ApiResponse::ok(state.mockexams.report(caller.user_id(), id, period).await?.into()))
 }

@@ -13,9 +13,9 @@ use utoipa::IntoParams;
 
 use crate::{
     AppState,
-    error::AppError,
     oauth::{STATE_COOKIE, STATE_TTL_SECS, authorize_url, identify},
 };
+use cercat_http::AppError;
 
 fn provider<'a>(state: &'a AppState, name: &str) -> Result<&'a cercat_config::OAuthProvider, AppError> {
     state

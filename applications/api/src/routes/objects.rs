@@ -4,7 +4,8 @@
 use actix_web::{HttpResponse, get, http::header, web};
 use cercat_error::{ApiError, ErrorCode};
 
-use crate::{AppState, error::AppError};
+use crate::AppState;
+use cercat_http::AppError;
 
 fn content_type(key: &str) -> &'static str {
     match key.rsplit('.').next().map(str::to_ascii_lowercase).as_deref() {

@@ -16,18 +16,21 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::{
     AppState,
-    auth::{Authenticated, Member},
     dto::{
         community::{
             CommentRequest, CommentResponse, CommentaryQuery, LikeRequest, LikeResponse, PostDetailResponse, PostForm,
             PostListQuery, PostRequest, PostResponse, PostSlice,
         },
-        mockexam::QuestionResponse,
         paging::PageQuery,
     },
-    error::{AppError, positive_id},
-    extract::optional_number,
     multipart::{UploadForm, bad_form, unknown_part},
+};
+use cercat_common::id::{CertificateId, CommentId, PostId};
+use cercat_http::dto::mockexam::QuestionResponse;
+use cercat_http::{
+    AppError, IdPath,
+    auth::{Authenticated, Member},
+    extract::optional_number,
 };
 
 /// Registers the endpoints.
@@ -99,11 +102,11 @@ fn kind_from_path(raw: &str) -> Result<PostKind, AppError> {
 pub async fn list(
     state: web::Data<AppState>,
     caller: Authenticated,
-    path: web::Path<i64>,
+    path: IdPath<CertificateId>,
     filter: web::Query<PostListQuery>,
     page: web::Query<PageQuery>,
 ) -> Result<ApiResponse<PostSlice>, AppError> {
-    let certificate_id = positive_id("certificateId", path.into_inner())?;
+    let certificate_id = path.0.get();
     let page = page.request(POST_SORT_FIELDS)?;
     let kind = match filter.post_type.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         None => None,
@@ -140,11 +143,11 @@ pub async fn list(
 pub async fn commentary(
     state: web::Data<AppState>,
     caller: Authenticated,
-    path: web::Path<i64>,
+    path: IdPath<CertificateId>,
     query: web::Query<CommentaryQuery>,
     page: web::Query<PageQuery>,
 ) -> Result<ApiResponse<PostSlice>, AppError> {
-    let certificate_id = positive_id("certificateId", path.into_inner())?;
+    let certificate_id = path.0.get();
     let page = page.request(POST_SORT_FIELDS)?;
     let filter = PostFilter {
         certificate_id: Some(certificate_id),
@@ -166,9 +169,9 @@ pub async fn commentary(
 pub async fn best_tips(
     state: web::Data<AppState>,
     caller: Authenticated,
-    path: web::Path<i64>,
+    path: IdPath<CertificateId>,
 ) -> Result<ApiResponse<Vec<PostResponse>>, AppError> {
-    let certificate_id = positive_id("certificateId", path.into_inner())?;
+    let certificate_id = path.0.get();
     let posts = state.community.best_tips(certificate_id, caller.user_id()).await?;
     Ok(ApiResponse::ok(render(&state, posts).await?))
 }
@@ -181,9 +184,9 @@ pub async fn best_tips(
 pub async fn detail(
     state: web::Data<AppState>,
     caller: Authenticated,
-    path: web::Path<i64>,
+    path: IdPath<PostId>,
 ) -> Result<ApiResponse<PostDetailResponse>, AppError> {
-    let id = positive_id("postId", path.into_inner())?;
+    let id = path.0.get();
     let (post, threads) = state.community.post(id, caller.user_id()).await?;
     let post_response = render(&state, vec![post]).await?.pop().ok_or(CommunityError::PostNotFound(id))?;
     let post_comments = threads.into_iter().map(|t| CommentResponse::thread(t, &url(&state))).collect();
@@ -266,11 +269,11 @@ async fn draft(state: &AppState, certificate_id: i64, kind: PostKind, r: &PostRe
 pub async fn create(
     state: web::Data<AppState>,
     caller: Member,
-    path: web::Path<(i64, String)>,
+    path: IdPath<(CertificateId, String)>,
     mut form: UploadForm,
 ) -> Result<ApiResponse<PostResponse>, AppError> {
     let (certificate_id, kind) = path.into_inner();
-    let certificate_id = positive_id("certificateId", certificate_id)?;
+    let certificate_id = certificate_id.get();
     let kind = kind_from_path(&kind)?;
     state.certificates.get(certificate_id).await?;
     let (request, files) = read_form(&mut form, caller.user_id()).await?;
@@ -312,9 +315,9 @@ pub async fn update(
 pub async fn remove(
     state: web::Data<AppState>,
     caller: Member,
-    path: web::Path<i64>,
+    path: IdPath<PostId>,
 ) -> Result<ApiResponse<bool>, AppError> {
-    let id = positive_id("postId", path.into_inner())?;
+    let id = path.0.get();
     state.community.delete_post(id, caller.user_id(), caller.0.role == Role::Admin).await?;
     Ok(ApiResponse::ok(true))
 }
@@ -327,10 +330,10 @@ pub async fn remove(
 pub async fn add_comment(
     state: web::Data<AppState>,
     caller: Member,
-    path: web::Path<i64>,
+    path: IdPath<PostId>,
     body: web::Json<CommentRequest>,
 ) -> Result<ApiResponse<i64>, AppError> {
-    let id = positive_id("postId", path.into_inner())?;
+    let id = path.0.get();
     let body = body.into_inner();
     let comment = state.community.add_comment(id, caller.user_id(), body.parent_comment_id, &body.content).await?;
     Ok(ApiResponse::created(comment))
@@ -344,9 +347,9 @@ pub async fn add_comment(
 pub async fn remove_comment(
     state: web::Data<AppState>,
     caller: Member,
-    path: web::Path<i64>,
+    path: IdPath<CommentId>,
 ) -> Result<ApiResponse<bool>, AppError> {
-    let id = positive_id("commentId", path.into_inner())?;
+    let id = path.0.get();
     state.community.delete_comment(id, caller.user_id(), caller.0.role == Role::Admin).await?;
     Ok(ApiResponse::ok(true))
 }

@@ -10,11 +10,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::{
-    AppState,
+use crate::{AppState, dto::paging::PageQuery};
+use cercat_common::id::CertificateId;
+use cercat_http::{
+    AppError, IdPath,
     auth::{Authenticated, Member},
-    dto::paging::PageQuery,
-    error::{AppError, positive_id},
     extract::optional_number,
 };
 
@@ -51,9 +51,9 @@ async fn studied(
 pub async fn check_period(
     state: web::Data<AppState>,
     _caller: Authenticated,
-    path: web::Path<i64>,
+    path: IdPath<CertificateId>,
 ) -> Result<ApiResponse<bool>, AppError> {
-    let id = positive_id("certificateId", path.into_inner())?;
+    let id = path.0.get();
     state.certificates.get(id).await?;
     Ok(ApiResponse::ok(state.community.review_period_open(latest_exam(&state, id).await?)))
 }
@@ -66,9 +66,9 @@ pub async fn check_period(
 pub async fn check_reviews(
     state: web::Data<AppState>,
     caller: Authenticated,
-    path: web::Path<i64>,
+    path: IdPath<CertificateId>,
 ) -> Result<ApiResponse<bool>, AppError> {
-    let id = positive_id("certificateId", path.into_inner())?;
+    let id = path.0.get();
     state.certificates.get(id).await?;
     let exam = latest_exam(&state, id).await?;
     let (studied, _) = studied(&state, caller.user_id(), id).await?;
@@ -130,11 +130,11 @@ pub struct ReviewQuery {
 pub async fn list(
     state: web::Data<AppState>,
     _caller: Authenticated,
-    path: web::Path<i64>,
+    path: IdPath<CertificateId>,
     query: web::Query<ReviewQuery>,
     page: web::Query<PageQuery>,
 ) -> Result<ApiResponse<ReviewSlice>, AppError> {
-    let id = positive_id("certificateId", path.into_inner())?;
+    let id = path.0.get();
     let difficulty = match query.exam_difficulty.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
         None => None,
         Some(v) => Some(Difficulty::parse(v).ok_or_else(|| {
@@ -188,10 +188,10 @@ pub struct ReviewRequest {
 pub async fn create(
     state: web::Data<AppState>,
     caller: Member,
-    path: web::Path<i64>,
+    path: IdPath<CertificateId>,
     body: web::Json<ReviewRequest>,
 ) -> Result<ApiResponse<i64>, AppError> {
-    let id = positive_id("certificateId", path.into_inner())?;
+    let id = path.0.get();
     state.certificates.get(id).await?;
     let exam = latest_exam(&state, id).await?;
     let (studied, goal_start) = studied(&state, caller.user_id(), id).await?;

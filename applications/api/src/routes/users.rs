@@ -7,14 +7,12 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::{
     AppState,
-    auth::Authenticated,
     dto::auth::{
         CodeSent, EmailChangeCodeRequest, EmailChangeRequest, MeResponse, PasswordChangeRequest, ProfileForm,
         ProfilePatch, TokenResponse,
     },
-    error::AppError,
-    extract::Valid,
 };
+use cercat_http::{AppError, Valid, auth::Authenticated};
 
 /// Registers the endpoints.
 pub fn configure(cfg: &mut ServiceConfig) {

@@ -113,7 +113,8 @@ mod client_address {
 }
 
 mod error_responses {
-    use cercat_api::openapi::{declared_document, document, errors};
+    use cercat_api::openapi::{declared_document, document};
+    use cercat_http::openapi::errors;
     use serde_json::Value;
 
     fn operation<'a>(doc: &'a Value, path: &str, method: &str) -> &'a Value {

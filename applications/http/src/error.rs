@@ -77,8 +77,3 @@ impl ResponseError for AppError {
         self.0.error_response()
     }
 }
-
-/// Checks that an id taken from the path is positive.
-pub fn positive_id(field: &str, id: i64) -> Result<i64, AppError> {
-    if id > 0 { Ok(id) } else { Err(AppError::invalid_path(field, "must be a positive integer")) }
-}

@@ -50,12 +50,14 @@ fn domain_codes() -> Vec<(&'static str, u16, &'static str)> {
     rows.into_iter().map(|d| (d.code, crate::error::status(d.kind), d.description)).collect()
 }
 
-/// Every code the api answers with — global, domain, then the api's own — with its status and
+/// Every code the servers answer with — global, domain, then the HTTP layer's own — with its status and
 /// meaning, in the order the document's code table lists them.
 pub fn all_codes() -> Vec<(&'static str, u16, &'static str)> {
     let mut rows: Vec<(&str, u16, &str)> = GLOBAL_CODES.iter().map(|c| (c.code, c.status, c.meaning)).collect();
     rows.extend(domain_codes());
-    for c in [crate::idempotency::MISMATCH, crate::idempotency::IN_FLIGHT, crate::multipart::QUOTA_EXCEEDED] {
+    for c in
+        [crate::codes::IDEMPOTENCY_MISMATCH, crate::codes::IDEMPOTENCY_IN_FLIGHT, crate::codes::UPLOAD_QUOTA_EXCEEDED]
+    {
         rows.push((c.code, c.status, c.meaning));
     }
     rows
