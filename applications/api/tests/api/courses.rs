@@ -461,11 +461,16 @@ async fn a_thousand_students_rush_fifty_seats_embedded() {
     surge(&[&app], 1000, 50).await;
 }
 
+/// Runs the `course-holds-sweep` job in this instance every second (one-second holds expire fast).
+fn sweep_every_second(s: &mut cercat_config::Settings) {
+    s.jobs.in_process = true;
+    s.jobs.schedules.insert("course-holds-sweep".into(), "* * * * * *".into());
+}
+
 fn chaos_settings(profile: Profile, dir: &tempfile::TempDir) -> cercat_config::Settings {
     let mut s = settings(profile, dir);
     s.course.hold_seconds = 1;
-    s.course.sweep_in_api = true;
-    s.course.sweep_interval_secs = 1;
+    sweep_every_second(&mut s);
     s.payment.gateway = PaymentGatewaySetting::Simulator;
     s.payment.simulator_failure_percent = 30;
     s.payment.simulator_latency_ms = 20;
@@ -587,8 +592,7 @@ async fn failed_payments_expiries_and_cancels_keep_the_invariant_over_mariadb_an
     let app = deployment
         .instance_with(|s| {
             s.course.hold_seconds = 1;
-            s.course.sweep_in_api = true;
-            s.course.sweep_interval_secs = 1;
+            sweep_every_second(s);
             s.payment.gateway = PaymentGatewaySetting::Toss;
             s.payment.toss_base_url = url;
             s.payment.toss_secret_key = Some(key);
