@@ -3,6 +3,7 @@
 //! receiver. One module per seam: [`model`], [`ports`], [`incoming`] (event → alarm),
 //! [`service`], and [`exam`] (the daily exam reminders this context publishes itself).
 
+mod error;
 pub mod exam;
 pub mod incoming;
 pub mod model;
@@ -13,9 +14,9 @@ pub mod service;
 #[allow(clippy::expect_used, clippy::unwrap_used)]
 pub mod testkit;
 
-use cercat_common::{DomainError, ErrorKind, PortError};
 use cercat_community::events::{COMMENT_LIKED_TOPIC, POST_COMMENTED_TOPIC, POST_LIKED_TOPIC};
 
+pub use error::AlarmError;
 pub use incoming::alarm_for;
 pub use model::{Alarm, AlarmNotice, AlarmType, AlarmView, NewAlarm, like_alarm_key};
 pub use ports::{AlarmRepository, CertificateNames};
@@ -34,32 +35,3 @@ pub const ALARM_TOPICS: &[&str] = &[
 /// Most ids one mark-read call takes.
 pub const MAX_READ_IDS: usize = 500;
 
-/// Failures of alarm use cases.
-#[derive(Debug, thiserror::Error)]
-pub enum AlarmError {
-    /// ALM_001: too many ids at once.
-    #[error("mark at most {MAX_READ_IDS} alarms read at once")]
-    TooMany,
-    /// A dependency failed.
-    #[error(transparent)]
-    Store(#[from] PortError),
-}
-
-impl DomainError for AlarmError {
-    fn kind(&self) -> ErrorKind {
-        match self {
-            Self::TooMany => ErrorKind::Invalid,
-            Self::Store(e) => e.kind(),
-        }
-    }
-
-    fn code(&self) -> &'static str {
-        match self {
-            Self::TooMany => "ALM_001",
-            Self::Store(e) => e.code(),
-        }
-    }
-}
-
-/// The alarm context's codes and meanings, for the OpenAPI document.
-pub const CODES: &[(&str, u16, &str)] = &[("ALM_001", 400, "Too many alarm ids in one mark-read call")];

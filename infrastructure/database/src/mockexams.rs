@@ -284,7 +284,7 @@ impl SqlResultRepository {
     ) -> Result<(i64, i32), PortError> {
         let question_count = graded.answers.len().max(1) as i64;
         self.db
-            .write(|| async move {
+            .write_with_events(|| async move {
                 let txn = self.db.begin_write().await?;
                 // One statement numbers and inserts the attempt, so the number is read under the
                 // write. SQLite takes its (single) write lock before reading. On MySQL/MariaDB the

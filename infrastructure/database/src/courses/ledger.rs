@@ -113,7 +113,7 @@ impl SeatLedger for SqlSeatLedger {
         }
         let outcome = self
             .db
-            .write(|| async move {
+            .write_with_events(|| async move {
                 let txn = self.db.begin_write().await?;
                 if move_seats(&txn, hold.course_id, 1).await? == 0 {
                     let exists = course::Entity::find_by_id(hold.course_id).count(&txn).await? > 0;
@@ -202,7 +202,7 @@ impl SeatLedger for SqlSeatLedger {
         at: DateTime<Utc>,
     ) -> Result<Option<Enrollment>, PortError> {
         self.db
-            .write(|| async move {
+            .write_with_events(|| async move {
                 let txn = self.db.begin_write().await?;
                 let moved = enrollment::Entity::update_many()
                     .col_expr(enrollment::Column::Status, Expr::value(EnrollmentStatus::Completed.as_str()))
@@ -231,7 +231,7 @@ impl SeatLedger for SqlSeatLedger {
     ) -> Result<Option<Enrollment>, PortError> {
         let seats = from.seats_change(to);
         self.db
-            .write(|| async move {
+            .write_with_events(|| async move {
                 let txn = self.db.begin_write().await?;
                 let moved = enrollment::Entity::update_many()
                     .col_expr(enrollment::Column::Status, Expr::value(to.as_str()))

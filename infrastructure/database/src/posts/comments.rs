@@ -61,7 +61,7 @@ impl SqlPostRepository {
         at: DateTime<Utc>,
     ) -> Result<i64, PortError> {
         self.db
-            .write(|| async move {
+            .write_with_events(|| async move {
                 let txn = self.db.begin_write().await?;
                 if change_comments(&txn, post_id, 1).await? == 0 {
                     return Err(DbErr::Custom("FOREIGN KEY constraint failed: the post is gone".into()));

@@ -95,7 +95,7 @@ impl SqlPostRepository {
         at: DateTime<Utc>,
     ) -> Result<LikeOutcome, PortError> {
         self.db
-            .write(|| async move {
+            .write_with_events(|| async move {
                 let txn = self.db.begin_write().await?;
                 if change_likes(&txn, target, Rows::One(target_id), 1).await? == 0 {
                     return Ok(LikeOutcome::TargetMissing);
