@@ -4,12 +4,16 @@
 - core-domain/* must not reach (normal deps, transitively) actix-web, sea-orm, sqlx, redis,
   deadpool-redis, rdkafka, object_store, reqwest or utoipa;
 - core-domain/* and infrastructure/* must not depend on applications/*;
-- supports/* must not depend on core-domain/*, infrastructure/* or applications/*.
+- supports/* must not depend on core-domain/*, infrastructure/* or applications/*;
+- a program (cercat-api, cercat-admin, cercat-batch) must not depend on another program: they
+  share kernels (cercat-http, cercat-bootstrap) instead. Dev-dependencies are not counted (a
+  test may start two programs side by side).
 """
 import json
 import subprocess
 import sys
 
+PROGRAMS = {"cercat-api", "cercat-admin", "cercat-batch"}
 BANNED_IN_DOMAIN = {"actix-web", "sea-orm", "sqlx", "redis", "deadpool-redis", "rdkafka", "object_store", "reqwest", "utoipa"}
 
 run = subprocess.run(["cargo", "metadata", "--format-version", "1"], capture_output=True, text=True)
@@ -50,6 +54,9 @@ for member in sorted(members, key=lambda m: packages[m]["name"]):
         problems.append(f"{name} (core-domain) reaches {', '.join(sorted(names & BANNED_IN_DOMAIN))}")
     if own in ("core-domain", "infrastructure") and "applications" in layers:
         problems.append(f"{name} ({own}) depends on an application crate")
+    programs = {packages[p]["name"] for p in reach if p in members} & PROGRAMS
+    if programs - {name}:
+        problems.append(f"{name} depends on the program(s) {', '.join(sorted(programs - {name}))}")
     if own == "supports" and layers & {"core-domain", "infrastructure", "applications"}:
         problems.append(f"{name} (supports) depends on {', '.join(sorted(layers - {'supports', None}))}")
 

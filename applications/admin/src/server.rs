@@ -1,13 +1,15 @@
 //! Building the admin server.
 
 use actix_web::{App, HttpResponse, dev::Server, http::header, middleware::from_fn, web};
-use cercat_api::{AppState, StartupError};
-use cercat_bootstrap::Infrastructure;
+use cercat_bootstrap::{BootstrapError, Infrastructure};
 use cercat_config::Settings;
+use cercat_http::body_deadline::BodyBounds;
 use std::{net::TcpListener, sync::Arc, time::Duration};
 use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
+
+use crate::AdminState;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -21,24 +23,43 @@ use utoipa_swagger_ui::SwaggerUi;
 )]
 struct AdminDoc;
 
+/// Why the admin server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    /// A dependency failed.
+    #[error(transparent)]
+    Bootstrap(#[from] BootstrapError),
+    /// The listener could not be bound.
+    #[error("cannot listen on {address}: {source}")]
+    Bind {
+        /// `host:port`.
+        address: String,
+        /// The OS error.
+        source: std::io::Error,
+    },
+}
+
 fn base() -> utoipa::openapi::OpenApi {
     let mut doc = AdminDoc::openapi();
     doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
-    // The access-token scheme and the code table are the public API's.
-    let public = cercat_api::openapi::base();
+    // The access-token scheme and the code table are the public API's too.
     doc.info.description = Some(format!(
         "Operators' API. Every endpoint needs an ADMIN access token (`Access-Token: Bearer …`); other roles get 403 USR_009.\n\n{}",
-        cercat_api::openapi::error_code_table()
+        cercat_http::openapi::error_code_table()
     ));
-    if let (Some(components), Some(public)) = (doc.components.as_mut(), public.components) {
-        components.security_schemes.extend(public.security_schemes);
-    }
+    cercat_http::openapi::add_access_token_scheme(&mut doc);
+    doc
+}
+
+/// The admin document as the routes declare it (error codes still in each `x-errors`).
+pub fn admin_declared_document() -> utoipa::openapi::OpenApi {
+    let (_, doc) = App::new().into_utoipa_app().openapi(base()).configure(crate::routes::configure).split_for_parts();
     doc
 }
 
 /// The admin OpenAPI document as pretty JSON (checked in as `docs/admin-openapi.json`).
 pub fn admin_document_json() -> String {
-    let (_, doc) = App::new().into_utoipa_app().openapi(base()).configure(crate::routes::configure).split_for_parts();
+    let doc = cercat_http::openapi::errors::with_error_responses(admin_declared_document());
     let mut json = doc.to_pretty_json().unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
     json.push('\n');
     json
@@ -48,14 +69,14 @@ pub fn admin_document_json() -> String {
 pub struct AdminServer {
     port: u16,
     server: Server,
-    state: AppState,
+    state: AdminState,
 }
 
 impl AdminServer {
     /// Connects the adapters and binds `admin.host:admin.port`.
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
         let infra = Infrastructure::connect(&settings).await?;
-        let state = AppState::new(infra);
+        let state = AdminState::new(infra);
         let address = format!("{}:{}", settings.admin.host, settings.admin.port);
         let listener =
             TcpListener::bind(&address).map_err(|source| StartupError::Bind { address: address.clone(), source })?;
@@ -68,6 +89,8 @@ impl AdminServer {
             let (app, doc) = App::new()
                 .into_utoipa_app()
                 .openapi(base())
+                .app_data(web::Data::from(Arc::clone(&app_state.accounts)))
+                .app_data(web::Data::new(BodyBounds::from(&settings.limits)))
                 .app_data(web::Data::new(app_state.clone()))
                 .app_data(cercat_error::json_config(settings.admin.json_limit_bytes))
                 .app_data(cercat_error::query_config())
@@ -76,6 +99,7 @@ impl AdminServer {
                 .app_data(cercat_error::path_config())
                 .configure(crate::routes::configure)
                 .split_for_parts();
+            let doc = cercat_http::openapi::errors::with_error_responses(doc);
             app.service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", doc))
                 .route(
                     "/docs",
@@ -87,18 +111,20 @@ impl AdminServer {
                 // The admin port is for operators: readiness with every dependency's details.
                 .route(
                     "/health/ready",
-                    web::get().to(|state: web::Data<AppState>| async move {
-                        cercat_api::routes::health::readiness(&state, true).await
+                    web::get().to(|state: web::Data<AdminState>| async move {
+                        cercat_http::health::readiness(&state.infra.health, true).await
                     }),
                 )
                 // The same body read bounds as the api (408 past them).
-                .wrap(from_fn(cercat_api::body_deadline::bound_body_reads))
+                .wrap(from_fn(cercat_http::body_deadline::bound_body_reads))
                 .wrap(from_fn(cercat_error::ensure_error_envelope))
                 .wrap(from_fn(cercat_logging::request_telemetry))
         })
         .workers(workers)
         .shutdown_timeout(10)
         .client_request_timeout(Duration::from_secs(10))
+        // Longer than a proxy's idle timeout (see the api server).
+        .keep_alive(Duration::from_secs(75))
         .listen(listener)
         .map_err(|source| StartupError::Bind { address, source })?
         .run();
@@ -111,7 +137,7 @@ impl AdminServer {
     }
 
     /// The shared state.
-    pub fn state(&self) -> &AppState {
+    pub fn state(&self) -> &AdminState {
         &self.state
     }
 

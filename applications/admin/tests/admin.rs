@@ -537,3 +537,9 @@ impl Drop for KillOnDrop {
         let _ = self.0.wait();
     }
 }
+
+#[test]
+fn every_code_an_admin_route_lists_is_in_a_table() {
+    let unknown = cercat_http::openapi::errors::unknown_error_codes(cercat_admin::admin_declared_document());
+    assert_eq!(unknown, Vec::<(String, String)>::new());
+}

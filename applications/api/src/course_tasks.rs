@@ -1,6 +1,6 @@
-//! The course background tasks every api instance runs: the waiting-room admitter (with the
-//! per-course gauges), and — in embedded mode, where no `cercat-batch` runs — the hold sweep
-//! and the idempotency-key purge.
+//! The course background task every api instance runs: the waiting-room admitter (with the
+//! per-course gauges). The hold sweep and the idempotency-key purge are the
+//! `course-holds-sweep` job of `cercat-jobs` (in the api when `jobs.in_process`).
 
 use std::{collections::HashMap, time::Duration};
 
@@ -67,44 +67,6 @@ async fn seat_gauges(state: &AppState) {
                     .set(report.violations.len() as f64);
             }
             Err(err) => tracing::warn!(%err, course = course.id, "cannot audit a course for the gauges"),
-        }
-    }
-}
-
-/// Embedded mode's stand-in for the `course-holds-sweep` and `idempotency-purge` jobs.
-pub async fn sweeper(state: AppState, stop: impl std::future::Future<Output = ()>) {
-    tokio::pin!(stop);
-    let settings = &state.infra.settings.course;
-    let period = Duration::from_secs(settings.sweep_interval_secs);
-    let retention = chrono::Duration::hours(i64::try_from(settings.idempotency_retention_hours).unwrap_or(48));
-    let mut ticks = tokio::time::interval(period);
-    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut last_purge: Option<Instant> = None;
-    loop {
-        tokio::select! {
-            () = &mut stop => return,
-            _ = ticks.tick() => {}
-        }
-        match state.courses.sweep(500).await {
-            Ok(report) if report.expired + report.refunded + report.refund_failures > 0 => {
-                tracing::info!(
-                    expired = report.expired,
-                    refunded = report.refunded,
-                    refund_failures = report.refund_failures,
-                    "swept course holds"
-                );
-            }
-            Ok(_) => {}
-            Err(err) => tracing::warn!(%err, "course hold sweep failed"),
-        }
-        if last_purge.is_none_or(|at| at.elapsed() >= Duration::from_secs(3600)) {
-            last_purge = Some(Instant::now());
-            let before = state.infra.clock.now() - retention;
-            match state.infra.idempotency.purge(before).await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(purged = n, "purged old idempotency keys"),
-                Err(err) => tracing::warn!(%err, "idempotency key purge failed"),
-            }
         }
     }
 }

@@ -5,7 +5,6 @@ pub mod auth;
 pub mod certificate;
 pub mod community;
 pub mod course;
-pub mod health;
 pub mod learning;
 pub mod mockexam;
 pub mod paging;

@@ -15,18 +15,16 @@ use cercat_error::{ApiError, ErrorCode};
 use sha2::{Digest, Sha256};
 use std::{future::Future, time::Duration};
 
-use crate::{AppState, error::AppError};
+use crate::AppState;
+use cercat_http::{
+    AppError,
+    codes::{IDEMPOTENCY_IN_FLIGHT, IDEMPOTENCY_MISMATCH},
+};
 
 /// The request header.
 pub const HEADER: &str = "idempotency-key";
 /// Set on a replayed response.
 pub const REPLAYED: &str = "idempotent-replayed";
-/// IDM_001.
-pub const MISMATCH: ErrorCode =
-    ErrorCode::new("IDM_001", 422, "The Idempotency-Key was already used with a different request body");
-/// IDM_002.
-pub const IN_FLIGHT: ErrorCode =
-    ErrorCode::new("IDM_002", 409, "A request with this Idempotency-Key is still being processed; retry shortly");
 /// A claim left unfinished this long belongs to a process that died; a retry takes it over.
 const STALE_AFTER: Duration = Duration::from_secs(60);
 
@@ -78,10 +76,11 @@ where
         Ok(Claim::Run) => {}
         Ok(Claim::Replay(stored)) => return replay(stored),
         Ok(Claim::Mismatch) => {
-            return AppError(ApiError::new(MISMATCH, MISMATCH.meaning)).error_response();
+            return AppError(ApiError::new(IDEMPOTENCY_MISMATCH, IDEMPOTENCY_MISMATCH.meaning)).error_response();
         }
         Ok(Claim::InFlight) => {
-            return AppError(ApiError::new(IN_FLIGHT, IN_FLIGHT.meaning).with_retry_after(1)).error_response();
+            return AppError(ApiError::new(IDEMPOTENCY_IN_FLIGHT, IDEMPOTENCY_IN_FLIGHT.meaning).with_retry_after(1))
+                .error_response();
         }
         Err(e) => return AppError::from(e).error_response(),
     }

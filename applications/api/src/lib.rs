@@ -3,12 +3,9 @@
 //! OpenAPI 3.1 document without starting anything.
 
 pub mod auth;
-pub mod body_deadline;
 pub mod client_ip;
 pub mod course_tasks;
 pub mod dto;
-pub mod error;
-pub mod extract;
 pub mod idempotency;
 pub mod multipart;
 pub mod oauth;

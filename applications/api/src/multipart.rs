@@ -32,14 +32,11 @@ use futures::{Stream, StreamExt, future::Ready};
 use serde::de::DeserializeOwned;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use crate::{AppState, error::AppError};
+use crate::AppState;
+use cercat_http::{AppError, codes::UPLOAD_QUOTA_EXCEEDED};
 
 /// Largest `request` JSON part.
 pub const MAX_REQUEST_PART: usize = 64 * 1024;
-
-/// UPL_001: the user's daily upload quota is used up.
-pub const QUOTA_EXCEEDED: ErrorCode =
-    ErrorCode::new("UPL_001", 429, "The daily image upload quota is used up; retry after the Retry-After delay");
 
 /// How long a refused upload is asked to wait before retrying.
 const BUSY_RETRY_AFTER_SECS: u64 = 2;
@@ -221,7 +218,7 @@ impl UploadForm {
             Ok(RateDecision::Allowed) => Ok(()),
             Ok(RateDecision::Limited { retry_after }) => Err(AppError(
                 ApiError::new(
-                    QUOTA_EXCEEDED,
+                    UPLOAD_QUOTA_EXCEEDED,
                     format!("you may upload {} images per 24 hours; the quota renews later", self.daily_files),
                 )
                 .with_retry_after(retry_after.as_secs().max(1)),

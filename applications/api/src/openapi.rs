@@ -2,11 +2,9 @@
 //! registers where it is mounted. `docs/openapi.json` is this document, checked for drift.
 
 use actix_web::App;
-use cercat_error::{ErrorBody, FieldError, GLOBAL_CODES};
-use utoipa::{
-    OpenApi,
-    openapi::security::{ApiKey, ApiKeyValue, SecurityScheme},
-};
+use cercat_error::{ErrorBody, FieldError};
+use cercat_http::openapi::{add_access_token_scheme, error_code_table, errors};
+use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
 
 #[derive(OpenApi)]
@@ -31,44 +29,11 @@ use utoipa_actix_web::AppExt;
 )]
 struct BaseDoc;
 
-/// Every error code with its status and meaning, as a Markdown table.
-pub fn error_code_table() -> String {
-    let mut rows: Vec<(String, u16, String)> =
-        GLOBAL_CODES.iter().map(|c| (c.code.to_owned(), c.status, c.meaning.to_owned())).collect();
-    for codes in [
-        cercat_certificate::error::CODES,
-        cercat_user::error::CODES,
-        cercat_mockexam::error::CODES,
-        cercat_learning::error::CODES,
-        cercat_community::error::CODES,
-        cercat_alarm::CODES,
-        cercat_course::error::CODES,
-    ] {
-        rows.extend(codes.iter().map(|(c, s, m)| ((*c).to_owned(), *s, (*m).to_owned())));
-    }
-    for c in [crate::idempotency::MISMATCH, crate::idempotency::IN_FLIGHT, crate::multipart::QUOTA_EXCEEDED] {
-        rows.push((c.code.to_owned(), c.status, c.meaning.to_owned()));
-    }
-    let mut table = String::from("| code | HTTP | meaning |\n|---|---|---|\n");
-    for (code, status, meaning) in rows {
-        table.push_str(&format!("| `{code}` | {status} | {meaning} |\n"));
-    }
-    table
-}
-
 /// The base document (no paths).
 pub fn base() -> utoipa::openapi::OpenApi {
     let mut doc = BaseDoc::openapi();
     doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
-    // Cercat's client sends `Access-Token: Bearer <jwt>`; `Authorization: Bearer` works too.
-    let components = doc.components.get_or_insert_with(Default::default);
-    components.add_security_scheme(
-        "access_token",
-        SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
-            "Access-Token",
-            "`Bearer <accessToken>` (or send `Authorization: Bearer <accessToken>`)",
-        ))),
-    );
+    add_access_token_scheme(&mut doc);
     doc.info.description = Some(format!(
         "Certification-study platform backend. Every response uses the envelope \
          `{{\"responseCode\":\"SUCCESS\",\"result\":…}}`; errors answer \
@@ -79,10 +44,17 @@ pub fn base() -> utoipa::openapi::OpenApi {
     doc
 }
 
-/// The full document, built by registering the routes on a throwaway app.
-pub fn document() -> utoipa::openapi::OpenApi {
+/// The document as the routes declare it: each operation's error codes still listed in its
+/// `x-errors` extension.
+pub fn declared_document() -> utoipa::openapi::OpenApi {
     let (_, doc) = App::new().into_utoipa_app().openapi(base()).configure(crate::routes::configure).split_for_parts();
     doc
+}
+
+/// The full document, built by registering the routes on a throwaway app, with the error
+/// responses generated from the error tables.
+pub fn document() -> utoipa::openapi::OpenApi {
+    errors::with_error_responses(declared_document())
 }
 
 /// The document as pretty JSON with a trailing newline (the form kept in `docs/openapi.json`).

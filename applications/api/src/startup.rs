@@ -6,6 +6,8 @@ use cercat_alarm::AlarmService;
 use cercat_bootstrap::{BootstrapError, Infrastructure};
 use cercat_certificate::BoardService;
 use cercat_config::Settings;
+use cercat_http::body_deadline::BodyBounds;
+use cercat_jobs::JobContext;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use std::{
     net::TcpListener,
@@ -24,6 +26,9 @@ pub enum StartupError {
     /// A dependency failed.
     #[error(transparent)]
     Bootstrap(#[from] BootstrapError),
+    /// `jobs.schedules` names an unknown job or a bad cron line.
+    #[error(transparent)]
+    Jobs(#[from] cercat_jobs::ScheduleError),
     /// Seeding the demo data failed.
     #[error("cannot seed the demo data: {0}")]
     Seed(cercat_common::PortError),
@@ -65,8 +70,10 @@ pub fn prometheus() -> PrometheusHandle {
 }
 
 impl Application {
-    /// Connects the adapters, seeds demo data when configured, binds the listener and
-    /// starts the outbox relay and the mail dispatcher when `outbox.relay_in_api` is set.
+    /// Connects the adapters, seeds demo data when configured, binds the listener and starts
+    /// the background tasks: the event consumers and the waiting-room admitter always, the
+    /// scheduled jobs of `cercat-jobs` when `jobs.in_process`, the outbox relay and the mail
+    /// dispatcher when `jobs.workers_in_process`.
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
         let infra = Infrastructure::connect(&settings).await?;
         if settings.seed.demo_on_start {
@@ -136,33 +143,6 @@ impl Application {
                 boards.run_consumer(source, subscription, cercat_common::shutdown::requested(stopped)).await;
             })
         };
-        let relay = settings.outbox.relay_in_api.then(|| {
-            let relay = state.infra.outbox_relay();
-            let wake = state.infra.outbox_wake.clone();
-            let idle = Duration::from_millis(settings.outbox.poll_interval_ms);
-            tokio::spawn(async move {
-                relay.run_with_wakeups(idle, &wake, cercat_common::shutdown::requested(stopped)).await;
-            })
-        });
-
-        let mail = settings.outbox.relay_in_api.then(|| {
-            let dispatcher = state.infra.mail_dispatcher();
-            let idle = Duration::from_millis(settings.mail.poll_interval_ms);
-            let stopped = stop_relay.subscribe();
-            tokio::spawn(async move {
-                dispatcher.run(idle, cercat_common::shutdown::requested(stopped)).await;
-            })
-        });
-        // Embedded mode keeps search keywords in this process, so the trending jobs that
-        // `cercat-batch` runs against Redis in production run here.
-        let trending = (settings.profile == cercat_config::Profile::Embedded).then(|| {
-            let community = state.community.clone();
-            let certificates = state.certificates.clone();
-            let stopped = stop_relay.subscribe();
-            tokio::spawn(async move {
-                trending_maintenance(community, certificates, cercat_common::shutdown::requested(stopped)).await;
-            })
-        });
         let admitter = {
             let state = state.clone();
             let stopped = stop_relay.subscribe();
@@ -170,23 +150,29 @@ impl Application {
                 crate::course_tasks::admitter(state, cercat_common::shutdown::requested(stopped)).await;
             })
         };
-        let sweeper = settings.course.sweep_in_api.then(|| {
-            let state = state.clone();
-            let stopped = stop_relay.subscribe();
-            tokio::spawn(async move {
-                crate::course_tasks::sweeper(state, cercat_common::shutdown::requested(stopped)).await;
-            })
-        });
-        let relay = relay
+        // The same jobs, leases and run records as `cercat-batch serve`; a tick either process
+        // takes runs once.
+        let scheduled = if settings.jobs.in_process {
+            let jobs =
+                cercat_jobs::Scheduler::new(JobContext { infra: state.infra.clone() }, cercat_jobs::jobs::all())?;
+            tracing::info!(jobs = ?jobs.jobs(), "running the scheduled jobs in-process");
+            jobs.spawn(&stopped)
+        } else {
+            Vec::new()
+        };
+        let workers = if settings.jobs.workers_in_process {
+            cercat_jobs::spawn_workers(&state.infra, &stopped)
+        } else {
+            Vec::new()
+        };
+        let relay = scheduled
             .into_iter()
+            .chain(workers)
             .chain(Some(admitter))
-            .chain(sweeper)
-            .chain(mail)
             .chain(Some(favorites))
             .chain(Some(alarms))
             .chain(Some(pushes))
             .chain(Some(session_ends))
-            .chain(trending)
             .collect();
 
         let workers = if settings.server.workers == 0 {
@@ -199,6 +185,9 @@ impl Application {
             .workers(workers)
             .shutdown_timeout(10)
             .client_request_timeout(Duration::from_secs(10))
+            // Longer than a proxy's or client's idle timeout (nginx keeps upstream connections 60 s),
+            // so a reused idle connection is never one the server is closing at that moment.
+            .keep_alive(Duration::from_secs(75))
             .listen(listener)
             .map_err(|source| StartupError::Bind { address: settings.server_address(), source })?
             .run();
@@ -220,7 +209,8 @@ impl Application {
         &self.state
     }
 
-    /// Serves until SIGINT/SIGTERM, then drains requests and stops the relay and mail tasks.
+    /// Serves until SIGINT/SIGTERM, then drains requests and stops the background tasks
+    /// (letting a running job finish).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
         let _ = self.stop_relay.send(true);
@@ -229,27 +219,6 @@ impl Application {
         }
         result
     }
-}
-
-/// After a successful write (any non-GET answered below 400), wakes this process's outbox
-/// relay so the events the write may have added leave now rather than at the next poll.
-/// Costs one indexed query when there was nothing to send; a no-op when the relay runs elsewhere.
-async fn wake_relay_after_writes(
-    req: actix_web::dev::ServiceRequest,
-    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
-) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
-    let write = !matches!(
-        *req.method(),
-        actix_web::http::Method::GET | actix_web::http::Method::HEAD | actix_web::http::Method::OPTIONS
-    );
-    let wake = write.then(|| req.app_data::<web::Data<AppState>>().map(|s| s.infra.outbox_wake.clone())).flatten();
-    let res = next.call(req).await?;
-    if let Some(wake) = wake
-        && res.status().as_u16() < 400
-    {
-        wake.notify_one();
-    }
-    Ok(res)
 }
 
 /// Follows one broadcast channel for the life of the process: `listen` opens it, `handle`
@@ -321,43 +290,6 @@ async fn close_ended_sessions(state: AppState, stop: impl std::future::Future<Ou
     follow("ended sessions", listen, handle, stop).await;
 }
 
-/// Every 10 minutes: snapshot each board's trending keywords; every third time (30 minutes)
-/// decay them first.
-async fn trending_maintenance(
-    community: Arc<cercat_community::CommunityService>,
-    certificates: Arc<cercat_certificate::CertificateService>,
-    stop: impl std::future::Future<Output = ()>,
-) {
-    tokio::pin!(stop);
-    let period = Duration::from_secs(600);
-    let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
-    let mut n: u64 = 0;
-    loop {
-        tokio::select! {
-            () = &mut stop => return,
-            _ = ticks.tick() => {}
-        }
-        n += 1;
-        let boards = match certificates.list().await {
-            Ok(b) => b,
-            Err(err) => {
-                tracing::warn!(%err, "trending maintenance: cannot list boards");
-                continue;
-            }
-        };
-        for board in boards {
-            if n.is_multiple_of(3)
-                && let Err(err) = community.decay_trending(board.id).await
-            {
-                tracing::warn!(%err, board = board.id, "trending decay failed");
-            }
-            if let Err(err) = community.snapshot_trending(board.id).await {
-                tracing::warn!(%err, board = board.id, "trending snapshot failed");
-            }
-        }
-    }
-}
-
 /// CORS for the configured origins: exact origin echoed, credentials allowed, the client's
 /// token headers allowed and exposed.
 pub fn cors(origins: &[String]) -> Cors {
@@ -401,12 +333,15 @@ pub fn create_app(
     let (app, doc) = App::new()
         .into_utoipa_app()
         .openapi(openapi::base())
+        .app_data(web::Data::from(Arc::clone(&state.accounts)))
+        .app_data(web::Data::new(BodyBounds::from(&settings.limits)))
         .app_data(web::Data::new(state))
         .app_data(cercat_error::json_config(settings.server.json_limit_bytes))
         .app_data(cercat_error::query_config())
         .app_data(cercat_error::path_config())
         .configure(routes::configure)
         .split_for_parts();
+    let doc = cercat_http::openapi::errors::with_error_responses(doc);
     app.service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", doc))
         .route(
             "/docs",
@@ -414,9 +349,8 @@ pub fn create_app(
                 HttpResponse::PermanentRedirect().insert_header((header::LOCATION, "/docs/")).finish()
             }),
         )
-        .wrap(from_fn(crate::body_deadline::bound_body_reads))
+        .wrap(from_fn(cercat_http::body_deadline::bound_body_reads))
         .wrap(from_fn(crate::auth::refresh_by_header))
-        .wrap(from_fn(wake_relay_after_writes))
         .wrap(cors(&settings.cors.allowed_origins))
         .wrap(from_fn(cercat_error::ensure_error_envelope))
         .wrap(from_fn(cercat_logging::request_telemetry))

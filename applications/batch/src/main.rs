@@ -1,7 +1,9 @@
-//! `cercat-batch list | run <job> [--param k=v]… | serve | history [--job J] [--limit N]`.
+//! `cercat-batch list | run <job> [--param k=v]… | serve | history [--job J] [--limit N]`:
+//! the command line over the jobs of `cercat-jobs` (the api runs the same ones in-process when
+//! `jobs.in_process`).
 
-use cercat_batch::{JobContext, Params, RunOutcome, jobs, run_job, scheduler};
 use cercat_bootstrap::Infrastructure;
+use cercat_jobs::{JobContext, Params, RunOutcome, Scheduler, effective_schedule, jobs, run_job, spawn_workers};
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
@@ -24,7 +26,7 @@ enum Command {
         #[arg(long = "param", value_parser = parse_param)]
         params: Vec<(String, String)>,
     },
-    /// Run the scheduler until SIGINT/SIGTERM.
+    /// Run the scheduled jobs, the outbox relay and the mail dispatcher until SIGINT/SIGTERM.
     Serve,
     /// Show recorded runs, newest first.
     History {
@@ -74,8 +76,8 @@ async fn main() -> ExitCode {
         // Listing needs no connections: schedules depend on settings only.
         println!("{:<24} {:<16} description", "job", "schedule (KST)");
         for job in jobs::all() {
-            let schedule = job.schedule(&settings).unwrap_or("on demand");
-            println!("{:<24} {:<16} {}", job.name(), schedule, job.description());
+            let schedule = effective_schedule(job.as_ref(), &settings);
+            println!("{:<24} {:<16} {}", job.name(), schedule.as_deref().unwrap_or("on demand"), job.description());
         }
         return ExitCode::SUCCESS;
     }
@@ -91,17 +93,30 @@ async fn main() -> ExitCode {
     match cli.command {
         Command::List => ExitCode::SUCCESS,
         Command::Run { job, params } => run_once(&ctx, &job, params.into_iter().collect()).await,
-        Command::Serve => {
-            let (tx, rx) = tokio::sync::watch::channel(false);
-            let server = tokio::spawn(scheduler::serve(ctx, rx));
-            shutdown_signal().await;
-            tracing::info!("shutting down; waiting for running jobs");
-            let _ = tx.send(true);
-            let _ = server.await;
-            ExitCode::SUCCESS
-        }
+        Command::Serve => serve(ctx).await,
         Command::History { job, limit } => history(&ctx, job.as_deref(), limit).await,
     }
+}
+
+/// Schedules every job and runs the continuous workers until a signal, then lets running jobs end.
+async fn serve(ctx: JobContext) -> ExitCode {
+    let scheduler = match Scheduler::new(ctx.clone(), jobs::all()) {
+        Ok(s) => s,
+        Err(err) => {
+            eprintln!("cercat-batch: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    let mut tasks = scheduler.spawn(&rx);
+    tasks.extend(spawn_workers(&ctx.infra, &rx));
+    shutdown_signal().await;
+    tracing::info!("shutting down; waiting for running jobs");
+    let _ = tx.send(true);
+    for task in tasks {
+        let _ = task.await;
+    }
+    ExitCode::SUCCESS
 }
 
 async fn run_once(ctx: &JobContext, name: &str, params: Params) -> ExitCode {

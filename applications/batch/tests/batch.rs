@@ -3,10 +3,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use async_trait::async_trait;
-use cercat_batch::{Job, JobContext, JobError, Params, RunOutcome, job::JobReport, jobs, run_job, scheduler};
 use cercat_bootstrap::Infrastructure;
 use cercat_common::jobs::{JobCounts, JobStatus};
 use cercat_config::{Profile, Settings};
+use cercat_jobs::{Job, JobContext, JobError, Params, RunOutcome, job::JobReport, jobs, run_job, scheduler};
 use std::{
     collections::HashSet,
     str::FromStr,

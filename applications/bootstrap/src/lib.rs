@@ -93,8 +93,6 @@ pub struct Infrastructure {
     pub dead_letters: Arc<dyn DeadLetterQueue>,
     /// Deployment-wide notices (alarm pushes reach the instance holding the connection).
     pub broadcast: Arc<dyn Broadcast>,
-    /// Wakes this process's outbox relay (notified after writes that may have added events).
-    pub outbox_wake: Arc<tokio::sync::Notify>,
     /// Object storage for images.
     pub storage: Arc<dyn ImageStorage>,
     /// The outbox, as the relay sees it.
@@ -259,7 +257,6 @@ impl Infrastructure {
             consumer: shared.consumer,
             dead_letters: shared.dead_letters,
             broadcast: shared.broadcast,
-            outbox_wake: Arc::new(tokio::sync::Notify::new()),
             storage,
             clock: Arc::new(SystemClock),
             health,

@@ -8,8 +8,9 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use cercat_common::{
-    DomainError, ErrorKind, PortError,
+    PortError,
     broadcast::Broadcast,
+    domain_errors,
     events::{DomainEvent, EventConsumer, EventEnvelope, EventSource, EventSubscription},
 };
 use cercat_community::events::{COMMENT_LIKED_TOPIC, CommunityEvent, POST_COMMENTED_TOPIC, POST_LIKED_TOPIC};
@@ -304,35 +305,18 @@ pub trait AlarmRepository: Send + Sync {
     async fn mark_read(&self, receiver_id: i64, ids: &[i64], at: DateTime<Utc>) -> Result<u64, PortError>;
 }
 
-/// Failures of alarm use cases.
-#[derive(Debug, thiserror::Error)]
-pub enum AlarmError {
-    /// ALM_001: too many ids at once.
-    #[error("mark at most {MAX_READ_IDS} alarms read at once")]
-    TooMany,
-    /// A dependency failed.
-    #[error(transparent)]
-    Store(#[from] PortError),
-}
-
-impl DomainError for AlarmError {
-    fn kind(&self) -> ErrorKind {
-        match self {
-            Self::TooMany => ErrorKind::Invalid,
-            Self::Store(e) => e.kind(),
-        }
-    }
-
-    fn code(&self) -> &'static str {
-        match self {
-            Self::TooMany => "ALM_001",
-            Self::Store(e) => e.code(),
-        }
+domain_errors! {
+    /// Failures of alarm use cases.
+    pub enum AlarmError {
+        /// Too many alarm ids in one mark-read call
+        #[code("ALM_001", Invalid)]
+        #[error("mark at most {MAX_READ_IDS} alarms read at once")]
+        TooMany,
+        #[transparent]
+        /// A dependency failed.
+        Store(PortError),
     }
 }
-
-/// The alarm context's codes and meanings, for the OpenAPI document.
-pub const CODES: &[(&str, u16, &str)] = &[("ALM_001", 400, "Too many alarm ids in one mark-read call")];
 
 /// Alarm use cases.
 pub struct AlarmService {

@@ -40,7 +40,13 @@ pub trait ExamScheduleRepository: Send + Sync {
     /// under concurrent upserts of the same key (the unique key decides; the loser updates).
     /// The certificate must exist.
     ///
-    /// Errors: [`PortError::Unavailable`]/[`PortError::Timeout`] when the database fails.
+    /// Returns [`UpsertOutcome::Unchanged`] (and records no event) when the stored schedule
+    /// already has these values.
+    ///
+    /// Errors: [`PortError::Timeout`] when the store does not answer within its bound,
+    /// [`PortError::Unavailable`] when it fails, [`PortError::InUse`] when the draft's
+    /// certificate does not exist (its reference is refused). Never [`PortError::Duplicate`]:
+    /// a racing insert of the same key is an update.
     async fn upsert(
         &self,
         draft: &ExamScheduleDraft,

@@ -1,5 +1,9 @@
 //! How domain errors are classified, and the error every port returns for infrastructure failures.
 
+pub mod table;
+
+pub use table::ErrorDoc;
+
 /// The category of a failure; the API maps it to an HTTP status, the batch to an exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorKind {
@@ -15,7 +19,7 @@ pub enum ErrorKind {
     Forbidden,
     /// The caller must slow down.
     TooManyRequests,
-    /// A payment was declined (402).
+    /// A payment was declined; the caller may pay another way.
     PaymentRequired,
     /// A dependency is down or timed out; retrying later may work.
     Unavailable,

@@ -10,10 +10,12 @@ pub mod clock;
 pub mod error;
 pub mod events;
 pub mod health;
+pub mod id;
 pub mod idempotency;
 pub mod jobs;
 pub mod lease;
 pub mod mail;
+pub mod money;
 pub mod outbox;
 pub mod paging;
 pub mod ratelimit;
@@ -24,4 +26,6 @@ pub mod storage;
 #[allow(clippy::expect_used, clippy::unwrap_used)]
 pub mod testkit;
 
-pub use error::{DomainError, ErrorKind, PortError};
+pub use error::{DomainError, ErrorDoc, ErrorKind, PortError};
+pub use id::{Id, IdError, IdKind};
+pub use money::{Money, MoneyError, Percent};

@@ -25,9 +25,37 @@ pub struct PendingEvent {
     pub next_attempt_at: DateTime<Utc>,
 }
 
+/// Rung after a commit that appended outbox events, so an idle relay in this process starts a
+/// pass at once instead of at its next poll. Clones share one signal. A ring while the relay is
+/// busy is kept (one pending permit) and starts the pass after the current one, so no write's
+/// events wait for the poll; many rings while busy still cost one extra pass.
+#[derive(Clone, Debug, Default)]
+pub struct OutboxWake(Arc<tokio::sync::Notify>);
+
+impl OutboxWake {
+    /// A signal no one has rung yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Says "events were committed": wakes the waiting relay, or the next one to wait.
+    pub fn ring(&self) {
+        self.0.notify_one();
+    }
+
+    /// Resolves at the next ring (at once if one came since the last wait).
+    pub async fn rung(&self) {
+        self.0.notified().await;
+    }
+}
+
 /// The outbox table, as the relay sees it.
 #[async_trait]
 pub trait OutboxStore: Send + Sync {
+    /// The signal this store's writers ring after committing events (every write path of the
+    /// adapter that appends to the outbox, in this process). The relay waits on it between
+    /// passes; events written by other processes are found by the relay's poll.
+    fn written(&self) -> OutboxWake;
     /// The oldest `limit` unsent events, in publication order.
     async fn unsent(&self, limit: u32) -> Result<Vec<PendingEvent>, PortError>;
     /// Marks the events sent. Idempotent.
@@ -147,20 +175,11 @@ impl OutboxRelay {
     }
 
     /// Runs passes until `shutdown` resolves: immediately again after a full batch, otherwise
-    /// after `idle`. Errors are logged and retried; the relay never gives up.
+    /// when the store's [`OutboxStore::written`] signal rings (a write in this process
+    /// committed events) or after `idle` at the latest (events written by other processes, and
+    /// retries whose backoff ended). Errors are logged and retried; the relay never gives up.
     pub async fn run(&self, idle: Duration, shutdown: impl std::future::Future<Output = ()>) {
-        self.run_with_wakeups(idle, &tokio::sync::Notify::new(), shutdown).await;
-    }
-
-    /// Like [`Self::run`], but an idle relay also starts a pass as soon as `wake` is notified
-    /// (the api notifies it after each successful write, so events leave within milliseconds
-    /// instead of waiting for the next poll).
-    pub async fn run_with_wakeups(
-        &self,
-        idle: Duration,
-        wake: &tokio::sync::Notify,
-        shutdown: impl std::future::Future<Output = ()>,
-    ) {
+        let wake = self.store.written();
         let mut shutdown = std::pin::pin!(shutdown);
         loop {
             let pause = match self.relay_once().await {
@@ -173,7 +192,7 @@ impl OutboxRelay {
             };
             tokio::select! {
                 () = tokio::time::sleep(pause) => {}
-                () = wake.notified() => {}
+                () = wake.rung() => {}
                 () = &mut shutdown => return,
             }
         }
@@ -192,11 +211,28 @@ mod tests {
     #[derive(Default)]
     struct FakeStore {
         rows: Mutex<Vec<(PendingEvent, Option<DateTime<Utc>>)>>,
+        wake: OutboxWake,
+        passes: std::sync::atomic::AtomicUsize,
+    }
+
+    impl FakeStore {
+        /// Appends an event the way an adapter's write path does: the row, then the ring.
+        fn append(&self, event: EventEnvelope, at: DateTime<Utc>) {
+            let mut rows = self.rows.lock().unwrap();
+            let seq = rows.len() as i64 + 1;
+            rows.push((PendingEvent { seq, event, attempts: 0, next_attempt_at: at }, None));
+            drop(rows);
+            self.wake.ring();
+        }
     }
 
     #[async_trait]
     impl OutboxStore for FakeStore {
+        fn written(&self) -> OutboxWake {
+            self.wake.clone()
+        }
         async fn unsent(&self, limit: u32) -> Result<Vec<PendingEvent>, PortError> {
+            self.passes.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             let rows = self.rows.lock().unwrap();
             Ok(rows.iter().filter(|(_, sent)| sent.is_none()).take(limit as usize).map(|r| r.0.clone()).collect())
         }
@@ -322,6 +358,40 @@ mod tests {
         assert!(bus.published.lock().unwrap().is_empty());
         lease.release(&other).await.unwrap();
         assert_eq!(relay.relay_once().await.unwrap().sent, 2);
+    }
+
+    #[tokio::test]
+    async fn an_idle_relay_is_woken_by_an_outbox_write_not_by_its_poll() {
+        let (store, bus, _, clock, relay) = setup(0);
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let relay = Arc::new(relay);
+        let running = {
+            let relay = relay.clone();
+            // An hour between polls: only the write's ring can start the second pass.
+            tokio::spawn(async move {
+                relay.run(Duration::from_secs(3600), crate::shutdown::requested(stopped)).await;
+            })
+        };
+        // The start-up pass found nothing; the relay now idles for its hour.
+        tokio::time::timeout(Duration::from_secs(30), async {
+            while store.passes.load(std::sync::atomic::Ordering::SeqCst) == 0 {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+        })
+        .await
+        .expect("the relay makes its first pass at start");
+        let event = EventEnvelope::new("t", "a", "agg", "E", serde_json::json!({ "n": 7 }), clock.now());
+        store.append(event, clock.now());
+        tokio::time::timeout(Duration::from_secs(30), async {
+            while bus.published.lock().unwrap().is_empty() {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+        })
+        .await
+        .expect("the ring started a pass long before the hourly poll");
+        assert_eq!(store.unsent_count().await.unwrap(), 0);
+        stop.send(true).unwrap();
+        running.await.unwrap();
     }
 
     #[test]

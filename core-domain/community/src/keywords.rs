@@ -144,3 +144,6 @@ mod tests {
         assert_eq!(rank(vec!["a".into()], &snapshot)[0].status, RankStatus::Unchanged);
     }
 }
+
+#[cfg(test)]
+mod proptests;

@@ -98,7 +98,16 @@ pub trait PostRepository: Send + Sync {
     /// Deletes a comment with its replies and their likes; the post's count drops by the
     /// number of comments actually deleted. Returns that number (0 if it was already gone).
     async fn delete_comment(&self, comment_id: i64) -> Result<u64, PortError>;
-    /// Likes a target once, bumping its counter in the same transaction.
+    /// Likes a target once, bumping its counter and recording the like's event in the outbox in
+    /// the same transaction.
+    ///
+    /// Refusals are outcomes, not errors: [`LikeOutcome::AlreadyLiked`] when this user's like
+    /// exists (the counter is left as it was — a double click is not a failure), and
+    /// [`LikeOutcome::TargetMissing`] when no post or comment of that kind has this id.
+    ///
+    /// Errors: [`PortError::Timeout`] when the store does not answer within its bound,
+    /// [`PortError::Unavailable`] when it fails. Two racing likes by one user MUST end as one
+    /// `Added` and one `AlreadyLiked`, never as [`PortError::Duplicate`].
     async fn like(
         &self,
         user_id: i64,

@@ -32,7 +32,7 @@ pub fn post_tokens(title: &str, content: &str) -> BTreeSet<String> {
 }
 
 /// A keyword ready to search: trimmed, inner whitespace collapsed, with its tokens. `None`
-/// when it is too short to search (the caller answers 400).
+/// when it is too short or too long to search (the caller refuses it as invalid).
 pub fn prepare(keyword: &str) -> Option<(String, BTreeSet<String>)> {
     let normalized = keyword.split_whitespace().collect::<Vec<_>>().join(" ");
     let tokens = bigrams(&normalized);

@@ -77,9 +77,18 @@ pub struct DueRefund {
 #[async_trait]
 pub trait SeatLedger: Send + Sync {
     /// Holds a seat atomically: the seat counter is raised only while below capacity (one
-    /// conditional UPDATE) and the enrollment row is unique per live (course, user). Returns
-    /// [`HoldOutcome::AlreadyEnrolled`] when the user has a live one, [`HoldOutcome::SoldOut`]
-    /// when no seat is free.
+    /// conditional UPDATE) and the enrollment row is unique per live (course, user).
+    ///
+    /// Refusals are outcomes, not errors: [`HoldOutcome::AlreadyEnrolled`] with the live
+    /// enrollment when the user has one (also when a racing hold by the same user won),
+    /// [`HoldOutcome::SoldOut`] when no seat is free, [`HoldOutcome::NoCourse`] when the course
+    /// does not exist. Nothing changes in any of them.
+    ///
+    /// Errors: [`PortError::Timeout`] when the store does not answer within its bound,
+    /// [`PortError::Unavailable`] when it fails, [`PortError::Corrupt`] when `hold.status` is
+    /// not a live status (a caller's bug), [`PortError::Duplicate`] when a racing hold by the
+    /// same user won the unique key and was released before it could be read (trying again
+    /// decides).
     async fn try_hold(&self, hold: &NewHold) -> Result<HoldOutcome, PortError>;
     /// One enrollment.
     async fn find(&self, id: i64) -> Result<Option<Enrollment>, PortError>;

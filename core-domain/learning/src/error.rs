@@ -1,70 +1,45 @@
 //! Errors of the learning context, with their stable codes.
 
-use cercat_common::{DomainError, ErrorKind, PortError};
+use cercat_common::{PortError, domain_errors};
 
-/// Failures of learning use cases.
-#[derive(Debug, thiserror::Error)]
-pub enum LearningError {
-    /// LRN_001: no such goal of the caller's (also `GET /goals/0`, which the client sends
-    /// when the user has none).
-    #[error("goal {0} does not exist")]
-    GoalNotFound(i64),
-    /// LRN_002: a goal field is out of range.
-    #[error("{field} {reason}")]
-    InvalidGoal {
-        /// Field.
-        field: &'static str,
-        /// Why.
-        reason: String,
-    },
-    /// LRN_003: a study time is out of range.
-    #[error("studyTime {0}")]
-    InvalidStudyTime(String),
-    /// LRN_004: the user has no goal for the certificate.
-    #[error("no goal for certificate {0}")]
-    NoGoal(i64),
-    /// The certificate is unknown (CRT_001).
-    #[error(transparent)]
-    Certificate(#[from] cercat_certificate::CertificateError),
-    /// A dependency failed.
-    #[error(transparent)]
-    Store(#[from] PortError),
-}
-
-impl DomainError for LearningError {
-    fn kind(&self) -> ErrorKind {
-        match self {
-            Self::GoalNotFound(_) | Self::NoGoal(_) => ErrorKind::NotFound,
-            Self::InvalidGoal { .. } | Self::InvalidStudyTime(_) => ErrorKind::Invalid,
-            Self::Certificate(e) => e.kind(),
-            Self::Store(e) => e.kind(),
-        }
+domain_errors! {
+    /// Failures of learning use cases.
+    pub enum LearningError {
+        /// No such goal of the caller's (GET /goals/0 when the user has none)
+        #[code("LRN_001", NotFound)]
+        #[error("goal {0} does not exist")]
+        GoalNotFound(i64),
+        /// A goal field is out of range or the period is reversed
+        #[code("LRN_002", Invalid)]
+        #[error("{field} {reason}")]
+        InvalidGoal {
+            /// Field.
+            field: &'static str,
+            /// Why.
+            reason: String,
+        },
+        /// The study time is out of range (1 ms to 24 h per log)
+        #[code("LRN_003", Invalid)]
+        #[error("studyTime {0}")]
+        InvalidStudyTime(String),
+        /// The caller has no goal for this certificate
+        #[code("LRN_004", NotFound)]
+        #[error("no goal for certificate {0}")]
+        NoGoal(i64),
+        #[transparent]
+        /// The certificate is unknown (CRT_001).
+        Certificate(cercat_certificate::CertificateError),
+        #[transparent]
+        /// A dependency failed.
+        Store(PortError),
     }
-
-    fn code(&self) -> &'static str {
-        match self {
-            Self::GoalNotFound(_) => "LRN_001",
-            Self::InvalidGoal { .. } => "LRN_002",
-            Self::InvalidStudyTime(_) => "LRN_003",
-            Self::NoGoal(_) => "LRN_004",
-            Self::Certificate(e) => e.code(),
-            Self::Store(e) => e.code(),
-        }
-    }
-
-    fn field(&self) -> Option<&'static str> {
-        match self {
-            Self::InvalidGoal { field, .. } => Some(field),
-            Self::InvalidStudyTime(_) => Some("studyTime"),
-            _ => None,
+    impl DomainError {
+        fn field(&self) -> Option<&'static str> {
+            match self {
+                Self::InvalidGoal { field, .. } => Some(field),
+                Self::InvalidStudyTime(_) => Some("studyTime"),
+                _ => None,
+            }
         }
     }
 }
-
-/// The learning context's codes and meanings, for the OpenAPI document.
-pub const CODES: &[(&str, u16, &str)] = &[
-    ("LRN_001", 404, "No such goal of the caller's (GET /goals/0 when the user has none)"),
-    ("LRN_002", 400, "A goal field is out of range or the period is reversed"),
-    ("LRN_003", 400, "The study time is out of range (1 ms to 24 h per log)"),
-    ("LRN_004", 404, "The caller has no goal for this certificate"),
-];

@@ -298,3 +298,6 @@ mod tests {
         assert_eq!(percent(20, 20), 100.0);
     }
 }
+
+#[cfg(test)]
+mod proptests;

@@ -37,7 +37,14 @@ pub trait MockExamRepository: Send + Sync {
     /// Replaces question `question.id`'s text, image, options, correct option and score, and
     /// recomputes the exam's maximum score, in one transaction; `false` if it does not exist.
     async fn replace_question(&self, question: &Question, at: DateTime<Utc>) -> Result<bool, PortError>;
-    /// Deletes the exam and its questions unless it has results.
+    /// Deletes the exam and its questions unless it has results, in one transaction.
+    ///
+    /// Refusals are outcomes, not errors: [`DeleteOutcome::NotFound`] when no exam has this id,
+    /// [`DeleteOutcome::HasResults`] when any user has a result of it (nothing is deleted).
+    ///
+    /// Errors: [`PortError::Timeout`] when the store does not answer within its bound,
+    /// [`PortError::Unavailable`] when it fails, [`PortError::InUse`] when a result was stored
+    /// between the check and the delete (the store's references refuse it; nothing is deleted).
     async fn delete(&self, id: i64) -> Result<DeleteOutcome, PortError>;
 }
 

@@ -449,3 +449,6 @@ mod tests {
         assert!(ResultFilter::parse("DATE", None, None, None, None).is_err());
     }
 }
+
+#[cfg(test)]
+mod proptests;

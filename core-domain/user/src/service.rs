@@ -98,7 +98,7 @@ impl AccountService {
         &self.jwt
     }
 
-    /// Counts a hit and refuses with 429 when over `limit` per `window`.
+    /// Counts a hit and refuses with `TooManyAttempts` when over `limit` per `window`.
     async fn throttle(&self, key: &str, limit: u32, window: Duration) -> Result<(), UserError> {
         match self.ports.limiter.hit(key, limit, window).await? {
             RateDecision::Allowed => Ok(()),
@@ -106,7 +106,7 @@ impl AccountService {
         }
     }
 
-    /// Refuses with 429 when `key` is already over `limit`, without counting.
+    /// Refuses with `TooManyAttempts` when `key` is already over `limit`, without counting.
     async fn ensure_under(&self, key: &str, limit: u32) -> Result<(), UserError> {
         match self.ports.limiter.check(key, limit).await? {
             RateDecision::Allowed => Ok(()),
@@ -120,3 +120,6 @@ pub fn strip_bearer(value: &str) -> &str {
     let value = value.trim();
     value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")).unwrap_or(value).trim()
 }
+
+#[cfg(test)]
+mod tests;

@@ -6,13 +6,17 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, deco
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use cercat_common::id::UserId;
+
 use crate::{Role, UserError};
 
 /// The claims of an access token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccessClaims {
-    /// User id.
-    pub sub: String,
+    /// The user, carried as a decimal string (RFC 7519's `sub`); a token whose subject is not a
+    /// positive id fails to decode, so it is refused like a forged one.
+    #[serde(with = "cercat_common::id::as_string")]
+    pub sub: UserId,
     /// Role at issue time.
     pub role: Role,
     /// Session family id (revoked on logout / password change).
@@ -34,9 +38,9 @@ pub struct AccessClaims {
 }
 
 impl AccessClaims {
-    /// The user id.
-    pub fn user_id(&self) -> Result<i64, UserError> {
-        self.sub.parse().map_err(|_| UserError::InvalidToken)
+    /// The user id, for the services that take a plain `i64`.
+    pub fn user_id(&self) -> i64 {
+        self.sub.get()
     }
 }
 
@@ -124,8 +128,10 @@ impl JwtKeys {
         now: i64,
         jti: String,
     ) -> Result<String, UserError> {
+        let sub = UserId::new(user_id)
+            .map_err(|e| UserError::Store(cercat_common::PortError::Corrupt(format!("cannot sign a token: {e}"))))?;
         let claims = AccessClaims {
-            sub: user_id.to_string(),
+            sub,
             role,
             sid: sid.to_owned(),
             typ: TYPE_ACCESS.to_owned(),
@@ -182,7 +188,7 @@ mod tests {
     fn a_fresh_token_verifies_and_carries_its_claims() {
         let token = keys().issue(7, Role::User, "fam", now()).unwrap();
         let claims = keys().verify(&token).unwrap();
-        assert_eq!((claims.user_id().unwrap(), claims.role, claims.sid.as_str()), (7, Role::User, "fam"));
+        assert_eq!((claims.user_id(), claims.role, claims.sid.as_str()), (7, Role::User, "fam"));
         assert_eq!(claims.exp - claims.iat, 900);
     }
 
@@ -228,6 +234,24 @@ mod tests {
         )
         .unwrap();
         assert!(k.verify(&signed).is_err(), "token type");
+    }
+
+    #[test]
+    fn a_signed_token_whose_subject_is_not_a_positive_id_is_refused() {
+        let k = keys();
+        let mut claims =
+            serde_json::to_value(k.verify(&k.issue(7, Role::User, "fam", now()).unwrap()).unwrap()).unwrap();
+        for bad in ["0", "-3", "x", ""] {
+            claims["sub"] = bad.into();
+            let signed = encode(
+                &Header::new(Algorithm::HS256),
+                &claims,
+                &EncodingKey::from_secret(b"0123456789abcdef0123456789abcdef"),
+            )
+            .unwrap();
+            assert!(matches!(k.verify(&signed), Err(UserError::InvalidToken)), "sub {bad:?}");
+        }
+        assert!(k.issue(0, Role::User, "fam", now()).is_err(), "no token is issued for user 0");
     }
 
     #[test]

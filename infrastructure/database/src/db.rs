@@ -1,7 +1,7 @@
 //! The connection, its timeouts, and the translation of driver errors into [`PortError`].
 
 use async_trait::async_trait;
-use cercat_common::{PortError, health::HealthCheck};
+use cercat_common::{PortError, health::HealthCheck, outbox::OutboxWake};
 use sea_orm::{
     AccessMode, ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, DatabaseTransaction,
     DbErr, IsolationLevel, SqlErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
@@ -30,6 +30,9 @@ pub struct Db {
     /// SQLite has one writer; queueing this process's write transactions here, in arrival
     /// order, avoids SQLite's busy handler, whose sleeps (up to 100 ms each) make the tail.
     writer: Option<std::sync::Arc<tokio::sync::Mutex<()>>>,
+    /// Rung after every committed transaction that may have appended outbox events (see
+    /// [`Db::write_with_events`]); this process's relay waits on it.
+    outbox_wake: OutboxWake,
 }
 
 pub(crate) const DEP: &str = "database";
@@ -65,7 +68,12 @@ impl Db {
             .map_err(map_err)?;
         let writer = (conn.get_database_backend() == DatabaseBackend::Sqlite)
             .then(|| std::sync::Arc::new(tokio::sync::Mutex::new(())));
-        Ok(Self { conn, query_timeout: options.query_timeout, writer })
+        Ok(Self { conn, query_timeout: options.query_timeout, writer, outbox_wake: OutboxWake::new() })
+    }
+
+    /// The signal rung when this handle (or a clone) committed outbox events.
+    pub fn outbox_wake(&self) -> OutboxWake {
+        self.outbox_wake.clone()
     }
 
     /// The pool.
@@ -115,6 +123,32 @@ impl Db {
                 other => return other,
             }
         }
+    }
+
+    /// [`Db::write`] for a transaction that may append outbox events: once it committed, the
+    /// outbox signal rings, so this process's relay publishes them now rather than at its next
+    /// poll. Ringing after the commit (not at the append) matters: a relay woken earlier would
+    /// not yet see the rows and would go back to sleep.
+    pub async fn write_with_events<T, F, Fut>(&self, op: F) -> Result<T, PortError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, DbErr>>,
+    {
+        let result = self.write(op).await;
+        if result.is_ok() {
+            self.outbox_wake.ring();
+        }
+        result
+    }
+
+    /// [`Db::run`] for a transaction (or statement) that may append outbox events; rings the
+    /// outbox signal once it succeeded, like [`Db::write_with_events`].
+    pub async fn run_with_events<T>(&self, fut: impl Future<Output = Result<T, DbErr>>) -> Result<T, PortError> {
+        let result = self.run(fut).await;
+        if result.is_ok() {
+            self.outbox_wake.ring();
+        }
+        result
     }
 
     /// Begins a transaction that will write: on SQLite `BEGIN IMMEDIATE`, which takes the write

@@ -90,7 +90,7 @@ impl InterestRepository for SqlInterestRepository {
         at: DateTime<Utc>,
     ) -> Result<(), PortError> {
         self.db
-            .run(async {
+            .run_with_events(async {
                 let txn = self.db.conn().begin().await?;
                 interest::Entity::delete_many().filter(interest::Column::UserId.eq(user_id)).exec(&txn).await?;
                 if !targets.is_empty() {

@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use cercat_common::{
     PortError,
     events::EventEnvelope,
-    outbox::{OutboxStore, PendingEvent},
+    outbox::{OutboxStore, OutboxWake, PendingEvent},
 };
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -27,7 +27,8 @@ pub async fn append_event<C: ConnectionTrait, E: cercat_common::events::DomainEv
 }
 
 /// Records `events` through `txn` — call it inside the transaction that made the change, so
-/// the change and its events commit or roll back together.
+/// the change and its events commit or roll back together. Run that transaction with
+/// [`Db::write_with_events`] or [`Db::run_with_events`], which wake the relay once it committed.
 pub async fn append_events<C: ConnectionTrait>(
     txn: &C,
     events: &[EventEnvelope],
@@ -67,7 +68,7 @@ impl SqlOutboxStore {
     pub async fn append(&self, events: &[EventEnvelope], now: DateTime<Utc>) -> Result<u64, PortError> {
         let mut added = 0;
         for event in events {
-            match self.db.run(append_events(self.db.conn(), std::slice::from_ref(event), now)).await {
+            match self.db.run_with_events(append_events(self.db.conn(), std::slice::from_ref(event), now)).await {
                 Ok(()) => added += 1,
                 Err(PortError::Duplicate(_)) => {}
                 Err(err) => return Err(err),
@@ -104,6 +105,10 @@ fn to_pending(row: outbox_event::Model) -> Result<PendingEvent, PortError> {
 
 #[async_trait]
 impl OutboxStore for SqlOutboxStore {
+    fn written(&self) -> OutboxWake {
+        self.db.outbox_wake()
+    }
+
     async fn unsent(&self, limit: u32) -> Result<Vec<PendingEvent>, PortError> {
         let rows = self
             .db

@@ -518,7 +518,7 @@ impl PostRepository for SqlPostRepository {
         at: DateTime<Utc>,
     ) -> Result<i64, PortError> {
         self.db
-            .write(|| async move {
+            .write_with_events(|| async move {
                 let txn = self.db.begin_write().await?;
                 let bumped = post::Entity::update_many()
                     .col_expr(post::Column::CommentCount, Expr::col(post::Column::CommentCount).add(1))
@@ -614,7 +614,7 @@ impl PostRepository for SqlPostRepository {
         at: DateTime<Utc>,
     ) -> Result<LikeOutcome, PortError> {
         self.db
-            .write(|| async move {
+            .write_with_events(|| async move {
                 let txn = self.db.begin_write().await?;
                 let bumped = match target {
                     LikeTarget::Post => {

@@ -121,7 +121,7 @@ impl SqlExamScheduleRepository {
         // fails at once with SQLITE_BUSY when another connection holds the write lock then (for
         // instance a failed insert whose rollback has not run yet).
         self.db
-            .write(|| async {
+            .write_with_events(|| async {
                 let txn = self.db.begin_write().await?;
                 let (id, outcome) = match id {
                     None => {
@@ -236,7 +236,7 @@ impl ExamScheduleRepository for SqlExamScheduleRepository {
             attempt += 1;
             let result = self
                 .db
-                .run(async {
+                .run_with_events(async {
                     // Reads before it writes: take the write lock up front (see `write`).
                     let txn = self.db.begin_write().await?;
                     let outcome = upsert_in(&txn, draft, event, at).await?;

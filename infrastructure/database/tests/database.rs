@@ -72,7 +72,13 @@ async fn suite(db: Db) {
 
     // Upsert: insert, unchanged, update — with one outbox event per real change.
     let d = draft(2030, 1);
+    // Take the ring the seed left pending, so the one awaited below is the upsert's.
+    let wake = outbox.written();
+    let _ = tokio::time::timeout(std::time::Duration::from_millis(50), wake.rung()).await;
     assert_eq!(schedules.upsert(&d, &PendingScheduleChange::of(&d), now).await.unwrap(), UpsertOutcome::Inserted);
+    tokio::time::timeout(std::time::Duration::from_secs(5), wake.rung())
+        .await
+        .expect("committing an outbox event rings the relay's signal");
     assert_eq!(schedules.upsert(&d, &PendingScheduleChange::of(&d), now).await.unwrap(), UpsertOutcome::Unchanged);
     let mut changed = d.clone();
     changed.fees.written = Some(55_000);

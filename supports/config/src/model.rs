@@ -60,6 +60,8 @@ pub struct Settings {
     pub outbox: OutboxSettings,
     /// Batch jobs.
     pub batch: BatchSettings,
+    /// Where the scheduled jobs and the continuous workers run.
+    pub jobs: JobsSettings,
     /// Demo data.
     pub seed: SeedSettings,
     /// Identity: tokens, hashing, client redirects.
@@ -109,10 +111,6 @@ pub struct CourseSettings {
     pub admission_token_ttl_secs: u64,
     /// Pause between admitter passes (each api instance runs one; the room meters the rate).
     pub admitter_interval_ms: u64,
-    /// Run the hold sweep inside the api (embedded mode; `cercat-batch` runs it in production).
-    pub sweep_in_api: bool,
-    /// Pause between sweeps inside the api, seconds.
-    pub sweep_interval_secs: u64,
     /// How long idempotency keys and their responses are kept, hours (at least 24).
     pub idempotency_retention_hours: u64,
 }
@@ -375,9 +373,8 @@ pub enum LogFormatSetting {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct OutboxSettings {
-    /// Run the relay inside the api process (embedded default) as well as in `batch serve`.
-    pub relay_in_api: bool,
-    /// Pause between relay passes when the outbox is empty.
+    /// Longest pause between relay passes when the outbox is empty. Events written by this
+    /// process wake its relay at once; the poll finds other processes' events and due retries.
     pub poll_interval_ms: u64,
     /// Events per pass.
     pub batch_size: u32,
@@ -391,6 +388,27 @@ pub struct BatchSettings {
     pub exam_schedule_source: Option<String>,
     /// Upper bound on downloading the feed.
     pub http_timeout_ms: u64,
+}
+
+/// Where the jobs run. `cercat-batch serve` always runs both kinds; these settings say whether
+/// the api process runs them too (embedded mode, where no `cercat-batch` runs, says yes).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct JobsSettings {
+    /// Run the scheduled jobs (trending, course-holds sweep, exam alarms, purges, the feed
+    /// import) inside the api on their schedules, under the same leases and with the same
+    /// recorded runs as `cercat-batch serve`.
+    pub in_process: bool,
+    /// Run the continuous workers — the outbox relay and the mail dispatcher — inside the api.
+    /// Separate from `in_process` because, unlike cron jobs, a relay in the process that
+    /// writes the events is woken by the write itself: production may turn this on for the
+    /// lowest alarm latency while the scheduled jobs stay in `cercat-batch`.
+    pub workers_in_process: bool,
+    /// Per-job cron overrides (seconds field first, Asia/Seoul), e.g.
+    /// `course-holds-sweep = "*/15 * * * * *"`; `"off"` unschedules a job. Jobs not named keep
+    /// their own schedule.
+    #[serde(default)]
+    pub schedules: BTreeMap<String, String>,
 }
 
 /// Demo data.
@@ -447,7 +465,8 @@ impl Settings {
                 allowed_origins: if embedded { vec!["http://localhost:3000".into()] } else { Vec::new() },
             },
             log: LogSettings { level: "info,sqlx=warn,sea_orm=warn".into(), format: LogFormatSetting::Auto },
-            outbox: OutboxSettings { relay_in_api: embedded, poll_interval_ms: 200, batch_size: 100 },
+            outbox: OutboxSettings { poll_interval_ms: 200, batch_size: 100 },
+            jobs: JobsSettings { in_process: embedded, workers_in_process: embedded, schedules: BTreeMap::new() },
             batch: BatchSettings { exam_schedule_source: None, http_timeout_ms: 30_000 },
             sse: SseSettings { heartbeat_secs: 20, max_per_user: 5, max_connections: 10_000 },
             course: CourseSettings {
@@ -455,8 +474,6 @@ impl Settings {
                 admission_rate_per_sec: 50,
                 admission_token_ttl_secs: 120,
                 admitter_interval_ms: 200,
-                sweep_in_api: embedded,
-                sweep_interval_secs: 15,
                 idempotency_retention_hours: 48,
             },
             payment: PaymentSettings {
@@ -557,6 +574,7 @@ impl fmt::Debug for Settings {
             .field("log", &self.log)
             .field("outbox", &self.outbox)
             .field("batch", &self.batch)
+            .field("jobs", &self.jobs)
             .field("seed", &self.seed)
             .field("auth", &self.auth)
             .field("mail", &self.mail)

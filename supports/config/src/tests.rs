@@ -91,7 +91,7 @@ fn production_names_the_first_missing_server() {
         let s = load(jail, Profile::Production).map_err(|e| e.to_string())?;
         assert!(!format!("{s:?}").contains("test_sk_0123456789"), "the gateway key is not printed");
         assert!(!format!("{s:?}").contains("0123456789abcdef"), "the JWT secret is not printed");
-        assert!(!s.outbox.relay_in_api);
+        assert!(!s.jobs.in_process && !s.jobs.workers_in_process, "production runs jobs in cercat-batch");
         Ok(())
     });
 }

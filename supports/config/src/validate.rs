@@ -100,9 +100,6 @@ fn check_course(s: &Settings) -> Result<(), ConfigError> {
         return Err(invalid("course.admission_token_ttl_secs", "use 10..=3600"));
     }
     positive_ms("course.admitter_interval_ms", c.admitter_interval_ms)?;
-    if !(1..=3600).contains(&c.sweep_interval_secs) {
-        return Err(invalid("course.sweep_interval_secs", "use 1..=3600"));
-    }
     if !(24..=24 * 365).contains(&c.idempotency_retention_hours) {
         return Err(invalid("course.idempotency_retention_hours", "keep keys at least 24 hours (Stripe semantics)"));
     }

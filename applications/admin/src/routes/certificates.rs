@@ -1,18 +1,20 @@
 //! Certificate, subject and exam-schedule management.
 
 use actix_web::{delete, get, post, put, web};
-use cercat_api::{
-    AppState,
+use cercat_certificate::CertificateDraft;
+use cercat_common::id::{CertificateId, ExamScheduleId};
+use cercat_error::ApiResponse;
+use cercat_http::{
+    AppError, IdPath, Valid,
     auth::Admin,
     dto::certificate::{CertificateDetail, CertificateItem},
-    error::{AppError, positive_id},
-    extract::Valid,
 };
-use cercat_certificate::CertificateDraft;
-use cercat_error::{ApiResponse, ErrorBody};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::dto::{CertificateRequest, ScheduleRequest, ScheduleResponse};
+use crate::{
+    AdminState,
+    dto::{CertificateRequest, ScheduleRequest, ScheduleResponse},
+};
 
 /// Registers the endpoints.
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -27,26 +29,21 @@ pub fn configure(cfg: &mut ServiceConfig) {
 }
 
 /// Every certificate.
-#[utoipa::path(tag = "certificates", security(("access_token" = [])), responses(
+#[utoipa::path(tag = "certificates", security(("access_token" = [])), extensions(("x-errors" = json!(["USR_007", "USR_009"]))), responses(
     (status = 200, description = "Certificates", body = ApiResponse<Vec<CertificateItem>>),
-    (status = 401, description = "USR_007", body = ErrorBody),
-    (status = 403, description = "USR_009: not an ADMIN", body = ErrorBody),
 ))]
 #[get("/certificates")]
-pub async fn list(state: web::Data<AppState>, _admin: Admin) -> Result<ApiResponse<Vec<CertificateItem>>, AppError> {
+pub async fn list(state: web::Data<AdminState>, _admin: Admin) -> Result<ApiResponse<Vec<CertificateItem>>, AppError> {
     Ok(ApiResponse::ok(state.certificates.list().await?.into_iter().map(CertificateItem::from).collect()))
 }
 
 /// Creates a certificate with its subjects.
-#[utoipa::path(tag = "certificates", security(("access_token" = [])), request_body = CertificateRequest, responses(
+#[utoipa::path(tag = "certificates", security(("access_token" = [])), request_body = CertificateRequest, extensions(("x-errors" = json!(["GLB_005", "CRT_006", "USR_009", "CRT_008"]))), responses(
     (status = 201, description = "Created", body = ApiResponse<CertificateDetail>),
-    (status = 400, description = "GLB_005/CRT_006: invalid fields", body = ErrorBody),
-    (status = 403, description = "USR_009: not an ADMIN", body = ErrorBody),
-    (status = 409, description = "CRT_008: the name is taken", body = ErrorBody),
 ))]
 #[post("/certificates")]
 pub async fn create(
-    state: web::Data<AppState>,
+    state: web::Data<AdminState>,
     _admin: Admin,
     body: Valid<CertificateRequest>,
 ) -> Result<ApiResponse<CertificateDetail>, AppError> {
@@ -56,19 +53,17 @@ pub async fn create(
 
 /// Replaces a certificate's fields and subjects.
 #[utoipa::path(tag = "certificates", security(("access_token" = [])), request_body = CertificateRequest,
-    params(("certificateId" = i64, Path, minimum = 1)), responses(
+    params(("certificateId" = i64, Path, minimum = 1)), extensions(("x-errors" = json!(["CRT_007", "CRT_008"]))), responses(
     (status = 200, description = "Replaced", body = ApiResponse<CertificateDetail>),
-    (status = 404, description = "CRT_007: no such certificate", body = ErrorBody),
-    (status = 409, description = "CRT_008: the name is taken", body = ErrorBody),
 ))]
 #[put("/certificates/{certificateId}")]
 pub async fn replace(
-    state: web::Data<AppState>,
+    state: web::Data<AdminState>,
     _admin: Admin,
-    path: web::Path<i64>,
+    path: IdPath<CertificateId>,
     body: Valid<CertificateRequest>,
 ) -> Result<ApiResponse<CertificateDetail>, AppError> {
-    let id = positive_id("certificateId", path.into_inner())?;
+    let id = path.0.get();
     let replaced = state.certificates.replace_certificate(id, &CertificateDraft::from(body.0)).await?;
     // Rendered question sets name the subjects: drop those of this certificate's exams.
     for exam in state.mockexams.mock_exams(id, None).await? {
@@ -78,85 +73,76 @@ pub async fn replace(
 }
 
 /// Deletes a certificate with its subjects and schedules.
-#[utoipa::path(tag = "certificates", security(("access_token" = [])), params(("certificateId" = i64, Path, minimum = 1)), responses(
+#[utoipa::path(tag = "certificates", security(("access_token" = [])), params(("certificateId" = i64, Path, minimum = 1)), extensions(("x-errors" = json!(["CRT_007", "CRT_011"]))), responses(
     (status = 200, description = "Deleted", body = ApiResponse<String>),
-    (status = 404, description = "CRT_007: no such certificate", body = ErrorBody),
-    (status = 409, description = "CRT_011: it still has mock exams", body = ErrorBody),
 ))]
 #[delete("/certificates/{certificateId}")]
 pub async fn remove(
-    state: web::Data<AppState>,
+    state: web::Data<AdminState>,
     _admin: Admin,
-    path: web::Path<i64>,
+    path: IdPath<CertificateId>,
 ) -> Result<ApiResponse<&'static str>, AppError> {
-    state.certificates.delete_certificate(positive_id("certificateId", path.into_inner())?).await?;
+    state.certificates.delete_certificate(path.0.get()).await?;
     Ok(ApiResponse::ok("DELETED"))
 }
 
 /// The certificate's exam schedules, newest first.
-#[utoipa::path(tag = "certificates", security(("access_token" = [])), params(("certificateId" = i64, Path, minimum = 1)), responses(
+#[utoipa::path(tag = "certificates", security(("access_token" = [])), params(("certificateId" = i64, Path, minimum = 1)), extensions(("x-errors" = json!(["CRT_007"]))), responses(
     (status = 200, description = "Schedules", body = ApiResponse<Vec<ScheduleResponse>>),
-    (status = 404, description = "CRT_007: no such certificate", body = ErrorBody),
 ))]
 #[get("/certificates/{certificateId}/exam-schedules")]
 pub async fn schedules(
-    state: web::Data<AppState>,
+    state: web::Data<AdminState>,
     _admin: Admin,
-    path: web::Path<i64>,
+    path: IdPath<CertificateId>,
 ) -> Result<ApiResponse<Vec<ScheduleResponse>>, AppError> {
-    let id = positive_id("certificateId", path.into_inner())?;
+    let id = path.0.get();
     Ok(ApiResponse::ok(state.certificates.schedules(id).await?.into_iter().map(ScheduleResponse::from).collect()))
 }
 
 /// Adds an exam schedule (recorded in the outbox as `ExamScheduleChanged`).
 #[utoipa::path(tag = "certificates", security(("access_token" = [])), request_body = ScheduleRequest,
-    params(("certificateId" = i64, Path, minimum = 1)), responses(
+    params(("certificateId" = i64, Path, minimum = 1)), extensions(("x-errors" = json!(["GLB_005", "CRT_006", "CRT_007", "CRT_008"]))), responses(
     (status = 201, description = "Created", body = ApiResponse<ScheduleResponse>),
-    (status = 400, description = "GLB_005/CRT_006: invalid fields or dates out of order", body = ErrorBody),
-    (status = 404, description = "CRT_007: no such certificate", body = ErrorBody),
-    (status = 409, description = "CRT_008: that year and round exist", body = ErrorBody),
 ))]
 #[post("/certificates/{certificateId}/exam-schedules")]
 pub async fn create_schedule(
-    state: web::Data<AppState>,
+    state: web::Data<AdminState>,
     _admin: Admin,
-    path: web::Path<i64>,
+    path: IdPath<CertificateId>,
     body: Valid<ScheduleRequest>,
 ) -> Result<ApiResponse<ScheduleResponse>, AppError> {
-    let id = positive_id("certificateId", path.into_inner())?;
+    let id = path.0.get();
     Ok(ApiResponse::created(state.certificates.create_schedule(&body.0.into_draft(id)).await?.into()))
 }
 
 /// Replaces an exam schedule.
 #[utoipa::path(tag = "certificates", security(("access_token" = [])), request_body = ScheduleRequest,
-    params(("examScheduleId" = i64, Path, minimum = 1)), responses(
+    params(("examScheduleId" = i64, Path, minimum = 1)), extensions(("x-errors" = json!(["CRT_009", "CRT_008"]))), responses(
     (status = 200, description = "Replaced", body = ApiResponse<ScheduleResponse>),
-    (status = 404, description = "CRT_009: no such schedule", body = ErrorBody),
-    (status = 409, description = "CRT_008: that year and round exist", body = ErrorBody),
 ))]
 #[put("/exam-schedules/{examScheduleId}")]
 pub async fn replace_schedule(
-    state: web::Data<AppState>,
+    state: web::Data<AdminState>,
     _admin: Admin,
-    path: web::Path<i64>,
+    path: IdPath<ExamScheduleId>,
     body: Valid<ScheduleRequest>,
 ) -> Result<ApiResponse<ScheduleResponse>, AppError> {
-    let id = positive_id("examScheduleId", path.into_inner())?;
+    let id = path.0.get();
     let certificate_id = state.certificates.schedule(id).await?;
     Ok(ApiResponse::ok(state.certificates.replace_schedule(id, &body.0.into_draft(certificate_id)).await?.into()))
 }
 
 /// Deletes an exam schedule.
-#[utoipa::path(tag = "certificates", security(("access_token" = [])), params(("examScheduleId" = i64, Path, minimum = 1)), responses(
+#[utoipa::path(tag = "certificates", security(("access_token" = [])), params(("examScheduleId" = i64, Path, minimum = 1)), extensions(("x-errors" = json!(["CRT_009"]))), responses(
     (status = 200, description = "Deleted", body = ApiResponse<String>),
-    (status = 404, description = "CRT_009: no such schedule", body = ErrorBody),
 ))]
 #[delete("/exam-schedules/{examScheduleId}")]
 pub async fn remove_schedule(
-    state: web::Data<AppState>,
+    state: web::Data<AdminState>,
     _admin: Admin,
-    path: web::Path<i64>,
+    path: IdPath<ExamScheduleId>,
 ) -> Result<ApiResponse<&'static str>, AppError> {
-    state.certificates.delete_schedule(positive_id("examScheduleId", path.into_inner())?).await?;
+    state.certificates.delete_schedule(path.0.get()).await?;
     Ok(ApiResponse::ok("DELETED"))
 }

@@ -1,15 +1,14 @@
 //! A course's live status for operators.
 
 use actix_web::{get, web};
-use cercat_api::{
-    AppState,
-    auth::Admin,
-    error::{AppError, positive_id},
-};
-use cercat_error::{ApiResponse, ErrorBody};
+use cercat_common::id::CourseId;
+use cercat_error::ApiResponse;
+use cercat_http::{AppError, IdPath, auth::Admin};
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::AdminState;
 
 /// Registers the endpoints.
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -71,19 +70,18 @@ pub struct CourseStatusResponse {
     tag = "courses",
     security(("access_token" = [])),
     params(("course_id" = i64, Path)),
+    extensions(("x-errors" = json!(["USR_009", "CRS_001"]))),
     responses(
         (status = 200, description = "Status", body = ApiResponse<CourseStatusResponse>),
-        (status = 403, description = "USR_009: not an ADMIN", body = ErrorBody),
-        (status = 404, description = "CRS_001", body = ErrorBody),
     )
 )]
 #[get("/courses/{course_id}/status")]
 pub async fn course_status(
-    state: web::Data<AppState>,
+    state: web::Data<AdminState>,
     _admin: Admin,
-    path: web::Path<i64>,
+    path: IdPath<CourseId>,
 ) -> Result<ApiResponse<CourseStatusResponse>, AppError> {
-    let id = positive_id("courseId", path.into_inner())?;
+    let id = path.0.get();
     let s = state.courses.live_status(id).await?;
     Ok(ApiResponse::ok(CourseStatusResponse {
         course_id: s.course.id,

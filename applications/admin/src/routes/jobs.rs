@@ -1,13 +1,13 @@
 //! Job history.
 
 use actix_web::{get, web};
-use cercat_api::{AppState, auth::Admin, error::AppError};
-use cercat_error::{ApiResponse, ErrorBody};
+use cercat_error::ApiResponse;
+use cercat_http::{AppError, auth::Admin};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::dto::JobRunResponse;
+use crate::{AdminState, dto::JobRunResponse};
 
 /// Registers the endpoints.
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -28,15 +28,14 @@ pub struct JobRunQuery {
     tag = "jobs",
     security(("access_token" = [])),
     params(JobRunQuery),
+    extensions(("x-errors" = json!(["USR_007", "USR_009"]))),
     responses(
         (status = 200, description = "Runs", body = ApiResponse<Vec<JobRunResponse>>),
-        (status = 401, description = "USR_007", body = ErrorBody),
-        (status = 403, description = "USR_009: not an ADMIN", body = ErrorBody),
     )
 )]
 #[get("/job-runs")]
 pub async fn job_runs(
-    state: web::Data<AppState>,
+    state: web::Data<AdminState>,
     _admin: Admin,
     query: web::Query<JobRunQuery>,
 ) -> Result<ApiResponse<Vec<JobRunResponse>>, AppError> {

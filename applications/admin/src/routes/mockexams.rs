@@ -2,19 +2,20 @@
 //! question/option images, delete. Every change drops the cached question set at once.
 
 use actix_web::{HttpRequest, delete, get, post, put, web};
-use cercat_api::{
-    AppState,
+use cercat_common::id::{CertificateId, MockExamId};
+use cercat_error::ApiResponse;
+use cercat_http::{
+    AppError, IdPath, Valid,
     auth::Admin,
-    dto::mockexam::QuestionResponse,
-    error::{AppError, positive_id},
-    extract::Valid,
+    dto::mockexam::{MockExamResponse, QuestionResponse},
 };
-use cercat_error::{ApiResponse, ErrorBody};
 use cercat_mockexam::{MockExamError, import::MockExamImport, service::QuestionEdit};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate;
+
+use crate::AdminState;
 
 /// Registers the endpoints.
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -31,12 +32,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
 #[serde(rename_all = "camelCase")]
 pub struct MockExamDetail {
     /// The exam.
-    pub mock_exam: cercat_api::dto::mockexam::MockExamResponse,
+    pub mock_exam: MockExamResponse,
     /// Its questions by number.
     pub questions: Vec<QuestionResponse>,
 }
 
-async fn detail(state: &AppState, id: i64) -> Result<MockExamDetail, AppError> {
+async fn detail(state: &AdminState, id: i64) -> Result<MockExamDetail, AppError> {
     let set = state.mockexams.question_set(id).await?;
     let subjects = state.mockexams.subjects_of(&set.exam).await?;
     Ok(MockExamDetail {
@@ -51,37 +52,34 @@ async fn detail(state: &AppState, id: i64) -> Result<MockExamDetail, AppError> {
 /// reported with the question it is in.
 #[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("certificate_id" = i64, Path)),
     request_body(content = String, content_type = "application/json", description = "The import document"),
+    extensions(("x-errors" = json!(["MEX_005", "CRT_001", "MEX_006"]))),
     responses(
     (status = 201, description = "Created", body = ApiResponse<MockExamDetail>),
-    (status = 400, description = "MEX_005: the document is malformed", body = ErrorBody),
-    (status = 404, description = "CRT_001", body = ErrorBody),
-    (status = 409, description = "MEX_006: this year and round exist", body = ErrorBody),
 ))]
 #[post("/certificates/{certificate_id}/mock-exams")]
 pub async fn import(
-    state: web::Data<AppState>,
+    state: web::Data<AdminState>,
     _admin: Admin,
-    path: web::Path<i64>,
+    path: IdPath<CertificateId>,
     body: web::Bytes,
 ) -> Result<ApiResponse<MockExamDetail>, AppError> {
-    let id = positive_id("certificateId", path.into_inner())?;
+    let id = path.0.get();
     let document = MockExamImport::from_json(&body)?;
     let set = state.mockexams.import(id, document).await?;
     Ok(ApiResponse::created(detail(&state, set.exam.id).await?))
 }
 
 /// A mock exam with its questions and correct answers.
-#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("mock_exam_id" = i64, Path)), responses(
+#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("mock_exam_id" = i64, Path)), extensions(("x-errors" = json!(["MEX_001"]))), responses(
     (status = 200, description = "The exam", body = ApiResponse<MockExamDetail>),
-    (status = 404, description = "MEX_001", body = ErrorBody),
 ))]
 #[get("/mock-exams/{mock_exam_id}")]
 pub async fn show(
-    state: web::Data<AppState>,
+    state: web::Data<AdminState>,
     _admin: Admin,
-    path: web::Path<i64>,
+    path: IdPath<MockExamId>,
 ) -> Result<ApiResponse<MockExamDetail>, AppError> {
-    let id = positive_id("mockExamId", path.into_inner())?;
+    let id = path.0.get();
     Ok(ApiResponse::ok(detail(&state, id).await?))
 }
 
@@ -101,20 +99,18 @@ pub struct QuestionEditRequest {
 
 /// Edits question `number` (results already graded keep their grades).
 #[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("mock_exam_id" = i64, Path), ("number" = i32, Path)),
-    request_body = QuestionEditRequest, responses(
+    request_body = QuestionEditRequest, extensions(("x-errors" = json!(["MEX_012", "MEX_001", "MEX_011"]))), responses(
     (status = 200, description = "The exam after the edit", body = ApiResponse<MockExamDetail>),
-    (status = 400, description = "MEX_012", body = ErrorBody),
-    (status = 404, description = "MEX_001, MEX_011", body = ErrorBody),
 ))]
 #[put("/mock-exams/{mock_exam_id}/questions/{number}")]
 pub async fn edit_question(
-    state: web::Data<AppState>,
+    state: web::Data<AdminState>,
     _admin: Admin,
-    path: web::Path<(i64, i32)>,
+    path: IdPath<(MockExamId, i32)>,
     body: Valid<QuestionEditRequest>,
 ) -> Result<ApiResponse<MockExamDetail>, AppError> {
     let (id, number) = path.into_inner();
-    let id = positive_id("mockExamId", id)?;
+    let id = id.get();
     let b = body.0;
     let edit =
         QuestionEdit { text: b.question_text, options: b.options, correct_option: b.correct_option, score: b.score };
@@ -144,59 +140,52 @@ fn image_bytes(req: &HttpRequest, body: web::Bytes) -> Result<Vec<u8>, AppError>
 /// Sets question `number`'s image: the raw image bytes are the body (PNG, JPEG, GIF or WebP,
 /// checked by content, at most 5 MiB).
 #[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("mock_exam_id" = i64, Path), ("number" = i32, Path)),
-    request_body(content = Vec<u8>, content_type = "image/png"), responses(
+    request_body(content = Vec<u8>, content_type = "image/png"), extensions(("x-errors" = json!(["MEX_010", "MEX_001", "MEX_011"]))), responses(
     (status = 200, description = "Stored", body = ApiResponse<ImageResponse>),
-    (status = 400, description = "MEX_010", body = ErrorBody),
-    (status = 404, description = "MEX_001, MEX_011", body = ErrorBody),
 ))]
 #[put("/mock-exams/{mock_exam_id}/questions/{number}/image")]
 pub async fn question_image(
-    state: web::Data<AppState>,
+    state: web::Data<AdminState>,
     _admin: Admin,
     req: HttpRequest,
-    path: web::Path<(i64, i32)>,
+    path: IdPath<(MockExamId, i32)>,
     body: web::Bytes,
 ) -> Result<ApiResponse<ImageResponse>, AppError> {
     let (id, number) = path.into_inner();
-    let url =
-        state.mockexams.upload_image(positive_id("mockExamId", id)?, number, None, image_bytes(&req, body)?).await?;
+    let url = state.mockexams.upload_image(id.get(), number, None, image_bytes(&req, body)?).await?;
     Ok(ApiResponse::ok(ImageResponse { url }))
 }
 
 /// Sets option `option` of question `number`'s image (same rules).
 #[utoipa::path(tag = "mock-exams", security(("access_token" = [])),
     params(("mock_exam_id" = i64, Path), ("number" = i32, Path), ("option" = i32, Path)),
-    request_body(content = Vec<u8>, content_type = "image/png"), responses(
+    request_body(content = Vec<u8>, content_type = "image/png"), extensions(("x-errors" = json!(["MEX_010", "MEX_001", "MEX_011"]))), responses(
     (status = 200, description = "Stored", body = ApiResponse<ImageResponse>),
-    (status = 400, description = "MEX_010", body = ErrorBody),
-    (status = 404, description = "MEX_001, MEX_011", body = ErrorBody),
 ))]
 #[put("/mock-exams/{mock_exam_id}/questions/{number}/options/{option}/image")]
 pub async fn option_image(
-    state: web::Data<AppState>,
+    state: web::Data<AdminState>,
     _admin: Admin,
     req: HttpRequest,
-    path: web::Path<(i64, i32, i32)>,
+    path: IdPath<(MockExamId, i32, i32)>,
     body: web::Bytes,
 ) -> Result<ApiResponse<ImageResponse>, AppError> {
     let (id, number, option) = path.into_inner();
     let bytes = image_bytes(&req, body)?;
-    let url = state.mockexams.upload_image(positive_id("mockExamId", id)?, number, Some(option), bytes).await?;
+    let url = state.mockexams.upload_image(id.get(), number, Some(option), bytes).await?;
     Ok(ApiResponse::ok(ImageResponse { url }))
 }
 
 /// Deletes a mock exam nobody has taken.
-#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("mock_exam_id" = i64, Path)), responses(
+#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("mock_exam_id" = i64, Path)), extensions(("x-errors" = json!(["MEX_001", "MEX_009"]))), responses(
     (status = 200, description = "Deleted", body = ApiResponse<bool>),
-    (status = 404, description = "MEX_001", body = ErrorBody),
-    (status = 409, description = "MEX_009: it has results", body = ErrorBody),
 ))]
 #[delete("/mock-exams/{mock_exam_id}")]
 pub async fn remove(
-    state: web::Data<AppState>,
+    state: web::Data<AdminState>,
     _admin: Admin,
-    path: web::Path<i64>,
+    path: IdPath<MockExamId>,
 ) -> Result<ApiResponse<bool>, AppError> {
-    state.mockexams.delete(positive_id("mockExamId", path.into_inner())?).await?;
+    state.mockexams.delete(path.0.get()).await?;
     Ok(ApiResponse::ok(true))
 }

@@ -1,31 +1,11 @@
 //! Certificate responses, shaped as Cercat's web client reads them.
 
-use cercat_certificate::{Certificate, CertificateSummary, ExamSchedule, PassCriteria, Subject};
+use cercat_certificate::{Certificate, ExamSchedule};
+use cercat_http::dto::certificate::PassingCriteria;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 use validator::Validate;
-
-/// A certificate in lists.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct CertificateItem {
-    /// Id.
-    #[schema(example = 1)]
-    pub certificate_id: i64,
-    /// Name.
-    #[schema(example = "정보처리기사")]
-    pub certificate_name: String,
-    /// Category.
-    #[schema(example = "정보기술")]
-    pub category: String,
-}
-
-impl From<CertificateSummary> for CertificateItem {
-    fn from(c: CertificateSummary) -> Self {
-        Self { certificate_id: c.id, certificate_name: c.name, category: c.category }
-    }
-}
 
 /// `{certificateId, certificateName}` as nested in other responses.
 #[derive(Debug, Serialize, ToSchema)]
@@ -35,91 +15,6 @@ pub struct CertificateRef {
     pub certificate_id: i64,
     /// Name.
     pub certificate_name: String,
-}
-
-/// A subject of the written exam.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct SubjectResponse {
-    /// Id.
-    pub subject_id: i64,
-    /// Name.
-    pub subject_name: String,
-    /// 1-based order in the exam.
-    pub sequence: i32,
-    /// Questions in the subject.
-    pub number_of_questions: i32,
-    /// Points the subject is worth.
-    pub total_score: i32,
-}
-
-impl From<&Subject> for SubjectResponse {
-    fn from(s: &Subject) -> Self {
-        Self {
-            subject_id: s.id,
-            subject_name: s.name.clone(),
-            sequence: s.sequence,
-            number_of_questions: s.number_of_questions,
-            total_score: s.total_score,
-        }
-    }
-}
-
-/// Pass criteria.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct PassingCriteria {
-    /// Minimum per subject, percent of the subject's total.
-    #[schema(example = 40)]
-    pub subject_passing_criteria: i32,
-    /// Minimum average over subjects, percent.
-    #[schema(example = 60)]
-    pub total_avg_criteria: i32,
-    /// Minimum practical score (of 100), if there is a practical exam.
-    #[schema(example = 60)]
-    pub practical_passing_criteria: Option<i32>,
-}
-
-impl From<PassCriteria> for PassingCriteria {
-    fn from(p: PassCriteria) -> Self {
-        Self {
-            subject_passing_criteria: p.subject_min_percent,
-            total_avg_criteria: p.average_min_percent,
-            practical_passing_criteria: p.practical_min_score,
-        }
-    }
-}
-
-/// A certificate with its subjects.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct CertificateDetail {
-    /// Id.
-    pub certificate_id: i64,
-    /// Name.
-    pub certificate_name: String,
-    /// Category.
-    pub category: String,
-    /// Highest written-exam score (sum of subject totals).
-    #[schema(example = 500)]
-    pub max_score: i32,
-    /// Subjects in exam order.
-    pub subjects: Vec<SubjectResponse>,
-    /// Pass criteria.
-    pub passing_criteria: PassingCriteria,
-}
-
-impl From<Certificate> for CertificateDetail {
-    fn from(c: Certificate) -> Self {
-        Self {
-            certificate_id: c.id,
-            max_score: c.max_score(),
-            subjects: c.subjects.iter().map(SubjectResponse::from).collect(),
-            passing_criteria: c.pass_criteria.into(),
-            certificate_name: c.name,
-            category: c.category,
-        }
-    }
 }
 
 /// Key dates of one exam (UTC, ISO-8601).

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::mockexam::QuestionResponse;
+use cercat_http::dto::mockexam::QuestionResponse;
 
 /// `{title, content}`.
 #[derive(Debug, Serialize, ToSchema)]

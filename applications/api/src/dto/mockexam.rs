@@ -3,7 +3,7 @@
 use cercat_certificate::Subject;
 use cercat_common::{calendar::weekday_name, paging::Slice};
 use cercat_mockexam::{
-    MockExam, Question,
+    MockExam,
     grading::GradedSubject,
     report::{BucketLabel, Report},
     service::{AnswerView, ResultView, SubjectAverage},
@@ -13,112 +13,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use super::certificate::SubjectResponse;
-
-/// A mock exam.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct MockExamResponse {
-    /// Id.
-    pub mock_exam_id: i64,
-    /// Certificate.
-    pub certificate_id: i64,
-    /// Year of the original exam.
-    #[schema(example = 2024)]
-    pub exam_year: i32,
-    /// Round.
-    #[schema(example = 1)]
-    pub round: i32,
-    /// Time allowed, milliseconds.
-    #[schema(example = 9_000_000)]
-    pub time_limit: i64,
-    /// Highest possible score.
-    #[schema(example = 500)]
-    pub max_score: i32,
-}
-
-impl From<&MockExam> for MockExamResponse {
-    fn from(e: &MockExam) -> Self {
-        Self {
-            mock_exam_id: e.id,
-            certificate_id: e.certificate_id,
-            exam_year: e.exam_year,
-            round: e.round,
-            time_limit: e.time_limit_ms,
-            max_score: e.max_score,
-        }
-    }
-}
-
-/// An answer option.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct QuestionOptionResponse {
-    /// 1-based position.
-    pub option_sequence: i32,
-    /// Text.
-    pub option_content: String,
-    /// Image URL.
-    pub option_image: Option<String>,
-}
-
-/// A question, with its correct option (the client grades locally for display; the server
-/// grades again on submission).
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct QuestionResponse {
-    /// Id.
-    pub question_id: i64,
-    /// 1-based number in the exam (what the client submits as `questionId`).
-    pub question_seq: i32,
-    /// Text.
-    pub question_text: String,
-    /// Image URL.
-    pub question_image: Option<String>,
-    /// Options in order.
-    pub question_options: Vec<QuestionOptionResponse>,
-    /// The correct option's sequence.
-    pub correct_option: i32,
-    /// Points.
-    pub score: i32,
-    /// Its subject.
-    pub subject: SubjectResponse,
-    /// Its exam.
-    pub mock_exam: MockExamResponse,
-}
-
-fn unknown_subject(id: i64) -> SubjectResponse {
-    SubjectResponse { subject_id: id, subject_name: String::new(), sequence: 0, number_of_questions: 0, total_score: 0 }
-}
-
-fn subject_response(subjects: &[Subject], id: i64) -> SubjectResponse {
-    subjects.iter().find(|s| s.id == id).map_or_else(|| unknown_subject(id), SubjectResponse::from)
-}
-
-impl QuestionResponse {
-    /// Builds the response for `q` of `exam`.
-    pub fn new(q: Question, exam: &MockExam, subjects: &[Subject]) -> Self {
-        Self {
-            question_id: q.id,
-            question_seq: q.number,
-            subject: subject_response(subjects, q.subject_id),
-            question_options: q
-                .options
-                .into_iter()
-                .map(|o| QuestionOptionResponse {
-                    option_sequence: o.sequence,
-                    option_content: o.content,
-                    option_image: o.image,
-                })
-                .collect(),
-            question_text: q.text,
-            question_image: q.image,
-            correct_option: q.correct_option,
-            score: q.score,
-            mock_exam: exam.into(),
-        }
-    }
-}
+use cercat_http::dto::{
+    certificate::SubjectResponse,
+    mockexam::{MockExamResponse, QuestionResponse, subject_response},
+};
 
 /// One answer of `POST …/mock-exam-results`. Only the question number, the selected option
 /// and the time are used; `isCorrect` is ignored (the server grades).

@@ -4,7 +4,7 @@ use cercat_common::paging::PageRequest;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::error::AppError;
+use cercat_http::AppError;
 
 /// Slice paging parameters (sort lists may have spaces after commas, as Cercat's client sends).
 #[derive(Debug, Default, Deserialize, IntoParams)]

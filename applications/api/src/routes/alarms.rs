@@ -4,13 +4,14 @@ use std::collections::HashMap;
 
 use actix_web::{HttpResponse, get, http::header, post, web};
 use cercat_alarm::{Alarm, AlarmNotice};
-use cercat_error::{ApiResponse, ErrorBody};
+use cercat_error::ApiResponse;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::{AppState, auth::Authenticated, dto::certificate::CertificateRef, error::AppError};
+use crate::{AppState, dto::certificate::CertificateRef};
+use cercat_http::{AppError, auth::Authenticated};
 
 /// Registers the endpoints.
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -51,9 +52,8 @@ pub struct AlarmResponse {
 }
 
 /// The caller's unread alarms, newest first (up to 100).
-#[utoipa::path(tag = "alarms", security(("access_token" = [])), responses(
+#[utoipa::path(tag = "alarms", security(("access_token" = [])), extensions(("x-errors" = json!(["USR_007"]))), responses(
     (status = 200, description = "Alarms", body = ApiResponse<Vec<AlarmResponse>>),
-    (status = 401, description = "USR_007", body = ErrorBody),
 ))]
 #[get("/alarms")]
 pub async fn list(
@@ -119,13 +119,11 @@ pub async fn push_notice(state: &AppState, text: &str) {
 /// The stream opens with a `: connected` comment, then sends each new alarm as a named event
 /// `alarm` (`id:` = alarm id, `data:` = the alarm JSON, as in the list) and a `: heartbeat`
 /// comment after 20 s of silence. A user has at most 5 streams per instance (a sixth closes
-/// the oldest). The stream ends when its session ends (logout, withdrawal, password change
+/// the oldest); an instance full of streams answers 503 `GLB_008` with `Retry-After`. The stream ends when its session ends (logout, withdrawal, password change
 /// elsewhere) and when the access token that opened it expires: reconnect with a fresh one.
 /// Alarms stored while no stream was open are read with `GET /alarms`.
-#[utoipa::path(tag = "alarms", security(("access_token" = [])), responses(
+#[utoipa::path(tag = "alarms", security(("access_token" = [])), extensions(("x-errors" = json!(["USR_007", "GLB_008"]))), responses(
     (status = 200, description = "An endless `text/event-stream`: `event: alarm` frames with AlarmResponse JSON, heartbeat comments", content_type = "text/event-stream", body = String),
-    (status = 401, description = "USR_007", body = ErrorBody),
-    (status = 503, description = "GLB_008: this instance holds as many streams as it may; retry after the `Retry-After` seconds", body = ErrorBody),
 ))]
 #[get("/alarms/subscribe")]
 pub async fn subscribe(state: web::Data<AppState>, caller: Authenticated) -> Result<HttpResponse, AppError> {
@@ -156,9 +154,8 @@ pub async fn unread(state: web::Data<AppState>, caller: Authenticated) -> Result
 }
 
 /// Marks alarms read: a JSON array of ids; only the caller's own change.
-#[utoipa::path(tag = "alarms", security(("access_token" = [])), request_body = Vec<i64>, responses(
+#[utoipa::path(tag = "alarms", security(("access_token" = [])), request_body = Vec<i64>, extensions(("x-errors" = json!(["ALM_001", "GLB_002"]))), responses(
     (status = 200, description = "How many changed", body = ApiResponse<u64>),
-    (status = 400, description = "ALM_001, GLB_002", body = ErrorBody),
 ))]
 #[post("/alarms/read")]
 pub async fn read(

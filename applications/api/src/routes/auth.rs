@@ -1,10 +1,11 @@
 //! `/api/v2/auth/…` and `/api/v2/logout`: sign-up, sign-in, refresh, sign-out, recovery.
 
 use actix_web::{HttpRequest, patch, post, web};
-use cercat_error::{ApiResponse, ErrorBody};
+use cercat_error::ApiResponse;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::{AppState, auth::Authenticated, dto::auth::*, error::AppError, extract::Valid};
+use crate::{AppState, dto::auth::*};
+use cercat_http::{AppError, Valid, auth::Authenticated};
 
 /// Registers the endpoints.
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -26,11 +27,9 @@ fn ip(state: &AppState, req: &HttpRequest) -> String {
 #[utoipa::path(
     tag = "auth",
     request_body = EmailRequest,
+    extensions(("x-errors" = json!(["GLB_002", "GLB_005", "USR_001", "USR_002", "USR_011"]))),
     responses(
         (status = 201, description = "The code was queued for mailing", body = ApiResponse<CodeSent>),
-        (status = 400, description = "GLB_002/GLB_005/USR_001: malformed or invalid email", body = ErrorBody),
-        (status = 409, description = "USR_002: the email is already registered", body = ErrorBody),
-        (status = 429, description = "USR_011: too many codes requested; see Retry-After", body = ErrorBody),
     )
 )]
 #[post("/auth/email-codes")]
@@ -49,11 +48,9 @@ pub async fn request_code(
 #[utoipa::path(
     tag = "auth",
     request_body = SignupRequest,
+    extensions(("x-errors" = json!(["USR_001", "USR_004", "USR_005", "USR_002", "USR_003", "USR_011"]))),
     responses(
         (status = 201, description = "The account and its tokens", body = ApiResponse<SignupResponse>),
-        (status = 400, description = "USR_001 invalid field, USR_004 weak password, USR_005 wrong/expired code", body = ErrorBody),
-        (status = 409, description = "USR_002 email taken (after a right code) or USR_003 nickname taken", body = ErrorBody),
-        (status = 429, description = "USR_011: too many tries; see Retry-After", body = ErrorBody),
     )
 )]
 #[post("/auth/signup")]
@@ -80,10 +77,9 @@ pub async fn signup(
 #[utoipa::path(
     tag = "auth",
     request_body = LoginRequest,
+    extensions(("x-errors" = json!(["USR_006", "USR_011"]))),
     responses(
         (status = 200, description = "Tokens", body = ApiResponse<TokenResponse>),
-        (status = 401, description = "USR_006: wrong email or password", body = ErrorBody),
-        (status = 429, description = "USR_011: too many failures; see Retry-After", body = ErrorBody),
     )
 )]
 #[post("/auth/login")]
@@ -102,9 +98,9 @@ pub async fn login(
 #[utoipa::path(
     tag = "auth",
     request_body = RefreshRequest,
+    extensions(("x-errors" = json!(["USR_007", "USR_008"]))),
     responses(
         (status = 200, description = "A new pair", body = ApiResponse<TokenResponse>),
-        (status = 401, description = "USR_007 unknown/expired token, USR_008 replayed token (session ended)", body = ErrorBody),
     )
 )]
 #[post("/auth/token/refresh")]
@@ -120,9 +116,9 @@ pub async fn refresh(
 #[utoipa::path(
     tag = "auth",
     security(("access_token" = [])),
+    extensions(("x-errors" = json!(["USR_007"]))),
     responses(
         (status = 200, description = "Signed out", body = ApiResponse<String>),
-        (status = 401, description = "USR_007: no valid access token", body = ErrorBody),
     )
 )]
 #[patch("/logout")]
@@ -136,9 +132,9 @@ pub async fn logout(state: web::Data<AppState>, caller: Authenticated) -> Result
 #[utoipa::path(
     tag = "auth",
     request_body = EmailRequest,
+    extensions(("x-errors" = json!(["USR_011"]))),
     responses(
         (status = 201, description = "A code was queued for mailing if the address has an account", body = ApiResponse<CodeSent>),
-        (status = 429, description = "USR_011: too many codes requested", body = ErrorBody),
     )
 )]
 #[post("/auth/recovery-codes")]
@@ -155,11 +151,9 @@ pub async fn request_recovery_code(
 #[utoipa::path(
     tag = "auth",
     request_body = RecoverRequest,
+    extensions(("x-errors" = json!(["USR_005", "USR_013", "USR_011"]))),
     responses(
         (status = 200, description = "Restored; tokens for a new session", body = ApiResponse<TokenResponse>),
-        (status = 400, description = "USR_005: wrong or expired code", body = ErrorBody),
-        (status = 409, description = "USR_013: not recoverable (told after a right code)", body = ErrorBody),
-        (status = 429, description = "USR_011: too many tries; see Retry-After", body = ErrorBody),
     )
 )]
 #[post("/auth/recover")]

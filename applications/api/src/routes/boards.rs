@@ -1,16 +1,14 @@
 //! `/api/v2/boards` and `/api/v2/favorite-boards/{certificateId}`.
 
 use actix_web::{get, post, web};
-use cercat_error::{ApiResponse, ErrorBody};
+use cercat_error::ApiResponse;
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::{
-    AppState,
-    auth::Authenticated,
-    error::{AppError, positive_id},
-};
+use crate::AppState;
+use cercat_common::id::CertificateId;
+use cercat_http::{AppError, IdPath, auth::Authenticated};
 
 /// Registers the endpoints.
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -31,9 +29,8 @@ pub struct BoardResponse {
 
 /// Every board, with the caller's favourites marked. Choosing interest certificates
 /// favourites their boards (asynchronously, through the `certificate.interest` event).
-#[utoipa::path(tag = "boards", security(("access_token" = [])), responses(
+#[utoipa::path(tag = "boards", security(("access_token" = [])), extensions(("x-errors" = json!(["USR_007"]))), responses(
     (status = 200, description = "Boards", body = ApiResponse<Vec<BoardResponse>>),
-    (status = 401, description = "USR_007", body = ErrorBody),
 ))]
 #[get("/boards")]
 pub async fn boards(
@@ -54,17 +51,16 @@ pub async fn boards(
 }
 
 /// Flips the board's favourite state and returns the new state.
-#[utoipa::path(tag = "boards", security(("access_token" = [])), params(("certificate_id" = i64, Path)), responses(
+#[utoipa::path(tag = "boards", security(("access_token" = [])), params(("certificate_id" = i64, Path)), extensions(("x-errors" = json!(["CRT_001"]))), responses(
     (status = 200, description = "The new state", body = ApiResponse<BoardResponse>),
-    (status = 404, description = "CRT_001", body = ErrorBody),
 ))]
 #[post("/favorite-boards/{certificate_id}")]
 pub async fn toggle_favorite(
     state: web::Data<AppState>,
     caller: Authenticated,
-    path: web::Path<i64>,
+    path: IdPath<CertificateId>,
 ) -> Result<ApiResponse<BoardResponse>, AppError> {
-    let id = positive_id("certificateId", path.into_inner())?;
+    let id = path.0.get();
     let is_favorite = state.boards.toggle(caller.user_id(), id).await?;
     let certificate = state.certificates.get(id).await?;
     Ok(ApiResponse::ok(BoardResponse { certificate_id: id, board_name: certificate.name, is_favorite }))

@@ -1,14 +1,13 @@
 //! `/api/v2/certificates…`: the certificate list, details, and next/previous exams.
 
 use actix_web::{get, web};
-use cercat_error::{ApiResponse, ErrorBody};
+use cercat_error::ApiResponse;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::{
-    AppState,
-    dto::certificate::{CertificateDetail, CertificateExamResponse, CertificateItem},
-    error::{AppError, positive_id},
-};
+use crate::{AppState, dto::certificate::CertificateExamResponse};
+use cercat_common::id::CertificateId;
+use cercat_http::dto::certificate::{CertificateDetail, CertificateItem};
+use cercat_http::{AppError, IdPath};
 
 /// Registers the certificate endpoints.
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -18,9 +17,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
 /// All certificates.
 #[utoipa::path(
     tag = "certificates",
+    extensions(("x-errors" = json!(["GLB_008"]))),
     responses(
         (status = 200, description = "Every certificate, by id", body = ApiResponse<Vec<CertificateItem>>),
-        (status = 503, description = "GLB_008: the database is unavailable", body = ErrorBody),
     )
 )]
 #[get("/certificates")]
@@ -33,19 +32,17 @@ pub async fn list_certificates(state: web::Data<AppState>) -> Result<ApiResponse
 #[utoipa::path(
     tag = "certificates",
     params(("certificateId" = i64, Path, description = "Certificate id", minimum = 1)),
+    extensions(("x-errors" = json!(["GLB_004", "CRT_001", "GLB_008"]))),
     responses(
         (status = 200, description = "The certificate", body = ApiResponse<CertificateDetail>),
-        (status = 400, description = "GLB_004: the id is not a positive integer", body = ErrorBody),
-        (status = 404, description = "CRT_001: no such certificate", body = ErrorBody),
-        (status = 503, description = "GLB_008: the database is unavailable", body = ErrorBody),
     )
 )]
 #[get("/certificates/{certificateId}")]
 pub async fn get_certificate(
     state: web::Data<AppState>,
-    path: web::Path<i64>,
+    path: IdPath<CertificateId>,
 ) -> Result<ApiResponse<CertificateDetail>, AppError> {
-    let id = positive_id("certificateId", path.into_inner())?;
+    let id = path.0.get();
     Ok(ApiResponse::ok(state.certificates.get(id).await?.into()))
 }
 
@@ -54,19 +51,17 @@ pub async fn get_certificate(
 #[utoipa::path(
     tag = "certificates",
     params(("certificateId" = i64, Path, description = "Certificate id", minimum = 1)),
+    extensions(("x-errors" = json!(["GLB_004", "CRT_001", "CRT_002", "GLB_008"]))),
     responses(
         (status = 200, description = "The certificate and its next exam", body = ApiResponse<CertificateExamResponse>),
-        (status = 400, description = "GLB_004: the id is not a positive integer", body = ErrorBody),
-        (status = 404, description = "CRT_001: no such certificate; CRT_002: no upcoming exam scheduled", body = ErrorBody),
-        (status = 503, description = "GLB_008: the database is unavailable", body = ErrorBody),
     )
 )]
 #[get("/certificates/{certificateId}/certificate-exams")]
 pub async fn next_exam(
     state: web::Data<AppState>,
-    path: web::Path<i64>,
+    path: IdPath<CertificateId>,
 ) -> Result<ApiResponse<CertificateExamResponse>, AppError> {
-    let id = positive_id("certificateId", path.into_inner())?;
+    let id = path.0.get();
     let (certificate, schedule) = state.certificates.next_exam(id).await?;
     Ok(ApiResponse::ok(CertificateExamResponse::new(certificate, schedule)))
 }
@@ -75,19 +70,17 @@ pub async fn next_exam(
 #[utoipa::path(
     tag = "certificates",
     params(("certificateId" = i64, Path, description = "Certificate id", minimum = 1)),
+    extensions(("x-errors" = json!(["GLB_004", "CRT_001", "CRT_005", "GLB_008"]))),
     responses(
         (status = 200, description = "The certificate and its latest past exam", body = ApiResponse<CertificateExamResponse>),
-        (status = 400, description = "GLB_004: the id is not a positive integer", body = ErrorBody),
-        (status = 404, description = "CRT_001: no such certificate; CRT_005: no past exam on record", body = ErrorBody),
-        (status = 503, description = "GLB_008: the database is unavailable", body = ErrorBody),
     )
 )]
 #[get("/certificates/{certificateId}/certificate-exams/previous")]
 pub async fn previous_exam(
     state: web::Data<AppState>,
-    path: web::Path<i64>,
+    path: IdPath<CertificateId>,
 ) -> Result<ApiResponse<CertificateExamResponse>, AppError> {
-    let id = positive_id("certificateId", path.into_inner())?;
+    let id = path.0.get();
     let (certificate, schedule) = state.certificates.previous_exam(id).await?;
     Ok(ApiResponse::ok(CertificateExamResponse::new(certificate, schedule)))
 }

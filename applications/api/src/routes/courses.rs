@@ -2,13 +2,12 @@
 
 use actix_web::{HttpRequest, HttpResponse, delete, get, http::header, post, put, web};
 use cercat_course::{CourseError, CourseSearch, service::Actor};
-use cercat_error::{ApiResponse, ErrorBody};
+use cercat_error::ApiResponse;
 use cercat_user::Role;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::{
     AppState,
-    auth::{Instructor, Member},
     dto::{
         course::{
             CourseRequest, CourseResponse, CourseSearchQuery, CourseSlice, EnrollmentResponse, PaymentRequest,
@@ -16,8 +15,12 @@ use crate::{
         },
         paging::PageQuery,
     },
-    error::{AppError, positive_id},
     idempotency,
+};
+use cercat_common::id::{CourseId, EnrollmentId};
+use cercat_http::{
+    AppError, IdPath,
+    auth::{Instructor, Member},
 };
 
 /// The header carrying the waiting room's admission token.
@@ -41,15 +44,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
 }
 
 fn actor(claims: &cercat_user::AccessClaims) -> Actor {
-    Actor { user_id: claims.sub.parse().unwrap_or_default(), admin: claims.role == Role::Admin }
+    Actor { user_id: claims.sub.get(), admin: claims.role == Role::Admin }
 }
 
 /// Creates a course (INSTRUCTOR or ADMIN; the caller owns it).
-#[utoipa::path(tag = "courses", security(("access_token" = [])), request_body = CourseRequest, responses(
+#[utoipa::path(tag = "courses", security(("access_token" = [])), request_body = CourseRequest, extensions(("x-errors" = json!(["CRS_002", "USR_009", "CRT_001"]))), responses(
     (status = 201, description = "Created", body = ApiResponse<CourseResponse>),
-    (status = 400, description = "CRS_002: a field out of range (named in `errors`)", body = ErrorBody),
-    (status = 403, description = "USR_xxx: not an instructor", body = ErrorBody),
-    (status = 404, description = "CRT_001: no such certificate", body = ErrorBody),
 ))]
 #[post("/courses")]
 pub async fn create(
@@ -63,9 +63,8 @@ pub async fn create(
 
 /// Searches courses (public): by `keyword` in the title, description (`searchType=content`),
 /// both (`all`, default) or the instructor's nickname (`instructor`); newest first.
-#[utoipa::path(tag = "courses", params(CourseSearchQuery, PageQuery), responses(
+#[utoipa::path(tag = "courses", params(CourseSearchQuery, PageQuery), extensions(("x-errors" = json!(["GLB_003"]))), responses(
     (status = 200, description = "A page of courses", body = ApiResponse<CourseSlice>),
-    (status = 400, description = "GLB_003: a bad query parameter", body = ErrorBody),
 ))]
 #[get("/courses")]
 pub async fn search(
@@ -86,55 +85,47 @@ pub async fn search(
 }
 
 /// One course, with its seats left and whether enrollment is open (public).
-#[utoipa::path(tag = "courses", params(("course_id" = i64, Path)), responses(
+#[utoipa::path(tag = "courses", params(("course_id" = i64, Path)), extensions(("x-errors" = json!(["CRS_001"]))), responses(
     (status = 200, description = "The course", body = ApiResponse<CourseResponse>),
-    (status = 404, description = "CRS_001", body = ErrorBody),
 ))]
 #[get("/courses/{course_id}")]
 pub async fn get_course(
     state: web::Data<AppState>,
-    path: web::Path<i64>,
+    path: IdPath<CourseId>,
 ) -> Result<ApiResponse<CourseResponse>, AppError> {
-    let id = positive_id("courseId", path.into_inner())?;
+    let id = path.0.get();
     let course = state.courses.get(id).await?;
     Ok(ApiResponse::ok(CourseResponse::new(course, state.infra.clock.now())))
 }
 
 /// Replaces a course's fields (its instructor or an admin). The capacity cannot go below
 /// the seats taken.
-#[utoipa::path(tag = "courses", security(("access_token" = [])), params(("course_id" = i64, Path)), request_body = CourseRequest, responses(
+#[utoipa::path(tag = "courses", security(("access_token" = [])), params(("course_id" = i64, Path)), request_body = CourseRequest, extensions(("x-errors" = json!(["CRS_002", "CRS_003", "CRS_001", "CRS_013"]))), responses(
     (status = 200, description = "Updated", body = ApiResponse<CourseResponse>),
-    (status = 400, description = "CRS_002", body = ErrorBody),
-    (status = 403, description = "CRS_003: not the course's instructor", body = ErrorBody),
-    (status = 404, description = "CRS_001", body = ErrorBody),
-    (status = 409, description = "CRS_013: capacity below the seats taken", body = ErrorBody),
 ))]
 #[put("/courses/{course_id}")]
 pub async fn update(
     state: web::Data<AppState>,
     caller: Instructor,
-    path: web::Path<i64>,
+    path: IdPath<CourseId>,
     body: web::Json<CourseRequest>,
 ) -> Result<ApiResponse<CourseResponse>, AppError> {
-    let id = positive_id("courseId", path.into_inner())?;
+    let id = path.0.get();
     let course = state.courses.update(actor(&caller.0), id, body.into_inner().into_draft()?).await?;
     Ok(ApiResponse::ok(CourseResponse::new(course, state.infra.clock.now())))
 }
 
 /// Deletes a course nobody has enrolled in (its instructor or an admin).
-#[utoipa::path(tag = "courses", security(("access_token" = [])), params(("course_id" = i64, Path)), responses(
+#[utoipa::path(tag = "courses", security(("access_token" = [])), params(("course_id" = i64, Path)), extensions(("x-errors" = json!(["CRS_003", "CRS_001", "CRS_013"]))), responses(
     (status = 200, description = "Deleted", body = ApiResponse<bool>),
-    (status = 403, description = "CRS_003", body = ErrorBody),
-    (status = 404, description = "CRS_001", body = ErrorBody),
-    (status = 409, description = "CRS_013: students have enrolled", body = ErrorBody),
 ))]
 #[delete("/courses/{course_id}")]
 pub async fn remove(
     state: web::Data<AppState>,
     caller: Instructor,
-    path: web::Path<i64>,
+    path: IdPath<CourseId>,
 ) -> Result<ApiResponse<bool>, AppError> {
-    let id = positive_id("courseId", path.into_inner())?;
+    let id = path.0.get();
     state.courses.delete(actor(&caller.0), id).await?;
     Ok(ApiResponse::ok(true))
 }
@@ -151,36 +142,32 @@ fn queue_response(course_id: i64, status: cercat_course::QueueStatus) -> HttpRes
 /// Joins the course's waiting room. Joining again returns the same place. Poll
 /// `GET …/queue/me` after `Retry-After` seconds; once admitted the answer carries the
 /// admission token.
-#[utoipa::path(tag = "courses", security(("access_token" = [])), params(("course_id" = i64, Path)), responses(
+#[utoipa::path(tag = "courses", security(("access_token" = [])), params(("course_id" = i64, Path)), extensions(("x-errors" = json!(["CRS_004", "CRS_001", "CRS_016"]))), responses(
     (status = 200, description = "The caller's place (Retry-After: when to poll)", body = ApiResponse<QueueResponse>),
-    (status = 403, description = "CRS_004: enrollment is not open", body = ErrorBody),
-    (status = 404, description = "CRS_001", body = ErrorBody),
-    (status = 409, description = "CRS_016: the course has no waiting room", body = ErrorBody),
 ))]
 #[post("/courses/{course_id}/queue")]
 pub async fn join_queue(
     state: web::Data<AppState>,
     caller: Member,
-    path: web::Path<i64>,
+    path: IdPath<CourseId>,
 ) -> Result<HttpResponse, AppError> {
-    let id = positive_id("courseId", path.into_inner())?;
+    let id = path.0.get();
     let status = state.courses.join_queue(caller.user_id(), id).await?;
     Ok(queue_response(id, status))
 }
 
 /// The caller's place in the waiting room: position, people ahead, estimated wait, and —
 /// once admitted — a short-lived admission token bound to the caller and the course.
-#[utoipa::path(tag = "courses", security(("access_token" = [])), params(("course_id" = i64, Path)), responses(
+#[utoipa::path(tag = "courses", security(("access_token" = [])), params(("course_id" = i64, Path)), extensions(("x-errors" = json!(["CRS_007", "CRS_001"]))), responses(
     (status = 200, description = "The caller's place (Retry-After: when to poll)", body = ApiResponse<QueueResponse>),
-    (status = 404, description = "CRS_007: not in the waiting room; CRS_001", body = ErrorBody),
 ))]
 #[get("/courses/{course_id}/queue/me")]
 pub async fn queue_me(
     state: web::Data<AppState>,
     caller: Member,
-    path: web::Path<i64>,
+    path: IdPath<CourseId>,
 ) -> Result<HttpResponse, AppError> {
-    let id = positive_id("courseId", path.into_inner())?;
+    let id = path.0.get();
     let status = state.courses.queue_status(caller.user_id(), id).await?;
     Ok(queue_response(id, status))
 }
@@ -194,12 +181,9 @@ pub async fn queue_me(
         ("Admission-Token" = Option<String>, Header, description = "From the waiting room, when the course has one"),
         ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key get the first response"),
     ),
+    extensions(("x-errors" = json!(["CRS_004", "CRS_006", "CRS_001", "CRS_005", "CRS_014", "IDM_002", "IDM_001"]))),
     responses(
         (status = 201, description = "Seat held", body = ApiResponse<EnrollmentResponse>),
-        (status = 403, description = "CRS_004: outside the enrollment window; CRS_006: admission token missing, expired or not the caller's", body = ErrorBody),
-        (status = 404, description = "CRS_001", body = ErrorBody),
-        (status = 409, description = "CRS_005: sold out; CRS_014: already enrolled; IDM_002: same key in flight", body = ErrorBody),
-        (status = 422, description = "IDM_001: the key was used with another body", body = ErrorBody),
     )
 )]
 #[post("/courses/{course_id}/enrollments")]
@@ -207,13 +191,13 @@ pub async fn enroll(
     state: web::Data<AppState>,
     req: HttpRequest,
     caller: Member,
-    path: web::Path<i64>,
+    path: IdPath<CourseId>,
 ) -> HttpResponse {
     let user = caller.user_id();
     let id = path.into_inner();
     let token = req.headers().get(ADMISSION_TOKEN).and_then(|v| v.to_str().ok()).map(str::to_owned);
     idempotency::run(&state, &req, user, b"", || async {
-        let id = positive_id("courseId", id)?;
+        let id = id.get();
         let e = state.courses.enroll(user, id, token.as_deref()).await?;
         Ok(idempotency::respond(&req, ApiResponse::created(EnrollmentResponse::from(e))))
     })
@@ -234,17 +218,16 @@ pub async fn my_enrollments(
 }
 
 /// One of the caller's enrollments.
-#[utoipa::path(tag = "courses", security(("access_token" = [])), params(("enrollment_id" = i64, Path)), responses(
+#[utoipa::path(tag = "courses", security(("access_token" = [])), params(("enrollment_id" = i64, Path)), extensions(("x-errors" = json!(["CRS_008"]))), responses(
     (status = 200, description = "The enrollment", body = ApiResponse<EnrollmentResponse>),
-    (status = 404, description = "CRS_008", body = ErrorBody),
 ))]
 #[get("/enrollments/{enrollment_id}")]
 pub async fn get_enrollment(
     state: web::Data<AppState>,
     caller: Member,
-    path: web::Path<i64>,
+    path: IdPath<EnrollmentId>,
 ) -> Result<ApiResponse<EnrollmentResponse>, AppError> {
-    let id = positive_id("enrollmentId", path.into_inner())?;
+    let id = path.0.get();
     Ok(ApiResponse::ok(state.courses.enrollment(caller.user_id(), id).await?.into()))
 }
 
@@ -256,14 +239,9 @@ pub async fn get_enrollment(
         ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key get the first response"),
     ),
     request_body = PaymentRequest,
+    extensions(("x-errors" = json!(["CRS_002", "GLB_002", "CRS_011", "CRS_008", "CRS_009", "CRS_010", "IDM_002", "IDM_001", "GLB_008"]))),
     responses(
         (status = 200, description = "Paid", body = ApiResponse<EnrollmentResponse>),
-        (status = 400, description = "CRS_002: paymentKey missing; GLB_002: body unreadable", body = ErrorBody),
-        (status = 402, description = "CRS_011: the gateway declined; the hold stays until its deadline", body = ErrorBody),
-        (status = 404, description = "CRS_008", body = ErrorBody),
-        (status = 409, description = "CRS_009: not awaiting payment; CRS_010: the hold expired (any charge refunded); IDM_002", body = ErrorBody),
-        (status = 422, description = "IDM_001", body = ErrorBody),
-        (status = 503, description = "GLB_008: the gateway did not answer; retry with the same key", body = ErrorBody),
     )
 )]
 #[post("/enrollments/{enrollment_id}/payments")]
@@ -271,13 +249,13 @@ pub async fn pay(
     state: web::Data<AppState>,
     req: HttpRequest,
     caller: Member,
-    path: web::Path<i64>,
+    path: IdPath<EnrollmentId>,
     body: web::Bytes,
 ) -> HttpResponse {
     let user = caller.user_id();
     let id = path.into_inner();
     idempotency::run(&state, &req, user, &body, || async {
-        let id = positive_id("enrollmentId", id)?;
+        let id = id.get();
         let payment: PaymentRequest = serde_json::from_slice(&body).map_err(|e| {
             AppError(cercat_error::ApiError::new(
                 cercat_error::ErrorCode::INVALID_BODY,
@@ -297,11 +275,9 @@ pub async fn pay(
         ("enrollment_id" = i64, Path),
         ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key get the first response"),
     ),
+    extensions(("x-errors" = json!(["CRS_008", "CRS_015", "GLB_008"]))),
     responses(
         (status = 200, description = "Cancelled or refunded", body = ApiResponse<EnrollmentResponse>),
-        (status = 404, description = "CRS_008", body = ErrorBody),
-        (status = 409, description = "CRS_015: already released", body = ErrorBody),
-        (status = 503, description = "GLB_008: the gateway did not answer; nothing changed, retry", body = ErrorBody),
     )
 )]
 #[post("/enrollments/{enrollment_id}/cancel")]
@@ -309,12 +285,12 @@ pub async fn cancel(
     state: web::Data<AppState>,
     req: HttpRequest,
     caller: Member,
-    path: web::Path<i64>,
+    path: IdPath<EnrollmentId>,
 ) -> HttpResponse {
     let user = caller.user_id();
     let id = path.into_inner();
     idempotency::run(&state, &req, user, b"", || async {
-        let id = positive_id("enrollmentId", id)?;
+        let id = id.get();
         let e = state.courses.cancel(user, id).await?;
         Ok(idempotency::respond(&req, ApiResponse::ok(EnrollmentResponse::from(e))))
     })
@@ -325,9 +301,8 @@ pub async fn cancel(
 /// `tosspayments-webhook-signature` over the body and `tosspayments-webhook-transmission-time`.
 /// A payment done at the gateway completes its hold (or is refunded when the seat went
 /// back); one cancelled at the gateway releases the seat.
-#[utoipa::path(tag = "courses", request_body = serde_json::Value, responses(
+#[utoipa::path(tag = "courses", request_body = serde_json::Value, extensions(("x-errors" = json!(["CRS_012"]))), responses(
     (status = 200, description = "Applied (or about an unknown order, ignored)", body = ApiResponse<bool>),
-    (status = 400, description = "CRS_012: signature or timestamp did not verify", body = ErrorBody),
 ))]
 #[post("/payments/webhook")]
 pub async fn webhook(

@@ -1,15 +1,15 @@
 //! Goals, study time and the achievement dashboard.
 
 use actix_web::{get, post, put, web};
-use cercat_error::{ApiResponse, ErrorBody};
+use cercat_error::ApiResponse;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::{
     AppState,
-    auth::Authenticated,
     dto::learning::{AchievementResponse, GoalPeriodResponse, GoalRequest, GoalResponse, StudyTimeQuery},
-    error::{AppError, positive_id},
 };
+use cercat_common::id::CertificateId;
+use cercat_http::{AppError, IdPath, auth::Authenticated};
 
 /// Registers the endpoints.
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -23,35 +23,32 @@ pub fn configure(cfg: &mut ServiceConfig) {
 }
 
 /// The caller's goals for a certificate, oldest first (the client uses the last).
-#[utoipa::path(tag = "goals", security(("access_token" = [])), params(("certificate_id" = i64, Path)), responses(
+#[utoipa::path(tag = "goals", security(("access_token" = [])), params(("certificate_id" = i64, Path)), extensions(("x-errors" = json!(["CRT_001"]))), responses(
     (status = 200, description = "Goals", body = ApiResponse<Vec<GoalPeriodResponse>>),
-    (status = 404, description = "CRT_001", body = ErrorBody),
 ))]
 #[get("/certificates/{certificate_id}/goals")]
 pub async fn list(
     state: web::Data<AppState>,
     caller: Authenticated,
-    path: web::Path<i64>,
+    path: IdPath<CertificateId>,
 ) -> Result<ApiResponse<Vec<GoalPeriodResponse>>, AppError> {
-    let id = positive_id("certificateId", path.into_inner())?;
+    let id = path.0.get();
     let goals = state.learning.goals(caller.user_id(), id).await?;
     Ok(ApiResponse::ok(goals.into_iter().map(GoalPeriodResponse::from).collect()))
 }
 
 /// Sets a goal for a certificate.
-#[utoipa::path(tag = "goals", security(("access_token" = [])), params(("certificate_id" = i64, Path)), request_body = GoalRequest, responses(
+#[utoipa::path(tag = "goals", security(("access_token" = [])), params(("certificate_id" = i64, Path)), request_body = GoalRequest, extensions(("x-errors" = json!(["LRN_002", "CRT_001"]))), responses(
     (status = 201, description = "Created", body = ApiResponse<GoalResponse>),
-    (status = 400, description = "LRN_002: a field out of range, the period reversed or a date-time unreadable", body = ErrorBody),
-    (status = 404, description = "CRT_001", body = ErrorBody),
 ))]
 #[post("/certificates/{certificate_id}/goals")]
 pub async fn create(
     state: web::Data<AppState>,
     caller: Authenticated,
-    path: web::Path<i64>,
+    path: IdPath<CertificateId>,
     body: web::Json<GoalRequest>,
 ) -> Result<ApiResponse<GoalResponse>, AppError> {
-    let id = positive_id("certificateId", path.into_inner())?;
+    let id = path.0.get();
     let goal = state.learning.create(caller.user_id(), id, body.into_inner().into_draft()?).await?;
     let certificate = state.certificates.get(id).await?;
     Ok(ApiResponse::created(GoalResponse::new(goal, &certificate)))
@@ -59,9 +56,8 @@ pub async fn create(
 
 /// One of the caller's goals. The client asks for goal 0 when the user has none: that is a
 /// 404 `LRN_001`, which it tolerates.
-#[utoipa::path(tag = "goals", security(("access_token" = [])), params(("goal_id" = i64, Path)), responses(
+#[utoipa::path(tag = "goals", security(("access_token" = [])), params(("goal_id" = i64, Path)), extensions(("x-errors" = json!(["LRN_001"]))), responses(
     (status = 200, description = "Goal", body = ApiResponse<GoalResponse>),
-    (status = 404, description = "LRN_001", body = ErrorBody),
 ))]
 #[get("/goals/{goal_id}")]
 pub async fn get_goal(
@@ -75,10 +71,8 @@ pub async fn get_goal(
 }
 
 /// Replaces one of the caller's goals.
-#[utoipa::path(tag = "goals", security(("access_token" = [])), params(("goal_id" = i64, Path)), request_body = GoalRequest, responses(
+#[utoipa::path(tag = "goals", security(("access_token" = [])), params(("goal_id" = i64, Path)), request_body = GoalRequest, extensions(("x-errors" = json!(["LRN_002", "LRN_001"]))), responses(
     (status = 200, description = "Updated", body = ApiResponse<GoalResponse>),
-    (status = 400, description = "LRN_002", body = ErrorBody),
-    (status = 404, description = "LRN_001", body = ErrorBody),
 ))]
 #[put("/goals/{goal_id}")]
 pub async fn update(
@@ -94,41 +88,37 @@ pub async fn update(
 
 /// Whether the caller has a goal for the certificate that has not ended (false → the client
 /// asks them to set one).
-#[utoipa::path(tag = "goals", security(("access_token" = [])), params(("certificate_id" = i64, Path)), responses(
+#[utoipa::path(tag = "goals", security(("access_token" = [])), params(("certificate_id" = i64, Path)), extensions(("x-errors" = json!(["CRT_001"]))), responses(
     (status = 200, description = "Status", body = ApiResponse<bool>),
-    (status = 404, description = "CRT_001", body = ErrorBody),
 ))]
 #[get("/certificates/{certificate_id}/goal-status")]
 pub async fn status(
     state: web::Data<AppState>,
     caller: Authenticated,
-    path: web::Path<i64>,
+    path: IdPath<CertificateId>,
 ) -> Result<ApiResponse<bool>, AppError> {
-    let id = positive_id("certificateId", path.into_inner())?;
+    let id = path.0.get();
     Ok(ApiResponse::ok(state.learning.has_active_goal(caller.user_id(), id).await?))
 }
 
 /// The dashboard of the current goal: best score in the period against the target, exams and
 /// study time today and in total against their targets, days left.
-#[utoipa::path(tag = "goals", security(("access_token" = [])), params(("certificate_id" = i64, Path)), responses(
+#[utoipa::path(tag = "goals", security(("access_token" = [])), params(("certificate_id" = i64, Path)), extensions(("x-errors" = json!(["CRT_001", "LRN_004"]))), responses(
     (status = 200, description = "Dashboard", body = ApiResponse<AchievementResponse>),
-    (status = 404, description = "CRT_001, LRN_004: no goal for this certificate", body = ErrorBody),
 ))]
 #[get("/certificates/{certificate_id}/goals/achievement")]
 pub async fn achievement(
     state: web::Data<AppState>,
     caller: Authenticated,
-    path: web::Path<i64>,
+    path: IdPath<CertificateId>,
 ) -> Result<ApiResponse<AchievementResponse>, AppError> {
-    let id = positive_id("certificateId", path.into_inner())?;
+    let id = path.0.get();
     Ok(ApiResponse::ok(state.learning.achievement(caller.user_id(), id).await?.into()))
 }
 
 /// Logs stopwatch time (`studyTime`, milliseconds) against one of the caller's goals.
-#[utoipa::path(tag = "goals", security(("access_token" = [])), params(("goal_id" = i64, Path), StudyTimeQuery), responses(
+#[utoipa::path(tag = "goals", security(("access_token" = [])), params(("goal_id" = i64, Path), StudyTimeQuery), extensions(("x-errors" = json!(["LRN_003", "LRN_001"]))), responses(
     (status = 201, description = "Logged", body = ApiResponse<bool>),
-    (status = 400, description = "LRN_003", body = ErrorBody),
-    (status = 404, description = "LRN_001", body = ErrorBody),
 ))]
 #[post("/goals/{goal_id}/study-times")]
 pub async fn study_time(

@@ -1,20 +1,14 @@
-//! Liveness, readiness (each dependency checked under a timeout) and Prometheus metrics.
+//! Liveness, readiness (the kernel's check of every dependency) and Prometheus metrics.
 
-use actix_web::{HttpResponse, get, http::StatusCode, web};
-use cercat_error::{ApiResponse, ErrorBody};
-use std::{
-    collections::BTreeMap,
-    time::{Duration, Instant},
-};
-
-use crate::{
-    AppState,
+use actix_web::{HttpResponse, get, web};
+use cercat_error::ApiResponse;
+use cercat_http::{
     auth::Admin,
-    dto::health::{DependencyStatus, Readiness},
+    health::{Readiness, readiness},
 };
+use std::time::Duration;
 
-/// Upper bound on one dependency check.
-pub const CHECK_TIMEOUT: Duration = Duration::from_secs(2);
+use crate::AppState;
 
 /// Cercat's health check (kept for the original deployment's load balancer).
 #[utoipa::path(tag = "operations", responses((status = 200, description = "The process is up", body = ApiResponse<String>)))]
@@ -37,56 +31,14 @@ pub async fn live() -> ApiResponse<&'static str> {
 #[utoipa::path(
     tag = "operations",
     security((), ("access_token" = [])),
+    extensions(("x-errors" = json!(["GLB_008"]))),
     responses(
         (status = 200, description = "Every dependency is up (`checks` only for an ADMIN)", body = ApiResponse<Readiness>),
-        (status = 503, description = "GLB_008: some dependency is down (for an ADMIN, `errors` names each)", body = ErrorBody),
     )
 )]
 #[get("/health/ready")]
 pub async fn ready(state: web::Data<AppState>, admin: Option<Admin>) -> HttpResponse {
-    readiness(&state, admin.is_some()).await
-}
-
-/// Checks every dependency; `detailed` answers with each one's state and error (operators
-/// only), otherwise with the overall status alone.
-pub async fn readiness(state: &AppState, detailed: bool) -> HttpResponse {
-    let checks = futures::future::join_all(state.infra.health.iter().map(|check| async move {
-        let started = Instant::now();
-        let result = match tokio::time::timeout(CHECK_TIMEOUT, check.check()).await {
-            Ok(Ok(())) => None,
-            Ok(Err(err)) => Some(err.to_string()),
-            Err(_) => Some(format!("no answer within {} ms", CHECK_TIMEOUT.as_millis())),
-        };
-        let latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-        (
-            check.name(),
-            DependencyStatus { status: if result.is_none() { "UP" } else { "DOWN" }, latency_ms, error: result },
-        )
-    }))
-    .await;
-    let down: Vec<_> = checks.iter().filter(|(_, s)| s.error.is_some()).map(|(n, s)| (*n, s.error.clone())).collect();
-    let checks: BTreeMap<_, _> = checks.into_iter().collect();
-    ::metrics::gauge!("cercat_ready").set(if down.is_empty() { 1.0 } else { 0.0 });
-    if !down.is_empty() {
-        tracing::warn!(down = ?down, "not ready");
-    }
-    if down.is_empty() {
-        let checks = detailed.then_some(checks);
-        return HttpResponse::Ok().json(ApiResponse::ok(Readiness { status: "UP", checks }));
-    }
-    if !detailed {
-        let err = cercat_error::ApiError::new(cercat_error::ErrorCode::UNAVAILABLE, "not ready");
-        return HttpResponse::build(StatusCode::SERVICE_UNAVAILABLE).json(err.body());
-    }
-    let names: Vec<&str> = down.iter().map(|(n, _)| *n).collect();
-    let mut err = cercat_error::ApiError::new(
-        cercat_error::ErrorCode::UNAVAILABLE,
-        format!("not ready: {} down", names.join(", ")),
-    );
-    for (name, reason) in down {
-        err = err.with_field(name, reason.unwrap_or_default());
-    }
-    HttpResponse::build(StatusCode::SERVICE_UNAVAILABLE).json(err.body())
+    readiness(&state.infra.health, admin.is_some()).await
 }
 
 /// Prometheus metrics: `http_requests_total{method,route,status}`,

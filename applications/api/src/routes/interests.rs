@@ -1,16 +1,14 @@
 //! `/api/v2/interest-certificates`: the caller's (up to three) interest certificates.
 
 use actix_web::{get, post, put, web};
-use cercat_error::{ApiResponse, ErrorBody};
+use cercat_error::ApiResponse;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::{
     AppState,
-    auth::Authenticated,
     dto::certificate::{InterestRequest, InterestResponse},
-    error::AppError,
-    extract::Valid,
 };
+use cercat_http::{AppError, Valid, auth::Authenticated};
 
 /// Registers the endpoints.
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -19,9 +17,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
 
 /// The caller's interest certificates, highest priority first (the client treats the first as
 /// the current certificate).
-#[utoipa::path(tag = "certificates", security(("access_token" = [])), responses(
+#[utoipa::path(tag = "certificates", security(("access_token" = [])), extensions(("x-errors" = json!(["USR_007"]))), responses(
     (status = 200, description = "Interest certificates", body = ApiResponse<Vec<InterestResponse>>),
-    (status = 401, description = "USR_007", body = ErrorBody),
 ))]
 #[get("/interest-certificates")]
 pub async fn list(
@@ -43,10 +40,8 @@ async fn replace(
 }
 
 /// Replaces the caller's interest certificates (onboarding and the my-page editor use it).
-#[utoipa::path(tag = "certificates", security(("access_token" = [])), request_body = InterestRequest, responses(
+#[utoipa::path(tag = "certificates", security(("access_token" = [])), request_body = InterestRequest, extensions(("x-errors" = json!(["GLB_005", "CRT_010", "CRT_007"]))), responses(
     (status = 200, description = "The new list", body = ApiResponse<Vec<InterestResponse>>),
-    (status = 400, description = "GLB_005/CRT_010: more than three, or one listed twice", body = ErrorBody),
-    (status = 404, description = "CRT_007: unknown certificate", body = ErrorBody),
 ))]
 #[post("/interest-certificates")]
 pub async fn replace_post(
@@ -58,10 +53,8 @@ pub async fn replace_post(
 }
 
 /// Same as `POST` (replace-all).
-#[utoipa::path(tag = "certificates", security(("access_token" = [])), request_body = InterestRequest, responses(
+#[utoipa::path(tag = "certificates", security(("access_token" = [])), request_body = InterestRequest, extensions(("x-errors" = json!(["GLB_005", "CRT_010", "CRT_007"]))), responses(
     (status = 200, description = "The new list", body = ApiResponse<Vec<InterestResponse>>),
-    (status = 400, description = "GLB_005/CRT_010: more than three, or one listed twice", body = ErrorBody),
-    (status = 404, description = "CRT_007: unknown certificate", body = ErrorBody),
 ))]
 #[put("/interest-certificates")]
 pub async fn replace_put(

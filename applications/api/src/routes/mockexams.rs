@@ -2,23 +2,23 @@
 //! notes, subject averages and score reports — the paths Cercat's web client calls.
 
 use actix_web::{HttpResponse, get, http::header, patch, post, web};
-use cercat_error::{ApiResponse, ErrorBody};
+use cercat_error::ApiResponse;
 use cercat_mockexam::{AnswerInput, MockExamError, ReportPeriod, ResultFilter, service::ANSWER_SORT_FIELDS};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::{
     AppState,
-    auth::Authenticated,
     dto::{
         mockexam::{
-            CreateResultRequest, CreatedResultResponse, ExamYearQuery, MockExamResponse, PeriodQuery, QuestionResponse,
-            ResultResponse, ResultSlice, StatisticsResponse, SubjectAverageResponse, UserAnswerSlice,
+            CreateResultRequest, CreatedResultResponse, ExamYearQuery, PeriodQuery, ResultResponse, ResultSlice,
+            StatisticsResponse, SubjectAverageResponse, UserAnswerSlice,
         },
         paging::PageQuery,
     },
-    error::{AppError, positive_id},
-    extract::Valid,
 };
+use cercat_common::id::{CertificateId, MockExamId, ResultId, UserAnswerId};
+use cercat_http::dto::mockexam::{MockExamResponse, QuestionResponse};
+use cercat_http::{AppError, IdPath, Valid, auth::Authenticated};
 
 /// Registers the endpoints (`…/average` before `…/{dateType}` so it is not taken for one).
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -38,34 +38,31 @@ pub fn configure(cfg: &mut ServiceConfig) {
 }
 
 /// Years with mock exams, newest first (the client selects the first).
-#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("certificate_id" = i64, Path)), responses(
+#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("certificate_id" = i64, Path)), extensions(("x-errors" = json!(["CRT_001"]))), responses(
     (status = 200, description = "Years", body = ApiResponse<Vec<i32>>),
-    (status = 404, description = "CRT_001", body = ErrorBody),
 ))]
 #[get("/certificates/{certificate_id}/exam-years")]
 pub async fn exam_years(
     state: web::Data<AppState>,
     _caller: Authenticated,
-    path: web::Path<i64>,
+    path: IdPath<CertificateId>,
 ) -> Result<ApiResponse<Vec<i32>>, AppError> {
-    let id = positive_id("certificateId", path.into_inner())?;
+    let id = path.0.get();
     Ok(ApiResponse::ok(state.mockexams.exam_years(id).await?))
 }
 
 /// The certificate's mock exams, of one year (`examYear`) or all.
-#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("certificate_id" = i64, Path), ExamYearQuery), responses(
+#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("certificate_id" = i64, Path), ExamYearQuery), extensions(("x-errors" = json!(["GLB_004", "CRT_001"]))), responses(
     (status = 200, description = "Mock exams", body = ApiResponse<Vec<MockExamResponse>>),
-    (status = 400, description = "GLB_004: examYear is not a year", body = ErrorBody),
-    (status = 404, description = "CRT_001", body = ErrorBody),
 ))]
 #[get("/certificates/{certificate_id}/mock-exams")]
 pub async fn mock_exams(
     state: web::Data<AppState>,
     _caller: Authenticated,
-    path: web::Path<i64>,
+    path: IdPath<CertificateId>,
     query: web::Query<ExamYearQuery>,
 ) -> Result<ApiResponse<Vec<MockExamResponse>>, AppError> {
-    let id = positive_id("certificateId", path.into_inner())?;
+    let id = path.0.get();
     let year = match query.exam_year.as_deref().map(str::trim).filter(|y| !y.is_empty()) {
         None => None,
         Some(y) => Some(y.parse::<i32>().map_err(|_| AppError::invalid_query("examYear", "must be a year like 2024"))?),
@@ -77,17 +74,16 @@ pub async fn mock_exams(
 /// The exam's questions ordered by number (subjects in exam order), with options, images,
 /// subject and correct option. The rendered body is cached (Redis in production) until an
 /// admin edits the exam.
-#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("mock_exam_id" = i64, Path)), responses(
+#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("mock_exam_id" = i64, Path)), extensions(("x-errors" = json!(["MEX_001"]))), responses(
     (status = 200, description = "Questions", body = ApiResponse<Vec<QuestionResponse>>),
-    (status = 404, description = "MEX_001", body = ErrorBody),
 ))]
 #[get("/mock-exams/{mock_exam_id}/questions")]
 pub async fn questions(
     state: web::Data<AppState>,
     _caller: Authenticated,
-    path: web::Path<i64>,
+    path: IdPath<MockExamId>,
 ) -> Result<HttpResponse, AppError> {
-    let id = positive_id("mockExamId", path.into_inner())?;
+    let id = path.0.get();
     let json = |body: Vec<u8>| HttpResponse::Ok().insert_header((header::CONTENT_TYPE, "application/json")).body(body);
     // The body is the same for every student; keep it rendered instead of decoding the cached
     // set and encoding ~80 KB of JSON on every request.
@@ -105,17 +101,16 @@ pub async fn questions(
 }
 
 /// The caller's results of this exam, oldest first (the last is the latest).
-#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("mock_exam_id" = i64, Path)), responses(
+#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("mock_exam_id" = i64, Path)), extensions(("x-errors" = json!(["MEX_001"]))), responses(
     (status = 200, description = "Attempts", body = ApiResponse<Vec<ResultResponse>>),
-    (status = 404, description = "MEX_001", body = ErrorBody),
 ))]
 #[get("/mock-exams/{mock_exam_id}")]
 pub async fn attempts(
     state: web::Data<AppState>,
     caller: Authenticated,
-    path: web::Path<i64>,
+    path: IdPath<MockExamId>,
 ) -> Result<ApiResponse<Vec<ResultResponse>>, AppError> {
-    let id = positive_id("mockExamId", path.into_inner())?;
+    let id = path.0.get();
     let views = state.mockexams.attempts(caller.user_id(), id).await?;
     Ok(ApiResponse::ok(views.into_iter().map(ResultResponse::from).collect()))
 }
@@ -123,19 +118,17 @@ pub async fn attempts(
 /// Submits answers. The server grades: each answer is matched to its question by its 1-based
 /// number in the exam (`questionId`, or `questionSeq`); the client's `isCorrect`, `score` and
 /// `subjectId` are ignored. Questions not answered count as unanswered.
-#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("mock_exam_id" = i64, Path)), request_body = CreateResultRequest, responses(
+#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("mock_exam_id" = i64, Path)), request_body = CreateResultRequest, extensions(("x-errors" = json!(["MEX_002", "MEX_001"]))), responses(
     (status = 201, description = "Stored", body = ApiResponse<CreatedResultResponse>),
-    (status = 400, description = "MEX_002: a number or option the exam does not have, a question twice, a bad time", body = ErrorBody),
-    (status = 404, description = "MEX_001", body = ErrorBody),
 ))]
 #[post("/mock-exams/{mock_exam_id}/mock-exam-results")]
 pub async fn submit(
     state: web::Data<AppState>,
     caller: Authenticated,
-    path: web::Path<i64>,
+    path: IdPath<MockExamId>,
     body: Valid<CreateResultRequest>,
 ) -> Result<ApiResponse<CreatedResultResponse>, AppError> {
-    let id = positive_id("mockExamId", path.into_inner())?;
+    let id = path.0.get();
     let mut answers = Vec::new();
     for block in &body.0.create_subject_result_requests {
         for a in &block.create_user_answer_requests {
@@ -166,102 +159,94 @@ pub async fn submit(
 }
 
 /// The caller's latest result of this exam.
-#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("mock_exam_id" = i64, Path)), responses(
+#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("mock_exam_id" = i64, Path)), extensions(("x-errors" = json!(["MEX_001", "MEX_007"]))), responses(
     (status = 200, description = "Latest result", body = ApiResponse<ResultResponse>),
-    (status = 404, description = "MEX_001, MEX_007: not taken yet", body = ErrorBody),
 ))]
 #[get("/mock-exams/{mock_exam_id}/mock-exam-results/recent")]
 pub async fn recent(
     state: web::Data<AppState>,
     caller: Authenticated,
-    path: web::Path<i64>,
+    path: IdPath<MockExamId>,
 ) -> Result<ApiResponse<ResultResponse>, AppError> {
-    let id = positive_id("mockExamId", path.into_inner())?;
+    let id = path.0.get();
     Ok(ApiResponse::ok(state.mockexams.recent(caller.user_id(), id).await?.into()))
 }
 
 /// One of the caller's results.
-#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("result_id" = i64, Path)), responses(
+#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("result_id" = i64, Path)), extensions(("x-errors" = json!(["MEX_003"]))), responses(
     (status = 200, description = "Result", body = ApiResponse<ResultResponse>),
-    (status = 404, description = "MEX_003", body = ErrorBody),
 ))]
 #[get("/mock-exam-results/{result_id}")]
 pub async fn result(
     state: web::Data<AppState>,
     caller: Authenticated,
-    path: web::Path<i64>,
+    path: IdPath<ResultId>,
 ) -> Result<ApiResponse<ResultResponse>, AppError> {
-    let id = positive_id("resultId", path.into_inner())?;
+    let id = path.0.get();
     Ok(ApiResponse::ok(state.mockexams.result(caller.user_id(), id).await?.into()))
 }
 
 /// Wrong (and unanswered), not yet reviewed answers of one of the caller's results. Sort by
 /// `createdAt`/`questionSeq` (the client's long names are accepted too); pages past the end
 /// have empty `content`.
-#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("result_id" = i64, Path), PageQuery), responses(
+#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("result_id" = i64, Path), PageQuery), extensions(("x-errors" = json!(["GLB_004", "MEX_003"]))), responses(
     (status = 200, description = "Wrong answers", body = ApiResponse<UserAnswerSlice>),
-    (status = 400, description = "GLB_004: bad paging", body = ErrorBody),
-    (status = 404, description = "MEX_003", body = ErrorBody),
 ))]
 #[get("/mock-exam-results/{result_id}/user-answers/wrong-answers")]
 pub async fn wrong_answers_of_result(
     state: web::Data<AppState>,
     caller: Authenticated,
-    path: web::Path<i64>,
+    path: IdPath<ResultId>,
     query: web::Query<PageQuery>,
 ) -> Result<ApiResponse<UserAnswerSlice>, AppError> {
-    let id = positive_id("resultId", path.into_inner())?;
+    let id = path.0.get();
     let page = query.request(ANSWER_SORT_FIELDS)?;
     Ok(ApiResponse::ok(state.mockexams.wrong_answers_of_result(caller.user_id(), id, &page).await?.into()))
 }
 
 /// Wrong, not yet reviewed answers of the caller's latest attempt of each exam of a certificate.
-#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("certificate_id" = i64, Path), PageQuery), responses(
+#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("certificate_id" = i64, Path), PageQuery), extensions(("x-errors" = json!(["GLB_004", "CRT_001"]))), responses(
     (status = 200, description = "Wrong answers", body = ApiResponse<UserAnswerSlice>),
-    (status = 400, description = "GLB_004: bad paging", body = ErrorBody),
-    (status = 404, description = "CRT_001", body = ErrorBody),
 ))]
 #[get("/certificates/{certificate_id}/user-answers/wrong-answers")]
 pub async fn wrong_answers_of_certificate(
     state: web::Data<AppState>,
     caller: Authenticated,
-    path: web::Path<i64>,
+    path: IdPath<CertificateId>,
     query: web::Query<PageQuery>,
 ) -> Result<ApiResponse<UserAnswerSlice>, AppError> {
-    let id = positive_id("certificateId", path.into_inner())?;
+    let id = path.0.get();
     let page = query.request(ANSWER_SORT_FIELDS)?;
     Ok(ApiResponse::ok(state.mockexams.wrong_answers_of_certificate(caller.user_id(), id, &page).await?.into()))
 }
 
 /// Marks one of the caller's answers reviewed: it leaves the wrong-answer notes.
-#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("user_answer_id" = i64, Path)), responses(
+#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("user_answer_id" = i64, Path)), extensions(("x-errors" = json!(["MEX_004"]))), responses(
     (status = 200, description = "Marked", body = ApiResponse<bool>),
-    (status = 404, description = "MEX_004", body = ErrorBody),
 ))]
 #[patch("/user-answers/{user_answer_id}/review")]
 pub async fn review(
     state: web::Data<AppState>,
     caller: Authenticated,
-    path: web::Path<i64>,
+    path: IdPath<UserAnswerId>,
 ) -> Result<ApiResponse<bool>, AppError> {
-    let id = positive_id("userAnswerId", path.into_inner())?;
+    let id = path.0.get();
     state.mockexams.mark_reviewed(caller.user_id(), id).await?;
     Ok(ApiResponse::ok(true))
 }
 
 /// Per-subject averages (correct rate, time spent, time allotted) of the caller's results
 /// within the current goal period (all time without a goal), one entry per subject in exam order.
-#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("certificate_id" = i64, Path)), responses(
+#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("certificate_id" = i64, Path)), extensions(("x-errors" = json!(["CRT_001"]))), responses(
     (status = 200, description = "Averages", body = ApiResponse<Vec<SubjectAverageResponse>>),
-    (status = 404, description = "CRT_001", body = ErrorBody),
 ))]
 #[get("/certificates/{certificate_id}/mock-exam-results/average")]
 pub async fn subject_averages(
     state: web::Data<AppState>,
     caller: Authenticated,
-    path: web::Path<i64>,
+    path: IdPath<CertificateId>,
 ) -> Result<ApiResponse<Vec<SubjectAverageResponse>>, AppError> {
-    let id = positive_id("certificateId", path.into_inner())?;
+    let id = path.0.get();
     let period = state.learning.current_period(caller.user_id(), id).await?;
     let period = period.map(|(from, to)| (from, to + chrono::Duration::milliseconds(1)));
     let averages = state.mockexams.subject_averages(caller.user_id(), id, period).await?;
@@ -271,21 +256,19 @@ pub async fn subject_averages(
 /// The caller's results of a certificate on a day (`DATE`, `date`), in a week of a month
 /// (`WEEK_OF_MONTH`, `year`/`month`/`weekOfMonth`, clipped to the month) or in a month
 /// (`MONTH`), newest first, paged. Asia/Seoul calendar; weeks start on Sunday.
-#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("certificate_id" = i64, Path), ("date_type" = String, Path, description = "DATE, WEEK_OF_MONTH or MONTH"), PeriodQuery, PageQuery), responses(
+#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("certificate_id" = i64, Path), ("date_type" = String, Path, description = "DATE, WEEK_OF_MONTH or MONTH"), PeriodQuery, PageQuery), extensions(("x-errors" = json!(["MEX_008", "CRT_001"]))), responses(
     (status = 200, description = "Results", body = ApiResponse<ResultSlice>),
-    (status = 400, description = "MEX_008: missing or out-of-range parameter", body = ErrorBody),
-    (status = 404, description = "CRT_001", body = ErrorBody),
 ))]
 #[get("/certificates/{certificate_id}/mock-exam-results/{date_type}")]
 pub async fn results_by_date(
     state: web::Data<AppState>,
     caller: Authenticated,
-    path: web::Path<(i64, String)>,
+    path: IdPath<(CertificateId, String)>,
     period: web::Query<PeriodQuery>,
     page: web::Query<PageQuery>,
 ) -> Result<ApiResponse<ResultSlice>, AppError> {
     let (id, kind) = path.into_inner();
-    let id = positive_id("certificateId", id)?;
+    let id = id.get();
     let filter = ResultFilter::parse(&kind, period.year, period.month, period.week_of_month, period.date.as_deref())?;
     let page = page.request(&[])?;
     Ok(ApiResponse::ok(state.mockexams.results_in(caller.user_id(), id, filter, &page).await?.into()))
@@ -295,20 +278,18 @@ pub async fn results_by_date(
 /// `month`: one bar per week, clipped to the month) or YEARLY (`year`: one bar per month)
 /// averages of the caller's total scores, with the period's average and best. Cached; saving
 /// a result invalidates exactly the reports that include its day.
-#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("certificate_id" = i64, Path), ("report_type" = String, Path, description = "WEEKLY, MONTHLY or YEARLY"), PeriodQuery), responses(
+#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("certificate_id" = i64, Path), ("report_type" = String, Path, description = "WEEKLY, MONTHLY or YEARLY"), PeriodQuery), extensions(("x-errors" = json!(["MEX_008", "CRT_001"]))), responses(
     (status = 200, description = "Report", body = ApiResponse<StatisticsResponse>),
-    (status = 400, description = "MEX_008: missing or out-of-range parameter", body = ErrorBody),
-    (status = 404, description = "CRT_001", body = ErrorBody),
 ))]
 #[get("/certificates/{certificate_id}/mock-exam-result/{report_type}/statistics")]
 pub async fn statistics(
     state: web::Data<AppState>,
     caller: Authenticated,
-    path: web::Path<(i64, String)>,
+    path: IdPath<(CertificateId, String)>,
     query: web::Query<PeriodQuery>,
 ) -> Result<ApiResponse<StatisticsResponse>, AppError> {
     let (id, kind) = path.into_inner();
-    let id = positive_id("certificateId", id)?;
+    let id = id.get();
     let period = ReportPeriod::parse(&kind, query.year, query.month, query.week_of_month)?;
     Ok(ApiResponse::ok(state.mockexams.report(caller.user_id(), id, period).await?.into()))
 }

@@ -7,16 +7,15 @@ use actix_web::{
     http::header,
     post, web,
 };
-use cercat_error::ErrorBody;
 use cercat_user::{Role, UserError};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::{
     AppState,
-    error::AppError,
     oauth::{STATE_COOKIE, STATE_TTL_SECS, authorize_url, identify},
 };
+use cercat_http::AppError;
 
 fn provider<'a>(state: &'a AppState, name: &str) -> Result<&'a cercat_config::OAuthProvider, AppError> {
     state
@@ -32,9 +31,9 @@ fn provider<'a>(state: &'a AppState, name: &str) -> Result<&'a cercat_config::OA
 #[utoipa::path(
     tag = "auth",
     params(("provider" = String, Path, description = "`kakao`, `google` or `apple`")),
+    extensions(("x-errors" = json!(["USR_015"]))),
     responses(
         (status = 302, description = "Redirect to the provider's consent page"),
-        (status = 404, description = "USR_015: the provider is not configured", body = ErrorBody),
     )
 )]
 #[get("/oauth2/authorization/{provider}")]
@@ -97,11 +96,9 @@ async fn finish(state: &AppState, req: &HttpRequest, name: &str, cb: Callback) -
 #[utoipa::path(
     tag = "auth",
     params(("provider" = String, Path, description = "`kakao`, `google` or `apple`"), Callback),
+    extensions(("x-errors" = json!(["USR_016", "USR_017", "USR_015"]))),
     responses(
         (status = 302, description = "Redirect to the client with the tokens"),
-        (status = 400, description = "USR_016: missing, tampered or expired state", body = ErrorBody),
-        (status = 401, description = "USR_017: the provider refused", body = ErrorBody),
-        (status = 404, description = "USR_015: the provider is not configured", body = ErrorBody),
     )
 )]
 #[get("/login/oauth2/code/{provider}")]
@@ -118,9 +115,9 @@ pub async fn callback(
 #[utoipa::path(
     tag = "auth",
     params(("provider" = String, Path, description = "`apple`")),
+    extensions(("x-errors" = json!(["USR_016"]))),
     responses(
         (status = 302, description = "Redirect to the client with the tokens"),
-        (status = 400, description = "USR_016: missing, tampered or expired state", body = ErrorBody),
     )
 )]
 #[post("/login/oauth2/code/{provider}")]

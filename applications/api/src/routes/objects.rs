@@ -2,9 +2,10 @@
 //! (embedded mode's local directory). In production the URL points at GCS instead.
 
 use actix_web::{HttpResponse, get, http::header, web};
-use cercat_error::{ApiError, ErrorBody, ErrorCode};
+use cercat_error::{ApiError, ErrorCode};
 
-use crate::{AppState, error::AppError};
+use crate::AppState;
+use cercat_http::AppError;
 
 fn content_type(key: &str) -> &'static str {
     match key.rsplit('.').next().map(str::to_ascii_lowercase).as_deref() {
@@ -20,9 +21,9 @@ fn content_type(key: &str) -> &'static str {
 #[utoipa::path(
     tag = "operations",
     params(("key" = String, Path, description = "Object key, e.g. profile/1/abc.png")),
+    extensions(("x-errors" = json!(["GLB_006"]))),
     responses(
         (status = 200, description = "The object's bytes", content_type = "image/*"),
-        (status = 404, description = "GLB_006: no such object", body = ErrorBody),
     )
 )]
 #[get("/objects/{key:.+}")]

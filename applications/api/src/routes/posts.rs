@@ -10,24 +10,27 @@ use cercat_community::{
     ports::PostFilter,
     service::{CommunityService, MAX_IMAGE_BYTES, MAX_IMAGES, POST_SORT_FIELDS},
 };
-use cercat_error::{ApiResponse, ErrorBody};
+use cercat_error::ApiResponse;
 use cercat_user::Role;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::{
     AppState,
-    auth::{Authenticated, Member},
     dto::{
         community::{
             CommentRequest, CommentResponse, CommentaryQuery, LikeRequest, LikeResponse, PostDetailResponse, PostForm,
             PostListQuery, PostRequest, PostResponse, PostSlice,
         },
-        mockexam::QuestionResponse,
         paging::PageQuery,
     },
-    error::{AppError, positive_id},
-    extract::optional_number,
     multipart::{UploadForm, bad_form, unknown_part},
+};
+use cercat_common::id::{CertificateId, CommentId, PostId};
+use cercat_http::dto::mockexam::QuestionResponse;
+use cercat_http::{
+    AppError, IdPath,
+    auth::{Authenticated, Member},
+    extract::optional_number,
 };
 
 /// Registers the endpoints.
@@ -92,19 +95,18 @@ fn kind_from_path(raw: &str) -> Result<PostKind, AppError> {
 
 /// The board's posts: by kind (`postType`), sorted (`sortFields=count, id` for the most liked),
 /// or matching a keyword in title or content.
-#[utoipa::path(tag = "community", security(("access_token" = [])), params(("certificate_id" = i64, Path), PostListQuery, PageQuery), responses(
+#[utoipa::path(tag = "community", security(("access_token" = [])), params(("certificate_id" = i64, Path), PostListQuery, PageQuery), extensions(("x-errors" = json!(["COM_009", "GLB_003"]))), responses(
     (status = 200, description = "Posts", body = ApiResponse<PostSlice>),
-    (status = 400, description = "COM_009: keyword too short/long or unknown postType; GLB_003: paging", body = ErrorBody),
 ))]
 #[get("/certificates/{certificate_id}/posts")]
 pub async fn list(
     state: web::Data<AppState>,
     caller: Authenticated,
-    path: web::Path<i64>,
+    path: IdPath<CertificateId>,
     filter: web::Query<PostListQuery>,
     page: web::Query<PageQuery>,
 ) -> Result<ApiResponse<PostSlice>, AppError> {
-    let certificate_id = positive_id("certificateId", path.into_inner())?;
+    let certificate_id = path.0.get();
     let page = page.request(POST_SORT_FIELDS)?;
     let kind = match filter.post_type.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         None => None,
@@ -134,19 +136,18 @@ pub async fn list(
 }
 
 /// COMMENTARY posts, optionally of one exam year, round and question; blank filters are ignored.
-#[utoipa::path(tag = "community", security(("access_token" = [])), params(("certificate_id" = i64, Path), CommentaryQuery, PageQuery), responses(
+#[utoipa::path(tag = "community", security(("access_token" = [])), params(("certificate_id" = i64, Path), CommentaryQuery, PageQuery), extensions(("x-errors" = json!(["GLB_003"]))), responses(
     (status = 200, description = "Posts", body = ApiResponse<PostSlice>),
-    (status = 400, description = "GLB_003", body = ErrorBody),
 ))]
 #[get("/certificates/{certificate_id}/commentary-posts")]
 pub async fn commentary(
     state: web::Data<AppState>,
     caller: Authenticated,
-    path: web::Path<i64>,
+    path: IdPath<CertificateId>,
     query: web::Query<CommentaryQuery>,
     page: web::Query<PageQuery>,
 ) -> Result<ApiResponse<PostSlice>, AppError> {
-    let certificate_id = positive_id("certificateId", path.into_inner())?;
+    let certificate_id = path.0.get();
     let page = page.request(POST_SORT_FIELDS)?;
     let filter = PostFilter {
         certificate_id: Some(certificate_id),
@@ -168,25 +169,24 @@ pub async fn commentary(
 pub async fn best_tips(
     state: web::Data<AppState>,
     caller: Authenticated,
-    path: web::Path<i64>,
+    path: IdPath<CertificateId>,
 ) -> Result<ApiResponse<Vec<PostResponse>>, AppError> {
-    let certificate_id = positive_id("certificateId", path.into_inner())?;
+    let certificate_id = path.0.get();
     let posts = state.community.best_tips(certificate_id, caller.user_id()).await?;
     Ok(ApiResponse::ok(render(&state, posts).await?))
 }
 
 /// A post with its comments and their replies.
-#[utoipa::path(tag = "community", security(("access_token" = [])), params(("post_id" = i64, Path)), responses(
+#[utoipa::path(tag = "community", security(("access_token" = [])), params(("post_id" = i64, Path)), extensions(("x-errors" = json!(["COM_001"]))), responses(
     (status = 200, description = "The post", body = ApiResponse<PostDetailResponse>),
-    (status = 404, description = "COM_001", body = ErrorBody),
 ))]
 #[get("/posts/{post_id}")]
 pub async fn detail(
     state: web::Data<AppState>,
     caller: Authenticated,
-    path: web::Path<i64>,
+    path: IdPath<PostId>,
 ) -> Result<ApiResponse<PostDetailResponse>, AppError> {
-    let id = positive_id("postId", path.into_inner())?;
+    let id = path.0.get();
     let (post, threads) = state.community.post(id, caller.user_id()).await?;
     let post_response = render(&state, vec![post]).await?.pop().ok_or(CommunityError::PostNotFound(id))?;
     let post_comments = threads.into_iter().map(|t| CommentResponse::thread(t, &url(&state))).collect();
@@ -262,23 +262,18 @@ async fn draft(state: &AppState, certificate_id: i64, kind: PostKind, r: &PostRe
 /// question of the board's mock exams (`examYear`, `round`, `questionSequence`).
 #[utoipa::path(tag = "community", security(("access_token" = [])),
     params(("certificate_id" = i64, Path), ("post_type" = String, Path, description = "NORMAL, TIP or COMMENTARY")),
-    request_body(content = PostForm, content_type = "multipart/form-data"), responses(
+    request_body(content = PostForm, content_type = "multipart/form-data"), extensions(("x-errors" = json!(["GLB_014", "COM_002", "COM_007", "USR_009", "CRT_001", "COM_008", "GLB_009", "UPL_001", "GLB_008"]))), responses(
     (status = 201, description = "Created", body = ApiResponse<PostResponse>),
-    (status = 400, description = "GLB_014 malformed form or an unknown part, COM_002 bad field, COM_007 bad image", body = ErrorBody),
-    (status = 403, description = "USR_009: onboarding not finished", body = ErrorBody),
-    (status = 404, description = "CRT_001, COM_008: unknown question", body = ErrorBody),    (status = 413, description = "GLB_009: the upload is larger than `limits.upload_max_body_bytes`", body = ErrorBody),
-    (status = 429, description = "UPL_001: the daily image quota is used up (Retry-After)", body = ErrorBody),
-    (status = 503, description = "GLB_008: too many uploads at once on this instance (Retry-After)", body = ErrorBody),
 ))]
 #[post("/certificates/{certificate_id}/{post_type}/posts")]
 pub async fn create(
     state: web::Data<AppState>,
     caller: Member,
-    path: web::Path<(i64, String)>,
+    path: IdPath<(CertificateId, String)>,
     mut form: UploadForm,
 ) -> Result<ApiResponse<PostResponse>, AppError> {
     let (certificate_id, kind) = path.into_inner();
-    let certificate_id = positive_id("certificateId", certificate_id)?;
+    let certificate_id = certificate_id.get();
     let kind = kind_from_path(&kind)?;
     state.certificates.get(certificate_id).await?;
     let (request, files) = read_form(&mut form, caller.user_id()).await?;
@@ -290,14 +285,8 @@ pub async fn create(
 /// Edits the caller's post (`request.postId`): fields, `removeImageIds`, new `files`.
 #[utoipa::path(tag = "community", security(("access_token" = [])),
     params(("certificate_id" = i64, Path), ("post_type" = String, Path, description = "NORMAL, TIP or COMMENTARY")),
-    request_body(content = PostForm, content_type = "multipart/form-data"), responses(
+    request_body(content = PostForm, content_type = "multipart/form-data"), extensions(("x-errors" = json!(["GLB_014", "COM_002", "COM_007", "COM_003", "COM_001", "COM_008", "GLB_009", "UPL_001", "GLB_008"]))), responses(
     (status = 200, description = "Updated", body = ApiResponse<PostResponse>),
-    (status = 400, description = "GLB_014, COM_002, COM_007", body = ErrorBody),
-    (status = 403, description = "COM_003: not the author", body = ErrorBody),
-    (status = 404, description = "COM_001, COM_008", body = ErrorBody),
-    (status = 413, description = "GLB_009: the upload is larger than `limits.upload_max_body_bytes`", body = ErrorBody),
-    (status = 429, description = "UPL_001: the daily image quota is used up (Retry-After)", body = ErrorBody),
-    (status = 503, description = "GLB_008: too many uploads at once on this instance (Retry-After)", body = ErrorBody),
 ))]
 #[put("/certificates/{certificate_id}/{post_type}/posts")]
 pub async fn update(
@@ -319,62 +308,55 @@ pub async fn update(
 }
 
 /// Deletes a post (its author, or an admin) with its comments, likes and images.
-#[utoipa::path(tag = "community", security(("access_token" = [])), params(("post_id" = i64, Path)), responses(
+#[utoipa::path(tag = "community", security(("access_token" = [])), params(("post_id" = i64, Path)), extensions(("x-errors" = json!(["COM_003", "COM_001"]))), responses(
     (status = 200, description = "Deleted", body = ApiResponse<bool>),
-    (status = 403, description = "COM_003", body = ErrorBody),
-    (status = 404, description = "COM_001", body = ErrorBody),
 ))]
 #[delete("/posts/{post_id}")]
 pub async fn remove(
     state: web::Data<AppState>,
     caller: Member,
-    path: web::Path<i64>,
+    path: IdPath<PostId>,
 ) -> Result<ApiResponse<bool>, AppError> {
-    let id = positive_id("postId", path.into_inner())?;
+    let id = path.0.get();
     state.community.delete_post(id, caller.user_id(), caller.0.role == Role::Admin).await?;
     Ok(ApiResponse::ok(true))
 }
 
 /// Comments on a post, or replies (`parentCommentId`) to one of its top-level comments.
-#[utoipa::path(tag = "community", security(("access_token" = [])), params(("post_id" = i64, Path)), request_body = CommentRequest, responses(
+#[utoipa::path(tag = "community", security(("access_token" = [])), params(("post_id" = i64, Path)), request_body = CommentRequest, extensions(("x-errors" = json!(["COM_005", "COM_001", "COM_004"]))), responses(
     (status = 201, description = "The comment id", body = ApiResponse<i64>),
-    (status = 400, description = "COM_005", body = ErrorBody),
-    (status = 404, description = "COM_001, COM_004", body = ErrorBody),
 ))]
 #[post("/posts/{post_id}/post-comments")]
 pub async fn add_comment(
     state: web::Data<AppState>,
     caller: Member,
-    path: web::Path<i64>,
+    path: IdPath<PostId>,
     body: web::Json<CommentRequest>,
 ) -> Result<ApiResponse<i64>, AppError> {
-    let id = positive_id("postId", path.into_inner())?;
+    let id = path.0.get();
     let body = body.into_inner();
     let comment = state.community.add_comment(id, caller.user_id(), body.parent_comment_id, &body.content).await?;
     Ok(ApiResponse::created(comment))
 }
 
 /// Deletes a comment with its replies (its author, or an admin); the post's count drops exactly.
-#[utoipa::path(tag = "community", security(("access_token" = [])), params(("comment_id" = i64, Path)), responses(
+#[utoipa::path(tag = "community", security(("access_token" = [])), params(("comment_id" = i64, Path)), extensions(("x-errors" = json!(["COM_003", "COM_004"]))), responses(
     (status = 200, description = "Deleted", body = ApiResponse<bool>),
-    (status = 403, description = "COM_003", body = ErrorBody),
-    (status = 404, description = "COM_004", body = ErrorBody),
 ))]
 #[delete("/post-comments/{comment_id}")]
 pub async fn remove_comment(
     state: web::Data<AppState>,
     caller: Member,
-    path: web::Path<i64>,
+    path: IdPath<CommentId>,
 ) -> Result<ApiResponse<bool>, AppError> {
-    let id = positive_id("commentId", path.into_inner())?;
+    let id = path.0.get();
     state.community.delete_comment(id, caller.user_id(), caller.0.role == Role::Admin).await?;
     Ok(ApiResponse::ok(true))
 }
 
 /// Likes a post or comment; liking twice changes nothing.
-#[utoipa::path(tag = "community", security(("access_token" = [])), request_body = LikeRequest, responses(
+#[utoipa::path(tag = "community", security(("access_token" = [])), request_body = LikeRequest, extensions(("x-errors" = json!(["COM_006"]))), responses(
     (status = 200, description = "Liked", body = ApiResponse<LikeResponse>),
-    (status = 404, description = "COM_006", body = ErrorBody),
 ))]
 #[post("/likes")]
 pub async fn like(

@@ -4,17 +4,17 @@
 use actix_web::{get, post, web};
 use cercat_certificate::CertificateError;
 use cercat_community::reviews::{Difficulty, Eligibility, ReviewFilter, ReviewedExam, prepare_months};
-use cercat_error::{ApiResponse, ErrorBody};
+use cercat_error::ApiResponse;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::{
-    AppState,
+use crate::{AppState, dto::paging::PageQuery};
+use cercat_common::id::CertificateId;
+use cercat_http::{
+    AppError, IdPath,
     auth::{Authenticated, Member},
-    dto::paging::PageQuery,
-    error::{AppError, positive_id},
     extract::optional_number,
 };
 
@@ -44,33 +44,31 @@ async fn studied(
 }
 
 /// Whether reviews of the certificate's latest exam are open now (the two weeks after it).
-#[utoipa::path(tag = "community", security(("access_token" = [])), params(("certificate_id" = i64, Path)), responses(
+#[utoipa::path(tag = "community", security(("access_token" = [])), params(("certificate_id" = i64, Path)), extensions(("x-errors" = json!(["CRT_001"]))), responses(
     (status = 200, description = "Open or not", body = ApiResponse<bool>),
-    (status = 404, description = "CRT_001", body = ErrorBody),
 ))]
 #[get("/certificates/{certificate_id}/check-review-period")]
 pub async fn check_period(
     state: web::Data<AppState>,
     _caller: Authenticated,
-    path: web::Path<i64>,
+    path: IdPath<CertificateId>,
 ) -> Result<ApiResponse<bool>, AppError> {
-    let id = positive_id("certificateId", path.into_inner())?;
+    let id = path.0.get();
     state.certificates.get(id).await?;
     Ok(ApiResponse::ok(state.community.review_period_open(latest_exam(&state, id).await?)))
 }
 
 /// Whether the caller may review the latest exam now (true → the client offers the form).
-#[utoipa::path(tag = "community", security(("access_token" = [])), params(("certificate_id" = i64, Path)), responses(
+#[utoipa::path(tag = "community", security(("access_token" = [])), params(("certificate_id" = i64, Path)), extensions(("x-errors" = json!(["CRT_001"]))), responses(
     (status = 200, description = "May review or not", body = ApiResponse<bool>),
-    (status = 404, description = "CRT_001", body = ErrorBody),
 ))]
 #[get("/certificates/{certificate_id}/check-reviews")]
 pub async fn check_reviews(
     state: web::Data<AppState>,
     caller: Authenticated,
-    path: web::Path<i64>,
+    path: IdPath<CertificateId>,
 ) -> Result<ApiResponse<bool>, AppError> {
-    let id = positive_id("certificateId", path.into_inner())?;
+    let id = path.0.get();
     state.certificates.get(id).await?;
     let exam = latest_exam(&state, id).await?;
     let (studied, _) = studied(&state, caller.user_id(), id).await?;
@@ -125,19 +123,18 @@ pub struct ReviewQuery {
 }
 
 /// The certificate's reviews, newest first, by preparation months and difficulty.
-#[utoipa::path(tag = "community", security(("access_token" = [])), params(("certificate_id" = i64, Path), ReviewQuery, PageQuery), responses(
+#[utoipa::path(tag = "community", security(("access_token" = [])), params(("certificate_id" = i64, Path), ReviewQuery, PageQuery), extensions(("x-errors" = json!(["GLB_003"]))), responses(
     (status = 200, description = "Reviews", body = ApiResponse<ReviewSlice>),
-    (status = 400, description = "GLB_003", body = ErrorBody),
 ))]
 #[get("/certificates/{certificate_id}/exam-reviews")]
 pub async fn list(
     state: web::Data<AppState>,
     _caller: Authenticated,
-    path: web::Path<i64>,
+    path: IdPath<CertificateId>,
     query: web::Query<ReviewQuery>,
     page: web::Query<PageQuery>,
 ) -> Result<ApiResponse<ReviewSlice>, AppError> {
-    let id = positive_id("certificateId", path.into_inner())?;
+    let id = path.0.get();
     let difficulty = match query.exam_difficulty.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
         None => None,
         Some(v) => Some(Difficulty::parse(v).ok_or_else(|| {
@@ -184,19 +181,17 @@ pub struct ReviewRequest {
 
 /// Reviews the certificate's latest exam: only in the two weeks after it (CRT_003), only by
 /// users who had the certificate as a goal or interest (CRT_004), once (CRT_012).
-#[utoipa::path(tag = "community", security(("access_token" = [])), params(("certificate_id" = i64, Path)), request_body = ReviewRequest, responses(
+#[utoipa::path(tag = "community", security(("access_token" = [])), params(("certificate_id" = i64, Path)), request_body = ReviewRequest, extensions(("x-errors" = json!(["CRT_003", "CRT_004", "CRT_013", "CRT_012"]))), responses(
     (status = 201, description = "The review id", body = ApiResponse<i64>),
-    (status = 400, description = "CRT_003, CRT_004, CRT_013", body = ErrorBody),
-    (status = 409, description = "CRT_012", body = ErrorBody),
 ))]
 #[post("/certificates/{certificate_id}/exam-reviews")]
 pub async fn create(
     state: web::Data<AppState>,
     caller: Member,
-    path: web::Path<i64>,
+    path: IdPath<CertificateId>,
     body: web::Json<ReviewRequest>,
 ) -> Result<ApiResponse<i64>, AppError> {
-    let id = positive_id("certificateId", path.into_inner())?;
+    let id = path.0.get();
     state.certificates.get(id).await?;
     let exam = latest_exam(&state, id).await?;
     let (studied, goal_start) = studied(&state, caller.user_id(), id).await?;

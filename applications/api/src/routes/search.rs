@@ -1,16 +1,14 @@
 //! Search features of a board: recent searches, autocomplete and trending keywords.
 
 use actix_web::{delete, get, web};
-use cercat_error::{ApiResponse, ErrorBody};
+use cercat_error::ApiResponse;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::{
-    AppState,
-    auth::Authenticated,
-    error::{AppError, positive_id},
-};
+use crate::AppState;
+use cercat_common::id::CertificateId;
+use cercat_http::{AppError, IdPath, auth::Authenticated};
 
 /// Registers the endpoints (`…/all` before the single delete).
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -25,9 +23,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
 pub async fn recent(
     state: web::Data<AppState>,
     caller: Authenticated,
-    path: web::Path<i64>,
+    path: IdPath<CertificateId>,
 ) -> Result<ApiResponse<Vec<String>>, AppError> {
-    let id = positive_id("certificateId", path.into_inner())?;
+    let id = path.0.get();
     Ok(ApiResponse::ok(state.community.recent_searches(caller.user_id(), id).await?))
 }
 
@@ -46,10 +44,10 @@ pub struct KeywordQuery {
 pub async fn forget(
     state: web::Data<AppState>,
     caller: Authenticated,
-    path: web::Path<i64>,
+    path: IdPath<CertificateId>,
     query: web::Query<KeywordQuery>,
 ) -> Result<ApiResponse<bool>, AppError> {
-    let id = positive_id("certificateId", path.into_inner())?;
+    let id = path.0.get();
     state.community.forget_searches(caller.user_id(), id, Some(query.keyword.as_deref().unwrap_or(""))).await?;
     Ok(ApiResponse::ok(true))
 }
@@ -62,9 +60,9 @@ pub async fn forget(
 pub async fn forget_all(
     state: web::Data<AppState>,
     caller: Authenticated,
-    path: web::Path<i64>,
+    path: IdPath<CertificateId>,
 ) -> Result<ApiResponse<bool>, AppError> {
-    let id = positive_id("certificateId", path.into_inner())?;
+    let id = path.0.get();
     state.community.forget_searches(caller.user_id(), id, None).await?;
     Ok(ApiResponse::ok(true))
 }
@@ -77,18 +75,17 @@ pub struct AutocompleteQuery {
 }
 
 /// Up to five popular keywords starting with the query, or whose initial consonants do.
-#[utoipa::path(tag = "community", security(("access_token" = [])), params(("certificate_id" = i64, Path), AutocompleteQuery), responses(
+#[utoipa::path(tag = "community", security(("access_token" = [])), params(("certificate_id" = i64, Path), AutocompleteQuery), extensions(("x-errors" = json!(["GLB_004"]))), responses(
     (status = 200, description = "Suggestions", body = ApiResponse<Vec<String>>),
-    (status = 400, description = "GLB_004", body = ErrorBody),
 ))]
 #[get("/certificates/{certificate_id}/auto-complete-keywords")]
 pub async fn autocomplete(
     state: web::Data<AppState>,
     _caller: Authenticated,
-    path: web::Path<i64>,
+    path: IdPath<CertificateId>,
     query: web::Query<AutocompleteQuery>,
 ) -> Result<ApiResponse<Vec<String>>, AppError> {
-    let id = positive_id("certificateId", path.into_inner())?;
+    let id = path.0.get();
     Ok(ApiResponse::ok(state.community.autocomplete(id, query.query.as_deref()).await?))
 }
 
@@ -113,10 +110,10 @@ pub struct TrendingResponse {
 pub async fn trending(
     state: web::Data<AppState>,
     _caller: Authenticated,
-    path: web::Path<i64>,
+    path: IdPath<CertificateId>,
 ) -> Result<ApiResponse<Vec<TrendingResponse>>, AppError> {
     use cercat_community::keywords::RankStatus;
-    let id = positive_id("certificateId", path.into_inner())?;
+    let id = path.0.get();
     let list = state.community.trending(id).await?;
     Ok(ApiResponse::ok(
         list.into_iter()

@@ -2,19 +2,17 @@
 
 use crate::multipart::{UploadForm, unknown_part};
 use actix_web::{HttpRequest, delete, get, patch, post, web};
-use cercat_error::{ApiResponse, ErrorBody};
+use cercat_error::ApiResponse;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::{
     AppState,
-    auth::Authenticated,
     dto::auth::{
         CodeSent, EmailChangeCodeRequest, EmailChangeRequest, MeResponse, PasswordChangeRequest, ProfileForm,
         ProfilePatch, TokenResponse,
     },
-    error::AppError,
-    extract::Valid,
 };
+use cercat_http::{AppError, Valid, auth::Authenticated};
 
 /// Registers the endpoints.
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -31,9 +29,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
 #[utoipa::path(
     tag = "users",
     security(("access_token" = [])),
+    extensions(("x-errors" = json!(["USR_007"]))),
     responses(
         (status = 200, description = "The caller", body = ApiResponse<MeResponse>),
-        (status = 401, description = "USR_007: no valid access token", body = ErrorBody),
     )
 )]
 #[get("/users/me")]
@@ -48,13 +46,9 @@ pub async fn me(state: web::Data<AppState>, caller: Authenticated) -> Result<Api
     tag = "users",
     security(("access_token" = [])),
     request_body(content = ProfileForm, content_type = "multipart/form-data"),
+    extensions(("x-errors" = json!(["GLB_014", "USR_001", "USR_014", "USR_003", "GLB_009", "UPL_001", "GLB_008"]))),
     responses(
         (status = 200, description = "The updated profile", body = ApiResponse<MeResponse>),
-        (status = 400, description = "GLB_014 malformed form or an unknown part, USR_001 bad nickname, USR_014 bad image", body = ErrorBody),
-        (status = 409, description = "USR_003: nickname taken", body = ErrorBody),
-        (status = 413, description = "GLB_009: the upload is larger than `limits.upload_max_body_bytes`", body = ErrorBody),
-        (status = 429, description = "UPL_001: the daily image quota is used up (Retry-After)", body = ErrorBody),
-        (status = 503, description = "GLB_008: too many uploads at once on this instance (Retry-After)", body = ErrorBody),
     )
 )]
 #[patch("/users/me")]
@@ -86,9 +80,9 @@ pub async fn update_me(
 #[utoipa::path(
     tag = "users",
     security(("access_token" = [])),
+    extensions(("x-errors" = json!(["USR_007"]))),
     responses(
         (status = 200, description = "Withdrawn", body = ApiResponse<String>),
-        (status = 401, description = "USR_007: no valid access token", body = ErrorBody),
     )
 )]
 #[delete("/users/me")]
@@ -104,9 +98,9 @@ pub async fn withdraw(
 #[utoipa::path(
     tag = "users",
     security(("access_token" = [])),
+    extensions(("x-errors" = json!(["USR_007"]))),
     responses(
         (status = 200, description = "New tokens with role USER", body = ApiResponse<TokenResponse>),
-        (status = 401, description = "USR_007: no valid access token", body = ErrorBody),
     )
 )]
 #[post("/users/me/onboarding")]
@@ -122,11 +116,9 @@ pub async fn onboarding(
     tag = "users",
     security(("access_token" = [])),
     request_body = PasswordChangeRequest,
+    extensions(("x-errors" = json!(["USR_004", "USR_012", "USR_011"]))),
     responses(
         (status = 200, description = "Changed", body = ApiResponse<String>),
-        (status = 400, description = "USR_004: the new password is too weak", body = ErrorBody),
-        (status = 403, description = "USR_012: the current password is wrong", body = ErrorBody),
-        (status = 429, description = "USR_011: five wrong current passwords in 15 minutes; see Retry-After", body = ErrorBody),
     )
 )]
 #[patch("/users/me/password")]
@@ -144,10 +136,9 @@ pub async fn change_password(
     tag = "users",
     security(("access_token" = [])),
     request_body = EmailChangeCodeRequest,
+    extensions(("x-errors" = json!(["USR_002", "USR_011"]))),
     responses(
         (status = 201, description = "The code was queued for mailing", body = ApiResponse<CodeSent>),
-        (status = 409, description = "USR_002: the address is taken", body = ErrorBody),
-        (status = 429, description = "USR_011: too many codes requested", body = ErrorBody),
     )
 )]
 #[post("/users/me/email-codes")]
@@ -168,12 +159,9 @@ pub async fn request_email_code(
     tag = "users",
     security(("access_token" = [])),
     request_body = EmailChangeRequest,
+    extensions(("x-errors" = json!(["USR_005", "USR_012", "USR_011", "USR_002"]))),
     responses(
         (status = 200, description = "The updated profile", body = ApiResponse<MeResponse>),
-        (status = 400, description = "USR_005: wrong or expired code", body = ErrorBody),
-        (status = 403, description = "USR_012: the current password is wrong", body = ErrorBody),
-        (status = 429, description = "USR_011: five wrong current passwords in 15 minutes; see Retry-After", body = ErrorBody),
-        (status = 409, description = "USR_002: the address is taken", body = ErrorBody),
     )
 )]
 #[patch("/users/me/email")]

@@ -556,3 +556,32 @@ async fn interest_certificates_replace_whole_and_the_demo_student_has_certificat
     let bad_priority = json!({ "interestTargetList": [{ "certificateId": 1, "interestPriority": "URGENT" }] });
     assert_eq!(assert_json(put(bad_priority).send().await.unwrap(), 400).await["responseCode"], "GLB_002");
 }
+
+/// A token signed with the server's own key but whose subject is not a positive user id is
+/// refused like a forged one (it used to authenticate as user 0), and a path id of 0 answers
+/// the same 400 `GLB_004` naming the id as before the ids were typed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signed_token_for_user_0_or_x_is_401_and_path_id_0_is_400() {
+    use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+    use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
+    let app = spawn_embedded().await;
+    app.state.infra.seed_demo_accounts().await.unwrap();
+    let token = s(&app.log_in("demo@cercat.dev", "demo-pass-1234").await["accessToken"]);
+    app.authed(Method::GET, "/api/v2/users/me", &token, 200).await;
+    let payload = token.trim_start_matches("Bearer ").split('.').nth(1).unwrap().to_owned();
+    let mut claims: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
+    let key = EncodingKey::from_secret(app.state.infra.jwt_secret.as_bytes());
+    for bad in ["0", "x", "-1"] {
+        claims["sub"] = bad.into();
+        let forged = encode(&Header::new(Algorithm::HS256), &claims, &key).unwrap();
+        let err = app.authed(Method::GET, "/api/v2/users/me", &format!("Bearer {forged}"), 401).await;
+        assert_eq!(err["responseCode"], "USR_007", "sub {bad:?}");
+        let err = app.authed(Method::GET, "/api/v2/certificates/1/goals", &format!("Bearer {forged}"), 401).await;
+        assert_eq!(err["responseCode"], "USR_007", "sub {bad:?} on a member route");
+    }
+    let err = app.authed(Method::GET, "/api/v2/certificates/0/goals", &token, 400).await;
+    assert_eq!((s(&err["responseCode"]), s(&err["errors"][0]["field"])), ("GLB_004".into(), "certificateId".into()));
+    assert_eq!(s(&err["message"]), "certificateId must be a positive integer");
+    let err = app.authed(Method::GET, "/api/v2/mock-exams/abc/questions", &token, 400).await;
+    assert_eq!(s(&err["responseCode"]), "GLB_004");
+}

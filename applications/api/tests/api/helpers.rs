@@ -60,7 +60,7 @@ pub async fn spawn(settings: Settings, dir: tempfile::TempDir, extra: Vec<Box<dy
     let state = app.state().clone();
     let server = app.handle();
     let stopped = Some(tokio::spawn(app.run_until_stopped()));
-    TestApp { base, client: Client::new(), state, server, stopped, _dir: dir, _extra: extra }
+    TestApp { base, client: test_client(), state, server, stopped, _dir: dir, _extra: extra }
 }
 
 /// An embedded-mode app with demo data.
@@ -135,4 +135,10 @@ pub fn schedule_draft(certificate_id: i64, year: i32, round: i32) -> ExamSchedul
         description: None,
         exam_format: None,
     }
+}
+
+/// A client whose idle connections close well before the server's keep-alive (75 s) ends, as
+/// a proxy's would: a request never goes out on a connection the server is closing.
+pub fn test_client() -> Client {
+    Client::builder().pool_idle_timeout(std::time::Duration::from_secs(30)).build().unwrap_or_default()
 }

@@ -11,6 +11,7 @@ mod course_stress;
 mod courses;
 mod embedded;
 mod helpers;
+mod jobs;
 mod limits;
 mod mail;
 mod oauth;

@@ -61,7 +61,8 @@ impl Deployment {
         s.kafka.brokers = Some(self.cluster.bootstrap_servers());
         s.storage.url = Some(url::Url::from_directory_path(dir.path().join("objects")).unwrap().to_string());
         s.seed.demo_on_start = true;
-        s.outbox.relay_in_api = true;
+        // No `cercat-batch serve` runs beside a test instance: the api relays and mails.
+        s.jobs.workers_in_process = true;
         s.auth.jwt_secret = Some("test-secret-test-secret-test-secret-1".into());
         s.mail.smtp_url = Some("smtp://127.0.0.1:1".into());
         s.payment.gateway = cercat_config::PaymentGatewaySetting::Toss;

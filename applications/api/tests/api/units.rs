@@ -1,5 +1,6 @@
 //! Unit-level checks of the api crate's own machinery (its lib has no test target, to keep
-//! the number of test binaries small): the alarm-stream hub and the client-address rule.
+//! the number of test binaries small): the alarm-stream hub, the client-address rule and the
+//! error responses generated from the error tables.
 
 mod hub {
     use cercat_api::sse::{AlarmHub, AlarmStream, Full, frame};
@@ -108,5 +109,56 @@ mod client_address {
         assert_eq!(trust.resolve(ip("127.0.0.1"), std::iter::empty()), ip("127.0.0.1"));
         assert_eq!(trust.resolve(ip("127.0.0.1"), ["not-an-ip"].into_iter()), ip("127.0.0.1"));
         assert_eq!(trust.resolve(ip("::ffff:127.0.0.1"), ["[2001:db8::1]:443"].into_iter()), ip("2001:db8::1"));
+    }
+}
+
+mod error_responses {
+    use cercat_api::openapi::{declared_document, document};
+    use cercat_http::openapi::errors;
+    use serde_json::Value;
+
+    fn operation<'a>(doc: &'a Value, path: &str, method: &str) -> &'a Value {
+        &doc["paths"][path][method]
+    }
+
+    #[test]
+    fn every_code_a_route_lists_is_in_a_table() {
+        assert_eq!(errors::unknown_error_codes(declared_document()), Vec::<(String, String)>::new());
+    }
+
+    #[test]
+    fn listed_codes_become_one_response_per_status_with_the_tables_meanings() {
+        let doc = serde_json::to_value(document()).unwrap();
+        let signup = operation(&doc, "/api/v2/auth/signup", "post");
+        assert!(signup.get("x-errors").is_none(), "the list is not published");
+        let bad = &signup["responses"]["400"];
+        assert_eq!(
+            bad["description"],
+            "- `USR_001`: A field is invalid (see `errors`)\n\
+             - `USR_004`: The password is too weak (8–64 characters, not a common password)\n\
+             - `USR_005`: The email code is wrong or expired"
+        );
+        assert_eq!(bad["content"]["application/json"]["schema"]["$ref"], "#/components/schemas/ErrorBody");
+        assert!(
+            signup["responses"]["409"]["description"].as_str().unwrap().contains("`USR_003`: The nickname is taken")
+        );
+        assert!(signup["responses"]["429"]["description"].as_str().unwrap().starts_with("- `USR_011`"));
+        assert!(signup["responses"]["201"].is_object(), "success responses are kept as declared");
+    }
+
+    #[test]
+    fn global_and_api_codes_take_their_own_status() {
+        let doc = serde_json::to_value(document()).unwrap();
+        for (path, method) in [("/api/v2/auth/email-codes", "post"), ("/api/v2/auth/login", "post")] {
+            let responses = operation(&doc, path, method)["responses"].as_object().unwrap();
+            for (status, response) in responses.iter().filter(|(s, _)| s.starts_with(['4', '5'])) {
+                let text = response["description"].as_str().unwrap();
+                for line in text.lines() {
+                    let code = &line[3..10];
+                    let (_, expected, _) = errors::all_codes().into_iter().find(|(c, ..)| *c == code).unwrap();
+                    assert_eq!(status, &expected.to_string(), "{path} {method}: {line}");
+                }
+            }
+        }
     }
 }

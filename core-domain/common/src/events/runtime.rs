@@ -345,6 +345,9 @@ mod tests {
 
     #[async_trait]
     impl crate::outbox::OutboxStore for Requeued {
+        fn written(&self) -> crate::outbox::OutboxWake {
+            crate::outbox::OutboxWake::new()
+        }
         async fn unsent(&self, _: u32) -> Result<Vec<crate::outbox::PendingEvent>, PortError> {
             Ok(Vec::new())
         }

@@ -8,7 +8,7 @@ impl AccountService {
     /// Withdraws the caller: the account is hidden everywhere, its email and nickname stay
     /// reserved, every session ends. Recoverable for a year.
     pub async fn withdraw(&self, claims: &AccessClaims) -> Result<(), UserError> {
-        let user_id = claims.user_id()?;
+        let user_id = claims.user_id();
         if !self.ports.users.withdraw(user_id, self.ports.clock.now()).await? {
             return Err(UserError::NotFound);
         }

@@ -70,7 +70,7 @@ impl AccountService {
     /// (the GUEST one ends). A caller who is already past onboarding keeps their session: the
     /// answer is a fresh pair in that same session, and their other tokens stay valid.
     pub async fn complete_onboarding(&self, claims: &AccessClaims) -> Result<TokenPair, UserError> {
-        let mut user = self.ports.users.find(claims.user_id()?).await?.ok_or(UserError::NotFound)?;
+        let mut user = self.ports.users.find(claims.user_id()).await?.ok_or(UserError::NotFound)?;
         if user.role != Role::Guest {
             return self.extend_session(&user, &claims.sid).await;
         }
@@ -100,7 +100,7 @@ impl AccountService {
         new_email: &str,
         code: &str,
     ) -> Result<Profile, UserError> {
-        let user = self.ports.users.find(claims.user_id()?).await?.ok_or(UserError::NotFound)?;
+        let user = self.ports.users.find(claims.user_id()).await?.ok_or(UserError::NotFound)?;
         self.check_current_password(&user, current).await?;
         let email = crate::Email::parse(new_email)?;
         self.consume_code(&email, crate::model::CodePurpose::EmailChange, code).await?;
@@ -111,7 +111,7 @@ impl AccountService {
 
     /// Changes the password after checking the current one; every other session ends.
     pub async fn change_password(&self, claims: &AccessClaims, current: &str, new: &str) -> Result<(), UserError> {
-        let user = self.ports.users.find(claims.user_id()?).await?.ok_or(UserError::NotFound)?;
+        let user = self.ports.users.find(claims.user_id()).await?.ok_or(UserError::NotFound)?;
         self.check_current_password(&user, current).await?;
         check_policy(new, &user.email)?;
         let new_hash = self.hasher.hash(new).await?;

@@ -24,8 +24,8 @@ impl AccountService {
     /// Signs in with email and password. Each (account, client) gets 5 tries per 15 minutes,
     /// counted before the password is hashed so a burst of parallel guesses costs at most 5
     /// hashes; a success clears them. Failures also count per client (30) and per account
-    /// from everywhere (100). Over any limit: 429 with the wait. Unknown emails cost the same
-    /// time as wrong passwords.
+    /// from everywhere (100). Over any limit: `TooManyAttempts` with the wait. Unknown emails
+    /// cost the same time as wrong passwords.
     pub async fn login(&self, raw_email: &str, password: &str, ip: &str) -> Result<TokenPair, UserError> {
         let email = Email::parse(raw_email).map_err(|_| UserError::BadCredentials)?;
         let pair_key = format!("login:account-client:{}:{ip}", email.as_str());
@@ -48,7 +48,7 @@ impl AccountService {
                 self.start_session(&user).await
             }
             _ => {
-                // Count the failure; the answer stays 401 so the limit is not an oracle.
+                // Count the failure; the answer stays `BadCredentials` so the limit is not an oracle.
                 let _ = self.ports.limiter.hit(&account_key, LOGIN_LIMIT_ACCOUNT, LOGIN_WINDOW).await?;
                 let _ = self.ports.limiter.hit(&ip_key, LOGIN_LIMIT_IP, LOGIN_WINDOW).await?;
                 Err(UserError::BadCredentials)
@@ -103,9 +103,9 @@ impl AccountService {
     }
 
     /// Exchanges a refresh token for a new pair. The old token is spent; presenting it again
-    /// within the grace window (a page firing several 401-retries at once, on any instance)
-    /// answers with the same pair, and after it revokes the whole session family (a stolen
-    /// token is then useless too).
+    /// within the grace window (a page retrying several unauthenticated calls at once, on any
+    /// instance) answers with the same pair, and after it revokes the whole session family (a
+    /// stolen token is then useless too).
     pub async fn refresh(&self, presented: &str) -> Result<TokenPair, UserError> {
         let old = strip_bearer(presented);
         if old.is_empty() || old.len() > 200 {

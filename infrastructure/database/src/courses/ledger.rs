@@ -60,7 +60,7 @@ impl SeatLedger for SqlSeatLedger {
         }
         let outcome = self
             .db
-            .write(|| async move {
+            .write_with_events(|| async move {
                 let txn = self.db.begin_write().await?;
                 if move_seats(&txn, hold.course_id, 1).await? == 0 {
                     let exists = course::Entity::find_by_id(hold.course_id).count(&txn).await? > 0;
@@ -149,7 +149,7 @@ impl SeatLedger for SqlSeatLedger {
         at: DateTime<Utc>,
     ) -> Result<Option<Enrollment>, PortError> {
         self.db
-            .write(|| async move {
+            .write_with_events(|| async move {
                 let txn = self.db.begin_write().await?;
                 let pay = Transition::PAY;
                 let moved = enrollment::Entity::update_many()
@@ -178,7 +178,7 @@ impl SeatLedger for SqlSeatLedger {
     ) -> Result<Option<Enrollment>, PortError> {
         let (from, to, seats) = (transition.from(), transition.to(), transition.seats_change());
         self.db
-            .write(|| async move {
+            .write_with_events(|| async move {
                 let txn = self.db.begin_write().await?;
                 let moved = enrollment::Entity::update_many()
                     .col_expr(enrollment::Column::Status, Expr::value(to.as_str()))

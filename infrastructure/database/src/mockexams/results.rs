@@ -88,7 +88,7 @@ impl SqlResultRepository {
         at: DateTime<Utc>,
     ) -> Result<(i64, i32), PortError> {
         self.db
-            .write(|| async move {
+            .write_with_events(|| async move {
                 let txn = self.db.begin_write().await?;
                 // One statement numbers and inserts the attempt, so the number is read under the
                 // write. SQLite takes its (single) write lock before reading. On MySQL/MariaDB the

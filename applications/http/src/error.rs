@@ -26,7 +26,8 @@ impl AppError {
     }
 }
 
-fn status(kind: ErrorKind) -> u16 {
+/// The HTTP status a domain error of this kind answers with (also what the OpenAPI document lists).
+pub(crate) fn status(kind: ErrorKind) -> u16 {
     match kind {
         ErrorKind::Invalid => 400,
         ErrorKind::Unauthenticated => 401,
@@ -75,9 +76,4 @@ impl ResponseError for AppError {
     fn error_response(&self) -> HttpResponse {
         self.0.error_response()
     }
-}
-
-/// Checks that an id taken from the path is positive.
-pub fn positive_id(field: &str, id: i64) -> Result<i64, AppError> {
-    if id > 0 { Ok(id) } else { Err(AppError::invalid_path(field, "must be a positive integer")) }
 }

@@ -22,11 +22,26 @@ use actix_web::{
     middleware::Next,
     web::{self, Bytes},
 };
+use cercat_config::LimitSettings;
 use cercat_error::{ApiError, ErrorCode};
 use futures::{Stream, StreamExt};
 use tokio::time::{Instant, Sleep};
 
-use crate::AppState;
+/// The bounds [`bound_body_reads`] applies, registered by the app as `web::Data<BodyBounds>`
+/// (`BodyBounds::from(&settings.limits)`).
+#[derive(Debug, Clone, Copy)]
+pub struct BodyBounds {
+    /// The whole body must arrive within this many seconds of the headers.
+    pub read_timeout_secs: u64,
+    /// … without pausing for more than this many seconds.
+    pub idle_timeout_secs: u64,
+}
+
+impl From<&LimitSettings> for BodyBounds {
+    fn from(limits: &LimitSettings) -> Self {
+        Self { read_timeout_secs: limits.body_read_timeout_secs, idle_timeout_secs: limits.body_idle_timeout_secs }
+    }
+}
 
 /// A body stream that fails once the body pauses for longer than `idle` or is still not
 /// complete at `deadline`, and records that it did in `expired`.
@@ -127,14 +142,14 @@ pub async fn bound_body_reads(
     if !has_body(&req) {
         return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
     }
-    let Some(limits) = req.app_data::<web::Data<AppState>>().map(|s| s.infra.settings.limits.clone()) else {
+    let Some(bounds) = req.app_data::<web::Data<BodyBounds>>().map(|b| *b.get_ref()) else {
         return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
     };
     let expired = Rc::new(Cell::new(false));
     let finished = Rc::new(Cell::new(false));
     let payload = Rc::new(RefCell::new(req.take_payload()));
-    let idle = Duration::from_secs(limits.body_idle_timeout_secs);
-    let total = Duration::from_secs(limits.body_read_timeout_secs);
+    let idle = Duration::from_secs(bounds.idle_timeout_secs);
+    let total = Duration::from_secs(bounds.read_timeout_secs);
     let timed: actix_web::dev::Payload = Payload::Stream {
         payload: Box::pin(TimedBody::new(Rc::clone(&payload), idle, total, Rc::clone(&expired), Rc::clone(&finished))),
     };
@@ -158,8 +173,8 @@ pub async fn bound_body_reads(
         ErrorCode::REQUEST_TIMEOUT,
         format!(
             "the request body must arrive within {total} s, without pausing for more than {idle} s",
-            total = limits.body_read_timeout_secs,
-            idle = limits.body_idle_timeout_secs
+            total = bounds.read_timeout_secs,
+            idle = bounds.idle_timeout_secs
         ),
     );
     match result {

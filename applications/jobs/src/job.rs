@@ -1,4 +1,4 @@
-//! What a job is.
+//! What a job is: a name, a schedule, a lease bound and the work, over a [`JobContext`].
 
 use async_trait::async_trait;
 use cercat_bootstrap::Infrastructure;

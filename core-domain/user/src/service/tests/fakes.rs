@@ -1,0 +1,352 @@
+//! In-memory fakes of the account service's ports: just enough behaviour to keep each port's
+//! documented contract (unique emails and nicknames, single-use codes, rotating refresh tokens
+//! with a grace window and family revocation, fixed-window rate limits).
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use async_trait::async_trait;
+use cercat_common::{
+    PortError,
+    broadcast::Broadcast,
+    clock::ManualClock,
+    mail::Mail,
+    ratelimit::{RateDecision, RateLimiter},
+    storage::{ImageStorage, StoredObject},
+};
+use chrono::{DateTime, Utc};
+use tokio::sync::mpsc;
+
+use crate::{
+    model::{CodePurpose, Email, NewUser, Nickname, Role, User},
+    ports::{
+        CodeCheck, EmailCodeRepository, RefreshSession, RefreshTokenStore, Rotation, SessionRevocations, UserRepository,
+    },
+};
+
+fn locked<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Accounts in a vector; ids from 1.
+#[derive(Default)]
+pub struct Users(Mutex<Vec<User>>);
+
+impl Users {
+    /// The stored account with this email, withdrawn or not.
+    pub fn find_by_email_str(&self, email: &str) -> Option<User> {
+        locked(&self.0).iter().find(|u| u.email == email).cloned()
+    }
+}
+
+#[async_trait]
+impl UserRepository for Users {
+    async fn find(&self, id: i64) -> Result<Option<User>, PortError> {
+        Ok(locked(&self.0).iter().find(|u| u.id == id).cloned())
+    }
+    async fn find_by_email(&self, email: &Email) -> Result<Option<User>, PortError> {
+        Ok(locked(&self.0).iter().find(|u| u.email == email.as_str()).cloned())
+    }
+    async fn find_by_oauth(&self, _: &str, _: &str) -> Result<Option<User>, PortError> {
+        Ok(None)
+    }
+    async fn create(&self, user: &NewUser, at: DateTime<Utc>) -> Result<User, PortError> {
+        let mut users = locked(&self.0);
+        if users.iter().any(|u| u.email == user.email.as_str() || u.nickname == user.nickname.as_str()) {
+            return Err(PortError::Duplicate("email or nickname".into()));
+        }
+        let created = User {
+            id: users.len() as i64 + 1,
+            email: user.email.as_str().to_owned(),
+            nickname: user.nickname.as_str().to_owned(),
+            role: user.role,
+            password_hash: user.password_hash.clone(),
+            profile_image_key: None,
+            withdrawn_at: None,
+            created_at: at,
+        };
+        users.push(created.clone());
+        Ok(created)
+    }
+    async fn nickname_taken(&self, nickname: &Nickname, except: Option<i64>) -> Result<bool, PortError> {
+        Ok(locked(&self.0).iter().any(|u| u.nickname == nickname.as_str() && Some(u.id) != except))
+    }
+    async fn update_profile(
+        &self,
+        _: i64,
+        _: Option<&Nickname>,
+        _: Option<Option<&str>>,
+        _: DateTime<Utc>,
+    ) -> Result<(), PortError> {
+        Ok(())
+    }
+    async fn set_role(&self, id: i64, role: Role, _: DateTime<Utc>) -> Result<(), PortError> {
+        locked(&self.0).iter_mut().filter(|u| u.id == id).for_each(|u| u.role = role);
+        Ok(())
+    }
+    async fn set_email(&self, _: i64, _: &Email, _: DateTime<Utc>) -> Result<(), PortError> {
+        Ok(())
+    }
+    async fn set_password(&self, _: i64, _: &str, _: DateTime<Utc>) -> Result<(), PortError> {
+        Ok(())
+    }
+    async fn withdraw(&self, id: i64, at: DateTime<Utc>) -> Result<bool, PortError> {
+        let mut users = locked(&self.0);
+        let Some(user) = users.iter_mut().find(|u| u.id == id && u.withdrawn_at.is_none()) else { return Ok(false) };
+        user.withdrawn_at = Some(at);
+        Ok(true)
+    }
+    async fn restore(&self, id: i64, _: DateTime<Utc>) -> Result<bool, PortError> {
+        let mut users = locked(&self.0);
+        let Some(user) = users.iter_mut().find(|u| u.id == id && u.withdrawn_at.is_some()) else { return Ok(false) };
+        user.withdrawn_at = None;
+        Ok(true)
+    }
+    async fn purge_withdrawn_before(&self, _: DateTime<Utc>) -> Result<u64, PortError> {
+        Ok(0)
+    }
+}
+
+/// A live code: its digest and when it expires, by (email, purpose).
+type LiveCodes = HashMap<(String, &'static str), (String, DateTime<Utc>)>;
+
+/// The latest code per (email, purpose) and every mail queued, so a test can read the code.
+#[derive(Default)]
+pub struct Codes {
+    live: Mutex<LiveCodes>,
+    /// Mails queued with codes, oldest first.
+    pub mails: Mutex<Vec<Mail>>,
+}
+
+impl Codes {
+    /// The six-digit code in the latest mail to `to`.
+    pub fn last_code_to(&self, to: &str) -> Option<String> {
+        let mails = locked(&self.mails);
+        let body = &mails.iter().rev().find(|m| m.to == to)?.body;
+        let at = body.find("인증번호: ")? + "인증번호: ".len();
+        Some(body[at..].chars().take(6).collect())
+    }
+}
+
+#[async_trait]
+impl EmailCodeRepository for Codes {
+    async fn issue(
+        &self,
+        email: &Email,
+        purpose: CodePurpose,
+        code_hash: &str,
+        expires_at: DateTime<Utc>,
+        mail: &Mail,
+        _: DateTime<Utc>,
+    ) -> Result<(), PortError> {
+        locked(&self.live).insert((email.as_str().to_owned(), purpose.as_str()), (code_hash.to_owned(), expires_at));
+        locked(&self.mails).push(mail.clone());
+        Ok(())
+    }
+    async fn consume(
+        &self,
+        email: &Email,
+        purpose: CodePurpose,
+        code_hash: &str,
+        _: u32,
+        now: DateTime<Utc>,
+    ) -> Result<CodeCheck, PortError> {
+        let mut live = locked(&self.live);
+        let key = (email.as_str().to_owned(), purpose.as_str());
+        match live.get(&key) {
+            Some((hash, expires)) if hash == code_hash && now < *expires => {
+                live.remove(&key);
+                Ok(CodeCheck::Valid)
+            }
+            _ => Ok(CodeCheck::Invalid),
+        }
+    }
+}
+
+#[derive(Clone)]
+struct Token {
+    session: RefreshSession,
+    /// When it was spent, and into which successor.
+    spent: Option<(DateTime<Utc>, String)>,
+}
+
+/// Refresh tokens by hash (time-to-live not modelled: the tests never wait for it).
+#[derive(Default)]
+pub struct RefreshTokens(Mutex<HashMap<String, Token>>);
+
+#[async_trait]
+impl RefreshTokenStore for RefreshTokens {
+    async fn create(&self, token_hash: &str, session: &RefreshSession, _: Duration) -> Result<(), PortError> {
+        locked(&self.0).insert(token_hash.to_owned(), Token { session: session.clone(), spent: None });
+        Ok(())
+    }
+    async fn rotate(
+        &self,
+        old_hash: &str,
+        new_hash: &str,
+        _: Duration,
+        now: DateTime<Utc>,
+        grace: Duration,
+    ) -> Result<Rotation, PortError> {
+        let mut tokens = locked(&self.0);
+        let Some(token) = tokens.get(old_hash).cloned() else { return Ok(Rotation::Unknown) };
+        match token.spent {
+            None => {
+                tokens.insert(old_hash.to_owned(), Token { spent: Some((now, new_hash.to_owned())), ..token.clone() });
+                tokens.insert(new_hash.to_owned(), Token { session: token.session.clone(), spent: None });
+                Ok(Rotation::Rotated { session: token.session, at: now })
+            }
+            Some((at, successor))
+                if successor == new_hash && now - at <= chrono::Duration::from_std(grace).unwrap_or_default() =>
+            {
+                Ok(Rotation::Rotated { session: token.session, at })
+            }
+            Some(_) => {
+                tokens.retain(|_, t| t.session.family != token.session.family);
+                Ok(Rotation::Reused(token.session))
+            }
+        }
+    }
+    async fn revoke_family(&self, family: &str) -> Result<(), PortError> {
+        locked(&self.0).retain(|_, t| t.session.family != family);
+        Ok(())
+    }
+    async fn revoke_user(&self, user_id: i64, keep: Option<&str>) -> Result<Vec<String>, PortError> {
+        let mut tokens = locked(&self.0);
+        let mut families: Vec<String> = tokens
+            .values()
+            .filter(|t| t.session.user_id == user_id && Some(t.session.family.as_str()) != keep)
+            .map(|t| t.session.family.clone())
+            .collect();
+        families.sort();
+        families.dedup();
+        tokens.retain(|_, t| !families.contains(&t.session.family));
+        Ok(families)
+    }
+}
+
+/// Fixed windows counted per key (windows never end: the tests are shorter than any).
+#[derive(Default)]
+pub struct Limiter(Mutex<HashMap<String, u32>>);
+
+#[async_trait]
+impl RateLimiter for Limiter {
+    async fn hit(&self, key: &str, limit: u32, window: Duration) -> Result<RateDecision, PortError> {
+        let mut hits = locked(&self.0);
+        let n = hits.entry(key.to_owned()).or_default();
+        *n += 1;
+        Ok(if *n > limit { RateDecision::Limited { retry_after: window } } else { RateDecision::Allowed })
+    }
+    async fn check(&self, key: &str, limit: u32) -> Result<RateDecision, PortError> {
+        let used = locked(&self.0).get(key).copied().unwrap_or(0);
+        Ok(if used >= limit {
+            RateDecision::Limited { retry_after: Duration::from_secs(60) }
+        } else {
+            RateDecision::Allowed
+        })
+    }
+    async fn reset(&self, key: &str) -> Result<(), PortError> {
+        locked(&self.0).remove(key);
+        Ok(())
+    }
+}
+
+/// Revoked session ids with their expiry.
+#[derive(Default)]
+pub struct Revocations(Mutex<HashMap<String, DateTime<Utc>>>);
+
+#[async_trait]
+impl SessionRevocations for Revocations {
+    async fn revoke(&self, sid: &str, until: DateTime<Utc>) -> Result<(), PortError> {
+        locked(&self.0).insert(sid.to_owned(), until);
+        Ok(())
+    }
+    async fn is_revoked(&self, sid: &str, now: DateTime<Utc>) -> Result<bool, PortError> {
+        Ok(locked(&self.0).get(sid).is_some_and(|until| now < *until))
+    }
+}
+
+/// Every message published, in order.
+#[derive(Default)]
+pub struct Announcements(pub Mutex<Vec<String>>);
+
+#[async_trait]
+impl Broadcast for Announcements {
+    async fn publish(&self, message: &str) -> Result<(), PortError> {
+        locked(&self.0).push(message.to_owned());
+        Ok(())
+    }
+    async fn listen(&self) -> Result<mpsc::Receiver<String>, PortError> {
+        Ok(mpsc::channel(1).1)
+    }
+}
+
+/// Storage the account tests never reach (no profile images here).
+pub struct NoImages;
+
+#[async_trait]
+impl ImageStorage for NoImages {
+    async fn put(&self, key: &str, bytes: Vec<u8>, _: &str) -> Result<StoredObject, PortError> {
+        Ok(StoredObject { key: key.to_owned(), url: self.url_for(key), size: bytes.len() as u64 })
+    }
+    async fn get(&self, _: &str) -> Result<Option<Vec<u8>>, PortError> {
+        Ok(None)
+    }
+    async fn delete(&self, _: &str) -> Result<(), PortError> {
+        Ok(())
+    }
+    fn url_for(&self, key: &str) -> String {
+        format!("memory://{key}")
+    }
+}
+
+/// The fakes wired together, with handles to look inside them.
+pub struct World {
+    /// The accounts.
+    pub users: Arc<Users>,
+    /// Codes and their mails.
+    pub codes: Arc<Codes>,
+    /// Refresh tokens.
+    pub refresh: Arc<RefreshTokens>,
+    /// Ended sessions.
+    pub revocations: Arc<Revocations>,
+    /// Announced session ends.
+    pub session_ends: Arc<Announcements>,
+    /// The clock.
+    pub clock: ManualClock,
+}
+
+impl World {
+    /// Fresh, empty fakes, the clock stopped at the real now (access tokens are checked
+    /// against the real clock).
+    pub fn new() -> Self {
+        let at = Utc::now();
+        Self {
+            users: Arc::default(),
+            codes: Arc::default(),
+            refresh: Arc::default(),
+            revocations: Arc::default(),
+            session_ends: Arc::default(),
+            clock: ManualClock::new(at),
+        }
+    }
+
+    /// The service over these fakes.
+    pub fn service(&self) -> super::super::AccountService {
+        let ports = super::super::AccountPorts {
+            users: self.users.clone(),
+            codes: self.codes.clone(),
+            refresh: self.refresh.clone(),
+            limiter: Arc::new(Limiter::default()),
+            revocations: self.revocations.clone(),
+            session_ends: self.session_ends.clone(),
+            storage: Arc::new(NoImages),
+            clock: Arc::new(self.clock.clone()),
+        };
+        let jwt = crate::JwtKeys::new(b"a test secret of thirty-two bytes!", "cercat", "cercat-web", 900);
+        super::super::AccountService::new(ports, crate::password::PasswordHasher::new(2), jwt, Default::default())
+    }
+}
