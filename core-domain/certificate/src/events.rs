@@ -72,24 +72,58 @@ pub enum CertificateEvent {
     InterestCertificatesChanged(InterestsChanged),
 }
 
-impl CertificateEvent {
-    /// The event for schedule `id` having been stored as `draft`; `None` when nothing changed.
-    pub fn schedule_stored(id: i64, draft: &ExamScheduleDraft, outcome: UpsertOutcome) -> Option<Self> {
+/// The `ExamScheduleChanged` event the service decided on for storing a draft, short of the
+/// facts only the storing transaction knows: the schedule's id (assigned on insert, found on
+/// upsert) and whether the write created, changed or left it as it was. The repository
+/// completes it with [`PendingScheduleChange::stored`] and records it in that transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingScheduleChange {
+    certificate_id: i64,
+    exam_year: i32,
+    round: i32,
+    application_start: DateTime<Utc>,
+    application_deadline: DateTime<Utc>,
+    exam_date: DateTime<Utc>,
+}
+
+impl PendingScheduleChange {
+    /// The event of storing `draft`.
+    pub fn of(draft: &ExamScheduleDraft) -> Self {
+        Self {
+            certificate_id: draft.certificate_id,
+            exam_year: draft.exam_year,
+            round: draft.round,
+            application_start: draft.application_start,
+            application_deadline: draft.application_deadline,
+            exam_date: draft.exam_date,
+        }
+    }
+
+    /// The event once the write stored schedule `id` with `outcome`; `None` when nothing
+    /// changed (an unchanged re-import tells nobody).
+    pub fn stored(&self, id: i64, outcome: UpsertOutcome) -> Option<CertificateEvent> {
         let change = match outcome {
             UpsertOutcome::Inserted => ScheduleChange::Created,
             UpsertOutcome::Updated => ScheduleChange::Updated,
             UpsertOutcome::Unchanged => return None,
         };
-        Some(Self::ExamScheduleChanged(ScheduleChanged {
+        Some(CertificateEvent::ExamScheduleChanged(ScheduleChanged {
             exam_schedule_id: id,
-            certificate_id: draft.certificate_id,
-            exam_year: draft.exam_year,
-            round: draft.round,
+            certificate_id: self.certificate_id,
+            exam_year: self.exam_year,
+            round: self.round,
             change,
-            application_start_date_time: draft.application_start,
-            application_deadline_date_time: draft.application_deadline,
-            exam_date_time: draft.exam_date,
+            application_start_date_time: self.application_start,
+            application_deadline_date_time: self.application_deadline,
+            exam_date_time: self.exam_date,
         }))
+    }
+}
+
+impl CertificateEvent {
+    /// The event for schedule `id` having been stored as `draft`; `None` when nothing changed.
+    pub fn schedule_stored(id: i64, draft: &ExamScheduleDraft, outcome: UpsertOutcome) -> Option<Self> {
+        PendingScheduleChange::of(draft).stored(id, outcome)
     }
 
     /// The event for `user_id`'s interests having become `targets`.

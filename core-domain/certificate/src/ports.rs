@@ -4,7 +4,10 @@ use async_trait::async_trait;
 use cercat_common::PortError;
 use chrono::{DateTime, Utc};
 
-use crate::{Certificate, CertificateDraft, CertificateSummary, ExamSchedule, ExamScheduleDraft, UpsertOutcome};
+use crate::{
+    Certificate, CertificateDraft, CertificateSummary, ExamSchedule, ExamScheduleDraft, UpsertOutcome,
+    events::{CertificateEvent, PendingScheduleChange},
+};
 
 /// Reads certificates.
 #[async_trait]
@@ -32,9 +35,10 @@ pub trait ExamScheduleRepository: Send + Sync {
     /// The schedule of `certificate_id` with the latest exam before `at`.
     async fn latest_before(&self, certificate_id: i64, at: DateTime<Utc>) -> Result<Option<ExamSchedule>, PortError>;
     /// Inserts or updates the schedule identified by (certificate, year, round), atomically,
-    /// and in the same transaction records an `ExamScheduleChanged` event in the outbox when
-    /// something changed. Safe under concurrent upserts of the same key (the unique key
-    /// decides; the loser updates). The certificate must exist.
+    /// and in the same transaction records `event` completed with the schedule's id and the
+    /// outcome ([`PendingScheduleChange::stored`]; nothing when unchanged) in the outbox. Safe
+    /// under concurrent upserts of the same key (the unique key decides; the loser updates).
+    /// The certificate must exist.
     ///
     /// Returns [`UpsertOutcome::Unchanged`] (and records no event) when the stored schedule
     /// already has these values.
@@ -43,17 +47,34 @@ pub trait ExamScheduleRepository: Send + Sync {
     /// [`PortError::Unavailable`] when it fails, [`PortError::InUse`] when the draft's
     /// certificate does not exist (its reference is refused). Never [`PortError::Duplicate`]:
     /// a racing insert of the same key is an update.
-    async fn upsert(&self, draft: &ExamScheduleDraft, at: DateTime<Utc>) -> Result<UpsertOutcome, PortError>;
+    async fn upsert(
+        &self,
+        draft: &ExamScheduleDraft,
+        event: &PendingScheduleChange,
+        at: DateTime<Utc>,
+    ) -> Result<UpsertOutcome, PortError>;
     /// One schedule.
     async fn find(&self, id: i64) -> Result<Option<ExamSchedule>, PortError>;
     /// The certificate's schedules, newest exam first.
     async fn list(&self, certificate_id: i64) -> Result<Vec<ExamSchedule>, PortError>;
-    /// Inserts a new schedule (with its outbox event). [`PortError::Duplicate`] if
-    /// (certificate, year, round) exists.
-    async fn insert(&self, draft: &ExamScheduleDraft, at: DateTime<Utc>) -> Result<i64, PortError>;
-    /// Replaces schedule `id` (with its outbox event); `false` if it does not exist.
-    /// [`PortError::Duplicate`] if the new (certificate, year, round) belongs to another.
-    async fn replace(&self, id: i64, draft: &ExamScheduleDraft, at: DateTime<Utc>) -> Result<bool, PortError>;
+    /// Inserts a new schedule and records `event` (completed as inserted with the new id) in
+    /// the same transaction. [`PortError::Duplicate`] if (certificate, year, round) exists.
+    async fn insert(
+        &self,
+        draft: &ExamScheduleDraft,
+        event: &PendingScheduleChange,
+        at: DateTime<Utc>,
+    ) -> Result<i64, PortError>;
+    /// Replaces schedule `id` and records `event` (completed as updated) in the same
+    /// transaction; `false` if it does not exist. [`PortError::Duplicate`] if the new
+    /// (certificate, year, round) belongs to another.
+    async fn replace(
+        &self,
+        id: i64,
+        draft: &ExamScheduleDraft,
+        event: &PendingScheduleChange,
+        at: DateTime<Utc>,
+    ) -> Result<bool, PortError>;
     /// Deletes schedule `id`; `false` if it did not exist.
     async fn delete(&self, id: i64) -> Result<bool, PortError>;
 }
@@ -68,12 +89,13 @@ pub trait InterestRepository: Send + Sync {
     async fn list(&self, user_id: i64) -> Result<Vec<crate::Interest>, PortError>;
     /// The (not withdrawn) users who have `certificate_id` as an interest.
     async fn users_interested_in(&self, certificate_id: i64) -> Result<Vec<i64>, PortError>;
-    /// Replaces all of the user's interests and, in the same transaction, records an
-    /// `InterestCertificatesChanged` event. The certificates must exist.
+    /// Replaces all of the user's interests and, in the same transaction, records `event`
+    /// (the service's `InterestCertificatesChanged`). The certificates must exist.
     async fn replace_all(
         &self,
         user_id: i64,
         targets: &[(i64, crate::InterestPriority)],
+        event: &CertificateEvent,
         at: DateTime<Utc>,
     ) -> Result<(), PortError>;
 }

@@ -10,6 +10,7 @@ use cercat_common::{
 use crate::{
     Certificate, CertificateDraft, CertificateError, CertificateSummary, ExamSchedule, ExamScheduleDraft, Interest,
     InterestPriority, ScheduleError, UpsertOutcome,
+    events::{CertificateEvent, PendingScheduleChange},
     interest::MAX_INTERESTS,
     ports::InterestRepository,
     ports::{CertificateRepository, ExamScheduleRepository},
@@ -85,7 +86,8 @@ impl CertificateService {
             }
         }
         let store = self.interest_store()?;
-        store.replace_all(user_id, targets, self.clock.now()).await?;
+        let event = CertificateEvent::interests_replaced(user_id, targets);
+        store.replace_all(user_id, targets, &event, self.clock.now()).await?;
         Ok(store.list(user_id).await?)
     }
 
@@ -148,7 +150,7 @@ impl CertificateService {
     /// Validates and upserts one schedule (idempotent by certificate + year + round).
     pub async fn import_schedule(&self, draft: &ExamScheduleDraft) -> Result<UpsertOutcome, ScheduleError> {
         draft.validate()?;
-        Ok(self.schedules.upsert(draft, self.clock.now()).await?)
+        Ok(self.schedules.upsert(draft, &PendingScheduleChange::of(draft), self.clock.now()).await?)
     }
 
     /// Creates a certificate (admin).
@@ -208,7 +210,7 @@ impl CertificateService {
         }
         let id = self
             .schedules
-            .insert(draft, self.clock.now())
+            .insert(draft, &PendingScheduleChange::of(draft), self.clock.now())
             .await
             .map_err(duplicate("this certificate already has a schedule for that year and round"))?;
         self.schedules.find(id).await?.ok_or(ScheduleError::ScheduleNotFound(id))
@@ -226,7 +228,7 @@ impl CertificateService {
         }
         if !self
             .schedules
-            .replace(id, draft, self.clock.now())
+            .replace(id, draft, &PendingScheduleChange::of(draft), self.clock.now())
             .await
             .map_err(duplicate("this certificate already has a schedule for that year and round"))?
         {

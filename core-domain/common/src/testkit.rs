@@ -4,5 +4,6 @@
 
 pub mod cache_contract;
 pub mod events_contract;
+pub mod idempotency_contract;
 pub mod lease_contract;
 pub mod ratelimit_contract;

@@ -22,6 +22,6 @@ pub mod testkit;
 pub use error::CourseError;
 pub use model::{
     Course, CourseDraft, CourseSearch, Enrollment, EnrollmentStatus, HoldOutcome, InvariantReport, QueueStatus,
-    SearchField,
+    SearchField, Transition,
 };
 pub use service::{CourseConfig, CoursePorts, CourseService};

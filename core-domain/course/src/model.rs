@@ -175,6 +175,62 @@ impl EnrollmentStatus {
     pub fn seats_change(self, to: Self) -> i32 {
         i32::from(to.is_live()) - i32::from(self.is_live())
     }
+
+    /// Whether an enrollment in `self` may move to `next` — the whole state machine: a hold is
+    /// paid, runs out or is cancelled; a paid seat is refunded, or cancelled when nothing was
+    /// charged (a free course). Released statuses are final.
+    pub fn may_become(self, next: Self) -> bool {
+        use EnrollmentStatus::*;
+        matches!((self, next), (PendingPayment, Completed | Expired | Cancelled) | (Completed, Refunded | Cancelled))
+    }
+}
+
+/// One move of the enrollment state machine, allowed by [`EnrollmentStatus::may_become`]: the
+/// fields are private, so a port only ever receives a move the domain allows, and executes it
+/// as one update conditional on `from` (racing callers cannot both make it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Transition {
+    from: EnrollmentStatus,
+    to: EnrollmentStatus,
+}
+
+impl Transition {
+    /// A hold is paid: the seat is the student's.
+    pub const PAY: Self = Self { from: EnrollmentStatus::PendingPayment, to: EnrollmentStatus::Completed };
+    /// A hold ran out unpaid (the sweep): the seat goes back.
+    pub const EXPIRE: Self = Self { from: EnrollmentStatus::PendingPayment, to: EnrollmentStatus::Expired };
+    /// The student cancels before paying: the seat goes back.
+    pub const CANCEL_HOLD: Self = Self { from: EnrollmentStatus::PendingPayment, to: EnrollmentStatus::Cancelled };
+    /// A paid seat is refunded (by the student's cancel or at the gateway): the seat goes back.
+    pub const REFUND: Self = Self { from: EnrollmentStatus::Completed, to: EnrollmentStatus::Refunded };
+    /// A free seat is given up: nothing to refund, the seat goes back.
+    pub const CANCEL_FREE: Self = Self { from: EnrollmentStatus::Completed, to: EnrollmentStatus::Cancelled };
+
+    /// The move from `from` to `to`, if the state machine allows it.
+    pub fn new(from: EnrollmentStatus, to: EnrollmentStatus) -> Option<Self> {
+        from.may_become(to).then_some(Self { from, to })
+    }
+
+    /// The status it leaves (the update's condition).
+    pub fn from(self) -> EnrollmentStatus {
+        self.from
+    }
+
+    /// The status it enters.
+    pub fn to(self) -> EnrollmentStatus {
+        self.to
+    }
+
+    /// How the course's seat counter moves with it (see [`EnrollmentStatus::seats_change`]).
+    pub fn seats_change(self) -> i32 {
+        self.from.seats_change(self.to)
+    }
+
+    /// Whether the enrollment's payment counts as refunded once the move commits (into
+    /// REFUNDED: the gateway gave the money back first).
+    pub fn refunds_payment(self) -> bool {
+        self.to == EnrollmentStatus::Refunded
+    }
 }
 
 /// A student's enrollment in a course.
@@ -371,6 +427,26 @@ mod tests {
         assert_eq!(bad.violations.len(), 3, "{:?}", bad.violations);
         let kept = InvariantReport { charges_unaccounted: 1, ..ok }.judge();
         assert_eq!(kept.violations.len(), 1, "{:?}", kept.violations);
+    }
+
+    #[test]
+    fn only_the_state_machine_s_moves_can_be_made() {
+        use EnrollmentStatus::*;
+        let all = [PendingPayment, Completed, Expired, Cancelled, Refunded];
+        let allowed: Vec<_> =
+            all.iter().flat_map(|&f| all.iter().filter_map(move |&t| Transition::new(f, t))).collect();
+        assert_eq!(
+            allowed,
+            [Transition::PAY, Transition::EXPIRE, Transition::CANCEL_HOLD, Transition::CANCEL_FREE, Transition::REFUND],
+            "the named moves are exactly the allowed ones"
+        );
+        for released in [Expired, Cancelled, Refunded] {
+            assert!(all.iter().all(|&t| !released.may_become(t)), "{released:?} is final");
+        }
+        assert!(!PendingPayment.may_become(Refunded), "nothing was paid, nothing to refund");
+        assert!(!Completed.may_become(Expired), "a paid seat never runs out");
+        assert_eq!((Transition::PAY.seats_change(), Transition::EXPIRE.seats_change()), (0, -1));
+        assert!(Transition::REFUND.refunds_payment() && !Transition::CANCEL_FREE.refunds_payment());
     }
 
     #[test]

@@ -7,7 +7,9 @@ use cercat_common::{
 };
 use chrono::{DateTime, Utc};
 
-use crate::{Course, CourseDraft, CourseSearch, Enrollment, EnrollmentStatus, HoldOutcome, InvariantReport};
+use crate::{
+    Course, CourseDraft, CourseSearch, Enrollment, EnrollmentStatus, HoldOutcome, InvariantReport, Transition,
+};
 
 /// How a course update went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,8 +96,8 @@ pub trait SeatLedger: Send + Sync {
     async fn by_order(&self, order_id: &str) -> Result<Option<Enrollment>, PortError>;
     /// The user's enrollments, newest first (at most 100).
     async fn for_user(&self, user_id: i64) -> Result<Vec<Enrollment>, PortError>;
-    /// PENDING_PAYMENT → COMPLETED with the gateway's payment key, recording the captured
-    /// charge (`payment_key`, `amount`) as the enrollment's payment in the same transaction.
+    /// [`Transition::PAY`] with the gateway's payment key, recording the captured charge
+    /// (`payment_key`, `amount`) as the enrollment's payment in the same transaction.
     /// `None` if it was not PENDING_PAYMENT any more (released or paid meanwhile). A payment
     /// key already recorded for another enrollment is [`PortError::Duplicate`].
     async fn complete(
@@ -105,16 +107,16 @@ pub trait SeatLedger: Send + Sync {
         amount: i64,
         at: DateTime<Utc>,
     ) -> Result<Option<Enrollment>, PortError>;
-    /// `from` → `to`, moving the course's seat counter by `from.seats_change(to)` in the same
-    /// transaction, exactly once: `None` if the enrollment was not in `from` (someone else
-    /// moved it first). Into REFUNDED, the enrollment's payment is marked refunded with it.
-    /// A counter that cannot move (it would leave `0..=capacity`) aborts the whole
-    /// transition with [`PortError::Corrupt`]: a transition never commits without its seat.
+    /// Makes `transition` (one conditional update: `None` if the enrollment was not in
+    /// `transition.from()` — someone else moved it first), moving the course's seat counter
+    /// by [`Transition::seats_change`] and, when [`Transition::refunds_payment`], marking the
+    /// enrollment's payment refunded, in the same transaction, exactly once. A counter that
+    /// cannot move (it would leave `0..=capacity`) aborts the whole transition with
+    /// [`PortError::Corrupt`]: a transition never commits without its seat.
     async fn release(
         &self,
         id: i64,
-        from: EnrollmentStatus,
-        to: EnrollmentStatus,
+        transition: Transition,
         at: DateTime<Utc>,
     ) -> Result<Option<Enrollment>, PortError>;
     /// Records a captured charge of enrollment `id` that is not its payment (paid after the

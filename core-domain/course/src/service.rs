@@ -5,6 +5,8 @@ mod enrollment;
 mod operations;
 mod payments;
 mod room;
+#[cfg(test)]
+mod tests;
 
 use std::sync::Arc;
 
@@ -17,7 +19,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::{
     Course, CourseDraft, CourseError, CourseSearch, Enrollment, EnrollmentStatus, HoldOutcome, InvariantReport,
-    QueueStatus,
+    QueueStatus, Transition,
     admission::AdmissionSigner,
     ports::{
         CourseChange, CourseRepository, GatewayError, GatewayStatus, NewHold, PaymentApproval, PaymentGateway,

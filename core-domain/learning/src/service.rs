@@ -130,6 +130,7 @@ mod tests {
     use cercat_certificate::{
         Certificate, CertificateDraft, CertificateSummary, ExamSchedule, ExamScheduleDraft, PassCriteria, Subject,
         UpsertOutcome,
+        events::PendingScheduleChange,
         ports::{CertificateRepository, ExamScheduleRepository},
     };
     use cercat_common::{PortError, cache::Cache, clock::ManualClock};
@@ -186,7 +187,12 @@ mod tests {
         async fn latest_before(&self, _: i64, _: DateTime<Utc>) -> Result<Option<ExamSchedule>, PortError> {
             Ok(None)
         }
-        async fn upsert(&self, _: &ExamScheduleDraft, _: DateTime<Utc>) -> Result<UpsertOutcome, PortError> {
+        async fn upsert(
+            &self,
+            _: &ExamScheduleDraft,
+            _: &PendingScheduleChange,
+            _: DateTime<Utc>,
+        ) -> Result<UpsertOutcome, PortError> {
             Ok(UpsertOutcome::Unchanged)
         }
         async fn find(&self, _: i64) -> Result<Option<ExamSchedule>, PortError> {
@@ -195,10 +201,21 @@ mod tests {
         async fn list(&self, _: i64) -> Result<Vec<ExamSchedule>, PortError> {
             Ok(vec![])
         }
-        async fn insert(&self, _: &ExamScheduleDraft, _: DateTime<Utc>) -> Result<i64, PortError> {
+        async fn insert(
+            &self,
+            _: &ExamScheduleDraft,
+            _: &PendingScheduleChange,
+            _: DateTime<Utc>,
+        ) -> Result<i64, PortError> {
             Ok(0)
         }
-        async fn replace(&self, _: i64, _: &ExamScheduleDraft, _: DateTime<Utc>) -> Result<bool, PortError> {
+        async fn replace(
+            &self,
+            _: i64,
+            _: &ExamScheduleDraft,
+            _: &PendingScheduleChange,
+            _: DateTime<Utc>,
+        ) -> Result<bool, PortError> {
             Ok(false)
         }
         async fn delete(&self, _: i64) -> Result<bool, PortError> {

@@ -57,6 +57,9 @@ pub struct GradedSubject {
     pub total_taken_time: i64,
     /// Correct answers as a percentage (two decimals).
     pub correct_rate: f64,
+    /// The share of the exam's time limit this subject's questions stand for, ms (see
+    /// [`time_share`]); subject averages compare the time spent against it.
+    pub time_limit_ms: i64,
 }
 
 /// A graded submission.
@@ -78,6 +81,14 @@ pub struct GradedResult {
     pub answers: Vec<GradedAnswer>,
 }
 
+/// The part of an exam's `time_limit_ms` that `subject_questions` of its `exam_questions`
+/// stand for, rounded down (an exam without questions counts as one, so this never divides
+/// by zero).
+pub fn time_share(time_limit_ms: i64, subject_questions: i32, exam_questions: usize) -> i64 {
+    let exam_questions = i64::try_from(exam_questions.max(1)).unwrap_or(i64::MAX);
+    time_limit_ms * i64::from(subject_questions) / exam_questions
+}
+
 /// `part / whole` as a percentage rounded to two decimals (0 when `whole` is 0).
 pub fn percent(part: i64, whole: i64) -> f64 {
     if whole == 0 { 0.0 } else { ((part as f64) * 10_000.0 / (whole as f64)).round() / 100.0 }
@@ -88,12 +99,14 @@ fn invalid(reason: String) -> MockExamError {
 }
 
 /// Grades `answers` against `questions` (the whole exam, ordered by number; subjects appear in
-/// exam order). Questions without an answer count as unanswered.
+/// exam order), sharing the exam's `time_limit_ms` among the subjects by their questions.
+/// Questions without an answer count as unanswered.
 ///
 /// Errors: [`MockExamError::InvalidSubmission`] for a number outside the exam, a question
 /// answered twice, an option the question does not have, or a negative/absurd time.
 pub fn grade(
     questions: &[Question],
+    time_limit_ms: i64,
     criteria: PassCriteria,
     answers: &[AnswerInput],
 ) -> Result<GradedResult, MockExamError> {
@@ -134,6 +147,7 @@ pub fn grade(
                     number_of_correct: 0,
                     total_taken_time: 0,
                     correct_rate: 0.0,
+                    time_limit_ms: 0,
                 });
                 let last = subjects.len() - 1;
                 &mut subjects[last]
@@ -157,6 +171,7 @@ pub fn grade(
     }
     for s in &mut subjects {
         s.correct_rate = percent(i64::from(s.number_of_correct), i64::from(s.number_of_questions));
+        s.time_limit_ms = time_share(time_limit_ms, s.number_of_questions, questions.len());
     }
     let total_score: i32 = subjects.iter().map(|s| s.score).sum();
     let max_score: i32 = subjects.iter().map(|s| s.max_score).sum();
@@ -199,6 +214,9 @@ mod tests {
     const CRITERIA: PassCriteria =
         PassCriteria { subject_min_percent: 40, average_min_percent: 60, practical_min_score: None };
 
+    /// The exam's time limit: 100 s for 5 questions.
+    const LIMIT: i64 = 100_000;
+
     fn a(number: i32, selected: i32, taken_ms: i64) -> AnswerInput {
         AnswerInput { number, selected, taken_ms }
     }
@@ -207,7 +225,7 @@ mod tests {
     fn grades_by_question_number_with_unanswered_questions() {
         // Q1 right, Q2 wrong, Q3 unanswered (not sent at all), Q4 right, Q5 skipped explicitly.
         let answers = [a(4, 4, 4000), a(1, 1, 1000), a(2, 3, 2000), a(5, 0, 500)];
-        let r = grade(&exam(), CRITERIA, &answers).unwrap();
+        let r = grade(&exam(), LIMIT, CRITERIA, &answers).unwrap();
         assert_eq!(r.total_score, 30);
         assert_eq!(r.max_score, 70);
         assert_eq!(r.number_of_correct, 2);
@@ -222,6 +240,8 @@ mod tests {
         assert_eq!(s1.correct_rate, 33.33);
         assert_eq!((s2.score, s2.max_score, s2.number_of_correct, s2.total_taken_time), (20, 40, 1, 4500));
         assert_eq!(s2.correct_rate, 50.0);
+        // 3 of 5 questions get 3/5 of the time limit, 2 of 5 the rest.
+        assert_eq!((s1.time_limit_ms, s2.time_limit_ms), (60_000, 40_000));
         // 30/70 = 42.9% < 60% average → fail, although each subject reaches 40%... s1 is 33% → fails too.
         assert!(!r.passed);
         assert_eq!(r.answers.len(), 5);
@@ -236,24 +256,24 @@ mod tests {
     fn pass_needs_every_subject_minimum_and_the_average() {
         // All right: 70/70.
         let all = [a(1, 1, 0), a(2, 2, 0), a(3, 3, 0), a(4, 4, 0), a(5, 1, 0)];
-        assert!(grade(&exam(), CRITERIA, &all).unwrap().passed);
+        assert!(grade(&exam(), LIMIT, CRITERIA, &all).unwrap().passed);
         // Subject 10 all right (30/30), subject 20 one right (20/40 = 50% ≥ 40%): 50/70 = 71% → pass.
         let one_off = [a(1, 1, 0), a(2, 2, 0), a(3, 3, 0), a(4, 4, 0)];
-        assert!(grade(&exam(), CRITERIA, &one_off).unwrap().passed);
+        assert!(grade(&exam(), LIMIT, CRITERIA, &one_off).unwrap().passed);
         // Subject 20 zero (0% < 40%) although the average is 30/70: fail; and exactly 40% passes.
         let cut = [a(1, 1, 0), a(2, 2, 0), a(3, 3, 0)];
-        assert!(!grade(&exam(), CRITERIA, &cut).unwrap().passed);
+        assert!(!grade(&exam(), LIMIT, CRITERIA, &cut).unwrap().passed);
         let exactly = PassCriteria { subject_min_percent: 50, average_min_percent: 0, practical_min_score: None };
-        assert!(grade(&exam(), exactly, &one_off).unwrap().passed);
+        assert!(grade(&exam(), LIMIT, exactly, &one_off).unwrap().passed);
         // Nothing answered: zero, fail.
-        let none = grade(&exam(), CRITERIA, &[]).unwrap();
+        let none = grade(&exam(), LIMIT, CRITERIA, &[]).unwrap();
         assert_eq!((none.total_score, none.number_of_correct, none.passed), (0, 0, false));
     }
 
     #[test]
     fn refuses_numbers_options_and_times_out_of_range() {
         let msg = |answers: &[AnswerInput]| {
-            grade(&exam(), CRITERIA, answers).err().map(|e| e.to_string()).unwrap_or_default()
+            grade(&exam(), LIMIT, CRITERIA, answers).err().map(|e| e.to_string()).unwrap_or_default()
         };
         assert!(msg(&[a(6, 1, 0)]).contains("questions 1 to 5"));
         assert!(msg(&[a(0, 1, 0)]).contains("does not exist"));
@@ -261,6 +281,14 @@ mod tests {
         assert!(msg(&[a(2, 5, 0)]).contains("between 0 (unanswered) and 4"));
         assert!(msg(&[a(2, -1, 0)]).contains("selectOptionSeq"));
         assert!(msg(&[a(2, 1, -5)]).contains("takenTime"));
+    }
+
+    #[test]
+    fn the_time_limit_is_shared_by_questions_rounding_down() {
+        assert_eq!(time_share(100_000, 1, 3), 33_333);
+        assert_eq!(time_share(100_000, 3, 3), 100_000);
+        assert_eq!(time_share(100_000, 0, 0), 0, "an empty exam divides by one, not zero");
+        assert_eq!(time_share(9_000_000, 20, 100), 1_800_000);
     }
 
     #[test]

@@ -11,6 +11,10 @@ pub mod ports;
 pub mod report;
 pub mod service;
 
+#[cfg(feature = "testkit")]
+#[allow(clippy::expect_used, clippy::unwrap_used)]
+pub mod testkit;
+
 pub use error::MockExamError;
 pub use grading::{AnswerInput, GradedResult, GradedSubject, grade};
 pub use model::{MockExam, MockExamDraft, Question, QuestionDraft, QuestionOption};

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use cercat_common::{PortError, paging::SortOrder};
 use chrono::{DateTime, Utc};
 
-use crate::{GradedResult, MockExam, MockExamDraft, Question, grading::GradedSubject};
+use crate::{GradedResult, MockExam, MockExamDraft, Question, events::PendingResultSaved, grading::GradedSubject};
 
 /// The topic result events are published on.
 pub const RESULT_TOPIC: &str = "mockexam.result";
@@ -125,16 +125,21 @@ pub struct SubjectRow {
 /// Results and their answers.
 #[async_trait]
 pub trait ResultRepository: Send + Sync {
-    /// Stores a graded result with its subject results and every answer, numbering the attempt
-    /// (the user's previous attempts of the exam + 1; the unique key on (user, exam, attempt)
-    /// settles concurrent submissions, the loser retries), and records a
-    /// `MockExamResultSaved` event in the outbox, all in one transaction.
+    /// Stores a graded result with its subject results (each with its share of the time limit,
+    /// as graded) and every answer, numbering the attempt (the user's previous attempts of the
+    /// exam + 1; the unique key on (user, exam, attempt) settles concurrent submissions, the
+    /// loser retries), and records `event` completed with the id and attempt it assigned
+    /// ([`PendingResultSaved::saved`]) in the outbox, all in one transaction.
     /// Returns (result id, attempt).
+    ///
+    /// Errors: [`PortError::Unavailable`]/[`PortError::Timeout`] when the database fails (then
+    /// nothing is stored and no event recorded).
     async fn save(
         &self,
         user_id: i64,
         exam: &MockExam,
         graded: &GradedResult,
+        event: &PendingResultSaved,
         at: DateTime<Utc>,
     ) -> Result<(i64, i32), PortError>;
     /// One result with its subjects.

@@ -4,6 +4,7 @@
 
 mod audit;
 mod ledger;
+mod rows;
 
 pub use ledger::SqlSeatLedger;
 
@@ -13,7 +14,8 @@ use cercat_common::{
     paging::{Direction, PageRequest, Slice},
 };
 use cercat_course::{
-    Course, CourseDraft, CourseSearch, Enrollment, EnrollmentStatus, HoldOutcome, InvariantReport, SearchField, events,
+    Course, CourseDraft, CourseSearch, Enrollment, EnrollmentStatus, HoldOutcome, InvariantReport, SearchField,
+    Transition, events,
     ports::{CourseChange, CourseRepository, DueRefund, NewHold, SeatLedger},
 };
 use chrono::{DateTime, Utc};

@@ -86,9 +86,9 @@ impl InterestRepository for SqlInterestRepository {
         &self,
         user_id: i64,
         targets: &[(i64, InterestPriority)],
+        event: &CertificateEvent,
         at: DateTime<Utc>,
     ) -> Result<(), PortError> {
-        let event = CertificateEvent::interests_replaced(user_id, targets);
         self.db
             .run_with_events(async {
                 let txn = self.db.conn().begin().await?;
@@ -103,7 +103,7 @@ impl InterestRepository for SqlInterestRepository {
                     });
                     interest::Entity::insert_many(rows).exec_without_returning(&txn).await?;
                 }
-                append_event(&txn, &event, at).await?;
+                append_event(&txn, event, at).await?;
                 txn.commit().await
             })
             .await

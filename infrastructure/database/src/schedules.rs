@@ -1,8 +1,9 @@
-//! [`ExamScheduleRepository`] over `exam_schedules`, writing change events to the outbox.
+//! [`ExamScheduleRepository`] over `exam_schedules`, writing the change events the service hands
+//! it to the outbox, completed with the id and outcome of the write.
 
 use async_trait::async_trait;
 use cercat_certificate::{
-    ExamFees, ExamSchedule, ExamScheduleDraft, ExamTimeLimits, UpsertOutcome, events::CertificateEvent,
+    ExamFees, ExamSchedule, ExamScheduleDraft, ExamTimeLimits, UpsertOutcome, events::PendingScheduleChange,
     ports::ExamScheduleRepository,
 };
 use cercat_common::PortError;
@@ -74,6 +75,7 @@ fn apply(model: &mut exam_schedule::ActiveModel, d: &ExamScheduleDraft) {
 async fn upsert_in(
     txn: &DatabaseTransaction,
     d: &ExamScheduleDraft,
+    event: &PendingScheduleChange,
     at: DateTime<Utc>,
 ) -> Result<UpsertOutcome, DbErr> {
     let existing = exam_schedule::Entity::find()
@@ -100,7 +102,7 @@ async fn upsert_in(
             (id, UpsertOutcome::Inserted)
         }
     };
-    if let Some(event) = CertificateEvent::schedule_stored(id, d, outcome) {
+    if let Some(event) = event.stored(id, outcome) {
         append_event(txn, &event, at).await?;
     }
     Ok(outcome)
@@ -108,7 +110,13 @@ async fn upsert_in(
 
 impl SqlExamScheduleRepository {
     /// Inserts (`id = None`) or replaces a schedule and records its event, in one transaction.
-    async fn write(&self, id: Option<i64>, d: &ExamScheduleDraft, at: DateTime<Utc>) -> Result<Option<i64>, PortError> {
+    async fn write(
+        &self,
+        id: Option<i64>,
+        d: &ExamScheduleDraft,
+        event: &PendingScheduleChange,
+        at: DateTime<Utc>,
+    ) -> Result<Option<i64>, PortError> {
         // BEGIN IMMEDIATE on SQLite: this transaction reads before it writes, and a deferred one
         // fails at once with SQLITE_BUSY when another connection holds the write lock then (for
         // instance a failed insert whose rollback has not run yet).
@@ -134,7 +142,7 @@ impl SqlExamScheduleRepository {
                         (id, UpsertOutcome::Updated)
                     }
                 };
-                if let Some(event) = CertificateEvent::schedule_stored(id, d, outcome) {
+                if let Some(event) = event.stored(id, outcome) {
                     append_event(&txn, &event, at).await?;
                 }
                 txn.commit().await?;
@@ -163,12 +171,23 @@ impl ExamScheduleRepository for SqlExamScheduleRepository {
         Ok(rows.into_iter().map(to_domain).collect())
     }
 
-    async fn insert(&self, draft: &ExamScheduleDraft, at: DateTime<Utc>) -> Result<i64, PortError> {
-        self.write(None, draft, at).await?.ok_or_else(|| PortError::Corrupt("insert returned no id".into()))
+    async fn insert(
+        &self,
+        draft: &ExamScheduleDraft,
+        event: &PendingScheduleChange,
+        at: DateTime<Utc>,
+    ) -> Result<i64, PortError> {
+        self.write(None, draft, event, at).await?.ok_or_else(|| PortError::Corrupt("insert returned no id".into()))
     }
 
-    async fn replace(&self, id: i64, draft: &ExamScheduleDraft, at: DateTime<Utc>) -> Result<bool, PortError> {
-        Ok(self.write(Some(id), draft, at).await?.is_some())
+    async fn replace(
+        &self,
+        id: i64,
+        draft: &ExamScheduleDraft,
+        event: &PendingScheduleChange,
+        at: DateTime<Utc>,
+    ) -> Result<bool, PortError> {
+        Ok(self.write(Some(id), draft, event, at).await?.is_some())
     }
 
     async fn delete(&self, id: i64) -> Result<bool, PortError> {
@@ -204,7 +223,12 @@ impl ExamScheduleRepository for SqlExamScheduleRepository {
         Ok(row.map(to_domain))
     }
 
-    async fn upsert(&self, draft: &ExamScheduleDraft, at: DateTime<Utc>) -> Result<UpsertOutcome, PortError> {
+    async fn upsert(
+        &self,
+        draft: &ExamScheduleDraft,
+        event: &PendingScheduleChange,
+        at: DateTime<Utc>,
+    ) -> Result<UpsertOutcome, PortError> {
         // Two importers may insert the same key at once: the unique key lets one win, and the
         // loser's retry sees the row and updates (or finds it unchanged).
         let mut attempt = 0;
@@ -215,7 +239,7 @@ impl ExamScheduleRepository for SqlExamScheduleRepository {
                 .run_with_events(async {
                     // Reads before it writes: take the write lock up front (see `write`).
                     let txn = self.db.begin_write().await?;
-                    let outcome = upsert_in(&txn, draft, at).await?;
+                    let outcome = upsert_in(&txn, draft, event, at).await?;
                     txn.commit().await?;
                     Ok(outcome)
                 })

@@ -3,7 +3,10 @@
 //! Certificate 1 also gets a complete mock exam (`seed/mock-exam-1.json`). Idempotent:
 //! existing certificates and mock exams are left alone, schedules are upserted.
 
-use cercat_certificate::{ExamFees, ExamScheduleDraft, ExamTimeLimits, UpsertOutcome, ports::ExamScheduleRepository};
+use cercat_certificate::{
+    ExamFees, ExamScheduleDraft, ExamTimeLimits, UpsertOutcome, events::PendingScheduleChange,
+    ports::ExamScheduleRepository,
+};
 use cercat_common::PortError;
 use chrono::{DateTime, Datelike, Duration, FixedOffset, TimeZone, Utc};
 use sea_orm::{ActiveValue::Set, EntityTrait, TransactionTrait};
@@ -124,7 +127,8 @@ pub async fn demo(db: &Db, now: DateTime<Utc>) -> Result<SeedReport, PortError> 
         for year in [this_year, this_year + 1] {
             for (index, &(month, day)) in cert.rounds.iter().enumerate() {
                 let Some(draft) = demo_schedule(cert, year, index, month, day) else { continue };
-                if schedules.upsert(&draft, now).await? != UpsertOutcome::Unchanged {
+                if schedules.upsert(&draft, &PendingScheduleChange::of(&draft), now).await? != UpsertOutcome::Unchanged
+                {
                     report.schedules_written += 1;
                 }
             }

@@ -2,7 +2,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use cercat_certificate::{ExamFees, ExamScheduleDraft, ExamTimeLimits, UpsertOutcome, ports::*};
+use cercat_certificate::{
+    ExamFees, ExamScheduleDraft, ExamTimeLimits, UpsertOutcome, events::PendingScheduleChange, ports::*,
+};
 use cercat_common::{
     jobs::{JobCounts, JobRunRepository, JobStatus},
     outbox::OutboxStore,
@@ -73,14 +75,17 @@ async fn suite(db: Db) {
     // Take the ring the seed left pending, so the one awaited below is the upsert's.
     let wake = outbox.written();
     let _ = tokio::time::timeout(std::time::Duration::from_millis(50), wake.rung()).await;
-    assert_eq!(schedules.upsert(&d, now).await.unwrap(), UpsertOutcome::Inserted);
+    assert_eq!(schedules.upsert(&d, &PendingScheduleChange::of(&d), now).await.unwrap(), UpsertOutcome::Inserted);
     tokio::time::timeout(std::time::Duration::from_secs(5), wake.rung())
         .await
         .expect("committing an outbox event rings the relay's signal");
-    assert_eq!(schedules.upsert(&d, now).await.unwrap(), UpsertOutcome::Unchanged);
+    assert_eq!(schedules.upsert(&d, &PendingScheduleChange::of(&d), now).await.unwrap(), UpsertOutcome::Unchanged);
     let mut changed = d.clone();
     changed.fees.written = Some(55_000);
-    assert_eq!(schedules.upsert(&changed, now).await.unwrap(), UpsertOutcome::Updated);
+    assert_eq!(
+        schedules.upsert(&changed, &PendingScheduleChange::of(&changed), now).await.unwrap(),
+        UpsertOutcome::Updated
+    );
     assert_eq!(outbox.unsent_count().await.unwrap(), before + 2);
     let stored = schedules.next_from(3, d.exam_date).await.unwrap().unwrap();
     assert_eq!(stored.draft, changed, "a schedule round-trips unchanged");
@@ -89,7 +94,7 @@ async fn suite(db: Db) {
     // A schedule for an unknown certificate is refused by the foreign key.
     let mut orphan = draft(2031, 1);
     orphan.certificate_id = 4242;
-    assert!(schedules.upsert(&orphan, now).await.is_err());
+    assert!(schedules.upsert(&orphan, &PendingScheduleChange::of(&orphan), now).await.is_err());
 
     // Concurrent upserts of one new key: exactly one insert, one event.
     let hammer = draft(2032, 2);
@@ -98,7 +103,9 @@ async fn suite(db: Db) {
         .map(|_| {
             let schedules = schedules.clone();
             let hammer = hammer.clone();
-            tokio::spawn(async move { schedules.upsert(&hammer, Utc::now()).await })
+            tokio::spawn(
+                async move { schedules.upsert(&hammer, &PendingScheduleChange::of(&hammer), Utc::now()).await },
+            )
         })
         .collect();
     let mut inserted = 0;
@@ -156,10 +163,13 @@ async fn suite(db: Db) {
     assert!(!certificates.replace(987_654, &renamed, now).await.unwrap());
     let mut sd = draft(2033, 1);
     sd.certificate_id = id;
-    let sid = schedules.insert(&sd, now).await.unwrap();
-    assert!(matches!(schedules.insert(&sd, now).await, Err(cercat_common::PortError::Duplicate(_))));
+    let sid = schedules.insert(&sd, &PendingScheduleChange::of(&sd), now).await.unwrap();
+    assert!(matches!(
+        schedules.insert(&sd, &PendingScheduleChange::of(&sd), now).await,
+        Err(cercat_common::PortError::Duplicate(_))
+    ));
     sd.fees.written = Some(1);
-    assert!(schedules.replace(sid, &sd, now).await.unwrap());
+    assert!(schedules.replace(sid, &sd, &PendingScheduleChange::of(&sd), now).await.unwrap());
     assert_eq!(schedules.find(sid).await.unwrap().unwrap().draft.fees.written, Some(1));
     assert_eq!(schedules.list(id).await.unwrap().len(), 1);
     assert!(certificates.delete(id).await.unwrap());
@@ -346,16 +356,118 @@ async fn interest_certificates_are_replaced_whole_with_an_event() {
     let interests = SqlInterestRepository::new(db.clone());
     let outbox = SqlOutboxStore::new(db.clone());
     let before = outbox.unsent_count().await.unwrap();
-    interests
-        .replace_all(user.id, &[(3, InterestPriority::Low), (1, InterestPriority::High)], Utc::now())
-        .await
-        .unwrap();
+    let chosen = [(3, InterestPriority::Low), (1, InterestPriority::High)];
+    let event = cercat_certificate::events::CertificateEvent::interests_replaced(user.id, &chosen);
+    interests.replace_all(user.id, &chosen, &event, Utc::now()).await.unwrap();
     let got = interests.list(user.id).await.unwrap();
     assert_eq!(
         got.iter().map(|i| (i.certificate.id, i.priority)).collect::<Vec<_>>(),
         vec![(1, InterestPriority::High), (3, InterestPriority::Low)]
     );
-    interests.replace_all(user.id, &[(2, InterestPriority::Normal)], Utc::now()).await.unwrap();
+    let chosen = [(2, InterestPriority::Normal)];
+    let event = cercat_certificate::events::CertificateEvent::interests_replaced(user.id, &chosen);
+    interests.replace_all(user.id, &chosen, &event, Utc::now()).await.unwrap();
     assert_eq!(interests.list(user.id).await.unwrap().len(), 1);
     assert_eq!(outbox.unsent_count().await.unwrap(), before + 2, "each replacement records one event");
+}
+
+/// A fresh SQLite database in `dir`, migrated and seeded with the demo data.
+async fn seeded_sqlite(dir: &tempfile::TempDir) -> Db {
+    let db = connect(&format!("sqlite://{}?mode=rwc", dir.path().join("cercat.db").display())).await;
+    seed::demo(&db, Utc::now()).await.unwrap();
+    db
+}
+
+/// A fresh MariaDB database, migrated and seeded with the demo data (kept while the guard lives).
+async fn seeded_mariadb() -> (cercat_testing::TestMysql, Db) {
+    let database = cercat_testing::TestMysql::fresh().await;
+    let db = connect(database.url()).await;
+    seed::demo(&db, Utc::now()).await.unwrap();
+    (database, db)
+}
+
+/// `n` new user accounts; their ids.
+async fn accounts(db: &Db, tag: &str, n: usize) -> Vec<i64> {
+    use cercat_user::ports::UserRepository;
+    let users = SqlUserRepository::new(db.clone());
+    let mut ids = Vec::with_capacity(n);
+    for i in 0..n {
+        let user = users
+            .create(
+                &cercat_user::model::NewUser {
+                    email: cercat_user::Email::parse(&format!("{tag}{i}@example.com")).unwrap(),
+                    nickname: cercat_user::Nickname::parse(&format!("{tag}{i}")).unwrap(),
+                    role: cercat_user::Role::User,
+                    password_hash: None,
+                    oauth: None,
+                },
+                Utc::now(),
+            )
+            .await
+            .unwrap();
+        ids.push(user.id);
+    }
+    ids
+}
+
+/// The result repository's contract, on the seeded demo exam (certificate 1's first exam).
+async fn results_keep_their_contract(db: Db) {
+    use cercat_mockexam::ports::MockExamRepository;
+    let exams = SqlMockExamRepository::new(db.clone());
+    let exam = exams.list(1, None).await.unwrap().into_iter().next().expect("the seed has a mock exam");
+    let questions = exams.questions(exam.id).await.unwrap();
+    let users = accounts(&db, "result", 2).await;
+    let fixture = cercat_mockexam::testkit::ResultFixture { exam, questions, user: users[0], other: users[1] };
+    let outbox = SqlOutboxStore::new(db.clone());
+    cercat_mockexam::testkit::run_all(Arc::new(SqlResultRepository::new(db)), &outbox, fixture).await;
+}
+
+/// The seat ledger's contract, with courses of certificate 1.
+async fn seat_ledger_keeps_its_contract(db: Db) {
+    let mut users = accounts(&db, "ledger", 9).await;
+    let instructor = users.remove(0);
+    let fixture = cercat_course::testkit::ledger::LedgerFixture { instructor, certificate: 1, students: users };
+    let ledger = Arc::new(SqlSeatLedger::new(db.clone()));
+    cercat_course::testkit::ledger::run_all(ledger, Arc::new(SqlCourseRepository::new(db)), fixture).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_results_keep_their_contract() {
+    let dir = tempfile::tempdir().unwrap();
+    results_keep_their_contract(seeded_sqlite(&dir).await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs MariaDB at 127.0.0.1:3306 (CI runs it)"]
+async fn mariadb_results_keep_their_contract() {
+    let (_database, db) = seeded_mariadb().await;
+    results_keep_their_contract(db).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_seat_ledger_keeps_its_contract() {
+    let dir = tempfile::tempdir().unwrap();
+    seat_ledger_keeps_its_contract(seeded_sqlite(&dir).await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs MariaDB at 127.0.0.1:3306 (CI runs it)"]
+async fn mariadb_seat_ledger_keeps_its_contract() {
+    let (_database, db) = seeded_mariadb().await;
+    seat_ledger_keeps_its_contract(db).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_idempotency_keys_keep_their_contract() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = connect(&format!("sqlite://{}?mode=rwc", dir.path().join("cercat.db").display())).await;
+    cercat_common::testkit::idempotency_contract::run_all(Arc::new(SqlIdempotencyStore::new(db)), "u1:POST /x").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs MariaDB at 127.0.0.1:3306 (CI runs it)"]
+async fn mariadb_idempotency_keys_keep_their_contract() {
+    let database = cercat_testing::TestMysql::fresh().await;
+    let db = connect(database.url()).await;
+    cercat_common::testkit::idempotency_contract::run_all(Arc::new(SqlIdempotencyStore::new(db)), "u1:POST /x").await;
 }

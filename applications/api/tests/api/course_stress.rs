@@ -13,7 +13,7 @@ use async_trait::async_trait;
 use cercat_common::{PortError, clock::ManualClock};
 use cercat_course::{
     CourseConfig, CourseDraft, CourseError, CoursePorts, CourseService, Enrollment, EnrollmentStatus, HoldOutcome,
-    InvariantReport,
+    InvariantReport, Transition,
     ports::{DueRefund, GatewayError, NewHold, PaymentApproval, PaymentGateway, SeatLedger, WaitingRoom, WebhookEvent},
 };
 use cercat_database::{Db, SqlCourseRepository, SqlSeatLedger};
@@ -88,11 +88,10 @@ impl SeatLedger for JitteredLedger {
     async fn release(
         &self,
         id: i64,
-        from: EnrollmentStatus,
-        to: EnrollmentStatus,
+        transition: Transition,
         at: DateTime<Utc>,
     ) -> Result<Option<Enrollment>, PortError> {
-        jittered!(self, self.inner.release(id, from, to, at))
+        jittered!(self, self.inner.release(id, transition, at))
     }
     async fn refund_due(
         &self,

@@ -46,8 +46,9 @@ impl CertificateRepository for FakeCertificates {
     }
 }
 
+/// Schedules in memory; `events` keeps what each write would record in the outbox.
 #[derive(Default)]
-struct FakeSchedules(Mutex<Vec<ExamScheduleDraft>>);
+struct FakeSchedules(Mutex<Vec<ExamScheduleDraft>>, Mutex<Vec<crate::events::CertificateEvent>>);
 
 #[async_trait]
 impl ExamScheduleRepository for FakeSchedules {
@@ -61,20 +62,27 @@ impl ExamScheduleRepository for FakeSchedules {
         let prev = all.iter().filter(|d| d.certificate_id == id && d.exam_date < at).max_by_key(|d| d.exam_date);
         Ok(prev.map(|d| ExamSchedule { id: 1, draft: d.clone() }))
     }
-    async fn upsert(&self, draft: &ExamScheduleDraft, _at: DateTime<Utc>) -> Result<UpsertOutcome, PortError> {
+    async fn upsert(
+        &self,
+        draft: &ExamScheduleDraft,
+        event: &PendingScheduleChange,
+        _at: DateTime<Utc>,
+    ) -> Result<UpsertOutcome, PortError> {
         let mut all = self.0.lock().unwrap();
         let key = |d: &ExamScheduleDraft| (d.certificate_id, d.exam_year, d.round);
-        match all.iter_mut().find(|d| key(d) == key(draft)) {
-            Some(existing) if existing == draft => Ok(UpsertOutcome::Unchanged),
+        let outcome = match all.iter_mut().find(|d| key(d) == key(draft)) {
+            Some(existing) if existing == draft => UpsertOutcome::Unchanged,
             Some(existing) => {
                 *existing = draft.clone();
-                Ok(UpsertOutcome::Updated)
+                UpsertOutcome::Updated
             }
             None => {
                 all.push(draft.clone());
-                Ok(UpsertOutcome::Inserted)
+                UpsertOutcome::Inserted
             }
-        }
+        };
+        self.1.lock().unwrap().extend(event.stored(1, outcome));
+        Ok(outcome)
     }
     async fn find(&self, _: i64) -> Result<Option<ExamSchedule>, PortError> {
         Ok(None)
@@ -83,10 +91,21 @@ impl ExamScheduleRepository for FakeSchedules {
         let all = self.0.lock().unwrap();
         Ok(all.iter().filter(|d| d.certificate_id == id).map(|d| ExamSchedule { id: 1, draft: d.clone() }).collect())
     }
-    async fn insert(&self, _: &ExamScheduleDraft, _: DateTime<Utc>) -> Result<i64, PortError> {
+    async fn insert(
+        &self,
+        _: &ExamScheduleDraft,
+        _: &PendingScheduleChange,
+        _: DateTime<Utc>,
+    ) -> Result<i64, PortError> {
         Err(PortError::Duplicate("uk".into()))
     }
-    async fn replace(&self, _: i64, _: &ExamScheduleDraft, _: DateTime<Utc>) -> Result<bool, PortError> {
+    async fn replace(
+        &self,
+        _: i64,
+        _: &ExamScheduleDraft,
+        _: &PendingScheduleChange,
+        _: DateTime<Utc>,
+    ) -> Result<bool, PortError> {
         Ok(false)
     }
     async fn delete(&self, _: i64) -> Result<bool, PortError> {
@@ -123,21 +142,18 @@ impl Cache for FakeCache {
 
 struct Fixture {
     certificates: Arc<FakeCertificates>,
+    schedules: Arc<FakeSchedules>,
     clock: ManualClock,
     service: CertificateService,
 }
 
 fn fixture(broken_cache: bool) -> Fixture {
     let certificates = Arc::new(FakeCertificates::default());
+    let schedules = Arc::new(FakeSchedules::default());
     let clock = ManualClock::new(at(2026, 5, 1));
     let cache = Arc::new(FakeCache { broken: broken_cache, ..FakeCache::default() });
-    let service = CertificateService::new(
-        certificates.clone(),
-        Arc::new(FakeSchedules::default()),
-        cache,
-        Arc::new(clock.clone()),
-    );
-    Fixture { certificates, clock, service }
+    let service = CertificateService::new(certificates.clone(), schedules.clone(), cache, Arc::new(clock.clone()));
+    Fixture { certificates, schedules, clock, service }
 }
 
 #[tokio::test]
@@ -186,6 +202,22 @@ async fn imports_are_idempotent_and_validated() {
     let mut changed = d.clone();
     changed.fees.written = Some(20_000);
     assert_eq!(f.service.import_schedule(&changed).await.unwrap(), UpsertOutcome::Updated);
+    let changes: Vec<_> = f
+        .schedules
+        .1
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|e| match e {
+            crate::events::CertificateEvent::ExamScheduleChanged(c) => (c.change, c.round),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        changes,
+        [(crate::events::ScheduleChange::Created, 1), (crate::events::ScheduleChange::Updated, 1)],
+        "the service hands one event per real change, none for an unchanged re-import"
+    );
     let mut bad = d;
     bad.exam_year = 1999;
     assert!(matches!(f.service.import_schedule(&bad).await, Err(ScheduleError::Invalid { field: "examYear", .. })));

@@ -59,12 +59,7 @@ impl CourseService {
         let e = self.enrollment(user_id, id).await?;
         match e.status {
             EnrollmentStatus::PendingPayment => {
-                if let Some(done) = self
-                    .ports
-                    .ledger
-                    .release(id, EnrollmentStatus::PendingPayment, EnrollmentStatus::Cancelled, self.now())
-                    .await?
-                {
+                if let Some(done) = self.ports.ledger.release(id, Transition::CANCEL_HOLD, self.now()).await? {
                     return Ok(done);
                 }
                 // It moved meanwhile (paid or swept): decide again on what it is now.

@@ -1,6 +1,6 @@
 //! The invariant audit of one course, read in the snapshot its caller opened.
 
-use super::ledger::*;
+use super::rows::*;
 use super::*;
 
 pub(super) async fn audit_in<C: ConnectionTrait>(

@@ -1,6 +1,7 @@
 //! The seat ledger: holds, payments, charges and releases, each one conditional transaction.
 
 use super::audit::audit_in;
+use super::rows::*;
 use super::*;
 
 /// Seats and enrollments on the database.
@@ -15,60 +16,6 @@ impl SqlSeatLedger {
         Self { db }
     }
 }
-
-pub(super) fn to_enrollment(r: enrollment::Model) -> Result<Enrollment, PortError> {
-    let status = EnrollmentStatus::parse(&r.status)
-        .ok_or_else(|| PortError::Corrupt(format!("enrollment {} has status {}", r.id, r.status)))?;
-    Ok(Enrollment {
-        id: r.id,
-        course_id: r.course_id,
-        user_id: r.user_id,
-        status,
-        amount: r.amount,
-        order_id: r.order_id,
-        hold_deadline: r.hold_deadline,
-        payment_key: r.payment_key,
-        created_at: r.created_at,
-        updated_at: r.updated_at,
-    })
-}
-
-pub(super) fn corrupt(err: PortError) -> sea_orm::DbErr {
-    sea_orm::DbErr::Custom(err.to_string())
-}
-
-pub(super) async fn certificate_of<C: ConnectionTrait>(conn: &C, course_id: i64) -> Result<i64, sea_orm::DbErr> {
-    Ok(course::Entity::find_by_id(course_id)
-        .select_only()
-        .column(course::Column::CertificateId)
-        .into_tuple::<i64>()
-        .one(conn)
-        .await?
-        .unwrap_or_default())
-}
-
-/// Moves the seat counter of `course_id` by `delta`, only within `0..=capacity`: the number
-/// of rows it changed (0 when the move would leave that range, or there is no such course).
-pub(super) async fn move_seats<C: ConnectionTrait>(
-    conn: &C,
-    course_id: i64,
-    delta: i32,
-) -> Result<u64, sea_orm::DbErr> {
-    let mut update = course::Entity::update_many()
-        .col_expr(course::Column::SeatsTaken, Expr::col(course::Column::SeatsTaken).add(delta))
-        .filter(course::Column::Id.eq(course_id));
-    update = if delta > 0 {
-        update.filter(Expr::col(course::Column::SeatsTaken).lte(Expr::col(course::Column::Capacity).sub(delta)))
-    } else {
-        update.filter(course::Column::SeatsTaken.gte(-delta))
-    };
-    Ok(update.exec(conn).await?.rows_affected)
-}
-
-/// Charge states (see the `payment_charges` migration).
-pub(super) const PAYMENT: &str = "PAYMENT";
-pub(super) const REFUND_DUE: &str = "REFUND_DUE";
-pub(super) const REFUNDED: &str = "REFUNDED";
 
 impl SqlSeatLedger {
     async fn live(&self, course_id: i64, user_id: i64) -> Result<Option<Enrollment>, PortError> {
@@ -204,12 +151,13 @@ impl SeatLedger for SqlSeatLedger {
         self.db
             .write_with_events(|| async move {
                 let txn = self.db.begin_write().await?;
+                let pay = Transition::PAY;
                 let moved = enrollment::Entity::update_many()
-                    .col_expr(enrollment::Column::Status, Expr::value(EnrollmentStatus::Completed.as_str()))
+                    .col_expr(enrollment::Column::Status, Expr::value(pay.to().as_str()))
                     .col_expr(enrollment::Column::PaymentKey, Expr::value(payment_key))
                     .col_expr(enrollment::Column::UpdatedAt, Expr::value(at))
                     .filter(enrollment::Column::Id.eq(id))
-                    .filter(enrollment::Column::Status.eq(EnrollmentStatus::PendingPayment.as_str()))
+                    .filter(enrollment::Column::Status.eq(pay.from().as_str()))
                     .exec(&txn)
                     .await?;
                 if moved.rows_affected == 0 {
@@ -225,11 +173,10 @@ impl SeatLedger for SqlSeatLedger {
     async fn release(
         &self,
         id: i64,
-        from: EnrollmentStatus,
-        to: EnrollmentStatus,
+        transition: Transition,
         at: DateTime<Utc>,
     ) -> Result<Option<Enrollment>, PortError> {
-        let seats = from.seats_change(to);
+        let (from, to, seats) = (transition.from(), transition.to(), transition.seats_change());
         self.db
             .write_with_events(|| async move {
                 let txn = self.db.begin_write().await?;
@@ -252,7 +199,7 @@ impl SeatLedger for SqlSeatLedger {
                         "course {course_id}'s seat counter cannot move by {seats} for enrollment {id} ({from:?} → {to:?})"
                     ))));
                 }
-                if to == EnrollmentStatus::Refunded {
+                if transition.refunds_payment() {
                     let key: Option<String> = enrollment::Entity::find_by_id(id)
                         .select_only()
                         .column(enrollment::Column::PaymentKey)
@@ -394,60 +341,4 @@ impl SeatLedger for SqlSeatLedger {
             })
             .await
     }
-}
-
-/// The course of enrollment `id` (0 if there is none).
-pub(super) async fn course_of<C: ConnectionTrait>(conn: &C, id: i64) -> Result<i64, sea_orm::DbErr> {
-    Ok(enrollment::Entity::find_by_id(id)
-        .select_only()
-        .column(enrollment::Column::CourseId)
-        .into_tuple()
-        .one(conn)
-        .await?
-        .unwrap_or_default())
-}
-
-/// Inserts a captured charge; a key already recorded is a unique violation.
-#[allow(clippy::too_many_arguments)]
-pub(super) async fn record_charge<C: ConnectionTrait>(
-    conn: &C,
-    enrollment_id: i64,
-    course_id: i64,
-    payment_key: &str,
-    amount: i64,
-    state: &str,
-    claimed_until: DateTime<Utc>,
-    at: DateTime<Utc>,
-) -> Result<(), sea_orm::DbErr> {
-    let row = payment_charge::ActiveModel {
-        enrollment_id: Set(enrollment_id),
-        course_id: Set(course_id),
-        payment_key: Set(payment_key.to_owned()),
-        amount: Set(amount),
-        state: Set(state.to_owned()),
-        claimed_until: Set(claimed_until),
-        attempts: Set(0),
-        created_at: Set(at),
-        updated_at: Set(at),
-        ..Default::default()
-    };
-    payment_charge::Entity::insert(row).exec(conn).await?;
-    Ok(())
-}
-
-/// Reads the enrollment just moved, records its event and commits.
-pub(super) async fn transitioned(
-    txn: sea_orm::DatabaseTransaction,
-    id: i64,
-    at: DateTime<Utc>,
-) -> Result<Option<Enrollment>, sea_orm::DbErr> {
-    let row = enrollment::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| sea_orm::DbErr::RecordNotFound(format!("enrollment {id}")))?;
-    let e = to_enrollment(row).map_err(corrupt)?;
-    let certificate = certificate_of(&txn, e.course_id).await?;
-    append_event(&txn, &events::transition(&e, certificate), at).await?;
-    txn.commit().await?;
-    Ok(Some(e))
 }
