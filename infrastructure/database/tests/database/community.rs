@@ -2,8 +2,6 @@
 //! MariaDB (CI), plus what only the SQL adapters do: the purge of a withdrawn account keeps
 //! the counters on everyone else's posts and comments exact.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -17,16 +15,9 @@ use cercat_database::*;
 use cercat_user::ports::UserRepository;
 use chrono::{Duration, Utc};
 
+/// A migrated and seeded database.
 async fn connect(url: &str) -> Db {
-    let db = Db::connect(&DbOptions {
-        url: url.to_owned(),
-        max_connections: 8,
-        connect_timeout: std::time::Duration::from_secs(5),
-        query_timeout: std::time::Duration::from_secs(10),
-    })
-    .await
-    .expect("connect");
-    db.migrate_up().await.expect("migrate");
+    let db = super::connect(url).await;
     seed::demo(&db, Utc::now()).await.expect("seed");
     db
 }

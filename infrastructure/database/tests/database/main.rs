@@ -14,6 +14,8 @@ use cercat_database::*;
 use chrono::{Duration, TimeZone, Utc};
 use std::sync::Arc;
 
+mod community;
+
 async fn connect(url: &str) -> Db {
     let db = Db::connect(&DbOptions {
         url: url.to_owned(),
