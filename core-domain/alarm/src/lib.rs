@@ -34,4 +34,3 @@ pub const ALARM_TOPICS: &[&str] = &[
 ];
 /// Most ids one mark-read call takes.
 pub const MAX_READ_IDS: usize = 500;
-

@@ -62,13 +62,16 @@ fn exam_and_answers() -> impl Strategy<Value = (Vec<Question>, Vec<AnswerInput>)
         })
 }
 
+/// A 150-minute exam.
+const LIMIT_MS: i64 = 150 * 60 * 1000;
+
 const CRITERIA: PassCriteria =
     PassCriteria { subject_min_percent: 40, average_min_percent: 60, practical_min_score: None };
 
 proptest! {
     #[test]
     fn totals_are_the_sums_of_their_parts((exam, answers) in exam_and_answers()) {
-        let r = grade(&exam, CRITERIA, &answers).unwrap();
+        let r = grade(&exam, LIMIT_MS, CRITERIA, &answers).unwrap();
         prop_assert_eq!(r.answers.len(), exam.len(), "one graded answer per question");
         prop_assert_eq!(r.max_score, exam.iter().map(|q| q.score).sum::<i32>());
         let earned: i32 = exam.iter().zip(&r.answers).filter(|(_, a)| a.correct).map(|(q, _)| q.score).sum();
@@ -80,8 +83,19 @@ proptest! {
     }
 
     #[test]
+    fn subject_time_shares_never_exceed_the_limit_and_lose_under_a_ms_each((exam, answers) in exam_and_answers()) {
+        let r = grade(&exam, LIMIT_MS, CRITERIA, &answers).unwrap();
+        let shared: i64 = r.subjects.iter().map(|s| s.time_limit_ms).sum();
+        prop_assert!(shared <= LIMIT_MS, "the shares add up to at most the exam's limit");
+        prop_assert!(LIMIT_MS - shared < r.subjects.len() as i64, "each share loses less than 1 ms to rounding");
+        for s in &r.subjects {
+            prop_assert_eq!(s.time_limit_ms, time_share(LIMIT_MS, s.number_of_questions, exam.len()));
+        }
+    }
+
+    #[test]
     fn an_answer_is_correct_exactly_when_it_picks_the_stored_option((exam, answers) in exam_and_answers()) {
-        let r = grade(&exam, CRITERIA, &answers).unwrap();
+        let r = grade(&exam, LIMIT_MS, CRITERIA, &answers).unwrap();
         for (q, graded) in exam.iter().zip(&r.answers) {
             let sent = answers.iter().find(|a| a.number == q.number);
             prop_assert_eq!(graded.selected, sent.map_or(0, |a| a.selected));
@@ -91,7 +105,7 @@ proptest! {
 
     #[test]
     fn subjects_follow_exam_order_and_rates_stay_in_range((exam, answers) in exam_and_answers()) {
-        let r = grade(&exam, CRITERIA, &answers).unwrap();
+        let r = grade(&exam, LIMIT_MS, CRITERIA, &answers).unwrap();
         let mut order: Vec<i64> = exam.iter().map(|q| q.subject_id).collect();
         order.dedup();
         prop_assert_eq!(r.subjects.iter().map(|s| s.subject_id).collect::<Vec<_>>(), order);
@@ -105,17 +119,17 @@ proptest! {
     fn the_order_of_answers_never_changes_the_grade((exam, answers) in exam_and_answers()) {
         let mut reversed = answers.clone();
         reversed.reverse();
-        prop_assert_eq!(grade(&exam, CRITERIA, &answers).unwrap(), grade(&exam, CRITERIA, &reversed).unwrap());
+        prop_assert_eq!(grade(&exam, LIMIT_MS, CRITERIA, &answers).unwrap(), grade(&exam, LIMIT_MS, CRITERIA, &reversed).unwrap());
     }
 
     #[test]
     fn all_right_passes_and_all_blank_fails((exam, _) in exam_and_answers()) {
         let right: Vec<AnswerInput> =
             exam.iter().map(|q| AnswerInput { number: q.number, selected: q.correct_option, taken_ms: 1 }).collect();
-        let r = grade(&exam, CRITERIA, &right).unwrap();
+        let r = grade(&exam, LIMIT_MS, CRITERIA, &right).unwrap();
         prop_assert!(r.passed);
         prop_assert_eq!(r.total_score, r.max_score);
-        prop_assert!(!grade(&exam, CRITERIA, &[]).unwrap().passed);
+        prop_assert!(!grade(&exam, LIMIT_MS, CRITERIA, &[]).unwrap().passed);
     }
 
     #[test]
@@ -123,14 +137,14 @@ proptest! {
         let n = exam.len() as i32;
         let mut outside = answers.clone();
         outside.push(AnswerInput { number: n + extra, selected: 1, taken_ms: 0 });
-        prop_assert!(matches!(grade(&exam, CRITERIA, &outside), Err(MockExamError::InvalidSubmission(_))));
+        prop_assert!(matches!(grade(&exam, LIMIT_MS, CRITERIA, &outside), Err(MockExamError::InvalidSubmission(_))));
         if let Some(first) = answers.first() {
             let mut twice = answers.clone();
             twice.push(*first);
-            prop_assert!(matches!(grade(&exam, CRITERIA, &twice), Err(MockExamError::InvalidSubmission(_))));
+            prop_assert!(matches!(grade(&exam, LIMIT_MS, CRITERIA, &twice), Err(MockExamError::InvalidSubmission(_))));
         }
         let q = &exam[0];
         let bad_option = [AnswerInput { number: 1, selected: q.options.len() as i32 + extra, taken_ms: 0 }];
-        prop_assert!(matches!(grade(&exam, CRITERIA, &bad_option), Err(MockExamError::InvalidSubmission(_))));
+        prop_assert!(matches!(grade(&exam, LIMIT_MS, CRITERIA, &bad_option), Err(MockExamError::InvalidSubmission(_))));
     }
 }
