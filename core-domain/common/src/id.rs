@@ -201,6 +201,10 @@ id_kinds! {
     Course => CourseId, "courseId";
     /// An enrollment in a course.
     Enrollment => EnrollmentId, "enrollmentId";
+    /// An image attached to a post.
+    PostImage => PostImageId, "imageId";
+    /// An alarm in a user's list.
+    Alarm => AlarmId, "alarmId";
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! Certificate responses, shaped as Cercat's web client reads them.
 
 use cercat_certificate::{Certificate, ExamSchedule};
+use cercat_common::id::CertificateId;
 use cercat_http::dto::certificate::PassingCriteria;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -131,8 +132,8 @@ impl CertificateExamResponse {
 #[serde(rename_all = "camelCase")]
 pub struct InterestTarget {
     /// Certificate id.
-    #[validate(range(min = 1))]
-    pub certificate_id: i64,
+    #[schema(value_type = i64, minimum = 1)]
+    pub certificate_id: CertificateId,
     /// `HIGH`, `NORMAL` or `LOW`.
     #[schema(value_type = String, example = "HIGH")]
     pub interest_priority: cercat_certificate::InterestPriority,

@@ -1,5 +1,6 @@
 //! Community wire types, shaped as Cercat's web client reads them (`PostType` and friends).
 
+use cercat_common::id::{CommentId, PostImageId};
 use cercat_community::{
     LikeTarget, Post, PostKind, Tag, TagType,
     model::{Author, Comment, CommentThread},
@@ -211,7 +212,8 @@ pub struct PostRequest {
     /// COMMENTARY: the question's number in the exam.
     pub question_sequence: Option<i32>,
     /// Edit only: image ids to remove.
-    pub remove_image_ids: Vec<i64>,
+    #[schema(value_type = Vec<i64>)]
+    pub remove_image_ids: Vec<PostImageId>,
 }
 
 /// The multipart form of post create/edit (documentation only).
@@ -233,7 +235,8 @@ pub struct CommentRequest {
     pub content: String,
     /// Reply to this top-level comment.
     #[serde(default)]
-    pub parent_comment_id: Option<i64>,
+    #[schema(value_type = Option<i64>, minimum = 1)]
+    pub parent_comment_id: Option<CommentId>,
 }
 
 /// `POST/DELETE /likes`.

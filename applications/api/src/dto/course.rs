@@ -1,5 +1,6 @@
 //! Course, waiting-room and enrollment wire types.
 
+use cercat_common::id::CertificateId;
 use cercat_course::{Course, CourseDraft, CourseError, Enrollment, QueueStatus, SearchField};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -16,8 +17,8 @@ pub struct CourseRequest {
     /// Description, 1–10,000 characters.
     pub description: String,
     /// The certificate it prepares for.
-    #[schema(example = 1)]
-    pub certificate_id: i64,
+    #[schema(value_type = i64, minimum = 1, example = 1)]
+    pub certificate_id: CertificateId,
     /// Seats, 1–100,000.
     #[schema(example = 50)]
     pub capacity: u32,
@@ -49,7 +50,7 @@ impl CourseRequest {
         Ok(CourseDraft {
             title: self.title,
             description: self.description,
-            certificate_id: self.certificate_id,
+            certificate_id: self.certificate_id.get(),
             capacity: self.capacity,
             price: self.price,
             opens_at: time(&self.enrollment_opens_at, "enrollmentOpensAt")?,
@@ -141,7 +142,8 @@ pub struct CourseSearchQuery {
     /// Where to look: `title`, `content`, `instructor`, or `all` (title or content; default).
     pub search_type: Option<String>,
     /// Only courses for this certificate.
-    pub certificate_id: Option<i64>,
+    #[param(value_type = Option<i64>, minimum = 1)]
+    pub certificate_id: Option<CertificateId>,
 }
 
 impl CourseSearchQuery {

@@ -2,6 +2,7 @@
 
 use actix_web::{HttpResponse, get, http::header, post, web};
 use cercat_alarm::{AlarmService, AlarmView};
+use cercat_common::id::AlarmId;
 use cercat_error::ApiResponse;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -140,7 +141,8 @@ pub async fn unread(state: web::Data<AppState>, caller: Authenticated) -> Result
 pub async fn read(
     state: web::Data<AppState>,
     caller: Authenticated,
-    body: web::Json<Vec<i64>>,
+    body: web::Json<Vec<AlarmId>>,
 ) -> Result<ApiResponse<u64>, AppError> {
-    Ok(ApiResponse::ok(state.alarms.mark_read(caller.user_id(), &body).await?))
+    let ids: Vec<i64> = body.iter().map(|id| id.get()).collect();
+    Ok(ApiResponse::ok(state.alarms.mark_read(caller.user_id(), &ids).await?))
 }

@@ -17,7 +17,7 @@ use crate::{
     },
     idempotency,
 };
-use cercat_common::id::{CourseId, EnrollmentId};
+use cercat_common::id::{CourseId, EnrollmentId, Id};
 use cercat_http::{
     AppError, IdPath,
     auth::{Instructor, Member},
@@ -77,7 +77,8 @@ pub async fn search(
     if query.keyword.as_deref().is_some_and(|k| k.chars().count() > 100) {
         return Err(AppError::invalid_query("keyword", "must be at most 100 characters"));
     }
-    let search = CourseSearch { keyword: query.keyword.clone(), field, certificate_id: query.certificate_id };
+    let search =
+        CourseSearch { keyword: query.keyword.clone(), field, certificate_id: query.certificate_id.map(Id::get) };
     let now = state.infra.clock.now();
     let slice = state.courses.search(&search, &page).await?;
     let slice = slice.map(|c| CourseResponse::new(c, now));

@@ -34,7 +34,8 @@ async fn replace(
     caller: &Authenticated,
     body: InterestRequest,
 ) -> Result<Vec<InterestResponse>, AppError> {
-    let targets: Vec<_> = body.interest_target_list.iter().map(|t| (t.certificate_id, t.interest_priority)).collect();
+    let targets: Vec<_> =
+        body.interest_target_list.iter().map(|t| (t.certificate_id.get(), t.interest_priority)).collect();
     let interests = state.certificates.replace_interests(caller.user_id(), &targets).await?;
     Ok(interests.into_iter().map(InterestResponse::from).collect())
 }

@@ -23,7 +23,7 @@ use crate::{
     },
     multipart::{UploadForm, bad_form, unknown_part},
 };
-use cercat_common::id::{CertificateId, CommentId, PostId};
+use cercat_common::id::{CertificateId, CommentId, Id, PostId};
 use cercat_http::dto::mockexam::QuestionResponse;
 use cercat_http::{
     AppError, IdPath,
@@ -235,10 +235,8 @@ pub async fn update(
         request.post_id.ok_or(CommunityError::InvalidPost { field: "postId", reason: "is required".into() })?;
     // The client hard-codes board 1 in this path; the post's own board is what counts.
     let (draft, question) = draft(kind, &request);
-    let post = state
-        .community
-        .update_post(post_id, caller.user_id(), draft, question, &request.remove_image_ids, files)
-        .await?;
+    let image_ids: Vec<i64> = request.remove_image_ids.iter().map(|id| id.get()).collect();
+    let post = state.community.update_post(post_id, caller.user_id(), draft, question, &image_ids, files).await?;
     Ok(ApiResponse::ok(render(&state, post)))
 }
 
@@ -270,7 +268,8 @@ pub async fn add_comment(
 ) -> Result<ApiResponse<i64>, AppError> {
     let id = path.0.get();
     let body = body.into_inner();
-    let comment = state.community.add_comment(id, caller.user_id(), body.parent_comment_id, &body.content).await?;
+    let comment =
+        state.community.add_comment(id, caller.user_id(), body.parent_comment_id.map(Id::get), &body.content).await?;
     Ok(ApiResponse::created(comment))
 }
 

@@ -585,3 +585,31 @@ async fn a_signed_token_for_user_0_or_x_is_401_and_path_id_0_is_400() {
     let err = app.authed(Method::GET, "/api/v2/mock-exams/abc/questions", &token, 400).await;
     assert_eq!(s(&err["responseCode"]), "GLB_004");
 }
+
+/// Ids in bodies and queries are typed too: 0 or a negative number is refused where it enters,
+/// with a 400 that names the id, before any service sees it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn body_and_query_ids_of_0_are_400_naming_the_id() {
+    let app = spawn_embedded().await;
+    app.state.infra.seed_demo_accounts().await.unwrap();
+    let token = s(&app.log_in("demo@cercat.dev", "demo-pass-1234").await["accessToken"]);
+    let send = |method: Method, path: &str, body: Value| {
+        app.req(method, path).header("Access-Token", &token).json(&body).send()
+    };
+    let interest = json!({ "interestTargetList": [{ "certificateId": 0, "interestPriority": "LOW" }] });
+    let read = json!([3, -1]);
+    let reply = json!({ "content": "hi", "parentCommentId": 0 });
+    for (method, path, body, name) in [
+        (Method::POST, "/api/v2/interest-certificates", interest, "certificateId"),
+        (Method::POST, "/alarm-api/v2/alarms/read", read, "alarmId"),
+        (Method::POST, "/api/v2/posts/1/post-comments", reply, "commentId"),
+    ] {
+        let err = assert_json(send(method, path, body).await.unwrap(), 400).await;
+        assert_eq!(err["responseCode"], "GLB_002", "{path}: {err}");
+        assert!(s(&err["message"]).contains(&format!("{name} must be a positive integer")), "{path}: {err}");
+    }
+    let err = app.authed(Method::GET, "/api/v2/courses?certificateId=0", &token, 400).await;
+    assert!(s(&err["message"]).contains("certificateId must be a positive integer"), "{err}");
+    let list = app.authed(Method::GET, "/api/v2/interest-certificates", &token, 200).await;
+    assert_eq!(list["result"][0]["certificate"]["certificateId"], 1, "a refused body changes nothing");
+}
