@@ -29,12 +29,16 @@ pub struct ReceiverRef {
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AlarmResponse {
-    /// Id.
+    /// The alarm's id (what `POST /alarms/read` takes).
     pub id: i64,
-    /// The post it is about (the client opens `/community/{certificateId}/{originId}`).
+    /// What it is about: the post for likes and comments (the client opens
+    /// `/community/{certificateId}/{originId}`), the exam schedule for exam-date alarms, the
+    /// course for course alarms.
     pub origin_id: i64,
-    /// `NEW_LIKE_ON_POST`, `NEW_COMMENT_ON_POST`, `NEW_LIKE_ON_COMMENT`, `BEFORE_APPLICATION`,
-    /// `START_APPLICATION` or `DEFAULT_DEADLINE`.
+    /// Community: `NEW_LIKE_ON_POST`, `NEW_COMMENT_ON_POST`, `NEW_LIKE_ON_COMMENT`; exam dates:
+    /// `BEFORE_APPLICATION`, `START_APPLICATION`, `DEFAULT_DEADLINE`; prep courses:
+    /// `COURSE_SEAT_HELD`, `COURSE_ENROLLED`, `COURSE_HOLD_EXPIRED`, `COURSE_CANCELLED`,
+    /// `COURSE_REFUNDED`.
     pub alarm_type: &'static str,
     /// When it happened.
     pub alarm_time: DateTime<Utc>,
