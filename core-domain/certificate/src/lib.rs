@@ -10,6 +10,9 @@ pub mod ports;
 pub mod schedule;
 pub mod service;
 
+#[cfg(feature = "testkit")]
+pub mod testkit;
+
 pub use boards::{Board, BoardService};
 pub use error::{CertificateError, ScheduleError};
 pub use interest::{Interest, InterestPriority};

@@ -4,6 +4,7 @@
 
 pub mod cache_contract;
 pub mod events_contract;
+pub mod fakes;
 pub mod idempotency_contract;
 pub mod lease_contract;
 pub mod ratelimit_contract;

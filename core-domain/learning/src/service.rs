@@ -128,114 +128,22 @@ mod tests {
     use super::*;
     use async_trait::async_trait;
     use cercat_certificate::{
-        Certificate, CertificateDraft, CertificateSummary, ExamSchedule, ExamScheduleDraft, PassCriteria, Subject,
-        UpsertOutcome,
-        events::PendingScheduleChange,
-        ports::{CertificateRepository, ExamScheduleRepository},
+        Certificate, PassCriteria, Subject,
+        testkit::{FixedCertificates, NoSchedules},
     };
-    use cercat_common::{PortError, cache::Cache, clock::ManualClock};
+    use cercat_common::{PortError, clock::ManualClock, testkit::fakes::MapCache};
     use chrono::TimeZone;
-    use std::{sync::Mutex, time::Duration};
+    use std::sync::Mutex;
 
-    struct OneCertificate;
-
-    #[async_trait]
-    impl CertificateRepository for OneCertificate {
-        async fn list(&self) -> Result<Vec<CertificateSummary>, PortError> {
-            Ok(vec![])
-        }
-        async fn find(&self, id: i64) -> Result<Option<Certificate>, PortError> {
-            Ok((id == 1).then(|| Certificate {
-                id: 1,
-                name: "c".into(),
-                category: "x".into(),
-                subjects: vec![Subject {
-                    id: 1,
-                    sequence: 1,
-                    name: "s".into(),
-                    number_of_questions: 20,
-                    total_score: 100,
-                }],
-                pass_criteria: PassCriteria {
-                    subject_min_percent: 40,
-                    average_min_percent: 60,
-                    practical_min_score: None,
-                },
-            }))
-        }
-        async fn find_id_by_name(&self, _: &str) -> Result<Option<i64>, PortError> {
-            Ok(None)
-        }
-        async fn create(&self, _: &CertificateDraft, _: DateTime<Utc>) -> Result<i64, PortError> {
-            Ok(0)
-        }
-        async fn replace(&self, _: i64, _: &CertificateDraft, _: DateTime<Utc>) -> Result<bool, PortError> {
-            Ok(false)
-        }
-        async fn delete(&self, _: i64) -> Result<bool, PortError> {
-            Ok(false)
-        }
-    }
-
-    struct NoSchedules;
-
-    #[async_trait]
-    impl ExamScheduleRepository for NoSchedules {
-        async fn next_from(&self, _: i64, _: DateTime<Utc>) -> Result<Option<ExamSchedule>, PortError> {
-            Ok(None)
-        }
-        async fn latest_before(&self, _: i64, _: DateTime<Utc>) -> Result<Option<ExamSchedule>, PortError> {
-            Ok(None)
-        }
-        async fn upsert(
-            &self,
-            _: &ExamScheduleDraft,
-            _: &PendingScheduleChange,
-            _: DateTime<Utc>,
-        ) -> Result<UpsertOutcome, PortError> {
-            Ok(UpsertOutcome::Unchanged)
-        }
-        async fn find(&self, _: i64) -> Result<Option<ExamSchedule>, PortError> {
-            Ok(None)
-        }
-        async fn list(&self, _: i64) -> Result<Vec<ExamSchedule>, PortError> {
-            Ok(vec![])
-        }
-        async fn insert(
-            &self,
-            _: &ExamScheduleDraft,
-            _: &PendingScheduleChange,
-            _: DateTime<Utc>,
-        ) -> Result<i64, PortError> {
-            Ok(0)
-        }
-        async fn replace(
-            &self,
-            _: i64,
-            _: &ExamScheduleDraft,
-            _: &PendingScheduleChange,
-            _: DateTime<Utc>,
-        ) -> Result<bool, PortError> {
-            Ok(false)
-        }
-        async fn delete(&self, _: i64) -> Result<bool, PortError> {
-            Ok(false)
-        }
-    }
-
-    struct NoCache;
-
-    #[async_trait]
-    impl Cache for NoCache {
-        async fn get(&self, _: &str) -> Result<Option<Vec<u8>>, PortError> {
-            Ok(None)
-        }
-        async fn set(&self, _: &str, _: &[u8], _: Duration) -> Result<(), PortError> {
-            Ok(())
-        }
-        async fn delete(&self, _: &str) -> Result<(), PortError> {
-            Ok(())
-        }
+    /// Certificate 1, one subject of 20 questions.
+    fn one_certificate() -> FixedCertificates {
+        FixedCertificates(vec![Certificate {
+            id: 1,
+            name: "c".into(),
+            category: "x".into(),
+            subjects: vec![Subject { id: 1, sequence: 1, name: "s".into(), number_of_questions: 20, total_score: 100 }],
+            pass_criteria: PassCriteria { subject_min_percent: 40, average_min_percent: 60, practical_min_score: None },
+        }])
     }
 
     #[derive(Default)]
@@ -334,9 +242,9 @@ mod tests {
 
     fn service(clock: &ManualClock, memory: &Arc<Memory>) -> LearningService {
         let certificates = Arc::new(CertificateService::new(
-            Arc::new(OneCertificate),
+            Arc::new(one_certificate()),
             Arc::new(NoSchedules),
-            Arc::new(NoCache),
+            Arc::new(MapCache::default()),
             Arc::new(clock.clone()),
         ));
         LearningService::new(memory.clone(), memory.clone(), certificates, Arc::new(clock.clone()))

@@ -4,9 +4,9 @@ use crate::{
     schedule::tests::{at, draft},
 };
 use async_trait::async_trait;
-use cercat_common::{PortError, clock::ManualClock};
+use cercat_common::{PortError, clock::ManualClock, testkit::fakes::MapCache};
 use chrono::{DateTime, Utc};
-use std::{collections::HashMap, sync::Mutex};
+use std::sync::Mutex;
 
 #[derive(Default)]
 struct FakeCertificates {
@@ -113,33 +113,6 @@ impl ExamScheduleRepository for FakeSchedules {
     }
 }
 
-#[derive(Default)]
-struct FakeCache {
-    map: Mutex<HashMap<String, Vec<u8>>>,
-    broken: bool,
-}
-
-#[async_trait]
-impl Cache for FakeCache {
-    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, PortError> {
-        if self.broken {
-            return Err(PortError::Timeout { dependency: "redis", after_ms: 500 });
-        }
-        Ok(self.map.lock().unwrap().get(key).cloned())
-    }
-    async fn set(&self, key: &str, value: &[u8], _ttl: Duration) -> Result<(), PortError> {
-        if self.broken {
-            return Err(PortError::unavailable("redis", "down"));
-        }
-        self.map.lock().unwrap().insert(key.into(), value.to_vec());
-        Ok(())
-    }
-    async fn delete(&self, key: &str) -> Result<(), PortError> {
-        self.map.lock().unwrap().remove(key);
-        Ok(())
-    }
-}
-
 struct Fixture {
     certificates: Arc<FakeCertificates>,
     schedules: Arc<FakeSchedules>,
@@ -151,7 +124,7 @@ fn fixture(broken_cache: bool) -> Fixture {
     let certificates = Arc::new(FakeCertificates::default());
     let schedules = Arc::new(FakeSchedules::default());
     let clock = ManualClock::new(at(2026, 5, 1));
-    let cache = Arc::new(FakeCache { broken: broken_cache, ..FakeCache::default() });
+    let cache = Arc::new(if broken_cache { MapCache::broken() } else { MapCache::default() });
     let service = CertificateService::new(certificates.clone(), schedules.clone(), cache, Arc::new(clock.clone()));
     Fixture { certificates, schedules, clock, service }
 }

@@ -10,11 +10,12 @@ use crate::{
 };
 use async_trait::async_trait;
 use cercat_certificate::{
-    CertificateDraft, CertificateSummary, ExamSchedule, ExamScheduleDraft, PassCriteria, UpsertOutcome,
-    events::PendingScheduleChange,
-    ports::{CertificateRepository, ExamScheduleRepository},
+    PassCriteria,
+    testkit::{FixedCertificates, NoSchedules},
 };
-use cercat_common::{PortError, clock::ManualClock, paging::SortOrder, storage::StoredObject};
+use cercat_common::{
+    PortError, clock::ManualClock, paging::SortOrder, storage::StoredObject, testkit::fakes::MapCache,
+};
 use chrono::TimeZone;
 use std::sync::Mutex;
 
@@ -165,105 +166,22 @@ impl ResultRepository for FakeResults {
     }
 }
 
-struct OneCertificate;
-
-#[async_trait]
-impl CertificateRepository for OneCertificate {
-    async fn list(&self) -> Result<Vec<CertificateSummary>, PortError> {
-        Ok(vec![])
-    }
-    async fn find(&self, id: i64) -> Result<Option<Certificate>, PortError> {
-        let subject = |id: i64, sequence: i32| Subject {
-            id,
-            sequence,
-            name: format!("과목{sequence}"),
-            number_of_questions: 2,
-            total_score: 20,
-        };
-        Ok((id == 1).then(|| Certificate {
-            id: 1,
-            name: "정보처리기사".into(),
-            category: "IT".into(),
-            subjects: vec![subject(10, 1), subject(20, 2)],
-            pass_criteria: PassCriteria { subject_min_percent: 40, average_min_percent: 60, practical_min_score: None },
-        }))
-    }
-    async fn find_id_by_name(&self, _: &str) -> Result<Option<i64>, PortError> {
-        Ok(None)
-    }
-    async fn create(&self, _: &CertificateDraft, _: DateTime<Utc>) -> Result<i64, PortError> {
-        Ok(0)
-    }
-    async fn replace(&self, _: i64, _: &CertificateDraft, _: DateTime<Utc>) -> Result<bool, PortError> {
-        Ok(false)
-    }
-    async fn delete(&self, _: i64) -> Result<bool, PortError> {
-        Ok(false)
-    }
-}
-
-struct NoSchedules;
-
-#[async_trait]
-impl ExamScheduleRepository for NoSchedules {
-    async fn next_from(&self, _: i64, _: DateTime<Utc>) -> Result<Option<ExamSchedule>, PortError> {
-        Ok(None)
-    }
-    async fn latest_before(&self, _: i64, _: DateTime<Utc>) -> Result<Option<ExamSchedule>, PortError> {
-        Ok(None)
-    }
-    async fn upsert(
-        &self,
-        _: &ExamScheduleDraft,
-        _: &PendingScheduleChange,
-        _: DateTime<Utc>,
-    ) -> Result<UpsertOutcome, PortError> {
-        Ok(UpsertOutcome::Unchanged)
-    }
-    async fn find(&self, _: i64) -> Result<Option<ExamSchedule>, PortError> {
-        Ok(None)
-    }
-    async fn list(&self, _: i64) -> Result<Vec<ExamSchedule>, PortError> {
-        Ok(vec![])
-    }
-    async fn insert(
-        &self,
-        _: &ExamScheduleDraft,
-        _: &PendingScheduleChange,
-        _: DateTime<Utc>,
-    ) -> Result<i64, PortError> {
-        Ok(0)
-    }
-    async fn replace(
-        &self,
-        _: i64,
-        _: &ExamScheduleDraft,
-        _: &PendingScheduleChange,
-        _: DateTime<Utc>,
-    ) -> Result<bool, PortError> {
-        Ok(false)
-    }
-    async fn delete(&self, _: i64) -> Result<bool, PortError> {
-        Ok(false)
-    }
-}
-
-#[derive(Default)]
-struct MemoryCache(Mutex<HashMap<String, Vec<u8>>>);
-
-#[async_trait]
-impl Cache for MemoryCache {
-    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, PortError> {
-        Ok(self.0.lock().unwrap().get(key).cloned())
-    }
-    async fn set(&self, key: &str, value: &[u8], _: Duration) -> Result<(), PortError> {
-        self.0.lock().unwrap().insert(key.to_owned(), value.to_vec());
-        Ok(())
-    }
-    async fn delete(&self, key: &str) -> Result<(), PortError> {
-        self.0.lock().unwrap().remove(key);
-        Ok(())
-    }
+/// Certificate 1 (정보처리기사), two subjects of two questions each.
+fn one_certificate() -> FixedCertificates {
+    let subject = |id: i64, sequence: i32| Subject {
+        id,
+        sequence,
+        name: format!("과목{sequence}"),
+        number_of_questions: 2,
+        total_score: 20,
+    };
+    FixedCertificates(vec![Certificate {
+        id: 1,
+        name: "정보처리기사".into(),
+        category: "IT".into(),
+        subjects: vec![subject(10, 1), subject(20, 2)],
+        pass_criteria: PassCriteria { subject_min_percent: 40, average_min_percent: 60, practical_min_score: None },
+    }])
 }
 
 struct NoImages;
@@ -286,16 +204,16 @@ impl ImageStorage for NoImages {
 
 struct Fixture {
     results: Arc<FakeResults>,
-    cache: Arc<MemoryCache>,
+    cache: Arc<MapCache>,
     clock: ManualClock,
     service: MockExamService,
 }
 
 fn fixture() -> Fixture {
     let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 12, 1, 3, 0, 0).single().unwrap());
-    let (results, cache) = (Arc::new(FakeResults::default()), Arc::new(MemoryCache::default()));
+    let (results, cache) = (Arc::new(FakeResults::default()), Arc::new(MapCache::default()));
     let certificates = CertificateService::new(
-        Arc::new(OneCertificate),
+        Arc::new(one_certificate()),
         Arc::new(NoSchedules),
         cache.clone(),
         Arc::new(clock.clone()),
