@@ -99,7 +99,7 @@ fn scope_validity_minimum_and_repeats_are_checked_per_coupon() {
     assert!(quote(won(10_000), Purchase::Course, std::slice::from_ref(&c), c.valid_from).is_ok());
     let err = quote(won(10_000), Purchase::Course, std::slice::from_ref(&c), c.valid_until).unwrap_err();
     assert!(matches!(err, PricingError::NotValidNow { coupon: 3, .. }), "{err:?}");
-    assert!(quote(won(10_000), Purchase::Course, &[c.clone()], c.valid_from - Duration::seconds(1)).is_err());
+    assert!(quote(won(10_000), Purchase::Course, std::slice::from_ref(&c), c.valid_from - Duration::seconds(1)).is_err());
 
     // The minimum is on the price before any discount.
     let mut big = fixed(4, 5_000);
