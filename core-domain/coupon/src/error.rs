@@ -1,6 +1,6 @@
-//! Why a set of coupons cannot be applied to a price.
+//! The coupon context's failures: one table for the pricing rule, one for the use cases.
 
-use cercat_common::domain_errors;
+use cercat_common::{PortError, domain_errors};
 
 domain_errors! {
     /// Refusals of the pricing rule; each names the coupons at fault.
@@ -61,6 +61,73 @@ domain_errors! {
     impl DomainError {
         fn field(&self) -> Option<&'static str> {
             Some("couponIds")
+        }
+    }
+}
+
+domain_errors! {
+    /// Failures of coupon use cases.
+    pub enum CouponError {
+        /// The caller holds no such coupon
+        #[code("CPN_006", NotFound)]
+        #[error("you hold no coupon with id {0:?}")]
+        NotHeld(Vec<i64>),
+        /// The coupon was spent, or is reserved by a checkout awaiting payment
+        #[code("CPN_007", Conflict)]
+        #[error("coupon {0} is already used or reserved by another checkout")]
+        NotUsable(i64),
+        /// No such coupon definition
+        #[code("CPN_008", NotFound)]
+        #[error("coupon {0} does not exist")]
+        NotFound(i64),
+        /// A coupon, grant or voucher field is invalid (the field is named)
+        #[code("CPN_009", Invalid)]
+        #[error("{field} {reason}")]
+        Invalid {
+            /// The field.
+            field: &'static str,
+            /// Why.
+            reason: String,
+        },
+        /// No voucher has this code
+        #[code("CPN_010", NotFound)]
+        #[error("no voucher has the code {0}")]
+        UnknownCode(String),
+        /// The caller already redeemed this voucher
+        #[code("CPN_011", Conflict)]
+        #[error("you already redeemed the voucher {0}")]
+        AlreadyRedeemed(String),
+        /// The voucher has been redeemed as often as it may, or its coupon has expired
+        #[code("CPN_012", Conflict)]
+        #[error("the voucher {code} can no longer be redeemed: {reason}")]
+        VoucherSpent {
+            /// The code.
+            code: String,
+            /// Why.
+            reason: &'static str,
+        },
+        /// The voucher code is taken
+        #[code("CPN_013", Conflict)]
+        #[error("the voucher code {0} is taken")]
+        CodeTaken(String),
+        #[transparent]
+        /// The pricing rule refused the coupons.
+        Pricing(PricingError),
+        #[transparent]
+        /// A dependency failed.
+        Store(PortError),
+    }
+    impl DomainError {
+        fn field(&self) -> Option<&'static str> {
+            match self {
+                Self::Invalid { field, .. } => Some(field),
+                Self::NotHeld(_) | Self::NotUsable(_) => Some("couponIds"),
+                Self::UnknownCode(_) | Self::AlreadyRedeemed(_) | Self::VoucherSpent { .. } | Self::CodeTaken(_) => {
+                    Some("code")
+                }
+                Self::Pricing(e) => cercat_common::DomainError::field(e),
+                _ => None,
+            }
         }
     }
 }

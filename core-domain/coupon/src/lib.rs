@@ -4,8 +4,18 @@
 
 mod error;
 pub mod model;
+pub mod ports;
 pub mod pricing;
+pub mod service;
 
-pub use error::PricingError;
-pub use model::{Coupon, CouponKind, CouponScope, Purchase};
+#[cfg(any(test, feature = "testkit"))]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+pub mod testkit;
+
+pub use error::{CouponError, PricingError};
+pub use model::{
+    Coupon, CouponDefinition, CouponKind, CouponScope, CouponSource, CouponTerms, HoldState, ListedState, Purchase,
+    UserCoupon, Voucher, VoucherKind,
+};
 pub use pricing::{Discount, Quote, quote};
+pub use service::CouponService;

@@ -16,7 +16,7 @@ use std::collections::HashSet;
 use cercat_common::money::Money;
 use chrono::{DateTime, SecondsFormat, Utc};
 
-use crate::{Coupon, CouponKind, CouponScope, PricingError, Purchase};
+use crate::{Coupon, CouponKind, PricingError, Purchase};
 
 /// What one coupon took off.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,12 +55,12 @@ impl Quote {
 /// and why (see the module's rule).
 pub fn quote(price: Money, purchase: Purchase, coupons: &[Coupon], at: DateTime<Utc>) -> Result<Quote, PricingError> {
     check(price, purchase, coupons, at)?;
-    let fixed = coupons.iter().filter(|c| matches!(c.kind, CouponKind::Fixed { .. }));
-    let percent = coupons.iter().filter(|c| matches!(c.kind, CouponKind::Percent { .. }));
+    let fixed = coupons.iter().filter(|c| matches!(c.terms.kind, CouponKind::Fixed { .. }));
+    let percent = coupons.iter().filter(|c| matches!(c.terms.kind, CouponKind::Percent { .. }));
     let mut left = price;
     let mut discounts = Vec::with_capacity(coupons.len());
     for coupon in fixed.chain(percent) {
-        let off = match coupon.kind {
+        let off = match coupon.terms.kind {
             CouponKind::Fixed { amount } => amount.min(left),
             CouponKind::Percent { percent, max_discount } => {
                 let off = left.percent_of(percent);
@@ -82,44 +82,41 @@ fn check(price: Money, purchase: Purchase, coupons: &[Coupon], at: DateTime<Utc>
         }
     }
     if coupons.len() > 1
-        && let Some(exclusive) = coupons.iter().find(|c| c.exclusive)
+        && let Some(exclusive) = coupons.iter().find(|c| c.terms.exclusive)
     {
         return Err(PricingError::NotCombinable {
             exclusive: exclusive.id,
-            name: exclusive.name.clone(),
+            name: exclusive.terms.name.clone(),
             others: coupons.iter().filter(|c| c.id != exclusive.id).map(|c| c.id).collect(),
         });
     }
     for c in coupons {
-        if !c.scope.covers(purchase) {
-            return Err(PricingError::OutOfScope { coupon: c.id, name: c.name.clone(), scope: scope_name(c.scope) });
-        }
-        if !c.valid_at(at) {
-            return Err(PricingError::NotValidNow {
+        let terms = &c.terms;
+        if !terms.scope.covers(purchase) {
+            return Err(PricingError::OutOfScope {
                 coupon: c.id,
-                name: c.name.clone(),
-                from: c.valid_from.to_rfc3339_opts(SecondsFormat::Secs, true),
-                until: c.valid_until.to_rfc3339_opts(SecondsFormat::Secs, true),
+                name: terms.name.clone(),
+                scope: terms.scope.as_str(),
             });
         }
-        if price < c.min_order_amount {
+        if !terms.valid_at(at) {
+            return Err(PricingError::NotValidNow {
+                coupon: c.id,
+                name: terms.name.clone(),
+                from: terms.valid_from.to_rfc3339_opts(SecondsFormat::Secs, true),
+                until: terms.valid_until.to_rfc3339_opts(SecondsFormat::Secs, true),
+            });
+        }
+        if price < terms.min_order_amount {
             return Err(PricingError::BelowMinimum {
                 coupon: c.id,
-                name: c.name.clone(),
-                min: c.min_order_amount.as_won(),
+                name: terms.name.clone(),
+                min: terms.min_order_amount.as_won(),
                 price: price.as_won(),
             });
         }
     }
     Ok(())
-}
-
-fn scope_name(scope: CouponScope) -> &'static str {
-    match scope {
-        CouponScope::Course => "COURSE",
-        CouponScope::Market => "MARKET",
-        CouponScope::Any => "ANY",
-    }
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //! price less the amount, and the same cart always gets the same quote.
 
 use super::*;
+use crate::{CouponScope, CouponTerms};
 use cercat_common::money::Percent;
 use chrono::{Duration, TimeZone};
 use proptest::prelude::*;
@@ -31,13 +32,15 @@ fn cart() -> impl Strategy<Value = (Money, Vec<Coupon>)> {
             .enumerate()
             .map(|(i, (kind, min_share))| Coupon {
                 id: i as i64 + 1,
-                name: format!("c{i}"),
-                kind,
-                exclusive: false,
-                min_order_amount: price.percent_of(Percent::new(min_share).unwrap()),
-                valid_from: at() - Duration::days(1),
-                valid_until: at() + Duration::days(1),
-                scope: if i % 2 == 0 { CouponScope::Any } else { CouponScope::Market },
+                terms: CouponTerms {
+                    name: format!("c{i}"),
+                    kind,
+                    exclusive: false,
+                    min_order_amount: price.percent_of(Percent::new(min_share).unwrap()),
+                    valid_from: at() - Duration::days(1),
+                    valid_until: at() + Duration::days(1),
+                    scope: if i % 2 == 0 { CouponScope::Any } else { CouponScope::Market },
+                },
             })
             .collect();
         (price, coupons)
@@ -66,10 +69,10 @@ proptest! {
         prop_assert_eq!(q.discounts.len(), coupons.len(), "one line per coupon");
         for d in &q.discounts {
             let c = coupons.iter().find(|c| c.id == d.coupon_id).unwrap();
-            prop_assert!(d.amount <= cap(c.kind, price), "coupon {} took off {} > its cap", c.id, d.amount);
+            prop_assert!(d.amount <= cap(c.terms.kind, price), "coupon {} took off {} > its cap", c.id, d.amount);
         }
         let fixed_first = q.discounts.iter().map(|d| {
-            matches!(coupons.iter().find(|c| c.id == d.coupon_id).unwrap().kind, CouponKind::Percent { .. })
+            matches!(coupons.iter().find(|c| c.id == d.coupon_id).unwrap().terms.kind, CouponKind::Percent { .. })
         });
         prop_assert!(fixed_first.is_sorted(), "fixed coupons apply before percentages");
         prop_assert_eq!(quote(price, Purchase::Product, &coupons, at()).unwrap(), q, "same cart, same quote");

@@ -1,6 +1,7 @@
 //! The pricing rule on hand-picked carts.
 
 use super::*;
+use crate::{CouponScope, CouponTerms};
 use cercat_common::money::Percent;
 use chrono::{Duration, TimeZone};
 
@@ -15,13 +16,15 @@ fn won(w: i64) -> Money {
 fn coupon(id: i64, kind: CouponKind) -> Coupon {
     Coupon {
         id,
-        name: format!("쿠폰{id}"),
-        kind,
-        exclusive: false,
-        min_order_amount: Money::ZERO,
-        valid_from: now() - Duration::days(1),
-        valid_until: now() + Duration::days(1),
-        scope: CouponScope::Any,
+        terms: CouponTerms {
+            name: format!("쿠폰{id}"),
+            kind,
+            exclusive: false,
+            min_order_amount: Money::ZERO,
+            valid_from: now() - Duration::days(1),
+            valid_until: now() + Duration::days(1),
+            scope: CouponScope::Any,
+        },
     }
 }
 
@@ -71,7 +74,7 @@ fn discounts_never_take_the_amount_below_zero() {
 #[test]
 fn an_exclusive_coupon_stands_alone_and_the_refusal_names_them() {
     let mut only = percent(5, 30, None);
-    only.exclusive = true;
+    only.terms.exclusive = true;
     let alone = quote(won(10_000), Purchase::Product, std::slice::from_ref(&only), now()).unwrap();
     assert_eq!(alone.amount, won(7_000));
     let err = quote(won(10_000), Purchase::Product, &[fixed(1, 1_000), only, fixed(2, 500)], now()).unwrap_err();
@@ -85,27 +88,30 @@ fn an_exclusive_coupon_stands_alone_and_the_refusal_names_them() {
 #[test]
 fn scope_validity_minimum_and_repeats_are_checked_per_coupon() {
     let mut course_only = fixed(1, 1_000);
-    course_only.scope = CouponScope::Course;
+    course_only.terms.scope = CouponScope::Course;
     let err = quote(won(10_000), Purchase::Product, std::slice::from_ref(&course_only), now()).unwrap_err();
     assert!(matches!(err, PricingError::OutOfScope { coupon: 1, scope: "COURSE", .. }), "{err:?}");
     assert!(quote(won(10_000), Purchase::Course, &[course_only], now()).is_ok());
     let mut market_only = fixed(2, 1_000);
-    market_only.scope = CouponScope::Market;
+    market_only.terms.scope = CouponScope::Market;
     assert!(quote(won(10_000), Purchase::Course, std::slice::from_ref(&market_only), now()).is_err());
     assert!(quote(won(10_000), Purchase::Product, &[market_only], now()).is_ok());
 
     // Valid from validFrom (inclusive) until validUntil (exclusive).
     let c = fixed(3, 1_000);
-    assert!(quote(won(10_000), Purchase::Course, std::slice::from_ref(&c), c.valid_from).is_ok());
-    let err = quote(won(10_000), Purchase::Course, std::slice::from_ref(&c), c.valid_until).unwrap_err();
+    assert!(quote(won(10_000), Purchase::Course, std::slice::from_ref(&c), c.terms.valid_from).is_ok());
+    let err = quote(won(10_000), Purchase::Course, std::slice::from_ref(&c), c.terms.valid_until).unwrap_err();
     assert!(matches!(err, PricingError::NotValidNow { coupon: 3, .. }), "{err:?}");
-    assert!(quote(won(10_000), Purchase::Course, std::slice::from_ref(&c), c.valid_from - Duration::seconds(1)).is_err());
+    assert!(
+        quote(won(10_000), Purchase::Course, std::slice::from_ref(&c), c.terms.valid_from - Duration::seconds(1))
+            .is_err()
+    );
 
     // The minimum is on the price before any discount.
     let mut big = fixed(4, 5_000);
-    big.min_order_amount = won(10_000);
+    big.terms.min_order_amount = won(10_000);
     let mut second = fixed(5, 1_000);
-    second.min_order_amount = won(8_000);
+    second.terms.min_order_amount = won(8_000);
     let q = quote(won(10_000), Purchase::Product, &[big.clone(), second], now()).unwrap();
     assert_eq!(q.amount, won(4_000));
     let err = quote(won(9_999), Purchase::Product, &[big], now()).unwrap_err();
