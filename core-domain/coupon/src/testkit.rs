@@ -6,7 +6,7 @@ use std::{collections::HashMap, sync::Arc, sync::Mutex};
 
 use async_trait::async_trait;
 use cercat_common::{PortError, money::Money};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, SubsecRound, Utc};
 
 use crate::{
     Coupon, CouponDefinition, CouponKind, CouponScope, CouponSource, CouponTerms, HoldState, UserCoupon, Voucher,
@@ -30,6 +30,8 @@ pub fn terms(name: &str, at: DateTime<Utc>) -> CouponTerms {
 /// Runs every check. `users` are three existing accounts no earlier run gave coupons to;
 /// `unique` makes this run's voucher codes its own (e.g. a per-run number).
 pub async fn run_all(repo: Arc<dyn CouponRepository>, users: [i64; 3], unique: &str, at: DateTime<Utc>) {
+    // Stores keep microseconds at best; coupon times are given in seconds.
+    let at = at.trunc_subsecs(0);
     definitions_round_trip(&*repo, at).await;
     grants_are_once_per_user(repo.clone(), users, at).await;
     vouchers_redeem_within_their_limits(repo, users, unique, at).await;

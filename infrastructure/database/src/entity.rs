@@ -2,6 +2,7 @@
 
 pub mod alarm;
 pub mod certificate;
+pub mod coupon;
 pub mod course;
 pub mod dead_letter;
 pub mod email_code;
@@ -32,3 +33,5 @@ pub mod subject;
 pub mod subject_result;
 pub mod user;
 pub mod user_answer;
+pub mod user_coupon;
+pub mod voucher;

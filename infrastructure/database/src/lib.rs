@@ -10,6 +10,7 @@
 mod alarms;
 mod boards;
 mod certificates;
+mod coupons;
 mod courses;
 mod db;
 mod dead_letters;
@@ -34,6 +35,7 @@ pub use alarms::SqlAlarmRepository;
 pub use boards::SqlFavoriteBoardRepository;
 pub use cercat_migration::{Migrator, MigratorTrait};
 pub use certificates::SqlCertificateRepository;
+pub use coupons::SqlCouponRepository;
 pub use courses::{SqlCourseRepository, SqlSeatLedger};
 pub use db::{Db, DbOptions};
 pub use dead_letters::SqlDeadLetterQueue;

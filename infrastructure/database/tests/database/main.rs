@@ -15,6 +15,7 @@ use chrono::{Duration, TimeZone, Utc};
 use std::sync::Arc;
 
 mod community;
+mod coupons;
 
 async fn connect(url: &str) -> Db {
     let db = Db::connect(&DbOptions {
