@@ -11,7 +11,7 @@ use secrets::{jwt_secret, payment_gateway};
 use shared::SharedAdapters;
 
 use cercat_alarm::AlarmService;
-use cercat_certificate::{BoardService, CertificateService};
+use cercat_certificate::{BoardService, CertificateService, ports::ExamScheduleFeed};
 use cercat_common::{
     PortError,
     broadcast::Broadcast,
@@ -117,6 +117,8 @@ pub struct Infrastructure {
     pub gateway: Arc<dyn PaymentGateway>,
     /// The OAuth2 identity providers.
     pub(crate) identity_providers: Arc<dyn IdentityProviders>,
+    /// The public-data exam-schedule feed.
+    pub schedule_feed: Arc<dyn ExamScheduleFeed>,
     /// Idempotency keys of money- and seat-moving requests.
     pub idempotency: Arc<dyn IdempotencyStore>,
     /// The mail outbox.
@@ -253,6 +255,7 @@ impl Infrastructure {
             room: shared.room,
             gateway,
             identity_providers,
+            schedule_feed: outbound::schedule_feed(settings),
             idempotency: Arc::new(SqlIdempotencyStore::new(db.clone())),
             outbox: Arc::new(SqlOutboxStore::new(db.clone())),
             job_runs: Arc::new(SqlJobRunRepository::new(db.clone())),

@@ -1,11 +1,13 @@
-//! The outbound HTTP adapters the settings configure: the OAuth2 identity providers (and, with
-//! them, nothing is contacted until someone signs in).
+//! The outbound HTTP adapters the settings configure: the OAuth2 identity providers and the
+//! exam-schedule feed. Neither contacts anything until it is used.
 
 use std::sync::Arc;
 
+use cercat_certificate::ports::ExamScheduleFeed;
 use cercat_common::PortError;
 use cercat_config::Settings;
 use cercat_oauth::{OAuthOptions, OAuthProviders, ProviderOptions};
+use cercat_publicdata::{FeedOptions, FeedReader, MAX_FEED_BYTES};
 use cercat_user::ports::IdentityProviders;
 
 use crate::ms;
@@ -33,4 +35,9 @@ pub(crate) fn identity_providers(settings: &Settings) -> Result<Arc<dyn Identity
         .collect();
     let options = OAuthOptions { redirect_base_url: o.redirect_base_url.clone(), timeout: ms(o.timeout_ms), providers };
     Ok(Arc::new(OAuthProviders::new(options)?))
+}
+
+/// The exam-schedule feed, downloads bounded by `batch.http_timeout_ms` and 20 MB.
+pub(crate) fn schedule_feed(settings: &Settings) -> Arc<dyn ExamScheduleFeed> {
+    Arc::new(FeedReader::new(FeedOptions { timeout: ms(settings.batch.http_timeout_ms), max_bytes: MAX_FEED_BYTES }))
 }
