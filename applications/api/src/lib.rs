@@ -8,7 +8,6 @@ pub mod course_tasks;
 pub mod dto;
 pub mod idempotency;
 pub mod multipart;
-pub mod oauth;
 pub mod openapi;
 pub mod routes;
 pub mod sse;

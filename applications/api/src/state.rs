@@ -32,8 +32,6 @@ pub struct AppState {
     pub courses: Arc<CourseService>,
     /// Account use cases.
     pub accounts: Arc<AccountService>,
-    /// Signs OAuth login states.
-    pub oauth_state: crate::oauth::StateSigner,
     /// Renders `/metrics`.
     pub metrics: PrometheusHandle,
     /// The alarm streams this instance holds.
@@ -57,7 +55,6 @@ impl AppState {
             alarms: Arc::new(infra.alarm_service()),
             certificates,
             accounts: Arc::new(infra.account_service()),
-            oauth_state: crate::oauth::StateSigner::new(infra.jwt_secret.as_bytes()),
             metrics: crate::startup::prometheus(),
             hub: crate::sse::AlarmHub::new(
                 infra.settings.sse.max_per_user,

@@ -3,6 +3,7 @@
 //! Redis + Kafka + GCS in production) and hand out the domain services built on them.
 
 mod community_ports;
+mod outbound;
 mod secrets;
 mod shared;
 
@@ -10,7 +11,7 @@ use secrets::{jwt_secret, payment_gateway};
 use shared::SharedAdapters;
 
 use cercat_alarm::AlarmService;
-use cercat_certificate::{BoardService, CertificateService};
+use cercat_certificate::{BoardService, CertificateService, ports::ExamScheduleFeed};
 use cercat_common::{
     PortError,
     broadcast::Broadcast,
@@ -57,7 +58,7 @@ use cercat_storage::ObjectImageStorage;
 use cercat_user::{
     AccountService, AuthConfig, JwtKeys, Role, UserError,
     password::PasswordHasher,
-    ports::{RefreshTokenStore, SessionRevocations},
+    ports::{IdentityProviders, RefreshTokenStore, SessionRevocations},
     service::AccountPorts,
 };
 use std::{sync::Arc, time::Duration};
@@ -114,6 +115,10 @@ pub struct Infrastructure {
     pub room: Arc<dyn WaitingRoom>,
     /// The payment gateway.
     pub gateway: Arc<dyn PaymentGateway>,
+    /// The OAuth2 identity providers.
+    pub(crate) identity_providers: Arc<dyn IdentityProviders>,
+    /// The public-data exam-schedule feed.
+    pub schedule_feed: Arc<dyn ExamScheduleFeed>,
     /// Idempotency keys of money- and seat-moving requests.
     pub idempotency: Arc<dyn IdempotencyStore>,
     /// The mail outbox.
@@ -227,6 +232,7 @@ impl Infrastructure {
         };
         let secret = jwt_secret(settings).map_err(fail("the JWT secret"))?;
         let gateway = payment_gateway(settings, &secret).map_err(fail("the payment gateway"))?;
+        let identity_providers = outbound::identity_providers(settings).map_err(fail("the OAuth providers"))?;
         let jwt = JwtKeys::new(
             secret.as_bytes(),
             &settings.auth.issuer,
@@ -248,6 +254,8 @@ impl Infrastructure {
             keywords: shared.keywords,
             room: shared.room,
             gateway,
+            identity_providers,
+            schedule_feed: outbound::schedule_feed(settings),
             idempotency: Arc::new(SqlIdempotencyStore::new(db.clone())),
             outbox: Arc::new(SqlOutboxStore::new(db.clone())),
             job_runs: Arc::new(SqlJobRunRepository::new(db.clone())),
@@ -371,6 +379,7 @@ impl Infrastructure {
                 revocations: self.revocations.clone(),
                 session_ends: self.session_ends.clone(),
                 storage: self.storage.clone(),
+                identities: self.identity_providers.clone(),
                 clock: self.clock.clone(),
             },
             self.hasher.clone(),

@@ -5,7 +5,6 @@
 //! through the [`scheduler`], so both places behave alike. The continuous [`workers`] (outbox
 //! relay, mail dispatcher) live here too, switched by `jobs.workers_in_process`.
 
-pub mod feed;
 pub mod job;
 pub mod jobs;
 pub mod progress;

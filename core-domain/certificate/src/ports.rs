@@ -120,3 +120,37 @@ pub trait FavoriteBoardRepository: Send + Sync {
         at: DateTime<Utc>,
     ) -> Result<bool, PortError>;
 }
+
+/// A schedule one feed row gives, its certificate still named by id or by name (the import
+/// resolves it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedSchedule {
+    /// `certificateId`, if the row gives one.
+    pub certificate_id: Option<i64>,
+    /// `certificateName`, if the row gives one.
+    pub certificate_name: Option<String>,
+    /// The schedule (`certificate_id` is filled in once resolved).
+    pub draft: ExamScheduleDraft,
+}
+
+/// One row of an exam-schedule feed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedRow {
+    /// The 1-based line of the source it starts on (for reports).
+    pub line: usize,
+    /// The schedule it gives, or why it cannot be read (the import skips and reports it).
+    pub read: Result<FeedSchedule, String>,
+}
+
+/// The public-data exam-schedule feed (`docs/exam-schedule-feed.md`), read from a file or over
+/// HTTP(S).
+#[async_trait]
+pub trait ExamScheduleFeed: Send + Sync {
+    /// Every row of the feed at `source` (a file path, `file://…` or an `http(s)://` URL), read
+    /// within the adapter's size cap and timeout. A row that cannot be read is returned with its
+    /// reason; the feed as a whole fails with [`PortError::Timeout`] (too slow),
+    /// [`PortError::Unavailable`] (cannot be fetched: no such file, an HTTP error status, a
+    /// redirect to another host) or [`PortError::Corrupt`] (over the size cap, not UTF-8, not
+    /// rows of JSON or CSV).
+    async fn rows(&self, source: &str) -> Result<Vec<FeedRow>, PortError>;
+}

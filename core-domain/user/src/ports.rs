@@ -141,3 +141,48 @@ pub trait SessionRevocations: Send + Sync {
     /// Whether `sid` was ended (and the record has not yet lapsed at `now`).
     async fn is_revoked(&self, sid: &str, now: DateTime<Utc>) -> Result<bool, PortError>;
 }
+
+/// What an identity provider (Kakao, Google, Apple) confirmed about the person signing in:
+/// facts only — whether the email is adopted is the account service's rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExternalIdentity {
+    /// The person's stable id at the provider.
+    pub subject: String,
+    /// The email the provider shared, if any.
+    pub email: Option<String>,
+    /// Whether the provider says it verified that email (an unverified one could be anyone's).
+    pub email_verified: bool,
+}
+
+/// Why an identity provider did not confirm a sign-in.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IdentityProviderError {
+    /// No provider of this name is configured.
+    #[error("sign-in with `{0}` is not configured")]
+    UnknownProvider(String),
+    /// The provider refused the code, or answered without an identity this deployment accepts
+    /// (no subject, an id token for another client or expired). Trying the same code again
+    /// cannot help; the person starts the sign-in again.
+    #[error("{0}")]
+    Rejected(String),
+    /// The provider could not be reached, failed (5xx, 408, 429), answered something
+    /// unreadable, or did not answer within the timeout ([`PortError::Timeout`]). The sign-in
+    /// may succeed later.
+    #[error(transparent)]
+    Unavailable(#[from] PortError),
+}
+
+/// The OAuth2 identity providers this deployment is registered with (authorization-code flow).
+#[async_trait]
+pub trait IdentityProviders: Send + Sync {
+    /// Whether `provider` is configured.
+    fn is_configured(&self, provider: &str) -> bool;
+    /// The provider's consent page for a sign-in carrying `state` (echoed back to the callback).
+    /// Errors: [`IdentityProviderError::UnknownProvider`].
+    fn authorization_url(&self, provider: &str, state: &str) -> Result<String, IdentityProviderError>;
+    /// Exchanges the authorization `code` the provider sent to the callback for the identity it
+    /// confirms, each call bounded by a timeout. Errors: [`IdentityProviderError::UnknownProvider`];
+    /// [`IdentityProviderError::Rejected`] when the provider refuses the code (a 4xx answer) or
+    /// confirms no usable identity; [`IdentityProviderError::Unavailable`] otherwise.
+    async fn identify(&self, provider: &str, code: &str) -> Result<ExternalIdentity, IdentityProviderError>;
+}

@@ -1,6 +1,7 @@
 //! Account use cases: sign-up with email codes, sign-in, sessions, profile, lifecycle.
 
 mod lifecycle;
+pub mod oauth;
 pub mod profile;
 mod session;
 mod signup;
@@ -14,7 +15,7 @@ use std::{sync::Arc, time::Duration};
 use crate::{
     JwtKeys, UserError,
     password::PasswordHasher,
-    ports::{EmailCodeRepository, RefreshTokenStore, SessionRevocations, UserRepository},
+    ports::{EmailCodeRepository, IdentityProviders, RefreshTokenStore, SessionRevocations, UserRepository},
 };
 
 /// Tunables of the identity rules.
@@ -74,6 +75,8 @@ pub struct AccountPorts {
     pub session_ends: Arc<dyn Broadcast>,
     /// Profile images.
     pub storage: Arc<dyn ImageStorage>,
+    /// The OAuth2 identity providers (Kakao, Google, Apple).
+    pub identities: Arc<dyn IdentityProviders>,
     /// The clock.
     pub clock: Arc<dyn Clock>,
 }
@@ -84,13 +87,15 @@ pub struct AccountService {
     ports: AccountPorts,
     hasher: PasswordHasher,
     jwt: JwtKeys,
+    login_states: oauth::LoginStates,
     config: AuthConfig,
 }
 
 impl AccountService {
     /// Wires the service.
     pub fn new(ports: AccountPorts, hasher: PasswordHasher, jwt: JwtKeys, config: AuthConfig) -> Self {
-        Self { ports, hasher, jwt, config }
+        let login_states = oauth::LoginStates::new(jwt.secret());
+        Self { ports, hasher, jwt, login_states, config }
     }
 
     /// The token keys (for extractors).

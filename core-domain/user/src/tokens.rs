@@ -94,6 +94,11 @@ impl JwtKeys {
         mac.finalize().into_bytes().into()
     }
 
+    /// The server secret, for signers that derive their own key from it.
+    pub(crate) fn secret(&self) -> &[u8] {
+        &self.secret
+    }
+
     /// HMAC-SHA256 hex of `parts` joined by `|`, keyed with the server secret: what cannot be
     /// recomputed without the secret (email-code digests, refresh-token successors).
     pub fn keyed_digest(&self, parts: &[&str]) -> String {

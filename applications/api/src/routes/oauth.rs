@@ -1,4 +1,5 @@
-//! `/oauth2/authorization/{provider}` and its callback `/login/oauth2/code/{provider}`.
+//! `/oauth2/authorization/{provider}` and its callback `/login/oauth2/code/{provider}`: the
+//! login state rides a cookie; the account service and its identity-provider port do the rest.
 
 use actix_web::{
     HttpRequest, HttpResponse,
@@ -7,25 +8,18 @@ use actix_web::{
     http::header,
     post, web,
 };
-use cercat_user::{Role, UserError};
+use cercat_user::{
+    Role, UserError,
+    service::oauth::{LOGIN_STATE_TTL_SECS, OAuthCallback},
+};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::{
-    AppState,
-    oauth::{STATE_COOKIE, STATE_TTL_SECS, authorize_url, identify},
-};
+use crate::AppState;
 use cercat_http::AppError;
 
-fn provider<'a>(state: &'a AppState, name: &str) -> Result<&'a cercat_config::OAuthProvider, AppError> {
-    state
-        .infra
-        .settings
-        .oauth
-        .providers
-        .get(name)
-        .ok_or_else(|| UserError::OAuthProviderUnknown(name.to_owned()).into())
-}
+/// The cookie carrying the signed login state.
+const STATE_COOKIE: &str = "cercat_oauth_state";
 
 /// Starts a sign-in: redirects to the provider, with the login state in a signed cookie.
 #[utoipa::path(
@@ -39,20 +33,18 @@ fn provider<'a>(state: &'a AppState, name: &str) -> Result<&'a cercat_config::OA
 #[get("/oauth2/authorization/{provider}")]
 pub async fn start(state: web::Data<AppState>, name: web::Path<String>) -> Result<HttpResponse, AppError> {
     let name = name.into_inner();
-    let p = provider(&state, &name)?;
-    let (login_state, signed) = state.oauth_state.start(&name, chrono::Utc::now().timestamp())?;
-    let location = authorize_url(&state.infra.settings.oauth, &name, p, &login_state)?;
+    let started = state.accounts.oauth_start(&name)?;
     let secure = state.infra.settings.oauth.redirect_base_url.starts_with("https://");
-    let cookie = Cookie::build(STATE_COOKIE, signed)
+    let cookie = Cookie::build(STATE_COOKIE, started.signed_state)
         .path("/login/oauth2")
         .http_only(true)
         .secure(secure)
         // Lax so the cookie rides the provider's top-level GET redirect; Apple's form_post
         // callback is a cross-site POST and needs None (which browsers require to be Secure).
         .same_site(if name == "apple" && secure { SameSite::None } else { SameSite::Lax })
-        .max_age(CookieDuration::seconds(STATE_TTL_SECS))
+        .max_age(CookieDuration::seconds(LOGIN_STATE_TTL_SECS))
         .finish();
-    Ok(HttpResponse::Found().insert_header((header::LOCATION, location)).cookie(cookie).finish())
+    Ok(HttpResponse::Found().insert_header((header::LOCATION, started.location)).cookie(cookie).finish())
 }
 
 /// What the provider sends back.
@@ -67,15 +59,14 @@ pub struct Callback {
 }
 
 async fn finish(state: &AppState, req: &HttpRequest, name: &str, cb: Callback) -> Result<HttpResponse, AppError> {
-    let p = provider(state, name)?;
     let cookie = req.cookie(STATE_COOKIE);
-    state.oauth_state.check(cookie.as_ref().map(Cookie::value), name, cb.state.as_deref())?;
-    if let Some(error) = cb.error {
-        return Err(UserError::OAuthRejected(format!("the provider answered `{error}`")).into());
-    }
-    let code = cb.code.filter(|c| !c.is_empty() && c.len() <= 2048).ok_or(UserError::OAuthStateInvalid)?;
-    let identity = identify(&state.infra.settings.oauth, name, p, &code).await?;
-    let (user, pair) = state.accounts.oauth_sign_in(name, &identity.subject, identity.email.as_deref()).await?;
+    let returned = OAuthCallback {
+        signed_state: cookie.as_ref().map(Cookie::value),
+        state: cb.state.as_deref(),
+        code: cb.code.as_deref(),
+        error: cb.error.as_deref(),
+    };
+    let (user, pair) = state.accounts.oauth_finish(name, returned).await?;
     let page = if user.role == Role::Guest { "onboarding" } else { "home" };
     let mut target = url::Url::parse(&state.infra.settings.auth.client_url)
         .map_err(|e| UserError::OAuthRejected(format!("bad client URL: {e}")))?

@@ -1,39 +1,19 @@
-//! `exam-schedule-import`: reads the public-data feed (file or URL; JSON or CSV) and upserts
-//! exam schedules by (certificate, year, round). Bad rows are reported with their line and
-//! skipped; a re-run of the same feed changes nothing.
+//! `exam-schedule-import`: reads the public-data feed (file or URL; JSON or CSV) through the
+//! [`ExamScheduleFeed`](cercat_certificate::ports::ExamScheduleFeed) port and upserts exam
+//! schedules by (certificate, year, round). Bad rows are reported with their line and skipped;
+//! a re-run of the same feed changes nothing.
 
 use async_trait::async_trait;
-use cercat_certificate::{CertificateService, ScheduleError, UpsertOutcome};
+use cercat_certificate::{CertificateService, ScheduleError, UpsertOutcome, ports::FeedRow};
 use cercat_common::{PortError, jobs::JobCounts};
 use cercat_config::Settings;
 use std::time::Duration;
-use tokio::io::AsyncReadExt;
 
-use crate::{Job, JobContext, JobError, Params, feed, job::JobReport, progress::Progress};
-
-/// Largest feed accepted (the real one is a few hundred KB).
-pub const MAX_FEED_BYTES: usize = 20 * 1024 * 1024;
+use crate::{Job, JobContext, JobError, Params, job::JobReport, progress::Progress};
 
 /// The import job.
 #[derive(Debug)]
 pub struct ExamScheduleImport;
-
-async fn read_source(source: &str, timeout: Duration) -> Result<String, JobError> {
-    let failed = |e: String| JobError::Failed(format!("cannot read {source}: {e}"));
-    if source.starts_with("http://") || source.starts_with("https://") {
-        feed::download::download(source, timeout, MAX_FEED_BYTES).await.map_err(failed)
-    } else {
-        let path = source.strip_prefix("file://").unwrap_or(source);
-        // Read at most one byte past the cap, so a file that grows meanwhile is still bounded.
-        let file = tokio::fs::File::open(path).await.map_err(|e| failed(e.to_string()))?;
-        let mut bytes = Vec::new();
-        file.take(MAX_FEED_BYTES as u64 + 1).read_to_end(&mut bytes).await.map_err(|e| failed(e.to_string()))?;
-        if bytes.len() > MAX_FEED_BYTES {
-            return Err(failed(format!("larger than {MAX_FEED_BYTES} bytes")));
-        }
-        String::from_utf8(bytes).map_err(|_| failed("not UTF-8 text".into()))
-    }
-}
 
 enum RowError {
     /// The row itself is wrong: report and skip it.
@@ -49,13 +29,14 @@ fn classify(err: ScheduleError) -> RowError {
     }
 }
 
-async fn import_row(service: &CertificateService, row: &feed::FeedRow) -> Result<UpsertOutcome, RowError> {
-    let mut parsed = feed::parse_row(row).map_err(RowError::Bad)?;
-    parsed.draft.certificate_id = service
-        .resolve_certificate(parsed.certificate_id, parsed.certificate_name.as_deref())
+async fn import_row(service: &CertificateService, row: &FeedRow) -> Result<UpsertOutcome, RowError> {
+    let schedule = row.read.as_ref().map_err(|reason| RowError::Bad(reason.clone()))?;
+    let mut draft = schedule.draft.clone();
+    draft.certificate_id = service
+        .resolve_certificate(schedule.certificate_id, schedule.certificate_name.as_deref())
         .await
         .map_err(classify)?;
-    service.import_schedule(&parsed.draft).await.map_err(classify)
+    service.import_schedule(&draft).await.map_err(classify)
 }
 
 #[async_trait]
@@ -90,9 +71,12 @@ impl Job for ExamScheduleImport {
             name: "source".into(),
             reason: "give the feed as --param source=<path or http(s) URL>".into(),
         })?;
-        let timeout = Duration::from_millis(ctx.infra.settings.batch.http_timeout_ms);
-        let text = read_source(source, timeout).await?;
-        let rows = feed::rows(&text).map_err(JobError::Failed)?;
+        let rows = ctx
+            .infra
+            .schedule_feed
+            .rows(source)
+            .await
+            .map_err(|e| JobError::Failed(format!("cannot read {source}: {e}")))?;
         let service = ctx.infra.certificate_service();
         let mut counts = JobCounts::default();
         let mut skips = Vec::new();

@@ -9,7 +9,6 @@ use crate::{
     model::{CodePurpose, NewUser},
     password::check_policy,
     ports::CodeCheck,
-    tokens::digest,
 };
 
 /// Wrong tries allowed per code.
@@ -141,61 +140,5 @@ impl AccountService {
         let hash = self.hasher.hash(password).await?;
         let new = NewUser { email, nickname, role, password_hash: Some(hash), oauth: None };
         self.ports.users.create(&new, self.ports.clock.now()).await.map_err(duplicate_to_error)
-    }
-}
-
-impl AccountService {
-    /// Signs in with a provider-confirmed identity, creating a GUEST account on first use.
-    /// The provider's email is used when it is free; otherwise (or without one) the account
-    /// gets a private placeholder address. Accounts are never merged by email.
-    pub async fn oauth_sign_in(
-        &self,
-        provider: &str,
-        subject: &str,
-        email: Option<&str>,
-    ) -> Result<(User, super::TokenPair), UserError> {
-        if let Some(user) = self.ports.users.find_by_oauth(provider, subject).await? {
-            if user.withdrawn_at.is_some() {
-                return Err(UserError::NotRecoverable("the account is withdrawn; recover it by email first"));
-            }
-            let pair = self.start_session(&user).await?;
-            return Ok((user, pair));
-        }
-        let provided = match email.map(Email::parse) {
-            Some(Ok(e)) if self.ports.users.find_by_email(&e).await?.is_none() => Some(e),
-            _ => None,
-        };
-        let email = match provided {
-            Some(e) => e,
-            None => Email::parse(&format!("{provider}-{}@users.noreply.cercat", &digest(&[provider, subject])[..16]))?,
-        };
-        for _ in 0..5 {
-            let suffix = &uuid::Uuid::new_v4().simple().to_string()[..6];
-            let nickname = Nickname::parse(&format!("{provider}_{suffix}"))?;
-            let new = NewUser {
-                email: email.clone(),
-                nickname,
-                role: Role::Guest,
-                password_hash: None,
-                oauth: Some((provider.to_owned(), subject.to_owned())),
-            };
-            match self.ports.users.create(&new, self.ports.clock.now()).await {
-                Ok(user) => {
-                    let pair = self.start_session(&user).await?;
-                    return Ok((user, pair));
-                }
-                Err(PortError::Duplicate(detail)) if detail.contains("nickname") => continue,
-                Err(PortError::Duplicate(_)) => {
-                    // A concurrent first sign-in of the same identity won: use its account.
-                    if let Some(user) = self.ports.users.find_by_oauth(provider, subject).await? {
-                        let pair = self.start_session(&user).await?;
-                        return Ok((user, pair));
-                    }
-                    return Err(UserError::EmailTaken);
-                }
-                Err(err) => return Err(err.into()),
-            }
-        }
-        Err(UserError::NicknameTaken)
     }
 }

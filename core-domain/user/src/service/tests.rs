@@ -2,6 +2,7 @@
 //! as a user lives them, without a database.
 
 mod fakes;
+mod oauth;
 
 use fakes::World;
 

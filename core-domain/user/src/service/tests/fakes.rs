@@ -23,7 +23,8 @@ use tokio::sync::mpsc;
 use crate::{
     model::{CodePurpose, Email, NewUser, Nickname, Role, User},
     ports::{
-        CodeCheck, EmailCodeRepository, RefreshSession, RefreshTokenStore, Rotation, SessionRevocations, UserRepository,
+        CodeCheck, EmailCodeRepository, ExternalIdentity, IdentityProviderError, IdentityProviders, RefreshSession,
+        RefreshTokenStore, Rotation, SessionRevocations, UserRepository,
     },
 };
 
@@ -31,9 +32,9 @@ fn locked<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// Accounts in a vector; ids from 1.
+/// Accounts in a vector, ids from 1, with the OAuth identity each was created for.
 #[derive(Default)]
-pub struct Users(Mutex<Vec<User>>);
+pub struct Users(Mutex<Vec<User>>, Mutex<Vec<((String, String), i64)>>);
 
 impl Users {
     /// The stored account with this email, withdrawn or not.
@@ -50,8 +51,9 @@ impl UserRepository for Users {
     async fn find_by_email(&self, email: &Email) -> Result<Option<User>, PortError> {
         Ok(locked(&self.0).iter().find(|u| u.email == email.as_str()).cloned())
     }
-    async fn find_by_oauth(&self, _: &str, _: &str) -> Result<Option<User>, PortError> {
-        Ok(None)
+    async fn find_by_oauth(&self, provider: &str, subject: &str) -> Result<Option<User>, PortError> {
+        let linked = locked(&self.1).iter().find(|((p, s), _)| p == provider && s == subject).map(|(_, id)| *id);
+        Ok(linked.and_then(|id| locked(&self.0).iter().find(|u| u.id == id).cloned()))
     }
     async fn create(&self, user: &NewUser, at: DateTime<Utc>) -> Result<User, PortError> {
         let mut users = locked(&self.0);
@@ -69,6 +71,9 @@ impl UserRepository for Users {
             created_at: at,
         };
         users.push(created.clone());
+        if let Some(identity) = &user.oauth {
+            locked(&self.1).push((identity.clone(), created.id));
+        }
         Ok(created)
     }
     async fn nickname_taken(&self, nickname: &Nickname, except: Option<i64>) -> Result<bool, PortError> {
@@ -303,6 +308,45 @@ impl ImageStorage for NoImages {
     }
 }
 
+/// One configured provider, `kakao`: each code answers what [`Providers::answer`] set for it
+/// (unknown codes are refused like a provider refuses them); every identified code is recorded.
+#[derive(Default)]
+pub struct Providers {
+    answers: Mutex<HashMap<String, Result<ExternalIdentity, IdentityProviderError>>>,
+    /// The codes exchanged, in order.
+    pub exchanged: Mutex<Vec<String>>,
+}
+
+impl Providers {
+    /// What exchanging `code` answers.
+    pub fn answer(&self, code: &str, answer: Result<ExternalIdentity, IdentityProviderError>) {
+        locked(&self.answers).insert(code.to_owned(), answer);
+    }
+}
+
+#[async_trait]
+impl IdentityProviders for Providers {
+    fn is_configured(&self, provider: &str) -> bool {
+        provider == "kakao"
+    }
+    fn authorization_url(&self, provider: &str, state: &str) -> Result<String, IdentityProviderError> {
+        if !self.is_configured(provider) {
+            return Err(IdentityProviderError::UnknownProvider(provider.to_owned()));
+        }
+        Ok(format!("https://kauth.example/authorize?state={state}"))
+    }
+    async fn identify(&self, provider: &str, code: &str) -> Result<ExternalIdentity, IdentityProviderError> {
+        if !self.is_configured(provider) {
+            return Err(IdentityProviderError::UnknownProvider(provider.to_owned()));
+        }
+        locked(&self.exchanged).push(code.to_owned());
+        locked(&self.answers)
+            .get(code)
+            .cloned()
+            .unwrap_or_else(|| Err(IdentityProviderError::Rejected("invalid_grant".into())))
+    }
+}
+
 /// The fakes wired together, with handles to look inside them.
 pub struct World {
     /// The accounts.
@@ -315,6 +359,8 @@ pub struct World {
     pub revocations: Arc<Revocations>,
     /// Announced session ends.
     pub session_ends: Arc<Announcements>,
+    /// The identity providers.
+    pub providers: Arc<Providers>,
     /// The clock.
     pub clock: ManualClock,
 }
@@ -330,6 +376,7 @@ impl World {
             refresh: Arc::default(),
             revocations: Arc::default(),
             session_ends: Arc::default(),
+            providers: Arc::default(),
             clock: ManualClock::new(at),
         }
     }
@@ -344,6 +391,7 @@ impl World {
             revocations: self.revocations.clone(),
             session_ends: self.session_ends.clone(),
             storage: Arc::new(NoImages),
+            identities: self.providers.clone(),
             clock: Arc::new(self.clock.clone()),
         };
         let jwt = crate::JwtKeys::new(b"a test secret of thirty-two bytes!", "cercat", "cercat-web", 900);

@@ -7,7 +7,10 @@
 
 use std::time::Duration;
 
+use cercat_common::PortError;
 use reqwest::{Url, redirect};
+
+use crate::DEP;
 
 /// Most redirects followed.
 const MAX_REDIRECTS: usize = 5;
@@ -33,33 +36,48 @@ fn policy() -> redirect::Policy {
     })
 }
 
-/// The body at `url` as text: at most `max_bytes`, within `timeout`.
-pub async fn download(url: &str, timeout: Duration, max_bytes: usize) -> Result<String, String> {
+/// A transport failure: a timeout as such, anything else with reqwest's cause (which carries
+/// the redirect policy's message rather than "error following redirect").
+fn failure(error: &reqwest::Error, timeout: Duration) -> PortError {
+    if error.is_timeout() {
+        return PortError::timeout(DEP, timeout);
+    }
+    let detail =
+        std::error::Error::source(error).map_or_else(|| error.to_string(), |cause| format!("{error}: {cause}"));
+    PortError::unavailable(DEP, detail)
+}
+
+/// The body at `url` as text: at most `max_bytes`, within `timeout`. Errors:
+/// [`PortError::Timeout`]; [`PortError::Unavailable`] when it cannot be fetched (no connection,
+/// an error status, a redirect elsewhere); [`PortError::Corrupt`] when it is too large or not
+/// UTF-8.
+pub(crate) async fn download(url: &str, timeout: Duration, max_bytes: usize) -> Result<String, PortError> {
     let client = reqwest::Client::builder()
         .timeout(timeout)
         .connect_timeout(CONNECT_TIMEOUT.min(timeout))
         .redirect(policy())
         .build()
-        .map_err(|e| e.to_string())?;
-    let mut res = client.get(url).send().await.map_err(|e| {
-        // reqwest wraps the policy's message; show it rather than "error following redirect".
-        std::error::Error::source(&e).map_or_else(|| e.to_string(), |cause| format!("{e}: {cause}"))
-    })?;
-    if !res.status().is_success() {
-        return Err(format!("HTTP {}", res.status()));
-    }
-    let too_large = || format!("larger than {max_bytes} bytes");
-    if res.content_length().is_some_and(|n| n > max_bytes as u64) {
-        return Err(too_large());
-    }
-    let mut body = Vec::new();
-    while let Some(chunk) = res.chunk().await.map_err(|e| e.to_string())? {
-        if body.len() + chunk.len() > max_bytes {
+        .map_err(|e| PortError::unavailable(DEP, format!("http client: {e}")))?;
+    let fetch = async {
+        let mut res = client.get(url).send().await.map_err(|e| failure(&e, timeout))?;
+        if !res.status().is_success() {
+            return Err(PortError::unavailable(DEP, format!("HTTP {}", res.status())));
+        }
+        let too_large = || PortError::Corrupt(format!("larger than {max_bytes} bytes"));
+        if res.content_length().is_some_and(|n| n > max_bytes as u64) {
             return Err(too_large());
         }
-        body.extend_from_slice(&chunk);
-    }
-    String::from_utf8(body).map_err(|_| "not UTF-8 text".to_owned())
+        let mut body = Vec::new();
+        while let Some(chunk) = res.chunk().await.map_err(|e| failure(&e, timeout))? {
+            if body.len() + chunk.len() > max_bytes {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
+    };
+    let body = tokio::time::timeout(timeout, fetch).await.map_err(|_| PortError::timeout(DEP, timeout))??;
+    String::from_utf8(body).map_err(|_| PortError::Corrupt("not UTF-8 text".into()))
 }
 
 #[cfg(test)]
@@ -70,7 +88,8 @@ mod tests {
         net::TcpListener,
     };
 
-    /// A tiny HTTP/1.1 server: `/big` streams chunks without a length forever, `/hop` redirects
+    /// A tiny HTTP/1.1 server: `/big` streams chunks without a length forever, `/slow` never
+    /// answers, `/missing` is a 404, `/hop` redirects
     /// to `/feed` on the same host, `/away` redirects to `away` (another host), `/feed` is a
     /// small feed. Returns its port.
     async fn server(away: String) -> u16 {
@@ -94,6 +113,11 @@ mod tests {
                             while socket.write_all(chunk.as_bytes()).await.is_ok() {}
                             return;
                         }
+                        "/slow" => {
+                            tokio::time::sleep(Duration::from_secs(5)).await;
+                            return;
+                        }
+                        "/missing" => "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n".to_owned(),
                         "/hop" => redirect("/feed"),
                         "/away" => redirect(&away),
                         _ => "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n[]".to_owned(),
@@ -114,7 +138,7 @@ mod tests {
         )
         .await
         .expect("the download stops at the cap instead of reading an endless body");
-        assert_eq!(got, Err("larger than 1048576 bytes".to_owned()));
+        assert_eq!(got, Err(PortError::Corrupt("larger than 1048576 bytes".to_owned())));
     }
 
     #[tokio::test]
@@ -125,9 +149,20 @@ mod tests {
         assert_eq!(same.as_deref(), Ok("[]"));
         let away = download(&format!("http://127.0.0.1:{port}/away"), Duration::from_secs(5), 1024).await;
         let err = away.expect_err("a redirect to another host is refused");
-        assert!(err.contains("another host (localhost)"), "{err}");
+        assert!(matches!(err, PortError::Unavailable { .. }), "{err:?}");
+        assert!(err.to_string().contains("another host (localhost)"), "{err}");
         assert!(same_host(&"http://a.kr/x".parse().unwrap(), &"https://a.kr/y".parse().unwrap()), "upgrade");
         assert!(!same_host(&"https://a.kr/x".parse().unwrap(), &"http://a.kr/y".parse().unwrap()), "downgrade");
         assert!(!same_host(&"http://a.kr/x".parse().unwrap(), &"http://a.kr:8080/y".parse().unwrap()), "port");
+    }
+
+    #[tokio::test]
+    async fn an_error_status_or_a_silent_server_fails_as_a_dependency() {
+        let port = server(String::new()).await;
+        let missing = download(&format!("http://127.0.0.1:{port}/missing"), Duration::from_secs(5), 1024).await;
+        assert_eq!(missing, Err(PortError::unavailable(DEP, "HTTP 404 Not Found")));
+        let timeout = Duration::from_millis(300);
+        let slow = download(&format!("http://127.0.0.1:{port}/slow"), timeout, 1024).await;
+        assert_eq!(slow, Err(PortError::timeout(DEP, timeout)));
     }
 }

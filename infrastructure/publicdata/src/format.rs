@@ -1,36 +1,23 @@
-//! The exam-schedule feed: JSON or CSV rows (format in `docs/exam-schedule-feed.md`), parsed
-//! leniently per row so one bad row is reported with its line and the rest still import.
+//! The feed's wire format: JSON or CSV rows (`docs/exam-schedule-feed.md`), parsed leniently per
+//! row so one bad row is reported with its line and the rest still import.
 
-pub mod download;
-
-use cercat_certificate::{ExamFees, ExamScheduleDraft, ExamTimeLimits};
+use cercat_certificate::{ExamFees, ExamScheduleDraft, ExamTimeLimits, ports::FeedSchedule};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 use chrono_tz::Asia::Seoul;
 use serde_json::{Map, Value, value::RawValue};
 
-/// One row of the feed and the line it starts on.
+/// One row of the feed, not yet read, and the line it starts on.
 #[derive(Debug, Clone, PartialEq)]
-pub struct FeedRow {
+pub(crate) struct RawRow {
     /// 1-based line in the source.
-    pub line: usize,
+    pub(crate) line: usize,
     /// Field name → value (CSV cells are strings).
-    pub fields: Map<String, Value>,
-}
-
-/// A row that parsed, still naming its certificate by id or name.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ParsedRow {
-    /// `certificateId`, if given.
-    pub certificate_id: Option<i64>,
-    /// `certificateName`, if given.
-    pub certificate_name: Option<String>,
-    /// Everything else (`certificate_id` is filled in after resolving).
-    pub draft: ExamScheduleDraft,
+    fields: Map<String, Value>,
 }
 
 /// Splits a whole feed into rows. JSON: an array of objects, or `{"items": [...]}`; anything
 /// else is read as CSV with a header line.
-pub fn rows(text: &str) -> Result<Vec<FeedRow>, String> {
+pub(crate) fn rows(text: &str) -> Result<Vec<RawRow>, String> {
     let trimmed = text.trim_start_matches('\u{feff}').trim_start();
     if trimmed.starts_with('[') || trimmed.starts_with('{') { json_rows(text) } else { csv_rows(text) }
 }
@@ -39,7 +26,7 @@ fn line_of(text: &str, offset: usize) -> usize {
     text.as_bytes()[..offset.min(text.len())].iter().filter(|&&b| b == b'\n').count() + 1
 }
 
-fn json_rows(text: &str) -> Result<Vec<FeedRow>, String> {
+fn json_rows(text: &str) -> Result<Vec<RawRow>, String> {
     #[derive(serde::Deserialize)]
     struct Wrapped<'a> {
         #[serde(borrow)]
@@ -62,12 +49,12 @@ fn json_rows(text: &str) -> Result<Vec<FeedRow>, String> {
                 Ok(Value::Object(map)) => map,
                 _ => Map::new(),
             };
-            FeedRow { line: line_of(text, offset), fields }
+            RawRow { line: line_of(text, offset), fields }
         })
         .collect())
 }
 
-fn csv_rows(text: &str) -> Result<Vec<FeedRow>, String> {
+fn csv_rows(text: &str) -> Result<Vec<RawRow>, String> {
     let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).flexible(true).from_reader(text.as_bytes());
     let headers = reader.headers().map_err(|e| format!("the CSV feed has no readable header: {e}"))?.clone();
     let mut rows = Vec::new();
@@ -79,7 +66,7 @@ fn csv_rows(text: &str) -> Result<Vec<FeedRow>, String> {
             .zip(record.iter())
             .map(|(h, v)| (h.trim_start_matches('\u{feff}').to_owned(), Value::String(v.to_owned())))
             .collect();
-        rows.push(FeedRow { line, fields });
+        rows.push(RawRow { line, fields });
     }
     Ok(rows)
 }
@@ -126,7 +113,7 @@ impl Reader<'_> {
 
 /// Parses an instant: RFC 3339 with offset, or a Korean local date/time (`YYYY-MM-DD[ T]HH:MM[:SS]`,
 /// `YYYY-MM-DD`, `YYYYMMDD`). Date-only values mean 00:00 KST, or 23:59:59 KST when `end_of_day`.
-pub fn parse_instant(text: &str, end_of_day: bool) -> Option<DateTime<Utc>> {
+pub(crate) fn parse_instant(text: &str, end_of_day: bool) -> Option<DateTime<Utc>> {
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
         return Some(t.with_timezone(&Utc));
     }
@@ -143,8 +130,8 @@ pub fn parse_instant(text: &str, end_of_day: bool) -> Option<DateTime<Utc>> {
     Seoul.from_local_datetime(&local).single().map(|t| t.with_timezone(&Utc))
 }
 
-/// Reads one row into a draft (the certificate is resolved later).
-pub fn parse_row(row: &FeedRow) -> Result<ParsedRow, String> {
+/// Reads one row into a schedule (the certificate is resolved by the import).
+pub(crate) fn parse_row(row: &RawRow) -> Result<FeedSchedule, String> {
     let r = Reader(&row.fields);
     let certificate_id = r.int("certificateId")?;
     let certificate_name = r.text("certificateName");
@@ -170,7 +157,7 @@ pub fn parse_row(row: &FeedRow) -> Result<ParsedRow, String> {
         description: r.text("description"),
         exam_format: r.text("examFormat"),
     };
-    Ok(ParsedRow { certificate_id, certificate_name, draft })
+    Ok(FeedSchedule { certificate_id, certificate_name, draft })
 }
 
 #[cfg(test)]
