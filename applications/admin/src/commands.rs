@@ -28,7 +28,12 @@ async fn connect(settings: &Settings) -> Result<Infrastructure, ExitCode> {
 /// The database alone, for the commands that only touch the schema or seed it: they must work
 /// before migrations ran, which [`Infrastructure::connect`] may need.
 async fn connect_database(settings: &Settings) -> Result<Db, ExitCode> {
-    let url = settings.database.url.clone().unwrap_or_default();
+    let url = settings
+        .database
+        .url
+        .as_ref()
+        .map(|u| cercat_config::ExposeSecret::expose_secret(u).to_owned())
+        .unwrap_or_default();
     Db::connect(&DbOptions {
         url: url.clone(),
         max_connections: 2,

@@ -122,7 +122,7 @@ impl AdminServer {
         })
         .workers(workers)
         .shutdown_timeout(10)
-        .client_request_timeout(Duration::from_secs(10))
+        .client_request_timeout(Duration::from_secs(settings.admin.header_timeout_secs))
         // Longer than a proxy's idle timeout (see the api server).
         .keep_alive(Duration::from_secs(75))
         .listen(listener)

@@ -139,7 +139,7 @@ pub async fn identify(
         ("code", code),
         ("redirect_uri", redirect.as_str()),
         ("client_id", p.client_id.as_str()),
-        ("client_secret", p.client_secret.as_str()),
+        ("client_secret", cercat_config::ExposeSecret::expose_secret(&p.client_secret)),
     ];
     let res = client
         .post(&p.token_url)

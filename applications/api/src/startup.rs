@@ -184,7 +184,7 @@ impl Application {
         let server = actix_web::HttpServer::new(move || create_app(app_state.clone()))
             .workers(workers)
             .shutdown_timeout(10)
-            .client_request_timeout(Duration::from_secs(10))
+            .client_request_timeout(Duration::from_secs(settings.server.header_timeout_secs))
             // Longer than a proxy's or client's idle timeout (nginx keeps upstream connections 60 s),
             // so a reused idle connection is never one the server is closing at that moment.
             .keep_alive(Duration::from_secs(75))

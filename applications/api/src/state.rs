@@ -4,6 +4,7 @@ use cercat_alarm::AlarmService;
 use cercat_bootstrap::Infrastructure;
 use cercat_certificate::{BoardService, CertificateService};
 use cercat_community::CommunityService;
+use cercat_config::ExposeSecret;
 use cercat_course::CourseService;
 use cercat_learning::LearningService;
 use cercat_mockexam::MockExamService;
@@ -57,7 +58,7 @@ impl AppState {
             alarms: Arc::new(infra.alarm_service()),
             certificates,
             accounts: Arc::new(infra.account_service()),
-            oauth_state: crate::oauth::StateSigner::new(infra.jwt_secret.as_bytes()),
+            oauth_state: crate::oauth::StateSigner::new(infra.jwt_secret.expose_secret().as_bytes()),
             metrics: crate::startup::prometheus(),
             hub: crate::sse::AlarmHub::new(
                 infra.settings.sse.max_per_user,

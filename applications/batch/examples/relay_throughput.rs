@@ -27,9 +27,9 @@ async fn main() {
         let cluster: rdkafka::mocking::MockCluster<'static, rdkafka::producer::DefaultProducerContext> =
             rdkafka::mocking::MockCluster::new(1).unwrap();
         cluster.create_topic("cercat.bench.events", 3, 1).unwrap();
-        s.database.url = Some(database.url().to_owned());
+        s.database.url = Some(database.url().into());
         s.database.migrate_on_start = true;
-        s.redis.url = Some(cercat_testing::redis_url());
+        s.redis.url = Some(cercat_testing::redis_url().into());
         s.redis.key_prefix = cercat_testing::unique_prefix("bench");
         s.kafka.brokers = Some(cluster.bootstrap_servers());
         s.storage.url = Some(format!("file://{}/objects/", dir.path().display()));

@@ -27,7 +27,9 @@ use cercat_common::{
     storage::ImageStorage,
 };
 use cercat_community::{CommunityService, ports::KeywordStore};
-use cercat_config::{LogFormatSetting, PaymentGatewaySetting, Profile, Settings, redact_url};
+use cercat_config::{
+    ExposeSecret, LogFormatSetting, PaymentGatewaySetting, Profile, SecretString, Settings, redact_url,
+};
 use cercat_course::{
     CourseService,
     ports::{PaymentGateway, WaitingRoom},
@@ -123,7 +125,7 @@ pub struct Infrastructure {
     /// Access-token keys.
     pub jwt: JwtKeys,
     /// The secret behind them (other signers derive their keys from it).
-    pub jwt_secret: Arc<str>,
+    pub jwt_secret: SecretString,
     /// Password hashing (bounded; shared by every request of this process).
     pub hasher: PasswordHasher,
     /// The clock.
@@ -142,6 +144,11 @@ impl std::fmt::Debug for Infrastructure {
 
 fn ms(value: u64) -> Duration {
     Duration::from_millis(value)
+}
+
+/// `u32` seconds as a `chrono` span: validated settings fit, so no fallback is needed.
+fn seconds(value: u32) -> chrono::Duration {
+    chrono::Duration::seconds(i64::from(value))
 }
 
 /// Loads the settings; on a bad or missing setting prints `<program>: <one line naming it>`
@@ -187,7 +194,8 @@ impl Infrastructure {
     /// the other adapters. Redis, Kafka and GCS connect lazily: if they are down the program
     /// still starts, readiness reports them, and the features that need them degrade.
     pub async fn connect(settings: &Settings) -> Result<Self, BootstrapError> {
-        let url = settings.database.url.clone().unwrap_or_default();
+        // `resolve()` always fills the URL; an empty one fails to connect with its own message.
+        let url = settings.database.url.as_ref().map(|u| u.expose_secret().to_owned()).unwrap_or_default();
         let db = Db::connect(&DbOptions {
             url: url.clone(),
             max_connections: settings.database.max_connections,
@@ -218,9 +226,10 @@ impl Infrastructure {
         };
 
         let mailer: Arc<dyn Mailer> = match &settings.mail.smtp_url {
-            Some(url) => {
-                Arc::new(SmtpMailer::new(url, &settings.mail.from, ms(settings.mail.timeout_ms)).map_err(fail("SMTP"))?)
-            }
+            Some(url) => Arc::new(
+                SmtpMailer::new(url.expose_secret(), &settings.mail.from, ms(settings.mail.timeout_ms))
+                    .map_err(fail("SMTP"))?,
+            ),
             None => {
                 Arc::new(DevMailbox::new(settings.data_dir.join("mail"), &settings.mail.from).map_err(fail("mailbox"))?)
             }
@@ -228,7 +237,7 @@ impl Infrastructure {
         let secret = jwt_secret(settings).map_err(fail("the JWT secret"))?;
         let gateway = payment_gateway(settings, &secret).map_err(fail("the payment gateway"))?;
         let jwt = JwtKeys::new(
-            secret.as_bytes(),
+            secret.expose_secret().as_bytes(),
             &settings.auth.issuer,
             &settings.auth.audience,
             settings.auth.access_ttl_secs,
@@ -239,7 +248,7 @@ impl Infrastructure {
             mail_queue: Arc::new(SqlMailQueue::new(db.clone())),
             mailer,
             jwt,
-            jwt_secret: Arc::from(secret.as_str()),
+            jwt_secret: secret,
             hasher: PasswordHasher::new(settings.auth.hash_concurrency),
             refresh: shared.refresh,
             revocations: shared.revocations,
@@ -340,12 +349,12 @@ impl Infrastructure {
                 clock: self.clock.clone(),
             },
             CourseConfig {
-                hold: chrono::Duration::seconds(i64::try_from(c.hold_seconds).unwrap_or(1800)),
+                hold: seconds(c.hold_seconds),
                 default_admission_rate: c.admission_rate_per_sec,
-                token_ttl: chrono::Duration::seconds(i64::try_from(c.admission_token_ttl_secs).unwrap_or(120)),
-                max_poll_secs: 10,
+                token_ttl: seconds(c.admission_token_ttl_secs),
+                max_poll_secs: u64::from(c.max_poll_secs),
             },
-            self.jwt_secret.as_bytes(),
+            self.jwt_secret.expose_secret().as_bytes(),
         )
     }
 
@@ -378,6 +387,9 @@ impl Infrastructure {
             AuthConfig {
                 refresh_ttl: Duration::from_secs(self.settings.auth.refresh_ttl_secs),
                 refresh_grace: Duration::from_secs(self.settings.auth.refresh_grace_secs),
+                code_ttl: Duration::from_secs(self.settings.auth.code_ttl_secs),
+                recovery_window: chrono::Duration::days(i64::from(self.settings.auth.recovery_window_days)),
+                // The 5 MiB image cap is the product's rule for every image, not a setting.
                 ..AuthConfig::default()
             },
         )
@@ -385,7 +397,12 @@ impl Infrastructure {
 
     /// The mail dispatcher.
     pub fn mail_dispatcher(&self) -> MailDispatcher {
-        MailDispatcher::new(self.mail_queue.clone(), self.mailer.clone(), self.clock.clone(), 50)
+        MailDispatcher::new(
+            self.mail_queue.clone(),
+            self.mailer.clone(),
+            self.clock.clone(),
+            self.settings.mail.batch_size,
+        )
     }
 
     /// Seeds the demo accounts (`demo@cercat.dev` USER, `admin@cercat.dev` ADMIN) if they do
@@ -417,7 +434,11 @@ impl Infrastructure {
         EventSource {
             consumer: self.consumer.clone(),
             dead_letters: self.dead_letters.clone(),
-            retry: RetryPolicy::default(),
+            retry: RetryPolicy {
+                attempts: self.settings.events.retry_attempts,
+                first_backoff: ms(self.settings.events.retry_first_backoff_ms),
+                max_backoff: ms(self.settings.events.retry_max_backoff_ms),
+            },
         }
     }
 

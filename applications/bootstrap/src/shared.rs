@@ -52,7 +52,8 @@ impl SharedAdapters {
         settings: &Settings,
         health: &mut Vec<Arc<dyn HealthCheck>>,
     ) -> Result<Self, BootstrapError> {
-        let redis_url = settings.redis.url.clone().unwrap_or_default();
+        // Validation requires the URL in production; an empty one fails with its own message.
+        let redis_url = settings.redis.url.as_ref().map(|u| u.expose_secret().to_owned()).unwrap_or_default();
         let redis = RedisClient::new(&RedisOptions {
             url: redis_url.clone(),
             pool_size: settings.redis.pool_size,

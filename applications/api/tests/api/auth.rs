@@ -2,6 +2,7 @@
 //! lifecycle — in embedded mode, and the core flows again on MariaDB + Redis.
 
 use crate::helpers::*;
+use cercat_config::ExposeSecret;
 use reqwest::{Method, RequestBuilder, multipart};
 use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{Value, json};
@@ -570,7 +571,7 @@ async fn a_signed_token_for_user_0_or_x_is_401_and_path_id_0_is_400() {
     app.authed(Method::GET, "/api/v2/users/me", &token, 200).await;
     let payload = token.trim_start_matches("Bearer ").split('.').nth(1).unwrap().to_owned();
     let mut claims: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
-    let key = EncodingKey::from_secret(app.state.infra.jwt_secret.as_bytes());
+    let key = EncodingKey::from_secret(app.state.infra.jwt_secret.expose_secret().as_bytes());
     for bad in ["0", "x", "-1"] {
         claims["sub"] = bad.into();
         let forged = encode(&Header::new(Algorithm::HS256), &claims, &key).unwrap();

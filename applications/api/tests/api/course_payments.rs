@@ -19,7 +19,7 @@ async fn over_toss(toss: &FakeToss) -> TestApp {
     let mut s = settings(Profile::Embedded, &dir);
     s.payment.gateway = PaymentGatewaySetting::Toss;
     s.payment.toss_base_url = toss.base_url();
-    s.payment.toss_secret_key = Some(toss.secret_key().to_owned());
+    s.payment.toss_secret_key = Some(toss.secret_key().into());
     s.payment.webhook_secret = Some(WEBHOOK_SECRET.into());
     spawn(s, dir, Vec::new()).await
 }

@@ -3,7 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use cercat_config::{PaymentGatewaySetting, Profile};
+use cercat_config::{ExposeSecret, PaymentGatewaySetting, Profile};
 use cercat_user::Role;
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -260,7 +260,8 @@ pub async fn course_flows(app: &TestApp) {
     let order = pending["result"][0]["orderId"].as_str().unwrap().to_owned();
     let hook = json!({"eventType": "PAYMENT_STATUS_CHANGED", "data": {"paymentKey": "pk-s3", "orderId": order, "status": "DONE"}})
         .to_string();
-    let secret = cercat_user::tokens::digest(&["cercat-simulated-webhooks", &app.state.infra.jwt_secret]);
+    let secret =
+        cercat_user::tokens::digest(&["cercat-simulated-webhooks", app.state.infra.jwt_secret.expose_secret()]);
     let time = chrono::Utc::now().timestamp().to_string();
     let signature = cercat_payment::sign_webhook(&secret, hook.as_bytes(), &time);
     let res = app
@@ -595,7 +596,7 @@ async fn failed_payments_expiries_and_cancels_keep_the_invariant_over_mariadb_an
             sweep_every_second(s);
             s.payment.gateway = PaymentGatewaySetting::Toss;
             s.payment.toss_base_url = url;
-            s.payment.toss_secret_key = Some(key);
+            s.payment.toss_secret_key = Some(key.into());
             s.payment.webhook_secret = Some("webhook-secret-0123456789".into());
         })
         .await;

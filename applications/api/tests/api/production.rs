@@ -54,9 +54,9 @@ impl Deployment {
     pub async fn instance_with(&self, tune: impl FnOnce(&mut cercat_config::Settings)) -> TestApp {
         let dir = tempfile::tempdir().unwrap();
         let mut s = settings(Profile::Production, &dir);
-        s.database.url = Some(self.database.url().to_owned());
+        s.database.url = Some(self.database.url().into());
         s.database.migrate_on_start = true;
-        s.redis.url = Some(cercat_testing::redis_url());
+        s.redis.url = Some(cercat_testing::redis_url().into());
         s.redis.key_prefix = self.redis_prefix.clone();
         s.kafka.brokers = Some(self.cluster.bootstrap_servers());
         s.storage.url = Some(url::Url::from_directory_path(dir.path().join("objects")).unwrap().to_string());
@@ -67,7 +67,7 @@ impl Deployment {
         s.mail.smtp_url = Some("smtp://127.0.0.1:1".into());
         s.payment.gateway = cercat_config::PaymentGatewaySetting::Toss;
         s.payment.toss_base_url = self.toss.base_url();
-        s.payment.toss_secret_key = Some(self.toss.secret_key().to_owned());
+        s.payment.toss_secret_key = Some(self.toss.secret_key().into());
         s.payment.webhook_secret = Some("webhook-secret-0123456789".into());
         tune(&mut s);
         spawn(s, dir, vec![Box::new(self.database.clone()), Box::new(self.cluster.clone())]).await

@@ -49,7 +49,7 @@ impl Job for CourseHoldsSweep {
                 break;
             }
         }
-        let hours = i64::try_from(ctx.infra.settings.course.idempotency_retention_hours).unwrap_or(48);
+        let hours = i64::from(ctx.infra.settings.course.idempotency_retention_hours);
         let before = ctx.infra.clock.now() - chrono::Duration::hours(hours);
         let purged = ctx.infra.idempotency.purge(before).await.map_err(|e| JobError::Failed(e.to_string()))?;
         tracing::info!(expired, refunded, refund_failures = failures, purged_keys = purged, "course holds swept");
