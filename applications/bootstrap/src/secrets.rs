@@ -1,7 +1,14 @@
 //! What start-up derives from the settings beyond adapters: the deployment secret and the
 //! payment gateway it configures.
 
-use super::*;
+use std::sync::Arc;
+
+use cercat_common::PortError;
+use cercat_config::{ExposeSecret, PaymentGatewaySetting, SecretString, Settings};
+use cercat_course::ports::PaymentGateway;
+use cercat_payment::{SimulatedGateway, SimulatorOptions, TossGateway, TossOptions};
+
+use crate::ms;
 
 /// The configured JWT secret, or (embedded mode) the one in `data_dir/secrets/jwt.key`,
 /// generated on first start so tokens survive restarts.

@@ -19,7 +19,7 @@ use cercat_http::AppError;
 
 fn provider<'a>(state: &'a AppState, name: &str) -> Result<&'a cercat_config::OAuthProvider, AppError> {
     state
-        .infra
+        .services
         .settings
         .oauth
         .providers
@@ -41,8 +41,8 @@ pub async fn start(state: web::Data<AppState>, name: web::Path<String>) -> Resul
     let name = name.into_inner();
     let p = provider(&state, &name)?;
     let (login_state, signed) = state.oauth_state.start(&name, chrono::Utc::now().timestamp())?;
-    let location = authorize_url(&state.infra.settings.oauth, &name, p, &login_state)?;
-    let secure = state.infra.settings.oauth.redirect_base_url.starts_with("https://");
+    let location = authorize_url(&state.services.settings.oauth, &name, p, &login_state)?;
+    let secure = state.services.settings.oauth.redirect_base_url.starts_with("https://");
     let cookie = Cookie::build(STATE_COOKIE, signed)
         .path("/login/oauth2")
         .http_only(true)
@@ -74,10 +74,10 @@ async fn finish(state: &AppState, req: &HttpRequest, name: &str, cb: Callback) -
         return Err(UserError::OAuthRejected(format!("the provider answered `{error}`")).into());
     }
     let code = cb.code.filter(|c| !c.is_empty() && c.len() <= 2048).ok_or(UserError::OAuthStateInvalid)?;
-    let identity = identify(&state.infra.settings.oauth, name, p, &code).await?;
+    let identity = identify(&state.services.settings.oauth, name, p, &code).await?;
     let (user, pair) = state.accounts.oauth_sign_in(name, &identity.subject, identity.email.as_deref()).await?;
     let page = if user.role == Role::Guest { "onboarding" } else { "home" };
-    let mut target = url::Url::parse(&state.infra.settings.auth.client_url)
+    let mut target = url::Url::parse(&state.services.settings.auth.client_url)
         .map_err(|e| UserError::OAuthRejected(format!("bad client URL: {e}")))?
         .join(page)
         .map_err(|e| UserError::OAuthRejected(format!("bad client URL: {e}")))?;

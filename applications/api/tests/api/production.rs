@@ -112,7 +112,7 @@ async fn production_mode_serves_the_slice_over_mysql_redis_and_kafka() {
 #[ignore = "needs MariaDB at 127.0.0.1:3306 and Redis at 127.0.0.1:6379 (CI runs it)"]
 async fn outbox_events_reach_kafka_and_are_marked_sent() {
     let app = spawn_production().await;
-    let mut sub = app.state.infra.consumer.subscribe("api-test", &[SCHEDULE_TOPIC]).await.unwrap();
+    let mut sub = app.state.services.events.consumer.subscribe("api-test", &[SCHEDULE_TOPIC]).await.unwrap();
     let draft = schedule_draft(3, 2036, 2);
     app.state.certificates.import_schedule(&draft).await.unwrap();
     let mut found = false;
@@ -127,7 +127,7 @@ async fn outbox_events_reach_kafka_and_are_marked_sent() {
     }
     assert!(found, "the relay publishes the outbox row to Kafka");
     for _ in 0..50 {
-        if app.state.infra.outbox.unsent_count().await.unwrap() == 0 {
+        if app.state.services.backlog.unsent().await.unwrap() == 0 {
             return;
         }
         tokio::time::sleep(StdDuration::from_millis(100)).await;

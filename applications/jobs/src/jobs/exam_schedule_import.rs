@@ -90,16 +90,16 @@ impl Job for ExamScheduleImport {
             name: "source".into(),
             reason: "give the feed as --param source=<path or http(s) URL>".into(),
         })?;
-        let timeout = Duration::from_millis(ctx.infra.settings.batch.http_timeout_ms);
+        let timeout = Duration::from_millis(ctx.services.settings.batch.http_timeout_ms);
         let text = read_source(source, timeout).await?;
         let rows = feed::rows(&text).map_err(JobError::Failed)?;
-        let service = ctx.infra.certificate_service();
+        let service = &ctx.services.certificates;
         let mut counts = JobCounts::default();
         let mut skips = Vec::new();
         let mut progress = Progress::new("exam-schedule-import", rows.len() as u64);
         for row in &rows {
             counts.read += 1;
-            match import_row(&service, row).await {
+            match import_row(service, row).await {
                 Ok(UpsertOutcome::Inserted | UpsertOutcome::Updated) => counts.written += 1,
                 Ok(UpsertOutcome::Unchanged) => {}
                 // A store failure aborts: the import is idempotent, so re-running is safe.
