@@ -7,13 +7,20 @@
 - supports/* must not depend on core-domain/*, infrastructure/* or applications/*;
 - a program (cercat-api, cercat-admin, cercat-batch) must not depend on another program: they
   share kernels (cercat-http, cercat-bootstrap) instead. Dev-dependencies are not counted (a
-  test may start two programs side by side).
+  test may start two programs side by side);
+- only the composition root (cercat-bootstrap) depends on infrastructure/* directly, so no
+  handler or job can reach an adapter; cercat-admin may depend on cercat-database alone, for
+  the schema commands (`migrate`, `seed`) that must run before any service can be built;
+- no crate enables cercat-bootstrap's `test-support` feature (it exposes the adapters) outside
+  its dev-dependencies.
 """
 import json
 import subprocess
 import sys
 
 PROGRAMS = {"cercat-api", "cercat-admin", "cercat-batch"}
+# Direct infrastructure dependencies an application crate may have besides the composition root.
+INFRASTRUCTURE_ALLOWED = {"cercat-bootstrap": None, "cercat-admin": {"cercat-database"}}
 BANNED_IN_DOMAIN = {"actix-web", "sea-orm", "sqlx", "redis", "deadpool-redis", "rdkafka", "object_store", "reqwest", "utoipa"}
 
 run = subprocess.run(["cargo", "metadata", "--format-version", "1"], capture_output=True, text=True)
@@ -57,6 +64,18 @@ for member in sorted(members, key=lambda m: packages[m]["name"]):
     programs = {packages[p]["name"] for p in reach if p in members} & PROGRAMS
     if programs - {name}:
         problems.append(f"{name} depends on the program(s) {', '.join(sorted(programs - {name}))}")
+    if own == "applications":
+        direct = {
+            d["name"]
+            for d in packages[member]["dependencies"]
+            if d["kind"] is None and any(packages[p]["name"] == d["name"] and layer(p) == "infrastructure" for p in members)
+        }
+        allowed = INFRASTRUCTURE_ALLOWED.get(name, set())
+        if allowed is not None and direct - allowed:
+            problems.append(f"{name} depends on adapters directly ({', '.join(sorted(direct - allowed))}); use cercat-bootstrap's Services")
+    for d in packages[member]["dependencies"]:
+        if d["name"] == "cercat-bootstrap" and d["kind"] is None and "test-support" in d["features"]:
+            problems.append(f"{name} enables cercat-bootstrap/test-support outside its dev-dependencies")
     if own == "supports" and layers & {"core-domain", "infrastructure", "applications"}:
         problems.append(f"{name} (supports) depends on {', '.join(sorted(layers - {'supports', None}))}")
 

@@ -9,7 +9,7 @@ pub mod migrate;
 pub mod seed;
 pub mod serve;
 
-use cercat_bootstrap::Infrastructure;
+use cercat_bootstrap::Services;
 use cercat_config::Settings;
 use cercat_database::{Db, DbOptions};
 use std::{process::ExitCode, time::Duration};
@@ -21,14 +21,19 @@ fn fail(err: impl std::fmt::Display, code: u8) -> ExitCode {
 }
 
 /// Every adapter, for the commands that run domain services (exit code 1 if that fails).
-async fn connect(settings: &Settings) -> Result<Infrastructure, ExitCode> {
-    Infrastructure::connect(settings).await.map_err(|err| fail(err, 1))
+async fn connect(settings: &Settings) -> Result<Services, ExitCode> {
+    Services::connect(settings).await.map_err(|err| fail(err, 1))
 }
 
 /// The database alone, for the commands that only touch the schema or seed it: they must work
-/// before migrations ran, which [`Infrastructure::connect`] may need.
+/// before migrations ran, which [`Services::connect`] may need.
 async fn connect_database(settings: &Settings) -> Result<Db, ExitCode> {
-    let url = settings.database.url.clone().unwrap_or_default();
+    let url = settings
+        .database
+        .url
+        .as_ref()
+        .map(|u| cercat_config::ExposeSecret::expose_secret(u).to_owned())
+        .unwrap_or_default();
     Db::connect(&DbOptions {
         url: url.clone(),
         max_connections: 2,

@@ -1,7 +1,7 @@
 //! Building the admin server.
 
 use actix_web::{App, HttpResponse, dev::Server, http::header, middleware::from_fn, web};
-use cercat_bootstrap::{BootstrapError, Infrastructure};
+use cercat_bootstrap::{BootstrapError, Services};
 use cercat_config::Settings;
 use cercat_http::body_deadline::BodyBounds;
 use std::{net::TcpListener, sync::Arc, time::Duration};
@@ -75,8 +75,8 @@ pub struct AdminServer {
 impl AdminServer {
     /// Connects the adapters and binds `admin.host:admin.port`.
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
-        let infra = Infrastructure::connect(&settings).await?;
-        let state = AdminState::new(infra);
+        let services = Services::connect(&settings).await?;
+        let state = AdminState::new(services);
         let address = format!("{}:{}", settings.admin.host, settings.admin.port);
         let listener =
             TcpListener::bind(&address).map_err(|source| StartupError::Bind { address: address.clone(), source })?;
@@ -85,7 +85,7 @@ impl AdminServer {
         let app_state = state.clone();
         let workers = settings.admin.workers.max(1);
         let server = actix_web::HttpServer::new(move || {
-            let settings = Arc::clone(&app_state.infra.settings);
+            let settings = Arc::clone(&app_state.services.settings);
             let (app, doc) = App::new()
                 .into_utoipa_app()
                 .openapi(base())
@@ -112,7 +112,7 @@ impl AdminServer {
                 .route(
                     "/health/ready",
                     web::get().to(|state: web::Data<AdminState>| async move {
-                        cercat_http::health::readiness(&state.infra.health, true).await
+                        cercat_http::health::readiness(&state.services.health, true).await
                     }),
                 )
                 // The same body read bounds as the api (408 past them).
@@ -122,7 +122,7 @@ impl AdminServer {
         })
         .workers(workers)
         .shutdown_timeout(10)
-        .client_request_timeout(Duration::from_secs(10))
+        .client_request_timeout(Duration::from_secs(settings.admin.header_timeout_secs))
         // Longer than a proxy's idle timeout (see the api server).
         .keep_alive(Duration::from_secs(75))
         .listen(listener)

@@ -1,8 +1,8 @@
-//! What the admin handlers share: the adapters and the services the admin endpoints call —
+//! What the admin handlers share: the services the admin endpoints call —
 //! and nothing the admin port does not serve (no alarm streams, no metrics recorder, no
 //! OAuth state signer).
 
-use cercat_bootstrap::Infrastructure;
+use cercat_bootstrap::Services;
 use cercat_certificate::CertificateService;
 use cercat_course::CourseService;
 use cercat_mockexam::MockExamService;
@@ -12,8 +12,8 @@ use std::sync::Arc;
 /// Shared state, cloned into every worker.
 #[derive(Clone)]
 pub struct AdminState {
-    /// Every adapter (job history, health checks, settings).
-    pub infra: Infrastructure,
+    /// Everything the composition root built (job history, health checks, settings).
+    pub services: Services,
     /// Certificates, subjects and exam schedules.
     pub certificates: Arc<CertificateService>,
     /// Mock exams and their question sets.
@@ -25,15 +25,14 @@ pub struct AdminState {
 }
 
 impl AdminState {
-    /// Builds the services over `infra`.
-    pub fn new(infra: Infrastructure) -> Self {
-        let certificates = Arc::new(infra.certificate_service());
+    /// The admin's state over the built `services`.
+    pub fn new(services: Services) -> Self {
         Self {
-            mockexams: Arc::new(infra.mockexam_service(certificates.clone())),
-            courses: Arc::new(infra.course_service()),
-            accounts: Arc::new(infra.account_service()),
-            certificates,
-            infra,
+            certificates: services.certificates.clone(),
+            mockexams: services.mockexams.clone(),
+            courses: services.courses.clone(),
+            accounts: services.accounts.clone(),
+            services,
         }
     }
 }

@@ -23,10 +23,10 @@ async fn spawn() -> Admin {
     s.admin.port = 0;
     let settings = s.resolve().unwrap();
     let server = AdminServer::build(settings.clone()).await.unwrap();
-    let infra = server.state().infra.clone();
-    infra.seed_demo().await.unwrap();
-    infra.seed_demo_accounts().await.unwrap();
-    let accounts = infra.account_service();
+    let services = server.state().services.clone();
+    services.seed_demo().await.unwrap();
+    services.seed_demo_accounts().await.unwrap();
+    let accounts = services.accounts.clone();
     let admin = accounts.login("admin@cercat.dev", "admin-pass-1234", "127.0.0.1").await.unwrap().access_token;
     let user = accounts.login("demo@cercat.dev", "demo-pass-1234", "127.0.0.1").await.unwrap().access_token;
     let base = format!("http://127.0.0.1:{}", server.port());
@@ -80,14 +80,14 @@ fn schedule(year: i32) -> Value {
 async fn a_logout_through_the_api_process_ends_the_token_on_the_admin_api() {
     let a = spawn().await;
     // "The api process": its own adapters over the same data folder.
-    let api = cercat_bootstrap::Infrastructure::connect(&a.settings).await.unwrap();
-    let accounts = api.account_service();
+    let api = cercat_bootstrap::Services::connect(&a.settings).await.unwrap();
+    let accounts = api.accounts.clone();
     let pair = accounts.login("admin@cercat.dev", "admin-pass-1234", "127.0.0.1").await.unwrap();
     a.call(Method::GET, "/admin/v1/certificates", Some(&pair.access_token), None, 200).await;
     let claims = accounts.authenticate(&pair.access_token).await.unwrap();
     accounts.logout(&claims).await.unwrap();
     for i in 0..10_000 {
-        api.cache.set(&format!("report:{i}"), b"x", std::time::Duration::from_secs(60)).await.unwrap();
+        api.adapters().cache.set(&format!("report:{i}"), b"x", std::time::Duration::from_secs(60)).await.unwrap();
     }
     // The admin process trusts a "still alive" answer for at most a second.
     let mut refused = false;
@@ -381,7 +381,7 @@ async fn the_cli_lists_and_replays_dead_letters() {
     assert!(admin(&["migrate", "up"]).status.success());
     let mut s = Settings::defaults(Profile::Embedded);
     s.data_dir = dir.path().to_path_buf();
-    let infra = cercat_bootstrap::Infrastructure::connect(&s.resolve().unwrap()).await.unwrap();
+    let services = cercat_bootstrap::Services::connect(&s.resolve().unwrap()).await.unwrap();
     let event = EventEnvelope::new(
         "community.post-liked",
         "post",
@@ -402,8 +402,8 @@ async fn the_cli_lists_and_replays_dead_letters() {
         failed_at: chrono::Utc::now(),
         position: None,
     };
-    infra.dead_letters.add(&letter(Some(event.clone()))).await.unwrap();
-    infra.dead_letters.add(&letter(None)).await.unwrap();
+    services.adapters().dead_letters.add(&letter(Some(event.clone()))).await.unwrap();
+    services.adapters().dead_letters.add(&letter(None)).await.unwrap();
 
     let list = admin(&["dlq", "list"]);
     let out = String::from_utf8_lossy(&list.stdout);
@@ -411,14 +411,14 @@ async fn the_cli_lists_and_replays_dead_letters() {
     assert!(out.contains(&format!("PostLiked {}", event.id)) && out.contains("group=alarm.store"), "{out}");
     assert!(out.contains("undecodable message (8 bytes)") && out.contains("2 letter(s) waiting"), "{out}");
 
-    let unsent_before = infra.outbox.unsent_count().await.unwrap();
+    let unsent_before = services.backlog.unsent().await.unwrap();
     let replay = admin(&["dlq", "replay"]);
     let out = String::from_utf8_lossy(&replay.stdout);
     assert!(out.contains("replayed 1 event(s), discarded 0, 1 letter(s) left"), "{out}");
-    assert_eq!(infra.outbox.unsent_count().await.unwrap(), unsent_before + 1, "the event is back in the outbox");
+    assert_eq!(services.backlog.unsent().await.unwrap(), unsent_before + 1, "the event is back in the outbox");
     let replay = admin(&["dlq", "replay", "--discard-undecodable"]);
     assert!(String::from_utf8_lossy(&replay.stdout).contains("replayed 0 event(s), discarded 1, 0 letter(s) left"));
-    assert_eq!(infra.dead_letters.size().await.unwrap(), 0);
+    assert_eq!(services.backlog.dead_letter_count().await.unwrap(), 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -429,9 +429,10 @@ async fn the_cli_verifies_a_courses_invariant() {
     assert!(admin(&["seed", "--demo"]).status.success());
     let mut s = Settings::defaults(Profile::Embedded);
     s.data_dir = dir.path().to_path_buf();
-    let infra = cercat_bootstrap::Infrastructure::connect(&s.resolve().unwrap()).await.unwrap();
-    let ids = cercat_database::seed::load_students(&infra.db, "verify", 3, chrono::Utc::now()).await.unwrap();
-    let courses = infra.course_service();
+    let services = cercat_bootstrap::Services::connect(&s.resolve().unwrap()).await.unwrap();
+    let ids =
+        cercat_database::seed::load_students(&services.adapters().db, "verify", 3, chrono::Utc::now()).await.unwrap();
+    let courses = services.courses.clone();
     let now = chrono::Utc::now();
     let draft = cercat_course::CourseDraft {
         title: "검증용 강의".into(),
@@ -509,12 +510,12 @@ async fn the_api_and_admin_serve_started_together_on_a_fresh_folder_both_come_up
             }
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
-        let infra = api.state().infra.clone();
+        let services = api.state().services.clone();
         let handle = api.handle();
         let running = tokio::spawn(api.run_until_stopped());
         assert!(up, "cercat-admin serve came up");
-        infra.seed_demo_accounts().await.unwrap();
-        let token = infra.account_service().login("admin@cercat.dev", "admin-pass-1234", "127.0.0.1").await.unwrap();
+        services.seed_demo_accounts().await.unwrap();
+        let token = services.accounts.login("admin@cercat.dev", "admin-pass-1234", "127.0.0.1").await.unwrap();
         let res = client
             .get(format!("http://127.0.0.1:{port}/admin/v1/job-runs"))
             .header("Access-Token", token.access_token)

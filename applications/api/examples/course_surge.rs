@@ -18,7 +18,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use cercat_bootstrap::Infrastructure;
+use cercat_bootstrap::Services;
 use cercat_course::{
     CourseDraft, HoldOutcome,
     ports::{NewHold, SeatLedger},
@@ -70,14 +70,17 @@ async fn main() {
     let users: usize = args.get(2).and_then(|v| v.parse().ok()).unwrap_or(10_000);
     let capacity: u32 = args.get(3).and_then(|v| v.parse().ok()).unwrap_or(50);
     let settings = cercat_config::Settings::load().expect("settings");
-    let infra = Infrastructure::connect(&settings).await.expect("infrastructure");
-    let courses = infra.course_service();
+    let services = Services::connect(&settings).await.expect("infrastructure");
+    let courses = services.courses.clone();
 
     let tag = format!("b{}x", &uuid::Uuid::new_v4().simple().to_string()[..6]);
-    let ids = cercat_database::seed::load_students(&infra.db, &tag, users + 1, chrono::Utc::now()).await.unwrap();
+    let ids = cercat_database::seed::load_students(&services.adapters().db, &tag, users + 1, chrono::Utc::now())
+        .await
+        .unwrap();
     let now = chrono::Utc::now().timestamp();
-    let token =
-        |id: i64, role: Role| infra.jwt.issue(id, role, &uuid::Uuid::new_v4().simple().to_string(), now).unwrap();
+    let token = |id: i64, role: Role| {
+        services.adapters().jwt.issue(id, role, &uuid::Uuid::new_v4().simple().to_string(), now).unwrap()
+    };
     let course = courses.create(ids[users], draft(capacity, true)).await.unwrap().id;
     let tokens: Vec<String> = ids[..users].iter().map(|id| token(*id, Role::User)).collect();
 
@@ -199,13 +202,13 @@ async fn main() {
     // The hold step alone, same concurrency, both ways.
     println!("\n### The seat-hold step alone: {users} concurrent attempts on {capacity} seats, 64 at a time\n");
     println!("| implementation | attempts/s | p50 ms | p99 ms | holds | invariant |\n|---|---|---|---|---|---|");
-    let ledger = Arc::new(SqlSeatLedger::new(infra.db.clone()));
+    let ledger = Arc::new(SqlSeatLedger::new(services.adapters().db.clone()));
     for way in ["conditional UPDATE (Cercat)", "SELECT … FOR UPDATE (Spring baseline)"] {
         let course = courses.create(ids[users], draft(capacity, false)).await.unwrap().id;
         let gate = Arc::new(Semaphore::new(64));
         let began = Instant::now();
         let attempts = ids[..users].iter().map(|&user| {
-            let (gate, ledger, db) = (gate.clone(), ledger.clone(), infra.db.clone());
+            let (gate, ledger, db) = (gate.clone(), ledger.clone(), services.adapters().db.clone());
             tokio::spawn(async move {
                 let _permit = gate.acquire().await.unwrap();
                 let t = Instant::now();

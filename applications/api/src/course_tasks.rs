@@ -13,7 +13,7 @@ use crate::AppState;
 /// refreshes the per-course gauges of `/metrics`.
 pub async fn admitter(state: AppState, stop: impl std::future::Future<Output = ()>) {
     tokio::pin!(stop);
-    let period = Duration::from_millis(state.infra.settings.course.admitter_interval_ms);
+    let period = Duration::from_millis(state.services.settings.course.admitter_interval_ms);
     let mut ticks = tokio::time::interval(period);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut last_gauges = Instant::now();

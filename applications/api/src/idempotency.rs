@@ -70,8 +70,8 @@ where
     };
     let scope = format!("{user_id}:{} {}", req.method(), req.path());
     let fingerprint = format!("{:x}", Sha256::digest(body));
-    let store = &state.infra.idempotency;
-    let now = state.infra.clock.now();
+    let store = &state.services.idempotency;
+    let now = state.services.clock.now();
     match store.claim(&scope, &key, &fingerprint, now, STALE_AFTER).await {
         Ok(Claim::Run) => {}
         Ok(Claim::Replay(stored)) => return replay(stored),
@@ -93,7 +93,7 @@ where
     }
     let (res, stored) = into_stored(res).await;
     if let Some(stored) = stored
-        && let Err(err) = store.complete(&scope, &key, &stored, state.infra.clock.now()).await
+        && let Err(err) = store.complete(&scope, &key, &stored, state.services.clock.now()).await
     {
         tracing::warn!(%err, "could not store an idempotent response; a retry will run again after a minute");
     }

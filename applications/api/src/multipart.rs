@@ -115,7 +115,7 @@ fn open(req: &HttpRequest, payload: &mut Payload) -> Result<UploadForm, AppError
     let state = req
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| AppError(ApiError::internal("the upload extractor has no app state")))?;
-    let limits = &state.infra.settings.limits;
+    let limits = &state.services.settings.limits;
     let cap = limits.upload_max_body_bytes;
     let declared = req
         .headers()
@@ -137,7 +137,7 @@ fn open(req: &HttpRequest, payload: &mut Payload) -> Result<UploadForm, AppError
         parts: Multipart::new(req.headers(), body),
         cap,
         overflowed,
-        limiter: Arc::clone(&state.infra.limiter),
+        limiter: Arc::clone(&state.services.limiter),
         daily_files: limits.upload_daily_files_per_user,
         _slot: slot,
     })

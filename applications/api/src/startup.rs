@@ -3,7 +3,7 @@
 use actix_cors::Cors;
 use actix_web::{App, HttpResponse, dev::Server, http::header, middleware::from_fn, web};
 use cercat_alarm::AlarmService;
-use cercat_bootstrap::{BootstrapError, Infrastructure};
+use cercat_bootstrap::{BootstrapError, Services};
 use cercat_certificate::BoardService;
 use cercat_config::Settings;
 use cercat_http::body_deadline::BodyBounds;
@@ -75,9 +75,9 @@ impl Application {
     /// scheduled jobs of `cercat-jobs` when `jobs.in_process`, the outbox relay and the mail
     /// dispatcher when `jobs.workers_in_process`.
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
-        let infra = Infrastructure::connect(&settings).await?;
+        let services = Services::connect(&settings).await?;
         if settings.seed.demo_on_start {
-            let report = infra.seed_demo().await.map_err(StartupError::Seed)?;
+            let report = services.seed_demo().await.map_err(StartupError::Seed)?;
             tracing::info!(
                 certificates = report.certificates_created,
                 schedules = report.schedules_written,
@@ -86,7 +86,7 @@ impl Application {
             );
         }
         if settings.auth.demo_accounts {
-            let created = infra
+            let created = services
                 .seed_demo_accounts()
                 .await
                 .map_err(|e| StartupError::Seed(cercat_common::PortError::Corrupt(e.to_string())))?;
@@ -94,7 +94,7 @@ impl Application {
                 tracing::info!(created, "demo accounts seeded (demo@cercat.dev, admin@cercat.dev)");
             }
         }
-        let state = AppState::new(infra);
+        let state = AppState::new(services);
 
         let address = settings.server_address();
         let listener =
@@ -103,14 +103,14 @@ impl Application {
 
         let (stop_relay, stopped) = watch::channel(false);
         // Subscribe before the relay runs so the in-process bus never drops the first events.
-        let subscription = match BoardService::subscribe(&*state.infra.consumer).await {
+        let subscription = match BoardService::subscribe(&*state.services.events.consumer).await {
             Ok(s) => Some(s),
             Err(err) => {
                 tracing::warn!(%err, "cannot subscribe to interest events yet; the consumer will retry");
                 None
             }
         };
-        let alarm_subscription = match AlarmService::subscribe(&*state.infra.consumer).await {
+        let alarm_subscription = match AlarmService::subscribe(&*state.services.events.consumer).await {
             Ok(s) => Some(s),
             Err(err) => {
                 tracing::warn!(%err, "cannot subscribe to alarm events yet; the consumer will retry");
@@ -119,7 +119,7 @@ impl Application {
         };
         let alarms = {
             let service = state.alarms.clone();
-            let source = state.infra.event_source();
+            let source = state.services.events.clone();
             let stopped = stop_relay.subscribe();
             tokio::spawn(async move {
                 service.run_consumer(source, alarm_subscription, cercat_common::shutdown::requested(stopped)).await;
@@ -137,7 +137,7 @@ impl Application {
         };
         let favorites = {
             let boards = state.boards.clone();
-            let source = state.infra.event_source();
+            let source = state.services.events.clone();
             let stopped = stop_relay.subscribe();
             tokio::spawn(async move {
                 boards.run_consumer(source, subscription, cercat_common::shutdown::requested(stopped)).await;
@@ -154,14 +154,14 @@ impl Application {
         // takes runs once.
         let scheduled = if settings.jobs.in_process {
             let jobs =
-                cercat_jobs::Scheduler::new(JobContext { infra: state.infra.clone() }, cercat_jobs::jobs::all())?;
+                cercat_jobs::Scheduler::new(JobContext { services: state.services.clone() }, cercat_jobs::jobs::all())?;
             tracing::info!(jobs = ?jobs.jobs(), "running the scheduled jobs in-process");
             jobs.spawn(&stopped)
         } else {
             Vec::new()
         };
         let workers = if settings.jobs.workers_in_process {
-            cercat_jobs::spawn_workers(&state.infra, &stopped)
+            cercat_jobs::spawn_workers(&state.services, &stopped)
         } else {
             Vec::new()
         };
@@ -184,7 +184,7 @@ impl Application {
         let server = actix_web::HttpServer::new(move || create_app(app_state.clone()))
             .workers(workers)
             .shutdown_timeout(10)
-            .client_request_timeout(Duration::from_secs(10))
+            .client_request_timeout(Duration::from_secs(settings.server.header_timeout_secs))
             // Longer than a proxy's or client's idle timeout (nginx keeps upstream connections 60 s),
             // so a reused idle connection is never one the server is closing at that moment.
             .keep_alive(Duration::from_secs(75))
@@ -329,7 +329,7 @@ pub fn create_app(
         InitError = (),
     >,
 > {
-    let settings = Arc::clone(&state.infra.settings);
+    let settings = Arc::clone(&state.services.settings);
     let (app, doc) = App::new()
         .into_utoipa_app()
         .openapi(openapi::base())

@@ -1,7 +1,7 @@
 //! What handlers share.
 
 use cercat_alarm::AlarmService;
-use cercat_bootstrap::Infrastructure;
+use cercat_bootstrap::Services;
 use cercat_certificate::{BoardService, CertificateService};
 use cercat_community::CommunityService;
 use cercat_course::CourseService;
@@ -11,11 +11,12 @@ use cercat_user::AccountService;
 use metrics_exporter_prometheus::PrometheusHandle;
 use std::sync::Arc;
 
-/// Shared state, cloned into every worker.
+/// Shared state, cloned into every worker: the services (also kept one field each, as the
+/// handlers call them) and what only the api holds (alarm streams, proxy trust, upload slots).
 #[derive(Clone)]
 pub struct AppState {
-    /// Every adapter.
-    pub infra: Infrastructure,
+    /// Everything the composition root built, with the cross-cutting handles.
+    pub services: Services,
     /// Certificate use cases.
     pub certificates: Arc<CertificateService>,
     /// Boards and favourites.
@@ -43,30 +44,27 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Builds the services over `infra`.
-    pub fn new(infra: Infrastructure) -> Self {
-        let certificates = Arc::new(infra.certificate_service());
+    /// The api's state over the built `services`.
+    pub fn new(services: Services) -> Self {
+        let settings = &services.settings;
         Self {
-            boards: Arc::new(infra.board_service()),
-            mockexams: Arc::new(infra.mockexam_service(certificates.clone())),
-            learning: Arc::new(infra.learning_service(certificates.clone())),
-            community: Arc::new(infra.community_service()),
-            courses: Arc::new(infra.course_service()),
-            alarms: Arc::new(infra.alarm_service()),
-            certificates,
-            accounts: Arc::new(infra.account_service()),
+            certificates: services.certificates.clone(),
+            boards: services.boards.clone(),
+            mockexams: services.mockexams.clone(),
+            learning: services.learning.clone(),
+            community: services.community.clone(),
+            courses: services.courses.clone(),
+            alarms: services.alarms.clone(),
+            accounts: services.accounts.clone(),
             metrics: crate::startup::prometheus(),
             hub: crate::sse::AlarmHub::new(
-                infra.settings.sse.max_per_user,
-                infra.settings.sse.max_connections,
-                std::time::Duration::from_secs(infra.settings.sse.heartbeat_secs),
+                settings.sse.max_per_user,
+                settings.sse.max_connections,
+                std::time::Duration::from_secs(settings.sse.heartbeat_secs),
             ),
-            proxies: crate::client_ip::ProxyTrust::new(
-                infra.settings.server.behind_proxy,
-                &infra.settings.server.trusted_proxies,
-            ),
-            uploads: crate::multipart::UploadSlots::new(infra.settings.limits.upload_max_concurrent),
-            infra,
+            proxies: crate::client_ip::ProxyTrust::new(settings.server.behind_proxy, &settings.server.trusted_proxies),
+            uploads: crate::multipart::UploadSlots::new(settings.limits.upload_max_concurrent),
+            services,
         }
     }
 }

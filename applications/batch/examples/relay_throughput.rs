@@ -8,7 +8,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
-use cercat_bootstrap::Infrastructure;
+use cercat_bootstrap::Services;
 use cercat_common::events::{EventEnvelope, Received};
 use cercat_config::{Profile, Settings};
 use std::time::{Duration, Instant};
@@ -27,9 +27,9 @@ async fn main() {
         let cluster: rdkafka::mocking::MockCluster<'static, rdkafka::producer::DefaultProducerContext> =
             rdkafka::mocking::MockCluster::new(1).unwrap();
         cluster.create_topic("cercat.bench.events", 3, 1).unwrap();
-        s.database.url = Some(database.url().to_owned());
+        s.database.url = Some(database.url().into());
         s.database.migrate_on_start = true;
-        s.redis.url = Some(cercat_testing::redis_url());
+        s.redis.url = Some(cercat_testing::redis_url().into());
         s.redis.key_prefix = cercat_testing::unique_prefix("bench");
         s.kafka.brokers = Some(cluster.bootstrap_servers());
         s.storage.url = Some(format!("file://{}/objects/", dir.path().display()));
@@ -38,8 +38,8 @@ async fn main() {
         _keep.push(Box::new(database));
         _keep.push(Box::new(cluster));
     }
-    let infra = Infrastructure::connect(&s.resolve().unwrap()).await.unwrap();
-    let mut sub = infra.consumer.subscribe("bench", &["bench.events"]).await.unwrap();
+    let services = Services::connect(&s.resolve().unwrap()).await.unwrap();
+    let mut sub = services.events.consumer.subscribe("bench", &["bench.events"]).await.unwrap();
 
     let now = chrono::Utc::now();
     let events: Vec<EventEnvelope> = (0..n)
@@ -55,9 +55,9 @@ async fn main() {
         })
         .collect();
     for chunk in events.chunks(500) {
-        cercat_database::append_events(infra.db.conn(), chunk, now).await.unwrap();
+        cercat_database::append_events(services.adapters().db.conn(), chunk, now).await.unwrap();
     }
-    let before = infra.outbox.unsent_count().await.unwrap();
+    let before = services.backlog.unsent().await.unwrap();
     println!("{mode}: {before} events in the outbox");
 
     let reader = tokio::spawn(async move {
@@ -70,11 +70,11 @@ async fn main() {
         }
         Instant::now()
     });
-    let relay = infra.outbox_relay();
+    let relay = services.outbox_relay.clone();
     let started = Instant::now();
     loop {
         let report = relay.relay_once().await.unwrap();
-        if report.sent == 0 && report.failed == 0 && infra.outbox.unsent_count().await.unwrap() == 0 {
+        if report.sent == 0 && report.failed == 0 && services.backlog.unsent().await.unwrap() == 0 {
             break;
         }
     }

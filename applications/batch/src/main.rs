@@ -2,7 +2,7 @@
 //! the command line over the jobs of `cercat-jobs` (the api runs the same ones in-process when
 //! `jobs.in_process`).
 
-use cercat_bootstrap::Infrastructure;
+use cercat_bootstrap::Services;
 use cercat_jobs::{JobContext, Params, RunOutcome, Scheduler, effective_schedule, jobs, run_job, spawn_workers};
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -82,14 +82,14 @@ async fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     }
 
-    let infra = match Infrastructure::connect(&settings).await {
-        Ok(infra) => infra,
+    let services = match Services::connect(&settings).await {
+        Ok(services) => services,
         Err(err) => {
             eprintln!("cercat-batch: {err}");
             return ExitCode::from(1);
         }
     };
-    let ctx = JobContext { infra };
+    let ctx = JobContext { services };
     match cli.command {
         Command::List => ExitCode::SUCCESS,
         Command::Run { job, params } => run_once(&ctx, &job, params.into_iter().collect()).await,
@@ -109,7 +109,7 @@ async fn serve(ctx: JobContext) -> ExitCode {
     };
     let (tx, rx) = tokio::sync::watch::channel(false);
     let mut tasks = scheduler.spawn(&rx);
-    tasks.extend(spawn_workers(&ctx.infra, &rx));
+    tasks.extend(spawn_workers(&ctx.services, &rx));
     shutdown_signal().await;
     tracing::info!("shutting down; waiting for running jobs");
     let _ = tx.send(true);
@@ -153,7 +153,7 @@ async fn run_once(ctx: &JobContext, name: &str, params: Params) -> ExitCode {
 }
 
 async fn history(ctx: &JobContext, job: Option<&str>, limit: u32) -> ExitCode {
-    match ctx.infra.job_runs.recent(job, limit).await {
+    match ctx.services.job_runs.recent(job, limit).await {
         Ok(runs) => {
             println!(
                 "{:>6}  {:<22} {:<21} {:<10} {:<21} {:>6} {:>7} {:>7}  node / error",

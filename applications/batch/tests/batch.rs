@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use async_trait::async_trait;
-use cercat_bootstrap::Infrastructure;
+use cercat_bootstrap::Services;
 use cercat_common::jobs::{JobCounts, JobStatus};
 use cercat_config::{Profile, Settings};
 use cercat_jobs::{Job, JobContext, JobError, Params, RunOutcome, job::JobReport, jobs, run_job, scheduler};
@@ -18,9 +18,9 @@ async fn context(dir: &tempfile::TempDir) -> JobContext {
     let mut s = Settings::defaults(Profile::Embedded);
     s.data_dir = dir.path().to_path_buf();
     let s = s.resolve().unwrap();
-    let infra = Infrastructure::connect(&s).await.unwrap();
-    infra.seed_demo().await.unwrap();
-    JobContext { infra }
+    let services = Services::connect(&s).await.unwrap();
+    services.seed_demo().await.unwrap();
+    JobContext { services }
 }
 
 fn params(pairs: &[(&str, &str)]) -> Params {
@@ -58,10 +58,10 @@ async fn the_import_upserts_good_rows_reports_bad_ones_by_line_and_is_idempotent
         report.skips
     );
 
-    let service = ctx.infra.certificate_service();
+    let service = ctx.services.certificates.clone();
     let (_, next) = service.next_exam(1).await.unwrap();
     assert!(next.draft.exam_year < 2040, "the seed's schedules come first");
-    let history = ctx.infra.job_runs.recent(Some("exam-schedule-import"), 5).await.unwrap();
+    let history = ctx.services.job_runs.recent(Some("exam-schedule-import"), 5).await.unwrap();
     assert_eq!(history[0].id, run_id);
     assert!(history[0].error.as_deref().unwrap().contains("line 4"));
 
@@ -107,7 +107,7 @@ async fn missing_or_unreadable_sources_fail_the_run_and_are_recorded() {
         panic!()
     };
     assert!(error.contains("/no/such/feed.csv"), "{error}");
-    let runs = ctx.infra.job_runs.recent(None, 1).await.unwrap();
+    let runs = ctx.services.job_runs.recent(None, 1).await.unwrap();
     assert_eq!((Some(runs[0].id), runs[0].status), (run_id, JobStatus::Failed));
 }
 
@@ -116,13 +116,13 @@ async fn a_job_whose_lease_is_held_elsewhere_is_skipped() {
     let dir = tempfile::tempdir().unwrap();
     let ctx = context(&dir).await;
     let other =
-        ctx.infra.lease.try_acquire("job:outbox-relay", "other-vm", Duration::from_secs(60)).await.unwrap().unwrap();
+        ctx.services.lease.try_acquire("job:outbox-relay", "other-vm", Duration::from_secs(60)).await.unwrap().unwrap();
     let job = jobs::find("outbox-relay").unwrap();
     assert!(matches!(run_job(job.as_ref(), &ctx, &Params::new()).await, RunOutcome::Skipped { .. }));
-    ctx.infra.lease.release(&other).await.unwrap();
+    ctx.services.lease.release(&other).await.unwrap();
     let RunOutcome::Finished { report, .. } = run_job(job.as_ref(), &ctx, &Params::new()).await else { panic!() };
     assert!(report.counts.written >= 6, "the seed's schedule events are relayed: {:?}", report.counts);
-    assert_eq!(ctx.infra.outbox.unsent_count().await.unwrap(), 0);
+    assert_eq!(ctx.services.backlog.unsent().await.unwrap(), 0);
 }
 
 /// Records the second at which each run happened.
@@ -166,7 +166,7 @@ async fn two_schedulers_run_each_tick_once() {
     let distinct: HashSet<_> = runs.iter().collect();
     assert!(runs.len() >= 2, "ticks ran: {runs:?}");
     assert_eq!(distinct.len(), runs.len(), "no tick ran twice: {runs:?}");
-    let recorded = ctx.infra.job_runs.recent(Some("every-second"), 100).await.unwrap();
+    let recorded = ctx.services.job_runs.recent(Some("every-second"), 100).await.unwrap();
     assert_eq!(recorded.len(), runs.len(), "every run is recorded");
 }
 
@@ -175,7 +175,7 @@ async fn the_purge_deletes_only_accounts_withdrawn_over_a_year_ago() {
     use sea_orm::{ConnectionTrait, Statement};
     let dir = tempfile::tempdir().unwrap();
     let ctx = context(&dir).await;
-    let accounts = ctx.infra.account_service();
+    let accounts = ctx.services.accounts.clone();
     let old = accounts
         .create_account("old@example.com", "초록색-고양이-2025", "오래된", cercat_user::Role::User)
         .await
@@ -184,7 +184,7 @@ async fn the_purge_deletes_only_accounts_withdrawn_over_a_year_ago() {
         .create_account("new@example.com", "초록색-고양이-2025", "최근", cercat_user::Role::User)
         .await
         .unwrap();
-    let db = ctx.infra.db.conn();
+    let db = ctx.services.adapters().db.conn();
     for (id, days) in [(old.id, 400), (recent.id, 30)] {
         let at = chrono::Utc::now() - chrono::Duration::days(days);
         db.execute_raw(Statement::from_sql_and_values(
@@ -201,7 +201,7 @@ async fn the_purge_deletes_only_accounts_withdrawn_over_a_year_ago() {
     };
     assert_eq!((status, report.counts.written), (JobStatus::Succeeded, 1));
     let email = cercat_user::Email::parse("new@example.com").unwrap();
-    let users = cercat_database::SqlUserRepository::new(ctx.infra.db.clone());
+    let users = cercat_database::SqlUserRepository::new(ctx.services.adapters().db.clone());
     use cercat_user::ports::UserRepository;
     assert!(users.find_by_email(&email).await.unwrap().is_some(), "a recent withdrawal stays recoverable");
     let gone = cercat_user::Email::parse("old@example.com").unwrap();
@@ -212,12 +212,12 @@ async fn the_purge_deletes_only_accounts_withdrawn_over_a_year_ago() {
 async fn mail_retry_sends_what_is_due() {
     let dir = tempfile::tempdir().unwrap();
     let ctx = context(&dir).await;
-    ctx.infra.account_service().request_signup_code("queued@example.com", "127.0.0.1").await.unwrap();
-    assert_eq!(ctx.infra.mail_queue.unsent_count().await.unwrap(), 1);
+    ctx.services.accounts.request_signup_code("queued@example.com", "127.0.0.1").await.unwrap();
+    assert_eq!(ctx.services.adapters().mail_queue.unsent_count().await.unwrap(), 1);
     let job = jobs::find("mail-retry").unwrap();
     let RunOutcome::Finished { report, .. } = run_job(job.as_ref(), &ctx, &Params::new()).await else { panic!() };
     assert_eq!(report.counts.written, 1);
-    assert_eq!(ctx.infra.mail_queue.unsent_count().await.unwrap(), 0);
+    assert_eq!(ctx.services.adapters().mail_queue.unsent_count().await.unwrap(), 0);
     assert_eq!(std::fs::read_dir(dir.path().join("mail")).unwrap().count(), 1);
 }
 
@@ -227,14 +227,14 @@ async fn exam_alarms_remind_interested_users_once_per_day() {
     use sea_orm::{ConnectionTrait, Statement};
     let dir = tempfile::tempdir().unwrap();
     let ctx = context(&dir).await;
-    ctx.infra.seed_demo_accounts().await.unwrap();
+    ctx.services.seed_demo_accounts().await.unwrap();
     // The demo student (interest: certificate 1) and a second user with certificate 3 only.
-    let accounts = ctx.infra.account_service();
+    let accounts = ctx.services.accounts.clone();
     let other = accounts
         .create_account("other@example.com", "other-pass-1234", "다른학생", cercat_user::Role::User)
         .await
         .unwrap();
-    let certificates = ctx.infra.certificate_service();
+    let certificates = ctx.services.certificates.clone();
     certificates.replace_interests(other.id, &[(3, InterestPriority::Low)]).await.unwrap();
     // Certificate 1: applications open tomorrow (Seoul). Certificate 3: deadline tomorrow.
     let now = chrono::Utc::now();
@@ -262,7 +262,7 @@ async fn exam_alarms_remind_interested_users_once_per_day() {
         let outcome = run_job(job.as_ref(), &ctx, &Params::new()).await;
         assert!(matches!(outcome, RunOutcome::Finished { status: JobStatus::Succeeded, .. }), "{outcome:?}");
     }
-    let db = ctx.infra.db.conn();
+    let db = ctx.services.adapters().db.conn();
     let rows = db
         .query_all_raw(Statement::from_string(
             db.get_database_backend(),

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use cercat_certificate::ports::ExamScheduleFeed;
 use cercat_common::PortError;
-use cercat_config::Settings;
+use cercat_config::{ExposeSecret, Settings};
 use cercat_oauth::{OAuthOptions, OAuthProviders, ProviderOptions};
 use cercat_publicdata::{FeedOptions, FeedReader, MAX_FEED_BYTES};
 use cercat_user::ports::IdentityProviders;
@@ -21,7 +21,7 @@ pub(crate) fn identity_providers(settings: &Settings) -> Result<Arc<dyn Identity
         .map(|(name, p)| {
             let options = ProviderOptions {
                 client_id: p.client_id.clone(),
-                client_secret: p.client_secret.clone(),
+                client_secret: p.client_secret.expose_secret().to_owned(),
                 authorize_url: p.authorize_url.clone(),
                 token_url: p.token_url.clone(),
                 userinfo_url: p.userinfo_url.clone(),

@@ -1,14 +1,27 @@
 //! What start-up derives from the settings beyond adapters: the deployment secret and the
 //! payment gateway it configures.
 
-use super::*;
+use std::sync::Arc;
+
+use cercat_common::PortError;
+use cercat_config::{ExposeSecret, PaymentGatewaySetting, SecretString, Settings};
+use cercat_course::ports::PaymentGateway;
+use cercat_payment::{SimulatedGateway, SimulatorOptions, TossGateway, TossOptions};
+
+use crate::ms;
 
 /// The configured JWT secret, or (embedded mode) the one in `data_dir/secrets/jwt.key`,
 /// generated on first start so tokens survive restarts.
-pub(crate) fn jwt_secret(settings: &Settings) -> Result<String, PortError> {
+pub(crate) fn jwt_secret(settings: &Settings) -> Result<SecretString, PortError> {
     if let Some(secret) = &settings.auth.jwt_secret {
         return Ok(secret.clone());
     }
+    generated_secret(settings).map(SecretString::from)
+}
+
+/// The secret in `data_dir/secrets/jwt.key`, written on first start (once, even when two
+/// programs start together).
+fn generated_secret(settings: &Settings) -> Result<String, PortError> {
     let dir = settings.data_dir.join("secrets");
     let path = dir.join("jwt.key");
     if let Ok(existing) = std::fs::read_to_string(&path) {
@@ -55,16 +68,20 @@ pub(crate) fn jwt_secret(settings: &Settings) -> Result<String, PortError> {
 
 /// The gateway the settings name: Toss's HTTP API, or the in-process simulator (whose
 /// webhook secret defaults to one derived from the JWT secret).
-pub(crate) fn payment_gateway(settings: &Settings, jwt_secret: &str) -> Result<Arc<dyn PaymentGateway>, PortError> {
+pub(crate) fn payment_gateway(
+    settings: &Settings,
+    jwt_secret: &SecretString,
+) -> Result<Arc<dyn PaymentGateway>, PortError> {
     let p = &settings.payment;
-    let webhook_secret = p
-        .webhook_secret
-        .clone()
-        .unwrap_or_else(|| cercat_user::tokens::digest(&["cercat-simulated-webhooks", jwt_secret]));
+    let webhook_secret = p.webhook_secret.as_ref().map_or_else(
+        || cercat_user::tokens::digest(&["cercat-simulated-webhooks", jwt_secret.expose_secret()]),
+        |s| s.expose_secret().to_owned(),
+    );
     Ok(match p.gateway {
         PaymentGatewaySetting::Toss => Arc::new(TossGateway::new(TossOptions {
             base_url: p.toss_base_url.clone(),
-            secret_key: p.toss_secret_key.clone().unwrap_or_default(),
+            // Validation requires the key with `toss`.
+            secret_key: p.toss_secret_key.as_ref().map(|k| k.expose_secret().to_owned()).unwrap_or_default(),
             webhook_secret,
             timeout: ms(p.timeout_ms),
         })?),

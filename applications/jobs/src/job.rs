@@ -1,7 +1,7 @@
 //! What a job is: a name, a schedule, a lease bound and the work, over a [`JobContext`].
 
 use async_trait::async_trait;
-use cercat_bootstrap::Infrastructure;
+use cercat_bootstrap::Services;
 use cercat_common::jobs::JobCounts;
 use cercat_config::Settings;
 use std::{collections::BTreeMap, time::Duration};
@@ -12,8 +12,8 @@ pub type Params = BTreeMap<String, String>;
 /// Everything a job may use.
 #[derive(Clone, Debug)]
 pub struct JobContext {
-    /// The adapters.
-    pub infra: Infrastructure,
+    /// The services (jobs reach no adapter: each runs one or two domain services).
+    pub services: Services,
 }
 
 /// How a job failed as a whole (item-level problems are skips, not failures).

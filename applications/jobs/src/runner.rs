@@ -47,18 +47,18 @@ pub fn skip_summary(skips: &[String]) -> Option<String> {
 
 /// Runs `job` once under the lease `job:<name>` and records it.
 pub async fn run_job(job: &dyn Job, ctx: &JobContext, params: &Params) -> RunOutcome {
-    let infra = &ctx.infra;
+    let services = &ctx.services;
     let lease_name = format!("job:{}", job.name());
-    let lease = match infra.lease.try_acquire(&lease_name, &infra.node, job.max_hold()).await {
+    let lease = match services.lease.try_acquire(&lease_name, &services.node, job.max_hold()).await {
         Ok(Some(lease)) => lease,
         Ok(None) => return RunOutcome::Skipped { lease: lease_name },
         Err(err) => return RunOutcome::Failed { run_id: None, error: format!("cannot take the job lease: {err}") },
     };
     let params_json = serde_json::to_value(params).unwrap_or_default();
-    let run_id = match infra.job_runs.start(job.name(), &params_json, &infra.node, infra.clock.now()).await {
+    let run_id = match services.job_runs.start(job.name(), &params_json, &services.node, services.clock.now()).await {
         Ok(id) => id,
         Err(err) => {
-            let _ = infra.lease.release(&lease).await;
+            let _ = services.lease.release(&lease).await;
             return RunOutcome::Failed { run_id: None, error: format!("cannot record the run: {err}") };
         }
     };
@@ -68,12 +68,12 @@ pub async fn run_job(job: &dyn Job, ctx: &JobContext, params: &Params) -> RunOut
         tokio::time::timeout(job.max_hold().saturating_sub(Duration::from_secs(1)), job.run(ctx, params)).await;
     let result =
         bounded.unwrap_or_else(|_| Err(crate::JobError::Failed(format!("timed out after {:?}", job.max_hold()))));
-    let now = infra.clock.now();
+    let now = services.clock.now();
     let outcome = match result {
         Ok(report) => {
             let status = if report.skips.is_empty() { JobStatus::Succeeded } else { JobStatus::CompletedWithSkips };
             let summary = skip_summary(&report.skips);
-            if let Err(err) = infra.job_runs.finish(run_id, status, report.counts, summary.as_deref(), now).await {
+            if let Err(err) = services.job_runs.finish(run_id, status, report.counts, summary.as_deref(), now).await {
                 tracing::error!(%err, run_id, "could not record the end of a run");
             }
             tracing::info!(
@@ -90,14 +90,14 @@ pub async fn run_job(job: &dyn Job, ctx: &JobContext, params: &Params) -> RunOut
         Err(err) => {
             let error = err.to_string();
             let counts = Default::default();
-            if let Err(e) = infra.job_runs.finish(run_id, JobStatus::Failed, counts, Some(&error), now).await {
+            if let Err(e) = services.job_runs.finish(run_id, JobStatus::Failed, counts, Some(&error), now).await {
                 tracing::error!(err = %e, run_id, "could not record the failure of a run");
             }
             tracing::error!(job = job.name(), run_id, %error, "job failed");
             RunOutcome::Failed { run_id: Some(run_id), error }
         }
     };
-    if let Err(err) = infra.lease.release(&lease).await {
+    if let Err(err) = services.lease.release(&lease).await {
         tracing::warn!(%err, "could not release the job lease; it expires on its own");
     }
     outcome

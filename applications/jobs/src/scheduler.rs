@@ -92,7 +92,7 @@ impl Scheduler {
     /// override naming no job or a cron line that does not parse, so a typo stops the program
     /// at start instead of silently never running a job.
     pub fn new(ctx: JobContext, jobs: Vec<Box<dyn Job>>) -> Result<Self, ScheduleError> {
-        let settings = Arc::clone(&ctx.infra.settings);
+        let settings = Arc::clone(&ctx.services.settings);
         if let Some(unknown) = settings.jobs.schedules.keys().find(|name| !jobs.iter().any(|j| j.name() == *name)) {
             let known = jobs.iter().map(|j| j.name()).collect::<Vec<_>>().join(", ");
             return Err(ScheduleError::UnknownJob { job: unknown.clone(), known });
@@ -130,7 +130,7 @@ impl Scheduler {
         self.entries
             .iter()
             .map(|(job, schedule)| {
-                tracing::info!(job = job.name(), schedule = %schedule, node = %self.ctx.infra.node, "scheduled (Asia/Seoul)");
+                tracing::info!(job = job.name(), schedule = %schedule, node = %self.ctx.services.node, "scheduled (Asia/Seoul)");
                 let ticks = Ticks {
                     job: job.clone(),
                     schedule: schedule.clone(),
@@ -175,13 +175,13 @@ impl Ticks {
     }
 
     async fn tick(&self, at: &str) -> TickOutcome {
-        let (job, infra) = (self.job.as_ref(), &self.ctx.infra);
+        let (job, services) = (self.job.as_ref(), &self.ctx.services);
         let tick = format!("tick:{}:{at}", job.name());
         let hold = job.max_hold().max(TICK_HOLD_MIN);
-        match infra.lease.try_acquire(&tick, &infra.node, hold).await {
+        match services.lease.try_acquire(&tick, &services.node, hold).await {
             Ok(Some(_lease)) => {
                 // The tick lease is deliberately kept until it expires (see the module docs).
-                let params = job.scheduled_params(&infra.settings);
+                let params = job.scheduled_params(&services.settings);
                 let outcome = run_job(job, &self.ctx, &params).await;
                 if let RunOutcome::Skipped { lease } = &outcome {
                     tracing::info!(job = job.name(), lease, "a run of this job is still going; tick skipped");

@@ -3,7 +3,7 @@
 //! `jobs.workers_in_process`. Running them in several processes is safe: the relay takes a lease
 //! per pass, and each mail is claimed before it is sent.
 
-use cercat_bootstrap::Infrastructure;
+use cercat_bootstrap::Services;
 use std::time::Duration;
 use tokio::{sync::watch, task::JoinHandle};
 
@@ -13,14 +13,14 @@ use tokio::{sync::watch, task::JoinHandle};
 /// commit that appended events) and otherwise looks for events every `outbox.poll_interval_ms`
 /// (other processes' writes, retries past their backoff). The dispatcher sends what is due
 /// every `mail.poll_interval_ms`.
-pub fn spawn_workers(infra: &Infrastructure, shutdown: &watch::Receiver<bool>) -> Vec<JoinHandle<()>> {
-    let relay = infra.outbox_relay();
-    let idle = Duration::from_millis(infra.settings.outbox.poll_interval_ms);
+pub fn spawn_workers(services: &Services, shutdown: &watch::Receiver<bool>) -> Vec<JoinHandle<()>> {
+    let relay = services.outbox_relay.clone();
+    let idle = Duration::from_millis(services.settings.outbox.poll_interval_ms);
     let relay_stop = shutdown.clone();
-    let mail = infra.mail_dispatcher();
-    let mail_idle = Duration::from_millis(infra.settings.mail.poll_interval_ms);
+    let mail = services.mail_dispatcher.clone();
+    let mail_idle = Duration::from_millis(services.settings.mail.poll_interval_ms);
     let mail_stop = shutdown.clone();
-    tracing::info!(node = %infra.node, "relaying the outbox and dispatching mail continuously");
+    tracing::info!(node = %services.node, "relaying the outbox and dispatching mail continuously");
     vec![
         tokio::spawn(async move { relay.run(idle, cercat_common::shutdown::requested(relay_stop)).await }),
         tokio::spawn(async move { mail.run(mail_idle, cercat_common::shutdown::requested(mail_stop)).await }),

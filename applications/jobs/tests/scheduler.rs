@@ -3,7 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use cercat_bootstrap::Infrastructure;
+use cercat_bootstrap::Services;
 use cercat_common::jobs::JobStatus;
 use cercat_config::{Profile, Settings};
 use cercat_jobs::{
@@ -18,9 +18,9 @@ async fn context(dir: &tempfile::TempDir, schedules: &[(&str, &str)]) -> JobCont
     s.data_dir = dir.path().to_path_buf();
     s.jobs.schedules = schedules.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
     let s = s.resolve().unwrap();
-    let infra = Infrastructure::connect(&s).await.unwrap();
-    infra.seed_demo().await.unwrap();
-    JobContext { infra }
+    let services = Services::connect(&s).await.unwrap();
+    services.seed_demo().await.unwrap();
+    JobContext { services }
 }
 
 async fn next_report(reports: &mut broadcast::Receiver<TickReport>) -> TickReport {
@@ -31,8 +31,8 @@ async fn next_report(reports: &mut broadcast::Receiver<TickReport>) -> TickRepor
 async fn a_tick_is_skipped_while_another_node_holds_the_job_lease_and_runs_once_it_is_free() {
     let dir = tempfile::tempdir().unwrap();
     let ctx = context(&dir, &[("trending-snapshot", "* * * * * *")]).await;
-    let infra = ctx.infra.clone();
-    let other = infra.lease.try_acquire("job:trending-snapshot", "other-vm:1", Duration::from_secs(60)).await;
+    let services = ctx.services.clone();
+    let other = services.lease.try_acquire("job:trending-snapshot", "other-vm:1", Duration::from_secs(60)).await;
     let other = other.unwrap().expect("the other node takes the job lease");
     let scheduler = Scheduler::new(ctx, vec![Box::new(TrendingSnapshot) as Box<dyn Job>]).unwrap();
     let mut reports = scheduler.reports();
@@ -42,9 +42,9 @@ async fn a_tick_is_skipped_while_another_node_holds_the_job_lease_and_runs_once_
     let held = next_report(&mut reports).await;
     assert_eq!(held.job, "trending-snapshot");
     assert_eq!(held.outcome, TickOutcome::Ran(RunOutcome::Skipped { lease: "job:trending-snapshot".into() }));
-    assert!(infra.job_runs.recent(Some("trending-snapshot"), 10).await.unwrap().is_empty(), "a skip records no run");
+    assert!(services.job_runs.recent(Some("trending-snapshot"), 10).await.unwrap().is_empty(), "a skip records no run");
 
-    infra.lease.release(&other).await.unwrap();
+    services.lease.release(&other).await.unwrap();
     let ran = loop {
         // A tick that was already past its lease check when the lease came free may still skip.
         let report = next_report(&mut reports).await;
@@ -53,9 +53,9 @@ async fn a_tick_is_skipped_while_another_node_holds_the_job_lease_and_runs_once_
         }
     };
     assert_eq!(ran.1, JobStatus::Succeeded);
-    let runs = infra.job_runs.recent(Some("trending-snapshot"), 10).await.unwrap();
+    let runs = services.job_runs.recent(Some("trending-snapshot"), 10).await.unwrap();
     assert!(
-        runs.iter().any(|r| r.id == ran.0 && r.node == infra.node),
+        runs.iter().any(|r| r.id == ran.0 && r.node == services.node),
         "the run is recorded under this node: {runs:?}"
     );
     stop.send(true).unwrap();

@@ -14,6 +14,10 @@ use sha2::{Digest, Sha256};
 
 use crate::AlarmType;
 
+mod reminders;
+
+pub use reminders::ExamReminders;
+
 /// The topic exam alarms travel on.
 pub const EXAM_ALARM_TOPIC: &str = "alarm.exam-schedule";
 

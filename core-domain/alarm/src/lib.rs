@@ -19,7 +19,7 @@ use cercat_community::events::{COMMENT_LIKED_TOPIC, POST_COMMENTED_TOPIC, POST_L
 pub use error::AlarmError;
 pub use incoming::alarm_for;
 pub use model::{Alarm, AlarmNotice, AlarmType, AlarmView, NewAlarm, like_alarm_key};
-pub use ports::{AlarmRepository, CertificateNames};
+pub use ports::{AlarmRepository, CertificateNames, ReminderOutbox};
 pub use service::AlarmService;
 
 /// The consumer group (and inbox name) that stores alarms.

@@ -1,7 +1,8 @@
-//! What the alarm context needs: its storage, and the names of the boards alarms point at.
+//! What the alarm context needs: its storage, the names of the boards alarms point at, and
+//! the outbox the daily exam reminders are recorded in.
 
 use async_trait::async_trait;
-use cercat_common::PortError;
+use cercat_common::{PortError, events::EventEnvelope};
 use chrono::{DateTime, Utc};
 
 use crate::model::{Alarm, NewAlarm};
@@ -33,4 +34,16 @@ pub trait AlarmRepository: Send + Sync {
 pub trait CertificateNames: Send + Sync {
     /// The certificate's name; `None` when it does not exist.
     async fn name(&self, certificate_id: i64) -> Result<Option<String>, PortError>;
+}
+
+/// Where the daily exam reminders are recorded: the transactional outbox, for events that
+/// belong to no other write (the relay publishes them like any other).
+#[async_trait]
+pub trait ReminderOutbox: Send + Sync {
+    /// Records `events` to be published, skipping any whose id is already recorded, and
+    /// returns how many were added (so a second run on one day adds 0).
+    ///
+    /// Errors: `Unavailable` when the store cannot be reached (what was recorded before the
+    /// failing event stays; a re-run adds the rest).
+    async fn append(&self, events: &[EventEnvelope], now: DateTime<Utc>) -> Result<u64, PortError>;
 }

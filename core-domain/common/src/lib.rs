@@ -3,6 +3,7 @@
 //! that every context and every program relies on. No I/O lives here: adapters implement
 //! these traits in `infrastructure/*`.
 
+pub mod backlog;
 pub mod broadcast;
 pub mod cache;
 pub mod calendar;

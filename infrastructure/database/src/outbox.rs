@@ -83,6 +83,13 @@ impl SqlOutboxStore {
     }
 }
 
+#[async_trait]
+impl cercat_alarm::ReminderOutbox for SqlOutboxStore {
+    async fn append(&self, events: &[EventEnvelope], now: DateTime<Utc>) -> Result<u64, PortError> {
+        SqlOutboxStore::append(self, events, now).await
+    }
+}
+
 fn to_pending(row: outbox_event::Model) -> Result<PendingEvent, PortError> {
     let corrupt = |what: &str| PortError::Corrupt(format!("outbox row {}: {what}", row.seq));
     let id = row.event_id.parse().map_err(|_| corrupt("bad event id"))?;

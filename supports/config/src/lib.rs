@@ -9,6 +9,8 @@ mod model;
 mod validate;
 
 pub use model::*;
+/// Secrets in the settings are `SecretString`s; `expose_secret()` reads one where it is used.
+pub use secrecy::{ExposeSecret, SecretString};
 pub use validate::parse_cidr;
 
 use figment::{

@@ -14,7 +14,7 @@ fn embedded_needs_nothing_and_derives_urls_under_data_dir() {
         let s = load(jail, Profile::Embedded).map_err(|e| e.to_string())?;
         assert_eq!(s.server.port, 8080);
         assert_eq!(s.admin.port, 8090);
-        let db = s.database.url.clone().unwrap_or_default();
+        let db = s.database.url.as_ref().map(|u| u.expose_secret().to_owned()).unwrap_or_default();
         assert!(db.starts_with("sqlite://") && db.ends_with("data/cercat.db?mode=rwc"), "{db}");
         assert!(s.storage.url.clone().unwrap_or_default().ends_with("data/objects/"));
         Ok(())
@@ -30,7 +30,10 @@ fn env_overrides_file_which_overrides_defaults() {
         let s = load(jail, Profile::Embedded).map_err(|e| e.to_string())?;
         assert_eq!(s.server.port, 9100);
         assert_eq!(s.server.host, "0.0.0.0");
-        assert_eq!(s.database.url.as_deref(), Some("sqlite:///tmp/cercat-x/cercat.db?mode=rwc"));
+        assert_eq!(
+            s.database.url.as_ref().map(ExposeSecret::expose_secret),
+            Some("sqlite:///tmp/cercat-x/cercat.db?mode=rwc")
+        );
         Ok(())
     });
 }
@@ -134,8 +137,81 @@ fn cors_origins_accept_csv_and_reject_wildcards_and_paths() {
 #[test]
 fn secrets_are_not_printed() {
     let mut s = Settings::defaults(Profile::Production);
-    s.database.url = Some("mysql://cercat:hunter2@db:3306/cercat".into());
-    assert!(!format!("{s:?}").contains("hunter2"));
+    s.database.url = Some("mysql://cercat:db-hunter2@db:3306/cercat".into());
+    s.redis.url = Some("redis://:redis-hunter2@cache:6379/0".into());
+    s.mail.smtp_url = Some("smtp://cercat:smtp-hunter2@smtp.example.com:587".into());
+    s.auth.jwt_secret = Some("jwt-hunter2-jwt-hunter2-jwt-hunter2".into());
+    s.payment.toss_secret_key = Some("test_sk_toss-hunter2".into());
+    s.payment.webhook_secret = Some("webhook-hunter2-0123".into());
+    for name in ["kakao", "google", "apple"] {
+        let provider = OAuthProvider {
+            client_id: format!("{name}-client"),
+            client_secret: format!("{name}-oauth-hunter2").into(),
+            authorize_url: "https://id.example.com/authorize".into(),
+            token_url: "https://id.example.com/token".into(),
+            userinfo_url: None,
+            scope: "openid".into(),
+            subject_pointer: "/sub".into(),
+            email_pointer: "/email".into(),
+            email_verified_pointer: None,
+        };
+        s.oauth.providers.insert(name.into(), provider);
+    }
+    let printed = format!("{s:?}");
+    assert!(!printed.contains("hunter2"), "a secret leaked into Debug output: {printed}");
+    // Every section is printed: the redaction is per field, not by leaving sections out.
+    for section in ["sse:", "course:", "payment:", "oauth:", "jobs:", "events:", "client_id: \"cercat\""] {
+        assert!(printed.contains(section), "`{section}` missing from {printed}");
+    }
+    assert!(printed.contains("kakao-client"), "non-secret provider fields stay visible");
+}
+
+#[test]
+fn secrets_load_from_env_and_never_serialize() {
+    Jail::expect_with(|jail| {
+        jail.set_env("CERCAT__AUTH__JWT_SECRET", "from-env-secret-from-env-secret-0123");
+        jail.set_env("CERCAT__DATABASE__URL", "sqlite:///tmp/cercat-secret.db?mode=rwc");
+        let s = load(jail, Profile::Embedded).map_err(|e| e.to_string())?;
+        let jwt = s.auth.jwt_secret.as_ref().map(ExposeSecret::expose_secret);
+        assert_eq!(jwt, Some("from-env-secret-from-env-secret-0123"));
+        let back = figment::Figment::from(figment::providers::Serialized::defaults(&s));
+        assert!(back.find_value("auth.jwt_secret").is_err(), "secrets are skipped when serialized");
+        assert!(back.find_value("database.url").is_err());
+        Ok(())
+    });
+}
+
+#[test]
+fn root_settings_are_validated_with_their_names() {
+    Jail::expect_with(|jail| {
+        for (var, setting) in [
+            ("CERCAT__COURSE__MAX_POLL_SECS", "course.max_poll_secs"),
+            ("CERCAT__MAIL__BATCH_SIZE", "mail.batch_size"),
+            ("CERCAT__EVENTS__RETRY_ATTEMPTS", "events.retry_attempts"),
+            ("CERCAT__SERVER__HEADER_TIMEOUT_SECS", "server.header_timeout_secs"),
+            ("CERCAT__AUTH__CODE_TTL_SECS", "auth.code_ttl_secs"),
+            ("CERCAT__AUTH__RECOVERY_WINDOW_DAYS", "auth.recovery_window_days"),
+        ] {
+            jail.set_env(var, "0");
+            let err = load(jail, Profile::Embedded).err().map(|e| e.to_string()).unwrap_or_default();
+            assert!(err.contains(setting), "{var}=0 → {err}");
+            jail.clear_env();
+        }
+        jail.set_env("CERCAT__EVENTS__RETRY_FIRST_BACKOFF_MS", "5000");
+        jail.set_env("CERCAT__EVENTS__RETRY_MAX_BACKOFF_MS", "1000");
+        let err = load(jail, Profile::Embedded).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.contains("events.retry_max_backoff_ms"), "{err}");
+        jail.clear_env();
+        // A hold longer than a u32 of seconds is refused as malformed, not wrapped.
+        jail.set_env("CERCAT__COURSE__HOLD_SECONDS", "4294967296");
+        let err = load(jail, Profile::Embedded).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.contains("course.hold_seconds"), "{err}");
+        jail.clear_env();
+        let s = load(jail, Profile::Embedded).map_err(|e| e.to_string())?;
+        assert_eq!((s.course.max_poll_secs, s.mail.batch_size, s.events.retry_attempts), (10, 50, 5));
+        assert_eq!((s.server.header_timeout_secs, s.auth.code_ttl_secs, s.auth.recovery_window_days), (10, 300, 365));
+        Ok(())
+    });
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! Derived defaults and validation, run once at start.
 
 use crate::{ConfigError, Profile, Settings};
+use secrecy::ExposeSecret;
 use std::path::Path;
 use url::Url;
 
@@ -49,6 +50,9 @@ pub(crate) fn fill_and_check(s: &mut Settings) -> Result<(), ConfigError> {
         if server.json_limit_bytes < 1024 {
             return Err(invalid(&format!("{name}.json_limit_bytes"), "must be at least 1024"));
         }
+        if !(1..=300).contains(&server.header_timeout_secs) {
+            return Err(invalid(&format!("{name}.header_timeout_secs"), "use 1..=300 (default 10)"));
+        }
         if let Some(bad) = server.trusted_proxies.iter().find(|c| parse_cidr(c).is_none()) {
             return Err(invalid(
                 &format!("{name}.trusted_proxies"),
@@ -74,6 +78,7 @@ pub(crate) fn fill_and_check(s: &mut Settings) -> Result<(), ConfigError> {
         return Err(invalid("outbox.batch_size", "use 1..=10000"));
     }
     positive_ms("outbox.poll_interval_ms", s.outbox.poll_interval_ms)?;
+    check_events(s)?;
     if !(1..=40).contains(&s.sse.heartbeat_secs) {
         return Err(invalid("sse.heartbeat_secs", "use 1..=40 (the web client gives up after 45 s of silence)"));
     }
@@ -88,6 +93,19 @@ pub(crate) fn fill_and_check(s: &mut Settings) -> Result<(), ConfigError> {
     check_oauth(s)
 }
 
+fn check_events(s: &Settings) -> Result<(), ConfigError> {
+    let e = &s.events;
+    if !(1..=100).contains(&e.retry_attempts) {
+        return Err(invalid("events.retry_attempts", "use 1..=100 (default 5)"));
+    }
+    positive_ms("events.retry_first_backoff_ms", e.retry_first_backoff_ms)?;
+    positive_ms("events.retry_max_backoff_ms", e.retry_max_backoff_ms)?;
+    if e.retry_max_backoff_ms < e.retry_first_backoff_ms {
+        return Err(invalid("events.retry_max_backoff_ms", "must be at least events.retry_first_backoff_ms"));
+    }
+    Ok(())
+}
+
 fn check_course(s: &Settings) -> Result<(), ConfigError> {
     let c = &s.course;
     if !(1..=86_400).contains(&c.hold_seconds) {
@@ -98,6 +116,9 @@ fn check_course(s: &Settings) -> Result<(), ConfigError> {
     }
     if !(10..=3600).contains(&c.admission_token_ttl_secs) {
         return Err(invalid("course.admission_token_ttl_secs", "use 10..=3600"));
+    }
+    if !(1..=60).contains(&c.max_poll_secs) {
+        return Err(invalid("course.max_poll_secs", "use 1..=60 (default 10)"));
     }
     positive_ms("course.admitter_interval_ms", c.admitter_interval_ms)?;
     if !(24..=24 * 365).contains(&c.idempotency_retention_hours) {
@@ -124,10 +145,10 @@ fn check_course(s: &Settings) -> Result<(), ConfigError> {
         if !matches!(base.scheme(), "http" | "https") {
             return Err(invalid("payment.toss_base_url", "use an http(s) URL"));
         }
-        if p.toss_secret_key.as_deref().is_none_or(|k| k.trim().is_empty()) {
+        if p.toss_secret_key.as_ref().is_none_or(|k| k.expose_secret().trim().is_empty()) {
             return Err(missing("payment.toss_secret_key", "CERCAT__PAYMENT__TOSS_SECRET_KEY", "test_sk_…"));
         }
-        if p.webhook_secret.as_deref().is_none_or(|k| k.trim().len() < 16) {
+        if p.webhook_secret.as_ref().is_none_or(|k| k.expose_secret().trim().len() < 16) {
             return Err(missing(
                 "payment.webhook_secret",
                 "CERCAT__PAYMENT__WEBHOOK_SECRET",
@@ -171,7 +192,7 @@ fn check_oauth(s: &Settings) -> Result<(), ConfigError> {
 
 fn check_auth(s: &Settings) -> Result<(), ConfigError> {
     match (&s.auth.jwt_secret, s.profile) {
-        (Some(secret), _) if secret.len() < 32 => {
+        (Some(secret), _) if secret.expose_secret().len() < 32 => {
             return Err(invalid("auth.jwt_secret", "must be at least 32 characters (use a random string)"));
         }
         (None, Profile::Production) => {
@@ -187,6 +208,12 @@ fn check_auth(s: &Settings) -> Result<(), ConfigError> {
     }
     if s.auth.refresh_grace_secs > 30 {
         return Err(invalid("auth.refresh_grace_secs", "use 0..=30 (a spent refresh token is usable that long)"));
+    }
+    if !(60..=3600).contains(&s.auth.code_ttl_secs) {
+        return Err(invalid("auth.code_ttl_secs", "use 60..=3600 (default 300: five minutes)"));
+    }
+    if !(1..=3650).contains(&s.auth.recovery_window_days) {
+        return Err(invalid("auth.recovery_window_days", "use 1..=3650 (default 365)"));
     }
     if s.auth.hash_concurrency == 0 || s.auth.hash_concurrency > 64 {
         return Err(invalid("auth.hash_concurrency", "use 1..=64"));
@@ -214,7 +241,8 @@ fn check_mail(s: &Settings) -> Result<(), ConfigError> {
             ));
         }
         (Some(url), _) => {
-            let parsed = Url::parse(url).map_err(|e| invalid("mail.smtp_url", format!("not a URL: {e}")))?;
+            let parsed =
+                Url::parse(url.expose_secret()).map_err(|e| invalid("mail.smtp_url", format!("not a URL: {e}")))?;
             if !matches!(parsed.scheme(), "smtp" | "smtps") {
                 return Err(invalid("mail.smtp_url", "use smtp:// or smtps://"));
             }
@@ -225,12 +253,15 @@ fn check_mail(s: &Settings) -> Result<(), ConfigError> {
         return Err(invalid("mail.from", "must be an address like `Cercat <no-reply@example.com>`"));
     }
     positive_ms("mail.timeout_ms", s.mail.timeout_ms)?;
+    if !(1..=1000).contains(&s.mail.batch_size) {
+        return Err(invalid("mail.batch_size", "use 1..=1000 (default 50)"));
+    }
     positive_ms("mail.poll_interval_ms", s.mail.poll_interval_ms)
 }
 
 fn check_database(s: &mut Settings, data_dir: &Path) -> Result<(), ConfigError> {
     let url = match (&s.database.url, s.profile) {
-        (Some(url), _) => url.clone(),
+        (Some(url), _) => url.expose_secret().to_owned(),
         (None, Profile::Embedded) => format!("sqlite://{}?mode=rwc", data_dir.join("cercat.db").display()),
         (None, Profile::Production) => {
             return Err(missing(
@@ -248,7 +279,7 @@ fn check_database(s: &mut Settings, data_dir: &Path) -> Result<(), ConfigError> 
         }
         _ => return Err(invalid("database.url", format!("unsupported scheme `{scheme}`; use mysql:// or sqlite://"))),
     }
-    s.database.url = Some(url);
+    s.database.url = Some(url.into());
     if s.database.max_connections == 0 || s.database.max_connections > 1000 {
         return Err(invalid("database.max_connections", "use 1..=1000"));
     }
@@ -263,7 +294,8 @@ fn check_redis(s: &Settings) -> Result<(), ConfigError> {
             return Err(missing("redis.url", "CERCAT__REDIS__URL", "redis://127.0.0.1:6379/0"));
         }
         (Some(url), _) => {
-            let parsed = Url::parse(url).map_err(|e| invalid("redis.url", format!("not a URL: {e}")))?;
+            let parsed =
+                Url::parse(url.expose_secret()).map_err(|e| invalid("redis.url", format!("not a URL: {e}")))?;
             if !matches!(parsed.scheme(), "redis" | "rediss") {
                 return Err(invalid("redis.url", "use redis:// or rediss://"));
             }

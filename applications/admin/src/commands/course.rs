@@ -26,11 +26,11 @@ pub async fn run(settings: &Settings, action: &CourseAction) -> ExitCode {
 }
 
 async fn verify(settings: &Settings, id: i64, json: bool) -> ExitCode {
-    let infra = match super::connect(settings).await {
-        Ok(infra) => infra,
+    let services = match super::connect(settings).await {
+        Ok(services) => services,
         Err(code) => return code,
     };
-    let report = match infra.course_service().verify(id).await {
+    let report = match services.courses.verify(id).await {
         Ok(report) => report,
         Err(err) => return super::fail(err, 1),
     };

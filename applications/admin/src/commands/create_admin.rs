@@ -10,11 +10,11 @@ pub async fn run(settings: &Settings, email: &str, nickname: &str) -> ExitCode {
         Ok(p) => p,
         Err(err) => return super::fail(err, 2),
     };
-    let infra = match super::connect(settings).await {
-        Ok(infra) => infra,
+    let services = match super::connect(settings).await {
+        Ok(services) => services,
         Err(code) => return code,
     };
-    match infra.account_service().create_account(email, &password, nickname, cercat_user::Role::Admin).await {
+    match services.accounts.create_account(email, &password, nickname, cercat_user::Role::Admin).await {
         Ok(user) => {
             println!("created ADMIN #{} {}", user.id, user.email);
             ExitCode::SUCCESS

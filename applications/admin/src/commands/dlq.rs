@@ -1,7 +1,7 @@
 //! `dlq list [--limit N] [--json]` / `dlq replay [--limit N] [--discard-undecodable]`: the
 //! dead-letter queue, what consumer groups gave up on.
 
-use cercat_bootstrap::Infrastructure;
+use cercat_bootstrap::Services;
 use cercat_config::Settings;
 use clap::Subcommand;
 use std::process::ExitCode;
@@ -33,13 +33,13 @@ pub enum DlqAction {
 
 /// Runs `action`.
 pub async fn run(settings: &Settings, action: &DlqAction) -> ExitCode {
-    let infra = match super::connect(settings).await {
-        Ok(infra) => infra,
+    let services = match super::connect(settings).await {
+        Ok(services) => services,
         Err(code) => return code,
     };
     let result = match action {
-        DlqAction::List { limit, json } => list(&infra, *limit, *json).await,
-        DlqAction::Replay { limit, discard_undecodable } => replay(&infra, *limit, *discard_undecodable).await,
+        DlqAction::List { limit, json } => list(&services, *limit, *json).await,
+        DlqAction::Replay { limit, discard_undecodable } => replay(&services, *limit, *discard_undecodable).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -47,16 +47,8 @@ pub async fn run(settings: &Settings, action: &DlqAction) -> ExitCode {
     }
 }
 
-async fn replay(infra: &Infrastructure, limit: usize, discard_undecodable: bool) -> Result<(), String> {
-    let r = cercat_common::events::replay_dead_letters(
-        &*infra.dead_letters,
-        &*infra.outbox,
-        chrono::Utc::now(),
-        limit,
-        discard_undecodable,
-    )
-    .await
-    .map_err(|e| e.to_string())?;
+async fn replay(services: &Services, limit: usize, discard_undecodable: bool) -> Result<(), String> {
+    let r = services.backlog.replay_dead_letters(limit, discard_undecodable).await.map_err(|e| e.to_string())?;
     println!("replayed {} event(s), discarded {}, {} letter(s) left", r.replayed, r.discarded, r.left);
     if r.left > 0 && !discard_undecodable {
         println!(
@@ -66,9 +58,9 @@ async fn replay(infra: &Infrastructure, limit: usize, discard_undecodable: bool)
     Ok(())
 }
 
-async fn list(infra: &Infrastructure, limit: usize, json: bool) -> Result<(), String> {
-    let letters = infra.dead_letters.pending(limit).await.map_err(|e| e.to_string())?;
-    let total = infra.dead_letters.size().await.map_err(|e| e.to_string())?;
+async fn list(services: &Services, limit: usize, json: bool) -> Result<(), String> {
+    let letters = services.backlog.dead_letters(limit).await.map_err(|e| e.to_string())?;
+    let total = services.backlog.dead_letter_count().await.map_err(|e| e.to_string())?;
     for l in &letters {
         if json {
             println!("{}", serde_json::to_string(l).unwrap_or_default());

@@ -13,11 +13,11 @@ pub async fn run(settings: &Settings, file: &Path, certificate: i64) -> ExitCode
         Ok(d) => d,
         Err(err) => return super::fail(format!("{}: {err}", file.display()), 2),
     };
-    let infra = match super::connect(settings).await {
-        Ok(infra) => infra,
+    let services = match super::connect(settings).await {
+        Ok(services) => services,
         Err(code) => return code,
     };
-    let service = infra.mockexam_service(std::sync::Arc::new(infra.certificate_service()));
+    let service = services.mockexams.clone();
     match service.import(certificate, document).await {
         Ok(set) => {
             println!(

@@ -40,7 +40,7 @@ pub async fn job_runs(
     query: web::Query<JobRunQuery>,
 ) -> Result<ApiResponse<Vec<JobRunResponse>>, AppError> {
     let limit = query.limit.unwrap_or(50).clamp(1, 200);
-    let runs = state.infra.job_runs.recent(query.job.as_deref(), limit).await?;
+    let runs = state.services.job_runs.recent(query.job.as_deref(), limit).await?;
     Ok(ApiResponse::ok(
         runs.into_iter()
             .map(|r| JobRunResponse {

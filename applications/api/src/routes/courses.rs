@@ -58,7 +58,7 @@ pub async fn create(
     body: web::Json<CourseRequest>,
 ) -> Result<ApiResponse<CourseResponse>, AppError> {
     let course = state.courses.create(caller.user_id(), body.into_inner().into_draft()?).await?;
-    Ok(ApiResponse::created(CourseResponse::new(course, state.infra.clock.now())))
+    Ok(ApiResponse::created(CourseResponse::new(course, state.services.clock.now())))
 }
 
 /// Searches courses (public): by `keyword` in the title, description (`searchType=content`),
@@ -79,7 +79,7 @@ pub async fn search(
     }
     let search =
         CourseSearch { keyword: query.keyword.clone(), field, certificate_id: query.certificate_id.map(Id::get) };
-    let now = state.infra.clock.now();
+    let now = state.services.clock.now();
     let slice = state.courses.search(&search, &page).await?;
     let slice = slice.map(|c| CourseResponse::new(c, now));
     Ok(ApiResponse::ok(CourseSlice { content: slice.content, has_next: slice.has_next }))
@@ -96,7 +96,7 @@ pub async fn get_course(
 ) -> Result<ApiResponse<CourseResponse>, AppError> {
     let id = path.0.get();
     let course = state.courses.get(id).await?;
-    Ok(ApiResponse::ok(CourseResponse::new(course, state.infra.clock.now())))
+    Ok(ApiResponse::ok(CourseResponse::new(course, state.services.clock.now())))
 }
 
 /// Replaces a course's fields (its instructor or an admin). The capacity cannot go below
@@ -113,7 +113,7 @@ pub async fn update(
 ) -> Result<ApiResponse<CourseResponse>, AppError> {
     let id = path.0.get();
     let course = state.courses.update(actor(&caller.0), id, body.into_inner().into_draft()?).await?;
-    Ok(ApiResponse::ok(CourseResponse::new(course, state.infra.clock.now())))
+    Ok(ApiResponse::ok(CourseResponse::new(course, state.services.clock.now())))
 }
 
 /// Deletes a course nobody has enrolled in (its instructor or an admin).

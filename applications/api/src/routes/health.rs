@@ -38,7 +38,7 @@ pub async fn live() -> ApiResponse<&'static str> {
 )]
 #[get("/health/ready")]
 pub async fn ready(state: web::Data<AppState>, admin: Option<Admin>) -> HttpResponse {
-    readiness(&state.infra.health, admin.is_some()).await
+    readiness(&state.services.health, admin.is_some()).await
 }
 
 /// Prometheus metrics: `http_requests_total{method,route,status}`,
@@ -53,9 +53,9 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     // (its gauge keeps its last value).
     let bound = Duration::from_secs(2);
     let (unsent, oldest, letters) = futures::join!(
-        tokio::time::timeout(bound, state.infra.outbox.unsent_count()),
-        tokio::time::timeout(bound, state.infra.outbox.oldest_unsent_at()),
-        tokio::time::timeout(bound, state.infra.dead_letters.size()),
+        tokio::time::timeout(bound, state.services.backlog.unsent()),
+        tokio::time::timeout(bound, state.services.backlog.oldest_unsent_at()),
+        tokio::time::timeout(bound, state.services.backlog.dead_letter_count()),
     );
     if let Ok(Ok(unsent)) = unsent {
         ::metrics::gauge!("cercat_outbox_unsent_events").set(unsent as f64);

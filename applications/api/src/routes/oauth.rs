@@ -34,7 +34,7 @@ const STATE_COOKIE: &str = "cercat_oauth_state";
 pub async fn start(state: web::Data<AppState>, name: web::Path<String>) -> Result<HttpResponse, AppError> {
     let name = name.into_inner();
     let started = state.accounts.oauth_start(&name)?;
-    let secure = state.infra.settings.oauth.redirect_base_url.starts_with("https://");
+    let secure = state.services.settings.oauth.redirect_base_url.starts_with("https://");
     let cookie = Cookie::build(STATE_COOKIE, started.signed_state)
         .path("/login/oauth2")
         .http_only(true)
@@ -68,7 +68,7 @@ async fn finish(state: &AppState, req: &HttpRequest, name: &str, cb: Callback) -
     };
     let (user, pair) = state.accounts.oauth_finish(name, returned).await?;
     let page = if user.role == Role::Guest { "onboarding" } else { "home" };
-    let mut target = url::Url::parse(&state.infra.settings.auth.client_url)
+    let mut target = url::Url::parse(&state.services.settings.auth.client_url)
         .map_err(|e| UserError::OAuthRejected(format!("bad client URL: {e}")))?
         .join(page)
         .map_err(|e| UserError::OAuthRejected(format!("bad client URL: {e}")))?;

@@ -32,7 +32,7 @@ pub async fn get_object(state: web::Data<AppState>, key: web::Path<String>) -> R
     if !cercat_common::storage::is_valid_key(&key) {
         return Err(AppError(ApiError::new(ErrorCode::ROUTE_NOT_FOUND, "no such object")));
     }
-    match state.infra.storage.get(&key).await {
+    match state.services.images.get(&key).await {
         Ok(Some(bytes)) => Ok(HttpResponse::Ok()
             .insert_header((header::CONTENT_TYPE, content_type(&key)))
             .insert_header((header::CACHE_CONTROL, "public, max-age=86400"))

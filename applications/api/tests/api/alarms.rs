@@ -244,7 +244,7 @@ pub async fn kafka_outage_flow(
     }
     // A publish is given up after kafka.timeout_ms (5 s); the relay then backs off.
     tokio::time::sleep(Duration::from_secs(7)).await;
-    assert!(app.state.infra.outbox.unsent_count().await.unwrap() >= 4, "the events wait in the outbox");
+    assert!(app.state.services.backlog.unsent().await.unwrap() >= 4, "the events wait in the outbox");
     let text = metrics(app).await;
     let lag: f64 = text
         .lines()
@@ -256,7 +256,7 @@ pub async fn kafka_outage_flow(
     assert_eq!(unread(app, &author).await, 0);
     cluster.clear_request_errors(RDKafkaApiKey::Produce);
     eventually(120, "every alarm arrives once Kafka is back", || async { unread(app, &author).await == 4 }).await;
-    eventually(30, "the outbox drains", || async { app.state.infra.outbox.unsent_count().await.unwrap() == 0 }).await;
+    eventually(30, "the outbox drains", || async { app.state.services.backlog.unsent().await.unwrap() == 0 }).await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert_eq!(unread(app, &author).await, 4, "nothing doubled");
     app.get_json("/health/ready", 200).await;
@@ -284,11 +284,11 @@ pub async fn killed_consumer_flow(app: &TestApp) {
     let (author, author_id) = member(app, "crashy").await;
     let events: Vec<_> = (1..=20).map(|n| liked(author_id, n)).collect();
     for e in &events {
-        app.state.infra.publisher.publish(e).await.unwrap();
+        app.state.services.adapters().publisher.publish(e).await.unwrap();
     }
     let ours = |id| events.iter().any(|e| e.id == id);
     let topics = cercat_alarm::ALARM_TOPICS;
-    let mut sub = app.state.infra.consumer.subscribe("alarm.crash-test", topics).await.unwrap();
+    let mut sub = app.state.services.events.consumer.subscribe("alarm.crash-test", topics).await.unwrap();
     let mut handled = 0;
     while handled < 10 {
         if let Some(Received::Event(d)) = sub.next(Duration::from_millis(500)).await.unwrap()
@@ -299,7 +299,7 @@ pub async fn killed_consumer_flow(app: &TestApp) {
         }
     }
     drop(sub); // killed: nothing committed
-    let mut sub = app.state.infra.consumer.subscribe("alarm.crash-test", topics).await.unwrap();
+    let mut sub = app.state.services.events.consumer.subscribe("alarm.crash-test", topics).await.unwrap();
     let mut seen = std::collections::HashSet::new();
     let until = tokio::time::Instant::now() + Duration::from_secs(60);
     while seen.len() < events.len() && tokio::time::Instant::now() < until {
@@ -335,10 +335,10 @@ pub async fn poison_flow(app: &TestApp, brokers: &str) {
     .unwrap();
     let mut broken = liked(0, post_id);
     broken.payload = json!({ "receiverId": "nobody" });
-    app.state.infra.publisher.publish(&broken).await.unwrap();
+    app.state.services.adapters().publisher.publish(&broken).await.unwrap();
     app.like_body(Method::POST, &fan, "POST", post_id, 200).await;
     eventually(60, "the like after the poison is stored", || async { unread(app, &author).await == 1 }).await;
-    let letters = &app.state.infra.dead_letters;
+    let letters = &app.state.services.adapters().dead_letters;
     eventually(60, "both poison messages are dead-lettered", || async { letters.size().await.unwrap() == 2 }).await;
     let pending = letters.pending(10).await.unwrap();
     assert!(pending.iter().all(|l| l.group == "alarm.store" && l.topic == "community.post-liked"), "{pending:?}");
@@ -347,10 +347,15 @@ pub async fn poison_flow(app: &TestApp, brokers: &str) {
     assert!(metrics(app).await.contains("cercat_dead_letters 2"));
     // Replay: the event goes back through the outbox (and, still broken, comes back here);
     // the undecodable message is dropped on request.
-    let report =
-        cercat_common::events::replay_dead_letters(&**letters, &*app.state.infra.outbox, chrono::Utc::now(), 10, true)
-            .await
-            .unwrap();
+    let report = cercat_common::events::replay_dead_letters(
+        &**letters,
+        &*app.state.services.adapters().outbox,
+        chrono::Utc::now(),
+        10,
+        true,
+    )
+    .await
+    .unwrap();
     assert_eq!((report.replayed, report.discarded), (1, 1));
     // `left` is a snapshot taken after the replay: the replayed event may already have been
     // relayed, failed again and been dead-lettered anew by then.

@@ -2,6 +2,7 @@
 //! lifecycle — in embedded mode, and the core flows again on MariaDB + Redis.
 
 use crate::helpers::*;
+use cercat_config::ExposeSecret;
 use reqwest::{Method, RequestBuilder, multipart};
 use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{Value, json};
@@ -21,7 +22,7 @@ impl TestApp {
 
     /// The code in the newest mail to `email` (read from the mail outbox).
     pub async fn latest_code(&self, email: &str) -> String {
-        let db = self.state.infra.db.conn();
+        let db = self.state.services.adapters().db.conn();
         let sql = "SELECT body FROM mail_outbox WHERE recipient = ? ORDER BY id DESC LIMIT 1";
         let row = db
             .query_one_raw(Statement::from_sql_and_values(
@@ -184,7 +185,7 @@ async fn codes_are_single_use_expire_and_lock_after_wrong_tries() {
         json!({ "email": "lee@example.com", "code": wrong, "password": "초록색-고양이-2025", "nickname": "이자격" });
     assert_eq!(app.post_json("/api/v2/auth/signup", body, 400).await["responseCode"], "USR_005");
     // Expire the code in the database: the right code no longer works.
-    let db = app.state.infra.db.conn();
+    let db = app.state.services.adapters().db.conn();
     let past = chrono::Utc::now() - chrono::Duration::minutes(6);
     db.execute_raw(Statement::from_sql_and_values(
         db.get_database_backend(),
@@ -420,7 +421,7 @@ async fn sign_up_and_recovery_answer_registered_and_unknown_addresses_alike() {
     let body = json!({ "email": "nobody@example.com", "code": "000000" });
     assert_eq!(app.post_json("/api/v2/auth/recover", body, 400).await["responseCode"], "USR_005");
     // The owner's mailbox is told why, and the code still works for them only.
-    let db = app.state.infra.db.conn();
+    let db = app.state.services.adapters().db.conn();
     let row = db
         .query_one_raw(Statement::from_sql_and_values(
             db.get_database_backend(),
@@ -475,11 +476,11 @@ async fn queued_mails_reach_the_dev_mailbox_and_sent_codes_leave_storage() {
     let s = with_mail_delivery(settings(cercat_config::Profile::Embedded, &dir));
     let app = spawn(s, dir, Vec::new()).await;
     app.post_json("/api/v2/auth/email-codes", json!({ "email": "mail@example.com" }), 201).await;
-    let dir = app.state.infra.settings.data_dir.join("mail");
+    let dir = app.state.services.settings.data_dir.join("mail");
     let mut delivered = false;
     for _ in 0..50 {
         let files = std::fs::read_dir(&dir).map(|d| d.count()).unwrap_or(0);
-        if files > 0 && app.state.infra.mail_queue.unsent_count().await.unwrap() == 0 {
+        if files > 0 && app.state.services.adapters().mail_queue.unsent_count().await.unwrap() == 0 {
             delivered = true;
             break;
         }
@@ -487,7 +488,7 @@ async fn queued_mails_reach_the_dev_mailbox_and_sent_codes_leave_storage() {
     }
     assert!(delivered, "the dispatcher did not deliver the mail");
     // The sent mail's row keeps who/what/when, not the code.
-    let db = app.state.infra.db.conn();
+    let db = app.state.services.adapters().db.conn();
     let row = db
         .query_one_raw(Statement::from_sql_and_values(
             db.get_database_backend(),
@@ -565,12 +566,12 @@ async fn a_signed_token_for_user_0_or_x_is_401_and_path_id_0_is_400() {
     use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
     use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
     let app = spawn_embedded().await;
-    app.state.infra.seed_demo_accounts().await.unwrap();
+    app.state.services.seed_demo_accounts().await.unwrap();
     let token = s(&app.log_in("demo@cercat.dev", "demo-pass-1234").await["accessToken"]);
     app.authed(Method::GET, "/api/v2/users/me", &token, 200).await;
     let payload = token.trim_start_matches("Bearer ").split('.').nth(1).unwrap().to_owned();
     let mut claims: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
-    let key = EncodingKey::from_secret(app.state.infra.jwt_secret.as_bytes());
+    let key = EncodingKey::from_secret(app.state.services.adapters().jwt_secret.expose_secret().as_bytes());
     for bad in ["0", "x", "-1"] {
         claims["sub"] = bad.into();
         let forged = encode(&Header::new(Algorithm::HS256), &claims, &key).unwrap();
@@ -591,7 +592,7 @@ async fn a_signed_token_for_user_0_or_x_is_401_and_path_id_0_is_400() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn body_and_query_ids_of_0_are_400_naming_the_id() {
     let app = spawn_embedded().await;
-    app.state.infra.seed_demo_accounts().await.unwrap();
+    app.state.services.seed_demo_accounts().await.unwrap();
     let token = s(&app.log_in("demo@cercat.dev", "demo-pass-1234").await["accessToken"]);
     let send = |method: Method, path: &str, body: Value| {
         app.req(method, path).header("Access-Token", &token).json(&body).send()

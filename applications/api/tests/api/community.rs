@@ -49,7 +49,7 @@ impl TestApp {
     }
 
     pub(crate) async fn count(&self, sql: &str) -> i64 {
-        let db = self.state.infra.db.conn();
+        let db = self.state.services.adapters().db.conn();
         let row =
             db.query_one_raw(Statement::from_string(db.get_database_backend(), sql.to_owned())).await.unwrap().unwrap();
         row.try_get_by_index::<i64>(0).unwrap()
@@ -657,7 +657,7 @@ pub async fn purging_a_member_keeps_counters_exact(app: &TestApp) {
     app.like_body(Method::POST, &leaver, "COMMENT", stays, 200).await;
     app.like_body(Method::POST, &friend, "POST", gone, 200).await;
     app.call(Method::DELETE, "/api/v2/users/me", &leaver, None, 200).await;
-    let db = app.state.infra.db.conn();
+    let db = app.state.services.adapters().db.conn();
     let old = (chrono::Utc::now() - chrono::Duration::days(800)).into();
     db.execute_raw(Statement::from_sql_and_values(
         db.get_database_backend(),

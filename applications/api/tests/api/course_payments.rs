@@ -19,7 +19,7 @@ async fn over_toss(toss: &FakeToss) -> TestApp {
     let mut s = settings(Profile::Embedded, &dir);
     s.payment.gateway = PaymentGatewaySetting::Toss;
     s.payment.toss_base_url = toss.base_url();
-    s.payment.toss_secret_key = Some(toss.secret_key().to_owned());
+    s.payment.toss_secret_key = Some(toss.secret_key().into());
     s.payment.webhook_secret = Some(WEBHOOK_SECRET.into());
     spawn(s, dir, Vec::new()).await
 }
@@ -125,7 +125,7 @@ async fn parallel_payments_with_different_keys_keep_one_and_refund_the_others() 
     assert_eq!(codes, vec![(200, "SUCCESS".into()), (409, "CRS_017".into()), (409, "CRS_017".into())], "{answers:?}");
     let kept = keys[answers.iter().position(|(s, _)| *s == 200).unwrap()];
     // At the gateway: the kept charge is still captured, the two others are cancelled.
-    let gateway = &app.state.infra.gateway;
+    let gateway = &app.state.services.adapters().gateway;
     for key in keys {
         let probe = gateway.confirm(key, &order, 99_000).await;
         if key == kept {

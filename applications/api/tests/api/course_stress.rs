@@ -380,7 +380,7 @@ async fn storm(app: &TestApp, rounds: u64) {
     let people = crate::courses::students(app, STUDENTS + 1).await;
     let ids: Vec<i64> = people.iter().map(|p| p.id).collect();
     let (students, instructor) = (&ids[..STUDENTS], ids[STUDENTS]);
-    let storm = Storm::new(&app.state.infra.db, app.state.infra.room.clone(), rounds);
+    let storm = Storm::new(&app.state.services.adapters().db, app.state.services.adapters().room.clone(), rounds);
     let mut violations = Vec::new();
     for n in 0..rounds {
         violations.extend(round(&storm, students, instructor, n).await);

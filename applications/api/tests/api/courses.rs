@@ -3,7 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use cercat_config::{PaymentGatewaySetting, Profile};
+use cercat_config::{ExposeSecret, PaymentGatewaySetting, Profile};
 use cercat_user::Role;
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -19,14 +19,16 @@ pub struct Caller {
 
 pub fn mint(app: &TestApp, id: i64, role: Role) -> Caller {
     let sid = uuid::Uuid::new_v4().simple().to_string();
-    let token = app.state.infra.jwt.issue(id, role, &sid, chrono::Utc::now().timestamp()).unwrap();
+    let token = app.state.services.adapters().jwt.issue(id, role, &sid, chrono::Utc::now().timestamp()).unwrap();
     Caller { id, token }
 }
 
 /// `n` fresh students with tokens.
 pub async fn students(app: &TestApp, n: usize) -> Vec<Caller> {
     let tag = format!("s{}x", &uuid::Uuid::new_v4().simple().to_string()[..6]);
-    let ids = cercat_database::seed::load_students(&app.state.infra.db, &tag, n, chrono::Utc::now()).await.unwrap();
+    let ids = cercat_database::seed::load_students(&app.state.services.adapters().db, &tag, n, chrono::Utc::now())
+        .await
+        .unwrap();
     assert_eq!(ids.len(), n);
     ids.into_iter().map(|id| mint(app, id, Role::User)).collect()
 }
@@ -260,7 +262,10 @@ pub async fn course_flows(app: &TestApp) {
     let order = pending["result"][0]["orderId"].as_str().unwrap().to_owned();
     let hook = json!({"eventType": "PAYMENT_STATUS_CHANGED", "data": {"paymentKey": "pk-s3", "orderId": order, "status": "DONE"}})
         .to_string();
-    let secret = cercat_user::tokens::digest(&["cercat-simulated-webhooks", &app.state.infra.jwt_secret]);
+    let secret = cercat_user::tokens::digest(&[
+        "cercat-simulated-webhooks",
+        app.state.services.adapters().jwt_secret.expose_secret(),
+    ]);
     let time = chrono::Utc::now().timestamp().to_string();
     let signature = cercat_payment::sign_webhook(&secret, hook.as_bytes(), &time);
     let res = app
@@ -595,7 +600,7 @@ async fn failed_payments_expiries_and_cancels_keep_the_invariant_over_mariadb_an
             sweep_every_second(s);
             s.payment.gateway = PaymentGatewaySetting::Toss;
             s.payment.toss_base_url = url;
-            s.payment.toss_secret_key = Some(key);
+            s.payment.toss_secret_key = Some(key.into());
             s.payment.webhook_secret = Some("webhook-secret-0123456789".into());
         })
         .await;

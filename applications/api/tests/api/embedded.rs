@@ -75,7 +75,14 @@ async fn a_certificate_without_schedules_answers_crt_002() {
     let app = spawn_embedded().await;
     // Certificates 1-3 all have schedules; move every schedule of 3 into the past by deleting them.
     use sea_orm::ConnectionTrait;
-    app.state.infra.db.conn().execute_unprepared("DELETE FROM exam_schedules WHERE certificate_id = 3").await.unwrap();
+    app.state
+        .services
+        .adapters()
+        .db
+        .conn()
+        .execute_unprepared("DELETE FROM exam_schedules WHERE certificate_id = 3")
+        .await
+        .unwrap();
     let body = app.get_json("/api/v2/certificates/3/certificate-exams", 404).await;
     assert_eq!(body["responseCode"], "CRT_002");
 }
@@ -159,7 +166,7 @@ async fn health_readiness_metrics_and_offline_docs_are_served() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dead_database_degrades_to_opaque_503s_and_flips_readiness() {
     let app = spawn_embedded().await;
-    app.state.infra.db.conn().close_by_ref().await.unwrap();
+    app.state.services.adapters().db.conn().close_by_ref().await.unwrap();
     let body = app.get_json("/api/v2/certificates", 503).await;
     assert_eq!(body["responseCode"], "GLB_008");
     assert!(body["requestId"].is_string());
@@ -178,7 +185,7 @@ async fn a_dead_database_degrades_to_opaque_503s_and_flips_readiness() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn schedule_changes_reach_the_bus_through_the_outbox() {
     let app = spawn_embedded().await;
-    let mut sub = app.state.infra.consumer.subscribe("test-listener", &[SCHEDULE_TOPIC]).await.unwrap();
+    let mut sub = app.state.services.events.consumer.subscribe("test-listener", &[SCHEDULE_TOPIC]).await.unwrap();
     let draft = schedule_draft(2, 2035, 1);
     app.state.certificates.import_schedule(&draft).await.unwrap();
     let mut seen = None;
@@ -194,7 +201,7 @@ async fn schedule_changes_reach_the_bus_through_the_outbox() {
     assert_eq!(delivery.event.event_type, "ExamScheduleChanged");
     assert_eq!(delivery.event.payload["certificateId"], 2);
     for _ in 0..50 {
-        if app.state.infra.outbox.unsent_count().await.unwrap() == 0 {
+        if app.state.services.backlog.unsent().await.unwrap() == 0 {
             return;
         }
         tokio::time::sleep(StdDuration::from_millis(100)).await;

@@ -29,7 +29,7 @@ async fn the_embedded_api_runs_the_scheduled_jobs_and_records_their_runs() {
     assert!(s.jobs.in_process, "embedded mode runs the scheduled jobs in the api by default");
     s.jobs.schedules.insert("trending-snapshot".into(), "* * * * * *".into());
     let app = spawn(s, dir, Vec::new()).await;
-    let runs = &app.state.infra.job_runs;
+    let runs = &app.state.services.job_runs;
     eventually(Duration::from_secs(30), "a trending-snapshot run is recorded", || async {
         runs.recent(Some("trending-snapshot"), 10).await.unwrap().iter().any(|r| r.ended_at.is_some())
     })
@@ -37,7 +37,7 @@ async fn the_embedded_api_runs_the_scheduled_jobs_and_records_their_runs() {
     let history = runs.recent(Some("trending-snapshot"), 10).await.unwrap();
     let run = history.iter().find(|r| r.ended_at.is_some()).unwrap();
     assert_eq!(run.status, JobStatus::Succeeded);
-    assert_eq!(run.node, app.state.infra.node, "the api's own node ran it");
+    assert_eq!(run.node, app.state.services.node, "the api's own node ran it");
     assert!(run.counts.read >= 3, "every board was snapshot: {:?}", run.counts);
 }
 
@@ -48,7 +48,7 @@ async fn an_outbox_write_wakes_the_relay_long_before_its_poll() {
     // Ten minutes between polls: an event relayed within the test came through the wake.
     s.outbox.poll_interval_ms = 600_000;
     let app = spawn(s, dir, Vec::new()).await;
-    let outbox = &app.state.infra.outbox;
+    let outbox = &app.state.services.adapters().outbox;
     eventually(Duration::from_secs(30), "the start-up pass relays the seed's events", || async {
         outbox.unsent_count().await.unwrap() == 0
     })

@@ -29,7 +29,7 @@ async fn undeliverable_addresses_are_refused_at_request_time_and_given_up_on_in_
     // A mail queued before these checks existed is refused by the transport for good: the
     // dispatcher gives up on it at its first attempt.
     let legacy = cercat_common::mail::Mail { to: "a,b@x.com".into(), subject: "s".into(), body: "b".into() };
-    cercat_database::enqueue_mail(app.state.infra.db.conn(), &legacy, chrono::Utc::now()).await.unwrap();
+    cercat_database::enqueue_mail(app.state.services.adapters().db.conn(), &legacy, chrono::Utc::now()).await.unwrap();
     let given_up =
         "SELECT COUNT(*) FROM mail_outbox WHERE recipient = 'a,b@x.com' AND failed_at IS NOT NULL AND attempts = 1";
     for _ in 0..100 {
@@ -39,7 +39,7 @@ async fn undeliverable_addresses_are_refused_at_request_time_and_given_up_on_in_
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(app.count(given_up).await, 1, "the refused mail is marked failed after one attempt");
-    assert_eq!(app.state.infra.mail_queue.unsent_count().await.unwrap(), 0);
+    assert_eq!(app.state.services.adapters().mail_queue.unsent_count().await.unwrap(), 0);
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(app.count("SELECT attempts FROM mail_outbox WHERE recipient = 'a,b@x.com'").await, 1, "never retried");
 }

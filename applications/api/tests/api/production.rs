@@ -54,9 +54,9 @@ impl Deployment {
     pub async fn instance_with(&self, tune: impl FnOnce(&mut cercat_config::Settings)) -> TestApp {
         let dir = tempfile::tempdir().unwrap();
         let mut s = settings(Profile::Production, &dir);
-        s.database.url = Some(self.database.url().to_owned());
+        s.database.url = Some(self.database.url().into());
         s.database.migrate_on_start = true;
-        s.redis.url = Some(cercat_testing::redis_url());
+        s.redis.url = Some(cercat_testing::redis_url().into());
         s.redis.key_prefix = self.redis_prefix.clone();
         s.kafka.brokers = Some(self.cluster.bootstrap_servers());
         s.storage.url = Some(url::Url::from_directory_path(dir.path().join("objects")).unwrap().to_string());
@@ -67,7 +67,7 @@ impl Deployment {
         s.mail.smtp_url = Some("smtp://127.0.0.1:1".into());
         s.payment.gateway = cercat_config::PaymentGatewaySetting::Toss;
         s.payment.toss_base_url = self.toss.base_url();
-        s.payment.toss_secret_key = Some(self.toss.secret_key().to_owned());
+        s.payment.toss_secret_key = Some(self.toss.secret_key().into());
         s.payment.webhook_secret = Some("webhook-secret-0123456789".into());
         tune(&mut s);
         spawn(s, dir, vec![Box::new(self.database.clone()), Box::new(self.cluster.clone())]).await
@@ -112,7 +112,7 @@ async fn production_mode_serves_the_slice_over_mysql_redis_and_kafka() {
 #[ignore = "needs MariaDB at 127.0.0.1:3306 and Redis at 127.0.0.1:6379 (CI runs it)"]
 async fn outbox_events_reach_kafka_and_are_marked_sent() {
     let app = spawn_production().await;
-    let mut sub = app.state.infra.consumer.subscribe("api-test", &[SCHEDULE_TOPIC]).await.unwrap();
+    let mut sub = app.state.services.events.consumer.subscribe("api-test", &[SCHEDULE_TOPIC]).await.unwrap();
     let draft = schedule_draft(3, 2036, 2);
     app.state.certificates.import_schedule(&draft).await.unwrap();
     let mut found = false;
@@ -127,7 +127,7 @@ async fn outbox_events_reach_kafka_and_are_marked_sent() {
     }
     assert!(found, "the relay publishes the outbox row to Kafka");
     for _ in 0..50 {
-        if app.state.infra.outbox.unsent_count().await.unwrap() == 0 {
+        if app.state.services.backlog.unsent().await.unwrap() == 0 {
             return;
         }
         tokio::time::sleep(StdDuration::from_millis(100)).await;

@@ -35,7 +35,7 @@ impl Job for CourseHoldsSweep {
     }
 
     async fn run(&self, ctx: &JobContext, _params: &Params) -> Result<JobReport, JobError> {
-        let courses = ctx.infra.course_service();
+        let courses = &ctx.services.courses;
         let mut expired = 0;
         let mut refunded = 0;
         let mut failures = 0;
@@ -49,9 +49,9 @@ impl Job for CourseHoldsSweep {
                 break;
             }
         }
-        let hours = i64::try_from(ctx.infra.settings.course.idempotency_retention_hours).unwrap_or(48);
-        let before = ctx.infra.clock.now() - chrono::Duration::hours(hours);
-        let purged = ctx.infra.idempotency.purge(before).await.map_err(|e| JobError::Failed(e.to_string()))?;
+        let hours = i64::from(ctx.services.settings.course.idempotency_retention_hours);
+        let before = ctx.services.clock.now() - chrono::Duration::hours(hours);
+        let purged = ctx.services.idempotency.purge(before).await.map_err(|e| JobError::Failed(e.to_string()))?;
         tracing::info!(expired, refunded, refund_failures = failures, purged_keys = purged, "course holds swept");
         Ok(JobReport {
             counts: JobCounts { read: expired + refunded + failures, written: expired + refunded, skipped: failures },

@@ -1,12 +1,12 @@
 //! `exam-alarms` (daily 09:00 Asia/Seoul): reminders for users with the certificate as an
-//! interest — application opens tomorrow, opens today, deadline tomorrow. Written to the outbox
-//! with ids derived from (schedule, kind, user, day), so a re-run the same day adds nothing.
+//! interest — application opens tomorrow, opens today, deadline tomorrow. The alarm context's
+//! `ExamReminders` decides which are due and records them in the outbox with ids derived from
+//! (schedule, kind, user, day), so a re-run the same day adds nothing.
 
 use async_trait::async_trait;
-use cercat_alarm::exam::{ScheduleDates, due, events};
+use cercat_alarm::exam::ScheduleDates;
 use cercat_common::jobs::JobCounts;
 use cercat_config::Settings;
-use cercat_database::SqlOutboxStore;
 use std::time::Duration;
 
 use crate::{Job, JobContext, JobError, Params, job::JobReport};
@@ -36,10 +36,7 @@ impl Job for ExamAlarms {
 
     async fn run(&self, ctx: &JobContext, _params: &Params) -> Result<JobReport, JobError> {
         let fail = |e: &dyn std::fmt::Display| JobError::Failed(e.to_string());
-        let certificates = ctx.infra.certificate_service();
-        let outbox = SqlOutboxStore::new(ctx.infra.db.clone());
-        let today = ctx.infra.clock.today_in_seoul();
-        let now = ctx.infra.clock.now();
+        let (certificates, reminders) = (&ctx.services.certificates, &ctx.services.exam_reminders);
         let (mut read, mut written) = (0, 0);
         for certificate in certificates.list().await.map_err(|e| fail(&e))? {
             let mut users = None;
@@ -51,14 +48,14 @@ impl Job for ExamAlarms {
                     application_start: schedule.draft.application_start,
                     application_deadline: schedule.draft.application_deadline,
                 };
-                if due(&dates, today).is_empty() {
+                if !reminders.any_due(&dates) {
                     continue;
                 }
                 if users.is_none() {
                     users = Some(certificates.interested_users(certificate.id).await.map_err(|e| fail(&e))?);
                 }
-                let batch = events(&dates, users.as_deref().unwrap_or_default(), today, now).map_err(|e| fail(&e))?;
-                written += outbox.append(&batch, now).await.map_err(|e| fail(&e))?;
+                written +=
+                    reminders.record(&dates, users.as_deref().unwrap_or_default()).await.map_err(|e| fail(&e))?;
             }
         }
         Ok(JobReport { counts: JobCounts { read, written, skipped: 0 }, skips: Vec::new() })

@@ -72,18 +72,18 @@ impl Job for ExamScheduleImport {
             reason: "give the feed as --param source=<path or http(s) URL>".into(),
         })?;
         let rows = ctx
-            .infra
+            .services
             .schedule_feed
             .rows(source)
             .await
             .map_err(|e| JobError::Failed(format!("cannot read {source}: {e}")))?;
-        let service = ctx.infra.certificate_service();
+        let service = &ctx.services.certificates;
         let mut counts = JobCounts::default();
         let mut skips = Vec::new();
         let mut progress = Progress::new("exam-schedule-import", rows.len() as u64);
         for row in &rows {
             counts.read += 1;
-            match import_row(&service, row).await {
+            match import_row(service, row).await {
                 Ok(UpsertOutcome::Inserted | UpsertOutcome::Updated) => counts.written += 1,
                 Ok(UpsertOutcome::Unchanged) => {}
                 // A store failure aborts: the import is idempotent, so re-running is safe.

@@ -31,7 +31,7 @@ impl Job for MailRetry {
     }
 
     async fn run(&self, ctx: &JobContext, _params: &Params) -> Result<JobReport, JobError> {
-        let dispatcher = ctx.infra.mail_dispatcher();
+        let dispatcher = &ctx.services.mail_dispatcher;
         let mut counts = JobCounts::default();
         let mut skips = Vec::new();
         loop {

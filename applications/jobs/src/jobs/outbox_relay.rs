@@ -30,7 +30,7 @@ impl Job for OutboxRelayJob {
     }
 
     async fn run(&self, ctx: &JobContext, _params: &Params) -> Result<JobReport, JobError> {
-        let relay = ctx.infra.outbox_relay();
+        let relay = &ctx.services.outbox_relay;
         let mut counts = JobCounts::default();
         loop {
             let pass = relay.relay_once().await.map_err(|e| JobError::Failed(e.to_string()))?;
@@ -40,7 +40,7 @@ impl Job for OutboxRelayJob {
             counts.read += pass.sent + pass.failed;
             counts.written += pass.sent;
             if pass.failed > 0 {
-                let left = ctx.infra.outbox.unsent_count().await.unwrap_or_default();
+                let left = ctx.services.backlog.unsent().await.unwrap_or_default();
                 return Err(JobError::Failed(format!(
                     "the event bus refused an event; {left} events wait for the next attempt"
                 )));

@@ -18,8 +18,8 @@ pub struct TrendingSnapshot;
 
 async fn each_board(ctx: &JobContext, decay: bool) -> Result<JobReport, JobError> {
     let fail = |e: &dyn std::fmt::Display| JobError::Failed(e.to_string());
-    let boards = ctx.infra.certificate_service().list().await.map_err(|e| fail(&e))?;
-    let community = ctx.infra.community_service();
+    let boards = ctx.services.certificates.list().await.map_err(|e| fail(&e))?;
+    let community = &ctx.services.community;
     let mut done = 0;
     for board in &boards {
         if decay {

@@ -31,8 +31,7 @@ impl Job for WithdrawnUserPurge {
     }
 
     async fn run(&self, ctx: &JobContext, _params: &Params) -> Result<JobReport, JobError> {
-        let purged =
-            ctx.infra.account_service().purge_withdrawn().await.map_err(|e| JobError::Failed(e.to_string()))?;
+        let purged = ctx.services.accounts.purge_withdrawn().await.map_err(|e| JobError::Failed(e.to_string()))?;
         Ok(JobReport { counts: JobCounts { read: purged, written: purged, skipped: 0 }, skips: Vec::new() })
     }
 }

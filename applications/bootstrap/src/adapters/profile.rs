@@ -1,28 +1,53 @@
 //! The adapters that differ by profile: in-process ones for one node, Redis and Kafka for a
 //! scaled-out deployment.
 
-use super::*;
+use std::sync::Arc;
+
+use cercat_common::{
+    broadcast::Broadcast,
+    cache::Cache,
+    events::{DeadLetterQueue, EventConsumer, EventPublisher},
+    health::HealthCheck,
+    lease::LeaseLock,
+    ratelimit::RateLimiter,
+};
+use cercat_community::ports::KeywordStore;
+use cercat_config::{ExposeSecret, Settings, redact_url};
+use cercat_course::ports::WaitingRoom;
+use cercat_database::{Db, SqlDeadLetterQueue, SqlLeaseLock, SqlSessionRevocations};
+use cercat_embedded::{
+    CachedRevocations, InProcessBus, MemoryBroadcast, MemoryCache, MemoryKeywordStore, MemoryRateLimiter,
+    MemoryRefreshStore, MemoryWaitingRoom,
+};
+use cercat_kafka::{KafkaConsumer, KafkaDeadLetters, KafkaOptions, KafkaPublisher};
+use cercat_redis::{
+    RedisBroadcast, RedisCache, RedisClient, RedisKeywordStore, RedisLeaseLock, RedisOptions, RedisRateLimiter,
+    RedisRefreshStore, RedisSessionRevocations, RedisWaitingRoom,
+};
+use cercat_user::ports::{RefreshTokenStore, SessionRevocations};
+
+use crate::{BootstrapError, fail, ms};
 
 /// The adapters that differ between one node and a scaled-out deployment.
-pub(crate) struct SharedAdapters {
-    pub(crate) cache: Arc<dyn Cache>,
-    pub(crate) lease: Arc<dyn LeaseLock>,
-    pub(crate) publisher: Arc<dyn EventPublisher>,
-    pub(crate) consumer: Arc<dyn EventConsumer>,
-    pub(crate) dead_letters: Arc<dyn DeadLetterQueue>,
-    pub(crate) broadcast: Arc<dyn Broadcast>,
-    pub(crate) session_ends: Arc<dyn Broadcast>,
-    pub(crate) refresh: Arc<dyn RefreshTokenStore>,
-    pub(crate) revocations: Arc<dyn SessionRevocations>,
-    pub(crate) limiter: Arc<dyn RateLimiter>,
-    pub(crate) keywords: Arc<dyn KeywordStore>,
-    pub(crate) room: Arc<dyn WaitingRoom>,
+pub(super) struct ProfileAdapters {
+    pub(super) cache: Arc<dyn Cache>,
+    pub(super) lease: Arc<dyn LeaseLock>,
+    pub(super) publisher: Arc<dyn EventPublisher>,
+    pub(super) consumer: Arc<dyn EventConsumer>,
+    pub(super) dead_letters: Arc<dyn DeadLetterQueue>,
+    pub(super) broadcast: Arc<dyn Broadcast>,
+    pub(super) session_ends: Arc<dyn Broadcast>,
+    pub(super) refresh: Arc<dyn RefreshTokenStore>,
+    pub(super) revocations: Arc<dyn SessionRevocations>,
+    pub(super) limiter: Arc<dyn RateLimiter>,
+    pub(super) keywords: Arc<dyn KeywordStore>,
+    pub(super) room: Arc<dyn WaitingRoom>,
 }
 
-impl SharedAdapters {
+impl ProfileAdapters {
     /// In-process cache and bus; leases in the database so the api and `batch serve`
     /// sharing one SQLite file coordinate.
-    pub(crate) fn embedded(db: &Db) -> Self {
+    pub(super) fn embedded(db: &Db) -> Self {
         let bus = Arc::new(InProcessBus::default());
         Self {
             cache: Arc::new(MemoryCache::default()),
@@ -48,11 +73,12 @@ impl SharedAdapters {
     }
 
     /// Redis cache and leases, Kafka bus. Both connect lazily.
-    pub(crate) fn production(
+    pub(super) fn production(
         settings: &Settings,
         health: &mut Vec<Arc<dyn HealthCheck>>,
     ) -> Result<Self, BootstrapError> {
-        let redis_url = settings.redis.url.clone().unwrap_or_default();
+        // Validation requires the URL in production; an empty one fails with its own message.
+        let redis_url = settings.redis.url.as_ref().map(|u| u.expose_secret().to_owned()).unwrap_or_default();
         let redis = RedisClient::new(&RedisOptions {
             url: redis_url.clone(),
             pool_size: settings.redis.pool_size,
