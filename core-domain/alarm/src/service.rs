@@ -139,3 +139,195 @@ impl AlarmService {
         cercat_common::events::run_consumer(source, ALARM_CONSUMER, ALARM_TOPICS, subscription, handle, stop).await;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use async_trait::async_trait;
+    use cercat_common::clock::ManualClock;
+    use cercat_community::events::{Activity, POST_COMMENTED_TOPIC};
+    use chrono::{DateTime, Utc};
+
+    use super::*;
+    use crate::{AlarmType, NewAlarm};
+
+    /// Alarms in memory, stored once per (consumer, event id) like the SQL adapter.
+    #[derive(Default)]
+    struct MemoryAlarms {
+        seen: Mutex<Vec<(String, String)>>,
+        alarms: Mutex<Vec<Alarm>>,
+        marked_at: Mutex<Option<DateTime<Utc>>>,
+    }
+
+    #[async_trait]
+    impl AlarmRepository for MemoryAlarms {
+        async fn store_once(
+            &self,
+            consumer: &str,
+            event_id: &str,
+            alarm: Option<&NewAlarm>,
+        ) -> Result<Option<i64>, PortError> {
+            let mut seen = self.seen.lock().unwrap();
+            let key = (consumer.to_owned(), event_id.to_owned());
+            if seen.contains(&key) {
+                return Ok(None);
+            }
+            seen.push(key);
+            let Some(alarm) = alarm else { return Ok(None) };
+            let mut alarms = self.alarms.lock().unwrap();
+            let id = alarms.len() as i64 + 1;
+            alarms.push(Alarm { id, alarm: alarm.clone(), read: false });
+            Ok(Some(id))
+        }
+        async fn unread(&self, receiver_id: i64, limit: u64) -> Result<Vec<Alarm>, PortError> {
+            let alarms = self.alarms.lock().unwrap();
+            let mine = alarms.iter().rev().filter(|a| a.alarm.receiver_id == receiver_id && !a.read);
+            Ok(mine.take(limit as usize).cloned().collect())
+        }
+        async fn unread_count(&self, receiver_id: i64) -> Result<u64, PortError> {
+            Ok(self.unread(receiver_id, u64::MAX).await?.len() as u64)
+        }
+        async fn mark_read(&self, receiver_id: i64, ids: &[i64], at: DateTime<Utc>) -> Result<u64, PortError> {
+            *self.marked_at.lock().unwrap() = Some(at);
+            let mut alarms = self.alarms.lock().unwrap();
+            let mine =
+                alarms.iter_mut().filter(|a| a.alarm.receiver_id == receiver_id && !a.read && ids.contains(&a.id));
+            Ok(mine.map(|a| a.read = true).count() as u64)
+        }
+    }
+
+    /// Records what is published; fails every publish when `down`.
+    #[derive(Default)]
+    struct Recorded {
+        sent: Mutex<Vec<String>>,
+        down: bool,
+    }
+
+    #[async_trait]
+    impl Broadcast for Recorded {
+        async fn publish(&self, message: &str) -> Result<(), PortError> {
+            if self.down {
+                return Err(PortError::unavailable("redis", "broadcast down"));
+            }
+            self.sent.lock().unwrap().push(message.to_owned());
+            Ok(())
+        }
+        async fn listen(&self) -> Result<tokio::sync::mpsc::Receiver<String>, PortError> {
+            let (tx, rx) = tokio::sync::mpsc::channel(8);
+            for text in self.sent.lock().unwrap().iter() {
+                tx.try_send(text.clone()).map_err(|e| PortError::unavailable("redis", e))?;
+            }
+            Ok(rx)
+        }
+    }
+
+    /// Board 1 is 정보처리기사, board 2 cannot be read now, others are gone; counts lookups.
+    #[derive(Default)]
+    struct Boards {
+        lookups: Mutex<Vec<i64>>,
+    }
+
+    #[async_trait]
+    impl CertificateNames for Boards {
+        async fn name(&self, certificate_id: i64) -> Result<Option<String>, PortError> {
+            self.lookups.lock().unwrap().push(certificate_id);
+            match certificate_id {
+                1 => Ok(Some("정보처리기사".into())),
+                2 => Err(PortError::unavailable("database", "certificates down")),
+                _ => Ok(None),
+            }
+        }
+    }
+
+    struct Setup {
+        service: AlarmService,
+        alarms: Arc<MemoryAlarms>,
+        notices: Arc<Recorded>,
+        boards: Arc<Boards>,
+        clock: ManualClock,
+    }
+
+    fn setup(broadcast_down: bool) -> Setup {
+        let alarms = Arc::new(MemoryAlarms::default());
+        let notices = Arc::new(Recorded { down: broadcast_down, ..Recorded::default() });
+        let boards = Arc::new(Boards::default());
+        let clock = ManualClock::new(Utc::now());
+        let service = AlarmService::new(alarms.clone(), notices.clone(), boards.clone(), Arc::new(clock.clone()));
+        Setup { service, alarms, notices, boards, clock }
+    }
+
+    fn commented(receiver: i64, certificate_id: i64) -> EventEnvelope {
+        let activity = Activity {
+            receiver_id: receiver,
+            actor_id: 8,
+            actor_nickname: "홍길동".into(),
+            post_id: 9,
+            comment_id: Some(3),
+            certificate_id,
+        };
+        let payload = serde_json::to_value(activity).unwrap();
+        EventEnvelope::new(POST_COMMENTED_TOPIC, "post", "9", "PostCommented", payload, Utc::now())
+    }
+
+    #[tokio::test]
+    async fn an_event_is_stored_and_announced_once_however_often_it_is_delivered() {
+        let s = setup(false);
+        let event = commented(7, 1);
+        s.service.handle(&event).await.unwrap();
+        s.service.handle(&event).await.unwrap();
+        assert_eq!(s.alarms.alarms.lock().unwrap().len(), 1, "a redelivery stores nothing");
+        let sent = s.notices.sent.lock().unwrap().clone();
+        assert_eq!(sent.len(), 1, "announced once");
+        // Every instance reads the notice back as the stored alarm.
+        let announced = AlarmService::announced(&sent[0]).expect("a readable notice");
+        assert_eq!(announced, s.alarms.alarms.lock().unwrap()[0]);
+        assert_eq!((announced.alarm.receiver_id, announced.alarm.alarm_type), (7, AlarmType::NewCommentOnPost));
+        let mut rx = s.service.notices().await.unwrap();
+        assert_eq!(rx.recv().await.as_deref(), Some(sent[0].as_str()));
+        assert_eq!(AlarmService::announced("{not a notice"), None);
+    }
+
+    #[tokio::test]
+    async fn a_lost_announcement_still_stores_the_alarm_and_a_bad_event_is_an_error() {
+        let s = setup(true);
+        s.service.handle(&commented(7, 1)).await.expect("the stored alarm is the truth");
+        assert_eq!(s.service.unread_count(7).await.unwrap(), 1);
+        let mut unknown = commented(7, 1);
+        unknown.event_type = "SomethingElse".into();
+        assert!(matches!(s.service.handle(&unknown).await, Err(PortError::Corrupt(_))), "dead-lettered, not dropped");
+        assert_eq!(s.service.unread_count(7).await.unwrap(), 1);
+    }
+
+    #[tokio::test]
+    async fn unread_alarms_show_their_boards_names_looked_up_once_per_board() {
+        let s = setup(false);
+        for board in [1, 1, 2, 3] {
+            s.service.handle(&commented(7, board)).await.unwrap();
+        }
+        s.service.handle(&commented(99, 1)).await.unwrap();
+        let unread = s.service.unread(7).await.unwrap();
+        let shown: Vec<(i64, &str)> =
+            unread.iter().map(|v| (v.alarm.alarm.certificate_id, v.certificate_name.as_str())).collect();
+        // Newest first; a board that cannot be read now, or is gone, shows without a name.
+        assert_eq!(shown, vec![(3, ""), (2, ""), (1, "정보처리기사"), (1, "정보처리기사")]);
+        let mut looked_up = s.boards.lookups.lock().unwrap().clone();
+        looked_up.sort_unstable();
+        assert_eq!(looked_up, vec![1, 2, 3]);
+        let view = s.service.view(unread[2].alarm.clone()).await;
+        assert_eq!(view.certificate_name, "정보처리기사");
+    }
+
+    #[tokio::test]
+    async fn marking_read_touches_only_the_callers_alarms_at_the_clocks_time_and_is_bounded() {
+        let s = setup(false);
+        s.service.handle(&commented(7, 1)).await.unwrap();
+        s.service.handle(&commented(8, 1)).await.unwrap();
+        s.clock.advance(chrono::Duration::minutes(5));
+        assert_eq!(s.service.mark_read(7, &[1, 2, 999]).await.unwrap(), 1);
+        assert_eq!(*s.alarms.marked_at.lock().unwrap(), Some(cercat_common::clock::Clock::now(&s.clock)));
+        assert_eq!((s.service.unread_count(7).await.unwrap(), s.service.unread_count(8).await.unwrap()), (0, 1));
+        let too_many: Vec<i64> = (1..=MAX_READ_IDS as i64 + 1).collect();
+        assert!(matches!(s.service.mark_read(7, &too_many).await, Err(AlarmError::TooMany)));
+    }
+}

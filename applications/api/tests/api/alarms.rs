@@ -1,7 +1,6 @@
 //! Alarm streams (SSE): what the web client's `event-source-polyfill` sees.
 
-use crate::community::member;
-use crate::helpers::*;
+use crate::helpers::{community::post_of, *};
 use reqwest::Method;
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -75,21 +74,6 @@ impl Stream {
             }
         }
     }
-}
-
-/// A post by `author` on board 1.
-pub async fn post_of(app: &TestApp, author: &str, title: &str) -> i64 {
-    app.post_form(
-        Method::POST,
-        "/api/v2/certificates/1/NORMAL/posts",
-        author,
-        json!({ "title": title, "content": "본문" }),
-        0,
-        201,
-    )
-    .await["result"]["postId"]
-        .as_i64()
-        .unwrap()
 }
 
 /// A like on `author`'s post (through `on`) reaches the author's stream (opened on `listen`)

@@ -3,58 +3,9 @@
 
 use crate::helpers::*;
 use cercat_config::ExposeSecret;
-use reqwest::{Method, RequestBuilder, multipart};
+use reqwest::{Method, multipart};
 use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{Value, json};
-
-impl TestApp {
-    pub fn req(&self, method: Method, path: &str) -> RequestBuilder {
-        self.client.request(method, format!("{}{path}", self.base))
-    }
-
-    pub async fn post_json(&self, path: &str, body: Value, status: u16) -> Value {
-        assert_json(self.req(Method::POST, path).json(&body).send().await.unwrap(), status).await
-    }
-
-    pub async fn authed(&self, method: Method, path: &str, token: &str, status: u16) -> Value {
-        assert_json(self.req(method, path).header("Access-Token", token).send().await.unwrap(), status).await
-    }
-
-    /// The code in the newest mail to `email` (read from the mail outbox).
-    pub async fn latest_code(&self, email: &str) -> String {
-        let db = self.state.services.adapters().db.conn();
-        let sql = "SELECT body FROM mail_outbox WHERE recipient = ? ORDER BY id DESC LIMIT 1";
-        let row = db
-            .query_one_raw(Statement::from_sql_and_values(
-                db.get_database_backend(),
-                sql,
-                [email.to_lowercase().into()],
-            ))
-            .await
-            .unwrap()
-            .expect("a mail was queued");
-        let body: String = row.try_get("", "body").unwrap();
-        let at = body.find("인증번호: ").expect("the mail carries a code") + "인증번호: ".len();
-        body[at..at + 6].to_owned()
-    }
-
-    /// Signs up `email` through both steps; returns the signup result.
-    pub async fn sign_up(&self, email: &str, nickname: &str, password: &str) -> Value {
-        self.post_json("/api/v2/auth/email-codes", json!({ "email": email }), 201).await;
-        let code = self.latest_code(email).await;
-        let body = json!({ "email": email, "code": code, "password": password, "nickname": nickname });
-        self.post_json("/api/v2/auth/signup", body, 201).await["result"].clone()
-    }
-
-    pub async fn log_in(&self, email: &str, password: &str) -> Value {
-        self.post_json("/api/v2/auth/login", json!({ "email": email, "password": password }), 200).await["result"]
-            .clone()
-    }
-}
-
-fn s(v: &Value) -> String {
-    v.as_str().unwrap_or_default().to_owned()
-}
 
 /// Eight refreshes of one token at once, half by body and half by the `Refresh-Token`
 /// header as Cercat's client retries: every one succeeds with the same pair, which works.

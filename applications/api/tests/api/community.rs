@@ -1,88 +1,46 @@
 //! Community over HTTP as Cercat's web client uses it: multipart posts of three kinds with
 //! images, the comment tree, likes, lists, Korean keyword search, commentary filters, best tips,
-//! my posts — and counters that stay exact under concurrent storms. Runs in embedded mode here
-//! and on MariaDB + Redis in `production.rs`.
+//! my posts — one test per behaviour, each on a fresh app in both modes — and counters that
+//! stay exact under concurrent storms (on MariaDB + Redis in `production.rs`).
 
-use crate::{helpers::*, study::new_user};
+use crate::helpers::{community::*, *};
 use reqwest::{Method, multipart};
 use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{Value, json};
 
-const PNG: &[u8] = &[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13];
+in_both_modes!(
+    a_normal_post_is_created_with_its_images_and_the_clients_defaults_ignored,
+    guests_cannot_post_and_bad_posts_are_refused_with_a_4xx,
+    a_tip_keeps_its_tags_and_a_commentary_joins_its_exam_question,
+    only_the_author_edits_a_post_and_may_swap_its_images,
+    comments_nest_one_level_under_a_parent_of_the_same_post,
+    a_like_counts_once_per_user_and_shows_only_in_the_likers_view,
+    post_lists_filter_by_kind_sort_by_likes_and_page,
+    search_finds_korean_substrings_in_titles_and_contents,
+    commentary_filters_match_the_question_and_ignore_blank_parameters,
+    best_tips_my_posts_and_commented_posts_are_the_callers,
+    deleting_a_comment_takes_its_replies_and_the_count_down,
+    posts_are_deleted_by_their_author_or_an_admin_with_their_likes,
+);
 
-/// A member (onboarding done); returns (token, user id).
-pub async fn member(app: &TestApp, name: &str) -> (String, i64) {
-    let guest = new_user(app, name).await;
-    let onboarded = app.call(Method::POST, "/api/v2/users/me/onboarding", &guest, None, 200).await;
-    let token = onboarded["result"]["accessToken"].as_str().unwrap().to_owned();
-    let me = app.call(Method::GET, "/api/v2/users/me", &token, None, 200).await;
-    (token, me["result"]["userId"].as_i64().unwrap())
-}
-
-impl TestApp {
-    pub(crate) async fn post_form(
-        &self,
-        method: Method,
-        path: &str,
-        token: &str,
-        request: Value,
-        files: usize,
-        status: u16,
-    ) -> Value {
-        let mut form = multipart::Form::new().part(
-            "request",
-            multipart::Part::bytes(serde_json::to_vec(&request).unwrap()).mime_str("application/json").unwrap(),
-        );
-        for i in 0..files {
-            form = form.part(
-                "files",
-                multipart::Part::bytes(PNG.to_vec()).file_name(format!("{i}.png")).mime_str("image/png").unwrap(),
-            );
-        }
-        let res = self.req(method, path).header("Access-Token", token).multipart(form).send().await.unwrap();
-        assert_json(res, status).await
-    }
-
-    pub(crate) async fn like_body(&self, method: Method, token: &str, kind: &str, id: i64, status: u16) -> Value {
-        let body = json!({ "likeTargetType": kind, "targetId": id });
-        self.call(method, "/api/v2/likes", token, Some(body), status).await
-    }
-
-    pub(crate) async fn count(&self, sql: &str) -> i64 {
-        let db = self.state.services.adapters().db.conn();
-        let row =
-            db.query_one_raw(Statement::from_string(db.get_database_backend(), sql.to_owned())).await.unwrap().unwrap();
-        row.try_get_by_index::<i64>(0).unwrap()
-    }
-}
-
-fn ids(v: &Value) -> Vec<i64> {
-    v["result"]["content"].as_array().unwrap().iter().map(|p| p["postId"].as_i64().unwrap()).collect()
-}
-
-/// The client's community flows.
-pub async fn community_flows(app: &TestApp) {
+async fn a_normal_post_is_created_with_its_images_and_the_clients_defaults_ignored(app: &TestApp) {
     let (alice, alice_id) = member(app, "alice").await;
-    let (bob, _) = member(app, "bob").await;
-    let guest = new_user(app, "guest").await;
-
-    // NORMAL with two images; the shared state atom's defaults and unknown fields are ignored.
-    let normal = json!({ "title": "필기공부법정리", "content": "정보처리기사 필기 3주 합격 후기입니다", "tags": [], "examYear": 0, "round": 0, "questionSequence": 0, "extra": 1 });
-    let created =
-        app.post_form(Method::POST, "/api/v2/certificates/1/NORMAL/posts", &alice, normal.clone(), 2, 201).await;
-    let p1 = created["result"]["postId"].as_i64().unwrap();
-    assert_eq!(created["result"]["postType"], "NORMAL");
-    assert_eq!(created["result"]["postContent"]["title"], "필기공부법정리");
-    assert_eq!(created["result"]["user"]["userId"], alice_id);
-    assert_eq!(created["result"]["postImages"].as_array().unwrap().len(), 2);
-    assert_eq!(
-        (created["result"]["likeCount"].as_i64(), created["result"]["likeStatus"].as_bool()),
-        (Some(0), Some(false))
-    );
-    assert!(created["result"].get("recommendTags").is_none());
-    let image_url = created["result"]["postImages"][0]["imageUrl"].as_str().unwrap();
+    let created = create_post(app, &alice, "NORMAL", normal_post(), 2).await;
+    assert_eq!(created["postType"], "NORMAL");
+    assert_eq!(created["postContent"]["title"], "필기공부법정리");
+    assert_eq!(created["user"]["userId"], alice_id);
+    assert_eq!(created["postImages"].as_array().unwrap().len(), 2);
+    assert_eq!((created["likeCount"].as_i64(), created["likeStatus"].as_bool()), (Some(0), Some(false)));
+    assert!(created.get("recommendTags").is_none());
+    let image_url = created["postImages"][0]["imageUrl"].as_str().unwrap();
     assert!(image_url.ends_with(".png"), "{image_url}");
-    // Guests (onboarding not done) read but do not write; bad input is a 4xx.
+}
+
+async fn guests_cannot_post_and_bad_posts_are_refused_with_a_4xx(app: &TestApp) {
+    let (alice, _) = member(app, "alice").await;
+    let guest = new_user(app, "guest").await;
+    let normal = normal_post();
+    // Guests (onboarding not done) read but do not write.
     app.post_form(Method::POST, "/api/v2/certificates/1/NORMAL/posts", &guest, normal.clone(), 0, 403).await;
     let err = app
         .post_form(
@@ -108,135 +66,128 @@ pub async fn community_flows(app: &TestApp) {
         .unwrap();
     assert_eq!(assert_json(res, 400).await["responseCode"], "COM_007");
     app.post_form(Method::POST, "/api/v2/certificates/1/ESSAY/posts", &alice, normal.clone(), 0, 400).await;
-    app.post_form(Method::POST, "/api/v2/certificates/999/NORMAL/posts", &alice, normal.clone(), 0, 404).await;
+    app.post_form(Method::POST, "/api/v2/certificates/999/NORMAL/posts", &alice, normal, 0, 404).await;
+}
 
-    // TIP with tags; COMMENTARY on an existing question (and a clear 404 for an unknown one).
-    let tip = json!({ "title": "SQL 요약 노트", "content": "조인 정리", "tags": [{ "tagType": "BOOK", "tagName": "이기적 SQLD" }, { "tagType": "LECTURE", "tagName": "유튜브" }] });
-    let created = app.post_form(Method::POST, "/api/v2/certificates/1/TIP/posts", &bob, tip, 0, 201).await;
-    let p2 = created["result"]["postId"].as_i64().unwrap();
-    assert_eq!(created["result"]["recommendTags"][0], json!({ "tagType": "BOOK", "tagName": "이기적 SQLD" }));
-    let commentary = json!({ "title": "3번 해설", "content": "정답은 보기 2번인 이유", "tags": [], "examYear": 2024, "round": 1, "questionSequence": 3 });
-    let created =
-        app.post_form(Method::POST, "/api/v2/certificates/1/COMMENTARY/posts", &bob, commentary.clone(), 0, 201).await;
-    let p3 = created["result"]["postId"].as_i64().unwrap();
-    let q = &created["result"]["question"];
+async fn a_tip_keeps_its_tags_and_a_commentary_joins_its_exam_question(app: &TestApp) {
+    let (bob, _) = member(app, "bob").await;
+    let tip = create_post(app, &bob, "TIP", tip_post(), 0).await;
+    assert_eq!(tip["recommendTags"][0], json!({ "tagType": "BOOK", "tagName": "이기적 SQLD" }));
+    let created = create_post(app, &bob, "COMMENTARY", commentary_post(), 0).await;
+    let q = &created["question"];
     assert_eq!(
         (q["questionSeq"].as_i64(), q["mockExam"]["examYear"].as_i64(), q["mockExam"]["round"].as_i64()),
         (Some(3), Some(2024), Some(1))
     );
     assert_eq!(q["questionOptions"].as_array().unwrap().len(), 4);
-    let mut unknown = commentary.clone();
+    // A clear 404 for a question, or an exam, that does not exist.
+    let mut unknown = commentary_post();
     unknown["questionSequence"] = json!(999);
     let err = app.post_form(Method::POST, "/api/v2/certificates/1/COMMENTARY/posts", &bob, unknown, 0, 404).await;
     assert_eq!(err["responseCode"], "COM_008");
-    let mut no_exam = commentary.clone();
+    let mut no_exam = commentary_post();
     no_exam["examYear"] = json!(0);
     app.post_form(Method::POST, "/api/v2/certificates/1/COMMENTARY/posts", &bob, no_exam, 0, 404).await;
+}
 
-    // Edit: owner only; remove one image, add one.
-    let img0 = created_images(app, &alice, p1).await;
+async fn only_the_author_edits_a_post_and_may_swap_its_images(app: &TestApp) {
+    let (alice, _) = member(app, "alice").await;
+    let (bob, _) = member(app, "bob").await;
+    let p1 = create_post(app, &alice, "NORMAL", normal_post(), 2).await["postId"].as_i64().unwrap();
+    let img0 = image_ids(app, &alice, p1).await;
     let edit = json!({ "postId": p1, "title": "필기공부법정리 (수정)", "content": "정보처리기사 필기 3주 합격 후기입니다", "removeImageIds": [img0[0]] });
     let err = app.post_form(Method::PUT, "/api/v2/certificates/1/NORMAL/posts", &bob, edit.clone(), 0, 403).await;
     assert_eq!(err["responseCode"], "COM_003");
+    // One image removed, one added.
     let edited = app.post_form(Method::PUT, "/api/v2/certificates/1/NORMAL/posts", &alice, edit, 1, 200).await;
     assert_eq!(edited["result"]["postContent"]["title"], "필기공부법정리 (수정)");
     let now: Vec<i64> =
         edited["result"]["postImages"].as_array().unwrap().iter().map(|i| i["id"].as_i64().unwrap()).collect();
     assert_eq!(now.len(), 2);
     assert!(!now.contains(&img0[0]) && now.contains(&img0[1]));
+}
 
-    // Comments with one reply level; the detail shows the tree.
-    let c1 = app
-        .call(
-            Method::POST,
-            &format!("/api/v2/posts/{p1}/post-comments"),
-            &bob,
-            Some(json!({ "content": "축하해요" })),
-            201,
-        )
-        .await["result"]
-        .as_i64()
-        .unwrap();
-    let r1 = app
-        .call(
-            Method::POST,
-            &format!("/api/v2/posts/{p1}/post-comments"),
-            &alice,
-            Some(json!({ "content": "감사합니다", "parentCommentId": c1 })),
-            201,
-        )
-        .await["result"]
-        .as_i64()
-        .unwrap();
-    let err = app
-        .call(
-            Method::POST,
-            &format!("/api/v2/posts/{p1}/post-comments"),
-            &bob,
-            Some(json!({ "content": "x", "parentCommentId": r1 })),
-            400,
-        )
-        .await;
+async fn comments_nest_one_level_under_a_parent_of_the_same_post(app: &TestApp) {
+    let (alice, _) = member(app, "alice").await;
+    let (bob, _) = member(app, "bob").await;
+    let p1 = post_id(app, &alice, "NORMAL", normal_post()).await;
+    let p2 = post_id(app, &bob, "TIP", tip_post()).await;
+    let c1 = comment(app, &bob, p1, "축하해요", None).await;
+    let r1 = comment(app, &alice, p1, "감사합니다", Some(c1)).await;
+    let reply = |parent: i64| json!({ "content": "x", "parentCommentId": parent });
+    let err = app.call(Method::POST, &format!("/api/v2/posts/{p1}/post-comments"), &bob, Some(reply(r1)), 400).await;
     assert_eq!(err["responseCode"], "COM_005");
-    app.call(
-        Method::POST,
-        &format!("/api/v2/posts/{p2}/post-comments"),
-        &bob,
-        Some(json!({ "content": "x", "parentCommentId": c1 })),
-        400,
-    )
-    .await;
+    app.call(Method::POST, &format!("/api/v2/posts/{p2}/post-comments"), &bob, Some(reply(c1)), 400).await;
     app.call(Method::POST, "/api/v2/posts/999999/post-comments", &bob, Some(json!({ "content": "x" })), 404).await;
     app.call(Method::POST, &format!("/api/v2/posts/{p1}/post-comments"), &bob, Some(json!({ "content": "  " })), 400)
         .await;
+    // The detail shows the tree.
+    let detail = detail(app, &bob, p1).await;
+    assert_eq!(detail["postResponse"]["commentCount"], 2);
+    let comments = detail["postComments"].as_array().unwrap();
+    assert_eq!(comments.len(), 1);
+    assert_eq!(comments[0]["postCommentId"], c1);
+    assert_eq!(comments[0]["childPostComments"][0]["postCommentId"], r1);
+    assert_eq!(comments[0]["childPostComments"][0]["parentCommentId"], c1);
+}
 
-    // Likes: once per user, exact counts, DELETE with a JSON body.
+async fn a_like_counts_once_per_user_and_shows_only_in_the_likers_view(app: &TestApp) {
+    let (alice, _) = member(app, "alice").await;
+    let (bob, _) = member(app, "bob").await;
+    let p1 = post_id(app, &alice, "NORMAL", normal_post()).await;
+    let c1 = comment(app, &bob, p1, "축하해요", None).await;
     app.like_body(Method::POST, &bob, "POST", p1, 200).await;
     let again = app.like_body(Method::POST, &bob, "POST", p1, 200).await;
     assert_eq!(again["result"]["changed"], false);
     app.like_body(Method::POST, &alice, "COMMENT", c1, 200).await;
     assert_eq!(app.like_body(Method::POST, &alice, "POST", 999_999, 404).await["responseCode"], "COM_006");
-    let detail = app.call(Method::GET, &format!("/api/v2/posts/{p1}"), &bob, None, 200).await["result"].clone();
+    let as_bob = detail(app, &bob, p1).await;
     assert_eq!(
-        (detail["postResponse"]["likeCount"].as_i64(), detail["postResponse"]["likeStatus"].as_bool()),
+        (as_bob["postResponse"]["likeCount"].as_i64(), as_bob["postResponse"]["likeStatus"].as_bool()),
         (Some(1), Some(true))
     );
-    assert_eq!(detail["postResponse"]["commentCount"], 2);
-    let comments = detail["postComments"].as_array().unwrap();
-    assert_eq!(comments.len(), 1);
-    assert_eq!(comments[0]["postCommentId"], c1);
+    let comments = as_bob["postComments"].as_array().unwrap();
     assert_eq!((comments[0]["likeCount"].as_i64(), comments[0]["likeStatus"].as_bool()), (Some(1), Some(false)));
-    assert_eq!(comments[0]["childPostComments"][0]["postCommentId"], r1);
-    assert_eq!(comments[0]["childPostComments"][0]["parentCommentId"], c1);
-    let as_alice = app.call(Method::GET, &format!("/api/v2/posts/{p1}"), &alice, None, 200).await["result"].clone();
+    let as_alice = detail(app, &alice, p1).await;
     assert_eq!(as_alice["postResponse"]["likeStatus"], false);
     assert_eq!(as_alice["postComments"][0]["likeStatus"], true);
+    // DELETE with a JSON body unlikes, once.
     let unliked = app.like_body(Method::DELETE, &bob, "POST", p1, 200).await;
     assert_eq!(unliked["result"]["changed"], true);
     assert_eq!(app.like_body(Method::DELETE, &bob, "POST", p1, 200).await["result"]["changed"], false);
+}
+
+async fn post_lists_filter_by_kind_sort_by_likes_and_page(app: &TestApp) {
+    let (alice, _) = member(app, "alice").await;
+    let (bob, _) = member(app, "bob").await;
+    let p1 = post_id(app, &alice, "NORMAL", normal_post()).await;
+    let p2 = post_id(app, &bob, "TIP", tip_post()).await;
+    let p3 = post_id(app, &bob, "COMMENTARY", commentary_post()).await;
     app.like_body(Method::POST, &alice, "POST", p2, 200).await;
     app.like_body(Method::POST, &bob, "POST", p2, 200).await;
-
-    // Lists: by kind, by likes (the client's `count, id` with spaces), REVIEW is empty, past the end empty.
-    let all = app.call(Method::GET, "/api/v2/certificates/1/posts?page=0&size=10", &bob, None, 200).await;
+    let list = |query: &str| format!("/api/v2/certificates/1/posts?{query}");
+    let all = app.call(Method::GET, &list("page=0&size=10"), &bob, None, 200).await;
     assert_eq!(ids(&all), vec![p3, p2, p1], "newest first");
-    let normals =
-        app.call(Method::GET, "/api/v2/certificates/1/posts?postType=NORMAL&page=0&size=10", &bob, None, 200).await;
+    let normals = app.call(Method::GET, &list("postType=NORMAL&page=0&size=10"), &bob, None, 200).await;
     assert_eq!(ids(&normals), vec![p1]);
-    let popular = app
-        .call(Method::GET, "/api/v2/certificates/1/posts?page=0&size=10&sortFields=count,%20id", &bob, None, 200)
-        .await;
+    // By likes: the client's `count, id` with spaces.
+    let popular = app.call(Method::GET, &list("page=0&size=10&sortFields=count,%20id"), &bob, None, 200).await;
     assert_eq!(ids(&popular)[0], p2);
-    let review =
-        app.call(Method::GET, "/api/v2/certificates/1/posts?postType=REVIEW&page=0&size=10", &bob, None, 200).await;
+    let review = app.call(Method::GET, &list("postType=REVIEW&page=0&size=10"), &bob, None, 200).await;
     assert_eq!(review["result"], json!({ "content": [], "hasNext": false }));
-    let past = app.call(Method::GET, "/api/v2/certificates/1/posts?page=5&size=10", &bob, None, 200).await;
+    let past = app.call(Method::GET, &list("page=5&size=10"), &bob, None, 200).await;
     assert_eq!(past["result"]["content"], json!([]));
-    let one = app.call(Method::GET, "/api/v2/certificates/1/posts?page=0&size=1", &bob, None, 200).await;
+    let one = app.call(Method::GET, &list("page=0&size=1"), &bob, None, 200).await;
     assert_eq!(one["result"]["hasNext"], true);
-    app.call(Method::GET, "/api/v2/certificates/1/posts?postType=ESSAY", &bob, None, 400).await;
+    app.call(Method::GET, &list("postType=ESSAY"), &bob, None, 400).await;
+}
 
-    // Search: a Korean substring inside a longer word, in title or content, with the client's sort.
+async fn search_finds_korean_substrings_in_titles_and_contents(app: &TestApp) {
+    let (alice, _) = member(app, "alice").await;
+    let (bob, _) = member(app, "bob").await;
+    let p1 = post_id(app, &alice, "NORMAL", normal_post()).await;
+    let p2 = post_id(app, &bob, "TIP", tip_post()).await;
+    // A Korean substring inside a longer word, in title or content, with the client's sort.
     let search = |kw: &str| {
         format!(
             "/api/v2/certificates/1/posts?keyword={kw}&page=0&size=20&sortFields=createdAt,%20id&sortDirections=DESC,%20ASC"
@@ -252,34 +203,31 @@ pub async fn community_flows(app: &TestApp) {
     );
     let err = app.call(Method::GET, &search("공"), &bob, None, 400).await;
     assert_eq!((err["responseCode"].as_str(), err["errors"][0]["field"].as_str()), (Some("COM_009"), Some("keyword")));
+}
 
-    // Commentary filters; blank ones (the client's stray spaces) are ignored.
-    let f =
-        app.call(Method::GET, "/api/v2/certificates/1/commentary-posts?%20%20&page=0&size=10", &bob, None, 200).await;
+async fn commentary_filters_match_the_question_and_ignore_blank_parameters(app: &TestApp) {
+    let (bob, _) = member(app, "bob").await;
+    post_id(app, &bob, "NORMAL", normal_post()).await;
+    let p3 = post_id(app, &bob, "COMMENTARY", commentary_post()).await;
+    let filter = |query: &str| format!("/api/v2/certificates/1/commentary-posts?{query}&page=0&size=10");
+    // Blank filters (the client's stray spaces) are ignored.
+    let f = app.call(Method::GET, &filter("%20%20"), &bob, None, 200).await;
     assert_eq!(ids(&f), vec![p3]);
-    let f = app
-        .call(
-            Method::GET,
-            "/api/v2/certificates/1/commentary-posts?examYear=2024&round=1&questionSequence=3&page=0&size=10",
-            &bob,
-            None,
-            200,
-        )
-        .await;
+    let f = app.call(Method::GET, &filter("examYear=2024&round=1&questionSequence=3"), &bob, None, 200).await;
     assert_eq!(ids(&f), vec![p3]);
     assert_eq!(f["result"]["content"][0]["question"]["questionSeq"], 3);
-    let f = app
-        .call(
-            Method::GET,
-            "/api/v2/certificates/1/commentary-posts?examYear=2024&round=%20&questionSequence=4&page=0&size=10",
-            &bob,
-            None,
-            200,
-        )
-        .await;
+    let f = app.call(Method::GET, &filter("examYear=2024&round=%20&questionSequence=4"), &bob, None, 200).await;
     assert!(ids(&f).is_empty());
+}
 
-    // Best tips, my posts, posts I commented on.
+async fn best_tips_my_posts_and_commented_posts_are_the_callers(app: &TestApp) {
+    let (alice, _) = member(app, "alice").await;
+    let (bob, _) = member(app, "bob").await;
+    let p1 = post_id(app, &alice, "NORMAL", normal_post()).await;
+    let p2 = post_id(app, &bob, "TIP", tip_post()).await;
+    comment(app, &bob, p1, "축하해요", None).await;
+    app.like_body(Method::POST, &alice, "POST", p2, 200).await;
+    app.like_body(Method::POST, &bob, "POST", p2, 200).await;
     let best = app.call(Method::GET, "/api/v2/certificates/1/tip-posts/best", &alice, None, 200).await;
     assert_eq!(best["result"][0]["postId"], p2);
     assert_eq!(best["result"][0]["likeStatus"], true);
@@ -303,28 +251,32 @@ pub async fn community_flows(app: &TestApp) {
         )
         .await;
     assert_eq!(ids(&commented), vec![p1]);
+}
 
-    // Deleting: a comment with its reply drops the count by two; posts by their author or an admin.
+async fn deleting_a_comment_takes_its_replies_and_the_count_down(app: &TestApp) {
+    let (alice, _) = member(app, "alice").await;
+    let (bob, _) = member(app, "bob").await;
+    let p1 = post_id(app, &alice, "NORMAL", normal_post()).await;
+    let c1 = comment(app, &bob, p1, "축하해요", None).await;
+    comment(app, &alice, p1, "감사합니다", Some(c1)).await;
     app.call(Method::DELETE, &format!("/api/v2/post-comments/{c1}"), &alice, None, 403).await;
     app.call(Method::DELETE, &format!("/api/v2/post-comments/{c1}"), &bob, None, 200).await;
-    let detail = app.call(Method::GET, &format!("/api/v2/posts/{p1}"), &bob, None, 200).await;
+    let detail = detail(app, &bob, p1).await;
     assert_eq!(
-        (
-            detail["result"]["postResponse"]["commentCount"].as_i64(),
-            detail["result"]["postComments"].as_array().map(Vec::len)
-        ),
+        (detail["postResponse"]["commentCount"].as_i64(), detail["postComments"].as_array().map(Vec::len)),
         (Some(0), Some(0))
     );
+}
+
+async fn posts_are_deleted_by_their_author_or_an_admin_with_their_likes(app: &TestApp) {
+    let (alice, _) = member(app, "alice").await;
+    let (bob, _) = member(app, "bob").await;
+    let p1 = post_id(app, &alice, "NORMAL", normal_post()).await;
+    let p2 = post_id(app, &bob, "TIP", tip_post()).await;
+    app.like_body(Method::POST, &bob, "POST", p1, 200).await;
+    app.like_body(Method::POST, &alice, "POST", p2, 200).await;
     app.call(Method::DELETE, &format!("/api/v2/posts/{p2}"), &alice, None, 403).await;
-    let tag = uuid::Uuid::new_v4().simple().to_string();
-    let admin_email = format!("admin-{tag}@example.com");
-    let role = cercat_user::Role::Admin;
-    app.state
-        .accounts
-        .create_account(&admin_email, "admin-pass-12345", &format!("관리{}", &tag[..6]), role)
-        .await
-        .unwrap();
-    let admin = app.log_in(&admin_email, "admin-pass-12345").await["accessToken"].as_str().unwrap().to_owned();
+    let admin = admin(app).await;
     app.call(Method::DELETE, &format!("/api/v2/posts/{p2}"), &admin, None, 200).await;
     app.call(Method::GET, &format!("/api/v2/posts/{p2}"), &bob, None, 404).await;
     app.call(Method::DELETE, &format!("/api/v2/posts/{p1}"), &alice, None, 200).await;
@@ -333,16 +285,6 @@ pub async fn community_flows(app: &TestApp) {
             .await,
         0
     );
-}
-
-async fn created_images(app: &TestApp, token: &str, post: i64) -> Vec<i64> {
-    let detail = app.call(Method::GET, &format!("/api/v2/posts/{post}"), token, None, 200).await;
-    detail["result"]["postResponse"]["postImages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["id"].as_i64().unwrap())
-        .collect()
 }
 
 /// Many users like and unlike one post and one comment, and comment and delete, all at once:
@@ -790,12 +732,6 @@ async fn search_features_in_embedded_mode() {
 async fn exam_reviews_in_embedded_mode() {
     let app = spawn_embedded().await;
     exam_review_flows(&app).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn community_flows_in_embedded_mode() {
-    let app = spawn_embedded().await;
-    community_flows(&app).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -8,7 +8,9 @@ use cercat_user::Role;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::courses::{Caller, code, course_body, create_course, enroll, mint, send, students, verify};
+use crate::helpers::courses::{
+    self, Caller, code, course_body, create_course, enroll, hold, mint, pay, send, students, verify,
+};
 use crate::helpers::{TestApp, settings, spawn};
 
 const WEBHOOK_SECRET: &str = "webhook-secret-0123456789";
@@ -24,35 +26,8 @@ async fn over_toss(toss: &FakeToss) -> TestApp {
     spawn(s, dir, Vec::new()).await
 }
 
-async fn pay(app: &TestApp, who: &Caller, id: i64, key: &str) -> (u16, Value) {
-    let path = format!("/api/v2/enrollments/{id}/payments");
-    let (status, body, _, _) = send(app, Method::POST, &path, Some(who), Some(json!({"paymentKey": key})), &[]).await;
-    (status, body)
-}
-
-async fn held(app: &TestApp, course: i64, who: &Caller) -> (i64, String) {
-    let (status, body) = enroll(app, course, who, None).await;
-    assert_eq!(status, 201, "{body}");
-    (body["result"]["id"].as_i64().unwrap(), body["result"]["orderId"].as_str().unwrap().to_owned())
-}
-
 async fn webhook(app: &TestApp, key: &str, order: &str, status: &str) -> u16 {
-    let hook =
-        json!({"eventType": "PAYMENT_STATUS_CHANGED", "data": {"paymentKey": key, "orderId": order, "status": status}})
-            .to_string();
-    let time = chrono::Utc::now().timestamp().to_string();
-    let signature = cercat_payment::sign_webhook(WEBHOOK_SECRET, hook.as_bytes(), &time);
-    app.client
-        .post(format!("{}/api/v2/payments/webhook", app.base))
-        .header("content-type", "application/json")
-        .header("tosspayments-webhook-signature", signature)
-        .header("tosspayments-webhook-transmission-time", time)
-        .body(hook)
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .as_u16()
+    courses::webhook(app, WEBHOOK_SECRET, key, order, status).await
 }
 
 async fn status_of(app: &TestApp, who: &Caller, id: i64) -> Value {
@@ -83,13 +58,13 @@ async fn a_payment_key_of_one_enrollment_never_pays_another() {
     let y = create_course(&app, &teacher, course_body(5, false, -1, 60)).await;
     let (a, b) = (&people[0], &people[1]);
 
-    let (ax, _) = held(&app, x, a).await;
+    let (ax, _) = hold(&app, x, a).await;
     assert_eq!(pay(&app, a, ax, "pk-a").await.0, 200);
     // The same key for another course of A's, and for B's enrollment: declined, nothing paid.
-    let (ay, _) = held(&app, y, a).await;
+    let (ay, _) = hold(&app, y, a).await;
     let (status, body) = pay(&app, a, ay, "pk-a").await;
     assert_eq!((status, code(&body)), (402, "CRS_011"), "{body}");
-    let (bx, _) = held(&app, x, b).await;
+    let (bx, _) = hold(&app, x, b).await;
     let (status, body) = pay(&app, b, bx, "pk-a").await;
     assert_eq!((status, code(&body)), (402, "CRS_011"), "{body}");
     assert_eq!(status_of(&app, a, ay).await["status"], "PENDING_PAYMENT");
@@ -116,7 +91,7 @@ async fn parallel_payments_with_different_keys_keep_one_and_refund_the_others() 
     let teacher = mint(&app, people[1].id, Role::Instructor);
     let course = create_course(&app, &teacher, course_body(2, false, -1, 60)).await;
     let who = &people[0];
-    let (id, order) = held(&app, course, who).await;
+    let (id, order) = hold(&app, course, who).await;
 
     let keys = ["pk-tab-1", "pk-tab-2", "pk-tab-3"];
     let answers = futures::future::join_all(keys.iter().map(|k| pay(&app, who, id, k))).await;
@@ -149,7 +124,7 @@ async fn an_extra_charge_is_refunded_through_the_gateway_exactly_once_and_durabl
     let teacher = mint(&app, people[1].id, Role::Instructor);
     let course = create_course(&app, &teacher, course_body(2, false, -1, 60)).await;
     let who = &people[0];
-    let (id, order) = held(&app, course, who).await;
+    let (id, order) = hold(&app, course, who).await;
     assert_eq!(pay(&app, who, id, "pk-first").await.0, 200);
 
     // A second charge of the same order reaches us by webhook while the gateway is down: it

@@ -233,8 +233,71 @@ fn tolerate<T>(result: Result<T, CourseError>) -> Option<T> {
     }
 }
 
-/// One round: a fresh course, every student acting at once; returns the violations seen by
-/// the verifier during the round and at its end.
+/// One student's part in round `n`: holds a seat, then plays the `(n + i) % 7`th case of the
+/// chaos scenario, then tries once more (a seat may have come back).
+async fn act(storm: &Storm, course: i64, user: i64, n: u64, i: usize) {
+    let s = &storm.service;
+    let key = |k: u32| format!("pk-{n}-{i}-{k}");
+    storm.jitter.pause().await;
+    let Some(e) = tolerate(s.enroll(user, course, None).await) else { return };
+    storm.jitter.pause().await;
+    match (n as usize + i) % 7 {
+        // Walks away: the sweep gives the seat back.
+        0 => {}
+        1 => {
+            tolerate(s.cancel(user, e.id).await);
+        }
+        // Pays, then changes their mind: refunded.
+        2 => {
+            if tolerate(s.pay(user, e.id, &key(0)).await).is_some() {
+                storm.jitter.pause().await;
+                tolerate(s.cancel(user, e.id).await);
+            }
+        }
+        // Two tabs pay at once with different keys.
+        3 => {
+            let (k0, k1) = (key(0), key(1));
+            let (a, b) = tokio::join!(s.pay(user, e.id, &k0), s.pay(user, e.id, &k1));
+            tolerate(a);
+            tolerate(b);
+        }
+        // Pays; the gateway resends DONE and reports a partial cancel.
+        4 => {
+            if let Some(paid) = tolerate(s.pay(user, e.id, &key(0)).await) {
+                storm.send_webhook(&key(0), &paid.order_id, "DONE").await;
+                storm.send_webhook(&key(0), &paid.order_id, "PARTIAL_CANCELED").await;
+            }
+        }
+        // A declined card, then a good one.
+        5 => {
+            tolerate(s.pay(user, e.id, &format!("fail-{n}-{i}")).await);
+            tolerate(s.pay(user, e.id, &key(0)).await);
+        }
+        // Pays just as the hold runs out and the sweep runs, and the webhook races both.
+        _ => {
+            storm.clock.advance(storm.hold + Duration::seconds(1));
+            // The gateway sends DONE once it captured the charge (never for a declined one).
+            let webhook = async {
+                for _ in 0..50 {
+                    storm.jitter.pause().await;
+                    if storm.gateway.charges().iter().any(|(k, ..)| *k == key(0)) {
+                        storm.send_webhook(&key(0), &e.order_id, "DONE").await;
+                        break;
+                    }
+                }
+            };
+            let k0 = key(0);
+            let (paid, swept, ()) = tokio::join!(s.pay(user, e.id, &k0), s.sweep(100), webhook);
+            tolerate(paid);
+            swept.expect("sweep");
+        }
+    }
+    tolerate(s.enroll(user, course, None).await);
+}
+
+/// One round: a fresh course, every student acting at once while a sweeper moves the clock
+/// and a verifier checks the invariant; returns the violations seen during the round and at
+/// its end.
 async fn round(storm: &Storm, students: &[i64], instructor: i64, n: u64) -> Vec<String> {
     let s = &storm.service;
     let now = cercat_common::clock::Clock::now(&storm.clock);
@@ -253,65 +316,8 @@ async fn round(storm: &Storm, students: &[i64], instructor: i64, n: u64) -> Vec<
     let done = AtomicBool::new(false);
     let violations = std::sync::Mutex::new(Vec::<String>::new());
 
-    let students_act = futures::future::join_all(students.iter().enumerate().map(|(i, &user)| async move {
-        let key = |k: u32| format!("pk-{n}-{i}-{k}");
-        storm.jitter.pause().await;
-        let Some(e) = tolerate(s.enroll(user, course, None).await) else { return };
-        storm.jitter.pause().await;
-        match (n as usize + i) % 7 {
-            // Walks away: the sweep gives the seat back.
-            0 => {}
-            1 => {
-                tolerate(s.cancel(user, e.id).await);
-            }
-            // Pays, then changes their mind: refunded.
-            2 => {
-                if tolerate(s.pay(user, e.id, &key(0)).await).is_some() {
-                    storm.jitter.pause().await;
-                    tolerate(s.cancel(user, e.id).await);
-                }
-            }
-            // Two tabs pay at once with different keys.
-            3 => {
-                let (k0, k1) = (key(0), key(1));
-                let (a, b) = tokio::join!(s.pay(user, e.id, &k0), s.pay(user, e.id, &k1));
-                tolerate(a);
-                tolerate(b);
-            }
-            // Pays; the gateway resends DONE and reports a partial cancel.
-            4 => {
-                if let Some(paid) = tolerate(s.pay(user, e.id, &key(0)).await) {
-                    storm.send_webhook(&key(0), &paid.order_id, "DONE").await;
-                    storm.send_webhook(&key(0), &paid.order_id, "PARTIAL_CANCELED").await;
-                }
-            }
-            // A declined card, then a good one.
-            5 => {
-                tolerate(s.pay(user, e.id, &format!("fail-{n}-{i}")).await);
-                tolerate(s.pay(user, e.id, &key(0)).await);
-            }
-            // Pays just as the hold runs out and the sweep runs, and the webhook races both.
-            _ => {
-                storm.clock.advance(storm.hold + Duration::seconds(1));
-                // The gateway sends DONE once it captured the charge (never for a declined one).
-                let webhook = async {
-                    for _ in 0..50 {
-                        storm.jitter.pause().await;
-                        if storm.gateway.charges().iter().any(|(k, ..)| *k == key(0)) {
-                            storm.send_webhook(&key(0), &e.order_id, "DONE").await;
-                            break;
-                        }
-                    }
-                };
-                let k0 = key(0);
-                let (paid, swept, ()) = tokio::join!(s.pay(user, e.id, &k0), s.sweep(100), webhook);
-                tolerate(paid);
-                swept.expect("sweep");
-            }
-        }
-        // Whoever lost a seat tries once more (a seat may have come back).
-        tolerate(s.enroll(user, course, None).await);
-    }));
+    let students_act =
+        futures::future::join_all(students.iter().enumerate().map(|(i, &user)| act(storm, course, user, n, i)));
     let sweeper = async {
         for _ in 0..3 {
             storm.jitter.pause().await;
@@ -334,19 +340,25 @@ async fn round(storm: &Storm, students: &[i64], instructor: i64, n: u64) -> Vec<
     };
     tokio::join!(acting, verifier);
 
-    // Everything left expires; refunds still due go through.
+    let mut found = violations.into_inner().unwrap();
+    found.extend(end_of_round(storm, students, course, n).await);
+    found
+}
+
+/// After a round: everything left expires and refunds still due go through; then the ledger
+/// must hold with nothing pending, and at the gateway every captured charge of the course is a
+/// completed enrollment's payment or cancelled.
+async fn end_of_round(storm: &Storm, students: &[i64], course: i64, n: u64) -> Vec<String> {
+    let s = &storm.service;
     storm.clock.advance(storm.hold * 3);
     for _ in 0..3 {
         s.sweep(100).await.expect("sweep");
     }
     let report = s.verify(course).await.expect("verify");
-    let mut found = violations.into_inner().unwrap();
-    found.extend(report.violations.iter().map(|v| format!("round {n} (end): {v}")));
+    let mut found: Vec<String> = report.violations.iter().map(|v| format!("round {n} (end): {v}")).collect();
     if report.pending != 0 || report.refunds_due != 0 {
         found.push(format!("round {n} (end): holds or refunds left over: {report:?}"));
     }
-    // At the gateway: every captured charge of the course is a completed enrollment's payment
-    // or cancelled.
     let mut paid = Vec::new();
     let mut orders = std::collections::HashSet::new();
     for &user in students {
@@ -377,7 +389,7 @@ async fn round(storm: &Storm, students: &[i64], instructor: i64, n: u64) -> Vec<
 /// Runs `rounds` rounds on the app's database; panics with every violation found.
 async fn storm(app: &TestApp, rounds: u64) {
     let started = std::time::Instant::now();
-    let people = crate::courses::students(app, STUDENTS + 1).await;
+    let people = crate::helpers::courses::students(app, STUDENTS + 1).await;
     let ids: Vec<i64> = people.iter().map(|p| p.id).collect();
     let (students, instructor) = (&ids[..STUDENTS], ids[STUDENTS]);
     let storm = Storm::new(&app.state.services.adapters().db, app.state.services.adapters().room.clone(), rounds);

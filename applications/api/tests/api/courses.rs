@@ -1,150 +1,33 @@
-//! Prep courses: CRUD and search, the waiting room, enrollment surges, payments,
-//! idempotency keys, the hold sweep, and a crash in the middle of a surge.
+//! Prep courses: CRUD and search, the waiting room, enrollment, payments and idempotency keys
+//! (one test per behaviour, each on a fresh app in both modes), enrollment surges, the hold
+//! sweep, and a crash in the middle of a surge.
 
 use std::collections::{HashMap, HashSet};
 
-use cercat_config::{ExposeSecret, PaymentGatewaySetting, Profile};
+use cercat_config::{PaymentGatewaySetting, Profile};
 use cercat_user::Role;
 use reqwest::Method;
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::helpers::{TestApp, settings, spawn};
+use crate::helpers::courses::*;
+use crate::helpers::{TestApp, in_both_modes, settings, spawn, wait_for};
 
-/// A signed-in caller.
-#[derive(Clone)]
-pub struct Caller {
-    pub id: i64,
-    pub token: String,
-}
+in_both_modes!(
+    only_instructors_create_courses_and_bad_drafts_are_refused,
+    courses_are_read_searched_and_updated_by_their_instructor_only,
+    an_enrollment_retried_with_its_idempotency_key_gets_the_same_answer,
+    a_declined_payment_can_be_retried_and_a_reused_key_with_another_body_is_refused,
+    a_sold_out_answer_is_replayed_and_a_freed_seat_goes_to_a_new_request,
+    cancelling_after_payment_refunds_and_frees_the_seat,
+    a_signed_webhook_completes_a_pending_hold_and_a_bad_signature_is_refused,
+    enrollment_windows_and_the_waiting_room_gate_the_holds,
+    a_course_with_enrollments_cannot_be_deleted_but_an_empty_one_can,
+    enrollment_transitions_reach_the_student_as_alarms,
+);
 
-pub fn mint(app: &TestApp, id: i64, role: Role) -> Caller {
-    let sid = uuid::Uuid::new_v4().simple().to_string();
-    let token = app.state.services.adapters().jwt.issue(id, role, &sid, chrono::Utc::now().timestamp()).unwrap();
-    Caller { id, token }
-}
-
-/// `n` fresh students with tokens.
-pub async fn students(app: &TestApp, n: usize) -> Vec<Caller> {
-    let tag = format!("s{}x", &uuid::Uuid::new_v4().simple().to_string()[..6]);
-    let ids = cercat_database::seed::load_students(&app.state.services.adapters().db, &tag, n, chrono::Utc::now())
-        .await
-        .unwrap();
-    assert_eq!(ids.len(), n);
-    ids.into_iter().map(|id| mint(app, id, Role::User)).collect()
-}
-
-/// Like [`send_once`], but retries a 503 (an overloaded dependency) after a pause, as a
-/// client following `Retry-After` would.
-pub async fn send(
-    app: &TestApp,
-    method: Method,
-    path: &str,
-    caller: Option<&Caller>,
-    body: Option<Value>,
-    headers: &[(&str, &str)],
-) -> (u16, Value, Option<String>, bool) {
-    for _ in 0..20 {
-        let answer = send_once(app, method.clone(), path, caller, body.clone(), headers).await;
-        if answer.0 != 503 {
-            return answer;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
-    }
-    send_once(app, method, path, caller, body, headers).await
-}
-
-/// One call: (status, JSON body, `Retry-After`, whether it was replayed).
-pub async fn send_once(
-    app: &TestApp,
-    method: Method,
-    path: &str,
-    caller: Option<&Caller>,
-    body: Option<Value>,
-    headers: &[(&str, &str)],
-) -> (u16, Value, Option<String>, bool) {
-    let mut req = app.client.request(method, format!("{}{path}", app.base));
-    if let Some(c) = caller {
-        req = req.header("Access-Token", format!("Bearer {}", c.token));
-    }
-    for (k, v) in headers {
-        req = req.header(*k, *v);
-    }
-    if let Some(body) = body {
-        req = req.json(&body);
-    }
-    let res = req.send().await.unwrap();
-    let status = res.status().as_u16();
-    let retry = res.headers().get("retry-after").map(|v| v.to_str().unwrap().to_owned());
-    let replayed = res.headers().contains_key("idempotent-replayed");
-    let text = res.text().await.unwrap();
-    let body: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{status} not JSON ({e}): {text}"));
-    (status, body, retry, replayed)
-}
-
-pub fn code(body: &Value) -> &str {
-    body["responseCode"].as_str().unwrap_or_default()
-}
-
-pub fn course_body(capacity: u32, room: bool, opens_in_mins: i64, closes_in_mins: i64) -> Value {
-    let now = chrono::Utc::now();
-    json!({
-        "title": "정보처리기사 실기 2주 완성",
-        "description": "SQL, 알고리즘, 보안 — 실기 대비 특강",
-        "certificateId": 1,
-        "capacity": capacity,
-        "price": 99000,
-        "enrollmentOpensAt": (now + chrono::Duration::minutes(opens_in_mins)).to_rfc3339(),
-        "enrollmentClosesAt": (now + chrono::Duration::minutes(closes_in_mins)).to_rfc3339(),
-        "waitingRoomEnabled": room,
-        "admissionRatePerSecond": 500,
-    })
-}
-
-pub async fn create_course(app: &TestApp, instructor: &Caller, body: Value) -> i64 {
-    let (status, res, _, _) = send(app, Method::POST, "/api/v2/courses", Some(instructor), Some(body), &[]).await;
-    assert_eq!(status, 201, "{res}");
-    res["result"]["id"].as_i64().unwrap()
-}
-
-/// Joins the room and polls until admitted; returns the admission token.
-pub async fn admitted(app: &TestApp, course: i64, who: &Caller) -> String {
-    let path = format!("/api/v2/courses/{course}/queue");
-    let (status, first, _, _) = send(app, Method::POST, &path, Some(who), None, &[]).await;
-    assert_eq!(status, 200, "{first}");
-    let mut status_body = first;
-    for _ in 0..600 {
-        if let Some(token) = status_body["result"]["admissionToken"].as_str() {
-            return token.to_owned();
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        let (status, body, _, _) = send(app, Method::GET, &format!("{path}/me"), Some(who), None, &[]).await;
-        assert_eq!(status, 200, "{body}");
-        status_body = body;
-    }
-    panic!("never admitted: {status_body}");
-}
-
-/// Holds a seat; returns (status, body).
-pub async fn enroll(app: &TestApp, course: i64, who: &Caller, token: Option<&str>) -> (u16, Value) {
-    let path = format!("/api/v2/courses/{course}/enrollments");
-    let headers: Vec<(&str, &str)> = token.map(|t| vec![("Admission-Token", t)]).unwrap_or_default();
-    let (status, body, _, _) = send(app, Method::POST, &path, Some(who), None, &headers).await;
-    (status, body)
-}
-
-pub async fn verify(app: &TestApp, course: i64) -> cercat_course::InvariantReport {
-    let report = app.state.courses.verify(course).await.unwrap();
-    assert!(report.holds(), "invariant broken: {report:?}");
-    report
-}
-
-pub async fn course_flows(app: &TestApp) {
-    let people = students(app, 6).await;
-    let teacher = mint(app, people[0].id, Role::Instructor);
-    let rival = mint(app, people[5].id, Role::Instructor);
-    let (s1, s2, s3) = (&people[1], &people[2], &people[3]);
-
-    // Who may create, and what is refused.
+async fn only_instructors_create_courses_and_bad_drafts_are_refused(app: &TestApp) {
+    let (teacher, people) = class(app, 1).await;
+    let s1 = &people[0];
     let (status, body, _, _) =
         send(app, Method::POST, "/api/v2/courses", Some(s1), Some(course_body(2, false, -1, 60)), &[]).await;
     assert_eq!(status, 403, "{body}");
@@ -160,8 +43,11 @@ pub async fn course_flows(app: &TestApp) {
     reversed["title"] = json!("거꾸로");
     let (status, body, _, _) = send(app, Method::POST, "/api/v2/courses", Some(&teacher), Some(reversed), &[]).await;
     assert_eq!((status, code(&body)), (400, "CRS_002"), "{body}");
+}
 
-    // Create, read, search, update.
+async fn courses_are_read_searched_and_updated_by_their_instructor_only(app: &TestApp) {
+    let (teacher, people) = class(app, 1).await;
+    let rival = mint(app, people[0].id, Role::Instructor);
     let course = create_course(app, &teacher, course_body(2, false, -1, 60)).await;
     let detail = app.get_json(&format!("/api/v2/courses/{course}"), 200).await;
     assert_eq!(detail["result"]["seatsLeft"], 2);
@@ -183,8 +69,12 @@ pub async fn course_flows(app: &TestApp) {
     let (status, body, _, _) = send(app, Method::PUT, &path, Some(&teacher), Some(renamed), &[]).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["result"]["title"], "정보처리기사 실기 — 개정판");
+}
 
-    // Enroll with an idempotency key: the retry is the same answer.
+async fn an_enrollment_retried_with_its_idempotency_key_gets_the_same_answer(app: &TestApp) {
+    let (teacher, people) = class(app, 1).await;
+    let s1 = &people[0];
+    let course = create_course(app, &teacher, course_body(2, false, -1, 60)).await;
     let epath = format!("/api/v2/courses/{course}/enrollments");
     let key = [("Idempotency-Key", "enroll-s1-1")];
     let (status, held, _, replayed) = send(app, Method::POST, &epath, Some(s1), None, &key).await;
@@ -197,12 +87,15 @@ pub async fn course_flows(app: &TestApp) {
     assert_eq!(again, held);
     let (status, body) = enroll(app, course, s1, None).await;
     assert_eq!((status, code(&body)), (409, "CRS_014"), "one live enrollment per user: {body}");
-    let e1 = held["result"]["id"].as_i64().unwrap();
+}
 
-    // Pay: declined, then paid; a reused key with another body is refused.
+async fn a_declined_payment_can_be_retried_and_a_reused_key_with_another_body_is_refused(app: &TestApp) {
+    let (teacher, people) = class(app, 2).await;
+    let (s1, s2) = (&people[0], &people[1]);
+    let course = create_course(app, &teacher, course_body(2, false, -1, 60)).await;
+    let (e1, _) = hold(app, course, s1).await;
     let ppath = format!("/api/v2/enrollments/{e1}/payments");
-    let (status, body, _, _) =
-        send(app, Method::POST, &ppath, Some(s1), Some(json!({"paymentKey": "fail-card"})), &[]).await;
+    let (status, body) = pay(app, s1, e1, "fail-card").await;
     assert_eq!((status, code(&body)), (402, "CRS_011"), "{body}");
     let pkey = [("Idempotency-Key", "pay-s1-1")];
     let (status, paid, _, _) =
@@ -212,42 +105,59 @@ pub async fn course_flows(app: &TestApp) {
     let (status, body, _, _) =
         send(app, Method::POST, &ppath, Some(s1), Some(json!({"paymentKey": "pk-other"})), &pkey).await;
     assert_eq!((status, code(&body)), (422, "IDM_001"), "{body}");
-    let (status, body, _, _) =
-        send(app, Method::POST, &ppath, Some(s2), Some(json!({"paymentKey": "pk-s2"})), &[]).await;
+    let (status, body) = pay(app, s2, e1, "pk-s2").await;
     assert_eq!((status, code(&body)), (404, "CRS_008"), "another's enrollment is not found: {body}");
     let (status, body, _, _) = send(app, Method::POST, &ppath, Some(s1), Some(json!({"nope": 1})), &[]).await;
     assert_eq!(status, 400, "{body}");
+}
 
-    // Sold out, and an error is replayed like a success.
-    let (status, _) = enroll(app, course, s2, None).await;
-    assert_eq!(status, 201);
+async fn a_sold_out_answer_is_replayed_and_a_freed_seat_goes_to_a_new_request(app: &TestApp) {
+    let (teacher, people) = class(app, 3).await;
+    let (s1, s2, s3) = (&people[0], &people[1], &people[2]);
+    let course = create_course(app, &teacher, course_body(2, false, -1, 60)).await;
+    hold(app, course, s1).await;
+    let (e2, _) = hold(app, course, s2).await;
+    let epath = format!("/api/v2/courses/{course}/enrollments");
     let skey = [("Idempotency-Key", "enroll-s3-1")];
     let (status, body, _, _) = send(app, Method::POST, &epath, Some(s3), None, &skey).await;
     assert_eq!((status, code(&body)), (409, "CRS_005"), "{body}");
     let mine = send(app, Method::GET, "/api/v2/enrollments", Some(s2), None, &[]).await.1;
-    let e2 = mine["result"][0]["id"].as_i64().unwrap();
-    let (status, body, _, _) =
-        send(app, Method::POST, &format!("/api/v2/enrollments/{e2}/cancel"), Some(s2), None, &[]).await;
+    assert_eq!(mine["result"][0]["id"], e2);
+    let (status, body) = cancel(app, s2, e2).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["result"]["status"], "CANCELLED");
+    // An error is replayed like a success…
     let (status, body, _, replayed) = send(app, Method::POST, &epath, Some(s3), None, &skey).await;
     assert_eq!((status, code(&body), replayed), (409, "CRS_005", true), "the first answer is replayed: {body}");
+    // …while a new request gets the seat.
     let (status, body) = enroll(app, course, s3, None).await;
     assert_eq!(status, 201, "a new request gets the freed seat: {body}");
-    let (status, body, _, _) =
-        send(app, Method::POST, &format!("/api/v2/enrollments/{e2}/cancel"), Some(s2), None, &[]).await;
+    let (status, body) = cancel(app, s2, e2).await;
     assert_eq!((status, code(&body)), (409, "CRS_015"), "{body}");
+}
 
-    // Cancel after payment refunds, then frees the seat.
-    let (status, body, _, _) =
-        send(app, Method::POST, &format!("/api/v2/enrollments/{e1}/cancel"), Some(s1), None, &[]).await;
+async fn cancelling_after_payment_refunds_and_frees_the_seat(app: &TestApp) {
+    let (teacher, people) = class(app, 3).await;
+    let (s1, s2, s3) = (&people[0], &people[1], &people[2]);
+    let course = create_course(app, &teacher, course_body(2, false, -1, 60)).await;
+    // s1 paid, s2 cancelled, s3 holds: the ledger has a released seat and a pending one.
+    let (e1, _) = hold(app, course, s1).await;
+    assert_eq!(pay(app, s1, e1, "pk-s1").await.0, 200);
+    let (e2, _) = hold(app, course, s2).await;
+    assert_eq!(cancel(app, s2, e2).await.0, 200);
+    hold(app, course, s3).await;
+    let (status, body) = cancel(app, s1, e1).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["result"]["status"], "REFUNDED");
     let report = verify(app, course).await;
     assert_eq!((report.pending, report.completed, report.released), (1, 0, 2), "{report:?}");
     assert_eq!(app.get_json(&format!("/api/v2/courses/{course}"), 200).await["result"]["seatsLeft"], 1);
+}
 
-    // The webhook: a bad signature is refused; a signed DONE completes the pending hold.
+async fn a_signed_webhook_completes_a_pending_hold_and_a_bad_signature_is_refused(app: &TestApp) {
+    let (teacher, people) = class(app, 1).await;
+    let s3 = &people[0];
+    let course = create_course(app, &teacher, course_body(2, false, -1, 60)).await;
     let (status, body, _, _) = send(
         app,
         Method::POST,
@@ -258,32 +168,18 @@ pub async fn course_flows(app: &TestApp) {
     )
     .await;
     assert_eq!((status, code(&body)), (400, "CRS_012"), "{body}");
+    hold(app, course, s3).await;
     let pending = send(app, Method::GET, "/api/v2/enrollments", Some(s3), None, &[]).await.1;
     let order = pending["result"][0]["orderId"].as_str().unwrap().to_owned();
-    let hook = json!({"eventType": "PAYMENT_STATUS_CHANGED", "data": {"paymentKey": "pk-s3", "orderId": order, "status": "DONE"}})
-        .to_string();
-    let secret = cercat_user::tokens::digest(&[
-        "cercat-simulated-webhooks",
-        app.state.services.adapters().jwt_secret.expose_secret(),
-    ]);
-    let time = chrono::Utc::now().timestamp().to_string();
-    let signature = cercat_payment::sign_webhook(&secret, hook.as_bytes(), &time);
-    let res = app
-        .client
-        .post(format!("{}/api/v2/payments/webhook", app.base))
-        .header("content-type", "application/json")
-        .header("tosspayments-webhook-signature", signature)
-        .header("tosspayments-webhook-transmission-time", time)
-        .body(hook)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    assert_eq!(webhook(app, &webhook_secret(app), "pk-s3", &order, "DONE").await, 200);
     let synced = send(app, Method::GET, "/api/v2/enrollments", Some(s3), None, &[]).await.1;
     assert_eq!(synced["result"][0]["status"], "COMPLETED", "{synced}");
     verify(app, course).await;
+}
 
-    // Windows and the waiting room.
+async fn enrollment_windows_and_the_waiting_room_gate_the_holds(app: &TestApp) {
+    let (teacher, people) = class(app, 2).await;
+    let (s1, s2) = (&people[0], &people[1]);
     let later = create_course(app, &teacher, course_body(5, true, 60, 120)).await;
     let (status, body) = enroll(app, later, s1, Some("x")).await;
     assert_eq!((status, code(&body)), (403, "CRS_004"), "{body}");
@@ -304,33 +200,44 @@ pub async fn course_flows(app: &TestApp) {
     assert_eq!((status, again["result"]["position"].as_u64()), (200, Some(1)), "joining twice keeps the place");
     let (status, body) = enroll(app, roomed, s2, Some(&t1)).await;
     assert_eq!((status, code(&body)), (403, "CRS_006"), "a token is bound to its user: {body}");
-    let (status, body) = enroll(app, course, s1, Some(&t1)).await;
-    assert_ne!(code(&body), "CRS_006", "course A has no room; tokens are ignored there: {status} {body}");
+    let open = create_course(app, &teacher, course_body(2, false, -1, 60)).await;
+    let (status, body) = enroll(app, open, s1, Some(&t1)).await;
+    assert_ne!(code(&body), "CRS_006", "this course has no room; tokens are ignored there: {status} {body}");
     let (status, body) = enroll(app, roomed, s1, Some(&t1)).await;
     assert_eq!(status, 201, "{body}");
     let (status, body, _, _) =
-        send(app, Method::POST, &format!("/api/v2/courses/{course}/queue"), Some(s1), None, &[]).await;
+        send(app, Method::POST, &format!("/api/v2/courses/{open}/queue"), Some(s1), None, &[]).await;
     assert_eq!((status, code(&body)), (409, "CRS_016"), "{body}");
+}
 
-    // Delete: refused once anyone enrolled; allowed otherwise.
-    let (status, body, _, _) = send(app, Method::DELETE, &path, Some(&teacher), None, &[]).await;
+async fn a_course_with_enrollments_cannot_be_deleted_but_an_empty_one_can(app: &TestApp) {
+    let (teacher, people) = class(app, 1).await;
+    let taken = create_course(app, &teacher, course_body(2, false, -1, 60)).await;
+    hold(app, taken, &people[0]).await;
+    let (status, body, _, _) =
+        send(app, Method::DELETE, &format!("/api/v2/courses/{taken}"), Some(&teacher), None, &[]).await;
     assert_eq!((status, code(&body)), (409, "CRS_013"), "{body}");
+    let later = create_course(app, &teacher, course_body(5, true, 60, 120)).await;
     let (status, _, _, _) =
         send(app, Method::DELETE, &format!("/api/v2/courses/{later}"), Some(&teacher), None, &[]).await;
     assert_eq!(status, 200);
     assert_eq!(app.get(&format!("/api/v2/courses/{later}")).await.status(), 404);
+}
 
-    // Transitions reach the student as alarms.
-    let mut types = Vec::new();
-    for _ in 0..100 {
+async fn enrollment_transitions_reach_the_student_as_alarms(app: &TestApp) {
+    let (teacher, people) = class(app, 1).await;
+    let s1 = &people[0];
+    let course = create_course(app, &teacher, course_body(2, false, -1, 60)).await;
+    let (e1, _) = hold(app, course, s1).await;
+    assert_eq!(pay(app, s1, e1, "pk-s1").await.0, 200);
+    assert_eq!(cancel(app, s1, e1).await.1["result"]["status"], "REFUNDED");
+    let types = wait_for(30, "the refund alarm", || async {
         let list = send(app, Method::GET, "/alarm-api/v2/alarms", Some(s1), None, &[]).await.1;
-        types =
+        let types: Vec<String> =
             list["result"].as_array().unwrap().iter().map(|a| a["alarmType"].as_str().unwrap().to_owned()).collect();
-        if types.contains(&"COURSE_REFUNDED".to_owned()) {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+        types.contains(&"COURSE_REFUNDED".to_owned()).then_some(types)
+    })
+    .await;
     for t in ["COURSE_SEAT_HELD", "COURSE_ENROLLED", "COURSE_REFUNDED"] {
         assert!(types.iter().any(|x| x == t), "{t} missing from {types:?}");
     }
@@ -449,12 +356,6 @@ pub async fn chaotic_surge(app: &TestApp, users: usize, capacity: u32) -> cercat
     assert!(holds <= capacity + report.released, "{report:?}");
     assert_eq!(report.seats_taken, report.completed, "{report:?}");
     report
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn course_crud_waiting_room_enrollment_payment_and_idempotency() {
-    let app = crate::helpers::spawn_embedded().await;
-    course_flows(&app).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -6,7 +6,7 @@ use reqwest::Method;
 use serde_json::json;
 use std::time::Duration;
 
-use crate::{community::member, helpers::*};
+use crate::helpers::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn undeliverable_addresses_are_refused_at_request_time_and_given_up_on_in_the_queue() {

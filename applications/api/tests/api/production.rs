@@ -1,4 +1,6 @@
 //! Production mode: MariaDB + Redis (CI's local servers) + Kafka (librdkafka's mock cluster).
+//! The study, community and course behaviours run here too, each on a fresh deployment
+//! (`helpers::in_both_modes!`); the flows below share one.
 
 use crate::helpers::*;
 use cercat_alarm::exam::EXAM_ALARM_TOPIC;
@@ -160,17 +162,8 @@ async fn identity_core_flows_on_mariadb_and_redis() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs MariaDB at 127.0.0.1:3306 and Redis at 127.0.0.1:6379 (CI runs it)"]
-async fn the_study_loop_on_mariadb_redis_and_kafka() {
+async fn exam_reviews_and_alarms_on_mariadb_and_redis() {
     let app = spawn_production().await;
-    crate::study::study_loop(&app).await;
-    crate::study::concurrent_attempts_are_numbered_once(&app).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs MariaDB at 127.0.0.1:3306 and Redis at 127.0.0.1:6379 (CI runs it)"]
-async fn community_on_mariadb_and_redis() {
-    let app = spawn_production().await;
-    crate::community::community_flows(&app).await;
     crate::community::exam_review_flows(&app).await;
     crate::community::alarm_flows(&app).await;
 }
