@@ -470,10 +470,10 @@ async fn the_admin_port_tells_readiness_with_each_dependency() {
     assert!(ready["result"]["checks"]["database"]["latencyMs"].is_u64());
 }
 
-/// `cercat-admin serve` (a process) and the api (in this process) started at the same instant
-/// on one fresh data folder: both come up — the migrations take a lock, so the second start
-/// finds them applied — and they share one JWT secret (a token the api issues works on the
-/// admin API).
+/// `cercat-admin serve` (a process) and the api's start (its composition root, in this
+/// process) at the same instant on one fresh data folder: both come up — the migrations take a
+/// lock, so the second start finds them applied — and they share one JWT secret (a token the
+/// api's account service issues works on the admin API).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_api_and_admin_serve_started_together_on_a_fresh_folder_both_come_up() {
     for _ in 0..3 {
@@ -492,9 +492,14 @@ async fn the_api_and_admin_serve_started_together_on_a_fresh_folder_both_come_up
         );
         let mut s = Settings::defaults(Profile::Embedded);
         s.data_dir = dir.path().to_path_buf();
-        s.server.port = 0;
-        let api = cercat_api::Application::build(s.resolve().unwrap()).await;
-        let api = api.unwrap_or_else(|e| panic!("the api did not start next to cercat-admin serve: {e}"));
+        let settings = s.resolve().unwrap();
+        // What the api does first when it starts: the composition root connects (migrating under
+        // the lock) and seeds. The api program itself is not started here: programs do not
+        // depend on each other, and its HTTP side plays no part in this race.
+        let services = cercat_bootstrap::Services::connect(&settings).await;
+        let services =
+            services.unwrap_or_else(|e| panic!("the api's services did not start next to cercat-admin serve: {e}"));
+        services.seed_demo().await.unwrap();
         let client = Client::new();
         let mut up = false;
         for _ in 0..300 {
@@ -510,9 +515,6 @@ async fn the_api_and_admin_serve_started_together_on_a_fresh_folder_both_come_up
             }
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
-        let services = api.state().services.clone();
-        let handle = api.handle();
-        let running = tokio::spawn(api.run_until_stopped());
         assert!(up, "cercat-admin serve came up");
         services.seed_demo_accounts().await.unwrap();
         let token = services.accounts.login("admin@cercat.dev", "admin-pass-1234", "127.0.0.1").await.unwrap();
@@ -523,8 +525,6 @@ async fn the_api_and_admin_serve_started_together_on_a_fresh_folder_both_come_up
             .await
             .unwrap();
         assert_eq!(res.status(), 200, "one JWT secret for both programs");
-        handle.stop(false).await;
-        let _ = running.await;
         drop(admin);
     }
 }
