@@ -1,6 +1,7 @@
 //! Admin endpoints under `/admin/v1`.
 
 pub mod certificates;
+pub mod coupons;
 pub mod courses;
 pub mod jobs;
 pub mod mockexams;
@@ -14,6 +15,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(certificates::configure)
             .configure(mockexams::configure)
             .configure(jobs::configure)
-            .configure(courses::configure),
+            .configure(courses::configure)
+            .configure(coupons::configure),
     );
 }

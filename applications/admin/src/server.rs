@@ -18,6 +18,7 @@ use crate::AdminState;
         (name = "certificates", description = "Certificates, subjects and exam schedules"),
         (name = "mock-exams", description = "Mock exams: import, questions, images"),
         (name = "jobs", description = "Batch job history"),
+        (name = "coupons", description = "Coupon definitions, grants and vouchers"),
     ),
     components(schemas(cercat_error::ErrorBody, cercat_error::FieldError))
 )]

@@ -4,6 +4,7 @@
 
 use cercat_bootstrap::Services;
 use cercat_certificate::CertificateService;
+use cercat_coupon::CouponService;
 use cercat_course::CourseService;
 use cercat_mockexam::MockExamService;
 use cercat_user::AccountService;
@@ -20,6 +21,8 @@ pub struct AdminState {
     pub mockexams: Arc<MockExamService>,
     /// Prep courses (live status, invariant).
     pub courses: Arc<CourseService>,
+    /// Coupons, grants and vouchers.
+    pub coupons: Arc<CouponService>,
     /// Verifies the ADMIN access tokens.
     pub accounts: Arc<AccountService>,
 }
@@ -31,6 +34,7 @@ impl AdminState {
             certificates: services.certificates.clone(),
             mockexams: services.mockexams.clone(),
             courses: services.courses.clone(),
+            coupons: services.coupons.clone(),
             accounts: services.accounts.clone(),
             services,
         }

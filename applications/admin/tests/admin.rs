@@ -12,6 +12,7 @@ struct Admin {
     client: Client,
     admin: String,
     user: String,
+    user_id: i64,
     settings: Settings,
     _dir: tempfile::TempDir,
 }
@@ -29,9 +30,10 @@ async fn spawn() -> Admin {
     let accounts = services.accounts.clone();
     let admin = accounts.login("admin@cercat.dev", "admin-pass-1234", "127.0.0.1").await.unwrap().access_token;
     let user = accounts.login("demo@cercat.dev", "demo-pass-1234", "127.0.0.1").await.unwrap().access_token;
+    let user_id = accounts.authenticate(&user).await.unwrap().sub.get();
     let base = format!("http://127.0.0.1:{}", server.port());
     tokio::spawn(server.run_until_stopped());
-    Admin { base, client: Client::new(), admin, user, settings, _dir: dir }
+    Admin { base, client: Client::new(), admin, user, user_id, settings, _dir: dir }
 }
 
 impl Admin {
@@ -543,4 +545,112 @@ impl Drop for KillOnDrop {
 fn every_code_an_admin_route_lists_is_in_a_table() {
     let unknown = cercat_http::openapi::errors::unknown_error_codes(cercat_admin::admin_declared_document());
     assert_eq!(unknown, Vec::<(String, String)>::new());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn coupons_are_defined_granted_once_and_vouchered_by_admins_only() {
+    let a = spawn().await;
+    let fixed = json!({
+        "name": "겨울 특강 3,000원", "kind": "FIXED", "amount": 3000, "scope": "COURSE",
+        "validFrom": "2026-01-01T00:00:00+09:00", "validUntil": "2099-01-01T00:00:00+09:00"
+    });
+    let refused = a.call(Method::POST, "/admin/v1/coupons", Some(&a.user), Some(fixed.clone()), 403).await;
+    assert_eq!(refused["responseCode"], "USR_009");
+    a.call(Method::POST, "/admin/v1/coupons", None, Some(fixed.clone()), 401).await;
+    let made = a.call(Method::POST, "/admin/v1/coupons", Some(&a.admin), Some(fixed), 201).await["result"].clone();
+    let coupon = made["couponId"].as_i64().unwrap();
+    assert_eq!(
+        (made["kind"].as_str(), made["amount"].as_i64(), made["scope"].as_str()),
+        (Some("FIXED"), Some(3000), Some("COURSE"))
+    );
+    assert_eq!(made["validFrom"], "2025-12-31T15:00:00Z", "stored in UTC");
+    let pct = json!({
+        "name": "10%", "kind": "PERCENT", "percent": 10, "maxDiscount": 5000, "exclusive": true, "minOrderAmount": 20000,
+        "scope": "ANY", "validFrom": "2026-01-01T00:00:00Z", "validUntil": "2099-01-01T00:00:00Z"
+    });
+    let pct =
+        a.call(Method::POST, "/admin/v1/coupons", Some(&a.admin), Some(pct), 201).await["result"]["couponId"].clone();
+    let list = a.call(Method::GET, "/admin/v1/coupons", Some(&a.admin), None, 200).await;
+    assert_eq!(list["result"][0]["couponId"], pct, "newest first");
+
+    for (body, field) in [
+        (
+            json!({"name": "", "kind": "FIXED", "amount": 1, "scope": "ANY", "validFrom": "2026-01-01T00:00:00Z", "validUntil": "2027-01-01T00:00:00Z"}),
+            "name",
+        ),
+        (
+            json!({"name": "x", "kind": "FIXED", "scope": "ANY", "validFrom": "2026-01-01T00:00:00Z", "validUntil": "2027-01-01T00:00:00Z"}),
+            "amount",
+        ),
+        (
+            json!({"name": "x", "kind": "PERCENT", "percent": 0, "scope": "ANY", "validFrom": "2026-01-01T00:00:00Z", "validUntil": "2027-01-01T00:00:00Z"}),
+            "percent",
+        ),
+        (
+            json!({"name": "x", "kind": "FIXED", "amount": 1, "scope": "ANY", "validFrom": "yesterday", "validUntil": "2027-01-01T00:00:00Z"}),
+            "validFrom",
+        ),
+        (
+            json!({"name": "x", "kind": "FIXED", "amount": 1, "scope": "ANY", "validFrom": "2027-01-01T00:00:00Z", "validUntil": "2026-01-01T00:00:00Z"}),
+            "validUntil",
+        ),
+    ] {
+        let err = a.call(Method::POST, "/admin/v1/coupons", Some(&a.admin), Some(body), 400).await;
+        assert_eq!(
+            (err["responseCode"].as_str(), err["errors"][0]["field"].as_str()),
+            (Some("CPN_009"), Some(field)),
+            "{err}"
+        );
+    }
+    let unknown_kind = json!({"name": "x", "kind": "GIFT", "scope": "ANY", "validFrom": "2026-01-01T00:00:00Z", "validUntil": "2027-01-01T00:00:00Z"});
+    assert_eq!(
+        a.call(Method::POST, "/admin/v1/coupons", Some(&a.admin), Some(unknown_kind), 400).await["responseCode"],
+        "GLB_002"
+    );
+
+    let grants = format!("/admin/v1/coupons/{coupon}/grants");
+    let body = json!({ "userIds": [a.user_id, 987_654_321, a.user_id] });
+    let report = a.call(Method::POST, &grants, Some(&a.admin), Some(body.clone()), 200).await["result"].clone();
+    assert_eq!(report, json!({ "granted": [a.user_id], "already": [], "unknown": [987_654_321] }));
+    let again = a.call(Method::POST, &grants, Some(&a.admin), Some(body), 200).await["result"].clone();
+    assert_eq!(again["already"], json!([a.user_id]), "a grant is once per user");
+    let none = a.call(Method::POST, &grants, Some(&a.admin), Some(json!({ "userIds": [] })), 400).await;
+    assert_eq!(none["errors"][0]["field"], "userIds");
+    let missing = a
+        .call(Method::POST, "/admin/v1/coupons/999999/grants", Some(&a.admin), Some(json!({ "userIds": [1] })), 404)
+        .await;
+    assert_eq!(missing["responseCode"], "CPN_008");
+    assert_eq!(
+        a.call(Method::POST, "/admin/v1/coupons/0/grants", Some(&a.admin), Some(json!({ "userIds": [1] })), 400).await
+            ["responseCode"],
+        "GLB_004"
+    );
+
+    let v = json!({ "couponId": coupon, "code": "winter-2026", "kind": "PUBLIC", "maxRedemptions": 100 });
+    let made = a.call(Method::POST, "/admin/v1/vouchers", Some(&a.admin), Some(v.clone()), 201).await["result"].clone();
+    assert_eq!(
+        (made["code"].as_str(), made["maxRedemptions"].as_u64(), made["redemptions"].as_u64()),
+        (Some("WINTER-2026"), Some(100), Some(0))
+    );
+    assert_eq!(
+        a.call(Method::POST, "/admin/v1/vouchers", Some(&a.admin), Some(v), 409).await["responseCode"],
+        "CPN_013"
+    );
+    let generated = json!({ "couponId": coupon, "kind": "PRIVATE" });
+    let made = a.call(Method::POST, "/admin/v1/vouchers", Some(&a.admin), Some(generated), 201).await["result"].clone();
+    assert_eq!(made["code"].as_str().map(str::len), Some(14), "a generated XXXX-XXXX-XXXX code: {made}");
+    for (body, field) in [
+        (json!({ "couponId": coupon, "kind": "PRIVATE", "maxRedemptions": 3 }), "maxRedemptions"),
+        (json!({ "couponId": coupon, "kind": "PUBLIC" }), "maxRedemptions"),
+        (json!({ "couponId": coupon, "kind": "SECRET" }), "kind"),
+        (json!({ "couponId": coupon, "kind": "PRIVATE", "code": "a b" }), "code"),
+    ] {
+        let err = a.call(Method::POST, "/admin/v1/vouchers", Some(&a.admin), Some(body), 400).await;
+        assert_eq!(err["errors"][0]["field"].as_str(), Some(field), "{err}");
+    }
+    let nothing = json!({ "couponId": 999999, "kind": "PRIVATE" });
+    assert_eq!(
+        a.call(Method::POST, "/admin/v1/vouchers", Some(&a.admin), Some(nothing), 404).await["responseCode"],
+        "CPN_008"
+    );
 }

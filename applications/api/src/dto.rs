@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod certificate;
 pub mod community;
+pub mod coupon;
 pub mod course;
 pub mod learning;
 pub mod mockexam;

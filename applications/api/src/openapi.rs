@@ -23,6 +23,7 @@ use utoipa_actix_web::AppExt;
         (name = "goals", description = "Goals, study time and the achievement dashboard"),
         (name = "alarms", description = "The caller's alarms (served under /alarm-api/v2)"),
         (name = "community", description = "Posts, comments, likes and search on the certificate boards"),
+        (name = "coupons", description = "The caller's coupons, voucher redemption and price previews with coupons"),
         (name = "operations", description = "Health, readiness, metrics and stored objects"),
     ),
     components(schemas(ErrorBody, FieldError))

@@ -5,6 +5,7 @@ pub mod alarms;
 pub mod auth;
 pub mod boards;
 pub mod certificates;
+pub mod coupons;
 pub mod courses;
 pub mod goals;
 pub mod health;
@@ -42,6 +43,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .configure(reviews::configure)
                 .configure(search::configure)
                 .configure(users::configure)
-                .configure(courses::configure),
+                .configure(courses::configure)
+                .configure(coupons::configure),
         );
 }

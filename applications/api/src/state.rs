@@ -4,6 +4,7 @@ use cercat_alarm::AlarmService;
 use cercat_bootstrap::Services;
 use cercat_certificate::{BoardService, CertificateService};
 use cercat_community::CommunityService;
+use cercat_coupon::CouponService;
 use cercat_course::CourseService;
 use cercat_learning::LearningService;
 use cercat_mockexam::MockExamService;
@@ -31,6 +32,8 @@ pub struct AppState {
     pub learning: Arc<LearningService>,
     /// Prep courses, waiting rooms, enrollments, payments.
     pub courses: Arc<CourseService>,
+    /// Coupons, vouchers and prices with coupons.
+    pub coupons: Arc<CouponService>,
     /// Account use cases.
     pub accounts: Arc<AccountService>,
     /// Renders `/metrics`.
@@ -54,6 +57,7 @@ impl AppState {
             learning: services.learning.clone(),
             community: services.community.clone(),
             courses: services.courses.clone(),
+            coupons: services.coupons.clone(),
             alarms: services.alarms.clone(),
             accounts: services.accounts.clone(),
             metrics: crate::startup::prometheus(),

@@ -12,6 +12,7 @@
 
 mod adapters;
 mod community_ports;
+mod coupon_ports;
 mod outbound;
 mod secrets;
 mod services;

@@ -21,12 +21,13 @@ use cercat_common::{
 };
 use cercat_community::CommunityService;
 use cercat_config::{ExposeSecret, Settings};
+use cercat_coupon::CouponService;
 use cercat_course::{
     CourseService,
     service::{CourseConfig, CoursePorts},
 };
 use cercat_database::{
-    SqlAlarmRepository, SqlCertificateRepository, SqlCourseRepository, SqlExamScheduleRepository,
+    SqlAlarmRepository, SqlCertificateRepository, SqlCouponRepository, SqlCourseRepository, SqlExamScheduleRepository,
     SqlFavoriteBoardRepository, SqlGoalRepository, SqlInterestRepository, SqlMockExamRepository, SqlPostRepository,
     SqlResultRepository, SqlReviewRepository, SqlSeatLedger, SqlUserRepository, seed,
 };
@@ -66,6 +67,8 @@ pub struct Services {
     pub exam_reminders: Arc<ExamReminders>,
     /// Prep courses, waiting rooms, enrollments, payments.
     pub courses: Arc<CourseService>,
+    /// Coupons, grants, vouchers and checkout prices with coupons.
+    pub coupons: Arc<CouponService>,
     /// Sends what the mail outbox holds.
     pub mail_dispatcher: Arc<MailDispatcher>,
     /// Publishes what the event outbox holds to this deployment's bus.
@@ -173,6 +176,12 @@ impl Services {
             },
             a.jwt_secret.expose_secret().as_bytes(),
         );
+        let courses = Arc::new(courses);
+        let coupons = Arc::new(CouponService::new(
+            Arc::new(SqlCouponRepository::new(db.clone())),
+            Arc::new(crate::coupon_ports::Prices { courses: courses.clone() }),
+            a.clock.clone(),
+        ));
         let retry = RetryPolicy {
             attempts: s.events.retry_attempts,
             first_backoff: ms(s.events.retry_first_backoff_ms),
@@ -209,7 +218,8 @@ impl Services {
             learning,
             exam_reminders: Arc::new(ExamReminders::new(a.reminder_outbox.clone(), a.clock.clone())),
             certificates,
-            courses: Arc::new(courses),
+            courses,
+            coupons,
             mail_dispatcher: Arc::new(MailDispatcher::new(
                 a.mail_queue.clone(),
                 a.mailer.clone(),

@@ -2,4 +2,5 @@
 //! in both OpenAPI documents. Field names follow Cercat's web client.
 
 pub mod certificate;
+pub mod coupon;
 pub mod mockexam;

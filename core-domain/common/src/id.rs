@@ -205,6 +205,8 @@ id_kinds! {
     PostImage => PostImageId, "imageId";
     /// An alarm in a user's list.
     Alarm => AlarmId, "alarmId";
+    /// A coupon definition.
+    Coupon => CouponId, "couponId";
 }
 
 #[cfg(test)]

@@ -110,6 +110,15 @@ domain_errors! {
         #[code("CPN_013", Conflict)]
         #[error("the voucher code {0} is taken")]
         CodeTaken(String),
+        /// The course or product to price does not exist
+        #[code("CPN_014", NotFound)]
+        #[error("there is no {} {id} to price", purchase.as_str())]
+        NothingToPrice {
+            /// What kind of thing.
+            purchase: crate::Purchase,
+            /// Its id.
+            id: i64,
+        },
         #[transparent]
         /// The pricing rule refused the coupons.
         Pricing(PricingError),
@@ -126,6 +135,7 @@ domain_errors! {
                     Some("code")
                 }
                 Self::Pricing(e) => cercat_common::DomainError::field(e),
+                Self::NothingToPrice { .. } => Some("id"),
                 _ => None,
             }
         }

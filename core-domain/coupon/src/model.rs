@@ -44,6 +44,16 @@ pub enum Purchase {
     Product,
 }
 
+impl Purchase {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Course => "COURSE",
+            Self::Product => "PRODUCT",
+        }
+    }
+}
+
 impl CouponScope {
     /// Whether a coupon of this scope may be spent on `purchase`.
     pub fn covers(self, purchase: Purchase) -> bool {

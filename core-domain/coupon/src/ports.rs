@@ -77,3 +77,15 @@ pub trait CouponRepository: Send + Sync {
     /// The voucher with this code.
     async fn voucher(&self, code: &str) -> Result<Option<Voucher>, PortError>;
 }
+
+/// The prices of what coupons are spent on, asked of the contexts that sell them (courses,
+/// market products); implemented in the composition root over their services.
+#[async_trait]
+pub trait PriceCatalog: Send + Sync {
+    /// The current price of `purchase` number `id`; `None` when there is no such thing.
+    ///
+    /// Errors: [`PortError::Timeout`] / [`PortError::Unavailable`] when the owning context's
+    /// store fails.
+    async fn price(&self, purchase: crate::Purchase, id: i64)
+    -> Result<Option<cercat_common::money::Money>, PortError>;
+}

@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use crate::{
     Coupon, CouponDefinition, CouponError, CouponKind, CouponScope, CouponTerms, HoldState, ListedState, Purchase,
     UserCoupon, Voucher, VoucherKind,
-    ports::{CouponRepository, GrantReport, RedeemOutcome},
+    ports::{CouponRepository, GrantReport, PriceCatalog, RedeemOutcome},
     pricing::{Quote, quote},
 };
 
@@ -117,6 +117,20 @@ impl CouponDraft {
     }
 }
 
+/// A voucher's kind from its wire parts: `PRIVATE` (no limit given: redeemed once) or
+/// `PUBLIC` with `max_redemptions`.
+pub fn voucher_kind(kind: &str, max_redemptions: Option<u32>) -> Result<VoucherKind, CouponError> {
+    match (kind, max_redemptions) {
+        ("PRIVATE", None) => Ok(VoucherKind::Private),
+        ("PUBLIC", Some(max_redemptions)) => Ok(VoucherKind::Public { max_redemptions }),
+        ("PRIVATE", Some(_)) => {
+            Err(invalid("maxRedemptions", "is for PUBLIC vouchers; a PRIVATE one is redeemed once"))
+        }
+        ("PUBLIC", None) => Err(invalid("maxRedemptions", "is required for a PUBLIC voucher")),
+        _ => Err(invalid("kind", "must be PRIVATE or PUBLIC")),
+    }
+}
+
 /// A voucher code as users type it: trimmed, upper-cased, 4–32 of A–Z, 0–9 and `-`.
 pub fn normalize_code(raw: &str) -> Result<String, CouponError> {
     let code = raw.trim().to_ascii_uppercase();
@@ -134,13 +148,27 @@ fn generate_code() -> String {
 /// Coupon use cases.
 pub struct CouponService {
     coupons: Arc<dyn CouponRepository>,
+    prices: Arc<dyn PriceCatalog>,
     clock: Arc<dyn Clock>,
 }
 
 impl CouponService {
-    /// Over its store and clock.
-    pub fn new(coupons: Arc<dyn CouponRepository>, clock: Arc<dyn Clock>) -> Self {
-        Self { coupons, clock }
+    /// Over its store, the catalogue of prices and the clock.
+    pub fn new(coupons: Arc<dyn CouponRepository>, prices: Arc<dyn PriceCatalog>, clock: Arc<dyn Clock>) -> Self {
+        Self { coupons, prices, clock }
+    }
+
+    /// What the caller would pay for `purchase` number `id` with `coupon_ids` now, without
+    /// reserving anything (the checkout prices again, and locks the coupons, when it happens).
+    pub async fn preview(
+        &self,
+        user_id: i64,
+        purchase: Purchase,
+        id: i64,
+        coupon_ids: &[i64],
+    ) -> Result<Quote, CouponError> {
+        let price = self.prices.price(purchase, id).await?.ok_or(CouponError::NothingToPrice { purchase, id })?;
+        self.quote(user_id, purchase, price, coupon_ids).await
     }
 
     /// Defines a coupon (ADMIN).

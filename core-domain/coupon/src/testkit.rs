@@ -305,3 +305,14 @@ impl CouponRepository for MemoryCoupons {
         Ok(self.lock()?.vouchers.iter().find(|v| v.code == code).cloned())
     }
 }
+
+/// A price list: each (purchase, id) with its price; anything else does not exist.
+#[derive(Debug, Default)]
+pub struct PriceList(pub Vec<(crate::Purchase, i64, Money)>);
+
+#[async_trait]
+impl crate::ports::PriceCatalog for PriceList {
+    async fn price(&self, purchase: crate::Purchase, id: i64) -> Result<Option<Money>, PortError> {
+        Ok(self.0.iter().find(|(p, i, _)| *p == purchase && *i == id).map(|(.., m)| *m))
+    }
+}

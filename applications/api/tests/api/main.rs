@@ -6,6 +6,7 @@
 mod alarms;
 mod auth;
 mod community;
+mod coupons;
 mod course_payments;
 mod course_stress;
 mod courses;

@@ -17,7 +17,7 @@ use utoipa::openapi::{
 pub const ERRORS_EXTENSION: &str = "x-errors";
 
 /// Every domain context's error table, in the order the document lists the contexts.
-fn domain_error_tables() -> [&'static [ErrorDoc]; 8] {
+fn domain_error_tables() -> [&'static [ErrorDoc]; 10] {
     [
         cercat_certificate::CertificateError::ERRORS,
         cercat_certificate::ScheduleError::ERRORS,
@@ -27,6 +27,8 @@ fn domain_error_tables() -> [&'static [ErrorDoc]; 8] {
         cercat_community::CommunityError::ERRORS,
         cercat_alarm::AlarmError::ERRORS,
         cercat_course::CourseError::ERRORS,
+        cercat_coupon::PricingError::ERRORS,
+        cercat_coupon::CouponError::ERRORS,
     ]
 }
 

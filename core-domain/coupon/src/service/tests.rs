@@ -1,7 +1,7 @@
 //! The coupon use cases over the in-memory store (which itself keeps the repository contract).
 
 use super::*;
-use crate::testkit::{MemoryCoupons, run_all};
+use crate::testkit::{MemoryCoupons, PriceList, run_all};
 use cercat_common::clock::ManualClock;
 use chrono::{Duration, TimeZone};
 
@@ -27,7 +27,8 @@ fn draft(kind: DraftKind) -> CouponDraft {
 fn service() -> (CouponService, Arc<MemoryCoupons>, ManualClock) {
     let store = Arc::new(MemoryCoupons::default());
     let clock = ManualClock::new(now());
-    (CouponService::new(store.clone(), Arc::new(clock.clone())), store, clock)
+    let prices = PriceList(vec![(Purchase::Course, 1, Money::won(99_000).unwrap())]);
+    (CouponService::new(store.clone(), Arc::new(prices), Arc::new(clock.clone())), store, clock)
 }
 
 #[tokio::test]
@@ -92,6 +93,14 @@ async fn vouchers_are_redeemed_once_per_user_within_their_limit() {
     assert_eq!(normalize_code(&generated.code).unwrap(), generated.code, "a generated code is a valid code");
     assert_eq!(generated.code.len(), 14);
 
+    assert_eq!(voucher_kind("PUBLIC", Some(3)).unwrap(), VoucherKind::Public { max_redemptions: 3 });
+    assert_eq!(voucher_kind("PRIVATE", None).unwrap(), VoucherKind::Private);
+    for (kind, max, field) in
+        [("PRIVATE", Some(2), "maxRedemptions"), ("PUBLIC", None, "maxRedemptions"), ("SECRET", None, "kind")]
+    {
+        assert!(matches!(voucher_kind(kind, max), Err(CouponError::Invalid { field: f, .. }) if f == field), "{kind}");
+    }
+
     let got = s.redeem(7, "Winter-2026").await.unwrap();
     assert_eq!((got.user_id, got.coupon_id, got.source.clone()), (7, c, crate::CouponSource::Voucher(v.id)));
     assert!(matches!(s.redeem(7, "WINTER-2026").await, Err(CouponError::AlreadyRedeemed(_))));
@@ -154,4 +163,21 @@ async fn a_checkout_is_priced_only_with_the_callers_usable_coupons() {
     store.set_state(f, HoldState::Locked { owner: "enrollment:3".into() });
     let locked = s.quote(5, Purchase::Product, price, &[f]).await;
     assert!(matches!(locked, Err(CouponError::NotUsable(id)) if id == f), "{locked:?}");
+}
+
+#[tokio::test]
+async fn a_preview_prices_what_exists_with_the_callers_coupons() {
+    let (s, _, _) = service();
+    let pct = s.define(draft(DraftKind::Percent)).await.unwrap().id;
+    s.grant(pct, &[5]).await.unwrap();
+    let hold = s.mine(5, None).await.unwrap()[0].0.coupon.id;
+    let q = s.preview(5, Purchase::Course, 1, &[hold]).await.unwrap();
+    assert_eq!((q.price.as_won(), q.amount.as_won()), (99_000, 89_100));
+    assert_eq!(q.discounts, vec![crate::Discount { coupon_id: hold, amount: Money::won(9_900).unwrap() }]);
+    let missing = s.preview(5, Purchase::Course, 2, &[]).await;
+    assert!(matches!(missing, Err(CouponError::NothingToPrice { purchase: Purchase::Course, id: 2 })), "{missing:?}");
+    let product = s.preview(5, Purchase::Product, 1, &[]).await;
+    assert!(matches!(product, Err(CouponError::NothingToPrice { .. })), "{product:?}");
+    let q = s.preview(5, Purchase::Course, 1, &[hold]).await.unwrap();
+    assert_eq!(q.amount.as_won(), 89_100, "a preview reserves nothing");
 }

@@ -1,0 +1,230 @@
+//! Coupons for operators: define them, grant them to users, and make voucher codes.
+
+use actix_web::{get, post, web};
+use cercat_common::id::CouponId;
+use cercat_coupon::{
+    CouponDefinition, CouponScope, Voucher, VoucherKind,
+    ports::GrantReport,
+    service::{CouponDraft, DraftKind, voucher_kind},
+};
+use cercat_error::ApiResponse;
+use cercat_http::{AppError, IdPath, auth::Admin, dto::coupon::CouponTermsResponse};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::AdminState;
+
+/// Registers the endpoints.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(define).service(list).service(grant).service(voucher);
+}
+
+/// A coupon definition to create.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CouponRequest {
+    /// 1–100 characters, shown to buyers.
+    #[schema(example = "겨울 특강 3,000원 할인")]
+    pub name: String,
+    /// `FIXED` (needs `amount`) or `PERCENT` (needs `percent`, optionally `maxDiscount`).
+    #[schema(value_type = String, example = "FIXED")]
+    pub kind: DraftKind,
+    /// FIXED: won off, 1–100,000,000.
+    #[schema(example = 3000)]
+    pub amount: Option<i64>,
+    /// PERCENT: 1–100.
+    pub percent: Option<i64>,
+    /// PERCENT: the most it takes off, 1–100,000,000 won.
+    pub max_discount: Option<i64>,
+    /// Cannot be combined with other coupons (default false).
+    #[serde(default)]
+    pub exclusive: bool,
+    /// The least price (before discounts) it applies to, 0–100,000,000 won (default 0).
+    #[serde(default)]
+    pub min_order_amount: i64,
+    /// RFC 3339, inclusive.
+    #[schema(example = "2026-12-01T00:00:00+09:00")]
+    pub valid_from: String,
+    /// RFC 3339, exclusive; after `validFrom`.
+    #[schema(example = "2027-01-01T00:00:00+09:00")]
+    pub valid_until: String,
+    /// `COURSE`, `MARKET` or `ANY`.
+    #[schema(value_type = String, example = "ANY")]
+    pub scope: CouponScope,
+}
+
+fn instant(raw: &str, field: &'static str) -> Result<DateTime<Utc>, cercat_coupon::CouponError> {
+    DateTime::parse_from_rfc3339(raw.trim()).map(|t| t.with_timezone(&Utc)).map_err(|_| {
+        cercat_coupon::CouponError::Invalid {
+            field,
+            reason: "must be an RFC 3339 date-time like 2026-12-01T00:00:00+09:00".into(),
+        }
+    })
+}
+
+impl CouponRequest {
+    fn into_draft(self) -> Result<CouponDraft, cercat_coupon::CouponError> {
+        Ok(CouponDraft {
+            valid_from: instant(&self.valid_from, "validFrom")?,
+            valid_until: instant(&self.valid_until, "validUntil")?,
+            name: self.name,
+            kind: self.kind,
+            amount: self.amount,
+            percent: self.percent,
+            max_discount: self.max_discount,
+            exclusive: self.exclusive,
+            min_order_amount: self.min_order_amount,
+            scope: self.scope,
+        })
+    }
+}
+
+/// A coupon definition.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CouponResponse {
+    /// What grants, vouchers and coupon events name.
+    pub coupon_id: i64,
+    /// Its terms.
+    #[serde(flatten)]
+    pub terms: CouponTermsResponse,
+}
+
+impl From<&CouponDefinition> for CouponResponse {
+    fn from(c: &CouponDefinition) -> Self {
+        Self { coupon_id: c.id, terms: CouponTermsResponse::from(&c.terms) }
+    }
+}
+
+/// Defines a coupon.
+#[utoipa::path(tag = "coupons", security(("access_token" = [])), request_body = CouponRequest, extensions(("x-errors" = json!(["USR_009", "CPN_009", "GLB_002"]))), responses(
+    (status = 201, description = "The coupon", body = ApiResponse<CouponResponse>),
+))]
+#[post("/coupons")]
+pub async fn define(
+    state: web::Data<AdminState>,
+    _admin: Admin,
+    body: web::Json<CouponRequest>,
+) -> Result<ApiResponse<CouponResponse>, AppError> {
+    let coupon = state.coupons.define(body.into_inner().into_draft()?).await?;
+    Ok(ApiResponse::created(CouponResponse::from(&coupon)))
+}
+
+/// Every coupon definition, newest first.
+#[utoipa::path(tag = "coupons", security(("access_token" = [])), extensions(("x-errors" = json!(["USR_009"]))), responses(
+    (status = 200, description = "The coupons", body = ApiResponse<Vec<CouponResponse>>),
+))]
+#[get("/coupons")]
+pub async fn list(state: web::Data<AdminState>, _admin: Admin) -> Result<ApiResponse<Vec<CouponResponse>>, AppError> {
+    Ok(ApiResponse::ok(state.coupons.definitions().await?.iter().map(CouponResponse::from).collect()))
+}
+
+/// Users to grant a coupon to.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct GrantRequest {
+    /// 1–1,000 user ids (repeats count once).
+    pub user_ids: Vec<i64>,
+}
+
+/// How a grant went.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct GrantResponse {
+    /// Who got the coupon now.
+    pub granted: Vec<i64>,
+    /// Who already held it from a grant (unchanged: a grant gives a user the coupon once).
+    pub already: Vec<i64>,
+    /// Ids that name no account.
+    pub unknown: Vec<i64>,
+}
+
+impl From<GrantReport> for GrantResponse {
+    fn from(r: GrantReport) -> Self {
+        Self { granted: r.granted, already: r.already, unknown: r.unknown }
+    }
+}
+
+/// Grants a coupon to users, once each.
+#[utoipa::path(tag = "coupons", security(("access_token" = [])), params(("coupon_id" = i64, Path)), request_body = GrantRequest, extensions(("x-errors" = json!(["USR_009", "CPN_008", "CPN_009", "GLB_002"]))), responses(
+    (status = 200, description = "Who got it, who had it, which ids are no account", body = ApiResponse<GrantResponse>),
+))]
+#[post("/coupons/{coupon_id}/grants")]
+pub async fn grant(
+    state: web::Data<AdminState>,
+    _admin: Admin,
+    path: IdPath<CouponId>,
+    body: web::Json<GrantRequest>,
+) -> Result<ApiResponse<GrantResponse>, AppError> {
+    Ok(ApiResponse::ok(state.coupons.grant(path.0.get(), &body.user_ids).await?.into()))
+}
+
+/// A voucher to make.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct VoucherRequest {
+    /// The coupon it gives.
+    pub coupon_id: i64,
+    /// 4–32 letters, digits or `-` (stored upper-case); generated (`XXXX-XXXX-XXXX`) when absent.
+    #[schema(example = "WINTER-2026")]
+    pub code: Option<String>,
+    /// `PRIVATE` (redeemed once) or `PUBLIC` (up to `maxRedemptions`, once per user).
+    #[schema(example = "PUBLIC")]
+    pub kind: String,
+    /// PUBLIC: 1–1,000,000.
+    pub max_redemptions: Option<u32>,
+}
+
+/// A voucher.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct VoucherResponse {
+    /// Its id.
+    pub voucher_id: i64,
+    /// The coupon it gives.
+    pub coupon_id: i64,
+    /// What users type.
+    pub code: String,
+    /// `PRIVATE` or `PUBLIC`.
+    pub kind: &'static str,
+    /// How often it may be redeemed.
+    pub max_redemptions: u32,
+    /// How often it has been.
+    pub redemptions: u32,
+    /// When it was made.
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<Voucher> for VoucherResponse {
+    fn from(v: Voucher) -> Self {
+        Self {
+            voucher_id: v.id,
+            coupon_id: v.coupon_id,
+            kind: match v.kind {
+                VoucherKind::Private => "PRIVATE",
+                VoucherKind::Public { .. } => "PUBLIC",
+            },
+            max_redemptions: v.kind.max_redemptions(),
+            redemptions: v.redemptions,
+            code: v.code,
+            created_at: v.created_at,
+        }
+    }
+}
+
+/// Makes a voucher code for a coupon.
+#[utoipa::path(tag = "coupons", security(("access_token" = [])), request_body = VoucherRequest, extensions(("x-errors" = json!(["USR_009", "CPN_008", "CPN_009", "CPN_013", "GLB_002"]))), responses(
+    (status = 201, description = "The voucher", body = ApiResponse<VoucherResponse>),
+))]
+#[post("/vouchers")]
+pub async fn voucher(
+    state: web::Data<AdminState>,
+    _admin: Admin,
+    body: web::Json<VoucherRequest>,
+) -> Result<ApiResponse<VoucherResponse>, AppError> {
+    let kind = voucher_kind(&body.kind, body.max_redemptions)?;
+    let v = state.coupons.create_voucher(body.coupon_id, body.code.as_deref(), kind).await?;
+    Ok(ApiResponse::created(v.into()))
+}

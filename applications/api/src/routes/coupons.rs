@@ -1,0 +1,65 @@
+//! The caller's coupons: list them, redeem a voucher, and preview a price with them.
+
+use actix_web::{get, post, web};
+use cercat_error::ApiResponse;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::{
+    AppState,
+    dto::coupon::{CouponQuery, PricePreviewRequest, PricePreviewResponse, RedeemRequest, UserCouponResponse},
+};
+use cercat_http::{
+    AppError,
+    auth::{Authenticated, Member},
+};
+
+/// Registers the endpoints.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(mine).service(redeem).service(preview);
+}
+
+/// The caller's coupons, newest first, optionally only those in one state.
+#[utoipa::path(tag = "coupons", security(("access_token" = [])), params(CouponQuery), extensions(("x-errors" = json!(["USR_007", "GLB_003"]))), responses(
+    (status = 200, description = "The caller's coupons", body = ApiResponse<Vec<UserCouponResponse>>),
+))]
+#[get("/coupons/me")]
+pub async fn mine(
+    state: web::Data<AppState>,
+    caller: Authenticated,
+    query: web::Query<CouponQuery>,
+) -> Result<ApiResponse<Vec<UserCouponResponse>>, AppError> {
+    let held = state.coupons.mine(caller.user_id(), query.state).await?;
+    Ok(ApiResponse::ok(held.iter().map(|(c, s)| UserCouponResponse::new(c, *s)).collect()))
+}
+
+/// Redeems a voucher code: the caller holds its coupon (once per voucher; a private voucher
+/// once at all, a public one up to its limit).
+#[utoipa::path(tag = "coupons", security(("access_token" = [])), request_body = RedeemRequest, extensions(("x-errors" = json!(["USR_007", "USR_009", "CPN_009", "CPN_010", "CPN_011", "CPN_012", "GLB_002"]))), responses(
+    (status = 201, description = "The coupon now held", body = ApiResponse<UserCouponResponse>),
+))]
+#[post("/vouchers/redeem")]
+pub async fn redeem(
+    state: web::Data<AppState>,
+    caller: Member,
+    body: web::Json<RedeemRequest>,
+) -> Result<ApiResponse<UserCouponResponse>, AppError> {
+    let coupon = state.coupons.redeem(caller.user_id(), &body.code).await?;
+    Ok(ApiResponse::created(UserCouponResponse::new(&coupon, cercat_coupon::ListedState::Usable)))
+}
+
+/// What the caller would pay for a course or product with these coupons now: fixed coupons
+/// first, then percentages of the running total (rounded down to the won, capped), never
+/// below 0. Nothing is reserved; the checkout prices again.
+#[utoipa::path(tag = "coupons", security(("access_token" = [])), request_body = PricePreviewRequest, extensions(("x-errors" = json!(["USR_007", "USR_009", "CPN_001", "CPN_002", "CPN_003", "CPN_004", "CPN_005", "CPN_006", "CPN_007", "CPN_009", "CPN_014", "GLB_002"]))), responses(
+    (status = 200, description = "The price, each coupon's discount and the amount to pay", body = ApiResponse<PricePreviewResponse>),
+))]
+#[post("/price-preview")]
+pub async fn preview(
+    state: web::Data<AppState>,
+    caller: Member,
+    body: web::Json<PricePreviewRequest>,
+) -> Result<ApiResponse<PricePreviewResponse>, AppError> {
+    let body = body.into_inner();
+    let quote = state.coupons.preview(caller.user_id(), body.purchase, body.id, &body.coupon_ids).await?;
+    Ok(ApiResponse::ok(quote.into()))
+}

@@ -1,0 +1,169 @@
+//! Coupons as a buyer meets them: vouchers redeemed once per user within their limit, my
+//! coupons by state, and price previews with the pricing rule — in both modes. Coupons are
+//! defined and granted through the coupon service, as `cercat-admin` does.
+
+use crate::helpers::{courses::*, *};
+use cercat_coupon::{
+    CouponScope, VoucherKind,
+    service::{CouponDraft, DraftKind},
+};
+use chrono::{Duration, Utc};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+in_both_modes!(
+    a_voucher_gives_its_coupon_once_per_user_within_its_limit,
+    my_coupons_are_listed_by_state_newest_first,
+    a_price_preview_applies_the_pricing_rule_to_a_courses_price,
+    bad_coupon_input_is_a_4xx_naming_the_field,
+);
+
+fn draft(name: &str, kind: DraftKind) -> CouponDraft {
+    CouponDraft {
+        name: name.into(),
+        kind,
+        amount: (kind == DraftKind::Fixed).then_some(3_000),
+        percent: (kind == DraftKind::Percent).then_some(10),
+        max_discount: None,
+        exclusive: false,
+        min_order_amount: 0,
+        valid_from: Utc::now() - Duration::days(1),
+        valid_until: Utc::now() + Duration::days(30),
+        scope: CouponScope::Any,
+    }
+}
+
+async fn define(app: &TestApp, d: CouponDraft) -> i64 {
+    app.state.services.coupons.define(d).await.unwrap().id
+}
+
+fn ids(list: &Value, field: &str) -> Vec<i64> {
+    list["result"].as_array().unwrap().iter().map(|c| c[field].as_i64().unwrap()).collect()
+}
+
+async fn redeem(app: &TestApp, token: &str, code: &str, status: u16) -> Value {
+    let body = json!({ "code": code.to_lowercase() });
+    app.call(Method::POST, "/api/v2/vouchers/redeem", token, Some(body), status).await
+}
+
+async fn a_voucher_gives_its_coupon_once_per_user_within_its_limit(app: &TestApp) {
+    let coupon = define(app, draft("웰컴 쿠폰", DraftKind::Fixed)).await;
+    let code = format!("WELCOME-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]).to_uppercase();
+    let kind = VoucherKind::Public { max_redemptions: 2 };
+    app.state.services.coupons.create_voucher(coupon, Some(&code), kind).await.unwrap();
+    let (a, _) = member(app, "va").await;
+    let (b, _) = member(app, "vb").await;
+    let (c, _) = member(app, "vc").await;
+    let got = redeem(app, &a, &code, 201).await;
+    assert_eq!((got["result"]["couponId"].as_i64(), got["result"]["source"].as_str()), (Some(coupon), Some("VOUCHER")));
+    assert_eq!((got["result"]["kind"].as_str(), got["result"]["amount"].as_i64()), (Some("FIXED"), Some(3_000)));
+    assert_eq!(got["result"]["state"], "USABLE");
+    assert_eq!(redeem(app, &a, &code, 409).await["responseCode"], "CPN_011", "once per user");
+    redeem(app, &b, &code, 201).await;
+    let spent = redeem(app, &c, &code, 409).await;
+    assert_eq!((spent["responseCode"].as_str(), spent["errors"][0]["field"].as_str()), (Some("CPN_012"), Some("code")));
+    assert_eq!(redeem(app, &c, "NO-SUCH-CODE", 404).await["responseCode"], "CPN_010");
+    assert_eq!(redeem(app, &c, "x", 400).await["responseCode"], "CPN_009");
+    let guest = new_user(app, "vg").await;
+    assert_eq!(redeem(app, &guest, &code, 403).await["responseCode"], "USR_009", "a guest finishes onboarding first");
+}
+
+async fn my_coupons_are_listed_by_state_newest_first(app: &TestApp) {
+    let (token, user) = member(app, "mine").await;
+    let soon = CouponDraft { valid_until: Utc::now() + Duration::seconds(2), ..draft("곧 만료", DraftKind::Fixed) };
+    let soon = define(app, soon).await;
+    let later = define(app, draft("한 달", DraftKind::Percent)).await;
+    for c in [soon, later] {
+        let report = app.state.services.coupons.grant(c, &[user]).await.unwrap();
+        assert_eq!(report.granted, vec![user]);
+    }
+    let all = app.call(Method::GET, "/api/v2/coupons/me", &token, None, 200).await;
+    assert_eq!(ids(&all, "couponId"), vec![later, soon], "newest first: {all}");
+    assert_eq!(all["result"][0]["percent"], 10);
+    assert!(all["result"][0]["amount"].is_null());
+    tokio::time::sleep(std::time::Duration::from_millis(2_100)).await;
+    let usable = app.call(Method::GET, "/api/v2/coupons/me?state=USABLE", &token, None, 200).await;
+    assert_eq!(ids(&usable, "couponId"), vec![later]);
+    let expired = app.call(Method::GET, "/api/v2/coupons/me?state=EXPIRED", &token, None, 200).await;
+    assert_eq!(ids(&expired, "couponId"), vec![soon]);
+    assert_eq!(expired["result"][0]["state"], "EXPIRED");
+    let used = app.call(Method::GET, "/api/v2/coupons/me?state=USED", &token, None, 200).await;
+    assert!(used["result"].as_array().unwrap().is_empty());
+    let (other, _) = member(app, "other").await;
+    let theirs = app.call(Method::GET, "/api/v2/coupons/me", &other, None, 200).await;
+    assert!(theirs["result"].as_array().unwrap().is_empty(), "only the caller's coupons");
+    let bad = app.call(Method::GET, "/api/v2/coupons/me?state=SOON", &token, None, 400).await;
+    assert_eq!(bad["responseCode"], "GLB_003");
+}
+
+async fn a_price_preview_applies_the_pricing_rule_to_a_courses_price(app: &TestApp) {
+    let (teacher, _) = class(app, 0).await;
+    let course = create_course(app, &teacher, course_body(10, false, -1, 60)).await;
+    let price = app.call(Method::GET, &format!("/api/v2/courses/{course}"), &teacher.token, None, 200).await["result"]
+        ["price"]
+        .as_i64()
+        .unwrap();
+    let (token, user) = member(app, "buyer").await;
+    let fixed = define(app, draft("3천원", DraftKind::Fixed)).await;
+    let pct = define(app, CouponDraft { max_discount: Some(5_000), ..draft("10%", DraftKind::Percent) }).await;
+    let mut only = draft("단독", DraftKind::Percent);
+    only.exclusive = true;
+    let only = define(app, only).await;
+    let mut market = draft("중고장터 전용", DraftKind::Fixed);
+    market.scope = CouponScope::Market;
+    let market = define(app, market).await;
+    for c in [fixed, pct, only, market] {
+        app.state.services.coupons.grant(c, &[user]).await.unwrap();
+    }
+    let mine = app.call(Method::GET, "/api/v2/coupons/me", &token, None, 200).await;
+    let hold = |coupon: i64| {
+        mine["result"].as_array().unwrap().iter().find(|c| c["couponId"] == coupon).unwrap()["userCouponId"]
+            .as_i64()
+            .unwrap()
+    };
+    let preview = |coupons: Vec<i64>, status| {
+        let body = json!({ "type": "COURSE", "id": course, "couponIds": coupons });
+        app.call(Method::POST, "/api/v2/price-preview", &token, Some(body), status)
+    };
+    let q = preview(vec![hold(pct), hold(fixed)], 200).await;
+    let after_fixed = price - 3_000;
+    let pct_off = (after_fixed / 10).min(5_000);
+    assert_eq!(q["result"]["price"].as_i64(), Some(price));
+    let lines: Vec<(i64, i64)> = q["result"]["discounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["couponId"].as_i64().unwrap(), d["amount"].as_i64().unwrap()))
+        .collect();
+    assert_eq!(lines, vec![(hold(fixed), 3_000), (hold(pct), pct_off)], "fixed first, then the percentage: {q}");
+    assert_eq!(q["result"]["amount"].as_i64(), Some(after_fixed - pct_off));
+    let none = preview(vec![], 200).await;
+    assert_eq!(none["result"]["amount"].as_i64(), Some(price));
+
+    let err = preview(vec![hold(fixed), hold(only)], 400).await;
+    assert_eq!(
+        (err["responseCode"].as_str(), err["errors"][0]["field"].as_str()),
+        (Some("CPN_001"), Some("couponIds"))
+    );
+    assert!(err["message"].as_str().unwrap().contains("cannot be combined"), "{err}");
+    assert_eq!(preview(vec![hold(market)], 400).await["responseCode"], "CPN_002");
+    assert_eq!(preview(vec![hold(fixed), hold(fixed)], 400).await["responseCode"], "CPN_005");
+    assert_eq!(preview(vec![i64::MAX], 404).await["responseCode"], "CPN_006");
+    let nothing = json!({ "type": "COURSE", "id": 987_654_321, "couponIds": [] });
+    let missing = app.call(Method::POST, "/api/v2/price-preview", &token, Some(nothing), 404).await;
+    assert_eq!(missing["responseCode"], "CPN_014");
+}
+
+async fn bad_coupon_input_is_a_4xx_naming_the_field(app: &TestApp) {
+    let (token, _) = member(app, "bad").await;
+    for body in [json!({}), json!({ "code": 5 }), json!({ "type": "COURSE", "id": 1, "couponIds": "x" })] {
+        let path = if body.get("type").is_some() { "/api/v2/price-preview" } else { "/api/v2/vouchers/redeem" };
+        let err = app.call(Method::POST, path, &token, Some(body.clone()), 400).await;
+        assert_eq!(err["responseCode"], "GLB_002", "{body}: {err}");
+    }
+    let wrong_type = json!({ "type": "HOUSE", "id": 1 });
+    let err = app.call(Method::POST, "/api/v2/price-preview", &token, Some(wrong_type), 400).await;
+    assert_eq!(err["responseCode"], "GLB_002");
+    let res = app.req(Method::GET, "/api/v2/coupons/me").send().await.unwrap();
+    assert_eq!(assert_json(res, 401).await["responseCode"], "USR_007");
+}
