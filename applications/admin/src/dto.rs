@@ -10,13 +10,13 @@ use validator::Validate;
 #[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SubjectRequest {
-    /// Name.
+    /// The subject's name, e.g. `데이터베이스 구축`.
     #[validate(length(min = 1, max = 100))]
     pub subject_name: String,
-    /// Questions.
+    /// How many questions the subject's part of the written exam has.
     #[validate(range(min = 1, max = 500))]
     pub number_of_questions: i32,
-    /// Points.
+    /// The points the subject is worth; the certificate's maximum score is the sum over its subjects.
     #[validate(range(min = 1, max = 1000))]
     pub total_score: i32,
 }
@@ -43,7 +43,7 @@ pub struct CertificateRequest {
     /// Unique name.
     #[validate(length(min = 1, max = 100))]
     pub certificate_name: String,
-    /// Category.
+    /// The category the certificate is listed under, e.g. `정보기술`.
     #[validate(length(min = 1, max = 50))]
     pub category: String,
     /// Subjects in exam order.
@@ -73,7 +73,7 @@ impl From<CertificateRequest> for CertificateDraft {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ScheduleRequest {
-    /// Year.
+    /// The calendar year the exam is held in.
     #[validate(range(min = 2000, max = 2100))]
     pub exam_year: i32,
     /// Round within the year.
@@ -85,7 +85,7 @@ pub struct ScheduleRequest {
     pub application_deadline_date_time: DateTime<Utc>,
     /// The exam.
     pub exam_date_time: DateTime<Utc>,
-    /// Results.
+    /// When results are announced; no earlier than the exam.
     pub result_announcement_date_time: DateTime<Utc>,
     /// Written exam fee (won).
     #[validate(range(min = 0, max = 10_000_000))]
@@ -105,7 +105,7 @@ pub struct ScheduleRequest {
     /// Free text.
     #[validate(length(max = 2000))]
     pub description: Option<String>,
-    /// Format.
+    /// The exam's format, e.g. `필기: 객관식 4지 택일형`.
     #[validate(length(max = 2000))]
     pub exam_format: Option<String>,
 }
@@ -137,13 +137,13 @@ impl ScheduleRequest {
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ScheduleResponse {
-    /// Id.
+    /// The schedule's id, for `PUT` and `DELETE /admin/v1/exam-schedules/{id}`.
     pub exam_schedule_id: i64,
-    /// Certificate.
+    /// The certificate the exam is for.
     pub certificate_id: i64,
-    /// Year.
+    /// The calendar year the exam is held in.
     pub exam_year: i32,
-    /// Round.
+    /// Round within the year, from 1.
     pub round: i32,
     /// Applications open.
     pub application_start_date_time: DateTime<Utc>,
@@ -151,7 +151,7 @@ pub struct ScheduleResponse {
     pub application_deadline_date_time: DateTime<Utc>,
     /// The exam.
     pub exam_date_time: DateTime<Utc>,
-    /// Results.
+    /// When results are announced.
     pub result_announcement_date_time: DateTime<Utc>,
     /// Written exam fee.
     pub written_exam_fee: Option<i64>,
@@ -165,7 +165,7 @@ pub struct ScheduleResponse {
     pub exam_eligibility: Option<String>,
     /// Free text.
     pub description: Option<String>,
-    /// Format.
+    /// The exam's format, e.g. `필기: 객관식 4지 택일형`.
     pub exam_format: Option<String>,
 }
 
@@ -198,15 +198,15 @@ impl From<ExamSchedule> for ScheduleResponse {
 pub struct JobRunResponse {
     /// Run id.
     pub id: i64,
-    /// Job.
+    /// The job's name, as `cercat-batch list` shows it, e.g. `exam-schedule-import`.
     pub job: String,
     /// Node that ran it.
     pub node: String,
-    /// Status.
+    /// `RUNNING` (also once its process died), `SUCCEEDED`, `COMPLETED_WITH_SKIPS` or `FAILED`.
     pub status: String,
-    /// Start.
+    /// When the run started.
     pub started_at: DateTime<Utc>,
-    /// End.
+    /// When the run ended; absent while it runs or if its process died.
     pub ended_at: Option<DateTime<Utc>>,
     /// Items read.
     pub read: u64,

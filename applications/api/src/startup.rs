@@ -1,4 +1,6 @@
-//! Building and running the server: one function used by `main` and by the tests.
+//! Building and running the server: [`Application::build`], the one function `main` and the
+//! tests both start it with, and [`create_app`], the actix `App` it serves (routes, OpenAPI
+//! and docs UI, input-error handlers, CORS, the error-envelope net, request telemetry).
 
 use actix_cors::Cors;
 use actix_web::{App, HttpResponse, dev::Server, http::header, middleware::from_fn, web};

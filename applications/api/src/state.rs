@@ -24,7 +24,7 @@ pub struct AppState {
     pub boards: Arc<BoardService>,
     /// Mock exams, results and reports.
     pub mockexams: Arc<MockExamService>,
-    /// Alarms.
+    /// Alarms: unread lists and counts, marking read, and the notices the SSE streams push.
     pub alarms: Arc<AlarmService>,
     /// Posts, comments, likes.
     pub community: Arc<CommunityService>,

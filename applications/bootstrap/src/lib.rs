@@ -8,6 +8,8 @@
 //! - [`Services`]: the domain services plus the few cross-cutting handles a program holds.
 //! - `community_ports`: the ports community and alarm own onto their neighbours, adapted from
 //!   the neighbours' services.
+//! - `outbound`: the outbound HTTP adapters (OAuth2 identity providers, the exam-schedule
+//!   feed).
 //! - `secrets`: the deployment secret and the payment gateway it configures.
 
 mod adapters;

@@ -2,7 +2,8 @@
 //! before and around a handler, whichever program serves it — the bearer-token extractors and
 //! role guards ([`auth`]), domain errors mapped to the wire envelope ([`error`]), input
 //! extractors that answer bad input in the envelope ([`extract`]), the body read bounds
-//! ([`body_deadline`]), readiness ([`health`]) and the OpenAPI pieces both documents share
+//! ([`body_deadline`]), readiness ([`health`]), the wire types both servers render
+//! ([`dto`]: certificates, mock exams) and the OpenAPI pieces both documents share
 //! ([`openapi`], [`codes`]). Programs depend on this crate, never on each other.
 //!
 //! An app using it registers `web::Data<cercat_user::AccountService>` (for the extractors)

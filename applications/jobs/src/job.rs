@@ -35,7 +35,7 @@ pub enum JobError {
 /// What a finished run reports.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct JobReport {
-    /// Counts.
+    /// Items read, written and skipped; recorded with the run.
     pub counts: JobCounts,
     /// Item-level problems (bad rows…), already formatted for people.
     pub skips: Vec<String>,

@@ -44,7 +44,7 @@ impl Progress {
         }
     }
 
-    /// Done.
+    /// Ends the progress: clears the bar (log lines need no ending).
     pub fn finish(self) {
         if let Some(bar) = self.bar {
             bar.finish_and_clear();

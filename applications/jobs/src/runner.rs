@@ -26,7 +26,7 @@ pub enum RunOutcome {
     Failed {
         /// Run id, if the start could be recorded.
         run_id: Option<i64>,
-        /// Why.
+        /// What stopped the run, for people (the lease, the run record or the job itself).
         error: String,
     },
 }

@@ -61,7 +61,7 @@ impl DomainEvent for ExamAlarmEvent {
 pub struct ScheduleDates {
     /// Schedule id.
     pub schedule_id: i64,
-    /// Certificate.
+    /// The certificate whose exam it is.
     pub certificate_id: i64,
     /// Applications open.
     pub application_start: DateTime<Utc>,

@@ -75,7 +75,7 @@ impl AlarmType {
 pub struct NewAlarm {
     /// Who sees it.
     pub receiver_id: i64,
-    /// Kind.
+    /// What happened; decides the alarm's text and what `origin_id` names.
     pub alarm_type: AlarmType,
     /// What it points at (the post id for community alarms).
     pub origin_id: i64,
@@ -100,9 +100,9 @@ pub fn like_alarm_key(alarm_type: AlarmType, actor_id: i64, target_id: i64) -> S
 /// A stored alarm.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Alarm {
-    /// Id.
+    /// The alarm's id, as `POST /alarms/read` takes it.
     pub id: i64,
-    /// Fields.
+    /// What the alarm says and who it is for.
     pub alarm: NewAlarm,
     /// Whether the receiver read it.
     pub read: bool,
@@ -115,9 +115,9 @@ pub struct Alarm {
 pub struct AlarmNotice {
     /// Alarm id.
     pub id: i64,
-    /// Receiver.
+    /// The user whose SSE connection gets the alarm.
     pub receiver_id: i64,
-    /// Kind.
+    /// What happened, carried so that the pushing instance rebuilds the alarm without a read.
     pub alarm_type: AlarmType,
     /// What it points at.
     pub origin_id: i64,

@@ -33,7 +33,7 @@ domain_errors! {
         Invalid {
             /// The feed/API field name.
             field: &'static str,
-            /// Why.
+            /// What is wrong with the field, e.g. `must be 1 to 100 characters`.
             reason: String,
         },
         /// The exam schedule names an unknown certificate

@@ -8,11 +8,11 @@ use crate::CertificateSummary;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum InterestPriority {
-    /// Low.
+    /// Matters least; listed after the others.
     Low,
-    /// Normal.
+    /// The default, and what an unreadable stored value is read as.
     Normal,
-    /// High.
+    /// Matters most; listed first.
     High,
 }
 

@@ -1,5 +1,7 @@
-//! The `certificate` context: certificates with their subjects and pass criteria, and their
-//! exam schedules (next/previous exam, idempotent import from the public-data feed).
+//! The `certificate` context: certificates with their subjects and pass criteria, their exam
+//! schedules (next/previous exam, idempotent import from the public-data feed), users'
+//! interest certificates, and the boards (one per certificate) users favourite. Schedule and
+//! interest changes go out as [`events`].
 
 pub mod boards;
 pub mod error;

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 /// A certificate as listed (id, name, category).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CertificateSummary {
-    /// Id.
+    /// The certificate's id: the board's id in the community and the `certificateId` of its mock exams.
     pub id: i64,
     /// Name, e.g. `정보처리기사`.
     pub name: String,
@@ -16,7 +16,7 @@ pub struct CertificateSummary {
 /// One subject of a certificate's written exam.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Subject {
-    /// Id.
+    /// The subject's id, which mock-exam questions and graded results refer to.
     pub id: i64,
     /// 1-based order within the exam.
     pub sequence: i32,
@@ -42,11 +42,11 @@ pub struct PassCriteria {
 /// A certificate with its subjects (ordered by sequence) and pass criteria.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Certificate {
-    /// Id.
+    /// The certificate's id; its board, schedules and mock exams carry it.
     pub id: i64,
-    /// Name.
+    /// Its name, unique among certificates, e.g. `정보처리기사`.
     pub name: String,
-    /// Category.
+    /// The category it is listed under, e.g. `IT`.
     pub category: String,
     /// Subjects in exam order.
     pub subjects: Vec<Subject>,
@@ -59,7 +59,7 @@ pub struct Certificate {
 pub struct CertificateDraft {
     /// Name (unique).
     pub name: String,
-    /// Category.
+    /// The category it is listed under, e.g. `IT`.
     pub category: String,
     /// Subjects: (name, number of questions, total score), sequence = position + 1.
     pub subjects: Vec<(String, i32, i32)>,

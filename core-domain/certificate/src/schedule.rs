@@ -40,7 +40,7 @@ pub struct ExamScheduleDraft {
     pub exam_date: DateTime<Utc>,
     /// Results are announced.
     pub result_announcement: DateTime<Utc>,
-    /// Fees.
+    /// Written and practical exam fees, in won.
     pub fees: ExamFees,
     /// Time limits.
     pub time_limits: ExamTimeLimits,
@@ -55,7 +55,7 @@ pub struct ExamScheduleDraft {
 /// A stored schedule.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExamSchedule {
-    /// Id.
+    /// The schedule's id; (certificate, year, round) identifies it too.
     pub id: i64,
     /// Everything else.
     #[serde(flatten)]

@@ -69,9 +69,9 @@ pub struct JobRun {
     pub started_at: DateTime<Utc>,
     /// End time, if finished.
     pub ended_at: Option<DateTime<Utc>>,
-    /// Status.
+    /// Where the run stands: RUNNING until it is finished (or forever, if its process died).
     pub status: JobStatus,
-    /// Counts.
+    /// Items read, written and skipped.
     pub counts: JobCounts,
     /// Error or skip summary.
     pub error: Option<String>,

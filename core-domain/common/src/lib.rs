@@ -1,7 +1,8 @@
-//! Cercat's shared kernel: errors, paging, the clock, domain events, and the cross-cutting
-//! ports (cache, lease lock, event bus, outbox, object storage, job runs, health checks)
-//! that every context and every program relies on. No I/O lives here: adapters implement
-//! these traits in `infrastructure/*`.
+//! Cercat's shared kernel: errors, typed ids, money, paging, the clock and the Seoul calendar,
+//! domain events, and the cross-cutting ports (cache, lease lock, event bus, outbox and its
+//! backlog, broadcast, rate limiter, idempotency keys, mail queue, object storage, job runs,
+//! health checks) that every context and every program relies on. No I/O lives here: adapters
+//! implement these traits in `infrastructure/*`.
 
 pub mod backlog;
 pub mod broadcast;

@@ -27,7 +27,7 @@ pub enum MoneyError {
 }
 
 impl Money {
-    /// Nothing.
+    /// Zero won: what a free course costs, and the floor a discount stops at.
     pub const ZERO: Self = Self(0);
 
     /// `won` won; [`MoneyError::Negative`] below zero.

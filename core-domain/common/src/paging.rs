@@ -10,9 +10,9 @@ pub const DEFAULT_PAGE_SIZE: u32 = 10;
 /// Sort direction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Direction {
-    /// Ascending.
+    /// `ASC`: smallest first.
     Asc,
-    /// Descending.
+    /// `DESC`: largest (newest) first; the default when `sortDirections` is not given.
     Desc,
 }
 

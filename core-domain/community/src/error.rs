@@ -13,9 +13,9 @@ domain_errors! {
         #[code("COM_002", Invalid)]
         #[error("{field} {reason}")]
         InvalidPost {
-            /// Field.
+            /// The wire field at fault, e.g. `title`; also the envelope's `field`.
             field: &'static str,
-            /// Why.
+            /// What is wrong with it, e.g. `must be 1 to 100 characters`.
             reason: String,
         },
         /// Only the author (or an admin, for deletion) may do this
@@ -46,9 +46,9 @@ domain_errors! {
         #[code("COM_009", Invalid)]
         #[error("{field} {reason}")]
         InvalidQuery {
-            /// Parameter.
+            /// The query parameter at fault, `postType` or `keyword`; also the envelope's `field`.
             field: &'static str,
-            /// Why.
+            /// What is wrong with it, e.g. `must be NORMAL, TIP, COMMENTARY or REVIEW`.
             reason: String,
         },
         /// Exam reviews are open only during the two weeks after the certificate's latest exam
@@ -67,9 +67,9 @@ domain_errors! {
         #[code("CRT_013", Invalid)]
         #[error("{field} {reason}")]
         InvalidReview {
-            /// Field.
+            /// The wire field at fault, e.g. `content`; also the envelope's `field`.
             field: &'static str,
-            /// Why.
+            /// What is wrong with it, e.g. `must be 1 to 1000 characters`.
             reason: String,
         },
         /// The board (certificate) does not exist: the certificate context's code, as the board

@@ -1,7 +1,8 @@
 //! The `community` context: per-certificate boards of posts (NORMAL, TIP with tags, COMMENTARY
 //! tied to one mock-exam question), images, comments with one reply level, likes with exact
-//! counters, and keyword search over an n-gram token index that works the same on MySQL/MariaDB
-//! and SQLite.
+//! counters, keyword search over an n-gram token index that works the same on MySQL/MariaDB
+//! and SQLite, search keywords (recent, autocomplete, trending), and exam [`reviews`]. Likes
+//! and comments on someone else's content go out as [`events`] (their alarms).
 
 pub mod commentary;
 pub mod error;

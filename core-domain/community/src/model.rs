@@ -50,9 +50,9 @@ pub enum TagType {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Tag {
-    /// Kind.
+    /// Whether the tag names a lecture or a book.
     pub tag_type: TagType,
-    /// Name.
+    /// The lecture's or book's name, trimmed, 1 to 50 characters.
     pub tag_name: String,
 }
 
@@ -61,9 +61,9 @@ pub struct Tag {
 pub struct QuestionRef {
     /// The exam.
     pub mock_exam_id: i64,
-    /// Year.
+    /// The mock exam's year (shown with the post).
     pub exam_year: i32,
-    /// Round.
+    /// The mock exam's round within that year.
     pub round: i32,
     /// The question's number in the exam.
     pub number: i32,
@@ -72,11 +72,11 @@ pub struct QuestionRef {
 /// A post's fields as written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PostDraft {
-    /// Kind.
+    /// What kind of post it is; decides whether `tags` and `question` are kept.
     pub kind: PostKind,
-    /// Title.
+    /// The title, trimmed, 1 to 100 characters.
     pub title: String,
-    /// Body.
+    /// The body, trimmed, 1 to 5,000 characters; searched with the title.
     pub content: String,
     /// TIP only.
     pub tags: Vec<Tag>,
@@ -132,17 +132,17 @@ pub struct PostImage {
 /// A post as read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Post {
-    /// Id.
+    /// The post's id, as in `/posts/{id}`; its images, comments and likes refer to it.
     pub id: i64,
     /// Board (certificate).
     pub certificate_id: i64,
-    /// Fields.
+    /// What the author wrote.
     pub draft: PostDraft,
-    /// Author.
+    /// Who wrote it, as shown to the viewer.
     pub author: Author,
     /// Images in upload order.
     pub images: Vec<PostImage>,
-    /// Likes.
+    /// How many users like it.
     pub like_count: i64,
     /// Whether the viewer liked it.
     pub liked: bool,
@@ -157,17 +157,17 @@ pub struct Post {
 /// A comment (or reply) as read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Comment {
-    /// Id.
+    /// The comment's id (a reply's `parent_id` names it).
     pub id: i64,
-    /// Post.
+    /// The post it is on.
     pub post_id: i64,
     /// The comment it replies to.
     pub parent_id: Option<i64>,
-    /// Author.
+    /// Who wrote it, as shown to the viewer.
     pub author: Author,
-    /// Text.
+    /// The comment, trimmed, 1 to 1,000 characters.
     pub content: String,
-    /// Likes.
+    /// How many users like it.
     pub like_count: i64,
     /// Whether the viewer liked it.
     pub liked: bool,

@@ -163,17 +163,17 @@ pub trait ReviewRepository: Send + Sync {
 /// A review to store.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewReview {
-    /// Reviewer.
+    /// The reviewer; one review per user and exam.
     pub user_id: i64,
-    /// Certificate.
+    /// The certificate whose latest exam is reviewed.
     pub certificate_id: i64,
     /// The exam's schedule.
     pub schedule_id: i64,
-    /// Difficulty.
+    /// How hard the exam felt.
     pub difficulty: crate::reviews::Difficulty,
     /// Months of preparation.
     pub prepare_months: i32,
-    /// Text.
+    /// The review, trimmed, 1 to 1,000 characters.
     pub content: String,
 }
 

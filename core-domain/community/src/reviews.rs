@@ -17,9 +17,9 @@ pub const MAX_REVIEW_CHARS: usize = 1_000;
 pub enum Difficulty {
     /// Too easy.
     TooEasy,
-    /// Easy.
+    /// Easier than expected.
     Easy,
-    /// Normal.
+    /// About as hard as expected.
     Normal,
     /// A little difficult.
     LittleDifficult,
@@ -71,17 +71,17 @@ impl ReviewedExam {
 /// A stored review.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExamReview {
-    /// Id.
+    /// The review's id (what its creation answered); it breaks ties in the newest-first list.
     pub id: i64,
-    /// Certificate.
+    /// The certificate whose exam it reviews.
     pub certificate_id: i64,
     /// Reviewer's nickname (a placeholder once withdrawn).
     pub nickname: String,
-    /// Difficulty.
+    /// How hard the exam felt.
     pub difficulty: Difficulty,
     /// Months of preparation (from the reviewer's goal; 0 without one).
     pub prepare_months: i32,
-    /// Text.
+    /// The review, trimmed, 1 to 1,000 characters.
     pub content: String,
     /// Written at.
     pub created_at: DateTime<Utc>,

@@ -86,7 +86,7 @@ domain_errors! {
         Invalid {
             /// The field.
             field: &'static str,
-            /// Why.
+            /// What is wrong with it, e.g. `must be 1 to 100 characters`.
             reason: String,
         },
         /// No voucher has this code
@@ -103,7 +103,7 @@ domain_errors! {
         VoucherSpent {
             /// The code.
             code: String,
-            /// Why.
+            /// `its coupon has expired` or `it has been redeemed as often as it may`.
             reason: &'static str,
         },
         /// The voucher code is taken

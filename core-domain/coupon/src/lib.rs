@@ -1,6 +1,6 @@
 //! The `coupon` context: coupon definitions (a fixed amount or a percentage off, for courses,
-//! market products or both), the coupons users hold, and the one pricing rule every checkout
-//! uses ([`pricing::quote`]).
+//! market products or both), the coupons users hold, voucher codes that grant them, and the
+//! one pricing rule every checkout uses ([`pricing::quote`]).
 
 mod error;
 pub mod model;

@@ -30,7 +30,7 @@ pub enum CouponScope {
     Course,
     /// Market products only.
     Market,
-    /// Either.
+    /// Enrollments and market products alike.
     Any,
 }
 
@@ -160,7 +160,7 @@ pub enum HoldState {
     Used {
         /// The checkout that spent it.
         owner: String,
-        /// When.
+        /// When the paid checkout spent it.
         at: DateTime<Utc>,
     },
 }

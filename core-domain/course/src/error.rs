@@ -13,9 +13,9 @@ domain_errors! {
         #[code("CRS_002", Invalid)]
         #[error("{field} {reason}")]
         Invalid {
-            /// Field.
+            /// The wire field at fault, e.g. `capacity`; also the envelope's `field`.
             field: &'static str,
-            /// Why.
+            /// What is wrong with it, e.g. `must be between 1 and 100000`.
             reason: String,
         },
         /// Only the course's instructor or an admin may change it
@@ -26,11 +26,11 @@ domain_errors! {
         #[code("CRS_004", Forbidden)]
         #[error("enrollment for course {course} is open from {opens} to {closes} (UTC)")]
         WindowClosed {
-            /// Course.
+            /// The course asked for.
             course: i64,
-            /// Opens.
+            /// When enrollment opens, RFC 3339.
             opens: String,
-            /// Closes.
+            /// When enrollment closes, RFC 3339.
             closes: String,
         },
         /// Sold out: every seat is held or paid
@@ -41,7 +41,7 @@ domain_errors! {
         #[code("CRS_006", Forbidden)]
         #[error("an admission token for course {course} is required: {reason}")]
         AdmissionRequired {
-            /// Course.
+            /// The course asked for.
             course: i64,
             /// What was wrong with the token.
             reason: &'static str,
@@ -58,7 +58,7 @@ domain_errors! {
         #[code("CRS_009", Conflict)]
         #[error("enrollment {id} is {status}, not PENDING_PAYMENT")]
         NotPayable {
-            /// Enrollment.
+            /// The caller's enrollment.
             id: i64,
             /// Its status.
             status: &'static str,
@@ -88,7 +88,7 @@ domain_errors! {
         #[code("CRS_014", Conflict)]
         #[error("you already have enrollment {id} ({status}) in course {course}")]
         AlreadyEnrolled {
-            /// Course.
+            /// The course asked for.
             course: i64,
             /// The live enrollment.
             id: i64,
@@ -99,7 +99,7 @@ domain_errors! {
         #[code("CRS_015", Conflict)]
         #[error("enrollment {id} is {status} and cannot be cancelled")]
         NotCancellable {
-            /// Enrollment.
+            /// The caller's enrollment.
             id: i64,
             /// Its status.
             status: &'static str,

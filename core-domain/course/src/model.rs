@@ -20,7 +20,7 @@ pub const MAX_ADMISSION_RATE: u32 = 10_000;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Course {
-    /// Id.
+    /// The course's id, as in `/courses/{id}`.
     pub id: i64,
     /// The instructor who owns it.
     pub instructor_id: i64,
@@ -30,7 +30,7 @@ pub struct Course {
     pub draft: CourseDraft,
     /// Seats held right now (PENDING_PAYMENT + COMPLETED).
     pub seats_taken: u32,
-    /// Created.
+    /// When the instructor created it.
     pub created_at: DateTime<Utc>,
     /// Last changed.
     pub updated_at: DateTime<Utc>,
@@ -52,13 +52,13 @@ impl Course {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CourseDraft {
-    /// Title.
+    /// Trimmed, 1 to 200 characters.
     pub title: String,
-    /// Description.
+    /// Trimmed, 1 to 10,000 characters; searched with the title.
     pub description: String,
     /// The certificate it prepares for.
     pub certificate_id: i64,
-    /// Seats.
+    /// Seats for sale, 1 to 100,000; never below the seats taken.
     pub capacity: u32,
     /// Price, won.
     pub price: i64,
@@ -237,7 +237,7 @@ impl Transition {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Enrollment {
-    /// Id.
+    /// The enrollment's id, as in `/enrollments/{id}`.
     pub id: i64,
     /// The course.
     pub course_id: i64,
@@ -253,7 +253,7 @@ pub struct Enrollment {
     pub hold_deadline: DateTime<Utc>,
     /// The gateway's payment key once paid.
     pub payment_key: Option<String>,
-    /// Created.
+    /// When the seat was held.
     pub created_at: DateTime<Utc>,
     /// Last changed.
     pub updated_at: DateTime<Utc>,

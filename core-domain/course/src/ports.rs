@@ -14,7 +14,7 @@ use crate::{
 /// How a course update went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CourseChange {
-    /// Done.
+    /// The course was updated or deleted.
     Done,
     /// No such course.
     Missing,
@@ -23,7 +23,7 @@ pub enum CourseChange {
     Refused,
 }
 
-/// Courses.
+/// Courses and their fields; seats live in the [`SeatLedger`].
 #[async_trait]
 pub trait CourseRepository: Send + Sync {
     /// Stores a new course owned by `instructor_id`; returns its id.
@@ -43,9 +43,9 @@ pub trait CourseRepository: Send + Sync {
 /// A seat hold to record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewHold {
-    /// Course.
+    /// The course the seat is held in.
     pub course_id: i64,
-    /// Student.
+    /// The student holding it.
     pub user_id: i64,
     /// Amount due, won.
     pub amount: i64,
@@ -56,7 +56,7 @@ pub struct NewHold {
     pub status: EnrollmentStatus,
     /// Pay by.
     pub deadline: DateTime<Utc>,
-    /// Now.
+    /// When the hold was made (the enrollment's `created_at`).
     pub at: DateTime<Utc>,
 }
 

@@ -53,7 +53,7 @@ impl Default for CourseConfig {
 
 /// The adapters the service runs on.
 pub struct CoursePorts {
-    /// Courses.
+    /// Courses and their fields.
     pub courses: Arc<dyn CourseRepository>,
     /// Seats and enrollments.
     pub ledger: Arc<dyn SeatLedger>,

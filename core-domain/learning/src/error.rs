@@ -13,9 +13,9 @@ domain_errors! {
         #[code("LRN_002", Invalid)]
         #[error("{field} {reason}")]
         InvalidGoal {
-            /// Field.
+            /// The wire field at fault, e.g. `goalScore`; also the envelope's `field`.
             field: &'static str,
-            /// Why.
+            /// What is wrong with it, e.g. `must be between 0 and 100`.
             reason: String,
         },
         /// The study time is out of range (1 ms to 24 h per log)

@@ -32,11 +32,11 @@ pub struct GoalDraft {
 /// A stored goal.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Goal {
-    /// Id.
+    /// The goal's id, as in `/goals/{id}`.
     pub id: i64,
-    /// Owner.
+    /// The user whose goal it is; only they may read or change it.
     pub user_id: i64,
-    /// Certificate.
+    /// The certificate it is a goal for (a user may have several goals per certificate).
     pub certificate_id: i64,
     /// The goal's fields.
     pub draft: GoalDraft,

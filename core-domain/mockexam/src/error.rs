@@ -29,11 +29,11 @@ domain_errors! {
         #[code("MEX_006", Conflict)]
         #[error("certificate {certificate_id} already has a mock exam for {year} round {round}")]
         Duplicate {
-            /// Certificate.
+            /// The certificate that already has the exam.
             certificate_id: i64,
-            /// Year.
+            /// The exam year already taken.
             year: i32,
-            /// Round.
+            /// The round already taken in that year.
             round: i32,
         },
         /// The caller has not taken this mock exam yet
@@ -46,7 +46,7 @@ domain_errors! {
         InvalidPeriod {
             /// The query parameter.
             field: &'static str,
-            /// Why.
+            /// What is wrong with it, e.g. `must be between 1 and 12`.
             reason: String,
         },
         /// The mock exam has results and cannot be deleted
@@ -65,9 +65,9 @@ domain_errors! {
         #[code("MEX_012", Invalid)]
         #[error("{field} {reason}")]
         InvalidQuestion {
-            /// Field.
+            /// The wire field at fault: `questionText`, `options`, `correctOption` or `score`.
             field: &'static str,
-            /// Why.
+            /// What is wrong with it, e.g. `must hold 4 or 5 options`.
             reason: String,
         },
         #[transparent]

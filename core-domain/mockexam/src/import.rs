@@ -28,13 +28,13 @@ pub const MAX_TEXT_CHARS: usize = 5_000;
 pub struct MockExamImport {
     /// Year of the original exam.
     pub exam_year: i32,
-    /// Round.
+    /// Round within the year, 1 to 20; (certificate, year, round) must be new.
     pub round: i32,
     /// Minutes allowed.
     pub time_limit: i64,
     /// The exam's total score.
     pub score: i32,
-    /// Questions.
+    /// The questions, 1 to 300, in any order; `questionNumber` must run 1..=n.
     pub questions: Vec<ImportQuestion>,
 }
 
@@ -46,7 +46,7 @@ pub struct ImportQuestion {
     pub subject_seq: i32,
     /// 1-based position in the exam.
     pub question_number: i32,
-    /// Text.
+    /// The question, trimmed, 1 to 5,000 characters.
     pub question: String,
     /// Options in order.
     pub choices: Vec<ImportChoice>,
@@ -68,7 +68,7 @@ pub enum ImportChoice {
     Text(String),
     /// Text and image.
     Rich {
-        /// Text.
+        /// The option, trimmed, at most 5,000 characters; may be empty when there is an image.
         #[serde(default)]
         content: String,
         /// Image URL.

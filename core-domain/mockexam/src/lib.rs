@@ -1,6 +1,7 @@
 //! The `mockexam` context: mock exams of a certificate by (year, round) with their questions,
 //! server-side grading of submitted answers, results with per-subject scores and per-answer
-//! records, wrong-answer notes, and WEEKLY / MONTHLY / YEARLY score reports.
+//! records, wrong-answer notes, WEEKLY / MONTHLY / YEARLY score reports, and the admins' side:
+//! the JSON [`import`], question edits and images.
 
 pub mod error;
 pub mod events;

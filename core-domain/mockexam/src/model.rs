@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 /// One mock exam: a past exam of a certificate, identified by (year, round).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MockExam {
-    /// Id.
+    /// The exam's id, as in `/mock-exams/{id}/…`.
     pub id: i64,
     /// The certificate.
     pub certificate_id: i64,
@@ -24,7 +24,7 @@ pub struct MockExam {
 pub struct QuestionOption {
     /// 1-based position.
     pub sequence: i32,
-    /// Text.
+    /// The option's text; may be empty when it has an image.
     pub content: String,
     /// Image: an object-storage key or an absolute `http(s)` URL.
     pub image: Option<String>,
@@ -33,7 +33,7 @@ pub struct QuestionOption {
 /// A question of a mock exam.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Question {
-    /// Id.
+    /// The question's id (stable across edits; answers refer to it).
     pub id: i64,
     /// The exam.
     pub mock_exam_id: i64,
@@ -41,7 +41,7 @@ pub struct Question {
     pub subject_id: i64,
     /// 1-based position within the whole exam (what the client sends as `questionId`).
     pub number: i32,
-    /// Text.
+    /// The question's text, trimmed, 1 to 5,000 characters.
     pub text: String,
     /// Image: an object-storage key or an absolute `http(s)` URL.
     pub image: Option<String>,
@@ -60,26 +60,26 @@ pub struct QuestionDraft {
     pub subject_id: i64,
     /// 1-based position within the exam.
     pub number: i32,
-    /// Text.
+    /// The question's text, trimmed, 1 to 5,000 characters.
     pub text: String,
     /// Image key or URL.
     pub image: Option<String>,
-    /// Options.
+    /// Answer options in order (4 or 5), sequences 1..=n.
     pub options: Vec<QuestionOption>,
     /// Correct option sequence.
     pub correct_option: i32,
-    /// Points.
+    /// Points for a correct answer, 1 to 1000.
     pub score: i32,
 }
 
 /// A mock exam to store, with all its questions (numbered 1..=n).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MockExamDraft {
-    /// Certificate.
+    /// The certificate whose past exam this is.
     pub certificate_id: i64,
-    /// Year.
+    /// Year of the original exam.
     pub exam_year: i32,
-    /// Round.
+    /// Round within the year; (certificate, year, round) is unique.
     pub round: i32,
     /// Time allowed, milliseconds.
     pub time_limit_ms: i64,

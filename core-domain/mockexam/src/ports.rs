@@ -51,7 +51,7 @@ pub trait MockExamRepository: Send + Sync {
 /// A stored result (subjects in exam order; empty in list views that do not need them).
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredResult {
-    /// Id.
+    /// The result's id, as in `/mock-exam-results/{id}`.
     pub id: i64,
     /// Who took it.
     pub user_id: i64,
@@ -112,7 +112,7 @@ pub enum AnswerScope {
 /// One subject's figures of one result, for averages.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SubjectRow {
-    /// Subject.
+    /// The certificate subject the figures are of.
     pub subject_id: i64,
     /// Percent correct.
     pub correct_rate: f64,

@@ -60,7 +60,7 @@ fn week_in_month(year: i32, month: u32, week: u32) -> (NaiveDate, NaiveDate) {
 pub enum ReportPeriod {
     /// Week `week` of `year`-`month`, by day.
     Weekly {
-        /// Year.
+        /// The calendar year, 2000 to 2100.
         year: i32,
         /// Month 1–12.
         month: u32,
@@ -69,14 +69,14 @@ pub enum ReportPeriod {
     },
     /// `year`-`month`, by week.
     Monthly {
-        /// Year.
+        /// The calendar year, 2000 to 2100.
         year: i32,
-        /// Month.
+        /// Month 1–12.
         month: u32,
     },
     /// `year`, by month.
     Yearly {
-        /// Year.
+        /// The calendar year, 2000 to 2100.
         year: i32,
     },
 }
@@ -108,7 +108,7 @@ mod weekday_serde {
 /// A bucket's days.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Bucket {
-    /// Label.
+    /// The day, week or month the bucket stands for.
     pub label: BucketLabel,
     /// First day (inclusive).
     pub first: NaiveDate,
@@ -119,7 +119,7 @@ pub struct Bucket {
 /// One bucket's figures.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BucketAverage {
-    /// Label.
+    /// The day, week or month the bucket stands for.
     pub label: BucketLabel,
     /// First day of the bucket.
     pub date: NaiveDate,
@@ -258,18 +258,18 @@ pub enum ResultFilter {
     Date(NaiveDate),
     /// Week `week` of a month, clipped to the month (the drill-down of a monthly bucket).
     WeekOfMonth {
-        /// Year.
+        /// The calendar year, 2000 to 2100.
         year: i32,
-        /// Month.
+        /// Month 1–12.
         month: u32,
-        /// Week.
+        /// Week of the month, 1-based (week 1 holds the 1st).
         week: u32,
     },
     /// A month.
     Month {
-        /// Year.
+        /// The calendar year, 2000 to 2100.
         year: i32,
-        /// Month.
+        /// Month 1–12.
         month: u32,
     },
 }

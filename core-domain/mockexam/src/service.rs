@@ -103,13 +103,13 @@ pub struct Submitted {
 /// An admin's edit of one question.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QuestionEdit {
-    /// Text.
+    /// The new question text; trimmed, 1 to 5,000 characters.
     pub text: String,
     /// Option texts in order (4 or 5); existing option images are kept by position.
     pub options: Vec<String>,
     /// Correct option.
     pub correct_option: i32,
-    /// Points.
+    /// Points for a correct answer, 1 to 1000.
     pub score: i32,
 }
 
@@ -117,15 +117,15 @@ pub struct QuestionEdit {
 pub struct MockExamPorts {
     /// Exams and questions.
     pub exams: Arc<dyn MockExamRepository>,
-    /// Results.
+    /// Stored results and answers: attempts, reports, wrong-answer notes.
     pub results: Arc<dyn ResultRepository>,
     /// Certificates (subjects and pass criteria).
     pub certificates: Arc<CertificateService>,
     /// Question-set and report cache.
     pub cache: Arc<dyn Cache>,
-    /// Images.
+    /// Question and option images (stored by admins; their keys turned into URLs).
     pub storage: Arc<dyn ImageStorage>,
-    /// Now.
+    /// Dates attempts and edits, and names uploaded images.
     pub clock: Arc<dyn Clock>,
 }
 

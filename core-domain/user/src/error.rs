@@ -12,7 +12,7 @@ domain_errors! {
         InvalidField {
             /// The wire field name.
             field: &'static str,
-            /// Why.
+            /// What is wrong with it, e.g. `must be 2 to 20 characters`.
             reason: String,
         },
         /// The email is already registered

@@ -1,6 +1,7 @@
 //! The `user` context: accounts (email or OAuth), roles, credentials (argon2id), sessions
 //! (short-lived access JWTs + rotating opaque refresh tokens with family revocation), email
-//! codes with their mails in the outbox, throttling, profile, and the account lifecycle.
+//! codes queued with their mails in one transaction (the mail queue), throttling, profile, and
+//! the account lifecycle.
 
 pub mod error;
 pub mod model;

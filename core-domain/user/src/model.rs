@@ -125,13 +125,13 @@ impl Nickname {
 /// A stored account.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
-    /// Id.
+    /// The user's id: the `sub` of their access tokens.
     pub id: i64,
     /// Normalised email (OAuth accounts may have a provider-given or synthetic one).
     pub email: String,
-    /// Nickname.
+    /// The nickname as stored (a valid [`Nickname`], unique among accounts).
     pub nickname: String,
-    /// Role.
+    /// What the user may do now; tokens carry the role they were issued with.
     pub role: Role,
     /// argon2id PHC string; `None` for OAuth-only accounts.
     pub password_hash: Option<String>,
@@ -148,7 +148,7 @@ pub struct User {
 pub struct NewUser {
     /// Normalised email.
     pub email: Email,
-    /// Nickname.
+    /// The nickname, unique among accounts (checked before the insert, enforced by the store).
     pub nickname: Nickname,
     /// Role to start with.
     pub role: Role,

@@ -173,7 +173,7 @@ impl std::fmt::Debug for PasswordHasher {
 
 /// Memory cost in KiB (19 MiB).
 pub const M_COST_KIB: u32 = 19 * 1024;
-/// Iterations.
+/// Passes over memory (argon2's time cost); with [`M_COST_KIB`], OWASP's argon2id minimum.
 pub const T_COST: u32 = 2;
 
 impl PasswordHasher {

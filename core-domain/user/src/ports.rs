@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use crate::model::{CodePurpose, Email, NewUser, Nickname, Role, User};
 
-/// Accounts.
+/// Stored accounts, withdrawn ones included until they are purged.
 #[async_trait]
 pub trait UserRepository: Send + Sync {
     /// An active (not withdrawn) user.

@@ -61,7 +61,7 @@ pub struct TokenPair {
 /// The ports the account service uses.
 #[derive(Clone)]
 pub struct AccountPorts {
-    /// Accounts.
+    /// Stored accounts.
     pub users: Arc<dyn UserRepository>,
     /// Email codes (+ their mails).
     pub codes: Arc<dyn EmailCodeRepository>,

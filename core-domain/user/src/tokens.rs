@@ -25,9 +25,9 @@ pub struct AccessClaims {
     pub typ: String,
     /// Token id.
     pub jti: String,
-    /// Issuer.
+    /// Who issued the token: `auth.issuer` in the config; checked on decode.
     pub iss: String,
-    /// Audience.
+    /// Who the token is for: `auth.audience` in the config; checked on decode.
     pub aud: String,
     /// Issued at (s).
     pub iat: i64,

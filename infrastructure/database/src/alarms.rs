@@ -14,7 +14,7 @@ use crate::{
     entity::{alarm, processed_event},
 };
 
-/// Alarms.
+/// The [`AlarmRepository`] on SQLite or MariaDB: an alarm is stored once per event.
 #[derive(Clone, Debug)]
 pub struct SqlAlarmRepository {
     db: Db,

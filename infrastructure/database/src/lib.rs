@@ -1,8 +1,9 @@
 //! The relational adapters, sea-orm over MySQL/MariaDB or SQLite with one code path: every
-//! repository port of the domain contexts (accounts, certificates and schedules, mock exams
-//! and results, goals, posts, comments, likes and their counters, reviews, alarms, courses
-//! and the seat ledger), the outbox and the dead-letter queue, the mail queue, idempotency
-//! keys, job runs, a SQL lease lock, migrations and the demo seed. They store and fetch and
+//! repository port of the domain contexts (accounts and email codes, certificates and
+//! schedules, interest certificates and favourite boards, mock exams and results, goals,
+//! posts, comments, likes and their counters, reviews, alarms, courses and the seat ledger,
+//! coupons), the outbox and the dead-letter queue, the mail queue, idempotency keys, revoked
+//! sessions, job runs, a SQL lease lock, migrations and the demo seed. They store and fetch and
 //! answer with facts; the rules stay in the domain crates. Writes that record events take the
 //! events from the service and append them in the same transaction (`outbox::append_event`),
 //! then ring the relay's wake-up after the commit (`Db::write_with_events`).

@@ -1,6 +1,8 @@
 //! In-process adapters for the ports a scaled-out deployment gets from Redis and Kafka:
-//! a TTL cache, a lease lock and an event bus with consumer groups. Single node, no servers;
-//! they keep the same contracts (the shared suites in `cercat-common`'s testkit prove it).
+//! a TTL cache, a lease lock, an event bus with consumer groups, a broadcast channel, refresh
+//! tokens and rate limits, search keywords, waiting rooms, and a memory front for the session
+//! revocations embedded mode keeps in SQLite. Single node, no servers; they keep the same
+//! contracts (the shared suites in the domain crates' testkits prove it).
 
 mod auth;
 mod broadcast;

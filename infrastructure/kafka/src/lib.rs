@@ -1,6 +1,7 @@
 //! rdkafka adapters: an idempotent publisher (acks=all, key = aggregate id, returns only after
-//! the broker's acknowledgement) and consumer-group subscriptions with manual commits
-//! (at-least-once). Topic names get the deployment's prefix.
+//! the broker's acknowledgement), consumer-group subscriptions with manual commits
+//! (at-least-once), and the dead-letter queue on its own topic. Topic names get the
+//! deployment's prefix.
 
 mod consumer;
 mod dead_letters;

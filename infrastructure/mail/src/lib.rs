@@ -1,5 +1,6 @@
 //! Mail transports behind the [`Mailer`] port: [`SmtpMailer`] (lettre, every send bounded by a
-//! timeout) and [`DevMailbox`] (one file per mail under `data/mail/` plus a log line).
+//! timeout) and [`DevMailbox`] (one file per mail under `<data_dir>/mail/`, `data/mail/` by
+//! default, plus a log line).
 
 use async_trait::async_trait;
 use cercat_common::{

@@ -1,6 +1,8 @@
-//! deadpool-redis adapters for the cache and lease-lock ports. Every call — taking a pooled
-//! connection plus the command — runs under one timeout (the pool itself has none for
-//! responses), and every key carries the deployment's prefix.
+//! deadpool-redis adapters for the ports production keeps in Redis: the cache, the lease lock,
+//! refresh tokens, rate limits and session revocations, the broadcast between api instances,
+//! search keywords and waiting rooms. Every call — taking a pooled connection plus the command
+//! — runs under one timeout (the pool itself has none for responses), and every key carries
+//! the deployment's prefix.
 
 mod auth;
 mod broadcast;

@@ -97,7 +97,7 @@ pub struct Settings {
     pub storage: StorageSettings,
     /// Browser origins allowed to call the API with credentials.
     pub cors: CorsSettings,
-    /// Logging.
+    /// How much the programs log, and in which format.
     pub log: LogSettings,
     /// The transactional outbox relay.
     pub outbox: OutboxSettings,

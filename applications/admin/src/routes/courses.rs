@@ -43,7 +43,7 @@ pub struct CourseStatusResponse {
     pub course_id: i64,
     /// Its title.
     pub title: String,
-    /// Seats.
+    /// Seats for sale; `seatsLeft` of them are free.
     pub capacity: u32,
     /// Seats still free.
     pub seats_left: u32,

@@ -14,7 +14,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(job_runs);
 }
 
-/// Filters.
+/// Which runs `GET /admin/v1/job-runs` lists.
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct JobRunQuery {
     /// Only this job.

@@ -87,13 +87,13 @@ pub async fn show(
 #[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct QuestionEditRequest {
-    /// Text.
+    /// The new question text, 1 to 5,000 characters after trimming.
     pub question_text: String,
     /// Option texts in order (4 or 5); option images stay with their position.
     pub options: Vec<String>,
     /// The correct option (1-based).
     pub correct_option: i32,
-    /// Points.
+    /// Points for a correct answer, 1 to 1000; the exam's maximum score follows.
     pub score: i32,
 }
 

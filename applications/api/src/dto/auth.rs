@@ -35,10 +35,10 @@ pub struct SignupRequest {
 /// `POST /auth/login`.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 pub struct LoginRequest {
-    /// Email.
+    /// The account's email; case does not matter.
     #[validate(length(min = 1, max = 254))]
     pub email: String,
-    /// Password.
+    /// The account's password; OAuth-only accounts have none and cannot log in here.
     #[validate(length(min = 1, max = 256))]
     pub password: String,
 }
@@ -108,9 +108,9 @@ pub struct CodeSent {
 pub struct SignupResponse {
     /// The new user's id.
     pub user_id: i64,
-    /// Email.
+    /// The normalised (lower-cased) email the account was created with.
     pub email: String,
-    /// Nickname.
+    /// The nickname as stored (trimmed, NFC-normalised).
     pub nickname: String,
     /// `GUEST` until onboarding.
     pub role: String,
@@ -125,9 +125,9 @@ pub struct SignupResponse {
 pub struct MeResponse {
     /// Id (the client stores it to show edit buttons on own posts).
     pub user_id: i64,
-    /// Nickname.
+    /// The nickname shown on posts, comments and reviews.
     pub nickname: String,
-    /// Email.
+    /// The account's email, lower-cased.
     pub email: String,
     /// Image URL, or null (the client shows a default picture).
     pub profile_image: Option<String>,

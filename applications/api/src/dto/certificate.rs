@@ -12,9 +12,9 @@ use validator::Validate;
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CertificateRef {
-    /// Id.
+    /// The certificate's id, for `/certificates/{certificateId}/…`.
     pub certificate_id: i64,
-    /// Name.
+    /// Its name, e.g. `정보처리기사`.
     pub certificate_name: String,
 }
 
@@ -62,15 +62,15 @@ pub struct ExamTimeLimit {
 pub struct ExamInfo {
     /// Schedule id.
     pub exam_schedule_id: i64,
-    /// Year.
+    /// The calendar year the exam is held in.
     #[schema(example = 2027)]
     pub exam_year: i32,
     /// Round within the year.
     #[schema(example = 1)]
     pub round: i32,
-    /// Dates.
+    /// When applications open and close, the exam, and results (UTC).
     pub exam_schedule: ExamDates,
-    /// Fees.
+    /// Written and practical exam fees, in won; null when unknown.
     pub exam_fee: ExamFee,
     /// Time limits.
     pub exam_time_limit: ExamTimeLimit,

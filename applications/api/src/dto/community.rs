@@ -14,9 +14,9 @@ use cercat_http::dto::mockexam::QuestionResponse;
 /// `{title, content}`.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PostContent {
-    /// Title.
+    /// The title, 1 to 100 characters.
     pub title: String,
-    /// Body.
+    /// The body, 1 to 5,000 characters.
     pub content: String,
 }
 
@@ -59,7 +59,7 @@ pub struct TagDto {
     /// `LECTURE` or `BOOK`.
     #[schema(value_type = String, example = "BOOK")]
     pub tag_type: TagType,
-    /// Name.
+    /// The lecture's or book's name, 1 to 50 characters.
     pub tag_name: String,
 }
 
@@ -67,19 +67,19 @@ pub struct TagDto {
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PostResponse {
-    /// Id.
+    /// The post's id, for `GET /posts/{postId}`, likes and comments.
     pub post_id: i64,
     /// `NORMAL`, `TIP` or `COMMENTARY`.
     pub post_type: &'static str,
     /// Title and body.
     pub post_content: PostContent,
-    /// Author.
+    /// Who wrote it (`탈퇴한 회원` once the account is withdrawn).
     pub user: UserRef,
-    /// Images.
+    /// Its images in upload order, each with the id `removeImageIds` takes.
     pub post_images: Vec<PostImageResponse>,
-    /// Dates.
+    /// When it was written and last edited.
     pub date_time: DateTimes,
-    /// Likes.
+    /// How many users like it.
     pub like_count: i64,
     /// Whether the caller liked it.
     pub like_status: bool,
@@ -142,19 +142,19 @@ pub struct PostSlice {
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CommentResponse {
-    /// Id.
+    /// The comment's id: a reply's `parentCommentId`, a like's `targetId`.
     pub post_comment_id: i64,
     /// The comment it replies to.
     pub parent_comment_id: Option<i64>,
-    /// Author.
+    /// Who wrote it (`탈퇴한 회원` once the account is withdrawn).
     pub user: UserRef,
-    /// Text.
+    /// The comment, 1 to 1,000 characters.
     pub content: String,
-    /// Likes.
+    /// How many users like it.
     pub like_count: i64,
     /// Whether the caller liked it.
     pub like_status: bool,
-    /// Dates.
+    /// When it was written and last edited.
     pub date_time: DateTimes,
     /// Replies, oldest first (always empty on replies).
     #[schema(no_recursion)]
@@ -275,10 +275,10 @@ pub struct PostListQuery {
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(rename_all = "camelCase")]
 pub struct CommentaryQuery {
-    /// Exam year.
+    /// The mock exam's year; blank or `전체` for every year.
     pub exam_year: Option<String>,
-    /// Round.
+    /// The mock exam's round within the year; blank or `전체` for every round.
     pub round: Option<String>,
-    /// Question number.
+    /// The question's number in the exam; blank or `전체` for every question.
     pub question_sequence: Option<String>,
 }

@@ -65,11 +65,11 @@ impl CourseRequest {
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CourseResponse {
-    /// Id.
+    /// The course's id, for `/courses/{courseId}/…`.
     pub id: i64,
-    /// Title.
+    /// 1 to 200 characters.
     pub title: String,
-    /// Description.
+    /// 1 to 10,000 characters.
     pub description: String,
     /// The certificate it prepares for.
     pub certificate_id: i64,
@@ -77,7 +77,7 @@ pub struct CourseResponse {
     pub instructor_id: i64,
     /// The instructor's nickname.
     pub instructor_nickname: String,
-    /// Seats.
+    /// Seats for sale; `seatsLeft` of them are free.
     pub capacity: u32,
     /// Seats still free.
     pub seats_left: u32,
@@ -93,7 +93,7 @@ pub struct CourseResponse {
     pub waiting_room_enabled: bool,
     /// The course's own admission rate, if it set one.
     pub admission_rate_per_second: Option<u32>,
-    /// Created.
+    /// When the instructor created it.
     pub created_at: DateTime<Utc>,
     /// Last changed.
     pub updated_at: DateTime<Utc>,
@@ -204,7 +204,7 @@ impl QueueResponse {
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct EnrollmentResponse {
-    /// Id.
+    /// The enrollment's id, for `/enrollments/{enrollmentId}/…`.
     pub id: i64,
     /// The course.
     pub course_id: i64,
@@ -219,7 +219,7 @@ pub struct EnrollmentResponse {
     pub hold_deadline: DateTime<Utc>,
     /// Whether it occupies a seat now.
     pub holds_seat: bool,
-    /// Created.
+    /// When the seat was held.
     pub created_at: DateTime<Utc>,
     /// Last changed.
     pub updated_at: DateTime<Utc>,

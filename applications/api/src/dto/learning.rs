@@ -90,7 +90,7 @@ pub fn seoul(at: DateTime<Utc>) -> DateTime<FixedOffset> {
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct GoalResponse {
-    /// Id.
+    /// The goal's id, for `GET`/`PUT /goals/{goalId}` and its study-time logs.
     pub goal_id: i64,
     /// The certificate.
     pub certificate: CertificateRef,
@@ -141,7 +141,7 @@ impl GoalResponse {
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct GoalPeriodResponse {
-    /// Id.
+    /// The goal's id, for `GET /goals/{goalId}`.
     pub goal_id: i64,
     /// Preparation starts.
     pub prepare_start_date_time: DateTime<FixedOffset>,

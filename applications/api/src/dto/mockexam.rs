@@ -33,7 +33,7 @@ pub struct UserAnswerRequest {
     /// Time spent, milliseconds.
     #[serde(default)]
     pub taken_time: f64,
-    /// Ignored.
+    /// Accepted for the client's sake and ignored: the server grades every answer.
     #[serde(default)]
     #[allow(dead_code)]
     pub is_correct: Option<bool>,
@@ -118,7 +118,7 @@ impl SubjectResultResponse {
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ResultResponse {
-    /// Id.
+    /// The result's id, for `GET /mock-exam-results/{id}` and its wrong answers.
     pub mock_exam_result_id: i64,
     /// The exam's round.
     pub round: i32,
@@ -162,7 +162,7 @@ impl From<ResultView> for ResultResponse {
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ResultSummaryResponse {
-    /// Id.
+    /// The result's id, for `GET /mock-exam-results/{id}`.
     pub mock_exam_result_id: i64,
     /// The exam's round.
     pub round: i32,

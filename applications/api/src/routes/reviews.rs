@@ -54,13 +54,13 @@ pub async fn check_reviews(
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ReviewResponse {
-    /// Id.
+    /// The review's id, as `POST …/exam-reviews` answered it; it breaks ties in the newest-first order.
     pub exam_review_id: i64,
     /// `TOO_EASY` … `TOO_DIFFICULT`.
     pub exam_difficulty: &'static str,
     /// Months of preparation (from the reviewer's goal; 0 without one).
     pub prepare_months: i32,
-    /// Text.
+    /// The review, 1 to 1,000 characters.
     pub content: String,
     /// `{nickname}`.
     pub user: ReviewerRef,
@@ -71,7 +71,7 @@ pub struct ReviewResponse {
 /// The reviewer.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ReviewerRef {
-    /// Nickname.
+    /// The reviewer's nickname (`탈퇴한 회원` once the account is withdrawn).
     pub nickname: String,
 }
 
@@ -79,7 +79,7 @@ pub struct ReviewerRef {
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ReviewSlice {
-    /// Items.
+    /// The reviews on this page, newest first (empty past the end).
     pub content: Vec<ReviewResponse>,
     /// Whether another page has items.
     pub has_next: bool,

@@ -8,13 +8,13 @@ use utoipa::ToSchema;
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CertificateItem {
-    /// Id.
+    /// The certificate's id, for `/certificates/{certificateId}/…`.
     #[schema(example = 1)]
     pub certificate_id: i64,
-    /// Name.
+    /// Its name, unique among certificates.
     #[schema(example = "정보처리기사")]
     pub certificate_name: String,
-    /// Category.
+    /// The category it is listed under.
     #[schema(example = "정보기술")]
     pub category: String,
 }
@@ -29,9 +29,9 @@ impl From<CertificateSummary> for CertificateItem {
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SubjectResponse {
-    /// Id.
+    /// The subject's id, which questions and graded results refer to.
     pub subject_id: i64,
-    /// Name.
+    /// Its name, e.g. `데이터베이스 구축`.
     pub subject_name: String,
     /// 1-based order in the exam.
     pub sequence: i32,
@@ -82,11 +82,11 @@ impl From<PassCriteria> for PassingCriteria {
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CertificateDetail {
-    /// Id.
+    /// The certificate's id, for `/certificates/{certificateId}/…`.
     pub certificate_id: i64,
-    /// Name.
+    /// Its name, unique among certificates, e.g. `정보처리기사`.
     pub certificate_name: String,
-    /// Category.
+    /// The category it is listed under, e.g. `정보기술`.
     pub category: String,
     /// Highest written-exam score (sum of subject totals).
     #[schema(example = 500)]

@@ -12,14 +12,14 @@ use super::certificate::SubjectResponse;
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct MockExamResponse {
-    /// Id.
+    /// The exam's id, for `/mock-exams/{mockExamId}/…`.
     pub mock_exam_id: i64,
-    /// Certificate.
+    /// The certificate whose past exam it is.
     pub certificate_id: i64,
     /// Year of the original exam.
     #[schema(example = 2024)]
     pub exam_year: i32,
-    /// Round.
+    /// Round within the year.
     #[schema(example = 1)]
     pub round: i32,
     /// Time allowed, milliseconds.
@@ -49,7 +49,7 @@ impl From<&MockExam> for MockExamResponse {
 pub struct QuestionOptionResponse {
     /// 1-based position.
     pub option_sequence: i32,
-    /// Text.
+    /// The option's text; may be empty when it has an image.
     pub option_content: String,
     /// Image URL.
     pub option_image: Option<String>,
@@ -60,11 +60,11 @@ pub struct QuestionOptionResponse {
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct QuestionResponse {
-    /// Id.
+    /// The question's stored id; not what a submission's `questionId` means (that is `questionSeq`).
     pub question_id: i64,
     /// 1-based number in the exam (what the client submits as `questionId`).
     pub question_seq: i32,
-    /// Text.
+    /// The question's text, up to 5,000 characters.
     pub question_text: String,
     /// Image URL.
     pub question_image: Option<String>,
@@ -72,7 +72,7 @@ pub struct QuestionResponse {
     pub question_options: Vec<QuestionOptionResponse>,
     /// The correct option's sequence.
     pub correct_option: i32,
-    /// Points.
+    /// Points for a correct answer.
     pub score: i32,
     /// Its subject.
     pub subject: SubjectResponse,

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Kafka.
+/// `[kafka]`: the brokers production publishes and consumes events through.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct KafkaSettings {

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Logging.
+/// `[log]`: how much the programs log, and in which format.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct LogSettings {

@@ -3,7 +3,7 @@
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
-/// Redis.
+/// `[redis]`: the server production keeps caches, tokens, counters, queues and locks in.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RedisSettings {
