@@ -201,10 +201,11 @@ impl CommunityService {
         images: Vec<Vec<u8>>,
     ) -> Result<PostView, CommunityError> {
         let post = self.posts.find(post_id, user_id).await?.ok_or(CommunityError::PostNotFound(post_id))?;
-        draft.question = self.resolve_question(post.certificate_id, draft.kind, question).await?;
+        // Ownership first: a stranger is refused as one, whatever the form names.
         if post.author.user_id != user_id {
             return Err(CommunityError::NotOwner("edit this post"));
         }
+        draft.question = self.resolve_question(post.certificate_id, draft.kind, question).await?;
         if post.draft.kind != draft.kind {
             return Err(bad("postType", format!("this post is a {} post", post.draft.kind.as_str())));
         }

@@ -3,7 +3,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod activity;
 mod fakes;
+mod posts;
+mod searches;
 
 use cercat_common::paging::PageRequest;
 use chrono::Duration;
@@ -108,7 +111,7 @@ async fn the_board_list_shows_no_reviews_and_counts_a_search_once() {
     let found = h.service.board_posts(1, None, Some(" 합격 "), &page(), READER).await.unwrap();
     assert_eq!(found.content.len(), 1);
     h.service.board_posts(1, None, Some("합격"), &page_no(1), READER).await.unwrap();
-    assert_eq!(*h.keywords.0.lock().unwrap(), vec![(READER, 1, "합격".to_owned())], "scrolling is not searching");
+    assert_eq!(h.keywords.searched(), vec![(READER, 1, "합격".to_owned())], "scrolling is not searching");
 }
 
 #[tokio::test]

@@ -3,18 +3,19 @@
 
 use std::{
     collections::{HashMap, HashSet},
-    sync::{Arc, Mutex, MutexGuard},
-    time::Duration,
+    sync::{
+        Arc, Mutex, MutexGuard,
+        atomic::{AtomicBool, Ordering},
+    },
 };
 
 use async_trait::async_trait;
 use cercat_certificate::Subject;
 use cercat_common::{
     PortError,
-    cache::Cache,
     clock::ManualClock,
-    paging::SortOrder,
-    storage::{ImageStorage, StoredObject},
+    paging::{Direction, SortOrder},
+    testkit::fakes::{MapCache, MapStorage},
 };
 use cercat_mockexam::{MockExam, Question};
 use chrono::{DateTime, TimeZone, Utc};
@@ -23,20 +24,24 @@ use crate::{
     CommunityNeighbours, CommunityService, LikeTarget, Post, PostDraft,
     commentary::ExamQuestions,
     events::{CommentNotice, CommunityEvent},
-    keywords::KeywordLimits,
     model::{Account, Author, Comment},
     ports::{
-        ActivityTarget, BoardDirectory, KeywordStore, LikeOutcome, NewReview, PostFilter, PostRepository, Preparation,
+        ActivityTarget, BoardDirectory, LikeOutcome, NewReview, PostFilter, PostRepository, Preparation,
         QuestionCatalog, ReviewEligibility, ReviewRepository,
     },
     reviews::{ExamReview, ReviewFilter, ReviewedExam},
 };
 
+mod keywords;
+
+pub use keywords::Keywords;
+
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// Posts, comments, likes and accounts in maps; the events written are kept in order.
+/// Posts, comments, likes and accounts in maps; the events written are kept in order. While
+/// `down` is set, post writes fail as a database that is down does.
 #[derive(Default)]
 pub struct Posts {
     pub accounts: Mutex<HashMap<i64, Account>>,
@@ -44,6 +49,7 @@ pub struct Posts {
     pub comments: Mutex<Vec<Comment>>,
     pub likes: Mutex<HashSet<(i64, LikeTarget, i64)>>,
     pub events: Mutex<Vec<CommunityEvent>>,
+    pub down: AtomicBool,
 }
 
 impl Posts {
@@ -63,6 +69,35 @@ impl Posts {
     pub fn events(&self) -> Vec<CommunityEvent> {
         std::mem::take(&mut *lock(&self.events))
     }
+
+    fn fail_if_down(&self) -> Result<(), PortError> {
+        if self.down.load(Ordering::SeqCst) {
+            return Err(PortError::unavailable("database", "down"));
+        }
+        Ok(())
+    }
+
+    /// The post as `viewer` sees it: its author's current name, its likes counted.
+    fn shown(&self, post: &Post, viewer: i64) -> Post {
+        let likes = lock(&self.likes);
+        let mine = |(_, target, id): &&(i64, LikeTarget, i64)| *target == LikeTarget::Post && *id == post.id;
+        Post {
+            like_count: i64::try_from(likes.iter().filter(mine).count()).unwrap_or_default(),
+            liked: likes.contains(&(viewer, LikeTarget::Post, post.id)),
+            author: self.author(post.author.user_id),
+            ..post.clone()
+        }
+    }
+}
+
+fn post_images(post_id: i64, first: usize, keys: &[String]) -> Vec<crate::model::PostImage> {
+    keys.iter()
+        .enumerate()
+        .map(|(i, k)| crate::model::PostImage {
+            id: post_id * 100 + i64::try_from(first + i).unwrap_or_default(),
+            key: k.clone(),
+        })
+        .collect()
 }
 
 #[async_trait]
@@ -76,16 +111,10 @@ impl PostRepository for Posts {
         image_keys: &[String],
         at: DateTime<Utc>,
     ) -> Result<i64, PortError> {
+        self.fail_if_down()?;
         let mut posts = lock(&self.posts);
-        let id = i64::try_from(posts.len()).unwrap_or_default() + 1;
-        let images = image_keys
-            .iter()
-            .enumerate()
-            .map(|(i, k)| crate::model::PostImage {
-                id: id * 100 + i64::try_from(i).unwrap_or_default(),
-                key: k.clone(),
-            })
-            .collect();
+        let id = posts.last().map_or(1, |p| p.id + 1);
+        let images = post_images(id, 0, image_keys);
         posts.push(Post {
             id,
             certificate_id,
@@ -107,19 +136,23 @@ impl PostRepository for Posts {
         draft: &PostDraft,
         _tokens: &[String],
         remove_image_ids: &[i64],
-        _new_image_keys: &[String],
+        new_image_keys: &[String],
         at: DateTime<Utc>,
     ) -> Result<Vec<String>, PortError> {
+        self.fail_if_down()?;
         let mut posts = lock(&self.posts);
         let Some(post) = posts.iter_mut().find(|p| p.id == post_id) else { return Ok(Vec::new()) };
         post.draft = draft.clone();
         post.modified_at = at;
-        let (gone, kept) = post.images.drain(..).partition(|i| remove_image_ids.contains(&i.id));
+        let (gone, mut kept): (Vec<_>, Vec<_>) = post.images.drain(..).partition(|i| remove_image_ids.contains(&i.id));
+        let next = kept.iter().chain(&gone).map(|i| i.id % 100).max().map_or(0, |n| n as usize + 1);
+        kept.extend(post_images(post_id, next, new_image_keys));
         post.images = kept;
-        Ok(gone.into_iter().map(|i: crate::model::PostImage| i.key).collect())
+        Ok(gone.into_iter().map(|i| i.key).collect())
     }
 
     async fn delete(&self, post_id: i64) -> Result<Vec<String>, PortError> {
+        self.fail_if_down()?;
         let mut posts = lock(&self.posts);
         let keys =
             posts.iter().filter(|p| p.id == post_id).flat_map(|p| p.images.iter().map(|i| i.key.clone())).collect();
@@ -128,32 +161,34 @@ impl PostRepository for Posts {
     }
 
     async fn find(&self, post_id: i64, viewer: i64) -> Result<Option<Post>, PortError> {
-        let liked = lock(&self.likes).contains(&(viewer, LikeTarget::Post, post_id));
-        let mut post = lock(&self.posts).iter().find(|p| p.id == post_id).cloned();
-        if let Some(p) = &mut post {
-            p.liked = liked;
-            p.author = self.author(p.author.user_id);
-        }
-        Ok(post)
+        let post = lock(&self.posts).iter().find(|p| p.id == post_id).cloned();
+        Ok(post.map(|p| self.shown(&p, viewer)))
     }
 
     async fn list(
         &self,
         filter: &PostFilter,
-        _sort: &[SortOrder],
+        sort: &[SortOrder],
         offset: u64,
         limit: u64,
-        _viewer: i64,
+        viewer: i64,
     ) -> Result<Vec<Post>, PortError> {
-        let posts = lock(&self.posts);
-        let matching = posts
+        let posts: Vec<Post> = lock(&self.posts).clone();
+        let mut matching: Vec<Post> = posts
             .iter()
             .rev()
             .filter(|p| filter.certificate_id.is_none_or(|c| c == p.certificate_id))
             .filter(|p| filter.kind.is_none_or(|k| k == p.draft.kind))
-            .filter(|p| filter.keyword.as_ref().is_none_or(|(k, _)| p.draft.title.contains(k.as_str())));
+            .filter(|p| filter.author_id.is_none_or(|a| a == p.author.user_id))
+            .filter(|p| filter.keyword.as_ref().is_none_or(|(k, _)| p.draft.title.contains(k.as_str())))
+            .map(|p| self.shown(p, viewer))
+            .collect();
+        // Newest first (by id), or by likes when asked, ties newest first.
+        if sort.iter().any(|s| s.field == "count" && s.direction == Direction::Desc) {
+            matching.sort_by_key(|p| std::cmp::Reverse((p.like_count, p.id)));
+        }
         let skip = usize::try_from(offset).unwrap_or(usize::MAX);
-        Ok(matching.skip(skip).take(usize::try_from(limit).unwrap_or(usize::MAX)).cloned().collect())
+        Ok(matching.into_iter().skip(skip).take(usize::try_from(limit).unwrap_or(usize::MAX)).collect())
     }
 
     async fn comments(&self, post_id: i64, _viewer: i64) -> Result<Vec<Comment>, PortError> {
@@ -250,6 +285,21 @@ impl PostRepository for Posts {
 #[derive(Default)]
 pub struct Reviews(pub Mutex<Vec<NewReview>>);
 
+impl Reviews {
+    /// What the list shows of the `i`th stored review (ids from 1, written on day 10).
+    pub fn shown(i: usize, review: &NewReview) -> ExamReview {
+        ExamReview {
+            id: i64::try_from(i).unwrap_or_default() + 1,
+            certificate_id: review.certificate_id,
+            nickname: format!("user{}", review.user_id),
+            difficulty: review.difficulty,
+            prepare_months: review.prepare_months,
+            content: review.content.clone(),
+            created_at: at(10),
+        }
+    }
+}
+
 #[async_trait]
 impl ReviewRepository for Reviews {
     async fn exists(&self, user_id: i64, schedule_id: i64) -> Result<bool, PortError> {
@@ -264,94 +314,21 @@ impl ReviewRepository for Reviews {
 
     async fn list(
         &self,
-        _certificate_id: i64,
-        _filter: &ReviewFilter,
-        _offset: u64,
-        _limit: u64,
-    ) -> Result<Vec<ExamReview>, PortError> {
-        Ok(Vec::new())
-    }
-}
-
-/// The searches recorded, as (user, board, keyword).
-#[derive(Default)]
-pub struct Keywords(pub Mutex<Vec<(i64, i64, String)>>);
-
-#[async_trait]
-impl KeywordStore for Keywords {
-    async fn record(
-        &self,
-        user_id: i64,
         certificate_id: i64,
-        keyword: &str,
-        _folded: &str,
-        _chosung: &str,
-        _limits: &KeywordLimits,
-    ) -> Result<bool, PortError> {
-        lock(&self.0).push((user_id, certificate_id, keyword.into()));
-        Ok(true)
-    }
-    async fn recent(&self, user_id: i64, certificate_id: i64) -> Result<Vec<String>, PortError> {
-        let all = lock(&self.0);
-        Ok(all.iter().rev().filter(|(u, c, _)| (*u, *c) == (user_id, certificate_id)).map(|s| s.2.clone()).collect())
-    }
-    async fn forget(&self, user_id: i64, certificate_id: i64, keyword: Option<&str>) -> Result<(), PortError> {
-        lock(&self.0).retain(|(u, c, k)| (*u, *c) != (user_id, certificate_id) || keyword.is_some_and(|w| w != k));
-        Ok(())
-    }
-    async fn complete(&self, _: i64, prefix: &str, _: bool, limit: usize) -> Result<Vec<String>, PortError> {
-        Ok(lock(&self.0).iter().filter(|s| s.2.starts_with(prefix)).map(|s| s.2.clone()).take(limit).collect())
-    }
-    async fn trending(&self, _: i64, limit: usize) -> Result<Vec<String>, PortError> {
-        Ok(lock(&self.0).iter().map(|s| s.2.clone()).take(limit).collect())
-    }
-    async fn snapshot_order(&self, _: i64) -> Result<Vec<String>, PortError> {
-        Ok(Vec::new())
-    }
-    async fn snapshot(&self, _: i64, _: usize) -> Result<(), PortError> {
-        Ok(())
-    }
-    async fn decay(&self, _: i64, _: f64, _: f64) -> Result<(), PortError> {
-        Ok(())
-    }
-}
-
-/// Objects in a map.
-#[derive(Default)]
-pub struct Storage(Mutex<HashMap<String, Vec<u8>>>);
-
-#[async_trait]
-impl ImageStorage for Storage {
-    async fn put(&self, key: &str, bytes: Vec<u8>, _content_type: &str) -> Result<StoredObject, PortError> {
-        let size = u64::try_from(bytes.len()).unwrap_or_default();
-        lock(&self.0).insert(key.into(), bytes);
-        Ok(StoredObject { key: key.into(), url: self.url_for(key), size })
-    }
-    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, PortError> {
-        Ok(lock(&self.0).get(key).cloned())
-    }
-    async fn delete(&self, key: &str) -> Result<(), PortError> {
-        lock(&self.0).remove(key);
-        Ok(())
-    }
-    fn url_for(&self, key: &str) -> String {
-        format!("memory://{key}")
-    }
-}
-
-/// A cache that never holds anything (every read misses).
-pub struct NoCache;
-
-#[async_trait]
-impl Cache for NoCache {
-    async fn get(&self, _key: &str) -> Result<Option<Vec<u8>>, PortError> {
-        Ok(None)
-    }
-    async fn set(&self, _key: &str, _value: &[u8], _ttl: Duration) -> Result<(), PortError> {
-        Ok(())
-    }
-    async fn delete(&self, _key: &str) -> Result<(), PortError> {
-        Ok(())
+        filter: &ReviewFilter,
+        offset: u64,
+        limit: u64,
+    ) -> Result<Vec<ExamReview>, PortError> {
+        let reviews = lock(&self.0);
+        let shown = reviews.iter().enumerate().rev().map(|(i, r)| Self::shown(i, r));
+        Ok(shown
+            .filter(|r| r.certificate_id == certificate_id)
+            .filter(|r| filter.min_months.is_none_or(|m| r.prepare_months >= m))
+            .filter(|r| filter.max_months.is_none_or(|m| r.prepare_months <= m))
+            .filter(|r| filter.difficulty.is_none_or(|d| r.difficulty == d))
+            .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+            .take(usize::try_from(limit).unwrap_or(usize::MAX))
+            .collect())
     }
 }
 
@@ -428,6 +405,8 @@ pub struct Harness {
     pub reviews: Arc<Reviews>,
     pub keywords: Arc<Keywords>,
     pub world: Arc<World>,
+    pub storage: Arc<MapStorage>,
+    pub cache: Arc<MapCache>,
     pub clock: ManualClock,
 }
 
@@ -437,6 +416,13 @@ pub fn at(day: u32) -> DateTime<Utc> {
 
 impl Harness {
     pub fn new() -> Self {
+        Self::with_cache(MapCache::default())
+    }
+
+    /// The service over fresh fakes and `cache` (a [`MapCache::broken`] one to prove the
+    /// service does without it).
+    pub fn with_cache(cache: MapCache) -> Self {
+        let (storage, cache) = (Arc::new(MapStorage::default()), Arc::new(cache));
         let posts = Arc::new(Posts::default());
         let reviews = Arc::new(Reviews::default());
         let keywords = Arc::new(Keywords::default());
@@ -448,13 +434,13 @@ impl Harness {
             posts.clone(),
             reviews.clone(),
             keywords.clone(),
-            Arc::new(Storage::default()),
-            Arc::new(NoCache),
+            storage.clone(),
+            cache.clone(),
             Arc::new(clock.clone()),
             neighbours,
         );
         posts.join(1, "글쓴이");
         posts.join(2, "매일공부");
-        Self { service, posts, reviews, keywords, world, clock }
+        Self { service, posts, reviews, keywords, world, storage, cache, clock }
     }
 }
