@@ -448,8 +448,8 @@ async fn the_cli_verifies_a_courses_invariant() {
         admission_rate: None,
     };
     let course = courses.create(ids[0], draft).await.unwrap().id;
-    courses.enroll(ids[1], course, None).await.unwrap();
-    courses.enroll(ids[2], course, None).await.unwrap();
+    courses.enroll(ids[1], course, None, &[]).await.unwrap();
+    courses.enroll(ids[2], course, None, &[]).await.unwrap();
 
     let out = admin(&["course", "verify", &course.to_string()]);
     let stdout = String::from_utf8_lossy(&out.stdout);

@@ -218,6 +218,7 @@ async fn main() {
                         course_id: course,
                         user_id: user,
                         amount: 99_000,
+                        coupons: Vec::new(),
                         order_id: format!("bench-{}", uuid::Uuid::new_v4().simple()),
                         status: cercat_course::EnrollmentStatus::PendingPayment,
                         deadline: now + chrono::Duration::minutes(30),

@@ -1,29 +1,40 @@
-//! The coupon context's [`PriceCatalog`], implemented over the services that sell: a course's
-//! price from the course context. The market has no products yet, so no product has a price.
+//! The ports between the coupon context and the contexts that sell: the coupon context's
+//! [`PriceCatalog`] (a course's price, read from the course store — the course service itself
+//! asks coupons for quotes, so it cannot be asked back) and the course context's
+//! [`CouponPricing`] over the coupon service. The market has no products yet, so no product
+//! has a price.
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use cercat_common::{PortError, money::Money};
-use cercat_coupon::{Purchase, ports::PriceCatalog};
-use cercat_course::{CourseError, CourseService};
+use cercat_coupon::{CouponError, CouponService, Purchase, Quote, ports::PriceCatalog};
+use cercat_course::ports::{CouponPricing, CourseRepository};
 
-/// Prices by asking their owners.
+/// Prices by reading their owners' stores.
 pub(crate) struct Prices {
-    pub(crate) courses: Arc<CourseService>,
+    pub(crate) courses: Arc<dyn CourseRepository>,
 }
 
 #[async_trait]
 impl PriceCatalog for Prices {
     async fn price(&self, purchase: Purchase, id: i64) -> Result<Option<Money>, PortError> {
         match purchase {
-            Purchase::Course => match self.courses.get(id).await {
-                Ok(course) => Money::won(course.draft.price).map(Some).map_err(|e| PortError::Corrupt(e.to_string())),
-                Err(CourseError::NotFound(_)) => Ok(None),
-                Err(CourseError::Store(e)) => Err(e),
-                Err(other) => Err(PortError::unavailable("course context", other)),
+            Purchase::Course => match self.courses.find(id).await? {
+                Some(course) => Money::won(course.draft.price).map(Some).map_err(|e| PortError::Corrupt(e.to_string())),
+                None => Ok(None),
             },
             Purchase::Product => Ok(None),
         }
+    }
+}
+
+/// Course checkouts priced by the coupon service.
+pub(crate) struct CoursePricing(pub(crate) Arc<CouponService>);
+
+#[async_trait]
+impl CouponPricing for CoursePricing {
+    async fn quote(&self, user_id: i64, price: Money, coupon_ids: &[i64]) -> Result<Quote, CouponError> {
+        self.0.quote(user_id, Purchase::Course, price, coupon_ids).await
     }
 }

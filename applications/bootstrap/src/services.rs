@@ -160,12 +160,20 @@ impl Services {
                 ..AuthConfig::default()
             },
         );
+        let course_store: Arc<dyn cercat_course::ports::CourseRepository> =
+            Arc::new(SqlCourseRepository::new(db.clone()));
+        let coupons = Arc::new(CouponService::new(
+            Arc::new(SqlCouponRepository::new(db.clone())),
+            Arc::new(crate::coupon_ports::Prices { courses: course_store.clone() }),
+            a.clock.clone(),
+        ));
         let courses = CourseService::new(
             CoursePorts {
-                courses: Arc::new(SqlCourseRepository::new(db.clone())),
+                courses: course_store,
                 ledger: Arc::new(SqlSeatLedger::new(db.clone())),
                 room: a.room.clone(),
                 gateway: a.gateway.clone(),
+                coupons: Arc::new(crate::coupon_ports::CoursePricing(coupons.clone())),
                 clock: a.clock.clone(),
             },
             CourseConfig {
@@ -176,12 +184,6 @@ impl Services {
             },
             a.jwt_secret.expose_secret().as_bytes(),
         );
-        let courses = Arc::new(courses);
-        let coupons = Arc::new(CouponService::new(
-            Arc::new(SqlCouponRepository::new(db.clone())),
-            Arc::new(crate::coupon_ports::Prices { courses: courses.clone() }),
-            a.clock.clone(),
-        ));
         let retry = RetryPolicy {
             attempts: s.events.retry_attempts,
             first_backoff: ms(s.events.retry_first_backoff_ms),
@@ -218,7 +220,7 @@ impl Services {
             learning,
             exam_reminders: Arc::new(ExamReminders::new(a.reminder_outbox.clone(), a.clock.clone())),
             certificates,
-            courses,
+            courses: Arc::new(courses),
             coupons,
             mail_dispatcher: Arc::new(MailDispatcher::new(
                 a.mail_queue.clone(),

@@ -14,8 +14,8 @@ pub mod testkit;
 
 pub use error::{CouponError, PricingError};
 pub use model::{
-    Coupon, CouponDefinition, CouponKind, CouponScope, CouponSource, CouponTerms, HoldState, ListedState, Purchase,
-    UserCoupon, Voucher, VoucherKind,
+    Checkout, Coupon, CouponDefinition, CouponKind, CouponScope, CouponSource, CouponTerms, HoldState, ListedState,
+    Purchase, UserCoupon, Voucher, VoucherKind,
 };
 pub use pricing::{Discount, Quote, quote};
 pub use service::CouponService;

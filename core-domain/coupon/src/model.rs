@@ -145,6 +145,26 @@ impl CouponSource {
     }
 }
 
+/// The checkout a coupon is reserved by, then spent by: the owner recorded on the user's
+/// copy, so cancelling, refunding or expiring that checkout gives back exactly its coupons.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Checkout {
+    /// A prep-course enrollment.
+    Enrollment(i64),
+    /// A market order.
+    Order(i64),
+}
+
+impl Checkout {
+    /// The stored owner key (`enrollment:12`, `order:5`).
+    pub fn key(self) -> String {
+        match self {
+            Self::Enrollment(id) => format!("enrollment:{id}"),
+            Self::Order(id) => format!("order:{id}"),
+        }
+    }
+}
+
 /// Where a held coupon stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HoldState {

@@ -117,6 +117,9 @@ domain_errors! {
         #[error("certificate {0} does not exist")]
         NoCertificate(i64),
         #[transparent]
+        /// The coupons do not apply (the coupon context's codes).
+        Coupon(cercat_coupon::CouponError),
+        #[transparent]
         /// A dependency failed.
         Store(PortError),
     }

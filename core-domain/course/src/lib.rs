@@ -15,7 +15,7 @@ pub mod model;
 pub mod ports;
 pub mod service;
 
-#[cfg(feature = "testkit")]
+#[cfg(any(test, feature = "testkit"))]
 #[allow(clippy::expect_used, clippy::unwrap_used)]
 pub mod testkit;
 

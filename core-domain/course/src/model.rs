@@ -270,6 +270,9 @@ pub enum HoldOutcome {
     AlreadyEnrolled(Enrollment),
     /// The course does not exist.
     NoCourse,
+    /// This coupon of the student's is no longer usable (a racing checkout reserved or spent it
+    /// first); nothing was held.
+    CouponTaken(i64),
 }
 
 /// A student's standing in a waiting room.

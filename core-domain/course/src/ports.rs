@@ -11,6 +11,20 @@ use crate::{
     Course, CourseDraft, CourseSearch, Enrollment, EnrollmentStatus, HoldOutcome, InvariantReport, Transition,
 };
 
+/// The coupon context's pricing, as a checkout asks it: `price` less the discounts of the
+/// student's coupons `coupon_ids`, or why they do not apply. Implemented in the composition
+/// root over `cercat_coupon::CouponService::quote`.
+#[async_trait]
+pub trait CouponPricing: Send + Sync {
+    /// The quote; errors are the coupon context's refusals ([`cercat_coupon::CouponError`]).
+    async fn quote(
+        &self,
+        user_id: i64,
+        price: cercat_common::money::Money,
+        coupon_ids: &[i64],
+    ) -> Result<cercat_coupon::Quote, cercat_coupon::CouponError>;
+}
+
 /// How a course update went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CourseChange {
@@ -47,8 +61,12 @@ pub struct NewHold {
     pub course_id: i64,
     /// The student holding it.
     pub user_id: i64,
-    /// Amount due, won.
+    /// Amount due, won: the course's price less the coupons' discounts.
     pub amount: i64,
+    /// The student's coupons (user-coupon ids) this hold spends: reserved for the enrollment in
+    /// the hold's transaction, spent when it is paid (or at once when nothing is due), given
+    /// back when it is cancelled, refunded or expires.
+    pub coupons: Vec<i64>,
     /// Order id for the gateway (unique).
     pub order_id: String,
     /// The status it starts in: PENDING_PAYMENT, or COMPLETED when nothing is due (a free
@@ -82,7 +100,12 @@ pub trait SeatLedger: Send + Sync {
     /// Refusals are outcomes, not errors: [`HoldOutcome::AlreadyEnrolled`] with the live
     /// enrollment when the user has one (also when a racing hold by the same user won),
     /// [`HoldOutcome::SoldOut`] when no seat is free, [`HoldOutcome::NoCourse`] when the course
-    /// does not exist. Nothing changes in any of them.
+    /// does not exist, [`HoldOutcome::CouponTaken`] when one of `hold.coupons` is not the
+    /// student's usable coupon any more. Nothing changes in any of them.
+    ///
+    /// `hold.coupons` MUST be reserved for the new enrollment
+    /// ([`cercat_coupon::Checkout::Enrollment`]) in the same transaction (spent at once when
+    /// the hold starts COMPLETED), so two checkouts racing for one coupon cannot both get it.
     ///
     /// Errors: [`PortError::Timeout`] when the store does not answer within its bound,
     /// [`PortError::Unavailable`] when it fails, [`PortError::Corrupt`] when `hold.status` is
@@ -97,7 +120,8 @@ pub trait SeatLedger: Send + Sync {
     /// The user's enrollments, newest first (at most 100).
     async fn for_user(&self, user_id: i64) -> Result<Vec<Enrollment>, PortError>;
     /// [`Transition::PAY`] with the gateway's payment key, recording the captured charge
-    /// (`payment_key`, `amount`) as the enrollment's payment in the same transaction.
+    /// (`payment_key`, `amount`) as the enrollment's payment and spending its reserved coupons
+    /// in the same transaction.
     /// `None` if it was not PENDING_PAYMENT any more (released or paid meanwhile). A payment
     /// key already recorded for another enrollment is [`PortError::Duplicate`].
     async fn complete(
@@ -110,7 +134,8 @@ pub trait SeatLedger: Send + Sync {
     /// Makes `transition` (one conditional update: `None` if the enrollment was not in
     /// `transition.from()` — someone else moved it first), moving the course's seat counter
     /// by [`Transition::seats_change`] and, when [`Transition::refunds_payment`], marking the
-    /// enrollment's payment refunded, in the same transaction, exactly once. A counter that
+    /// enrollment's payment refunded, and giving back its coupons (reserved or spent), in the
+    /// same transaction, exactly once. A counter that
     /// cannot move (it would leave `0..=capacity`) aborts the whole transition with
     /// [`PortError::Corrupt`]: a transition never commits without its seat.
     async fn release(

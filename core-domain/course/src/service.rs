@@ -13,6 +13,7 @@ use std::sync::Arc;
 use cercat_common::{
     PortError,
     clock::Clock,
+    money::Money,
     paging::{PageRequest, Slice},
 };
 use chrono::{DateTime, Duration, Utc};
@@ -22,8 +23,8 @@ use crate::{
     QueueStatus, Transition,
     admission::AdmissionSigner,
     ports::{
-        CourseChange, CourseRepository, GatewayError, GatewayStatus, NewHold, PaymentApproval, PaymentGateway,
-        RoomState, SeatLedger, WaitingRoom,
+        CouponPricing, CourseChange, CourseRepository, GatewayError, GatewayStatus, NewHold, PaymentApproval,
+        PaymentGateway, RoomState, SeatLedger, WaitingRoom,
     },
 };
 
@@ -61,6 +62,8 @@ pub struct CoursePorts {
     pub room: Arc<dyn WaitingRoom>,
     /// The payment gateway.
     pub gateway: Arc<dyn PaymentGateway>,
+    /// Prices with coupons (the coupon context's rule).
+    pub coupons: Arc<dyn CouponPricing>,
     /// The clock (window checks, deadlines, token expiry).
     pub clock: Arc<dyn Clock>,
 }

@@ -1,6 +1,7 @@
 //! The [`WaitingRoom`] contract, run against every adapter (Redis and in-process); the
 //! [`SeatLedger`](crate::ports::SeatLedger) contract is in [`ledger`].
 
+pub mod coupons;
 pub mod ledger;
 
 use std::sync::Arc;

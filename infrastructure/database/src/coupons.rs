@@ -338,3 +338,59 @@ impl CouponRepository for SqlCouponRepository {
         row.map(to_voucher).transpose()
     }
 }
+
+/// Reserves the coupons `ids` of `user_id` for the checkout `owner`, inside the checkout's own
+/// transaction: one conditional `UPDATE` each (only a USABLE coupon of this user moves). With
+/// `spent_at` they are spent at once (a checkout with nothing left to pay). Answers the first
+/// id that did not move — someone else's, unknown, or taken by a racing checkout — and the
+/// caller then drops the transaction, so a checkout gets all its coupons or none.
+pub(crate) async fn reserve_in<C: ConnectionTrait>(
+    conn: &C,
+    user_id: i64,
+    ids: &[i64],
+    owner: &str,
+    spent_at: Option<DateTime<Utc>>,
+) -> Result<Option<i64>, DbErr> {
+    for &id in ids {
+        let moved = user_coupon::Entity::update_many()
+            .col_expr(user_coupon::Column::State, Expr::value(if spent_at.is_some() { USED } else { LOCKED }))
+            .col_expr(user_coupon::Column::Owner, Expr::value(owner))
+            .col_expr(user_coupon::Column::UsedAt, Expr::value(spent_at))
+            .filter(user_coupon::Column::Id.eq(id))
+            .filter(user_coupon::Column::UserId.eq(user_id))
+            .filter(user_coupon::Column::State.eq(USABLE))
+            .exec(conn)
+            .await?;
+        if moved.rows_affected == 0 {
+            return Ok(Some(id));
+        }
+    }
+    Ok(None)
+}
+
+/// Spends the coupons reserved by `owner` (its payment went through), in the payment's
+/// transaction.
+pub(crate) async fn spend_in<C: ConnectionTrait>(conn: &C, owner: &str, at: DateTime<Utc>) -> Result<u64, DbErr> {
+    let moved = user_coupon::Entity::update_many()
+        .col_expr(user_coupon::Column::State, Expr::value(USED))
+        .col_expr(user_coupon::Column::UsedAt, Expr::value(at))
+        .filter(user_coupon::Column::Owner.eq(owner))
+        .filter(user_coupon::Column::State.eq(LOCKED))
+        .exec(conn)
+        .await?;
+    Ok(moved.rows_affected)
+}
+
+/// Gives back every coupon `owner` reserved or spent (it was cancelled, refunded or expired),
+/// in that transition's transaction. The owner is cleared, so giving back twice moves nothing:
+/// the coupons come back exactly once.
+pub(crate) async fn give_back_in<C: ConnectionTrait>(conn: &C, owner: &str) -> Result<u64, DbErr> {
+    let moved = user_coupon::Entity::update_many()
+        .col_expr(user_coupon::Column::State, Expr::value(USABLE))
+        .col_expr(user_coupon::Column::Owner, Expr::value(Option::<String>::None))
+        .col_expr(user_coupon::Column::UsedAt, Expr::value(Option::<DateTime<Utc>>::None))
+        .filter(user_coupon::Column::Owner.eq(owner))
+        .exec(conn)
+        .await?;
+    Ok(moved.rows_affected)
+}

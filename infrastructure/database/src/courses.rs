@@ -27,7 +27,10 @@ use sea_orm::{
 };
 use std::collections::HashMap;
 
+use cercat_coupon::Checkout;
+
 use crate::{
+    coupons,
     db::Db,
     entity::{course, enrollment, payment_charge, user},
     outbox::append_event,

@@ -241,6 +241,17 @@ impl From<Enrollment> for EnrollmentResponse {
     }
 }
 
+/// `POST /courses/{id}/enrollments`, optional: the caller's coupons to spend on the seat.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EnrollRequest {
+    /// The caller's coupons (`userCouponId`s from `GET /coupons/me`, at most 10), in the order
+    /// to apply the percentage ones. Reserved with the seat, spent with the payment, given
+    /// back if the enrollment is cancelled, refunded or expires.
+    #[serde(default)]
+    pub coupon_ids: Vec<i64>,
+}
+
 /// `POST /enrollments/{id}/payments`: the payment key the gateway's widget returned.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]

@@ -10,8 +10,8 @@ use crate::{
     AppState,
     dto::{
         course::{
-            CourseRequest, CourseResponse, CourseSearchQuery, CourseSlice, EnrollmentResponse, PaymentRequest,
-            QueueResponse,
+            CourseRequest, CourseResponse, CourseSearchQuery, CourseSlice, EnrollRequest, EnrollmentResponse,
+            PaymentRequest, QueueResponse,
         },
         paging::PageQuery,
     },
@@ -174,7 +174,9 @@ pub async fn queue_me(
 }
 
 /// Holds a seat: `PENDING_PAYMENT` until `holdDeadline`, or 409 `CRS_005` when sold out.
-/// With the waiting room on, send the admission token in `Admission-Token`. Honors
+/// With the waiting room on, send the admission token in `Admission-Token`. The body is
+/// optional: `{"couponIds": [...]}` spends the caller's coupons (the `amount` due is the
+/// server's price after them; fully discounted, the seat is `COMPLETED` at once). Honors
 /// `Idempotency-Key`.
 #[utoipa::path(tag = "courses", security(("access_token" = [])),
     params(
@@ -182,7 +184,8 @@ pub async fn queue_me(
         ("Admission-Token" = Option<String>, Header, description = "From the waiting room, when the course has one"),
         ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key get the first response"),
     ),
-    extensions(("x-errors" = json!(["CRS_004", "CRS_006", "CRS_001", "CRS_005", "CRS_014", "IDM_002", "IDM_001"]))),
+    request_body(content = Option<EnrollRequest>, description = "Optional: the coupons to spend"),
+    extensions(("x-errors" = json!(["CRS_004", "CRS_006", "CRS_001", "CRS_005", "CRS_014", "IDM_002", "IDM_001", "GLB_002", "CPN_001", "CPN_002", "CPN_003", "CPN_004", "CPN_005", "CPN_006", "CPN_007", "CPN_009"]))),
     responses(
         (status = 201, description = "Seat held", body = ApiResponse<EnrollmentResponse>),
     )
@@ -193,13 +196,25 @@ pub async fn enroll(
     req: HttpRequest,
     caller: Member,
     path: IdPath<CourseId>,
+    body: web::Bytes,
 ) -> HttpResponse {
     let user = caller.user_id();
     let id = path.into_inner();
     let token = req.headers().get(ADMISSION_TOKEN).and_then(|v| v.to_str().ok()).map(str::to_owned);
-    idempotency::run(&state, &req, user, b"", || async {
+    idempotency::run(&state, &req, user, &body, || async {
         let id = id.get();
-        let e = state.courses.enroll(user, id, token.as_deref()).await?;
+        // No body (what Cercat's client sends) is no coupons.
+        let request: EnrollRequest = if body.iter().all(u8::is_ascii_whitespace) {
+            EnrollRequest::default()
+        } else {
+            serde_json::from_slice(&body).map_err(|e| {
+                AppError(cercat_error::ApiError::new(
+                    cercat_error::ErrorCode::INVALID_BODY,
+                    format!("the body is optional, or JSON like {{\"couponIds\": [12]}}: {e}"),
+                ))
+            })?
+        };
+        let e = state.courses.enroll(user, id, token.as_deref(), &request.coupon_ids).await?;
         Ok(idempotency::respond(&req, ApiResponse::created(EnrollmentResponse::from(e))))
     })
     .await

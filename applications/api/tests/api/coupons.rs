@@ -16,6 +16,7 @@ in_both_modes!(
     my_coupons_are_listed_by_state_newest_first,
     a_price_preview_applies_the_pricing_rule_to_a_courses_price,
     bad_coupon_input_is_a_4xx_naming_the_field,
+    a_seat_bought_with_coupons_costs_less_and_a_refund_gives_them_back,
 );
 
 fn draft(name: &str, kind: DraftKind) -> CouponDraft {
@@ -166,4 +167,60 @@ async fn bad_coupon_input_is_a_4xx_naming_the_field(app: &TestApp) {
     assert_eq!(err["responseCode"], "GLB_002");
     let res = app.req(Method::GET, "/api/v2/coupons/me").send().await.unwrap();
     assert_eq!(assert_json(res, 401).await["responseCode"], "USR_007");
+}
+
+async fn a_seat_bought_with_coupons_costs_less_and_a_refund_gives_them_back(app: &TestApp) {
+    let (teacher, class) = class(app, 2).await;
+    let course = create_course(app, &teacher, course_body(10, false, -1, 60)).await;
+    let price =
+        send(app, Method::GET, &format!("/api/v2/courses/{course}"), None, None, &[]).await.1["result"]["price"]
+            .as_i64()
+            .unwrap();
+    let (student, other) = (&class[0], &class[1]);
+    let fixed = define(app, draft("3천원", DraftKind::Fixed)).await;
+    let pct = define(app, draft("10%", DraftKind::Percent)).await;
+    for c in [fixed, pct] {
+        app.state.services.coupons.grant(c, &[student.id]).await.unwrap();
+    }
+    let mine = |who: &Caller| {
+        let who = who.clone();
+        async move { send(app, Method::GET, "/api/v2/coupons/me", Some(&who), None, &[]).await.1 }
+    };
+    let held = mine(student).await;
+    let hold_of = |coupon: i64| {
+        held["result"].as_array().unwrap().iter().find(|c| c["couponId"] == coupon).unwrap()["userCouponId"]
+            .as_i64()
+            .unwrap()
+    };
+    let (f, p) = (hold_of(fixed), hold_of(pct));
+    let enroll_path = format!("/api/v2/courses/{course}/enrollments");
+
+    // Someone else's coupons, or a bad body, hold nothing.
+    let body = json!({ "couponIds": [f] });
+    let (status, err, ..) = send(app, Method::POST, &enroll_path, Some(other), Some(body), &[]).await;
+    assert_eq!((status, err["responseCode"].as_str()), (404, Some("CPN_006")), "{err}");
+    let (status, err, ..) =
+        send(app, Method::POST, &enroll_path, Some(student), Some(json!({ "coupons": [f] })), &[]).await;
+    assert_eq!((status, err["responseCode"].as_str()), (400, Some("GLB_002")), "{err}");
+
+    let body = json!({ "couponIds": [p, f] });
+    let (status, held_seat, ..) = send(app, Method::POST, &enroll_path, Some(student), Some(body), &[]).await;
+    assert_eq!(status, 201, "{held_seat}");
+    let after_fixed = price - 3_000;
+    let due = after_fixed - after_fixed / 10;
+    assert_eq!(held_seat["result"]["amount"].as_i64(), Some(due), "the server's price after the coupons: {held_seat}");
+    let id = held_seat["result"]["id"].as_i64().unwrap();
+    let states = |list: &Value| -> Vec<String> {
+        list["result"].as_array().unwrap().iter().map(|c| c["state"].as_str().unwrap().to_owned()).collect()
+    };
+    assert_eq!(states(&mine(student).await), vec!["USED", "USED"], "reserved with the seat");
+
+    assert_eq!(pay(app, student, id, &format!("pk-coupons-{id}")).await.0, 200);
+    let (status, refunded) = cancel(app, student, id).await;
+    assert_eq!((status, refunded["result"]["status"].as_str()), (200, Some("REFUNDED")), "{refunded}");
+    assert_eq!(states(&mine(student).await), vec!["USABLE", "USABLE"], "the refund gave both coupons back");
+
+    // The given-back coupons pay for the next seat again; no body still means no coupons.
+    let (status, seat, ..) = send(app, Method::POST, &enroll_path, Some(other), None, &[]).await;
+    assert_eq!((status, seat["result"]["amount"].as_i64()), (201, Some(price)), "{seat}");
 }

@@ -176,6 +176,7 @@ impl Storm {
                 ledger: Arc::new(JitteredLedger { inner: SqlSeatLedger::new(db.clone()), jitter: jitter.clone() }),
                 room,
                 gateway: Arc::new(JitteredGateway { inner: gateway.clone(), jitter: jitter.clone() }),
+                coupons: Arc::new(cercat_course::testkit::coupons::HeldCoupons::default()),
                 clock: Arc::new(clock.clone()),
             },
             CourseConfig { hold, ..CourseConfig::default() },
@@ -239,7 +240,7 @@ async fn act(storm: &Storm, course: i64, user: i64, n: u64, i: usize) {
     let s = &storm.service;
     let key = |k: u32| format!("pk-{n}-{i}-{k}");
     storm.jitter.pause().await;
-    let Some(e) = tolerate(s.enroll(user, course, None).await) else { return };
+    let Some(e) = tolerate(s.enroll(user, course, None, &[]).await) else { return };
     storm.jitter.pause().await;
     match (n as usize + i) % 7 {
         // Walks away: the sweep gives the seat back.
@@ -292,7 +293,7 @@ async fn act(storm: &Storm, course: i64, user: i64, n: u64, i: usize) {
             swept.expect("sweep");
         }
     }
-    tolerate(s.enroll(user, course, None).await);
+    tolerate(s.enroll(user, course, None, &[]).await);
 }
 
 /// One round: a fresh course, every student acting at once while a sweeper moves the clock

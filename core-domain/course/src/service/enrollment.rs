@@ -4,8 +4,17 @@ use super::*;
 
 impl CourseService {
     /// Holds a seat for the caller: PENDING_PAYMENT until the deadline, or an error
-    /// (SOLD_OUT, outside the window, no admission, already enrolled).
-    pub async fn enroll(&self, user_id: i64, course_id: i64, token: Option<&str>) -> Result<Enrollment, CourseError> {
+    /// (SOLD_OUT, outside the window, no admission, already enrolled). The amount due is the
+    /// course's price less the caller's `coupon_ids` (the coupon context's pricing rule); those
+    /// coupons are reserved with the seat, spent with the payment (at once when nothing is left
+    /// to pay) and given back if the enrollment is cancelled, refunded or expires.
+    pub async fn enroll(
+        &self,
+        user_id: i64,
+        course_id: i64,
+        token: Option<&str>,
+        coupon_ids: &[i64],
+    ) -> Result<Enrollment, CourseError> {
         let course = self.recent_course(course_id).await?;
         let now = self.now();
         self.check_window(&course, now)?;
@@ -18,18 +27,22 @@ impl CourseService {
                 .verify(token, course_id, user_id, now)
                 .map_err(|reason| CourseError::AdmissionRequired { course: course_id, reason })?;
         }
+        // The client never names the amount: the server prices, with the caller's coupons.
+        let amount = if coupon_ids.is_empty() {
+            course.draft.price
+        } else {
+            let price = Money::won(course.draft.price).map_err(|e| PortError::Corrupt(e.to_string()))?;
+            self.ports.coupons.quote(user_id, price, coupon_ids).await?.amount.as_won()
+        };
         let hold = NewHold {
             course_id,
             user_id,
-            // Coupons (§10) will discount here; the client never names the amount.
-            amount: course.draft.price,
+            amount,
+            coupons: coupon_ids.to_vec(),
             order_id: format!("crs{course_id}-{}", uuid::Uuid::new_v4().simple()),
-            // Nothing to pay, nothing to wait for: a free course's seat is the student's at once.
-            status: if course.draft.price == 0 {
-                EnrollmentStatus::Completed
-            } else {
-                EnrollmentStatus::PendingPayment
-            },
+            // Nothing to pay, nothing to wait for: a free (or fully discounted) seat is the
+            // student's at once.
+            status: if amount == 0 { EnrollmentStatus::Completed } else { EnrollmentStatus::PendingPayment },
             deadline: now + self.config.hold,
             at: now,
         };
@@ -40,6 +53,7 @@ impl CourseService {
                 Err(CourseError::AlreadyEnrolled { course: course_id, id: e.id, status: e.status.as_str() })
             }
             HoldOutcome::NoCourse => Err(CourseError::NotFound(course_id)),
+            HoldOutcome::CouponTaken(id) => Err(cercat_coupon::CouponError::NotUsable(id).into()),
         }
     }
 

@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod catalog;
+mod coupons;
 mod fakes;
 mod operations;
 mod payments;
@@ -19,10 +20,10 @@ use std::sync::atomic::Ordering;
 async fn a_hold_is_paid_then_cancelled_with_a_refund_and_its_seat_back() {
     let f = fixture();
     let course = f.memory.add_course(PRICE, 1);
-    let held = f.service.enroll(7, course, None).await.unwrap();
+    let held = f.service.enroll(7, course, None, &[]).await.unwrap();
     assert_eq!((held.status, held.amount), (EnrollmentStatus::PendingPayment, PRICE), "the server sets the amount");
-    assert!(matches!(f.service.enroll(8, course, None).await, Err(CourseError::SoldOut(_))));
-    assert!(matches!(f.service.enroll(7, course, None).await, Err(CourseError::AlreadyEnrolled { .. })));
+    assert!(matches!(f.service.enroll(8, course, None, &[]).await, Err(CourseError::SoldOut(_))));
+    assert!(matches!(f.service.enroll(7, course, None, &[]).await, Err(CourseError::AlreadyEnrolled { .. })));
 
     let paid = f.service.pay(7, held.id, "pk-1").await.unwrap();
     assert_eq!((paid.status, paid.payment_key.as_deref()), (EnrollmentStatus::Completed, Some("pk-1")));
@@ -36,14 +37,14 @@ async fn a_hold_is_paid_then_cancelled_with_a_refund_and_its_seat_back() {
     assert_eq!(f.memory.charge("pk-1").unwrap().refund, Some(true));
     assert_eq!(f.memory.seats(course), 0);
     assert!(matches!(f.service.cancel(7, held.id).await, Err(CourseError::NotCancellable { .. })));
-    assert_eq!(f.service.enroll(8, course, None).await.unwrap().status, EnrollmentStatus::PendingPayment);
+    assert_eq!(f.service.enroll(8, course, None, &[]).await.unwrap().status, EnrollmentStatus::PendingPayment);
 }
 
 #[tokio::test]
 async fn a_hold_cancelled_before_payment_gives_its_seat_back_without_the_gateway() {
     let f = fixture();
     let course = f.memory.add_course(PRICE, 1);
-    let held = f.service.enroll(7, course, None).await.unwrap();
+    let held = f.service.enroll(7, course, None, &[]).await.unwrap();
     assert_eq!(f.service.cancel(7, held.id).await.unwrap().status, EnrollmentStatus::Cancelled);
     assert_eq!(f.memory.seats(course), 0);
     assert!(f.gateway.cancelled.lock().unwrap().is_empty());
@@ -54,7 +55,7 @@ async fn a_hold_cancelled_before_payment_gives_its_seat_back_without_the_gateway
 async fn a_free_seat_is_the_student_s_at_once_and_given_up_without_a_refund() {
     let f = fixture();
     let course = f.memory.add_course(0, 5);
-    let e = f.service.enroll(7, course, None).await.unwrap();
+    let e = f.service.enroll(7, course, None, &[]).await.unwrap();
     assert_eq!(e.status, EnrollmentStatus::Completed);
     assert_eq!(f.service.cancel(7, e.id).await.unwrap().status, EnrollmentStatus::Cancelled);
     assert!(f.gateway.cancelled.lock().unwrap().is_empty(), "nothing was charged");
@@ -65,8 +66,8 @@ async fn a_free_seat_is_the_student_s_at_once_and_given_up_without_a_refund() {
 async fn the_sweep_expires_unpaid_holds_and_a_late_payment_is_refunded() {
     let f = fixture();
     let course = f.memory.add_course(PRICE, 2);
-    let late = f.service.enroll(7, course, None).await.unwrap();
-    let paid = f.service.enroll(8, course, None).await.unwrap();
+    let late = f.service.enroll(7, course, None, &[]).await.unwrap();
+    let paid = f.service.enroll(8, course, None, &[]).await.unwrap();
     f.service.pay(8, paid.id, "pk-8").await.unwrap();
     assert_eq!(f.service.sweep(10).await.unwrap(), SweepReport::default(), "nothing is overdue yet");
 
@@ -89,7 +90,7 @@ async fn the_sweep_expires_unpaid_holds_and_a_late_payment_is_refunded() {
 async fn a_refund_that_fails_stays_due_until_a_later_sweep_gets_it_through() {
     let f = fixture();
     let course = f.memory.add_course(PRICE, 1);
-    let e = f.service.enroll(7, course, None).await.unwrap();
+    let e = f.service.enroll(7, course, None, &[]).await.unwrap();
     f.clock.advance(f.service.config().hold + Duration::seconds(1));
     f.service.sweep(10).await.unwrap();
     f.gateway.down.store(true, Ordering::SeqCst);
@@ -113,7 +114,7 @@ async fn a_refund_that_fails_stays_due_until_a_later_sweep_gets_it_through() {
 async fn webhooks_complete_a_pending_hold_and_release_a_payment_cancelled_at_the_gateway() {
     let f = fixture();
     let course = f.memory.add_course(PRICE, 1);
-    let e = f.service.enroll(7, course, None).await.unwrap();
+    let e = f.service.enroll(7, course, None, &[]).await.unwrap();
     assert!(matches!(f.service.webhook("forged", "t", b"x").await, Err(CourseError::BadSignature(_))));
     assert_eq!(f.service.webhook("ok", "t", b"pk|no-such-order|DONE").await.unwrap(), None);
 

@@ -45,6 +45,7 @@ fn hold(course_id: i64, user_id: i64, amount: i64) -> NewHold {
         course_id,
         user_id,
         amount,
+        coupons: Vec::new(),
         order_id: format!("contract-{course_id}-{user_id}-{}", uuid::Uuid::new_v4().simple()),
         status: if amount == 0 { EnrollmentStatus::Completed } else { EnrollmentStatus::PendingPayment },
         deadline: t0() + Duration::minutes(30),

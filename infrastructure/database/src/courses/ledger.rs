@@ -92,6 +92,12 @@ impl SeatLedger for SqlSeatLedger {
                     }
                     Err(err) => return Err(err),
                 };
+                let spent_at = (hold.status == EnrollmentStatus::Completed).then_some(hold.at);
+                let owner = Checkout::Enrollment(id).key();
+                if let Some(taken) = coupons::reserve_in(&txn, hold.user_id, &hold.coupons, &owner, spent_at).await? {
+                    // Dropping the transaction gives the seat back and removes the enrollment.
+                    return Ok(Some(HoldOutcome::CouponTaken(taken)));
+                }
                 let held = enrollment::Entity::find_by_id(id)
                     .one(&txn)
                     .await?
@@ -165,6 +171,7 @@ impl SeatLedger for SqlSeatLedger {
                 }
                 let course_id = course_of(&txn, id).await?;
                 record_charge(&txn, id, course_id, payment_key, amount, PAYMENT, at, at).await?;
+                coupons::spend_in(&txn, &Checkout::Enrollment(id).key(), at).await?;
                 transitioned(txn, id, at).await
             })
             .await
@@ -191,6 +198,7 @@ impl SeatLedger for SqlSeatLedger {
                 if moved.rows_affected == 0 {
                     return Ok(None);
                 }
+                coupons::give_back_in(&txn, &Checkout::Enrollment(id).key()).await?;
                 let course_id = course_of(&txn, id).await?;
                 // The seat moves with the transition or neither commits: dropping the
                 // transaction rolls the status change back.

@@ -45,20 +45,20 @@ async fn only_the_instructor_or_an_admin_changes_a_course() {
 async fn a_course_s_capacity_never_drops_below_the_seats_taken() {
     let f = fixture();
     let id = f.service.create(OWNER.user_id, titled("특강")).await.unwrap().id;
-    f.service.enroll(7, id, None).await.unwrap();
-    f.service.enroll(8, id, None).await.unwrap();
+    f.service.enroll(7, id, None, &[]).await.unwrap();
+    f.service.enroll(8, id, None, &[]).await.unwrap();
     let refused = f.service.update(OWNER, id, CourseDraft { capacity: 1, ..titled("특강") }).await;
     assert!(matches!(refused, Err(CourseError::HasEnrollments(_))), "{refused:?}");
     let shrunk = f.service.update(OWNER, id, CourseDraft { capacity: 2, ..titled("특강") }).await.unwrap();
     assert_eq!((shrunk.draft.capacity, shrunk.seats_left()), (2, 0), "down to the seats taken is fine");
-    assert!(matches!(f.service.enroll(10, id, None).await, Err(CourseError::SoldOut(_))));
+    assert!(matches!(f.service.enroll(10, id, None, &[]).await, Err(CourseError::SoldOut(_))));
 }
 
 #[tokio::test]
 async fn only_a_course_nobody_enrolled_in_is_deleted_and_its_waiting_room_goes_with_it() {
     let f = fixture();
     let taken = f.service.create(OWNER.user_id, titled("수강생 있음")).await.unwrap().id;
-    let held = f.service.enroll(7, taken, None).await.unwrap();
+    let held = f.service.enroll(7, taken, None, &[]).await.unwrap();
     f.service.cancel(7, held.id).await.unwrap();
     let refused = f.service.delete(OWNER, taken).await;
     assert!(matches!(refused, Err(CourseError::HasEnrollments(_))), "payments keep their course: {refused:?}");

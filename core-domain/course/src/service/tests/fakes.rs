@@ -46,6 +46,10 @@ pub struct Memory {
     enrollments: Mutex<Vec<Enrollment>>,
     charges: Mutex<Vec<Charge>>,
     pub before_release: Mutex<Option<Meanwhile>>,
+    /// Coupons reserved (or spent) by each live enrollment, as the SQL ledger keeps them.
+    pub reserved: Mutex<Vec<(i64, Vec<i64>)>>,
+    /// Coupons a racing checkout elsewhere took: a hold naming one gets `CouponTaken`.
+    pub taken_elsewhere: Mutex<Vec<i64>>,
 }
 
 /// A course of instructor 1 for [`CERTIFICATE`], open from a day before [`t0`] to a week after.
@@ -99,6 +103,8 @@ impl Memory {
         let e = enrollments.iter_mut().find(|e| e.id == id && e.status == t.from())?;
         e.status = t.to();
         e.updated_at = at;
+        // A released enrollment gives its coupons back, once.
+        self.reserved.lock().unwrap().retain(|(owner, _)| *owner != id);
         let mut courses = self.courses.lock().unwrap();
         let course = courses.iter_mut().find(|c| c.id == e.course_id).unwrap();
         course.seats_taken = course.seats_taken.checked_add_signed(t.seats_change()).unwrap();
@@ -215,6 +221,13 @@ impl SeatLedger for Memory {
         if course.seats_taken >= course.draft.capacity {
             return Ok(HoldOutcome::SoldOut);
         }
+        let mut reserved = self.reserved.lock().unwrap();
+        let elsewhere = self.taken_elsewhere.lock().unwrap();
+        if let Some(id) =
+            hold.coupons.iter().find(|c| elsewhere.contains(c) || reserved.iter().any(|(_, ids)| ids.contains(c)))
+        {
+            return Ok(HoldOutcome::CouponTaken(*id));
+        }
         course.seats_taken += 1;
         let e = Enrollment {
             id: enrollments.len() as i64 + 1,
@@ -229,6 +242,9 @@ impl SeatLedger for Memory {
             updated_at: hold.at,
         };
         enrollments.push(e.clone());
+        if !hold.coupons.is_empty() {
+            reserved.push((e.id, hold.coupons.clone()));
+        }
         Ok(HoldOutcome::Held(e))
     }
     async fn find(&self, id: i64) -> Result<Option<Enrollment>, PortError> {
@@ -370,6 +386,11 @@ pub struct Fixture {
 }
 
 pub fn fixture() -> Fixture {
+    fixture_with(crate::testkit::coupons::HeldCoupons::default())
+}
+
+/// A fixture whose students hold `coupons`.
+pub fn fixture_with(coupons: crate::testkit::coupons::HeldCoupons) -> Fixture {
     let (memory, room, gateway, clock) = (
         Arc::new(Memory::default()),
         Arc::new(Room::default()),
@@ -381,6 +402,7 @@ pub fn fixture() -> Fixture {
         ledger: memory.clone(),
         room: room.clone(),
         gateway: gateway.clone(),
+        coupons: Arc::new(coupons),
         clock: Arc::new(clock.clone()),
     };
     let service = CourseService::new(ports, CourseConfig::default(), b"test secret");

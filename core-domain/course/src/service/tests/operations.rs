@@ -13,7 +13,7 @@ async fn the_live_status_shows_seats_window_queue_rate_and_a_holding_invariant()
     f.service.admit_all().await.unwrap();
     for user in [11, 12] {
         let token = f.service.queue_status(user, course).await.unwrap().admission_token.unwrap();
-        let held = f.service.enroll(user, course, Some(&token)).await.unwrap();
+        let held = f.service.enroll(user, course, Some(&token), &[]).await.unwrap();
         if user == 11 {
             f.service.pay(user, held.id, "pk-11").await.unwrap();
         }
@@ -33,7 +33,7 @@ async fn a_sweep_releases_at_most_its_limit_and_the_next_one_the_rest() {
     let f = fixture();
     let course = f.memory.add_course(PRICE, 5);
     for user in 1..=3 {
-        f.service.enroll(user, course, None).await.unwrap();
+        f.service.enroll(user, course, None, &[]).await.unwrap();
     }
     f.clock.advance(f.service.config().hold + Duration::seconds(1));
     let before = f.service.verify(course).await.unwrap();

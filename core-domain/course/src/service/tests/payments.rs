@@ -12,7 +12,7 @@ fn declined(code: &str) -> GatewayError {
 #[tokio::test]
 async fn a_payment_key_is_1_to_200_characters_and_checked_before_the_gateway() {
     let f = fixture();
-    let held = f.service.enroll(7, f.memory.add_course(PRICE, 1), None).await.unwrap();
+    let held = f.service.enroll(7, f.memory.add_course(PRICE, 1), None, &[]).await.unwrap();
     for key in ["   ".to_owned(), "k".repeat(201)] {
         let err = f.service.pay(7, held.id, &key).await.unwrap_err();
         assert!(matches!(err, CourseError::Invalid { field: "paymentKey", .. }), "{err:?}");
@@ -24,7 +24,7 @@ async fn a_payment_key_is_1_to_200_characters_and_checked_before_the_gateway() {
 #[tokio::test]
 async fn a_declined_or_unanswered_confirm_leaves_the_hold_to_pay_again() {
     let f = fixture();
-    let held = f.service.enroll(7, f.memory.add_course(PRICE, 1), None).await.unwrap();
+    let held = f.service.enroll(7, f.memory.add_course(PRICE, 1), None, &[]).await.unwrap();
     *f.gateway.next_confirm.lock().unwrap() = Some(Err(declined("REJECT_CARD_PAYMENT")));
     let err = f.service.pay(7, held.id, "pk-1").await.unwrap_err();
     assert!(matches!(&err, CourseError::PaymentDeclined { code, .. } if code == "REJECT_CARD_PAYMENT"), "{err:?}");
@@ -38,7 +38,7 @@ async fn a_declined_or_unanswered_confirm_leaves_the_hold_to_pay_again() {
 #[tokio::test]
 async fn an_approval_of_another_order_or_amount_never_pays_the_hold() {
     let f = fixture();
-    let held = f.service.enroll(7, f.memory.add_course(PRICE, 1), None).await.unwrap();
+    let held = f.service.enroll(7, f.memory.add_course(PRICE, 1), None, &[]).await.unwrap();
     for (order, amount) in [(held.order_id.clone(), 100), ("crs9-other".to_owned(), PRICE)] {
         *f.gateway.next_confirm.lock().unwrap() =
             Some(Ok(PaymentApproval { payment_key: "pk-1".into(), order_id: order, amount }));
@@ -52,8 +52,8 @@ async fn an_approval_of_another_order_or_amount_never_pays_the_hold() {
 #[tokio::test]
 async fn a_payment_key_that_pays_another_enrollment_is_refused_and_left_alone() {
     let f = fixture();
-    let first = f.service.enroll(7, f.memory.add_course(PRICE, 1), None).await.unwrap();
-    let second = f.service.enroll(7, f.memory.add_course(PRICE, 1), None).await.unwrap();
+    let first = f.service.enroll(7, f.memory.add_course(PRICE, 1), None, &[]).await.unwrap();
+    let second = f.service.enroll(7, f.memory.add_course(PRICE, 1), None, &[]).await.unwrap();
     f.service.pay(7, first.id, "pk-1").await.unwrap();
     let err = f.service.pay(7, second.id, "pk-1").await.unwrap_err();
     assert!(matches!(&err, CourseError::PaymentDeclined { code, .. } if code == "PAYMENT_KEY_IN_USE"), "{err:?}");
@@ -65,7 +65,7 @@ async fn a_payment_key_that_pays_another_enrollment_is_refused_and_left_alone() 
 async fn a_charge_for_a_hold_that_expired_while_the_gateway_worked_is_refunded() {
     let f = fixture();
     let course = f.memory.add_course(PRICE, 1);
-    let held = f.service.enroll(7, course, None).await.unwrap();
+    let held = f.service.enroll(7, course, None, &[]).await.unwrap();
     let (memory, id) = (Arc::clone(&f.memory), held.id);
     *f.gateway.meanwhile.lock().unwrap() = Some(Box::new(move || {
         memory.release_now(id, Transition::EXPIRE, t0());
@@ -80,7 +80,7 @@ async fn a_charge_for_a_hold_that_expired_while_the_gateway_worked_is_refunded()
 #[tokio::test]
 async fn a_second_payment_overtaken_by_the_first_is_refunded_and_the_same_one_is_no_conflict() {
     let f = fixture();
-    let held = f.service.enroll(7, f.memory.add_course(PRICE, 1), None).await.unwrap();
+    let held = f.service.enroll(7, f.memory.add_course(PRICE, 1), None, &[]).await.unwrap();
     let (memory, id) = (Arc::clone(&f.memory), held.id);
     *f.gateway.meanwhile.lock().unwrap() = Some(Box::new(move || {
         memory.complete_now(id, "pk-webhook", PRICE, t0()).unwrap();
@@ -90,7 +90,7 @@ async fn a_second_payment_overtaken_by_the_first_is_refunded_and_the_same_one_is
     assert_eq!(f.service.enrollment(7, held.id).await.unwrap().payment_key.as_deref(), Some("pk-webhook"));
 
     // The webhook of the very payment the student confirms got there first: that is no conflict.
-    let other = f.service.enroll(8, f.memory.add_course(PRICE, 1), None).await.unwrap();
+    let other = f.service.enroll(8, f.memory.add_course(PRICE, 1), None, &[]).await.unwrap();
     let (memory, id) = (Arc::clone(&f.memory), other.id);
     *f.gateway.meanwhile.lock().unwrap() = Some(Box::new(move || {
         memory.complete_now(id, "pk-8", PRICE, t0()).unwrap();
@@ -104,7 +104,7 @@ async fn a_second_payment_overtaken_by_the_first_is_refunded_and_the_same_one_is
 async fn a_refund_the_gateway_refuses_or_cannot_make_keeps_the_seat_paid() {
     let f = fixture();
     let course = f.memory.add_course(PRICE, 1);
-    let held = f.service.enroll(7, course, None).await.unwrap();
+    let held = f.service.enroll(7, course, None, &[]).await.unwrap();
     f.service.pay(7, held.id, "pk-1").await.unwrap();
     f.gateway.declines_cancel.store(true, Ordering::SeqCst);
     let err = f.service.cancel(7, held.id).await.unwrap_err();
@@ -122,9 +122,9 @@ async fn a_refund_the_gateway_refuses_or_cannot_make_keeps_the_seat_paid() {
 async fn webhooks_that_settle_nothing_change_nothing() {
     let f = fixture();
     let course = f.memory.add_course(PRICE, 2);
-    let paid = f.service.enroll(7, course, None).await.unwrap();
+    let paid = f.service.enroll(7, course, None, &[]).await.unwrap();
     f.service.pay(7, paid.id, "pk-7").await.unwrap();
-    let pending = f.service.enroll(8, course, None).await.unwrap();
+    let pending = f.service.enroll(8, course, None, &[]).await.unwrap();
     let hook = |body: String| {
         let f = &f;
         async move { f.service.webhook("ok", "t", body.as_bytes()).await.unwrap().unwrap() }
@@ -143,7 +143,7 @@ async fn webhooks_that_settle_nothing_change_nothing() {
 #[tokio::test]
 async fn a_gateway_cancel_of_a_due_refund_settles_it_before_the_sweep_retries() {
     let f = fixture();
-    let held = f.service.enroll(7, f.memory.add_course(PRICE, 1), None).await.unwrap();
+    let held = f.service.enroll(7, f.memory.add_course(PRICE, 1), None, &[]).await.unwrap();
     f.clock.advance(f.service.config().hold + Duration::seconds(1));
     f.service.sweep(10).await.unwrap();
     f.gateway.down.store(true, Ordering::SeqCst);
@@ -161,7 +161,7 @@ async fn a_gateway_cancel_of_a_due_refund_settles_it_before_the_sweep_retries() 
 async fn a_hold_paid_while_its_cancel_was_on_the_way_is_refunded_and_one_swept_is_not_cancellable() {
     let f = fixture();
     let course = f.memory.add_course(PRICE, 2);
-    let held = f.service.enroll(7, course, None).await.unwrap();
+    let held = f.service.enroll(7, course, None, &[]).await.unwrap();
     let (memory, id) = (Arc::clone(&f.memory), held.id);
     *f.memory.before_release.lock().unwrap() = Some(Box::new(move || {
         memory.complete_now(id, "pk-w", PRICE, t0()).unwrap();
@@ -169,7 +169,7 @@ async fn a_hold_paid_while_its_cancel_was_on_the_way_is_refunded_and_one_swept_i
     assert_eq!(f.service.cancel(7, held.id).await.unwrap().status, EnrollmentStatus::Refunded, "decided again as paid");
     assert_eq!(*f.gateway.cancelled.lock().unwrap(), ["pk-w"]);
 
-    let swept = f.service.enroll(8, course, None).await.unwrap();
+    let swept = f.service.enroll(8, course, None, &[]).await.unwrap();
     let (memory, id) = (Arc::clone(&f.memory), swept.id);
     *f.memory.before_release.lock().unwrap() = Some(Box::new(move || {
         memory.release_now(id, Transition::EXPIRE, t0());

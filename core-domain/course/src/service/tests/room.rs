@@ -23,7 +23,7 @@ async fn the_queue_is_joined_only_while_enrollment_is_open() {
     let later = f.memory.add(CourseDraft { opens_at: t0() + Duration::hours(1), ..roomed(None) });
     let closed = f.service.join_queue(7, later).await;
     assert!(matches!(closed, Err(CourseError::WindowClosed { .. })), "{closed:?}");
-    assert!(matches!(f.service.enroll(7, later, None).await, Err(CourseError::WindowClosed { .. })));
+    assert!(matches!(f.service.enroll(7, later, None, &[]).await, Err(CourseError::WindowClosed { .. })));
     assert!(matches!(f.service.queue_status(7, later).await, Err(CourseError::NotInQueue(_))), "nobody got in");
 }
 
@@ -67,12 +67,12 @@ async fn an_admission_token_enrolls_its_holder_alone_and_only_for_a_while() {
     };
     let (mine, theirs) = (token(11).await, token(12).await);
     for refused in [None, Some("  "), Some(theirs.as_str()), Some("forged")] {
-        let err = f.service.enroll(11, course, refused).await.unwrap_err();
+        let err = f.service.enroll(11, course, refused, &[]).await.unwrap_err();
         assert!(matches!(err, CourseError::AdmissionRequired { .. }), "{refused:?}: {err:?}");
     }
-    assert_eq!(f.service.enroll(11, course, Some(&mine)).await.unwrap().status, EnrollmentStatus::PendingPayment);
+    assert_eq!(f.service.enroll(11, course, Some(&mine), &[]).await.unwrap().status, EnrollmentStatus::PendingPayment);
     f.clock.advance(f.service.config().token_ttl + Duration::seconds(1));
-    let late = f.service.enroll(12, course, Some(&theirs)).await.unwrap_err();
+    let late = f.service.enroll(12, course, Some(&theirs), &[]).await.unwrap_err();
     assert!(matches!(late, CourseError::AdmissionRequired { .. }), "the token expired: {late:?}");
     assert_eq!(f.memory.seats(course), 1);
 }
