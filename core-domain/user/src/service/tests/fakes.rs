@@ -1,7 +1,7 @@
 //! In-memory fakes of the account service's ports: just enough behaviour to keep each port's
 //! documented contract (unique emails and nicknames, single-use codes, rotating refresh tokens
 //! with a grace window and family revocation, fixed-window rate limits). Profile images are
-//! kept in common's [`MapImages`].
+//! kept in common's [`MapStorage`].
 
 use std::{
     collections::HashMap,
@@ -19,7 +19,7 @@ use cercat_common::{
     clock::ManualClock,
     mail::Mail,
     ratelimit::{RateDecision, RateLimiter},
-    testkit::fakes::MapImages,
+    testkit::fakes::MapStorage,
 };
 use chrono::{DateTime, Utc};
 use tokio::sync::mpsc;
@@ -403,7 +403,7 @@ pub struct World {
     /// The identity providers.
     pub providers: Arc<Providers>,
     /// Profile images.
-    pub images: Arc<MapImages>,
+    pub images: Arc<MapStorage>,
     /// The clock.
     pub clock: ManualClock,
 }
