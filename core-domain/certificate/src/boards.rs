@@ -63,7 +63,11 @@ impl BoardService {
         if self.certificates.find(certificate_id).await?.is_none() {
             return Err(CertificateError::NotFound(certificate_id));
         }
-        Ok(self.favorites.toggle(user_id, certificate_id, self.clock.now()).await?)
+        // A board deleted since the lookup is refused by its reference: still not found.
+        self.favorites.toggle(user_id, certificate_id, self.clock.now()).await.map_err(|err| match err {
+            PortError::InUse(_) => CertificateError::NotFound(certificate_id),
+            other => CertificateError::Store(other),
+        })
     }
 
     /// Handles one event of the interest topic: an `InterestCertificatesChanged` favourites the
@@ -116,3 +120,6 @@ impl BoardService {
             .await;
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -15,6 +15,9 @@ pub mod service;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 
+#[cfg(test)]
+mod tests;
+
 pub use boards::{Board, BoardService};
 pub use error::{CertificateError, ScheduleError};
 pub use interest::{Interest, InterestPriority};

@@ -3,6 +3,7 @@
 use std::{sync::Arc, time::Duration};
 
 use cercat_common::{
+    PortError,
     cache::{self, Cache},
     clock::Clock,
 };
@@ -54,7 +55,7 @@ impl CertificateService {
     fn interest_store(&self) -> Result<&Arc<dyn InterestRepository>, ScheduleError> {
         self.interests
             .as_ref()
-            .ok_or_else(|| ScheduleError::Store(cercat_common::PortError::unavailable("interests", "not configured")))
+            .ok_or_else(|| ScheduleError::Store(PortError::unavailable("interests", "not configured")))
     }
 
     /// The user's interest certificates, highest priority first.
@@ -87,7 +88,11 @@ impl CertificateService {
         }
         let store = self.interest_store()?;
         let event = CertificateEvent::interests_replaced(user_id, targets);
-        store.replace_all(user_id, targets, &event, self.clock.now()).await?;
+        let chosen = targets.iter().map(|(id, _)| id.to_string()).collect::<Vec<_>>().join(", ");
+        store
+            .replace_all(user_id, targets, &event, self.clock.now())
+            .await
+            .map_err(|err| gone(err, || format!("among ids {chosen}")))?;
         Ok(store.list(user_id).await?)
     }
 
@@ -150,7 +155,10 @@ impl CertificateService {
     /// Validates and upserts one schedule (idempotent by certificate + year + round).
     pub async fn import_schedule(&self, draft: &ExamScheduleDraft) -> Result<UpsertOutcome, ScheduleError> {
         draft.validate()?;
-        Ok(self.schedules.upsert(draft, &PendingScheduleChange::of(draft), self.clock.now()).await?)
+        self.schedules
+            .upsert(draft, &PendingScheduleChange::of(draft), self.clock.now())
+            .await
+            .map_err(|err| gone(err, || format!("id {}", draft.certificate_id)))
     }
 
     /// Creates a certificate (admin).
@@ -182,7 +190,7 @@ impl CertificateService {
     /// Deletes a certificate with its subjects and schedules (admin).
     pub async fn delete_certificate(&self, id: i64) -> Result<(), ScheduleError> {
         let found = self.certificates.delete(id).await.map_err(|e| match e {
-            cercat_common::PortError::InUse(_) => ScheduleError::InUse(id),
+            PortError::InUse(_) => ScheduleError::InUse(id),
             other => ScheduleError::Store(other),
         })?;
         self.invalidate(id).await;
@@ -208,11 +216,13 @@ impl CertificateService {
         if self.certificates.find(draft.certificate_id).await?.is_none() {
             return Err(ScheduleError::UnknownCertificate(format!("id {}", draft.certificate_id)));
         }
-        let id = self
-            .schedules
-            .insert(draft, &PendingScheduleChange::of(draft), self.clock.now())
-            .await
-            .map_err(duplicate("this certificate already has a schedule for that year and round"))?;
+        let id =
+            self.schedules.insert(draft, &PendingScheduleChange::of(draft), self.clock.now()).await.map_err(|err| {
+                match err {
+                    err @ PortError::InUse(_) => gone(err, || format!("id {}", draft.certificate_id)),
+                    other => duplicate("this certificate already has a schedule for that year and round")(other),
+                }
+            })?;
         self.schedules.find(id).await?.ok_or(ScheduleError::ScheduleNotFound(id))
     }
 
@@ -250,9 +260,19 @@ impl CertificateService {
     }
 }
 
-fn duplicate(message: &'static str) -> impl Fn(cercat_common::PortError) -> ScheduleError {
+fn duplicate(message: &'static str) -> impl Fn(PortError) -> ScheduleError {
     move |err| match err {
-        cercat_common::PortError::Duplicate(_) => ScheduleError::Duplicate(message.into()),
+        PortError::Duplicate(_) => ScheduleError::Duplicate(message.into()),
+        other => ScheduleError::Store(other),
+    }
+}
+
+/// A write naming certificates that the store refuses as a broken reference (`InUse`: one was
+/// deleted after the service looked it up) names an unknown certificate, as if the lookup had
+/// missed it — a bad row the import skips, not a store failure that stops it.
+fn gone(err: PortError, which: impl FnOnce() -> String) -> ScheduleError {
+    match err {
+        PortError::InUse(_) => ScheduleError::UnknownCertificate(which()),
         other => ScheduleError::Store(other),
     }
 }

@@ -311,4 +311,83 @@ mod tests {
         ));
         assert!(matches!(learning.goal(7, 0).await, Err(LearningError::GoalNotFound(0))));
     }
+
+    #[tokio::test]
+    async fn each_out_of_range_goal_field_is_named() {
+        let clock = ManualClock::new(kst(5, 10, 9));
+        let learning = service(&clock, &Arc::new(Memory::default()));
+        /// Makes one field of a valid draft out of range.
+        type Spoil = fn(&mut GoalDraft);
+        let cases: [(&str, Spoil); 6] = [
+            ("prepareFinishDateTime", |d| d.prepare_finish = d.prepare_start + chrono::Duration::days(3 * 366 + 1)),
+            ("goalPrepareDays", |d| d.goal_prepare_days = 1101),
+            ("mockExamsPerDay", |d| d.mock_exams_per_day = -1),
+            ("goalMockExams", |d| d.goal_mock_exams = 100_001),
+            ("studyTimePerDay", |d| d.study_time_per_day = MAX_STUDY_MS + 1),
+            ("goalStudyTime", |d| d.goal_study_time = -1),
+        ];
+        for (field, spoil) in cases {
+            let mut d = draft(kst(5, 1, 0), kst(5, 2, 0));
+            spoil(&mut d);
+            match learning.create(7, 1, d).await {
+                Err(LearningError::InvalidGoal { field: named, .. }) => assert_eq!(named, field),
+                other => panic!("{field}: {other:?}"),
+            }
+        }
+        assert!(learning.goals(7, 1).await.unwrap().is_empty(), "no refused draft was stored");
+    }
+
+    #[tokio::test]
+    async fn only_the_owner_updates_a_goal_and_the_update_is_validated_like_a_new_goal() {
+        let clock = ManualClock::new(kst(5, 10, 9));
+        let memory = Arc::new(Memory::default());
+        let learning = service(&clock, &memory);
+        let goal = learning.create(7, 1, draft(kst(5, 1, 0), kst(5, 31, 0))).await.unwrap();
+
+        let mut raised = draft(kst(5, 1, 0), kst(6, 30, 0));
+        raised.goal_score = 95;
+        raised.study_repeat_days = vec![6, 2, 6];
+        let updated = learning.update(7, goal.id, raised.clone()).await.unwrap();
+        assert_eq!((updated.id, updated.draft.goal_score), (goal.id, 95));
+        assert_eq!(updated.draft.study_repeat_days, vec![2, 6], "weekdays are sorted and deduplicated");
+        assert_eq!(learning.goal(7, goal.id).await.unwrap(), updated);
+
+        assert!(matches!(learning.update(8, goal.id, raised.clone()).await, Err(LearningError::GoalNotFound(_))));
+        assert!(matches!(learning.update(7, 99, raised.clone()).await, Err(LearningError::GoalNotFound(99))));
+        raised.goal_score = 101;
+        assert!(matches!(
+            learning.update(7, goal.id, raised).await,
+            Err(LearningError::InvalidGoal { field: "goalScore", .. })
+        ));
+        assert_eq!(learning.goal(7, goal.id).await.unwrap().draft.goal_score, 95, "refused updates change nothing");
+    }
+
+    #[tokio::test]
+    async fn the_current_goal_is_the_newest_running_one_else_the_newest() {
+        let clock = ManualClock::new(kst(5, 10, 9));
+        let memory = Arc::new(Memory::default());
+        let learning = service(&clock, &memory);
+        assert_eq!(learning.current_goal(7, 1).await.unwrap(), None);
+        assert_eq!(learning.current_period(7, 1).await.unwrap(), None);
+        assert!(!learning.has_active_goal(7, 1).await.unwrap());
+
+        let may = learning.create(7, 1, draft(kst(5, 1, 0), kst(5, 31, 0))).await.unwrap();
+        let mid_may = learning.create(7, 1, draft(kst(5, 5, 0), kst(5, 20, 0))).await.unwrap();
+        let summer = learning.create(7, 1, draft(kst(7, 1, 0), kst(8, 31, 0))).await.unwrap();
+        let others = learning.create(8, 1, draft(kst(5, 1, 0), kst(5, 31, 0))).await.unwrap();
+        let listed: Vec<_> = learning.goals(7, 1).await.unwrap().iter().map(|g| g.id).collect();
+        assert_eq!(listed, [may.id, mid_may.id, summer.id], "the user's own, oldest first");
+
+        assert_eq!(learning.current_goal(7, 1).await.unwrap().map(|g| g.id), Some(mid_may.id), "newest running");
+        clock.set(kst(5, 25, 9));
+        assert_eq!(learning.current_goal(7, 1).await.unwrap().map(|g| g.id), Some(may.id), "the one still running");
+        assert_eq!(learning.current_period(7, 1).await.unwrap(), Some((kst(5, 1, 0), kst(5, 31, 0))));
+        clock.set(kst(6, 15, 9));
+        assert_eq!(learning.current_goal(7, 1).await.unwrap().map(|g| g.id), Some(summer.id), "none runs: the newest");
+        assert!(learning.has_active_goal(7, 1).await.unwrap(), "a goal that has not started yet has not ended");
+        assert_eq!(learning.current_goal(8, 1).await.unwrap().map(|g| g.id), Some(others.id));
+
+        assert!(matches!(learning.goals(7, 2).await, Err(LearningError::Certificate(_))), "an unknown certificate");
+        assert!(matches!(learning.current_goal(7, 2).await, Err(LearningError::Certificate(_))));
+    }
 }

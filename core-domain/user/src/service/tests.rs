@@ -2,7 +2,11 @@
 //! as a user lives them, without a database.
 
 mod fakes;
+mod lifecycle;
 mod oauth;
+mod profile;
+mod sessions;
+mod signup;
 
 use fakes::World;
 
@@ -11,6 +15,11 @@ use crate::{Role, UserError};
 const EMAIL: &str = "mina@example.com";
 const PASSWORD: &str = "correct horse 42";
 const IP: &str = "203.0.113.7";
+
+/// The claims of a pair's access token.
+async fn claims(accounts: &crate::AccountService, pair: &crate::TokenPair) -> crate::AccessClaims {
+    accounts.authenticate(&pair.access_token).await.expect("a live access token")
+}
 
 /// Signs `EMAIL` up through both steps and returns the service with the new account's tokens.
 async fn signed_up(world: &World) -> (crate::AccountService, crate::TokenPair) {

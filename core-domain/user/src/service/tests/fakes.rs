@@ -1,10 +1,14 @@
 //! In-memory fakes of the account service's ports: just enough behaviour to keep each port's
 //! documented contract (unique emails and nicknames, single-use codes, rotating refresh tokens
-//! with a grace window and family revocation, fixed-window rate limits).
+//! with a grace window and family revocation, fixed-window rate limits). Profile images are
+//! kept in common's [`MapStorage`].
 
 use std::{
     collections::HashMap,
-    sync::{Arc, Mutex},
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicBool, Ordering},
+    },
     time::Duration,
 };
 
@@ -15,7 +19,7 @@ use cercat_common::{
     clock::ManualClock,
     mail::Mail,
     ratelimit::{RateDecision, RateLimiter},
-    storage::{ImageStorage, StoredObject},
+    testkit::fakes::MapStorage,
 };
 use chrono::{DateTime, Utc};
 use tokio::sync::mpsc;
@@ -34,19 +38,36 @@ fn locked<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 /// Accounts in a vector, ids from 1, with the OAuth identity each was created for.
 #[derive(Default)]
-pub struct Users(Mutex<Vec<User>>, Mutex<Vec<((String, String), i64)>>);
+pub struct Users(Mutex<Vec<User>>, Mutex<Vec<((String, String), i64)>>, Mutex<Option<String>>);
 
 impl Users {
     /// The stored account with this email, withdrawn or not.
     pub fn find_by_email_str(&self, email: &str) -> Option<User> {
         locked(&self.0).iter().find(|u| u.email == email).cloned()
     }
+
+    /// Has another account take `nickname` between the service's check and its write: the
+    /// next profile update to it fails as the unique key would.
+    pub fn nickname_claimed_meanwhile(&self, nickname: &str) {
+        *locked(&self.2) = Some(nickname.to_owned());
+    }
+
+    fn taken(users: &[User], id: i64, email: Option<&str>, nickname: Option<&str>) -> Option<PortError> {
+        let others = || users.iter().filter(move |u| u.id != id);
+        if email.is_some_and(|e| others().any(|u| u.email == e)) {
+            return Some(PortError::Duplicate("user.email".into()));
+        }
+        if nickname.is_some_and(|n| others().any(|u| u.nickname == n)) {
+            return Some(PortError::Duplicate("user.nickname".into()));
+        }
+        None
+    }
 }
 
 #[async_trait]
 impl UserRepository for Users {
     async fn find(&self, id: i64) -> Result<Option<User>, PortError> {
-        Ok(locked(&self.0).iter().find(|u| u.id == id).cloned())
+        Ok(locked(&self.0).iter().find(|u| u.id == id && u.withdrawn_at.is_none()).cloned())
     }
     async fn find_by_email(&self, email: &Email) -> Result<Option<User>, PortError> {
         Ok(locked(&self.0).iter().find(|u| u.email == email.as_str()).cloned())
@@ -57,8 +78,8 @@ impl UserRepository for Users {
     }
     async fn create(&self, user: &NewUser, at: DateTime<Utc>) -> Result<User, PortError> {
         let mut users = locked(&self.0);
-        if users.iter().any(|u| u.email == user.email.as_str() || u.nickname == user.nickname.as_str()) {
-            return Err(PortError::Duplicate("email or nickname".into()));
+        if let Some(taken) = Self::taken(&users, 0, Some(user.email.as_str()), Some(user.nickname.as_str())) {
+            return Err(taken);
         }
         let created = User {
             id: users.len() as i64 + 1,
@@ -81,21 +102,43 @@ impl UserRepository for Users {
     }
     async fn update_profile(
         &self,
-        _: i64,
-        _: Option<&Nickname>,
-        _: Option<Option<&str>>,
+        id: i64,
+        nickname: Option<&Nickname>,
+        image_key: Option<Option<&str>>,
         _: DateTime<Utc>,
     ) -> Result<(), PortError> {
+        let claimed = locked(&self.2).take();
+        if nickname.is_some_and(|n| claimed.as_deref() == Some(n.as_str())) {
+            return Err(PortError::Duplicate("user.nickname".into()));
+        }
+        let mut users = locked(&self.0);
+        if let Some(taken) = Self::taken(&users, id, None, nickname.map(Nickname::as_str)) {
+            return Err(taken);
+        }
+        for user in users.iter_mut().filter(|u| u.id == id) {
+            if let Some(n) = nickname {
+                user.nickname = n.as_str().to_owned();
+            }
+            if let Some(key) = image_key {
+                user.profile_image_key = key.map(str::to_owned);
+            }
+        }
         Ok(())
     }
     async fn set_role(&self, id: i64, role: Role, _: DateTime<Utc>) -> Result<(), PortError> {
         locked(&self.0).iter_mut().filter(|u| u.id == id).for_each(|u| u.role = role);
         Ok(())
     }
-    async fn set_email(&self, _: i64, _: &Email, _: DateTime<Utc>) -> Result<(), PortError> {
+    async fn set_email(&self, id: i64, email: &Email, _: DateTime<Utc>) -> Result<(), PortError> {
+        let mut users = locked(&self.0);
+        if let Some(taken) = Self::taken(&users, id, Some(email.as_str()), None) {
+            return Err(taken);
+        }
+        users.iter_mut().filter(|u| u.id == id).for_each(|u| u.email = email.as_str().to_owned());
         Ok(())
     }
-    async fn set_password(&self, _: i64, _: &str, _: DateTime<Utc>) -> Result<(), PortError> {
+    async fn set_password(&self, id: i64, hash: &str, _: DateTime<Utc>) -> Result<(), PortError> {
+        locked(&self.0).iter_mut().filter(|u| u.id == id).for_each(|u| u.password_hash = Some(hash.to_owned()));
         Ok(())
     }
     async fn withdraw(&self, id: i64, at: DateTime<Utc>) -> Result<bool, PortError> {
@@ -110,8 +153,11 @@ impl UserRepository for Users {
         user.withdrawn_at = None;
         Ok(true)
     }
-    async fn purge_withdrawn_before(&self, _: DateTime<Utc>) -> Result<u64, PortError> {
-        Ok(0)
+    async fn purge_withdrawn_before(&self, cutoff: DateTime<Utc>) -> Result<u64, PortError> {
+        let mut users = locked(&self.0);
+        let before = users.len();
+        users.retain(|u| u.withdrawn_at.is_none_or(|at| at >= cutoff));
+        Ok((before - users.len()) as u64)
     }
 }
 
@@ -259,17 +305,31 @@ impl RateLimiter for Limiter {
     }
 }
 
-/// Revoked session ids with their expiry.
+/// Revoked session ids with their expiry; [`Revocations::go_down`] makes the store fail like
+/// an unreachable Redis.
 #[derive(Default)]
-pub struct Revocations(Mutex<HashMap<String, DateTime<Utc>>>);
+pub struct Revocations(Mutex<HashMap<String, DateTime<Utc>>>, AtomicBool);
+
+impl Revocations {
+    /// From now on every call fails as unavailable.
+    pub fn go_down(&self) {
+        self.1.store(true, Ordering::SeqCst);
+    }
+
+    fn up(&self) -> Result<(), PortError> {
+        if self.1.load(Ordering::SeqCst) { Err(PortError::unavailable("redis", "down")) } else { Ok(()) }
+    }
+}
 
 #[async_trait]
 impl SessionRevocations for Revocations {
     async fn revoke(&self, sid: &str, until: DateTime<Utc>) -> Result<(), PortError> {
+        self.up()?;
         locked(&self.0).insert(sid.to_owned(), until);
         Ok(())
     }
     async fn is_revoked(&self, sid: &str, now: DateTime<Utc>) -> Result<bool, PortError> {
+        self.up()?;
         Ok(locked(&self.0).get(sid).is_some_and(|until| now < *until))
     }
 }
@@ -286,25 +346,6 @@ impl Broadcast for Announcements {
     }
     async fn listen(&self) -> Result<mpsc::Receiver<String>, PortError> {
         Ok(mpsc::channel(1).1)
-    }
-}
-
-/// Storage the account tests never reach (no profile images here).
-pub struct NoImages;
-
-#[async_trait]
-impl ImageStorage for NoImages {
-    async fn put(&self, key: &str, bytes: Vec<u8>, _: &str) -> Result<StoredObject, PortError> {
-        Ok(StoredObject { key: key.to_owned(), url: self.url_for(key), size: bytes.len() as u64 })
-    }
-    async fn get(&self, _: &str) -> Result<Option<Vec<u8>>, PortError> {
-        Ok(None)
-    }
-    async fn delete(&self, _: &str) -> Result<(), PortError> {
-        Ok(())
-    }
-    fn url_for(&self, key: &str) -> String {
-        format!("memory://{key}")
     }
 }
 
@@ -361,6 +402,8 @@ pub struct World {
     pub session_ends: Arc<Announcements>,
     /// The identity providers.
     pub providers: Arc<Providers>,
+    /// Profile images.
+    pub images: Arc<MapStorage>,
     /// The clock.
     pub clock: ManualClock,
 }
@@ -377,6 +420,7 @@ impl World {
             revocations: Arc::default(),
             session_ends: Arc::default(),
             providers: Arc::default(),
+            images: Arc::default(),
             clock: ManualClock::new(at),
         }
     }
@@ -390,7 +434,7 @@ impl World {
             limiter: Arc::new(Limiter::default()),
             revocations: self.revocations.clone(),
             session_ends: self.session_ends.clone(),
-            storage: Arc::new(NoImages),
+            storage: self.images.clone(),
             identities: self.providers.clone(),
             clock: Arc::new(self.clock.clone()),
         };

@@ -10,18 +10,18 @@ use crate::{
     service::oauth::{OAuthCallback, OAuthStart},
 };
 
-fn identity(subject: &str, email: Option<&str>, verified: bool) -> ExternalIdentity {
+pub(super) fn identity(subject: &str, email: Option<&str>, verified: bool) -> ExternalIdentity {
     ExternalIdentity { subject: subject.into(), email: email.map(Into::into), email_verified: verified }
 }
 
 /// The login state (value, signed token) a started sign-in carries.
-fn started(start: &OAuthStart) -> (String, String) {
+pub(super) fn started(start: &OAuthStart) -> (String, String) {
     let url = start.location.as_str();
     let state = url.split("state=").nth(1).expect("the consent page carries the state");
     (state.to_owned(), start.signed_state.clone())
 }
 
-fn callback<'a>(state: &'a (String, String), code: &'a str) -> OAuthCallback<'a> {
+pub(super) fn callback<'a>(state: &'a (String, String), code: &'a str) -> OAuthCallback<'a> {
     OAuthCallback { signed_state: Some(&state.1), state: Some(&state.0), code: Some(code), error: None }
 }
 
