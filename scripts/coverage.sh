@@ -16,7 +16,7 @@ command -v cargo-llvm-cov >/dev/null || cargo install cargo-llvm-cov --locked
 # black-box tests are left out: they take long instrumented and would hide untested rules.
 packages=(
   cercat-common cercat-user cercat-certificate cercat-mockexam cercat-learning cercat-community
-  cercat-alarm cercat-course cercat-database cercat-redis cercat-embedded
+  cercat-alarm cercat-course cercat-coupon cercat-database cercat-redis cercat-embedded
 )
 args=()
 for p in "${packages[@]}"; do args+=(-p "$p"); done

@@ -3,56 +3,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
-use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
 use cercat_common::PortError;
 use cercat_oauth::{OAuthOptions, OAuthProviders, ProviderOptions};
 use cercat_user::ports::{ExternalIdentity, IdentityProviderError, IdentityProviders};
-use serde_json::json;
 use std::{collections::HashMap, time::Duration};
-
-/// `POST /token`: `good` (with our secret) → tokens; `slow` → answers after 2 s; `boom` → 503;
-/// `garbage` → 200 with a body that is not JSON; anything else → 400 `invalid_grant`.
-async fn token(form: web::Form<HashMap<String, String>>) -> HttpResponse {
-    match form.get("code").map(String::as_str) {
-        Some("slow") => actix_web::rt::time::sleep(Duration::from_secs(2)).await,
-        Some("boom") => return HttpResponse::ServiceUnavailable().finish(),
-        Some("garbage") => return HttpResponse::Ok().body("<html>maintenance</html>"),
-        _ => {}
-    }
-    if form.get("code").map(String::as_str) != Some("good")
-        || form.get("client_secret").map(String::as_str) != Some("shh")
-        || form
-            .get("redirect_uri")
-            .is_none_or(|uri| !uri.ends_with("/login/oauth2/code/apple") && !uri.ends_with("/login/oauth2/code/kakao"))
-    {
-        return HttpResponse::BadRequest().json(json!({ "error": "invalid_grant" }));
-    }
-    let claims = json!({ "sub": "apple-1", "aud": "cercat-apple", "email": "a@apple.test", "email_verified": "true", "exp": chrono::Utc::now().timestamp() + 600 });
-    let id_token = format!("e30.{}.sig", URL_SAFE_NO_PAD.encode(claims.to_string()));
-    HttpResponse::Ok().json(json!({ "access_token": "at", "token_type": "bearer", "id_token": id_token }))
-}
-
-/// `GET /userinfo` with `Bearer at` → a Kakao-shaped profile; otherwise 401.
-async fn userinfo(req: HttpRequest) -> HttpResponse {
-    if req.headers().get("authorization").and_then(|v| v.to_str().ok()) != Some("Bearer at") {
-        return HttpResponse::Unauthorized().finish();
-    }
-    HttpResponse::Ok()
-        .json(json!({ "id": 4242, "kakao_account": { "email": "k@kakao.test", "is_email_verified": true } }))
-}
-
-async fn fake_provider() -> String {
-    let server = HttpServer::new(|| {
-        App::new().route("/token", web::post().to(token)).route("/userinfo", web::get().to(userinfo))
-    })
-    .workers(1)
-    .bind("127.0.0.1:0")
-    .unwrap();
-    let addr = server.addrs()[0];
-    tokio::spawn(server.run());
-    format!("http://{addr}")
-}
 
 fn provider(base: &str, client_id: &str, userinfo: bool) -> ProviderOptions {
     ProviderOptions {
@@ -107,7 +61,7 @@ async fn the_consent_url_carries_the_flow_parameters() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_code_is_exchanged_for_the_identity_in_the_user_info_or_the_id_token() {
-    let base = fake_provider().await;
+    let base = cercat_oauth::fake::start().await;
     let oauth = providers(&base, TIMEOUT, "cercat-apple");
     assert_eq!(
         oauth.identify("kakao", "good").await.unwrap(),
@@ -125,7 +79,7 @@ async fn a_code_is_exchanged_for_the_identity_in_the_user_info_or_the_id_token()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refusal_is_rejected_and_an_outage_is_unavailable() {
-    let base = fake_provider().await;
+    let base = cercat_oauth::fake::start().await;
     let oauth = providers(&base, Duration::from_millis(500), "cercat-apple");
     match oauth.identify("kakao", "bad-code").await {
         Err(IdentityProviderError::Rejected(reason)) => assert!(reason.contains("400"), "{reason}"),

@@ -1,45 +1,9 @@
 //! OAuth2 sign-in end to end against a fake provider started on 127.0.0.1.
 
 use crate::helpers::*;
-use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
-use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use cercat_config::{OAuthProvider, Profile};
 use reqwest::{Client, redirect::Policy};
-use serde_json::json;
 use std::collections::HashMap;
-
-async fn token(form: web::Form<HashMap<String, String>>) -> HttpResponse {
-    if form.get("code").map(String::as_str) != Some("good-code")
-        || form.get("client_secret").map(String::as_str) != Some("shh")
-    {
-        return HttpResponse::BadRequest().json(json!({ "error": "invalid_grant" }));
-    }
-    let claims = json!({ "sub": "apple-user-1", "aud": "cercat-apple", "email": "a@apple.test", "email_verified": "true", "exp": chrono::Utc::now().timestamp() + 600 });
-    let id_token = format!("e30.{}.sig", URL_SAFE_NO_PAD.encode(claims.to_string()));
-    HttpResponse::Ok().json(json!({ "access_token": "fake-at", "token_type": "bearer", "id_token": id_token }))
-}
-
-async fn userinfo(req: HttpRequest) -> HttpResponse {
-    if req.headers().get("authorization").and_then(|v| v.to_str().ok()) != Some("Bearer fake-at") {
-        return HttpResponse::Unauthorized().finish();
-    }
-    HttpResponse::Ok().json(json!({
-        "id": 4242,
-        "kakao_account": { "email": "k@kakao.test", "is_email_verified": true, "is_email_valid": false }
-    }))
-}
-
-async fn fake_provider() -> String {
-    let server = HttpServer::new(|| {
-        App::new().route("/token", web::post().to(token)).route("/userinfo", web::get().to(userinfo))
-    })
-    .workers(1)
-    .bind("127.0.0.1:0")
-    .unwrap();
-    let addr = server.addrs()[0];
-    tokio::spawn(server.run());
-    format!("http://{addr}")
-}
 
 fn provider(base: &str, client_id: &str, userinfo: bool) -> OAuthProvider {
     OAuthProvider {
@@ -78,7 +42,7 @@ async fn start(app: &TestApp, client: &Client, name: &str) -> Started {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn oauth_sign_in_end_to_end_with_a_fake_provider() {
-    let base = fake_provider().await;
+    let base = cercat_oauth::fake::start().await;
     let dir = tempfile::tempdir().unwrap();
     let mut s = settings(Profile::Embedded, &dir);
     s.oauth.providers.insert("kakao".into(), provider(&base, "cercat-kakao", true));
@@ -95,7 +59,7 @@ async fn oauth_sign_in_end_to_end_with_a_fake_provider() {
     // First sign-in: a GUEST is created and sent to onboarding with its tokens.
     let st = start(&app, &client, "kakao").await;
     let res = client
-        .get(format!("{}/login/oauth2/code/kakao?code=good-code&state={}", app.base, st.state))
+        .get(format!("{}/login/oauth2/code/kakao?code=good&state={}", app.base, st.state))
         .header("cookie", &st.cookie)
         .send()
         .await
@@ -112,7 +76,7 @@ async fn oauth_sign_in_end_to_end_with_a_fake_provider() {
     // Next sign-in: the same account, now sent home.
     let st = start(&app, &client, "kakao").await;
     let res = client
-        .get(format!("{}/login/oauth2/code/kakao?code=good-code&state={}", app.base, st.state))
+        .get(format!("{}/login/oauth2/code/kakao?code=good&state={}", app.base, st.state))
         .header("cookie", &st.cookie)
         .send()
         .await
@@ -121,7 +85,7 @@ async fn oauth_sign_in_end_to_end_with_a_fake_provider() {
 
     // Bad states: wrong value, no cookie, tampered cookie, another provider's cookie.
     let st = start(&app, &client, "kakao").await;
-    let cb = |state: &str| format!("{}/login/oauth2/code/kakao?code=good-code&state={state}", app.base);
+    let cb = |state: &str| format!("{}/login/oauth2/code/kakao?code=good&state={state}", app.base);
     let res = client.get(cb("forged")).header("cookie", &st.cookie).send().await.unwrap();
     assert_eq!(assert_json(res, 400).await["responseCode"], "USR_016");
     let res = client.get(cb(&st.state)).send().await.unwrap();
@@ -145,7 +109,7 @@ async fn oauth_sign_in_end_to_end_with_a_fake_provider() {
     let res = client
         .post(format!("{}/login/oauth2/code/apple", app.base))
         .header("cookie", &apple.cookie)
-        .form(&[("code", "good-code"), ("state", apple.state.as_str())])
+        .form(&[("code", "good"), ("state", apple.state.as_str())])
         .send()
         .await
         .unwrap();
@@ -159,7 +123,7 @@ async fn oauth_sign_in_end_to_end_with_a_fake_provider() {
     // the unverified one stays free for its real owner.
     let st = start(&app, &client, "google").await;
     let res = client
-        .get(format!("{}/login/oauth2/code/google?code=good-code&state={}", app.base, st.state))
+        .get(format!("{}/login/oauth2/code/google?code=good&state={}", app.base, st.state))
         .header("cookie", &st.cookie)
         .send()
         .await
