@@ -119,6 +119,29 @@ domain_errors! {
             /// Its id.
             id: i64,
         },
+        /// No such first-come coupon event
+        #[code("CPN_015", NotFound)]
+        #[error("coupon event {0} does not exist")]
+        NoSuchEvent(i64),
+        /// The coupon event is not open now (before opensAt or from closesAt)
+        #[code("CPN_016", Forbidden)]
+        #[error("coupon event {id} takes claims from {opens} until {closes} (UTC)")]
+        EventClosed {
+            /// The event.
+            id: i64,
+            /// Opens.
+            opens: String,
+            /// Closes.
+            closes: String,
+        },
+        /// Every copy of the coupon event is given (SOLD_OUT)
+        #[code("CPN_017", Conflict)]
+        #[error("coupon event {0} is sold out")]
+        SoldOut(i64),
+        /// The caller already claimed a copy from this coupon event (ALREADY_CLAIMED)
+        #[code("CPN_018", Conflict)]
+        #[error("you already claimed a coupon from event {0}")]
+        AlreadyClaimed(i64),
         #[transparent]
         /// The pricing rule refused the coupons.
         Pricing(PricingError),

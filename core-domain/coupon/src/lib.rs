@@ -3,6 +3,7 @@
 //! one pricing rule every checkout uses ([`pricing::quote`]).
 
 mod error;
+pub mod first_come;
 pub mod model;
 pub mod ports;
 pub mod pricing;

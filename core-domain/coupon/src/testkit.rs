@@ -2,6 +2,8 @@
 //! crate's tests, the in-memory [`MemoryCoupons`] here), and that in-memory store for service
 //! tests.
 
+pub mod first_come;
+
 use std::{collections::HashMap, sync::Arc, sync::Mutex};
 
 use async_trait::async_trait;
@@ -190,6 +192,25 @@ impl MemoryCoupons {
             acquired_at: at,
         });
         id
+    }
+
+    /// Gives `user_id` a copy of `coupon_id` from first-come event `event_id` (what a claim's
+    /// transaction does); answers the copy's id.
+    pub fn give_event_copy(
+        &self,
+        coupon_id: i64,
+        user_id: i64,
+        event_id: i64,
+        at: DateTime<Utc>,
+    ) -> Result<i64, PortError> {
+        let mut s = self.lock()?;
+        let coupon = s
+            .definitions
+            .iter()
+            .find(|c| c.id == coupon_id)
+            .cloned()
+            .ok_or_else(|| PortError::InUse("no such coupon".into()))?;
+        Ok(Self::give(&mut s, &coupon, user_id, CouponSource::Event(event_id), at))
     }
 
     /// Sets a held coupon's state (what a checkout does to it).
