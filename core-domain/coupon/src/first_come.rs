@@ -7,7 +7,10 @@
 //! through to the database, which then decides; after a Redis flush it is rebuilt from the
 //! database's claims.
 
-use std::sync::Arc;
+use std::{
+    collections::{HashMap, HashSet},
+    sync::{Arc, Mutex},
+};
 
 use async_trait::async_trait;
 use cercat_common::{PortError, clock::Clock};
@@ -212,6 +215,56 @@ impl FirstComeService {
             StoredClaim::SoldOut => Err(CouponError::SoldOut(id)),
             StoredClaim::AlreadyClaimed => Err(CouponError::AlreadyClaimed(id)),
         }
+    }
+}
+
+/// The gate of a single process (embedded mode, where one process takes every click; and
+/// tests): one map behind a lock. Pure `std`, like the system clock, so it lives here.
+#[derive(Debug, Default)]
+pub struct LocalGate {
+    events: Mutex<HashMap<i64, HashSet<i64>>>,
+}
+
+impl LocalGate {
+    /// Forgets every event, as a Redis flush does.
+    pub fn flush(&self) {
+        if let Ok(mut e) = self.events.lock() {
+            e.clear();
+        }
+    }
+}
+
+fn poisoned_gate() -> PortError {
+    PortError::unavailable("memory", "poisoned")
+}
+
+#[async_trait]
+impl ClaimGate for LocalGate {
+    async fn take(&self, event_id: i64, user_id: i64, quantity: u32) -> Result<GateAnswer, PortError> {
+        let mut events = self.events.lock().map_err(|_| poisoned_gate())?;
+        let Some(counted) = events.get_mut(&event_id) else { return Ok(GateAnswer::Cold) };
+        if counted.contains(&user_id) {
+            return Ok(GateAnswer::AlreadyClaimed);
+        }
+        if counted.len() >= quantity as usize {
+            return Ok(GateAnswer::SoldOut);
+        }
+        counted.insert(user_id);
+        Ok(GateAnswer::Admitted)
+    }
+
+    async fn load(&self, event_id: i64, claimants: &[i64], _: DateTime<Utc>) -> Result<(), PortError> {
+        let mut events = self.events.lock().map_err(|_| poisoned_gate())?;
+        events.entry(event_id).or_insert_with(|| claimants.iter().copied().collect());
+        Ok(())
+    }
+
+    async fn release(&self, event_id: i64, user_id: i64) -> Result<(), PortError> {
+        let mut events = self.events.lock().map_err(|_| poisoned_gate())?;
+        if let Some(counted) = events.get_mut(&event_id) {
+            counted.remove(&user_id);
+        }
+        Ok(())
     }
 }
 

@@ -3,6 +3,7 @@
 pub mod alarm;
 pub mod certificate;
 pub mod coupon;
+pub mod coupon_event;
 pub mod course;
 pub mod dead_letter;
 pub mod email_code;

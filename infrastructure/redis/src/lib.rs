@@ -7,6 +7,7 @@
 mod auth;
 mod broadcast;
 mod cache;
+mod claim_gate;
 mod client;
 mod keywords;
 mod lease;
@@ -15,6 +16,7 @@ mod room;
 pub use auth::{RedisRateLimiter, RedisRefreshStore, RedisSessionRevocations};
 pub use broadcast::RedisBroadcast;
 pub use cache::RedisCache;
+pub use claim_gate::RedisClaimGate;
 pub use client::{RedisClient, RedisOptions};
 pub use keywords::RedisKeywordStore;
 pub use lease::RedisLeaseLock;

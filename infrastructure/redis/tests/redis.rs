@@ -116,3 +116,22 @@ async fn redis_waiting_rooms_keep_the_contract() {
     let c = client(&cercat_testing::redis_url(), &cercat_testing::unique_prefix("room"));
     cercat_course::testkit::run_all(Arc::new(RedisWaitingRoom::new(c)), 1).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Redis at 127.0.0.1:6379 (CI runs it)"]
+async fn redis_claim_gate_keeps_the_contract() {
+    let c = client(&cercat_testing::redis_url(), &cercat_testing::unique_prefix("gate"));
+    cercat_coupon::testkit::first_come::gate_contract(Arc::new(RedisClaimGate::new(c.clone())), 1).await;
+    // A flush forgets the event: the next click finds it cold, and a load brings it back.
+    let gate = RedisClaimGate::new(c.clone());
+    use cercat_coupon::first_come::{ClaimGate, GateAnswer};
+    let until = chrono::Utc::now() + chrono::Duration::hours(1);
+    gate.load(7, &[1, 2], until).await.unwrap();
+    assert_eq!(gate.take(7, 1, 3).await.unwrap(), GateAnswer::AlreadyClaimed);
+    let keys: Vec<String> = c.query(deadpool_redis::redis::cmd("KEYS").arg(c.key("cpn:7:*"))).await.unwrap();
+    let _: i64 = c.query(deadpool_redis::redis::cmd("DEL").arg(&keys)).await.unwrap();
+    assert_eq!(gate.take(7, 1, 3).await.unwrap(), GateAnswer::Cold, "flushed");
+    gate.load(7, &[1, 2], until).await.unwrap();
+    assert_eq!(gate.take(7, 3, 3).await.unwrap(), GateAnswer::Admitted);
+    assert_eq!(gate.take(7, 4, 3).await.unwrap(), GateAnswer::SoldOut, "the reloaded count holds");
+}

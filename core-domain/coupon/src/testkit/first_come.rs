@@ -12,6 +12,8 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::first_come::{ClaimGate, FirstComeEvent, FirstComeRepository, GateAnswer, StoredClaim};
 
+pub use crate::first_come::LocalGate as MemoryGate;
+
 /// Runs the repository checks on an event of `coupon_id` over `users` (at least 12 accounts
 /// without copies from any event).
 pub async fn repository_contract(repo: Arc<dyn FirstComeRepository>, coupon_id: i64, users: &[i64], at: DateTime<Utc>) {
@@ -87,53 +89,8 @@ pub async fn gate_contract(gate: Arc<dyn ClaimGate>, event: i64) {
     assert_eq!(gate.take(event + 1, 1, 1).await.expect("take"), GateAnswer::Cold, "events are separate");
 }
 
-/// The in-process gate: one map behind a lock (embedded mode: one process takes every click).
-#[derive(Debug, Default)]
-pub struct MemoryGate {
-    events: Mutex<HashMap<i64, HashSet<i64>>>,
-}
-
-impl MemoryGate {
-    /// Forgets every event, as a Redis flush does.
-    pub fn flush(&self) {
-        if let Ok(mut e) = self.events.lock() {
-            e.clear();
-        }
-    }
-}
-
 fn poisoned() -> PortError {
     PortError::unavailable("memory", "poisoned")
-}
-
-#[async_trait]
-impl ClaimGate for MemoryGate {
-    async fn take(&self, event_id: i64, user_id: i64, quantity: u32) -> Result<GateAnswer, PortError> {
-        let mut events = self.events.lock().map_err(|_| poisoned())?;
-        let Some(counted) = events.get_mut(&event_id) else { return Ok(GateAnswer::Cold) };
-        if counted.contains(&user_id) {
-            return Ok(GateAnswer::AlreadyClaimed);
-        }
-        if counted.len() >= quantity as usize {
-            return Ok(GateAnswer::SoldOut);
-        }
-        counted.insert(user_id);
-        Ok(GateAnswer::Admitted)
-    }
-
-    async fn load(&self, event_id: i64, claimants: &[i64], _: DateTime<Utc>) -> Result<(), PortError> {
-        let mut events = self.events.lock().map_err(|_| poisoned())?;
-        events.entry(event_id).or_insert_with(|| claimants.iter().copied().collect());
-        Ok(())
-    }
-
-    async fn release(&self, event_id: i64, user_id: i64) -> Result<(), PortError> {
-        let mut events = self.events.lock().map_err(|_| poisoned())?;
-        if let Some(counted) = events.get_mut(&event_id) {
-            counted.remove(&user_id);
-        }
-        Ok(())
-    }
 }
 
 /// First-come events in memory over a [`super::MemoryCoupons`] store (copies are held there).

@@ -30,6 +30,7 @@ mod m20261210_000002_unique_enrollment_payment_key;
 mod m20261211_000001_alarm_dedupe_key;
 mod m20261211_000002_mail_undeliverable;
 mod m20261212_000001_create_coupons;
+mod m20261212_000002_create_coupon_events;
 
 /// All migrations, in order.
 #[derive(Debug)]
@@ -63,6 +64,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261211_000001_alarm_dedupe_key::Migration),
             Box::new(m20261211_000002_mail_undeliverable::Migration),
             Box::new(m20261212_000001_create_coupons::Migration),
+            Box::new(m20261212_000002_create_coupon_events::Migration),
         ]
     }
 }

@@ -139,3 +139,31 @@ async fn mariadb_checkouts_reserve_spend_and_give_back_coupons() {
     let (_database, db) = super::seeded_mariadb().await;
     checkouts_reserve_spend_and_give_back_coupons(db).await;
 }
+
+async fn first_come_claims_keep_their_contract(db: Db) {
+    let users = super::accounts(&db, "firstcome", 12).await;
+    let coupons = SqlCouponRepository::new(db.clone());
+    let now = Utc::now().trunc_subsecs(0);
+    use cercat_coupon::ports::CouponRepository;
+    let coupon = coupons.create(&cercat_coupon::testkit::terms("선착순", now), now).await.unwrap();
+    cercat_coupon::testkit::first_come::repository_contract(
+        Arc::new(SqlFirstComeRepository::new(db)),
+        coupon,
+        &users,
+        now,
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_first_come_claims_keep_their_contract() {
+    let dir = tempfile::tempdir().unwrap();
+    first_come_claims_keep_their_contract(super::seeded_sqlite(&dir).await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs MariaDB at 127.0.0.1:3306 (CI runs it)"]
+async fn mariadb_first_come_claims_keep_their_contract() {
+    let (_database, db) = super::seeded_mariadb().await;
+    first_come_claims_keep_their_contract(db).await;
+}
