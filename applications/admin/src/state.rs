@@ -23,6 +23,8 @@ pub struct AdminState {
     pub courses: Arc<CourseService>,
     /// Coupons, grants and vouchers.
     pub coupons: Arc<CouponService>,
+    /// First-come coupon events.
+    pub first_come: Arc<cercat_coupon::first_come::FirstComeService>,
     /// Verifies the ADMIN access tokens.
     pub accounts: Arc<AccountService>,
 }
@@ -35,6 +37,7 @@ impl AdminState {
             mockexams: services.mockexams.clone(),
             courses: services.courses.clone(),
             coupons: services.coupons.clone(),
+            first_come: services.first_come.clone(),
             accounts: services.accounts.clone(),
             services,
         }

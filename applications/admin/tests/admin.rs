@@ -653,4 +653,39 @@ async fn coupons_are_defined_granted_once_and_vouchered_by_admins_only() {
         a.call(Method::POST, "/admin/v1/vouchers", Some(&a.admin), Some(nothing), 404).await["responseCode"],
         "CPN_008"
     );
+    let ev = json!({ "couponId": coupon, "quantity": 1000, "opensAt": "2026-12-24T10:00:00+09:00", "closesAt": "2026-12-24T11:00:00+09:00" });
+    let made =
+        a.call(Method::POST, "/admin/v1/coupon-events", Some(&a.admin), Some(ev.clone()), 201).await["result"].clone();
+    assert_eq!((made["quantity"].as_u64(), made["remaining"].as_u64()), (Some(1000), Some(1000)));
+    assert_eq!(made["opensAt"], "2026-12-24T01:00:00Z");
+    let id = made["eventId"].as_i64().unwrap();
+    let got = a.call(Method::GET, &format!("/admin/v1/coupon-events/{id}"), Some(&a.admin), None, 200).await;
+    assert_eq!(got["result"]["remaining"], 1000);
+    a.call(Method::POST, "/admin/v1/coupon-events", Some(&a.user), Some(ev), 403).await;
+    for (body, field) in [
+        (
+            json!({ "couponId": coupon, "quantity": 0, "opensAt": "2026-12-24T10:00:00+09:00", "closesAt": "2026-12-24T11:00:00+09:00" }),
+            "quantity",
+        ),
+        (
+            json!({ "couponId": coupon, "quantity": 5, "opensAt": "2026-12-24T11:00:00+09:00", "closesAt": "2026-12-24T10:00:00+09:00" }),
+            "closesAt",
+        ),
+        (
+            json!({ "couponId": coupon, "quantity": 5, "opensAt": "soon", "closesAt": "2026-12-24T10:00:00+09:00" }),
+            "opensAt",
+        ),
+    ] {
+        let err = a.call(Method::POST, "/admin/v1/coupon-events", Some(&a.admin), Some(body), 400).await;
+        assert_eq!(err["errors"][0]["field"].as_str(), Some(field), "{err}");
+    }
+    let missing = json!({ "couponId": 999999, "quantity": 5, "opensAt": "2026-12-24T10:00:00+09:00", "closesAt": "2026-12-24T11:00:00+09:00" });
+    assert_eq!(
+        a.call(Method::POST, "/admin/v1/coupon-events", Some(&a.admin), Some(missing), 404).await["responseCode"],
+        "CPN_008"
+    );
+    assert_eq!(
+        a.call(Method::GET, "/admin/v1/coupon-events/999999", Some(&a.admin), None, 404).await["responseCode"],
+        "CPN_015"
+    );
 }

@@ -34,6 +34,8 @@ pub struct AppState {
     pub courses: Arc<CourseService>,
     /// Coupons, vouchers and prices with coupons.
     pub coupons: Arc<CouponService>,
+    /// First-come coupon events.
+    pub first_come: Arc<cercat_coupon::first_come::FirstComeService>,
     /// Account use cases.
     pub accounts: Arc<AccountService>,
     /// Renders `/metrics`.
@@ -58,6 +60,7 @@ impl AppState {
             community: services.community.clone(),
             courses: services.courses.clone(),
             coupons: services.coupons.clone(),
+            first_come: services.first_come.clone(),
             alarms: services.alarms.clone(),
             accounts: services.accounts.clone(),
             metrics: crate::startup::prometheus(),

@@ -80,6 +80,8 @@ pub struct Adapters {
     pub keywords: Arc<dyn KeywordStore>,
     /// Course waiting rooms.
     pub room: Arc<dyn WaitingRoom>,
+    /// The gate in front of first-come coupon claims.
+    pub claim_gate: Arc<dyn cercat_coupon::first_come::ClaimGate>,
     /// The payment gateway.
     pub gateway: Arc<dyn PaymentGateway>,
     /// The OAuth2 identity providers.
@@ -182,6 +184,7 @@ impl Adapters {
             limiter: by_profile.limiter,
             keywords: by_profile.keywords,
             room: by_profile.room,
+            claim_gate: by_profile.claim_gate,
             gateway,
             identity_providers,
             schedule_feed: outbound::schedule_feed(settings),

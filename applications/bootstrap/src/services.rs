@@ -69,6 +69,8 @@ pub struct Services {
     pub courses: Arc<CourseService>,
     /// Coupons, grants, vouchers and checkout prices with coupons.
     pub coupons: Arc<CouponService>,
+    /// First-come coupon events.
+    pub first_come: Arc<cercat_coupon::first_come::FirstComeService>,
     /// Sends what the mail outbox holds.
     pub mail_dispatcher: Arc<MailDispatcher>,
     /// Publishes what the event outbox holds to this deployment's bus.
@@ -167,6 +169,12 @@ impl Services {
             Arc::new(crate::coupon_ports::Prices { courses: course_store.clone() }),
             a.clock.clone(),
         ));
+        let first_come = Arc::new(cercat_coupon::first_come::FirstComeService::new(
+            Arc::new(cercat_database::SqlFirstComeRepository::new(db.clone())),
+            a.claim_gate.clone(),
+            Arc::new(SqlCouponRepository::new(db.clone())),
+            a.clock.clone(),
+        ));
         let courses = CourseService::new(
             CoursePorts {
                 courses: course_store,
@@ -222,6 +230,7 @@ impl Services {
             certificates,
             courses: Arc::new(courses),
             coupons,
+            first_come,
             mail_dispatcher: Arc::new(MailDispatcher::new(
                 a.mail_queue.clone(),
                 a.mailer.clone(),

@@ -207,6 +207,8 @@ id_kinds! {
     Alarm => AlarmId, "alarmId";
     /// A coupon definition.
     Coupon => CouponId, "couponId";
+    /// A first-come coupon event.
+    CouponEvent => CouponEventId, "eventId";
 }
 
 #[cfg(test)]

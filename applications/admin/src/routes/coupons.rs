@@ -1,14 +1,18 @@
 //! Coupons for operators: define them, grant them to users, and make voucher codes.
 
 use actix_web::{get, post, web};
-use cercat_common::id::CouponId;
+use cercat_common::id::{CouponEventId, CouponId};
 use cercat_coupon::{
     CouponDefinition, CouponScope, Voucher, VoucherKind,
     ports::GrantReport,
     service::{CouponDraft, DraftKind, voucher_kind},
 };
 use cercat_error::ApiResponse;
-use cercat_http::{AppError, IdPath, auth::Admin, dto::coupon::CouponTermsResponse};
+use cercat_http::{
+    AppError, IdPath,
+    auth::Admin,
+    dto::coupon::{CouponEventResponse, CouponTermsResponse},
+};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -18,7 +22,7 @@ use crate::AdminState;
 
 /// Registers the endpoints.
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(define).service(list).service(grant).service(voucher);
+    cfg.service(define).service(list).service(grant).service(voucher).service(define_event).service(coupon_event);
 }
 
 /// A coupon definition to create.
@@ -227,4 +231,51 @@ pub async fn voucher(
     let kind = voucher_kind(&body.kind, body.max_redemptions)?;
     let v = state.coupons.create_voucher(body.coupon_id, body.code.as_deref(), kind).await?;
     Ok(ApiResponse::created(v.into()))
+}
+
+/// A first-come coupon event to create.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CouponEventRequest {
+    /// The coupon it gives copies of.
+    pub coupon_id: i64,
+    /// How many copies, 1–1,000,000.
+    #[schema(example = 1000)]
+    pub quantity: u32,
+    /// RFC 3339; claims are taken from (inclusive).
+    #[schema(example = "2026-12-24T10:00:00+09:00")]
+    pub opens_at: String,
+    /// RFC 3339; claims are taken until (exclusive), no later than the coupon's `validUntil`.
+    #[schema(example = "2026-12-24T11:00:00+09:00")]
+    pub closes_at: String,
+}
+
+/// Defines a first-come coupon event.
+#[utoipa::path(tag = "coupons", security(("access_token" = [])), request_body = CouponEventRequest, extensions(("x-errors" = json!(["USR_009", "CPN_008", "CPN_009", "GLB_002"]))), responses(
+    (status = 201, description = "The event", body = ApiResponse<CouponEventResponse>),
+))]
+#[post("/coupon-events")]
+pub async fn define_event(
+    state: web::Data<AdminState>,
+    _admin: Admin,
+    body: web::Json<CouponEventRequest>,
+) -> Result<ApiResponse<CouponEventResponse>, AppError> {
+    let opens = instant(&body.opens_at, "opensAt")?;
+    let closes = instant(&body.closes_at, "closesAt")?;
+    let event = state.first_come.define(body.coupon_id, body.quantity, opens, closes).await?;
+    Ok(ApiResponse::created(CouponEventResponse::new(&event, false)))
+}
+
+/// A first-come coupon event with its live count.
+#[utoipa::path(tag = "coupons", security(("access_token" = [])), params(("event_id" = i64, Path)), extensions(("x-errors" = json!(["USR_009", "CPN_015", "GLB_004"]))), responses(
+    (status = 200, description = "The event", body = ApiResponse<CouponEventResponse>),
+))]
+#[get("/coupon-events/{event_id}")]
+pub async fn coupon_event(
+    state: web::Data<AdminState>,
+    _admin: Admin,
+    path: IdPath<CouponEventId>,
+) -> Result<ApiResponse<CouponEventResponse>, AppError> {
+    let (event, _) = state.first_come.event(path.0.get(), None).await?;
+    Ok(ApiResponse::ok(CouponEventResponse::new(&event, false)))
 }

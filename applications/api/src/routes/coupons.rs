@@ -8,14 +8,16 @@ use crate::{
     AppState,
     dto::coupon::{CouponQuery, PricePreviewRequest, PricePreviewResponse, RedeemRequest, UserCouponResponse},
 };
+use cercat_common::id::CouponEventId;
 use cercat_http::{
-    AppError,
+    AppError, IdPath,
     auth::{Authenticated, Member},
+    dto::coupon::CouponEventResponse,
 };
 
 /// Registers the endpoints.
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(mine).service(redeem).service(preview);
+    cfg.service(mine).service(redeem).service(preview).service(coupon_event).service(claim);
 }
 
 /// The caller's coupons, newest first, optionally only those in one state.
@@ -62,4 +64,33 @@ pub async fn preview(
     let body = body.into_inner();
     let quote = state.coupons.preview(caller.user_id(), body.purchase, body.id, &body.coupon_ids).await?;
     Ok(ApiResponse::ok(quote.into()))
+}
+
+/// A first-come coupon event: copies left, its window, and whether the caller has one.
+#[utoipa::path(tag = "coupons", security(("access_token" = [])), params(("event_id" = i64, Path)), extensions(("x-errors" = json!(["USR_007", "CPN_015", "GLB_004"]))), responses(
+    (status = 200, description = "The event", body = ApiResponse<CouponEventResponse>),
+))]
+#[get("/coupon-events/{event_id}")]
+pub async fn coupon_event(
+    state: web::Data<AppState>,
+    caller: Authenticated,
+    path: IdPath<CouponEventId>,
+) -> Result<ApiResponse<CouponEventResponse>, AppError> {
+    let (event, claimed) = state.first_come.event(path.0.get(), Some(caller.user_id())).await?;
+    Ok(ApiResponse::ok(CouponEventResponse::new(&event, claimed)))
+}
+
+/// Claims a copy of the event's coupon: 201 only once the copy is committed; 409 `CPN_017` when
+/// every copy is given, `CPN_018` when the caller has one; 403 `CPN_016` outside the window.
+#[utoipa::path(tag = "coupons", security(("access_token" = [])), params(("event_id" = i64, Path)), extensions(("x-errors" = json!(["USR_007", "USR_009", "CPN_015", "CPN_016", "CPN_017", "CPN_018", "GLB_004"]))), responses(
+    (status = 201, description = "The copy now held", body = ApiResponse<UserCouponResponse>),
+))]
+#[post("/coupon-events/{event_id}/claims")]
+pub async fn claim(
+    state: web::Data<AppState>,
+    caller: Member,
+    path: IdPath<CouponEventId>,
+) -> Result<ApiResponse<UserCouponResponse>, AppError> {
+    let copy = state.first_come.claim(caller.user_id(), path.0.get()).await?;
+    Ok(ApiResponse::created(UserCouponResponse::new(&copy, cercat_coupon::ListedState::Usable)))
 }

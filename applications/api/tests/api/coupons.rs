@@ -17,6 +17,8 @@ in_both_modes!(
     a_price_preview_applies_the_pricing_rule_to_a_courses_price,
     bad_coupon_input_is_a_4xx_naming_the_field,
     a_seat_bought_with_coupons_costs_less_and_a_refund_gives_them_back,
+    a_first_come_event_issues_its_quantity_once_per_user_under_a_rush,
+    claims_outside_the_window_or_of_no_event_are_refused,
 );
 
 fn draft(name: &str, kind: DraftKind) -> CouponDraft {
@@ -223,4 +225,103 @@ async fn a_seat_bought_with_coupons_costs_less_and_a_refund_gives_them_back(app:
     // The given-back coupons pay for the next seat again; no body still means no coupons.
     let (status, seat, ..) = send(app, Method::POST, &enroll_path, Some(other), None, &[]).await;
     assert_eq!((status, seat["result"]["amount"].as_i64()), (201, Some(price)), "{seat}");
+}
+
+/// A first-come event of `quantity` copies of a fresh coupon, open now for an hour.
+async fn first_come(app: &TestApp, quantity: u32) -> i64 {
+    let coupon = define(app, draft("선착순 쿠폰", DraftKind::Fixed)).await;
+    let (opens, closes) = (Utc::now() - Duration::minutes(1), Utc::now() + Duration::hours(1));
+    app.state.services.first_come.define(coupon, quantity, opens, closes).await.unwrap().id
+}
+
+/// `users` clicking `clicks` times each, all at once; answers (user, status) per click.
+async fn rush(app: &TestApp, event: i64, users: &[Caller], clicks: usize) -> Vec<(i64, u16)> {
+    let path = format!("/api/v2/coupon-events/{event}/claims");
+    let all = users.iter().flat_map(|u| std::iter::repeat_n(u, clicks)).map(|who| {
+        let path = path.clone();
+        async move {
+            let (status, body, ..) = send(app, Method::POST, &path, Some(who), None, &[]).await;
+            assert!(matches!(status, 201 | 409), "{status}: {body}");
+            if status == 409 {
+                let code = body["responseCode"].as_str().unwrap();
+                assert!(code == "CPN_017" || code == "CPN_018", "{body}");
+            }
+            (who.id, status)
+        }
+    });
+    futures::future::join_all(all).await
+}
+
+/// Every 201 is a copy the user holds, and exactly `quantity` users got one.
+async fn assert_issued(app: &TestApp, event: i64, users: &[Caller], answers: &[(i64, u16)], quantity: usize) {
+    let mut winners: Vec<i64> = answers.iter().filter(|(_, s)| *s == 201).map(|(u, _)| *u).collect();
+    winners.sort_unstable();
+    let told = winners.len();
+    winners.dedup();
+    assert_eq!((told, winners.len()), (quantity, quantity), "exactly {quantity} told 201, each once");
+    for who in users {
+        let (_, mine, ..) = send(app, Method::GET, "/api/v2/coupons/me", Some(who), None, &[]).await;
+        let holds = mine["result"].as_array().unwrap().iter().filter(|c| c["source"] == "EVENT").count();
+        assert_eq!(
+            holds,
+            usize::from(winners.contains(&who.id)),
+            "user {}: a 201 means a held copy, and only then",
+            who.id
+        );
+    }
+    let (_, e, ..) =
+        send(app, Method::GET, &format!("/api/v2/coupon-events/{event}"), Some(&users[0]), None, &[]).await;
+    assert_eq!(e["result"]["remaining"], 0, "{e}");
+}
+
+async fn a_first_come_event_issues_its_quantity_once_per_user_under_a_rush(app: &TestApp) {
+    let event = first_come(app, 10).await;
+    let users = students(app, 60).await;
+    let answers = rush(app, event, &users, 3).await;
+    assert_issued(app, event, &users, &answers, 10).await;
+    let winner = answers.iter().find(|(_, s)| *s == 201).unwrap().0;
+    let who = users.iter().find(|u| u.id == winner).unwrap();
+    let (_, e, ..) = send(app, Method::GET, &format!("/api/v2/coupon-events/{event}"), Some(who), None, &[]).await;
+    assert_eq!((e["result"]["claimed"].as_bool(), e["result"]["quantity"].as_u64()), (Some(true), Some(10)));
+}
+
+async fn claims_outside_the_window_or_of_no_event_are_refused(app: &TestApp) {
+    let coupon = define(app, draft("나중에", DraftKind::Fixed)).await;
+    let later = Utc::now() + Duration::hours(1);
+    let event = app.state.services.first_come.define(coupon, 5, later, later + Duration::hours(1)).await.unwrap().id;
+    let who = &students(app, 1).await[0];
+    let claim = |path: String| async move { send(app, Method::POST, &path, Some(who), None, &[]).await };
+    let (status, body, ..) = claim(format!("/api/v2/coupon-events/{event}/claims")).await;
+    assert_eq!((status, body["responseCode"].as_str()), (403, Some("CPN_016")), "{body}");
+    let (status, body, ..) = claim("/api/v2/coupon-events/987654321/claims".into()).await;
+    assert_eq!((status, body["responseCode"].as_str()), (404, Some("CPN_015")), "{body}");
+    let (status, body, ..) = claim("/api/v2/coupon-events/0/claims".into()).await;
+    assert_eq!((status, body["responseCode"].as_str()), (400, Some("GLB_004")), "{body}");
+    let (_, e, ..) = send(app, Method::GET, &format!("/api/v2/coupon-events/{event}"), Some(who), None, &[]).await;
+    assert_eq!((e["result"]["remaining"].as_u64(), e["result"]["claimed"].as_bool()), (Some(5), Some(false)));
+}
+
+/// Redis is flushed in the middle of a rush: the gate comes back from the database's claims,
+/// so the quantity still holds and nobody gets a second copy.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs MariaDB at 127.0.0.1:3306 and Redis at 127.0.0.1:6379 (CI runs it)"]
+async fn a_redis_flush_mid_rush_issues_no_second_copy_and_no_extra_one() {
+    let deployment = crate::production::Deployment::new().await;
+    let app = deployment.instance().await;
+    let event = first_come(&app, 12).await;
+    let users = students(&app, 40).await;
+    let first = rush(&app, event, &users[..10], 2).await;
+    assert_eq!(first.iter().filter(|(_, s)| *s == 201).count(), 10, "ten of twelve copies go to the first ten");
+    let client = deadpool_redis::redis::Client::open(cercat_testing::redis_url()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let keys: Vec<String> = deadpool_redis::redis::cmd("KEYS")
+        .arg(format!("{}cpn:*", deployment.redis_prefix))
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert!(!keys.is_empty(), "the gate lives in Redis");
+    let _: i64 = deadpool_redis::redis::cmd("DEL").arg(&keys).query_async(&mut conn).await.unwrap();
+    let second = rush(&app, event, &users, 3).await;
+    let all: Vec<(i64, u16)> = first.into_iter().chain(second).collect();
+    assert_issued(&app, event, &users, &all, 12).await;
 }

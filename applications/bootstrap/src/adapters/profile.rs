@@ -42,6 +42,7 @@ pub(super) struct ProfileAdapters {
     pub(super) limiter: Arc<dyn RateLimiter>,
     pub(super) keywords: Arc<dyn KeywordStore>,
     pub(super) room: Arc<dyn WaitingRoom>,
+    pub(super) claim_gate: Arc<dyn cercat_coupon::first_come::ClaimGate>,
 }
 
 impl ProfileAdapters {
@@ -69,6 +70,7 @@ impl ProfileAdapters {
             limiter: Arc::new(MemoryRateLimiter::new()),
             keywords: Arc::new(MemoryKeywordStore::default()),
             room: Arc::new(MemoryWaitingRoom::default()),
+            claim_gate: Arc::new(cercat_coupon::first_come::LocalGate::default()),
         }
     }
 
@@ -103,6 +105,7 @@ impl ProfileAdapters {
             limiter: Arc::new(RedisRateLimiter::new(redis.clone())),
             keywords: Arc::new(RedisKeywordStore::new(redis.clone())),
             room: Arc::new(RedisWaitingRoom::new(redis.clone())),
+            claim_gate: Arc::new(cercat_redis::RedisClaimGate::new(redis.clone())),
             broadcast: Arc::new(RedisBroadcast::new(redis.clone(), "alarms")),
             lease: Arc::new(RedisLeaseLock::new(redis)),
             dead_letters: Arc::new(KafkaDeadLetters::new((*publisher).clone())),

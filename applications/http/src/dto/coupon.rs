@@ -56,3 +56,38 @@ impl From<&CouponTerms> for CouponTermsResponse {
         }
     }
 }
+
+/// A first-come coupon event as it stands.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CouponEventResponse {
+    /// Its id.
+    pub event_id: i64,
+    /// The coupon it gives copies of.
+    pub coupon_id: i64,
+    /// How many copies it gives.
+    pub quantity: u32,
+    /// How many are left.
+    pub remaining: u32,
+    /// Claims are taken from (inclusive).
+    pub opens_at: DateTime<Utc>,
+    /// Claims are taken until (exclusive).
+    pub closes_at: DateTime<Utc>,
+    /// Whether the caller holds a copy from it (always `false` on the admin API).
+    pub claimed: bool,
+}
+
+impl CouponEventResponse {
+    /// Renders `event`; `claimed` is the caller's.
+    pub fn new(event: &cercat_coupon::first_come::FirstComeEvent, claimed: bool) -> Self {
+        Self {
+            event_id: event.id,
+            coupon_id: event.coupon_id,
+            quantity: event.quantity,
+            remaining: event.remaining(),
+            opens_at: event.opens_at,
+            closes_at: event.closes_at,
+            claimed,
+        }
+    }
+}
