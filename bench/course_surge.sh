@@ -28,7 +28,11 @@ export CERCAT__KAFKA__BROKERS="127.0.0.1:1"
 export CERCAT__STORAGE__URL="file://$work/objects/"
 export CERCAT__AUTH__JWT_SECRET="bench-secret-bench-secret-bench-secret-0"
 export CERCAT__MAIL__SMTP_URL="smtp://127.0.0.1:1"
-export CERCAT__PAYMENT__GATEWAY=simulator
+# The production profile refuses the payment simulator; Toss is configured but never called here.
+export CERCAT__PAYMENT__GATEWAY=toss
+export CERCAT__PAYMENT__TOSS_BASE_URL="http://127.0.0.1:1"
+export CERCAT__PAYMENT__TOSS_SECRET_KEY="test_sk_bench_not_used"
+export CERCAT__PAYMENT__WEBHOOK_SECRET="bench-webhook-secret-0123456789"
 export CERCAT__SEED__DEMO_ON_START=true
 export CERCAT__SERVER__PORT=$PORT
 export CERCAT__LOG__LEVEL=warn

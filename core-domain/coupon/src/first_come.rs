@@ -109,12 +109,19 @@ pub trait ClaimGate: Send + Sync {
     async fn release(&self, event_id: i64, user_id: i64) -> Result<(), PortError>;
 }
 
+/// How long a claim trusts an event's window and quantity read earlier (they never change
+/// once defined; the bound only keeps the memory of ended events short).
+const EVENT_TTL: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// First-come events: define (ADMIN), look at, claim.
 pub struct FirstComeService {
     events: Arc<dyn FirstComeRepository>,
     gate: Arc<dyn ClaimGate>,
     coupons: Arc<dyn CouponRepository>,
     clock: Arc<dyn Clock>,
+    /// Events read by recent claims: a rush clicks one event thousands of times a second, and
+    /// its window and quantity are fixed, so one read serves them all.
+    recent: Mutex<HashMap<i64, (std::time::Instant, FirstComeEvent)>>,
 }
 
 fn invalid(field: &'static str, reason: impl Into<String>) -> CouponError {
@@ -133,7 +140,23 @@ impl FirstComeService {
         coupons: Arc<dyn CouponRepository>,
         clock: Arc<dyn Clock>,
     ) -> Self {
-        Self { events, gate, coupons, clock }
+        Self { events, gate, coupons, clock, recent: Mutex::default() }
+    }
+
+    /// The event's fixed terms (window, quantity), from the recent reads when fresh.
+    async fn terms(&self, id: i64) -> Result<FirstComeEvent, CouponError> {
+        if let Ok(recent) = self.recent.lock()
+            && let Some((at, event)) = recent.get(&id)
+            && at.elapsed() < EVENT_TTL
+        {
+            return Ok(event.clone());
+        }
+        let event = self.events.find(id).await?.ok_or(CouponError::NoSuchEvent(id))?;
+        if let Ok(mut recent) = self.recent.lock() {
+            recent.retain(|_, (at, _)| at.elapsed() < EVENT_TTL);
+            recent.insert(id, (std::time::Instant::now(), event.clone()));
+        }
+        Ok(event)
     }
 
     /// Defines an event giving `quantity` copies of `coupon_id` from `opens_at` until `closes_at`.
@@ -173,7 +196,7 @@ impl FirstComeService {
 
     /// Claims a copy for the caller: 201 only once the copy is committed.
     pub async fn claim(&self, user_id: i64, id: i64) -> Result<UserCoupon, CouponError> {
-        let event = self.events.find(id).await?.ok_or(CouponError::NoSuchEvent(id))?;
+        let event = self.terms(id).await?;
         let now = self.clock.now();
         if now < event.opens_at || now >= event.closes_at {
             return Err(CouponError::EventClosed {
