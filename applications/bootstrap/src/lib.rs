@@ -15,6 +15,7 @@
 mod adapters;
 mod community_ports;
 mod coupon_ports;
+mod demo;
 mod outbound;
 mod secrets;
 mod services;

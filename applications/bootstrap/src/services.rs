@@ -269,13 +269,20 @@ impl Services {
     }
 
     /// Seeds the demo accounts (`demo@cercat.dev` USER, `admin@cercat.dev` ADMIN) if they do
-    /// not exist. Refused by configuration in production.
+    /// not exist, and — the first time, when both are new — the demo content they made (posts
+    /// with comments and likes on board 1, an open course, a coupon for the student, an open
+    /// first-come event). Refused by configuration in production.
     pub async fn seed_demo_accounts(&self) -> Result<u32, UserError> {
         let mut created = 0;
+        let (mut student, mut admin) = (None, None);
         for (email, password, nickname, role) in DEMO_ACCOUNTS {
             match self.accounts.create_account(email, password, nickname, *role).await {
                 Ok(user) => {
                     created += 1;
+                    match role {
+                        Role::User => student = Some(user.id),
+                        _ => admin = Some(user.id),
+                    }
                     if *role == Role::User {
                         // The demo student studies for certificate 1 (the one Cercat's client hard-codes).
                         let interest = [(1, cercat_certificate::InterestPriority::High)];
@@ -286,6 +293,12 @@ impl Services {
                 }
                 Err(UserError::EmailTaken | UserError::NicknameTaken) => {}
                 Err(err) => return Err(err),
+            }
+        }
+        if let (Some(student), Some(admin), true) = (student, admin, self.settings.seed.demo_content) {
+            // Content is a courtesy: a failure is logged, the accounts stay.
+            if let Err(err) = crate::demo::content(self, student, admin).await {
+                tracing::warn!(%err, "could not make the demo content");
             }
         }
         Ok(created)

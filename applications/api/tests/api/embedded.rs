@@ -3,6 +3,8 @@
 use crate::helpers::*;
 use cercat_certificate::ports::SCHEDULE_TOPIC;
 use chrono::Utc;
+use cercat_config::Profile;
+use reqwest::Method;
 use std::time::Duration as StdDuration;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -221,4 +223,34 @@ async fn the_committed_openapi_document_matches_the_code() {
         committed == generated,
         "docs/openapi.json is stale: run `UPDATE_OPENAPI=1 cargo test --workspace --test api openapi` and commit it"
     );
+}
+
+/// A fresh embedded app with the demo accounts shows a live community and market to the demo
+/// student: posts of each kind on board 1 with comments and likes, an open course, a usable
+/// coupon and an open first-come event — made once, by the services.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fresh_demo_shows_posts_a_course_a_coupon_and_an_open_coupon_event() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = settings(Profile::Embedded, &dir);
+    s.seed.demo_content = true;
+    let app = spawn(s, dir, Vec::new()).await;
+    assert_eq!(app.state.services.seed_demo_accounts().await.unwrap(), 0, "the app made the accounts at start");
+    let token = app.log_in("demo@cercat.dev", "demo-pass-1234").await["accessToken"].as_str().unwrap().to_owned();
+    let posts = app.authed(Method::GET, "/api/v2/certificates/1/posts?page=0&size=10", &token, 200).await;
+    let kinds: Vec<&str> =
+        posts["result"]["content"].as_array().unwrap().iter().map(|p| p["postType"].as_str().unwrap()).collect();
+    for kind in ["NORMAL", "TIP", "COMMENTARY"] {
+        assert!(kinds.contains(&kind), "a {kind} post on board 1: {kinds:?}");
+    }
+    let liked =
+        posts["result"]["content"].as_array().unwrap().iter().filter(|p| p["likeCount"].as_i64() > Some(0)).count();
+    assert!(liked >= 2, "{posts}");
+    let courses = app.authed(Method::GET, "/api/v2/courses?page=0&size=10", &token, 200).await;
+    assert!(courses["result"]["content"].as_array().unwrap().iter().any(|c| c["enrollmentOpen"] == true), "{courses}");
+    let coupons = app.authed(Method::GET, "/api/v2/coupons/me?state=USABLE", &token, 200).await;
+    assert_eq!(coupons["result"].as_array().unwrap().len(), 1, "{coupons}");
+    let event = app.authed(Method::GET, "/api/v2/coupon-events/1", &token, 200).await;
+    assert_eq!((event["result"]["remaining"].as_u64(), event["result"]["claimed"].as_bool()), (Some(100), Some(false)));
+    let claimed = app.authed(Method::POST, "/api/v2/coupon-events/1/claims", &token, 201).await;
+    assert_eq!(claimed["result"]["source"], "EVENT");
 }

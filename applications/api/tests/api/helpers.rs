@@ -45,6 +45,8 @@ pub fn settings(profile: Profile, dir: &tempfile::TempDir) -> Settings {
     s.cors.allowed_origins = vec![ORIGIN.into()];
     // Short enough for a test to wait it out, long enough for a busy machine's parallel refreshes.
     s.auth.refresh_grace_secs = REFRESH_GRACE_SECS;
+    // Tests start from empty boards; `embedded.rs` checks the demo content itself.
+    s.seed.demo_content = false;
     s
 }
 

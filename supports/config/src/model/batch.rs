@@ -26,10 +26,16 @@ impl Default for BatchSettings {
 pub struct SeedSettings {
     /// Seed the demo certificates and schedules at api start (idempotent; embedded default).
     pub demo_on_start: bool,
+    /// When the demo accounts are first created (`auth.demo_accounts`), also make the content
+    /// they wrote: posts with comments and likes on board 1, an open course, a coupon for the
+    /// demo student and an open first-come coupon event (embedded default).
+    #[serde(default)]
+    pub demo_content: bool,
 }
 
 impl SeedSettings {
     pub(crate) fn defaults(profile: Profile) -> Self {
-        Self { demo_on_start: profile == Profile::Embedded }
+        let embedded = profile == Profile::Embedded;
+        Self { demo_on_start: embedded, demo_content: embedded }
     }
 }
