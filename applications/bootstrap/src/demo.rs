@@ -10,7 +10,7 @@ use cercat_coupon::{
     service::{CouponDraft, DraftKind},
 };
 use cercat_course::CourseDraft;
-use chrono::Duration;
+use chrono::{Duration, SubsecRound};
 
 use crate::Services;
 
@@ -20,7 +20,8 @@ fn failed(what: &'static str) -> impl Fn(&dyn std::fmt::Display) -> PortError {
 
 /// Makes the demo content: `student` writes and comments, `admin` teaches and answers.
 pub(crate) async fn content(s: &Services, student: i64, admin: i64) -> Result<(), PortError> {
-    let now = s.clock.now();
+    // Whole seconds: the times are shown to users as they are stored.
+    let now = s.clock.now().trunc_subsecs(0);
     let post = |kind: PostKind, title: &str, content: &str, tags: Vec<Tag>| PostDraft {
         kind,
         title: title.into(),

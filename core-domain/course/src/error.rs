@@ -128,6 +128,7 @@ domain_errors! {
             match self {
                 Self::Invalid { field, .. } => Some(field),
                 Self::NoCertificate(_) => Some("certificateId"),
+                Self::Coupon(e) => cercat_common::DomainError::field(e),
                 _ => None,
             }
         }

@@ -201,6 +201,7 @@ async fn a_seat_bought_with_coupons_costs_less_and_a_refund_gives_them_back(app:
     let body = json!({ "couponIds": [f] });
     let (status, err, ..) = send(app, Method::POST, &enroll_path, Some(other), Some(body), &[]).await;
     assert_eq!((status, err["responseCode"].as_str()), (404, Some("CPN_006")), "{err}");
+    assert_eq!(err["errors"][0]["field"], "couponIds", "the field is named through the course error too: {err}");
     let (status, err, ..) =
         send(app, Method::POST, &enroll_path, Some(student), Some(json!({ "coupons": [f] })), &[]).await;
     assert_eq!((status, err["responseCode"].as_str()), (400, Some("GLB_002")), "{err}");

@@ -2,8 +2,8 @@
 
 use crate::helpers::*;
 use cercat_certificate::ports::SCHEDULE_TOPIC;
-use chrono::Utc;
 use cercat_config::Profile;
+use chrono::Utc;
 use reqwest::Method;
 use std::time::Duration as StdDuration;
 
