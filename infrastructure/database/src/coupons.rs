@@ -123,7 +123,13 @@ fn to_voucher(row: voucher::Model) -> Result<Voucher, PortError> {
     })
 }
 
-fn new_hold(user_id: i64, coupon_id: i64, source: &CouponSource, at: DateTime<Utc>) -> user_coupon::ActiveModel {
+/// A new USABLE copy of `coupon_id` for `user_id` from `source` (grants, vouchers, coupon events).
+pub(crate) fn new_hold(
+    user_id: i64,
+    coupon_id: i64,
+    source: &CouponSource,
+    at: DateTime<Utc>,
+) -> user_coupon::ActiveModel {
     user_coupon::ActiveModel {
         user_id: Set(user_id),
         coupon_id: Set(coupon_id),

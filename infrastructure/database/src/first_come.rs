@@ -17,6 +17,7 @@ use sea_orm::{
 };
 
 use crate::{
+    coupons,
     db::Db,
     entity::{coupon_event, user_coupon},
 };
@@ -74,7 +75,6 @@ impl FirstComeRepository for SqlFirstComeRepository {
     }
 
     async fn claim(&self, event_id: i64, user_id: i64, at: DateTime<Utc>) -> Result<StoredClaim, PortError> {
-        let source = CouponSource::Event(event_id).key();
         if self.claimed(event_id, user_id).await? {
             return Ok(StoredClaim::AlreadyClaimed);
         }
@@ -98,16 +98,7 @@ impl FirstComeRepository for SqlFirstComeRepository {
                     .one(&txn)
                     .await?
                     .ok_or_else(|| sea_orm::DbErr::RecordNotFound(format!("coupon event {event_id}")))?;
-                let copy = user_coupon::ActiveModel {
-                    user_id: Set(user_id),
-                    coupon_id: Set(coupon_id),
-                    source: Set(source.clone()),
-                    state: Set("USABLE".to_owned()),
-                    owner: Set(None),
-                    used_at: Set(None),
-                    created_at: Set(at),
-                    ..Default::default()
-                };
+                let copy = coupons::new_hold(user_id, coupon_id, &CouponSource::Event(event_id), at);
                 let id = user_coupon::Entity::insert(copy).exec(&txn).await?.last_insert_id;
                 txn.commit().await?;
                 Ok(StoredClaim::Issued(id))

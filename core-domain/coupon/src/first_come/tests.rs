@@ -5,7 +5,7 @@ use crate::{
     CouponSource,
     testkit::{
         MemoryCoupons,
-        first_come::{MemoryFirstCome, MemoryGate, gate_contract, repository_contract},
+        first_come::{MemoryFirstCome, gate_contract, repository_contract},
         terms,
     },
 };
@@ -18,7 +18,7 @@ fn now() -> DateTime<Utc> {
 
 struct Fixture {
     service: Arc<FirstComeService>,
-    gate: Arc<MemoryGate>,
+    gate: Arc<LocalGate>,
     clock: ManualClock,
     coupon: i64,
 }
@@ -28,7 +28,7 @@ async fn fixture() -> Fixture {
     let mut t = terms("선착순 5천원", now());
     t.valid_until = now() + Duration::days(30);
     let coupon = coupons.create(&t, now()).await.unwrap();
-    let gate = Arc::new(MemoryGate::default());
+    let gate = Arc::new(LocalGate::default());
     let clock = ManualClock::new(now());
     let events = Arc::new(MemoryFirstCome::new(coupons.clone()));
     let service = Arc::new(FirstComeService::new(events, gate.clone(), coupons, Arc::new(clock.clone())));
@@ -41,7 +41,7 @@ async fn the_memory_store_and_gate_keep_their_contracts() {
     let coupon = coupons.create(&terms("계약", now()), now()).await.unwrap();
     let users: Vec<i64> = (1..=12).collect();
     repository_contract(Arc::new(MemoryFirstCome::new(coupons)), coupon, &users, now()).await;
-    gate_contract(Arc::new(MemoryGate::default()), 1).await;
+    gate_contract(Arc::new(LocalGate::default()), 1).await;
 }
 
 #[tokio::test]

@@ -1,5 +1,5 @@
-//! The [`FirstComeRepository`] and [`ClaimGate`] contracts, run by every adapter, and the
-//! in-memory gate the embedded mode and the service tests use.
+//! The [`FirstComeRepository`] and [`ClaimGate`] contracts, run by every adapter, and an
+//! in-memory first-come store for service tests (the gate of one process is `LocalGate`).
 
 use std::{
     collections::{HashMap, HashSet},
@@ -11,8 +11,6 @@ use cercat_common::PortError;
 use chrono::{DateTime, Duration, Utc};
 
 use crate::first_come::{ClaimGate, FirstComeEvent, FirstComeRepository, GateAnswer, StoredClaim};
-
-pub use crate::first_come::LocalGate as MemoryGate;
 
 /// Runs the repository checks on an event of `coupon_id` over `users` (at least 12 accounts
 /// without copies from any event).
