@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use cercat_common::{PortError, money::Money};
-use cercat_coupon::{CouponError, CouponService, Purchase, Quote, ports::PriceCatalog};
-use cercat_course::ports::{CouponPricing, CourseRepository};
+use cercat_coupon::{Purchase, ports::PriceCatalog};
+use cercat_course::ports::CourseRepository;
 
 /// Prices by reading their owners' stores.
 pub(crate) struct Prices {
@@ -26,15 +26,5 @@ impl PriceCatalog for Prices {
             },
             Purchase::Product => Ok(None),
         }
-    }
-}
-
-/// Course checkouts priced by the coupon service.
-pub(crate) struct CoursePricing(pub(crate) Arc<CouponService>);
-
-#[async_trait]
-impl CouponPricing for CoursePricing {
-    async fn quote(&self, user_id: i64, price: Money, coupon_ids: &[i64]) -> Result<Quote, CouponError> {
-        self.0.quote(user_id, Purchase::Course, price, coupon_ids).await
     }
 }

@@ -181,7 +181,7 @@ impl Services {
                 ledger: Arc::new(SqlSeatLedger::new(db.clone())),
                 room: a.room.clone(),
                 gateway: a.gateway.clone(),
-                coupons: Arc::new(crate::coupon_ports::CoursePricing(coupons.clone())),
+                coupons: coupons.clone(),
                 clock: a.clock.clone(),
             },
             CourseConfig {

@@ -209,6 +209,12 @@ id_kinds! {
     Coupon => CouponId, "couponId";
     /// A first-come coupon event.
     CouponEvent => CouponEventId, "eventId";
+    /// A market product.
+    Product => ProductId, "productId";
+    /// An image attached to a market product.
+    ProductImage => ProductImageId, "imageId";
+    /// A market order.
+    Order => OrderId, "orderId";
 }
 
 #[cfg(test)]

@@ -20,7 +20,9 @@ pub mod mail;
 pub mod money;
 pub mod outbox;
 pub mod paging;
+pub mod payment;
 pub mod ratelimit;
+pub mod search;
 pub mod shutdown;
 pub mod storage;
 

@@ -1,5 +1,6 @@
 //! Slice paging (`page`, `size`, `sortFields`, `sortDirections` → `{content, hasNext}`).
 
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 /// Largest page size a client may ask for.
@@ -147,8 +148,114 @@ impl<T> Slice<T> {
     }
 }
 
+/// Where a keyset page ends: the `(createdAt, id)` of its last item, newest first. The next
+/// page holds the items strictly older in that order, so rows written meanwhile never shift a
+/// page (no duplicates, no gaps). Clients see it as an opaque `cursor` string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Keyset {
+    /// The last item's creation time.
+    pub at: DateTime<Utc>,
+    /// The last item's id (ties on `at` are ordered by id, descending).
+    pub id: i64,
+}
+
+impl Keyset {
+    /// The opaque cursor string (`<microseconds>.<id>`).
+    pub fn encode(&self) -> String {
+        format!("{}.{}", self.at.timestamp_micros(), self.id)
+    }
+
+    /// Reads a cursor handed out by [`Keyset::encode`].
+    pub fn decode(cursor: &str) -> Result<Self, PagingError> {
+        let bad = || PagingError { field: "cursor", reason: "is not a cursor this API handed out".into() };
+        let (micros, id) = cursor.trim().split_once('.').ok_or_else(bad)?;
+        let micros: i64 = micros.parse().map_err(|_| bad())?;
+        let id: i64 = id.parse().map_err(|_| bad())?;
+        let at = DateTime::<Utc>::from_timestamp_micros(micros).ok_or_else(bad)?;
+        if id <= 0 {
+            return Err(bad());
+        }
+        Ok(Self { at, id })
+    }
+}
+
+/// A validated keyset page request: `cursor` (where the previous page ended) and `size`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeysetRequest {
+    /// Start after this item; `None` for the first page.
+    pub after: Option<Keyset>,
+    /// Items per page (1–[`MAX_PAGE_SIZE`]).
+    pub size: u32,
+}
+
+impl KeysetRequest {
+    /// Checks `cursor` and `size` (default [`DEFAULT_PAGE_SIZE`]).
+    pub fn parse(cursor: Option<&str>, size: Option<i64>) -> Result<Self, PagingError> {
+        let size = size.unwrap_or(i64::from(DEFAULT_PAGE_SIZE));
+        if !(1..=i64::from(MAX_PAGE_SIZE)).contains(&size) {
+            return Err(PagingError { field: "size", reason: format!("must be between 1 and {MAX_PAGE_SIZE}") });
+        }
+        let after = cursor.filter(|c| !c.trim().is_empty()).map(Keyset::decode).transpose()?;
+        Ok(Self { after, size: size as u32 })
+    }
+
+    /// Rows to fetch: one more than the page, to learn whether another page exists.
+    pub fn fetch_limit(&self) -> u64 {
+        u64::from(self.size) + 1
+    }
+}
+
+/// A keyset page: the items, the cursor of the next page, and whether it exists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CursorPage<T> {
+    /// The items, newest first.
+    pub content: Vec<T>,
+    /// Pass this as `cursor` for the next page (`None` on the last page).
+    pub next_cursor: Option<String>,
+    /// Whether another page exists.
+    pub has_next: bool,
+}
+
+impl<T> CursorPage<T> {
+    /// Builds the page from up to `size + 1` fetched rows, newest first; `key` reads an item's keyset.
+    pub fn from_fetched(mut rows: Vec<T>, request: &KeysetRequest, key: impl Fn(&T) -> Keyset) -> Self {
+        let has_next = rows.len() > request.size as usize;
+        rows.truncate(request.size as usize);
+        let next_cursor = if has_next { rows.last().map(|last| key(last).encode()) } else { None };
+        Self { content: rows, next_cursor, has_next }
+    }
+
+    /// Converts each item.
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> CursorPage<U> {
+        CursorPage {
+            content: self.content.into_iter().map(f).collect(),
+            next_cursor: self.next_cursor,
+            has_next: self.has_next,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn cursors_round_trip_and_foreign_ones_are_refused() {
+        let k =
+            Keyset { at: DateTime::<Utc>::from_timestamp_micros(1_764_000_000_123_456).unwrap_or_default(), id: 42 };
+        assert_eq!(Keyset::decode(&k.encode()), Ok(k));
+        for bad in ["", "x", "12", "12.x", "12.0", "12.-3", "999999999999999999999.1"] {
+            assert_eq!(Keyset::decode(bad).map_err(|e| e.field), Err("cursor"), "{bad}");
+        }
+        assert_eq!(KeysetRequest::parse(None, Some(101)).map_err(|e| e.field), Err("size"));
+        assert_eq!(KeysetRequest::parse(Some(" "), None), Ok(KeysetRequest { after: None, size: 10 }));
+        let rows: Vec<i64> = (1..=11).rev().collect();
+        let page =
+            CursorPage::from_fetched(rows, &KeysetRequest { after: None, size: 10 }, |id| Keyset { at: k.at, id: *id });
+        assert_eq!(
+            (page.content.len(), page.has_next, page.next_cursor),
+            (10, true, Some(Keyset { at: k.at, id: 2 }.encode()))
+        );
+    }
+
     use super::*;
 
     #[test]

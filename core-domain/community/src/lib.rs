@@ -11,7 +11,7 @@ pub mod keywords;
 pub mod model;
 pub mod ports;
 pub mod reviews;
-pub mod search;
+pub use cercat_common::search;
 pub mod service;
 
 #[cfg(feature = "testkit")]

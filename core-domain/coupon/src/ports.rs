@@ -78,6 +78,21 @@ pub trait CouponRepository: Send + Sync {
     async fn voucher(&self, code: &str) -> Result<Option<Voucher>, PortError>;
 }
 
+/// The coupon context's pricing as a checkout asks it: `price` of a `purchase` less the
+/// discounts of the buyer's coupons `coupon_ids`, or why they do not apply. Implemented by
+/// [`crate::CouponService`]; the selling contexts (courses, the market) hold it as this port.
+#[async_trait]
+pub trait CouponPricing: Send + Sync {
+    /// The quote; errors are the coupon context's refusals ([`crate::CouponError`]).
+    async fn quote(
+        &self,
+        user_id: i64,
+        purchase: crate::Purchase,
+        price: cercat_common::money::Money,
+        coupon_ids: &[i64],
+    ) -> Result<crate::Quote, crate::CouponError>;
+}
+
 /// The prices of what coupons are spent on, asked of the contexts that sell them (courses,
 /// market products); implemented in the composition root over their services.
 #[async_trait]

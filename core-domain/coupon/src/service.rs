@@ -317,3 +317,16 @@ impl CouponService {
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests;
+
+#[async_trait::async_trait]
+impl crate::ports::CouponPricing for CouponService {
+    async fn quote(
+        &self,
+        user_id: i64,
+        purchase: Purchase,
+        price: Money,
+        coupon_ids: &[i64],
+    ) -> Result<Quote, CouponError> {
+        CouponService::quote(self, user_id, purchase, price, coupon_ids).await
+    }
+}

@@ -3,6 +3,7 @@
 //! tests.
 
 pub mod first_come;
+pub mod held;
 
 use std::{collections::HashMap, sync::Arc, sync::Mutex};
 

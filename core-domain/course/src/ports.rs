@@ -11,19 +11,8 @@ use crate::{
     Course, CourseDraft, CourseSearch, Enrollment, EnrollmentStatus, HoldOutcome, InvariantReport, Transition,
 };
 
-/// The coupon context's pricing, as a checkout asks it: `price` less the discounts of the
-/// student's coupons `coupon_ids`, or why they do not apply. Implemented in the composition
-/// root over `cercat_coupon::CouponService::quote`.
-#[async_trait]
-pub trait CouponPricing: Send + Sync {
-    /// The quote; errors are the coupon context's refusals ([`cercat_coupon::CouponError`]).
-    async fn quote(
-        &self,
-        user_id: i64,
-        price: cercat_common::money::Money,
-        coupon_ids: &[i64],
-    ) -> Result<cercat_coupon::Quote, cercat_coupon::CouponError>;
-}
+/// The coupon context's pricing (asked with [`cercat_coupon::Purchase::Course`]).
+pub use cercat_coupon::ports::CouponPricing;
 
 /// How a course update went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -207,78 +196,4 @@ pub trait WaitingRoom: Send + Sync {
     async fn clear(&self, course_id: i64) -> Result<(), PortError>;
 }
 
-/// A payment the gateway approved (as the gateway reports it).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PaymentApproval {
-    /// The gateway's key for the captured payment (the one asked for, or — when the
-    /// gateway replays an earlier confirm of the same order — the one that order was paid with).
-    pub payment_key: String,
-    /// The order the payment belongs to.
-    pub order_id: String,
-    /// The amount approved, won.
-    pub amount: i64,
-}
-
-/// Why the gateway did not do what was asked.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum GatewayError {
-    /// The gateway refused (card declined, amount mismatch, unknown payment…).
-    #[error("{code}: {message}")]
-    Declined {
-        /// Its code.
-        code: String,
-        /// Its message.
-        message: String,
-    },
-    /// The gateway could not be reached or timed out; the outcome is unknown, try again
-    /// (confirm is idempotent at the gateway per order, cancel per payment key).
-    #[error(transparent)]
-    Unavailable(#[from] PortError),
-}
-
-/// What a verified webhook says.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WebhookEvent {
-    /// The gateway's payment key.
-    pub payment_key: String,
-    /// Our order id.
-    pub order_id: String,
-    /// The payment's status at the gateway.
-    pub status: GatewayStatus,
-}
-
-/// A payment's status at the gateway.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum GatewayStatus {
-    /// Approved and captured (`DONE`).
-    Done,
-    /// Cancelled or refunded in full (`CANCELED`).
-    Canceled,
-    /// Part of the amount refunded (`PARTIAL_CANCELED`): the rest is still paid.
-    PartiallyCanceled,
-    /// Anything else (waiting, aborted, expired): nothing to sync.
-    Other,
-}
-
-/// A payment gateway (Toss-style: the client obtains a payment key from the gateway's
-/// widget; the server confirms it with the amount it computed, cancels to refund, and
-/// receives signed webhooks).
-#[async_trait]
-pub trait PaymentGateway: Send + Sync {
-    /// Confirms (captures) `payment_key` for `order_id` and `amount`. Confirming a payment the
-    /// gateway already approved for this order and amount succeeds again; a key that belongs
-    /// to another order, or was approved for another amount, is [`GatewayError::Declined`].
-    /// Retries of one order's confirm are idempotent at the gateway (keyed by the order).
-    async fn confirm(&self, payment_key: &str, order_id: &str, amount: i64) -> Result<PaymentApproval, GatewayError>;
-    /// Cancels (refunds) the payment in full. Cancelling an already cancelled payment succeeds.
-    async fn cancel(&self, payment_key: &str, reason: &str) -> Result<(), GatewayError>;
-    /// Verifies a webhook's signature (`signature` and `transmission_time` headers over the
-    /// raw body) and reads it; the error says what did not verify.
-    fn verify_webhook(
-        &self,
-        signature: &str,
-        transmission_time: &str,
-        body: &[u8],
-        now: DateTime<Utc>,
-    ) -> Result<WebhookEvent, &'static str>;
-}
+pub use cercat_common::payment::{GatewayError, GatewayStatus, PaymentApproval, PaymentGateway, WebhookEvent};

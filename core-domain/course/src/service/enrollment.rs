@@ -32,7 +32,7 @@ impl CourseService {
             course.draft.price
         } else {
             let price = Money::won(course.draft.price).map_err(|e| PortError::Corrupt(e.to_string()))?;
-            self.ports.coupons.quote(user_id, price, coupon_ids).await?.amount.as_won()
+            self.ports.coupons.quote(user_id, cercat_coupon::Purchase::Course, price, coupon_ids).await?.amount.as_won()
         };
         let hold = NewHold {
             course_id,

@@ -1,4 +1,4 @@
-//! The n-gram token index behind keyword search. MariaDB has no n-gram FULLTEXT parser and
+//! The n-gram token index behind keyword search (posts, market products). MariaDB has no n-gram FULLTEXT parser and
 //! SQLite's FTS5 exists only there, so the adapter keeps its own index: every distinct
 //! lower-cased character bigram of each word of a post's title and content. A keyword's bigrams
 //! must all be present (an indexed lookup narrows the candidates); the candidates are then
