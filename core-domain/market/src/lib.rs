@@ -10,6 +10,10 @@ pub mod model;
 pub mod ports;
 pub mod service;
 
+#[cfg(any(test, feature = "testkit"))]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+pub mod testkit;
+
 pub use error::MarketError;
 pub use model::{
     Category, Condition, Order, OrderRecord, OrderRole, OrderStatus, OrderTransition, Product, ProductDraft,
