@@ -189,6 +189,8 @@ impl MarketService {
     /// Takes back a like (nothing changes if there was none).
     pub async fn unlike(&self, user_id: i64, id: i64) -> Result<Product, MarketError> {
         let viewer = Actor { user_id, admin: false };
+        // As for a like: a product the caller cannot see is refused before anything changes.
+        self.shown(id, viewer).await?;
         match self.ports.products.unlike(id, user_id).await? {
             LikeChange::Missing => Err(MarketError::ProductNotFound(id)),
             LikeChange::Changed | LikeChange::Unchanged => self.shown(id, viewer).await,
@@ -204,15 +206,16 @@ impl MarketService {
     }
 
     /// Moves the views counted since the last flush into the database (exactly once per
-    /// batch, also when a flush crashed halfway). Returns the views added.
+    /// batch, also when a flush crashed halfway). Returns the views this call added (none when
+    /// the batch had been added by a flush that crashed before acknowledging it).
     pub async fn flush_views(&self) -> Result<u64, MarketError> {
         let Some(batch) = self.ports.views.take().await? else {
             return Ok(0);
         };
         let total = batch.counts.iter().map(|(_, n)| n).sum();
-        self.ports.products.add_views(&batch.id, &batch.counts, self.now()).await?;
+        let added = self.ports.products.add_views(&batch.id, &batch.counts, self.now()).await?;
         self.ports.views.ack(&batch.id).await?;
-        Ok(total)
+        Ok(if added { total } else { 0 })
     }
 
     async fn owned(&self, actor: Actor, id: i64) -> Result<Product, MarketError> {
