@@ -80,3 +80,6 @@ impl MarketService {
         self.ports.clock.now()
     }
 }
+
+#[cfg(test)]
+mod tests;
