@@ -8,6 +8,7 @@ use cercat_common::{
 };
 use cercat_community::events::CommunityEvent;
 use cercat_course::events::EnrollmentEvent;
+use cercat_market::events::OrderEvent;
 use chrono::{DateTime, Utc};
 
 use crate::{
@@ -36,6 +37,9 @@ pub fn alarm_for(event: &EventEnvelope) -> Result<Option<NewAlarm>, PortError> {
     }
     if EnrollmentEvent::carries(event) {
         return Ok(Some(course_alarm(&event.decode()?, at)));
+    }
+    if OrderEvent::carries(event) {
+        return Ok(Some(market_alarm(&event.decode()?, at)));
     }
     if CommunityEvent::carries(event) {
         return community_alarm(event.decode()?, at);
@@ -98,6 +102,28 @@ fn course_alarm(event: &EnrollmentEvent, at: DateTime<Utc>) -> NewAlarm {
     }
 }
 
+/// The alarm of the trade's side the market tells of an order transition (the seller of a
+/// new or paid order, the buyer of a released one; origin = the product).
+fn market_alarm(event: &OrderEvent, at: DateTime<Utc>) -> NewAlarm {
+    let alarm_type = match event {
+        OrderEvent::OrderPlaced(_) => AlarmType::MarketOrderPlaced,
+        OrderEvent::OrderPaid(_) => AlarmType::MarketOrderPaid,
+        OrderEvent::OrderExpired(_) | OrderEvent::OrderCancelled(_) => AlarmType::MarketOrderReleased,
+        OrderEvent::OrderRefunded(_) => AlarmType::MarketOrderRefunded,
+    };
+    let change = event.change();
+    NewAlarm {
+        receiver_id: event.receiver(),
+        alarm_type,
+        origin_id: change.product_id,
+        certificate_id: change.certificate_id,
+        actor_nickname: None,
+        like_target_type: None,
+        occurred_at: at,
+        once_key: None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -144,6 +170,60 @@ mod tests {
     }
 
     #[test]
+    fn market_orders_tell_the_seller_of_sales_and_the_buyer_of_releases() {
+        use cercat_market::{
+            Order, OrderStatus,
+            events::{ORDER_TOPIC, transition},
+        };
+        let at = Utc::now();
+        let (buyer, seller) = (3, 2);
+        let cases = [
+            (OrderStatus::PendingPayment, seller, AlarmType::MarketOrderPlaced),
+            (OrderStatus::Paid, seller, AlarmType::MarketOrderPaid),
+            (OrderStatus::Expired, buyer, AlarmType::MarketOrderReleased),
+            (OrderStatus::Cancelled, buyer, AlarmType::MarketOrderReleased),
+            (OrderStatus::Refunded, buyer, AlarmType::MarketOrderRefunded),
+        ];
+        for (status, receiver, alarm_type) in cases {
+            let order = Order {
+                id: 7,
+                product_id: 4,
+                product_title: "기본서".into(),
+                certificate_id: 1,
+                buyer_id: buyer,
+                seller_id: seller,
+                price: 10_000,
+                discount: 1_000,
+                amount: 9_000,
+                coupon_ids: vec![5],
+                status,
+                gateway_order_id: "market-7".into(),
+                pay_by: at,
+                payment_key: None,
+                created_at: at,
+                updated_at: at,
+            };
+            let envelope = EventEnvelope::of(&transition(&order), at).unwrap();
+            assert_eq!(envelope.topic, ORDER_TOPIC);
+            let alarm = alarm_for(&envelope).unwrap().unwrap_or_else(|| panic!("no alarm for {status:?}"));
+            let expected = NewAlarm {
+                receiver_id: receiver,
+                alarm_type,
+                origin_id: 4,
+                certificate_id: 1,
+                actor_nickname: None,
+                like_target_type: None,
+                occurred_at: at,
+                once_key: None,
+            };
+            assert_eq!(alarm, expected, "the alarm for an order entering {status:?}");
+            let mut broken = envelope.clone();
+            broken.payload = serde_json::json!({ "orderId": "x" });
+            assert!(matches!(alarm_for(&broken), Err(PortError::Corrupt(_))), "a malformed order event is poison");
+        }
+    }
+
+    #[test]
     fn exam_reminders_become_alarms_pointing_at_the_schedule() {
         use chrono::TimeZone;
         let at = Utc.with_ymd_and_hms(2026, 5, 2, 0, 0, 0).single().unwrap_or_default();
@@ -180,7 +260,7 @@ mod tests {
     fn every_event_type_on_every_subscribed_topic_becomes_an_alarm() {
         use cercat_course::{Enrollment, EnrollmentStatus, events::transition};
         for topic in ALARM_TOPICS {
-            let known = [CommunityEvent::TOPICS, EnrollmentEvent::TOPICS, ExamAlarmEvent::TOPICS];
+            let known = [CommunityEvent::TOPICS, EnrollmentEvent::TOPICS, ExamAlarmEvent::TOPICS, OrderEvent::TOPICS];
             assert!(known.iter().any(|t| t.contains(topic)), "{topic} has an event type alarms decode");
         }
         let at = Utc::now();

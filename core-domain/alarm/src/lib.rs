@@ -31,6 +31,7 @@ pub const ALARM_TOPICS: &[&str] = &[
     POST_COMMENTED_TOPIC,
     exam::EXAM_ALARM_TOPIC,
     cercat_course::events::ENROLLMENT_TOPIC,
+    cercat_market::events::ORDER_TOPIC,
 ];
 /// Most ids one mark-read call takes.
 pub const MAX_READ_IDS: usize = 500;

@@ -30,6 +30,14 @@ pub enum AlarmType {
     CourseCancelled,
     /// I cancelled after paying; the payment was refunded.
     CourseRefunded,
+    /// A buyer reserved my market product; it waits for their payment.
+    MarketOrderPlaced,
+    /// The buyer paid for my market product; it is sold.
+    MarketOrderPaid,
+    /// My market order fell through unpaid (it expired or was cancelled); my coupons are back.
+    MarketOrderReleased,
+    /// My paid market order was cancelled and the payment refunded.
+    MarketOrderRefunded,
 }
 
 impl AlarmType {
@@ -47,26 +55,35 @@ impl AlarmType {
             Self::CourseHoldExpired => "COURSE_HOLD_EXPIRED",
             Self::CourseCancelled => "COURSE_CANCELLED",
             Self::CourseRefunded => "COURSE_REFUNDED",
+            Self::MarketOrderPlaced => "MARKET_ORDER_PLACED",
+            Self::MarketOrderPaid => "MARKET_ORDER_PAID",
+            Self::MarketOrderReleased => "MARKET_ORDER_RELEASED",
+            Self::MarketOrderRefunded => "MARKET_ORDER_REFUNDED",
         }
     }
 
+    /// Every alarm type, in declaration order (what [`AlarmType::parse`] recognises).
+    pub const ALL: [Self; 15] = [
+        Self::NewLikeOnPost,
+        Self::NewCommentOnPost,
+        Self::NewLikeOnComment,
+        Self::BeforeApplication,
+        Self::StartApplication,
+        Self::DefaultDeadline,
+        Self::CourseSeatHeld,
+        Self::CourseEnrolled,
+        Self::CourseHoldExpired,
+        Self::CourseCancelled,
+        Self::CourseRefunded,
+        Self::MarketOrderPlaced,
+        Self::MarketOrderPaid,
+        Self::MarketOrderReleased,
+        Self::MarketOrderRefunded,
+    ];
+
     /// Parses a stored name.
     pub fn parse(s: &str) -> Option<Self> {
-        [
-            Self::NewLikeOnPost,
-            Self::NewCommentOnPost,
-            Self::NewLikeOnComment,
-            Self::BeforeApplication,
-            Self::StartApplication,
-            Self::DefaultDeadline,
-            Self::CourseSeatHeld,
-            Self::CourseEnrolled,
-            Self::CourseHoldExpired,
-            Self::CourseCancelled,
-            Self::CourseRefunded,
-        ]
-        .into_iter()
-        .find(|t| t.as_str() == s)
+        Self::ALL.into_iter().find(|t| t.as_str() == s)
     }
 }
 
@@ -180,4 +197,21 @@ pub struct AlarmView {
     pub alarm: Alarm,
     /// Its board's (certificate's) name.
     pub certificate_name: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_alarm_type_round_trips_by_its_stored_and_wire_name() {
+        for t in AlarmType::ALL {
+            assert_eq!(AlarmType::parse(t.as_str()), Some(t), "{t:?}");
+            let wire = serde_json::to_value(t).unwrap();
+            assert_eq!(wire.as_str(), Some(t.as_str()), "the JSON name is the stored name");
+            assert!(t.as_str().len() <= 30, "{t:?} fits the alarms.alarm_type column");
+        }
+        assert_eq!(AlarmType::parse("MARKET_ORDER_RELEASED"), Some(AlarmType::MarketOrderReleased));
+        assert_eq!(AlarmType::parse("NO_SUCH_ALARM"), None);
+    }
 }

@@ -1,8 +1,8 @@
 //! deadpool-redis adapters for the ports production keeps in Redis: the cache, the lease lock,
 //! refresh tokens, rate limits and session revocations, the broadcast between api instances,
-//! search keywords and waiting rooms. Every call — taking a pooled connection plus the command
-//! — runs under one timeout (the pool itself has none for responses), and every key carries
-//! the deployment's prefix.
+//! search keywords, waiting rooms, the first-come claim gate and the market's view counter.
+//! Every call — taking a pooled connection plus the command — runs under one timeout (the
+//! pool itself has none for responses), and every key carries the deployment's prefix.
 
 mod auth;
 mod broadcast;
@@ -12,6 +12,7 @@ mod client;
 mod keywords;
 mod lease;
 mod room;
+mod views;
 
 pub use auth::{RedisRateLimiter, RedisRefreshStore, RedisSessionRevocations};
 pub use broadcast::RedisBroadcast;
@@ -21,3 +22,4 @@ pub use client::{RedisClient, RedisOptions};
 pub use keywords::RedisKeywordStore;
 pub use lease::RedisLeaseLock;
 pub use room::RedisWaitingRoom;
+pub use views::RedisViewCounter;

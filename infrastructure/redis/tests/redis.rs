@@ -135,3 +135,21 @@ async fn redis_claim_gate_keeps_the_contract() {
     assert_eq!(gate.take(7, 3, 3).await.unwrap(), GateAnswer::Admitted);
     assert_eq!(gate.take(7, 4, 3).await.unwrap(), GateAnswer::SoldOut, "the reloaded count holds");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Redis at 127.0.0.1:6379 (CI runs it)"]
+async fn redis_view_counter_keeps_the_contract() {
+    let c = client(&cercat_testing::redis_url(), &cercat_testing::unique_prefix("views"));
+    cercat_market::testkit::views::run_all(Arc::new(RedisViewCounter::new(c))).await;
+}
+
+#[tokio::test]
+#[ignore = "needs Redis at 127.0.0.1:6379 (CI runs it)"]
+async fn a_seen_viewer_is_forgotten_after_two_days() {
+    use cercat_market::ports::ViewCounter;
+    let c = client(&cercat_testing::redis_url(), &cercat_testing::unique_prefix("seen"));
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+    assert!(RedisViewCounter::new(c.clone()).record(1, 2, day).await.unwrap());
+    let ttl: i64 = c.query(deadpool_redis::redis::cmd("TTL").arg(c.key("mkt:seen:2026-12-01:1:2"))).await.unwrap();
+    assert!((24 * 3600..=2 * 24 * 3600).contains(&ttl), "the marker outlives its day, then expires: {ttl}");
+}

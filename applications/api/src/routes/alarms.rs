@@ -33,12 +33,14 @@ pub struct AlarmResponse {
     pub id: i64,
     /// What it is about: the post for likes and comments (the client opens
     /// `/community/{certificateId}/{originId}`), the exam schedule for exam-date alarms, the
-    /// course for course alarms.
+    /// course for course alarms, the product for market alarms.
     pub origin_id: i64,
     /// Community: `NEW_LIKE_ON_POST`, `NEW_COMMENT_ON_POST`, `NEW_LIKE_ON_COMMENT`; exam dates:
     /// `BEFORE_APPLICATION`, `START_APPLICATION`, `DEFAULT_DEADLINE`; prep courses:
     /// `COURSE_SEAT_HELD`, `COURSE_ENROLLED`, `COURSE_HOLD_EXPIRED`, `COURSE_CANCELLED`,
-    /// `COURSE_REFUNDED`.
+    /// `COURSE_REFUNDED`; market orders: `MARKET_ORDER_PLACED`, `MARKET_ORDER_PAID` (to the
+    /// seller), `MARKET_ORDER_RELEASED` (expired or cancelled unpaid), `MARKET_ORDER_REFUNDED`
+    /// (to the buyer).
     pub alarm_type: &'static str,
     /// When it happened.
     pub alarm_time: DateTime<Utc>,
