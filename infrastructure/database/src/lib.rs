@@ -2,11 +2,12 @@
 //! repository port of the domain contexts (accounts and email codes, certificates and
 //! schedules, interest certificates and favourite boards, mock exams and results, goals,
 //! posts, comments, likes and their counters, reviews, alarms, courses and the seat ledger,
-//! coupons), the outbox and the dead-letter queue, the mail queue, idempotency keys, revoked
-//! sessions, job runs, a SQL lease lock, migrations and the demo seed. They store and fetch and
-//! answer with facts; the rules stay in the domain crates. Writes that record events take the
-//! events from the service and append them in the same transaction (`outbox::append_event`),
-//! then ring the relay's wake-up after the commit (`Db::write_with_events`).
+//! coupons, market products and orders), the outbox and the dead-letter queue, the mail queue,
+//! idempotency keys, revoked sessions, job runs, a SQL lease lock, migrations and the demo
+//! seed. They store and fetch and answer with facts; the rules stay in the domain crates.
+//! Writes that record events take the events from the service and append them in the same
+//! transaction (`outbox::append_event`), then ring the relay's wake-up after the commit
+//! (`Db::write_with_events`).
 
 mod alarms;
 mod boards;
@@ -23,6 +24,7 @@ mod interests;
 mod job_runs;
 mod lease;
 mod mail;
+mod market;
 mod migrate;
 mod mockexams;
 mod outbox;
@@ -48,6 +50,7 @@ pub use interests::SqlInterestRepository;
 pub use job_runs::SqlJobRunRepository;
 pub use lease::SqlLeaseLock;
 pub use mail::{SqlMailQueue, enqueue as enqueue_mail};
+pub use market::{SqlOrderLedger, SqlProductRepository};
 pub use mockexams::{SqlMockExamRepository, SqlResultRepository};
 pub use outbox::{SqlOutboxStore, append_events};
 pub use posts::SqlPostRepository;

@@ -216,6 +216,7 @@ impl UserRepository for SqlUserRepository {
                 .write(|| async move {
                     let txn = self.db.begin_write().await?;
                     crate::posts::counters::forget_member(&txn, id).await?;
+                    crate::market::forget_liker(&txn, id).await?;
                     let res = user::Entity::delete_by_id(id).exec(&txn).await?;
                     txn.commit().await?;
                     Ok(res.rows_affected)

@@ -31,6 +31,8 @@ mod m20261211_000001_alarm_dedupe_key;
 mod m20261211_000002_mail_undeliverable;
 mod m20261212_000001_create_coupons;
 mod m20261212_000002_create_coupon_events;
+mod m20261212_000003_create_products;
+mod m20261212_000004_create_market_orders;
 
 /// All migrations, in order.
 #[derive(Debug)]
@@ -65,6 +67,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261211_000002_mail_undeliverable::Migration),
             Box::new(m20261212_000001_create_coupons::Migration),
             Box::new(m20261212_000002_create_coupon_events::Migration),
+            Box::new(m20261212_000003_create_products::Migration),
+            Box::new(m20261212_000004_create_market_orders::Migration),
         ]
     }
 }

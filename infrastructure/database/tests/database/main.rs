@@ -16,6 +16,7 @@ use std::sync::Arc;
 
 mod community;
 mod coupons;
+mod market;
 
 async fn connect(url: &str) -> Db {
     let db = Db::connect(&DbOptions {
