@@ -4,6 +4,7 @@ pub mod certificates;
 pub mod coupons;
 pub mod courses;
 pub mod jobs;
+pub mod market;
 pub mod mockexams;
 
 use utoipa_actix_web::{scope, service_config::ServiceConfig};
@@ -16,6 +17,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(mockexams::configure)
             .configure(jobs::configure)
             .configure(courses::configure)
-            .configure(coupons::configure),
+            .configure(coupons::configure)
+            .configure(market::configure),
     );
 }

@@ -19,6 +19,7 @@ use crate::AdminState;
         (name = "mock-exams", description = "Mock exams: import, questions, images"),
         (name = "jobs", description = "Batch job history"),
         (name = "coupons", description = "Coupon definitions, grants and vouchers"),
+        (name = "market", description = "Products (look, hide) and orders (look up) of the study-material market"),
     ),
     components(schemas(cercat_error::ErrorBody, cercat_error::FieldError))
 )]

@@ -23,6 +23,8 @@ pub struct AdminState {
     pub courses: Arc<CourseService>,
     /// Coupons, grants and vouchers.
     pub coupons: Arc<CouponService>,
+    /// The study-material market (hiding products, looking up orders).
+    pub market: Arc<cercat_market::MarketService>,
     /// First-come coupon events.
     pub first_come: Arc<cercat_coupon::first_come::FirstComeService>,
     /// Verifies the ADMIN access tokens.
@@ -38,6 +40,7 @@ impl AdminState {
             courses: services.courses.clone(),
             coupons: services.coupons.clone(),
             first_come: services.first_come.clone(),
+            market: services.market.clone(),
             accounts: services.accounts.clone(),
             services,
         }

@@ -24,6 +24,7 @@ use utoipa_actix_web::AppExt;
         (name = "alarms", description = "The caller's alarms (served under /alarm-api/v2)"),
         (name = "community", description = "Posts, comments, likes and search on the certificate boards"),
         (name = "coupons", description = "The caller's coupons, voucher redemption and price previews with coupons"),
+        (name = "market", description = "The study-material market: products, likes, orders with coupons, payments and trade history"),
         (name = "operations", description = "Health, readiness, metrics and stored objects"),
     ),
     components(schemas(ErrorBody, FieldError))

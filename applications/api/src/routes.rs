@@ -10,6 +10,7 @@ pub mod courses;
 pub mod goals;
 pub mod health;
 pub mod interests;
+pub mod market;
 pub mod mockexams;
 pub mod oauth;
 pub mod objects;
@@ -44,6 +45,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .configure(search::configure)
                 .configure(users::configure)
                 .configure(courses::configure)
-                .configure(coupons::configure),
+                .configure(coupons::configure)
+                .configure(market::configure),
         );
 }

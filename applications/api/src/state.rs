@@ -34,6 +34,8 @@ pub struct AppState {
     pub courses: Arc<CourseService>,
     /// Coupons, vouchers and prices with coupons.
     pub coupons: Arc<CouponService>,
+    /// The study-material market.
+    pub market: Arc<cercat_market::MarketService>,
     /// First-come coupon events.
     pub first_come: Arc<cercat_coupon::first_come::FirstComeService>,
     /// Account use cases.
@@ -61,6 +63,7 @@ impl AppState {
             courses: services.courses.clone(),
             coupons: services.coupons.clone(),
             first_come: services.first_come.clone(),
+            market: services.market.clone(),
             alarms: services.alarms.clone(),
             accounts: services.accounts.clone(),
             metrics: crate::startup::prometheus(),

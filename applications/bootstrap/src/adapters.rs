@@ -82,6 +82,8 @@ pub struct Adapters {
     pub room: Arc<dyn WaitingRoom>,
     /// The gate in front of first-come coupon claims.
     pub claim_gate: Arc<dyn cercat_coupon::first_come::ClaimGate>,
+    /// Daily distinct product views, until flushed (Redis in production, in-process embedded).
+    pub views: Arc<dyn cercat_market::ports::ViewCounter>,
     /// The payment gateway.
     pub gateway: Arc<dyn PaymentGateway>,
     /// The OAuth2 identity providers.
@@ -185,6 +187,7 @@ impl Adapters {
             keywords: by_profile.keywords,
             room: by_profile.room,
             claim_gate: by_profile.claim_gate,
+            views: by_profile.views,
             gateway,
             identity_providers,
             schedule_feed: outbound::schedule_feed(settings),

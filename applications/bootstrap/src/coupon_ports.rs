@@ -1,8 +1,6 @@
-//! The ports between the coupon context and the contexts that sell: the coupon context's
-//! [`PriceCatalog`] (a course's price, read from the course store — the course service itself
-//! asks coupons for quotes, so it cannot be asked back) and the course context's
-//! [`CouponPricing`] over the coupon service. The market has no products yet, so no product
-//! has a price.
+//! The coupon context's [`PriceCatalog`]: a course's or a product's price, read from their
+//! stores (the course and market services themselves ask coupons for quotes, so they cannot
+//! be asked back). The selling contexts' `CouponPricing` port is the coupon service itself.
 
 use std::sync::Arc;
 
@@ -14,6 +12,7 @@ use cercat_course::ports::CourseRepository;
 /// Prices by reading their owners' stores.
 pub(crate) struct Prices {
     pub(crate) courses: Arc<dyn CourseRepository>,
+    pub(crate) products: Arc<dyn cercat_market::ports::ProductRepository>,
 }
 
 #[async_trait]
@@ -24,7 +23,13 @@ impl PriceCatalog for Prices {
                 Some(course) => Money::won(course.draft.price).map(Some).map_err(|e| PortError::Corrupt(e.to_string())),
                 None => Ok(None),
             },
-            Purchase::Product => Ok(None),
+            // Deleted products are gone; a hidden one is not for sale.
+            Purchase::Product => match self.products.find(id, 0).await? {
+                Some(product) if !product.hidden => {
+                    Money::won(product.draft.price).map(Some).map_err(|e| PortError::Corrupt(e.to_string()))
+                }
+                _ => Ok(None),
+            },
         }
     }
 }

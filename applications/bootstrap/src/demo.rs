@@ -1,6 +1,7 @@
 //! The embedded demo's content, made once when the demo accounts are first created, through the
 //! services (so every rule applies): a few posts of each kind on board 1 with comments and likes,
-//! an open prep course, a usable coupon for the demo student and an open first-come coupon event.
+//! an open prep course, market products on sale, reserved and sold, a usable coupon for the demo
+//! student and an open first-come coupon event.
 //! A new user sees the app alive instead of empty boards.
 
 use cercat_common::PortError;
@@ -10,6 +11,7 @@ use cercat_coupon::{
     service::{CouponDraft, DraftKind},
 };
 use cercat_course::CourseDraft;
+use cercat_market::{Category, Condition, ProductDraft};
 use chrono::{Duration, SubsecRound};
 
 use crate::Services;
@@ -99,6 +101,8 @@ pub(crate) async fn content(s: &Services, student: i64, admin: i64) -> Result<()
         .await
         .map_err(|e| failed("course")(&e))?;
 
+    market(s, student, admin).await?;
+
     let coupon = |name: &str, kind: DraftKind| CouponDraft {
         name: name.into(),
         kind,
@@ -120,5 +124,62 @@ pub(crate) async fn content(s: &Services, student: i64, admin: i64) -> Result<()
         .define(rush.id, 100, now - Duration::hours(1), now + Duration::days(7))
         .await
         .map_err(|e| failed("coupon event")(&e))?;
+    Ok(())
+}
+
+/// Products in each state: two on sale (one liked), one reserved by the student's unpaid order,
+/// one the student bought.
+async fn market(s: &Services, student: i64, admin: i64) -> Result<(), PortError> {
+    let product = |title: &str, description: &str, price: i64, condition: Condition, category: Category| ProductDraft {
+        certificate_id: 1,
+        title: title.into(),
+        description: description.into(),
+        price,
+        condition,
+        category,
+        location: "서울대입구역 2번 출구".into(),
+    };
+    let sell = |seller: i64, draft: ProductDraft| async move {
+        s.market.create_product(seller, draft, vec![]).await.map_err(|e| failed("product")(&e))
+    };
+    sell(
+        admin,
+        product(
+            "정보처리기사 필기 기본서 (2026)",
+            "밑줄 몇 군데 있고 상태 좋아요. 기출 해설 포함.",
+            15_000,
+            Condition::Good,
+            Category::Book,
+        ),
+    )
+    .await?;
+    let notes = sell(
+        admin,
+        product("실기 요약 노트 출력본", "SQL·알고리즘 파트 요약 40쪽.", 5_000, Condition::LikeNew, Category::Note),
+    )
+    .await?;
+    let calculator = sell(
+        admin,
+        product(
+            "공학용 계산기 CASIO fx-570",
+            "시험장 반입 가능 모델입니다.",
+            12_000,
+            Condition::Good,
+            Category::Device,
+        ),
+    )
+    .await?;
+    let workbook = sell(
+        student,
+        product("SQLD 기출문제집", "합격해서 팝니다. 필기 흔적 조금.", 8_000, Condition::Fair, Category::Book),
+    )
+    .await?;
+    s.market.like(admin, workbook.id).await.map_err(|e| failed("product like")(&e))?;
+    s.market.place_order(student, notes.id, &[]).await.map_err(|e| failed("order")(&e))?;
+    let bought = s.market.place_order(student, calculator.id, &[]).await.map_err(|e| failed("order")(&e))?;
+    // The embedded gateway is the simulator; a gateway that declines leaves the order reserved.
+    if let Err(err) = s.market.pay(student, bought.id, &format!("demo-{}", bought.gateway_order_id)).await {
+        tracing::warn!(%err, "the demo purchase was not paid; the calculator stays reserved");
+    }
     Ok(())
 }

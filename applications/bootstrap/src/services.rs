@@ -71,6 +71,8 @@ pub struct Services {
     pub coupons: Arc<CouponService>,
     /// First-come coupon events.
     pub first_come: Arc<cercat_coupon::first_come::FirstComeService>,
+    /// The study-material market: products, likes, views, orders, payments.
+    pub market: Arc<cercat_market::MarketService>,
     /// Sends what the mail outbox holds.
     pub mail_dispatcher: Arc<MailDispatcher>,
     /// Publishes what the event outbox holds to this deployment's bus.
@@ -164,9 +166,11 @@ impl Services {
         );
         let course_store: Arc<dyn cercat_course::ports::CourseRepository> =
             Arc::new(SqlCourseRepository::new(db.clone()));
+        let products: Arc<dyn cercat_market::ports::ProductRepository> =
+            Arc::new(cercat_database::SqlProductRepository::new(db.clone()));
         let coupons = Arc::new(CouponService::new(
             Arc::new(SqlCouponRepository::new(db.clone())),
-            Arc::new(crate::coupon_ports::Prices { courses: course_store.clone() }),
+            Arc::new(crate::coupon_ports::Prices { courses: course_store.clone(), products: products.clone() }),
             a.clock.clone(),
         ));
         let first_come = Arc::new(cercat_coupon::first_come::FirstComeService::new(
@@ -191,6 +195,21 @@ impl Services {
                 max_poll_secs: u64::from(s.course.max_poll_secs),
             },
             a.jwt_secret.expose_secret().as_bytes(),
+        );
+        let market = cercat_market::MarketService::new(
+            cercat_market::MarketPorts {
+                products,
+                orders: Arc::new(cercat_database::SqlOrderLedger::new(db.clone())),
+                views: a.views.clone(),
+                gateway: a.gateway.clone(),
+                coupons: coupons.clone(),
+                storage: a.storage.clone(),
+                clock: a.clock.clone(),
+            },
+            cercat_market::MarketConfig {
+                pay_within: seconds(s.market.pay_within_seconds),
+                ..cercat_market::MarketConfig::default()
+            },
         );
         let retry = RetryPolicy {
             attempts: s.events.retry_attempts,
@@ -231,6 +250,7 @@ impl Services {
             courses: Arc::new(courses),
             coupons,
             first_come,
+            market: Arc::new(market),
             mail_dispatcher: Arc::new(MailDispatcher::new(
                 a.mail_queue.clone(),
                 a.mailer.clone(),

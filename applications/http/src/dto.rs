@@ -3,4 +3,5 @@
 
 pub mod certificate;
 pub mod coupon;
+pub mod market;
 pub mod mockexam;

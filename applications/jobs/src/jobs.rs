@@ -4,6 +4,7 @@ pub mod course_holds_sweep;
 pub mod exam_alarms;
 pub mod exam_schedule_import;
 pub mod mail_retry;
+pub mod market_sweep;
 pub mod outbox_relay;
 pub mod trending;
 pub mod withdrawn_user_purge;
@@ -21,6 +22,8 @@ pub fn all() -> Vec<Box<dyn Job>> {
         Box::new(trending::TrendingSnapshot),
         Box::new(exam_alarms::ExamAlarms),
         Box::new(course_holds_sweep::CourseHoldsSweep),
+        Box::new(market_sweep::MarketOrdersSweep),
+        Box::new(market_sweep::MarketViewFlush),
     ]
 }
 

@@ -17,6 +17,7 @@ mod kafka;
 mod limits;
 mod log;
 mod mail;
+mod market;
 mod oauth;
 mod outbox;
 mod payment;
@@ -35,6 +36,7 @@ pub use kafka::KafkaSettings;
 pub use limits::LimitSettings;
 pub use log::{LogFormatSetting, LogSettings};
 pub use mail::MailSettings;
+pub use market::MarketSettings;
 pub use oauth::{OAuthProvider, OAuthSettings};
 pub use outbox::{EventSettings, OutboxSettings};
 pub use payment::{PaymentGatewaySetting, PaymentSettings};
@@ -120,6 +122,9 @@ pub struct Settings {
     pub sse: SseSettings,
     /// Prep-course enrollment: holds, the waiting room, the sweep.
     pub course: CourseSettings,
+    /// The study-material market: how long an order reserves its product.
+    #[serde(default)]
+    pub market: MarketSettings,
     /// The payment gateway.
     pub payment: PaymentSettings,
     /// How slowly and how much a client may send: body read bounds and upload caps.
@@ -150,6 +155,7 @@ impl Settings {
             oauth: OAuthSettings::default(),
             sse: SseSettings::default(),
             course: CourseSettings::default(),
+            market: MarketSettings::default(),
             payment: PaymentSettings::defaults(profile),
             limits: LimitSettings::default(),
         }

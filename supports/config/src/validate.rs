@@ -90,6 +90,9 @@ pub(crate) fn fill_and_check(s: &mut Settings) -> Result<(), ConfigError> {
     check_auth(s)?;
     check_mail(s)?;
     check_course(s)?;
+    if !(1..=7 * 86_400).contains(&s.market.pay_within_seconds) {
+        return Err(invalid("market.pay_within_seconds", "use 1..=604800 (default 1800, 30 minutes)"));
+    }
     check_oauth(s)
 }
 

@@ -173,14 +173,6 @@ pub async fn queue_me(
     Ok(queue_response(id, status))
 }
 
-/// A body read raw (the idempotency fingerprint needs its bytes) parsed as JSON: a 400
-/// `GLB_002` that says what was expected, like the JSON extractor's.
-fn json_body<T: serde::de::DeserializeOwned>(body: &[u8], expected: &str) -> Result<T, AppError> {
-    serde_json::from_slice(body).map_err(|e| {
-        AppError(cercat_error::ApiError::new(cercat_error::ErrorCode::INVALID_BODY, format!("{expected}: {e}")))
-    })
-}
-
 /// Holds a seat: `PENDING_PAYMENT` until `holdDeadline`, or 409 `CRS_005` when sold out.
 /// With the waiting room on, send the admission token in `Admission-Token`. The body is
 /// optional: `{"couponIds": [...]}` spends the caller's coupons (the `amount` due is the
@@ -215,7 +207,7 @@ pub async fn enroll(
         let request: EnrollRequest = if body.iter().all(u8::is_ascii_whitespace) {
             EnrollRequest::default()
         } else {
-            json_body(&body, "the body is optional, or JSON like {\"couponIds\": [12]}")?
+            idempotency::json_body(&body, "the body is optional, or JSON like {\"couponIds\": [12]}")?
         };
         let e = state.courses.enroll(user, id, token.as_deref(), &request.coupon_ids).await?;
         Ok(idempotency::respond(&req, ApiResponse::created(EnrollmentResponse::from(e))))
@@ -275,7 +267,8 @@ pub async fn pay(
     let id = path.into_inner();
     idempotency::run(&state, &req, user, &body, || async {
         let id = id.get();
-        let payment: PaymentRequest = json_body(&body, "the body must be JSON like {\"paymentKey\": \"…\"}")?;
+        let payment: PaymentRequest =
+            idempotency::json_body(&body, "the body must be JSON like {\"paymentKey\": \"…\"}")?;
         let e = state.courses.pay(user, id, &payment.payment_key).await?;
         Ok(idempotency::respond(&req, ApiResponse::ok(EnrollmentResponse::from(e))))
     })

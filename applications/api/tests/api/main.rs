@@ -15,6 +15,7 @@ mod helpers;
 mod jobs;
 mod limits;
 mod mail;
+mod market;
 mod oauth;
 mod production;
 mod study;

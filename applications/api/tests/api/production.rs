@@ -36,6 +36,7 @@ impl Deployment {
             EXAM_ALARM_TOPIC,
             DEAD_LETTER_TOPIC,
             cercat_course::events::ENROLLMENT_TOPIC,
+            cercat_market::events::ORDER_TOPIC,
         ] {
             cluster.create_topic(&format!("cercat.{topic}"), 3, 1).unwrap();
         }

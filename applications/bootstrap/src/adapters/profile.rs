@@ -43,6 +43,7 @@ pub(super) struct ProfileAdapters {
     pub(super) keywords: Arc<dyn KeywordStore>,
     pub(super) room: Arc<dyn WaitingRoom>,
     pub(super) claim_gate: Arc<dyn cercat_coupon::first_come::ClaimGate>,
+    pub(super) views: Arc<dyn cercat_market::ports::ViewCounter>,
 }
 
 impl ProfileAdapters {
@@ -71,6 +72,7 @@ impl ProfileAdapters {
             keywords: Arc::new(MemoryKeywordStore::default()),
             room: Arc::new(MemoryWaitingRoom::default()),
             claim_gate: Arc::new(cercat_coupon::first_come::LocalGate::default()),
+            views: Arc::new(cercat_embedded::MemoryViewCounter::default()),
         }
     }
 
@@ -106,6 +108,7 @@ impl ProfileAdapters {
             keywords: Arc::new(RedisKeywordStore::new(redis.clone())),
             room: Arc::new(RedisWaitingRoom::new(redis.clone())),
             claim_gate: Arc::new(cercat_redis::RedisClaimGate::new(redis.clone())),
+            views: Arc::new(cercat_redis::RedisViewCounter::new(redis.clone())),
             broadcast: Arc::new(RedisBroadcast::new(redis.clone(), "alarms")),
             lease: Arc::new(RedisLeaseLock::new(redis)),
             dead_letters: Arc::new(KafkaDeadLetters::new((*publisher).clone())),
