@@ -19,6 +19,7 @@ in_both_modes!(
     a_seat_bought_with_coupons_costs_less_and_a_refund_gives_them_back,
     a_first_come_event_issues_its_quantity_once_per_user_under_a_rush,
     claims_outside_the_window_or_of_no_event_are_refused,
+    a_window_that_closes_mid_rush_issues_nothing_after_it,
 );
 
 fn draft(name: &str, kind: DraftKind) -> CouponDraft {
@@ -325,4 +326,120 @@ async fn a_redis_flush_mid_rush_issues_no_second_copy_and_no_extra_one() {
     let second = rush(&app, event, &users, 3).await;
     let all: Vec<(i64, u16)> = first.into_iter().chain(second).collect();
     assert_issued(&app, event, &users, &all, 12).await;
+}
+
+/// The api process is killed (SIGKILL) in the middle of a rush: every user it told "issued"
+/// holds the copy, nobody holds two, and — restarted, its in-process gate rebuilt from the
+/// database — it issues exactly the rest of the quantity.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_api_process_killed_mid_rush_keeps_every_201_and_the_quantity() {
+    use crate::courses::{free_port, start_api};
+    let secret = "kill-test-secret-kill-test-secret-0123";
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_path_buf();
+    let mut s = settings(cercat_config::Profile::Embedded, &dir);
+    s.auth.jwt_secret = Some(secret.into());
+    let observer = spawn(s, dir, Vec::new()).await;
+    let port = free_port();
+    let mut child = start_api(&data, port, secret).await;
+    let target = TestApp {
+        base: format!("http://127.0.0.1:{port}"),
+        client: test_client(),
+        state: observer.state.clone(),
+        server: observer.server.clone(),
+        stopped: None,
+        _dir: tempfile::tempdir().unwrap(),
+        _extra: Vec::new(),
+    };
+    let event = first_come(&observer, 300).await;
+    let users = students(&observer, 1_000).await;
+    let path = format!("/api/v2/coupon-events/{event}/claims");
+    // Killed just after the first copy is issued, while most clicks are still on their way.
+    let first_issued = tokio::sync::Notify::new();
+    let clicks = users.iter().map(|who| {
+        let (path, target, first_issued) = (path.clone(), &target, &first_issued);
+        async move {
+            let res =
+                target.client.post(format!("{}{path}", target.base)).header("Access-Token", &who.token).send().await;
+            let status = res.ok().map(|r| r.status().as_u16());
+            if status == Some(201) {
+                first_issued.notify_one();
+            }
+            (who.id, status)
+        }
+    });
+    let kill = async {
+        first_issued.notified().await;
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        child.0.kill().unwrap();
+    };
+    let (first, ()) = tokio::join!(futures::future::join_all(clicks), kill);
+    drop(child);
+    let cut_off = first.iter().filter(|(_, s)| s.is_none()).count();
+    assert!(cut_off > 0, "the kill fell inside the rush");
+    let told: Vec<(i64, u16)> = first.iter().filter(|(_, s)| *s == Some(201)).map(|(u, _)| (*u, 201)).collect();
+
+    // Restarted on the same data: everyone not yet told "issued" tries again, twice.
+    let _child = start_api(&data, port, secret).await;
+    let winners: Vec<i64> = told.iter().map(|(u, _)| *u).collect();
+    let rest: Vec<Caller> = users.iter().filter(|u| !winners.contains(&u.id)).cloned().collect();
+    let second = rush(&target, event, &rest, 2).await;
+    // A claim cut off by the kill may have committed: its user holds the copy without having
+    // been told, and is told "already claimed" on the retry. Told "issued" always means held.
+    let told_issued: Vec<i64> = told.iter().chain(&second).filter(|(_, s)| *s == 201).map(|(u, _)| *u).collect();
+    let mut holders = 0;
+    for who in &users {
+        let (_, mine, ..) = send(&target, Method::GET, "/api/v2/coupons/me", Some(who), None, &[]).await;
+        let holds = mine["result"].as_array().unwrap().iter().filter(|c| c["source"] == "EVENT").count();
+        assert!(holds <= 1, "user {} holds {holds} copies", who.id);
+        assert!(holds == 1 || !told_issued.contains(&who.id), "user {} was told issued but holds nothing", who.id);
+        holders += holds;
+    }
+    assert_eq!(holders, 300, "exactly the quantity is held ({cut_off} clicks were cut off)");
+    let (_, e, ..) =
+        send(&target, Method::GET, &format!("/api/v2/coupon-events/{event}"), Some(&users[0]), None, &[]).await;
+    assert_eq!(e["result"]["remaining"], 0, "{e}");
+}
+
+/// The window closes in the middle of a rush: a claim made after `closesAt` is refused (403
+/// `CPN_016`), never issued, and every 201 is a committed copy.
+async fn a_window_that_closes_mid_rush_issues_nothing_after_it(app: &TestApp) {
+    let coupon = define(app, draft("마감 임박", DraftKind::Fixed)).await;
+    let closes = Utc::now() + Duration::milliseconds(1_500);
+    let event = app.state.services.first_come.define(coupon, 1_000, Utc::now() - Duration::minutes(1), closes).await;
+    let event = event.unwrap().id;
+    let users = students(app, 120).await;
+    let path = format!("/api/v2/coupon-events/{event}/claims");
+    // Each user clicks once, spread over three seconds around the close.
+    let clicks = users.iter().enumerate().map(|(i, who)| {
+        let path = path.clone();
+        async move {
+            tokio::time::sleep(std::time::Duration::from_millis(25 * i as u64)).await;
+            let sent = Utc::now();
+            let (status, body, ..) = send(app, Method::POST, &path, Some(who), None, &[]).await;
+            let answered = Utc::now();
+            (who.id, sent, answered, status, body)
+        }
+    });
+    let answers = futures::future::join_all(clicks).await;
+    let mut issued = Vec::new();
+    for (user, sent, answered, status, body) in &answers {
+        match status {
+            201 => {
+                assert!(*sent < closes, "issued to a click sent after the close: {body}");
+                issued.push((*user, 201));
+            }
+            403 => {
+                assert_eq!(body["responseCode"], "CPN_016", "{body}");
+                assert!(*answered > closes, "refused before the window closed: {body}");
+            }
+            other => panic!("{other}: {body}"),
+        }
+    }
+    assert!(!issued.is_empty() && issued.len() < users.len(), "the close fell inside the rush: {}", issued.len());
+    for who in &users {
+        let (_, mine, ..) = send(app, Method::GET, "/api/v2/coupons/me", Some(who), None, &[]).await;
+        let holds = mine["result"].as_array().unwrap().iter().filter(|c| c["source"] == "EVENT").count();
+        assert_eq!(holds, usize::from(issued.iter().any(|(u, _)| *u == who.id)), "user {}", who.id);
+    }
 }

@@ -520,11 +520,11 @@ async fn failed_payments_expiries_and_cancels_keep_the_invariant_over_mariadb_an
     assert!(toss.cancels().iter().any(|k| k == "pk-refund-me"), "{:?}", toss.cancels());
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
-struct Child(std::process::Child);
+pub(crate) struct Child(pub std::process::Child);
 
 impl Drop for Child {
     fn drop(&mut self) {
@@ -533,7 +533,7 @@ impl Drop for Child {
     }
 }
 
-async fn start_api(dir: &std::path::Path, port: u16, secret: &str) -> Child {
+pub(crate) async fn start_api(dir: &std::path::Path, port: u16, secret: &str) -> Child {
     // Wrapped at once: dropping the guard kills and reaps the process on every path.
     let child = Child(
         std::process::Command::new(env!("CARGO_BIN_EXE_cercat-api"))
