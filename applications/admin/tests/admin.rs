@@ -14,6 +14,7 @@ struct Admin {
     user: String,
     user_id: i64,
     settings: Settings,
+    services: cercat_bootstrap::Services,
     _dir: tempfile::TempDir,
 }
 
@@ -33,7 +34,7 @@ async fn spawn() -> Admin {
     let user_id = accounts.authenticate(&user).await.unwrap().sub.get();
     let base = format!("http://127.0.0.1:{}", server.port());
     tokio::spawn(server.run_until_stopped());
-    Admin { base, client: Client::new(), admin, user, user_id, settings, _dir: dir }
+    Admin { base, client: Client::new(), admin, user, user_id, settings, services, _dir: dir }
 }
 
 impl Admin {
@@ -688,4 +689,51 @@ async fn coupons_are_defined_granted_once_and_vouchered_by_admins_only() {
         a.call(Method::GET, "/admin/v1/coupon-events/999999", Some(&a.admin), None, 404).await["responseCode"],
         "CPN_015"
     );
+}
+
+/// The embedded demo's market, moderated: an admin sees any product and hides a student's
+/// (then nobody else sees, lists or orders it) and shows it again, and looks up any order
+/// with its history; users are refused, bad input is a 4xx naming the field.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admins_hide_products_and_look_up_orders() {
+    use cercat_market::{OrderRole, service::Actor};
+    let a = spawn().await;
+    let market = a.services.market.clone();
+    let page = cercat_common::paging::KeysetRequest::parse(None, Some(100)).unwrap();
+    let query = cercat_market::service::ProductQuery { seller_id: Some(a.user_id), ..Default::default() };
+    let mine = market.products(query.clone(), page, a.user_id).await.unwrap();
+    let product = mine.content.first().expect("the demo student sells a workbook").id;
+    let path = format!("/admin/v1/products/{product}");
+    assert_eq!(a.call(Method::GET, &path, Some(&a.user), None, 403).await["responseCode"], "USR_009");
+    let seen = a.call(Method::GET, &path, Some(&a.admin), None, 200).await;
+    assert_eq!((seen["result"]["status"].as_str(), seen["result"]["hidden"].as_bool()), (Some("ON_SALE"), Some(false)));
+
+    let hidden = a.call(Method::PATCH, &path, Some(&a.admin), Some(json!({"hidden": true})), 200).await;
+    assert_eq!(hidden["result"]["hidden"], true);
+    let stranger = Actor { user_id: a.user_id + 1_000, admin: false };
+    let err = market.product(product, stranger).await.unwrap_err();
+    assert_eq!(cercat_common::DomainError::code(&err), "MKT_001", "hidden from others");
+    assert!(market.products(query.clone(), page, stranger.user_id).await.unwrap().content.is_empty(), "and unlisted");
+    let seller = Actor { user_id: a.user_id, admin: false };
+    assert!(market.product(product, seller).await.unwrap().hidden, "its seller still sees it");
+    a.call(Method::PATCH, &path, Some(&a.admin), Some(json!({"hidden": false})), 200).await;
+    assert_eq!(market.products(query, page, stranger.user_id).await.unwrap().content.len(), 1, "shown again");
+
+    let bad = a.call(Method::PATCH, &path, Some(&a.admin), Some(json!({"hidden": "yes"})), 400).await;
+    assert_eq!(bad["responseCode"], "GLB_002");
+    let gone = a.call(Method::GET, "/admin/v1/products/987654321", Some(&a.admin), None, 404).await;
+    assert_eq!(gone["responseCode"], "MKT_001");
+    let zero = a.call(Method::GET, "/admin/v1/products/0", Some(&a.admin), None, 400).await;
+    assert_eq!(zero["errors"][0]["field"], "productId");
+
+    let orders = market.orders(a.user_id, OrderRole::Buyer, page).await.unwrap();
+    let order = orders.content.first().expect("the demo student ordered").id;
+    let opath = format!("/admin/v1/orders/{order}");
+    a.call(Method::GET, &opath, Some(&a.user), None, 403).await;
+    let detail = a.call(Method::GET, &opath, Some(&a.admin), None, 200).await;
+    assert_eq!(detail["result"]["orderId"].as_i64(), Some(order));
+    assert_eq!(detail["result"]["buyerId"].as_i64(), Some(a.user_id));
+    assert_eq!(detail["result"]["history"][0]["to"], "PENDING_PAYMENT", "{detail}");
+    let missing = a.call(Method::GET, "/admin/v1/orders/987654321", Some(&a.admin), None, 404).await;
+    assert_eq!(missing["responseCode"], "MKT_007");
 }

@@ -226,10 +226,11 @@ async fn the_committed_openapi_document_matches_the_code() {
 }
 
 /// A fresh embedded app with the demo accounts shows a live community and market to the demo
-/// student: posts of each kind on board 1 with comments and likes, an open course, a usable
-/// coupon and an open first-come event — made once, by the services.
+/// student: posts of each kind on board 1 with comments and likes, an open course, market
+/// products on sale, reserved and sold, a usable coupon and an open first-come event — made
+/// once, by the services.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_fresh_demo_shows_posts_a_course_a_coupon_and_an_open_coupon_event() {
+async fn a_fresh_demo_shows_posts_a_course_products_a_coupon_and_an_open_coupon_event() {
     let dir = tempfile::tempdir().unwrap();
     let mut s = settings(Profile::Embedded, &dir);
     s.seed.demo_content = true;
@@ -253,4 +254,14 @@ async fn a_fresh_demo_shows_posts_a_course_a_coupon_and_an_open_coupon_event() {
     assert_eq!((event["result"]["remaining"].as_u64(), event["result"]["claimed"].as_bool()), (Some(100), Some(false)));
     let claimed = app.authed(Method::POST, "/api/v2/coupon-events/1/claims", &token, 201).await;
     assert_eq!(claimed["result"]["source"], "EVENT");
+    let products = app.authed(Method::GET, "/api/v2/products?certificateId=1", &token, 200).await;
+    let states: Vec<&str> =
+        products["result"]["content"].as_array().unwrap().iter().map(|p| p["status"].as_str().unwrap()).collect();
+    for state in ["ON_SALE", "RESERVED", "SOLD"] {
+        assert!(states.contains(&state), "a {state} product: {states:?}");
+    }
+    let bought = app.authed(Method::GET, "/api/v2/orders/me?role=BUYER", &token, 200).await;
+    let orders: Vec<&str> =
+        bought["result"]["content"].as_array().unwrap().iter().map(|o| o["status"].as_str().unwrap()).collect();
+    assert_eq!(orders, ["PAID", "PENDING_PAYMENT"], "{bought}");
 }

@@ -138,3 +138,24 @@ fn wallet() -> HeldCoupons {
 fn wire(err: &MarketError) -> (&'static str, Option<&'static str>) {
     (err.code(), err.field())
 }
+
+/// The in-memory products keep the same contract as the SQL adapters (so service tests over
+/// them prove what production does).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_memory_products_keep_the_adapters_contract() {
+    use crate::{
+        Seller,
+        testkit::{memory::MemoryProducts, products},
+    };
+    let repo = MemoryProducts::default();
+    repo.only_certificates(&[1, 2]);
+    repo.name(1, "판매자1");
+    repo.name(2, "판매자2");
+    let fixture = products::ProductFixture {
+        sellers: [Seller::shown(1, Some("판매자1".into())), Seller::shown(2, Some("판매자2".into()))],
+        users: (100..160).collect(),
+        certificates: [1, 2],
+        missing_certificate: 999,
+    };
+    products::run_all(std::sync::Arc::new(repo), fixture).await;
+}
