@@ -131,7 +131,8 @@ impl MarketService {
 
     /// Confirms the buyer's payment with the gateway (the amount is the order's, computed by
     /// the server; the key must be the gateway's for this order) → PAID, the product SOLD.
-    /// A charge that lands after the order was released, or a second one, is refunded.
+    /// An order past its deadline is released instead (409 `MKT_009`, nothing charged). A
+    /// charge that lands after the order was released, or a second one, is refunded.
     pub async fn pay(&self, buyer_id: i64, id: i64, payment_key: &str) -> Result<Order, MarketError> {
         let payment_key = payment_key.trim();
         if payment_key.is_empty() || payment_key.len() > 200 {
@@ -145,6 +146,16 @@ impl MarketService {
             .filter(|o| o.buyer_id == buyer_id)
             .ok_or(MarketError::OrderNotFound(id))?;
         match order.status {
+            // Past its deadline the order is released, not paid (the sweep would release it
+            // anyway; the product is someone else's chance again), before the gateway charges.
+            OrderStatus::PendingPayment if order.pay_by <= self.now() => {
+                self.ports.orders.release(id, OrderTransition::EXPIRE, self.now()).await?;
+                let current = self.ports.orders.find(id).await?.ok_or(MarketError::OrderNotFound(id))?;
+                return match current.status {
+                    OrderStatus::Paid if current.payment_key.as_deref() == Some(payment_key) => Ok(current),
+                    _ => Err(refused_payment(&current)),
+                };
+            }
             OrderStatus::PendingPayment => {}
             OrderStatus::Paid if order.payment_key.as_deref() == Some(payment_key) || order.amount == 0 => {
                 return Ok(order);

@@ -125,6 +125,25 @@ async fn an_order_released_before_the_payment_is_released_without_the_gateway() 
 }
 
 #[tokio::test]
+async fn an_order_past_its_deadline_is_released_at_payment_and_never_charged() {
+    let f = fixture_with_coupons();
+    let order = ordered(&f, &[1]).await;
+    f.clock.advance(f.service.config().pay_within);
+    let err = f.service.pay(BUYER, order.id, "pk-1").await.unwrap_err();
+    assert!(matches!(err, MarketError::Released { status: "EXPIRED", .. }), "{err:?}");
+    assert_eq!(wire(&err), ("MKT_009", None));
+    assert!(f.gateway.confirms().is_empty(), "nothing is charged");
+    assert_eq!(f.products.status(order.product_id), Some(ProductStatus::OnSale));
+    assert_eq!(
+        f.orders.coupon_moves(order.id),
+        [(CouponChange::Reserved, vec![1]), (CouponChange::GivenBack, vec![1])]
+    );
+    let again = f.service.pay(BUYER, order.id, "pk-1").await.unwrap_err();
+    assert!(matches!(again, MarketError::Released { .. }), "{again:?}");
+    assert_eq!(f.service.sweep().await.unwrap().expired, 0, "released once");
+}
+
+#[tokio::test]
 async fn a_charge_for_an_order_released_while_the_gateway_worked_is_refunded() {
     let f = fixture_with_coupons();
     let order = ordered(&f, &[1]).await;
