@@ -3,6 +3,7 @@
 pub mod certificates;
 pub mod coupons;
 pub mod courses;
+pub mod dead_letters;
 pub mod jobs;
 pub mod market;
 pub mod mockexams;
@@ -18,6 +19,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(jobs::configure)
             .configure(courses::configure)
             .configure(coupons::configure)
-            .configure(market::configure),
+            .configure(market::configure)
+            .configure(dead_letters::configure),
     );
 }

@@ -20,6 +20,7 @@ use crate::AdminState;
         (name = "jobs", description = "Batch job history"),
         (name = "coupons", description = "Coupon definitions, grants and vouchers"),
         (name = "market", description = "Products (look, hide) and orders (look up) of the study-material market"),
+        (name = "operations", description = "The dead-letter queue: list and replay what consumer groups gave up on"),
     ),
     components(schemas(cercat_error::ErrorBody, cercat_error::FieldError))
 )]

@@ -737,3 +737,60 @@ async fn admins_hide_products_and_look_up_orders() {
     let missing = a.call(Method::GET, "/admin/v1/orders/987654321", Some(&a.admin), None, 404).await;
     assert_eq!(missing["responseCode"], "MKT_007");
 }
+
+/// The dead-letter queue over HTTP: admins list the letters (of one group, with the payload and
+/// the last error) and replay them into the outbox, oldest first; users are refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admins_list_and_replay_dead_letters_over_http() {
+    use cercat_common::events::{DeadLetter, EventEnvelope};
+    let a = spawn().await;
+    let event = EventEnvelope::new(
+        "community.post-liked",
+        "post",
+        "9",
+        "PostLiked",
+        json!({ "receiverId": "nobody" }),
+        chrono::Utc::now(),
+    );
+    let letter = |group: &str, event: Option<EventEnvelope>| DeadLetter {
+        id: uuid::Uuid::now_v7(),
+        group: group.into(),
+        topic: "community.post-liked".into(),
+        key: Some("9".into()),
+        payload: event.is_none().then(|| "{garbage".into()),
+        event,
+        error: "corrupt data: bad receiverId".into(),
+        attempts: 3,
+        failed_at: chrono::Utc::now(),
+        position: None,
+    };
+    let queue = &a.services.adapters().dead_letters;
+    queue.add(&letter("alarm.store", Some(event.clone()))).await.unwrap();
+    queue.add(&letter("search.index", None)).await.unwrap();
+
+    a.call(Method::GET, "/admin/v1/dead-letters", Some(&a.user), None, 403).await;
+    let all = a.call(Method::GET, "/admin/v1/dead-letters", Some(&a.admin), None, 200).await["result"].clone();
+    assert_eq!((all["waiting"].as_u64(), all["letters"].as_array().unwrap().len()), (Some(2), 2), "{all}");
+    let alarms = a.call(Method::GET, "/admin/v1/dead-letters?group=alarm.store", Some(&a.admin), None, 200).await;
+    let letters = alarms["result"]["letters"].as_array().unwrap();
+    assert_eq!(letters.len(), 1, "{alarms}");
+    assert_eq!((letters[0]["eventType"].as_str(), letters[0]["attempts"].as_u64()), (Some("PostLiked"), Some(3)));
+    assert_eq!(letters[0]["payload"]["receiverId"], "nobody");
+    assert_eq!(letters[0]["error"], "corrupt data: bad receiverId");
+    let bad = a.call(Method::GET, "/admin/v1/dead-letters?limit=0", Some(&a.admin), None, 400).await;
+    assert_eq!(bad["errors"][0]["field"], "limit");
+
+    let unsent = a.services.backlog.unsent().await.unwrap();
+    let one =
+        a.call(Method::POST, "/admin/v1/dead-letters/replay", Some(&a.admin), Some(json!({"limit": 1})), 200).await;
+    assert_eq!((one["result"]["replayed"].as_u64(), one["result"]["left"].as_u64()), (Some(1), Some(1)), "{one}");
+    assert_eq!(a.services.backlog.unsent().await.unwrap(), unsent + 1, "the event is back in the outbox");
+    let stuck = a.call(Method::POST, "/admin/v1/dead-letters/replay", Some(&a.admin), Some(json!({})), 200).await;
+    assert_eq!((stuck["result"]["replayed"].as_u64(), stuck["result"]["left"].as_u64()), (Some(0), Some(1)));
+    let body = json!({"discardUndecodable": true});
+    let dropped = a.call(Method::POST, "/admin/v1/dead-letters/replay", Some(&a.admin), Some(body), 200).await;
+    assert_eq!((dropped["result"]["discarded"].as_u64(), dropped["result"]["left"].as_u64()), (Some(1), Some(0)));
+    let unknown = json!({"limit": 1, "all": true});
+    let refused = a.call(Method::POST, "/admin/v1/dead-letters/replay", Some(&a.admin), Some(unknown), 400).await;
+    assert_eq!(refused["responseCode"], "GLB_002");
+}
