@@ -9,6 +9,7 @@ pub mod dto;
 pub mod idempotency;
 pub mod multipart;
 pub mod openapi;
+pub mod queue_stream;
 pub mod routes;
 pub mod sse;
 pub mod startup;

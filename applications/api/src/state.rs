@@ -46,6 +46,8 @@ pub struct AppState {
     pub hub: Arc<crate::sse::AlarmHub>,
     /// Whose `X-Forwarded-For` is believed.
     pub proxies: crate::client_ip::ProxyTrust,
+    /// The waiting-room position streams this instance holds.
+    pub queue_streams: Arc<crate::queue_stream::StreamSlots>,
     /// The uploads this instance may read at once.
     pub uploads: crate::multipart::UploadSlots,
 }
@@ -74,6 +76,10 @@ impl AppState {
             ),
             proxies: crate::client_ip::ProxyTrust::new(settings.server.behind_proxy, &settings.server.trusted_proxies),
             uploads: crate::multipart::UploadSlots::new(settings.limits.upload_max_concurrent),
+            queue_streams: crate::queue_stream::StreamSlots::new(
+                settings.sse.max_per_user,
+                settings.sse.max_connections,
+            ),
             services,
         }
     }

@@ -36,6 +36,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(remove)
         .service(join_queue)
         .service(queue_me)
+        .service(queue_stream)
         .service(enroll)
         .service(get_enrollment)
         .service(pay)
@@ -171,6 +172,46 @@ pub async fn queue_me(
     let id = path.0.get();
     let status = state.courses.queue_status(caller.user_id(), id).await?;
     Ok(queue_response(id, status))
+}
+
+/// The caller's place in the waiting room as server-sent events: `event: position` frames
+/// (QueueResponse JSON) whenever the place or the estimated wait changes — read once a second —
+/// then `event: admitted` with the admission token, and the stream ends. It also ends with
+/// `event: end` when the session ends or the access token expires (reconnect with a fresh one),
+/// and with `event: error` (the envelope's `responseCode`) if the room cannot be read; polling
+/// `GET …/queue/me` keeps working throughout. At most `sse.max_per_user` streams per user and
+/// `sse.max_connections` in all per instance (then 503 `GLB_008` with `Retry-After`). Join the
+/// room first (`POST …/queue`).
+#[utoipa::path(tag = "courses", security(("access_token" = [])), params(("course_id" = i64, Path)), extensions(("x-errors" = json!(["CRS_007", "CRS_001", "GLB_008"]))), responses(
+    (status = 200, description = "A `text/event-stream` of `position` frames, then `admitted` with the token", content_type = "text/event-stream", body = String),
+))]
+#[get("/courses/{course_id}/queue/me/stream")]
+pub async fn queue_stream(
+    state: web::Data<AppState>,
+    caller: Member,
+    path: IdPath<CourseId>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.0.get();
+    let slot = state
+        .queue_streams
+        .take(caller.user_id())
+        .map_err(|_| AppError::busy("too many open waiting-room streams for you or on this instance", 5))?;
+    // The first read answers errors (not in the room, no course) as a normal response.
+    let first = state.courses.queue_status(caller.user_id(), id).await?;
+    let lifetime = u64::try_from(caller.0.exp - chrono::Utc::now().timestamp()).unwrap_or(0);
+    let stream = crate::queue_stream::position_stream(
+        state.get_ref().clone(),
+        caller.0,
+        id,
+        first,
+        std::time::Duration::from_secs(lifetime),
+        slot,
+    );
+    Ok(HttpResponse::Ok()
+        .content_type("text/event-stream")
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .insert_header(("X-Accel-Buffering", "no"))
+        .streaming(stream))
 }
 
 /// Holds a seat: `PENDING_PAYMENT` until `holdDeadline`, or 409 `CRS_005` when sold out.

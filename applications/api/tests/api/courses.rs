@@ -23,6 +23,7 @@ in_both_modes!(
     enrollment_windows_and_the_waiting_room_gate_the_holds,
     a_course_with_enrollments_cannot_be_deleted_but_an_empty_one_can,
     enrollment_transitions_reach_the_student_as_alarms,
+    the_waiting_room_streams_the_place_then_the_token_during_a_surge,
 );
 
 async fn only_instructors_create_courses_and_bad_drafts_are_refused(app: &TestApp) {
@@ -623,4 +624,54 @@ async fn an_api_process_killed_mid_surge_keeps_the_invariant() {
         report.pending, 50,
         "every seat is held once the rush is over ({cut_off} requests were cut off): {report:?}"
     );
+}
+
+/// Twenty students join a room that admits five a second; the last one follows its place on
+/// the position stream instead of polling: `position` frames with fewer people ahead each
+/// time, then `admitted` with a token that enrolls. A student not in the room is refused
+/// before any stream opens.
+async fn the_waiting_room_streams_the_place_then_the_token_during_a_surge(app: &TestApp) {
+    let (teacher, people) = class(app, 21).await;
+    let mut body = course_body(50, true, -1, 60);
+    body["admissionRatePerSecond"] = json!(5);
+    let course = create_course(app, &teacher, body).await;
+    let join = format!("/api/v2/courses/{course}/queue");
+    for who in &people[..20] {
+        let (status, res, _, _) = send(app, Method::POST, &join, Some(who), None, &[]).await;
+        assert_eq!(status, 200, "{res}");
+    }
+    let stream_path = format!("/api/v2/courses/{course}/queue/me/stream");
+    let (status, refused, _, _) = send(app, Method::GET, &stream_path, Some(&people[20]), None, &[]).await;
+    assert_eq!((status, refused["responseCode"].as_str()), (404, Some("CRS_007")), "{refused}");
+
+    let last = &people[19];
+    let mut res = app.req(Method::GET, &stream_path).header("Access-Token", &last.token).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/event-stream"));
+    let mut text = String::new();
+    let until = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !text.contains("event: admitted") {
+        assert!(tokio::time::Instant::now() < until, "never admitted: {text}");
+        match tokio::time::timeout(std::time::Duration::from_secs(30), res.chunk()).await {
+            Ok(Ok(Some(bytes))) => text.push_str(&String::from_utf8_lossy(&bytes)),
+            other => panic!("the stream ended before the token: {other:?} {text}"),
+        }
+    }
+    let frames: Vec<(&str, serde_json::Value)> = text
+        .split("\n\n")
+        .filter_map(|f| {
+            let name = f.lines().find_map(|l| l.strip_prefix("event: "))?;
+            let data = f.lines().find_map(|l| l.strip_prefix("data: "))?;
+            Some((name, serde_json::from_str(data).unwrap()))
+        })
+        .collect();
+    let ahead: Vec<u64> =
+        frames.iter().filter(|(n, _)| *n == "position").map(|(_, v)| v["ahead"].as_u64().unwrap()).collect();
+    assert!(ahead.len() >= 2, "the place was pushed as it changed: {text}");
+    assert!(ahead.windows(2).all(|w| w[1] < w[0]), "fewer ahead each time: {ahead:?}");
+    let (name, admitted) = frames.last().unwrap();
+    assert_eq!(*name, "admitted");
+    let token = admitted["admissionToken"].as_str().unwrap();
+    let (status, held) = enroll(app, course, last, Some(token)).await;
+    assert_eq!(status, 201, "{held}");
 }
