@@ -794,3 +794,23 @@ async fn admins_list_and_replay_dead_letters_over_http() {
     let refused = a.call(Method::POST, "/admin/v1/dead-letters/replay", Some(&a.admin), Some(unknown), 400).await;
     assert_eq!(refused["responseCode"], "GLB_002");
 }
+
+/// Operators see every course with its owner (the demo's course is the demo admin's), found by
+/// title or by the instructor's nickname; users are refused, bad paging is a 400.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admins_list_courses_with_their_owners() {
+    let a = spawn().await;
+    a.call(Method::GET, "/admin/v1/courses", Some(&a.user), None, 403).await;
+    let all = a.call(Method::GET, "/admin/v1/courses", Some(&a.admin), None, 200).await["result"].clone();
+    let first = &all["content"][0];
+    assert!(first["instructorId"].as_i64().is_some(), "{all}");
+    assert_eq!(first["instructorNickname"], "데모관리자", "{all}");
+    let by_owner =
+        a.call(Method::GET, "/admin/v1/courses?keyword=데모관리자&byInstructor=true", Some(&a.admin), None, 200).await;
+    assert_eq!(by_owner["result"]["content"].as_array().unwrap().len(), 1, "{by_owner}");
+    let nobody =
+        a.call(Method::GET, "/admin/v1/courses?keyword=없는강사&byInstructor=true", Some(&a.admin), None, 200).await;
+    assert!(nobody["result"]["content"].as_array().unwrap().is_empty());
+    let bad = a.call(Method::GET, "/admin/v1/courses?size=0", Some(&a.admin), None, 400).await;
+    assert_eq!(bad["errors"][0]["field"], "size");
+}
