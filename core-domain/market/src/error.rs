@@ -96,6 +96,10 @@ domain_errors! {
         #[code("MKT_014", Conflict)]
         #[error("the price of product {0} changed while ordering; look at it again")]
         PriceChanged(i64),
+        /// A payment webhook's signature or timestamp did not verify
+        #[code("MKT_015", Invalid)]
+        #[error("webhook signature invalid: {0}")]
+        BadSignature(&'static str),
         /// The certificate does not exist
         #[code("CRT_001", NotFound)]
         #[error("certificate {0} does not exist")]

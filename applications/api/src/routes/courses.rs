@@ -348,7 +348,9 @@ pub async fn cancel(
 /// The payment gateway's webhook (Toss `PAYMENT_STATUS_CHANGED`), signed with
 /// `tosspayments-webhook-signature` over the body and `tosspayments-webhook-transmission-time`.
 /// A payment done at the gateway completes its hold (or is refunded when the seat went
-/// back); one cancelled at the gateway releases the seat.
+/// back); one cancelled at the gateway releases the seat. Webhooks of market orders apply to
+/// the order the same way (paid, refunded when it was released, refunded when cancelled at the
+/// gateway).
 #[utoipa::path(tag = "courses", request_body = serde_json::Value, extensions(("x-errors" = json!(["CRS_012"]))), responses(
     (status = 200, description = "Applied (or about an unknown order, ignored)", body = ApiResponse<bool>),
 ))]
@@ -362,7 +364,9 @@ pub async fn webhook(
     let signature = header("tosspayments-webhook-signature");
     let time = header("tosspayments-webhook-transmission-time");
     match state.courses.webhook(&signature, &time, &body).await {
-        Ok(touched) => Ok(ApiResponse::ok(touched.is_some())),
+        Ok(Some(_)) => Ok(ApiResponse::ok(true)),
+        // Not an enrollment's order: perhaps a market order's (the signature already verified).
+        Ok(None) => Ok(ApiResponse::ok(state.market.webhook(&signature, &time, &body).await?.is_some())),
         Err(err @ CourseError::BadSignature(_)) => {
             tracing::warn!(%err, "rejected a payment webhook");
             Err(err.into())

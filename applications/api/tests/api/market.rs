@@ -22,6 +22,7 @@ in_both_modes!(
     exactly_one_of_many_concurrent_buyers_wins_the_product,
     an_order_priced_with_coupons_is_paid_then_refunded_and_the_coupons_come_back,
     bad_order_input_is_a_4xx_naming_the_field,
+    a_payment_done_at_the_gateway_reaches_its_order_by_webhook,
 );
 
 const PNG: &[u8] = &[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13];
@@ -444,4 +445,29 @@ async fn an_unpaid_order_expires_and_the_product_and_coupon_come_back() {
     )
     .await;
     assert_eq!((status, late["responseCode"].as_str()), (409, Some("MKT_009")), "{late}");
+}
+
+/// The gateway's signed webhook reaches market orders too: a payment done at the gateway pays
+/// the order (the product is sold), and that payment cancelled at the gateway refunds it.
+async fn a_payment_done_at_the_gateway_reaches_its_order_by_webhook(app: &TestApp) {
+    let people = students(app, 2).await;
+    let (seller, buyer) = (&people[0], &people[1]);
+    let id = sell(app, seller, product("웹훅으로 결제", 6_000)).await;
+    let (status, placed) = order(app, buyer, id, None).await;
+    assert_eq!(status, 201, "{placed}");
+    let (order_id, gateway_order) = (
+        placed["result"]["orderId"].as_i64().unwrap(),
+        placed["result"]["paymentOrderId"].as_str().unwrap().to_owned(),
+    );
+    let secret = webhook_secret(app);
+    let key = format!("pk-hook-{}", uuid::Uuid::new_v4().simple());
+    assert_eq!(webhook(app, &secret, &key, &gateway_order, "DONE").await, 200);
+    let (_, paid) = get(app, buyer, &format!("/api/v2/orders/{order_id}")).await;
+    assert_eq!(paid["result"]["status"], "PAID", "{paid}");
+    assert_eq!(product_of(app, seller, id).await["status"], "SOLD");
+    assert_eq!(webhook(app, &secret, &key, &gateway_order, "CANCELED").await, 200);
+    let (_, refunded) = get(app, buyer, &format!("/api/v2/orders/{order_id}")).await;
+    assert_eq!(refunded["result"]["status"], "REFUNDED", "{refunded}");
+    assert_eq!(product_of(app, seller, id).await["status"], "ON_SALE");
+    assert_eq!(webhook(app, "wrong-secret", &key, &gateway_order, "DONE").await, 400, "a forged webhook is refused");
 }

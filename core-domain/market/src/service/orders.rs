@@ -11,7 +11,7 @@ use cercat_coupon::Purchase;
 use super::{Actor, MarketService, REFUND_CLAIM};
 use crate::{
     MarketError, Order, OrderRecord, OrderRole, OrderStatus, OrderTransition, ProductStatus,
-    ports::{GatewayError, NewOrder, PaymentApproval, PlaceOutcome},
+    ports::{GatewayError, GatewayStatus, NewOrder, PaymentApproval, PlaceOutcome},
 };
 
 /// An order with its history, oldest record first.
@@ -193,6 +193,71 @@ impl MarketService {
         };
         self.refund_extra(id, &charged, amount, reason).await?;
         Err(refused_payment(&current))
+    }
+
+    /// Applies a signed gateway webhook about a market order (the gateway's order id names it):
+    /// a payment done at the gateway pays a pending order — or, when the order was released or
+    /// paid with another key meanwhile, is refunded (recorded once per key, so a resent webhook
+    /// changes nothing); the order's own payment cancelled at the gateway refunds the order
+    /// (product back on sale, coupons back). Returns the order it touched, `None` for an order
+    /// id that is not a market order's.
+    pub async fn webhook(
+        &self,
+        signature: &str,
+        transmission_time: &str,
+        body: &[u8],
+    ) -> Result<Option<Order>, MarketError> {
+        let event = self
+            .ports
+            .gateway
+            .verify_webhook(signature, transmission_time, body, self.now())
+            .map_err(MarketError::BadSignature)?;
+        let Some(order) = self.ports.orders.by_gateway_order(&event.order_id).await? else {
+            return Ok(None);
+        };
+        let own = order.payment_key.as_deref() == Some(event.payment_key.as_str());
+        match (event.status, order.status) {
+            (GatewayStatus::Done, OrderStatus::Paid) if own => Ok(Some(order)),
+            (GatewayStatus::Done, OrderStatus::PendingPayment) if order.pay_by > self.now() => {
+                match self.ports.orders.complete(order.id, &event.payment_key, self.now()).await {
+                    Ok(Some(paid)) => Ok(Some(paid)),
+                    // Moved meanwhile, or the key pays another order: not this order's payment.
+                    Ok(None) | Err(PortError::Duplicate(_)) => {
+                        self.refund_extra(
+                            order.id,
+                            &event.payment_key,
+                            order.amount,
+                            "the order was not payable any more",
+                        )
+                        .await?;
+                        Ok(self.ports.orders.find(order.id).await?)
+                    }
+                    Err(err) => Err(err.into()),
+                }
+            }
+            // Paid at the gateway for an order that is released, overdue or paid otherwise.
+            (GatewayStatus::Done, _) => {
+                if order.status == OrderStatus::PendingPayment {
+                    self.ports.orders.release(order.id, OrderTransition::EXPIRE, self.now()).await?;
+                }
+                self.refund_extra(order.id, &event.payment_key, order.amount, "the order was not payable any more")
+                    .await?;
+                Ok(self.ports.orders.find(order.id).await?)
+            }
+            (GatewayStatus::Canceled, OrderStatus::Paid) if own => {
+                Ok(self.ports.orders.release(order.id, OrderTransition::REFUND, self.now()).await?.or(Some(order)))
+            }
+            // Another charge of this order was cancelled: if it was a due refund, it is done.
+            (GatewayStatus::Canceled, _) => {
+                self.ports.orders.refund_done(&event.payment_key, self.now()).await?;
+                Ok(Some(order))
+            }
+            (GatewayStatus::PartiallyCanceled, _) => {
+                tracing::warn!(order = order.id, payment_key = %event.payment_key, "market payment partially cancelled at the gateway; settle the rest by hand");
+                Ok(Some(order))
+            }
+            (GatewayStatus::Other, _) => Ok(Some(order)),
+        }
     }
 
     /// Records a charge that is not order `id`'s payment as due a refund (durably first: a

@@ -215,3 +215,41 @@ async fn a_refund_the_gateway_cannot_make_at_once_stays_due_and_the_sweep_retrie
     assert_eq!(f.orders.charge("pk-1").map(|c| c.state), Some(ChargeState::Refunded));
     assert_eq!(f.service.sweep().await.unwrap(), SweepReport::default(), "refunded once");
 }
+
+fn webhook_body(key: &str, order: &crate::Order, status: &str) -> Vec<u8> {
+    format!("{key}|{}|{status}", order.gateway_order_id).into_bytes()
+}
+
+#[tokio::test]
+async fn a_webhook_of_a_payment_done_at_the_gateway_pays_the_order_once() {
+    let f = fixture_with_coupons();
+    let order = ordered(&f, &[1]).await;
+    let body = webhook_body("pk-hook", &order, "DONE");
+    let paid = f.service.webhook("ok", "t", &body).await.unwrap().unwrap();
+    assert_eq!((paid.status, paid.payment_key.as_deref()), (OrderStatus::Paid, Some("pk-hook")));
+    assert_eq!(f.products.status(order.product_id), Some(ProductStatus::Sold));
+    let again = f.service.webhook("ok", "t", &body).await.unwrap().unwrap();
+    assert_eq!(again.status, OrderStatus::Paid, "a resent webhook changes nothing");
+    assert!(f.gateway.cancelled().is_empty());
+    let err = f.service.webhook("forged", "t", &body).await.unwrap_err();
+    assert_eq!(wire(&err), ("MKT_015", None));
+    let unknown = format!("pk-x|crs1-{}|DONE", "0".repeat(8)).into_bytes();
+    assert_eq!(f.service.webhook("ok", "t", &unknown).await.unwrap(), None, "not a market order");
+}
+
+#[tokio::test]
+async fn a_webhook_payment_of_a_released_order_is_refunded_and_a_gateway_cancel_refunds_the_order() {
+    let f = fixture();
+    let released = ordered(&f, &[]).await;
+    f.service.cancel(user(BUYER), released.id).await.unwrap();
+    let late = f.service.webhook("ok", "t", &webhook_body("pk-late", &released, "DONE")).await.unwrap().unwrap();
+    assert_eq!(late.status, OrderStatus::Cancelled);
+    assert_eq!(f.gateway.cancelled(), ["pk-late"], "the late charge is refunded");
+    assert_eq!(f.orders.charge("pk-late").map(|c| c.state), Some(ChargeState::Refunded));
+
+    let order = ordered(&f, &[]).await;
+    f.service.pay(BUYER, order.id, "pk-1").await.unwrap();
+    let refunded = f.service.webhook("ok", "t", &webhook_body("pk-1", &order, "CANCELED")).await.unwrap().unwrap();
+    assert_eq!(refunded.status, OrderStatus::Refunded);
+    assert_eq!(f.products.status(order.product_id), Some(ProductStatus::OnSale));
+}
