@@ -699,7 +699,7 @@ async fn admins_hide_products_and_look_up_orders() {
     use cercat_market::{OrderRole, service::Actor};
     let a = spawn().await;
     let market = a.services.market.clone();
-    let page = cercat_common::paging::KeysetRequest::parse(None, Some(100)).unwrap();
+    let page = cercat_common::paging::KeysetRequest::first(cercat_market::PRODUCTS_LIST, 100);
     let query = cercat_market::service::ProductQuery { seller_id: Some(a.user_id), ..Default::default() };
     let mine = market.products(query.clone(), page, a.user_id).await.unwrap();
     let product = mine.content.first().expect("the demo student sells a workbook").id;
