@@ -699,9 +699,9 @@ async fn admins_hide_products_and_look_up_orders() {
     use cercat_market::{OrderRole, service::Actor};
     let a = spawn().await;
     let market = a.services.market.clone();
-    let page = cercat_common::paging::KeysetRequest::parse(None, Some(100)).unwrap();
+    let page = cercat_common::paging::KeysetRequest::first(cercat_market::PRODUCTS_LIST, 100);
     let query = cercat_market::service::ProductQuery { seller_id: Some(a.user_id), ..Default::default() };
-    let mine = market.products(query.clone(), page, a.user_id).await.unwrap();
+    let mine = market.products(query.clone(), page.clone(), a.user_id).await.unwrap();
     let product = mine.content.first().expect("the demo student sells a workbook").id;
     let path = format!("/admin/v1/products/{product}");
     assert_eq!(a.call(Method::GET, &path, Some(&a.user), None, 403).await["responseCode"], "USR_009");
@@ -713,7 +713,10 @@ async fn admins_hide_products_and_look_up_orders() {
     let stranger = Actor { user_id: a.user_id + 1_000, admin: false };
     let err = market.product(product, stranger).await.unwrap_err();
     assert_eq!(cercat_common::DomainError::code(&err), "MKT_001", "hidden from others");
-    assert!(market.products(query.clone(), page, stranger.user_id).await.unwrap().content.is_empty(), "and unlisted");
+    assert!(
+        market.products(query.clone(), page.clone(), stranger.user_id).await.unwrap().content.is_empty(),
+        "and unlisted"
+    );
     let seller = Actor { user_id: a.user_id, admin: false };
     assert!(market.product(product, seller).await.unwrap().hidden, "its seller still sees it");
     a.call(Method::PATCH, &path, Some(&a.admin), Some(json!({"hidden": false})), 200).await;
@@ -726,7 +729,10 @@ async fn admins_hide_products_and_look_up_orders() {
     let zero = a.call(Method::GET, "/admin/v1/products/0", Some(&a.admin), None, 400).await;
     assert_eq!(zero["errors"][0]["field"], "productId");
 
-    let orders = market.orders(a.user_id, OrderRole::Buyer, page).await.unwrap();
+    let orders = market
+        .orders(a.user_id, OrderRole::Buyer, cercat_common::paging::KeysetRequest::first(OrderRole::Buyer.list(), 100))
+        .await
+        .unwrap();
     let order = orders.content.first().expect("the demo student ordered").id;
     let opath = format!("/admin/v1/orders/{order}");
     a.call(Method::GET, &opath, Some(&a.user), None, 403).await;

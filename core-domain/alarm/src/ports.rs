@@ -2,7 +2,7 @@
 //! the outbox the daily exam reminders are recorded in.
 
 use async_trait::async_trait;
-use cercat_common::{PortError, events::EventEnvelope};
+use cercat_common::{PortError, events::EventEnvelope, paging::Keyset};
 use chrono::{DateTime, Utc};
 
 use crate::model::{Alarm, NewAlarm};
@@ -23,6 +23,16 @@ pub trait AlarmRepository: Send + Sync {
     ) -> Result<Option<i64>, PortError>;
     /// The receiver's unread alarms, newest first (at most `limit`).
     async fn unread(&self, receiver_id: i64, limit: u64) -> Result<Vec<Alarm>, PortError>;
+    /// The receiver's alarms (only the unread ones when `unread_only`), newest first by
+    /// `(occurred_at, id)`: at most `limit`, and with `after` only those strictly older than
+    /// that position, so alarms stored meanwhile never shift a later page.
+    async fn list(
+        &self,
+        receiver_id: i64,
+        unread_only: bool,
+        after: Option<Keyset>,
+        limit: u64,
+    ) -> Result<Vec<Alarm>, PortError>;
     /// How many unread alarms the receiver has.
     async fn unread_count(&self, receiver_id: i64) -> Result<u64, PortError>;
     /// Marks the receiver's alarms among `ids` read (others' ids are ignored); returns how many changed.

@@ -10,6 +10,7 @@ use cercat_common::{
     PortError,
     broadcast::Broadcast,
     events::{EventConsumer, EventEnvelope, EventSource, EventSubscription},
+    paging::{CursorPage, Keyset, KeysetRequest},
 };
 
 use crate::{
@@ -94,6 +95,35 @@ impl AlarmService {
     /// The caller's unread alarms, newest first, with their boards' names (each looked up once).
     pub async fn unread(&self, receiver_id: i64) -> Result<Vec<AlarmView>, AlarmError> {
         let alarms = self.alarms.unread(receiver_id, 100).await?;
+        Ok(self.views(alarms).await)
+    }
+
+    /// The name the caller's alarm list puts in its cursors: `alarms:unread` when only unread
+    /// alarms are listed, `alarms:all` otherwise (one list's cursor is refused on the other).
+    pub fn list_name(unread_only: bool) -> &'static str {
+        if unread_only { "alarms:unread" } else { "alarms:all" }
+    }
+
+    /// The caller's alarms (read or not, unless `unread_only`), newest first by when they
+    /// happened, a keyset page at a time; `page` must be parsed for
+    /// [`AlarmService::list_name`]`(unread_only)`, whose name the next cursor carries.
+    pub async fn page(
+        &self,
+        receiver_id: i64,
+        unread_only: bool,
+        page: &KeysetRequest,
+    ) -> Result<CursorPage<AlarmView>, AlarmError> {
+        let rows = self.alarms.list(receiver_id, unread_only, page.after, page.fetch_limit()).await?;
+        let page = CursorPage::from_fetched(rows, page, |a| Keyset { at: a.alarm.occurred_at, id: a.id });
+        Ok(CursorPage {
+            content: self.views(page.content).await,
+            next_cursor: page.next_cursor,
+            has_next: page.has_next,
+        })
+    }
+
+    /// Alarms as shown, with their boards' names (each board looked up once).
+    async fn views(&self, alarms: Vec<Alarm>) -> Vec<AlarmView> {
         let mut names: HashMap<i64, String> = HashMap::new();
         let mut out = Vec::with_capacity(alarms.len());
         for alarm in alarms {
@@ -104,7 +134,7 @@ impl AlarmService {
             let certificate_name = names.get(&id).cloned().unwrap_or_default();
             out.push(AlarmView { alarm, certificate_name });
         }
-        Ok(out)
+        out
     }
 
     /// How many unread alarms the caller has.
@@ -184,6 +214,25 @@ mod tests {
             let alarms = self.alarms.lock().unwrap();
             let mine = alarms.iter().rev().filter(|a| a.alarm.receiver_id == receiver_id && !a.read);
             Ok(mine.take(limit as usize).cloned().collect())
+        }
+        async fn list(
+            &self,
+            receiver_id: i64,
+            unread_only: bool,
+            after: Option<Keyset>,
+            limit: u64,
+        ) -> Result<Vec<Alarm>, PortError> {
+            let mut mine: Vec<Alarm> = self
+                .alarms
+                .lock()
+                .unwrap()
+                .iter()
+                .filter(|a| a.alarm.receiver_id == receiver_id && !(unread_only && a.read))
+                .filter(|a| after.is_none_or(|k| (a.alarm.occurred_at, a.id) < (k.at, k.id)))
+                .cloned()
+                .collect();
+            mine.sort_by_key(|a| std::cmp::Reverse((a.alarm.occurred_at, a.id)));
+            Ok(mine.into_iter().take(limit as usize).collect())
         }
         async fn unread_count(&self, receiver_id: i64) -> Result<u64, PortError> {
             Ok(self.unread(receiver_id, u64::MAX).await?.len() as u64)
@@ -316,6 +365,28 @@ mod tests {
         assert_eq!(looked_up, vec![1, 2, 3]);
         let view = s.service.view(unread[2].alarm.clone()).await;
         assert_eq!(view.certificate_name, "정보처리기사");
+    }
+
+    #[tokio::test]
+    async fn all_alarms_page_by_cursor_newest_first_read_or_not() {
+        let s = setup(false);
+        for board in [1, 2, 3] {
+            s.service.handle(&commented(7, board)).await.unwrap();
+        }
+        let first = s.service.unread(7).await.unwrap();
+        s.service.mark_read(7, &[first[0].alarm.id]).await.unwrap();
+        let all = AlarmService::list_name(false);
+        let one = s.service.page(7, false, &KeysetRequest::first(all, 2)).await.unwrap();
+        assert_eq!((one.content.len(), one.has_next), (2, true));
+        let cursor = one.next_cursor.clone().unwrap();
+        let two = s.service.page(7, false, &KeysetRequest::parse(all, Some(&cursor), Some(2)).unwrap()).await.unwrap();
+        assert_eq!((two.content.len(), two.has_next, two.next_cursor), (1, false, None));
+        let ids: Vec<i64> = one.content.iter().chain(&two.content).map(|v| v.alarm.id).collect();
+        assert_eq!(ids, first.iter().map(|v| v.alarm.id).collect::<Vec<_>>(), "the read one too, in order");
+        let unread = s.service.page(7, true, &KeysetRequest::first(AlarmService::list_name(true), 10)).await.unwrap();
+        assert_eq!(unread.content.len(), 2);
+        let foreign = KeysetRequest::parse(AlarmService::list_name(true), Some(&cursor), Some(2));
+        assert_eq!(foreign.map_err(|e| e.field), Err("cursor"), "an all-alarms cursor on the unread list");
     }
 
     #[tokio::test]

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use cercat_common::paging::Keyset;
 use chrono::{Duration, Utc};
 
 use crate::{
@@ -75,11 +76,21 @@ pub async fn alarm_repository_contract(repo: Arc<dyn AlarmRepository>, fx: &dyn 
     );
     assert_eq!(r.unread(me, 1).await.expect("limit").len(), 1);
     assert_eq!(r.unread_count(me).await.expect("count"), 3);
+    // The same by keyset position: strictly older by (occurred_at, id), the time as read back.
+    assert_eq!(r.list(me, true, None, 10).await.expect("list"), unread);
+    let after = |a: &Alarm| Some(Keyset { at: a.alarm.occurred_at, id: a.id });
+    let older_ids = |v: Vec<Alarm>| v.into_iter().map(|a| a.id).collect::<Vec<_>>();
+    assert_eq!(older_ids(r.list(me, true, after(&unread[0]), 10).await.expect("after")), [liked, first]);
+    assert_eq!(older_ids(r.list(me, true, after(&unread[1]), 1).await.expect("after")), [first]);
+    assert!(r.list(me, true, after(&unread[2]), 10).await.expect("after").is_empty());
 
     // Marking read: only the receiver's own, once.
     assert_eq!(r.mark_read(me, &[first, their_id, liked], Utc::now()).await.expect("mark"), 2);
     assert_eq!(r.mark_read(me, &[first], Utc::now()).await.expect("mark again"), 0);
     assert_eq!(r.unread(me, 10).await.expect("unread").iter().map(|a| a.id).collect::<Vec<_>>(), [newest]);
+    let all = r.list(me, false, None, 10).await.expect("all");
+    assert_eq!(all.iter().map(|a| (a.id, a.read)).collect::<Vec<_>>(), [(newest, false), (liked, true), (first, true)]);
+    assert_eq!(older_ids(r.list(me, false, after(&all[0]), 10).await.expect("after")), [liked, first], "read ones too");
     assert_eq!(r.unread_count(other).await.expect("count"), 1, "another's alarm stays unread");
     assert_eq!(r.mark_read(me, &[], Utc::now()).await.expect("nothing"), 0);
 }

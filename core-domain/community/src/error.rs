@@ -42,11 +42,12 @@ domain_errors! {
         #[code("COM_008", NotFound)]
         #[error("{0}")]
         QuestionNotFound(String),
-        /// The search keyword or a list filter is invalid
+        /// The search keyword, a list filter or a cursor (with its page and sort) is invalid
         #[code("COM_009", Invalid)]
         #[error("{field} {reason}")]
         InvalidQuery {
-            /// The query parameter at fault, `postType` or `keyword`; also the envelope's `field`.
+            /// The query parameter at fault (`postType`, `keyword`, `cursor`, `page` or `sortFields`);
+            /// also the envelope's `field`.
             field: &'static str,
             /// What is wrong with it, e.g. `must be NORMAL, TIP, COMMENTARY or REVIEW`.
             reason: String,

@@ -1,7 +1,10 @@
 //! What the community context needs from storage.
 
 use async_trait::async_trait;
-use cercat_common::{PortError, paging::SortOrder};
+use cercat_common::{
+    PortError,
+    paging::{Keyset, SortOrder},
+};
 use chrono::{DateTime, Utc};
 
 use crate::{
@@ -88,13 +91,18 @@ pub trait PostRepository: Send + Sync {
     async fn delete(&self, post_id: i64) -> Result<Vec<String>, PortError>;
     /// One post as `viewer` sees it.
     async fn find(&self, post_id: i64, viewer: i64) -> Result<Option<Post>, PortError>;
-    /// Posts matching `filter`, sorted by `sort` (fields `createdAt`, `id`, `count` = likes),
-    /// then by id descending: `limit` after skipping `offset`.
+    /// Posts matching `filter`, sorted by `sort` (fields `createdAt`, `id`, `count` = likes;
+    /// none = `createdAt` descending), then by id descending: `limit` after skipping `offset`.
+    ///
+    /// With `after` (the service passes it only with the default newest-first order and no
+    /// offset) only posts strictly older than that position in `(created_at, id)` descending
+    /// order are listed, so a post written meanwhile never shifts a later page.
     async fn list(
         &self,
         filter: &PostFilter,
         sort: &[SortOrder],
         offset: u64,
+        after: Option<Keyset>,
         limit: u64,
         viewer: i64,
     ) -> Result<Vec<Post>, PortError>;

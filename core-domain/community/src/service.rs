@@ -1,13 +1,17 @@
 //! Community use cases, one file per group: [`posts`] (writing, reading and listing posts),
 //! [`activity`] (comments and likes, and who hears of them), [`searches`] (recent searches,
-//! autocomplete, trending) and [`reviews`] (exam reviews).
+//! autocomplete, trending), [`reviews`] (exam reviews) and [`listing`] (post lists by page or by
+//! cursor).
 
 mod activity;
+mod listing;
 mod posts;
 mod reviews;
 mod searches;
 #[cfg(test)]
 mod tests;
+
+pub use listing::PostPaging;
 
 use std::{sync::Arc, time::Duration};
 

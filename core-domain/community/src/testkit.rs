@@ -6,7 +6,7 @@ use std::{sync::Arc, time::Duration};
 
 use cercat_common::{
     PortError,
-    paging::{Direction, SortOrder},
+    paging::{Direction, Keyset, SortOrder},
 };
 
 use crate::{
@@ -286,19 +286,32 @@ async fn lists_filter_and_sort(r: &dyn PostRepository, board: i64, tip: i64, rea
     r.add_comment(tip, reader, None, "저도요", None, now).await.expect("comment");
     let ids = |posts: Vec<Post>| posts.into_iter().map(|p| p.id).collect::<Vec<_>>();
     let on_board = PostFilter { certificate_id: Some(board), ..PostFilter::default() };
-    assert_eq!(ids(r.list(&on_board, &[], 0, 10, reader).await.expect("list")), [asked, tip], "newest first");
+    assert_eq!(ids(r.list(&on_board, &[], 0, None, 10, reader).await.expect("list")), [asked, tip], "newest first");
     let by_likes = [SortOrder { field: "count".into(), direction: Direction::Desc }];
-    assert_eq!(ids(r.list(&on_board, &by_likes, 0, 10, reader).await.expect("list")), [tip, asked]);
-    assert_eq!(ids(r.list(&on_board, &[], 1, 10, reader).await.expect("list")), [tip], "offset");
+    assert_eq!(ids(r.list(&on_board, &by_likes, 0, None, 10, reader).await.expect("list")), [tip, asked]);
+    assert_eq!(ids(r.list(&on_board, &[], 1, None, 10, reader).await.expect("list")), [tip], "offset");
     let tips = PostFilter { kind: Some(PostKind::Tip), ..on_board.clone() };
-    assert_eq!(ids(r.list(&tips, &[], 0, 10, reader).await.expect("list")), [tip]);
+    assert_eq!(ids(r.list(&tips, &[], 0, None, 10, reader).await.expect("list")), [tip]);
     let mine = PostFilter { author_id: Some(reader), ..on_board.clone() };
-    assert_eq!(ids(r.list(&mine, &[], 0, 10, reader).await.expect("list")), [asked]);
+    assert_eq!(ids(r.list(&mine, &[], 0, None, 10, reader).await.expect("list")), [asked]);
     let commented = PostFilter { commented_by: Some(reader), ..on_board.clone() };
-    assert_eq!(ids(r.list(&commented, &[], 0, 10, reader).await.expect("list")), [tip]);
+    assert_eq!(ids(r.list(&commented, &[], 0, None, 10, reader).await.expect("list")), [tip]);
     let (keyword, tokens) = search::prepare("네트워크").expect("a keyword");
     let found = PostFilter { keyword: Some((keyword, tokens.into_iter().collect())), ..on_board.clone() };
-    assert_eq!(ids(r.list(&found, &[], 0, 10, reader).await.expect("search")), [asked]);
+    assert_eq!(ids(r.list(&found, &[], 0, None, 10, reader).await.expect("search")), [asked]);
+
+    // Keyset positions: strictly older by (created_at, id), ties on the time broken by id, on
+    // the time exactly as stored (read back from the post itself).
+    let tied = r.create(board, reader, &normal, &[], &[], now).await.expect("create");
+    let at = |id: i64| async move {
+        let post = r.find(id, reader).await.expect("find").expect("the post");
+        Some(Keyset { at: post.created_at, id })
+    };
+    assert_eq!(ids(r.list(&on_board, &[], 0, None, 10, reader).await.expect("list")), [tied, asked, tip]);
+    assert_eq!(ids(r.list(&on_board, &[], 0, at(tied).await, 10, reader).await.expect("after")), [asked, tip]);
+    assert_eq!(ids(r.list(&on_board, &[], 0, at(asked).await, 10, reader).await.expect("after")), [tip]);
+    assert_eq!(ids(r.list(&on_board, &[], 0, at(tip).await, 10, reader).await.expect("after")), Vec::<i64>::new());
+    r.delete(tied).await.expect("delete");
     r.delete(asked).await.expect("delete");
 }
 

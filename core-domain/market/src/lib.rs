@@ -16,7 +16,7 @@ pub mod testkit;
 
 pub use error::MarketError;
 pub use model::{
-    Category, Condition, Order, OrderRecord, OrderRole, OrderStatus, OrderTransition, Product, ProductDraft,
-    ProductImage, ProductPatch, ProductStatus, Seller,
+    Category, Condition, Order, OrderRecord, OrderRole, OrderStatus, OrderTransition, PRODUCTS_LIST, Product,
+    ProductDraft, ProductImage, ProductPatch, ProductStatus, Seller,
 };
 pub use service::{MarketConfig, MarketPorts, MarketService};

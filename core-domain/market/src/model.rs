@@ -116,6 +116,21 @@ wire_enum! {
     }
 }
 
+/// The name product lists put in their cursors (every filter pages the same order, so a
+/// cursor stays a position whatever filter reads it).
+pub const PRODUCTS_LIST: &str = "products";
+
+impl OrderRole {
+    /// The name this side's trade history puts in its cursors (`orders:BUYER`,
+    /// `orders:SELLER`): a cursor of one side is refused on the other.
+    pub fn list(self) -> &'static str {
+        match self {
+            Self::Buyer => "orders:BUYER",
+            Self::Seller => "orders:SELLER",
+        }
+    }
+}
+
 /// The fields a seller sets.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProductDraft {

@@ -2,11 +2,11 @@
 
 use async_trait::async_trait;
 use cercat_alarm::{Alarm, AlarmRepository, AlarmType, NewAlarm};
-use cercat_common::PortError;
+use cercat_common::{PortError, paging::Keyset};
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, SqlErr,
-    sea_query::Expr,
+    ActiveValue::Set, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    SqlErr, sea_query::Expr,
 };
 
 use crate::{
@@ -91,12 +91,32 @@ impl AlarmRepository for SqlAlarmRepository {
     }
 
     async fn unread(&self, receiver_id: i64, limit: u64) -> Result<Vec<Alarm>, PortError> {
+        self.list(receiver_id, true, None, limit).await
+    }
+
+    async fn list(
+        &self,
+        receiver_id: i64,
+        unread_only: bool,
+        after: Option<Keyset>,
+        limit: u64,
+    ) -> Result<Vec<Alarm>, PortError> {
+        let mut query = alarm::Entity::find().filter(alarm::Column::ReceiverId.eq(receiver_id));
+        if unread_only {
+            query = query.filter(alarm::Column::ReadAt.is_null());
+        }
+        if let Some(after) = after {
+            // Strictly older in (occurred_at DESC, id DESC), without row-value comparison so
+            // every backend runs it; the time is one read back from a row, compared as stored.
+            query =
+                query.filter(Condition::any().add(alarm::Column::OccurredAt.lt(after.at)).add(
+                    Condition::all().add(alarm::Column::OccurredAt.eq(after.at)).add(alarm::Column::Id.lt(after.id)),
+                ));
+        }
         let rows = self
             .db
             .run(
-                alarm::Entity::find()
-                    .filter(alarm::Column::ReceiverId.eq(receiver_id))
-                    .filter(alarm::Column::ReadAt.is_null())
+                query
                     // By when it happened: topics are consumed in no global order.
                     .order_by_desc(alarm::Column::OccurredAt)
                     .order_by_desc(alarm::Column::Id)

@@ -15,7 +15,10 @@ mod write;
 use std::collections::{HashMap, HashSet};
 
 use async_trait::async_trait;
-use cercat_common::{PortError, paging::SortOrder};
+use cercat_common::{
+    PortError,
+    paging::{Keyset, SortOrder},
+};
 use cercat_community::{
     LikeTarget, Post, PostDraft,
     events::{CommentNotice, CommunityEvent},
@@ -125,10 +128,11 @@ impl PostRepository for SqlPostRepository {
         filter: &PostFilter,
         sort: &[SortOrder],
         offset: u64,
+        after: Option<Keyset>,
         limit: u64,
         viewer: i64,
     ) -> Result<Vec<Post>, PortError> {
-        self.list_posts(filter, sort, offset, limit, viewer).await
+        self.list_posts(filter, sort, offset, after, limit, viewer).await
     }
 
     async fn comments(&self, post_id: i64, viewer: i64) -> Result<Vec<Comment>, PortError> {

@@ -136,6 +136,9 @@ pub struct PostSlice {
     pub content: Vec<PostResponse>,
     /// Whether another page has items.
     pub has_next: bool,
+    /// Pass as `cursor` for the next page, newest first by (createdAt, id); set when
+    /// `hasNext` and the list is in that default order (`null` otherwise).
+    pub next_cursor: Option<String>,
 }
 
 /// A comment with its replies.

@@ -1,4 +1,4 @@
-//! `page`, `size`, `sortFields`, `sortDirections`.
+//! `page`, `size`, `sortFields`, `sortDirections`, and `cursor` where a list also pages by cursor.
 
 use cercat_common::paging::PageRequest;
 use serde::Deserialize;
@@ -26,4 +26,15 @@ impl PageQuery {
         PageRequest::parse(self.page, self.size, self.sort_fields.as_deref(), self.sort_directions.as_deref(), allowed)
             .map_err(|e| AppError::invalid_query(e.field, &e.reason))
     }
+}
+
+/// Cursor paging, for lists that offer it beside page numbers (`size` comes from [`PageQuery`]).
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase")]
+pub struct CursorQuery {
+    /// `nextCursor` of the previous page: the items strictly older than its last one, newest
+    /// first by (createdAt, id), unaffected by items written meanwhile. Opaque; only valid on
+    /// the list that handed it out (another list's, or a changed one, answers 400 naming
+    /// `cursor`). Leave `page` at 0 and `sortFields` out with it.
+    pub cursor: Option<String>,
 }

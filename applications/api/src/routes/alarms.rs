@@ -3,10 +3,11 @@
 use actix_web::{HttpResponse, get, http::header, post, web};
 use cercat_alarm::{AlarmService, AlarmView};
 use cercat_common::id::AlarmId;
+use cercat_common::paging::KeysetRequest;
 use cercat_error::ApiResponse;
 use chrono::{DateTime, Utc};
-use serde::Serialize;
-use utoipa::ToSchema;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::{AppState, dto::certificate::CertificateRef};
@@ -56,17 +57,77 @@ pub struct AlarmResponse {
     pub certificate: CertificateRef,
 }
 
-/// The caller's unread alarms, newest first (up to 100).
-#[utoipa::path(tag = "alarms", security(("access_token" = [])), extensions(("x-errors" = json!(["USR_007"]))), responses(
-    (status = 200, description = "Alarms", body = ApiResponse<Vec<AlarmResponse>>),
+/// `GET /alarms` parameters. With none of them the answer is today's bare list.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase")]
+pub struct AlarmListQuery {
+    /// `true` (default): only unread alarms; `false`: every alarm, read or not.
+    pub unread_only: Option<bool>,
+    /// `nextCursor` of the previous page (only valid on the list, unread or all, that gave it).
+    pub cursor: Option<String>,
+    /// Items per page, 1–100 (default 10).
+    pub size: Option<i64>,
+}
+
+impl AlarmListQuery {
+    /// Whether a page (with `nextCursor`) is asked for rather than today's bare list.
+    fn paged(&self) -> bool {
+        self.unread_only == Some(false) || self.cursor.is_some() || self.size.is_some()
+    }
+}
+
+/// A page of alarms, newest first by when they happened.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AlarmPage {
+    /// The alarms.
+    pub content: Vec<AlarmResponse>,
+    /// Whether another page has alarms.
+    pub has_next: bool,
+    /// Pass as `cursor` for the next page (`null` on the last).
+    pub next_cursor: Option<String>,
+}
+
+/// What `GET /alarms` answers: the bare list Cercat's client reads, or a page.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum AlarmListing {
+    /// No paging parameter: the newest 100 unread alarms, as before.
+    Unread(Vec<AlarmResponse>),
+    /// `unreadOnly=false`, `cursor` or `size` given: one page and the next page's cursor.
+    Page(AlarmPage),
+}
+
+/// The caller's alarms, newest first.
+///
+/// Without parameters (what Cercat's web client sends) `result` is the bare list of the newest
+/// 100 unread alarms, as it always was. With `unreadOnly=false` (every alarm, read or not),
+/// `cursor` or `size`, `result` is a page `{content, hasNext, nextCursor}`: pass `nextCursor`
+/// back as `cursor` for the alarms strictly older than the page's last one, so alarms stored
+/// meanwhile never repeat or skip one. A cursor is bound to its list (`unreadOnly` true or
+/// false); another list's, a changed one or garbage answers 400 naming `cursor`.
+#[utoipa::path(tag = "alarms", security(("access_token" = [])), params(AlarmListQuery), extensions(("x-errors" = json!(["USR_007", "GLB_003"]))), responses(
+    (status = 200, description = "Alarms: a bare list, or a page when paging parameters are given", body = ApiResponse<AlarmListing>),
 ))]
 #[get("/alarms")]
 pub async fn list(
     state: web::Data<AppState>,
     caller: Authenticated,
-) -> Result<ApiResponse<Vec<AlarmResponse>>, AppError> {
-    let alarms = state.alarms.unread(caller.user_id()).await?;
-    Ok(ApiResponse::ok(alarms.into_iter().map(AlarmResponse::new).collect()))
+    query: web::Query<AlarmListQuery>,
+) -> Result<ApiResponse<AlarmListing>, AppError> {
+    if !query.paged() {
+        let alarms = state.alarms.unread(caller.user_id()).await?;
+        return Ok(ApiResponse::ok(AlarmListing::Unread(alarms.into_iter().map(AlarmResponse::new).collect())));
+    }
+    let unread_only = query.unread_only.unwrap_or(true);
+    let page = KeysetRequest::parse(AlarmService::list_name(unread_only), query.cursor.as_deref(), query.size)
+        .map_err(|e| AppError::invalid_query(e.field, &e.reason))?;
+    let found = state.alarms.page(caller.user_id(), unread_only, &page).await?;
+    Ok(ApiResponse::ok(AlarmListing::Page(AlarmPage {
+        content: found.content.into_iter().map(AlarmResponse::new).collect(),
+        has_next: found.has_next,
+        next_cursor: found.next_cursor,
+    })))
 }
 
 impl AlarmResponse {

@@ -6,7 +6,7 @@ use cercat_community::{
     CommunityError, PostDraft, PostKind, PostView, Tag,
     commentary::QuestionChoice,
     ports::PostFilter,
-    service::{MAX_IMAGE_BYTES, MAX_IMAGES, POST_SORT_FIELDS},
+    service::{MAX_IMAGE_BYTES, MAX_IMAGES, POST_SORT_FIELDS, PostPaging},
 };
 use cercat_error::ApiResponse;
 use cercat_user::Role;
@@ -19,7 +19,7 @@ use crate::{
             CommentRequest, CommentResponse, CommentaryQuery, LikeRequest, LikeResponse, PostDetailResponse, PostForm,
             PostListQuery, PostRequest, PostResponse, PostSlice,
         },
-        paging::PageQuery,
+        paging::{CursorQuery, PageQuery},
     },
     multipart::{UploadForm, bad_form, unknown_part},
 };
@@ -62,8 +62,13 @@ fn render_all(state: &AppState, views: Vec<PostView>) -> Vec<PostResponse> {
     views.into_iter().map(|v| render(state, v)).collect()
 }
 
-fn slice(state: &AppState, s: cercat_common::paging::Slice<PostView>) -> PostSlice {
-    PostSlice { has_next: s.has_next, content: render_all(state, s.content) }
+fn slice(state: &AppState, s: cercat_common::paging::CursorPage<PostView>) -> PostSlice {
+    PostSlice { has_next: s.has_next, next_cursor: s.next_cursor, content: render_all(state, s.content) }
+}
+
+/// The page numbers and the cursor, checked against the posts' sortable fields.
+fn paging(page: &PageQuery, cursor: CursorQuery) -> Result<PostPaging, AppError> {
+    Ok(PostPaging { page: page.request(POST_SORT_FIELDS)?, cursor: cursor.cursor })
 }
 
 fn kind_from_path(raw: &str) -> Result<PostKind, AppError> {
@@ -71,8 +76,10 @@ fn kind_from_path(raw: &str) -> Result<PostKind, AppError> {
 }
 
 /// The board's posts: by kind (`postType`), sorted (`sortFields=count, id` for the most liked),
-/// or matching a keyword in title or content.
-#[utoipa::path(tag = "community", security(("access_token" = [])), params(("certificate_id" = i64, Path), PostListQuery, PageQuery), extensions(("x-errors" = json!(["COM_009", "GLB_003"]))), responses(
+/// or matching a keyword in title or content. Paged by `page` (what Cercat's client sends) or,
+/// in the default newest-first order, by `cursor` (`nextCursor` of the previous page), which
+/// skips and repeats nothing while others post.
+#[utoipa::path(tag = "community", security(("access_token" = [])), params(("certificate_id" = i64, Path), PostListQuery, PageQuery, CursorQuery), extensions(("x-errors" = json!(["COM_009", "GLB_003"]))), responses(
     (status = 200, description = "Posts", body = ApiResponse<PostSlice>),
 ))]
 #[get("/certificates/{certificate_id}/posts")]
@@ -82,9 +89,10 @@ pub async fn list(
     path: IdPath<CertificateId>,
     filter: web::Query<PostListQuery>,
     page: web::Query<PageQuery>,
+    cursor: web::Query<CursorQuery>,
 ) -> Result<ApiResponse<PostSlice>, AppError> {
     let certificate_id = path.0.get();
-    let page = page.request(POST_SORT_FIELDS)?;
+    let page = paging(&page, cursor.into_inner())?;
     let posts = state
         .community
         .board_posts(certificate_id, filter.post_type.as_deref(), filter.keyword.as_deref(), &page, caller.user_id())
@@ -105,7 +113,7 @@ pub async fn commentary(
     page: web::Query<PageQuery>,
 ) -> Result<ApiResponse<PostSlice>, AppError> {
     let certificate_id = path.0.get();
-    let page = page.request(POST_SORT_FIELDS)?;
+    let page = PostPaging::from(page.request(POST_SORT_FIELDS)?);
     let filter = PostFilter {
         certificate_id: Some(certificate_id),
         kind: Some(PostKind::Commentary),
@@ -316,8 +324,8 @@ pub async fn unlike(
     Ok(ApiResponse::ok(LikeResponse { like_status: false, changed }))
 }
 
-/// The caller's posts of one kind.
-#[utoipa::path(tag = "community", security(("access_token" = [])), params(("post_type" = String, Path), PageQuery), responses(
+/// The caller's posts of one kind, by `page` or (newest first) by `cursor`.
+#[utoipa::path(tag = "community", security(("access_token" = [])), params(("post_type" = String, Path), PageQuery, CursorQuery), extensions(("x-errors" = json!(["COM_009", "GLB_003"]))), responses(
     (status = 200, description = "Posts", body = ApiResponse<PostSlice>),
 ))]
 #[get("/{post_type}/posts/my-posts")]
@@ -326,16 +334,17 @@ pub async fn my_posts(
     caller: Authenticated,
     path: web::Path<String>,
     page: web::Query<PageQuery>,
+    cursor: web::Query<CursorQuery>,
 ) -> Result<ApiResponse<PostSlice>, AppError> {
     let kind = kind_from_path(&path.into_inner())?;
-    let page = page.request(POST_SORT_FIELDS)?;
+    let page = paging(&page, cursor.into_inner())?;
     let filter = PostFilter { kind: Some(kind), author_id: Some(caller.user_id()), ..PostFilter::default() };
     let posts = state.community.list(filter, &page, caller.user_id()).await?;
     Ok(ApiResponse::ok(slice(&state, posts)))
 }
 
-/// Posts the caller commented on.
-#[utoipa::path(tag = "community", security(("access_token" = [])), params(PageQuery), responses(
+/// Posts the caller commented on, by `page` or (newest first) by `cursor`.
+#[utoipa::path(tag = "community", security(("access_token" = [])), params(PageQuery, CursorQuery), extensions(("x-errors" = json!(["COM_009", "GLB_003"]))), responses(
     (status = 200, description = "Posts", body = ApiResponse<PostSlice>),
 ))]
 #[get("/comment-posts/my-comment-posts")]
@@ -343,8 +352,9 @@ pub async fn my_comment_posts(
     state: web::Data<AppState>,
     caller: Authenticated,
     page: web::Query<PageQuery>,
+    cursor: web::Query<CursorQuery>,
 ) -> Result<ApiResponse<PostSlice>, AppError> {
-    let page = page.request(POST_SORT_FIELDS)?;
+    let page = paging(&page, cursor.into_inner())?;
     let filter = PostFilter { commented_by: Some(caller.user_id()), ..PostFilter::default() };
     let posts = state.community.list(filter, &page, caller.user_id()).await?;
     Ok(ApiResponse::ok(slice(&state, posts)))

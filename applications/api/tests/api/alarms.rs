@@ -118,6 +118,77 @@ pub async fn session_stream_flow(on: &TestApp, listen: &TestApp) {
     assert!(staying.ends(Duration::from_secs(10)).await, "withdrawal closes the account's streams");
 }
 
+in_both_modes!(all_alarms_walked_by_cursor_while_more_arrive_repeat_and_skip_nothing);
+
+/// Every alarm, read or not, walked by cursor while new ones arrive: each older alarm once,
+/// newest first; the bare list stays as the web client reads it; a cursor of the unread list,
+/// a changed one or garbage answers 400 naming `cursor`.
+async fn all_alarms_walked_by_cursor_while_more_arrive_repeat_and_skip_nothing(app: &TestApp) {
+    let (alice, _) = member(app, "alice").await;
+    let (bob, _) = member(app, "bob").await;
+    let post = app
+        .post_form(
+            Method::POST,
+            "/api/v2/certificates/1/NORMAL/posts",
+            &alice,
+            json!({"title": "알람 커서", "content": "본문"}),
+            0,
+            201,
+        )
+        .await;
+    let post = post["result"]["postId"].as_i64().unwrap();
+    for i in 0..5 {
+        comment(app, &bob, post, &format!("댓글 {i}")).await;
+    }
+    eventually(30, "five alarms", || async { unread(app, &alice).await == 5 }).await;
+    let bare = app.call(Method::GET, "/alarm-api/v2/alarms", &alice, None, 200).await;
+    let newest = bare["result"][0]["id"].as_i64().expect("a bare list, as before");
+    app.call(Method::POST, "/alarm-api/v2/alarms/read", &alice, Some(json!([newest])), 200).await;
+    let alarm_ids = |v: &Value| -> Vec<i64> {
+        v["result"]["content"].as_array().unwrap().iter().map(|a| a["id"].as_i64().unwrap()).collect()
+    };
+    let all = app.call(Method::GET, "/alarm-api/v2/alarms?unreadOnly=false&size=100", &alice, None, 200).await;
+    let before = alarm_ids(&all);
+    assert_eq!((before.len(), before[0]), (5, newest), "the read one too, newest first");
+    let unread_only = app.call(Method::GET, "/alarm-api/v2/alarms?size=100", &alice, None, 200).await;
+    assert_eq!(alarm_ids(&unread_only), before[1..].to_vec());
+
+    let path = "/alarm-api/v2/alarms?unreadOnly=false&size=2";
+    let first = app.call(Method::GET, path, &alice, None, 200).await;
+    let mut seen = alarm_ids(&first);
+    let mut cursor = first["result"]["nextCursor"].as_str().unwrap().to_owned();
+    let first_cursor = cursor.clone();
+    let mut arrived = 0;
+    loop {
+        comment(app, &bob, post, "사이에 온 댓글").await;
+        arrived += 1;
+        let page = app.call(Method::GET, &format!("{path}&cursor={cursor}"), &alice, None, 200).await;
+        seen.extend(alarm_ids(&page));
+        match page["result"]["nextCursor"].as_str() {
+            Some(next) => cursor = next.to_owned(),
+            None => {
+                assert_eq!(page["result"]["hasNext"], false);
+                break;
+            }
+        }
+    }
+    assert_eq!(seen, before, "no duplicates, no gaps while alarms arrive");
+    eventually(30, "the late alarms", || async { unread(app, &alice).await == 4 + arrived }).await;
+
+    let mut tampered = first_cursor.clone().into_bytes();
+    tampered[5] = if tampered[5] == b'0' { b'1' } else { b'0' };
+    let tampered = String::from_utf8(tampered).unwrap();
+    for query in [
+        format!("cursor={first_cursor}"),
+        format!("unreadOnly=true&cursor={first_cursor}"),
+        format!("unreadOnly=false&cursor={tampered}"),
+        "unreadOnly=false&cursor=garbage".to_owned(),
+    ] {
+        let err = app.call(Method::GET, &format!("/alarm-api/v2/alarms?{query}"), &alice, None, 400).await;
+        assert_eq!(err["errors"][0]["field"].as_str(), Some("cursor"), "{query}: {err}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn alarms_are_pushed_to_open_streams_in_embedded_mode() {
     let app = spawn_embedded().await;

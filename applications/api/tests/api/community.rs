@@ -21,6 +21,7 @@ in_both_modes!(
     best_tips_my_posts_and_commented_posts_are_the_callers,
     deleting_a_comment_takes_its_replies_and_the_count_down,
     posts_are_deleted_by_their_author_or_an_admin_with_their_likes,
+    posts_walked_by_cursor_while_others_post_repeat_and_skip_nothing,
 );
 
 async fn a_normal_post_is_created_with_its_images_and_the_clients_defaults_ignored(app: &TestApp) {
@@ -174,7 +175,7 @@ async fn post_lists_filter_by_kind_sort_by_likes_and_page(app: &TestApp) {
     let popular = app.call(Method::GET, &list("page=0&size=10&sortFields=count,%20id"), &bob, None, 200).await;
     assert_eq!(ids(&popular)[0], p2);
     let review = app.call(Method::GET, &list("postType=REVIEW&page=0&size=10"), &bob, None, 200).await;
-    assert_eq!(review["result"], json!({ "content": [], "hasNext": false }));
+    assert_eq!(review["result"], json!({ "content": [], "hasNext": false, "nextCursor": null }));
     let past = app.call(Method::GET, &list("page=5&size=10"), &bob, None, 200).await;
     assert_eq!(past["result"]["content"], json!([]));
     let one = app.call(Method::GET, &list("page=0&size=1"), &bob, None, 200).await;
@@ -251,6 +252,62 @@ async fn best_tips_my_posts_and_commented_posts_are_the_callers(app: &TestApp) {
         )
         .await;
     assert_eq!(ids(&commented), vec![p1]);
+}
+
+/// The board, my posts and my comment posts walked by cursor while others post: every older
+/// post once, newest first; the cursor of another list, a changed one, and one with a page
+/// number or another sort answer 400 naming the parameter.
+async fn posts_walked_by_cursor_while_others_post_repeat_and_skip_nothing(app: &TestApp) {
+    let (alice, _) = member(app, "alice").await;
+    let (bob, _) = member(app, "bob").await;
+    for _ in 0..5 {
+        let id = post_id(app, &alice, "TIP", tip_post()).await;
+        comment(app, &alice, id, "댓글", None).await;
+    }
+    let lists = [
+        "/api/v2/certificates/1/posts?postType=TIP&size=2".to_owned(),
+        "/api/v2/TIP/posts/my-posts?size=2".to_owned(),
+        "/api/v2/comment-posts/my-comment-posts?size=2".to_owned(),
+    ];
+    for path in &lists {
+        // The whole list as it stands when the walk starts (earlier walks added to it).
+        let whole = app.call(Method::GET, &path.replace("size=2", "size=100"), &alice, None, 200).await;
+        let before = ids(&whole);
+        assert!(before.len() >= 5, "{path}: {whole}");
+        let first = app.call(Method::GET, path, &alice, None, 200).await;
+        let mut seen = ids(&first);
+        let mut cursor = first["result"]["nextCursor"].as_str().unwrap().to_owned();
+        loop {
+            // Others post (and Alice comments on a new post) between pages.
+            let late = post_id(app, &alice, "TIP", tip_post()).await;
+            comment(app, &alice, late, "댓글", None).await;
+            post_id(app, &bob, "TIP", tip_post()).await;
+            let page = app.call(Method::GET, &format!("{path}&cursor={cursor}"), &alice, None, 200).await;
+            seen.extend(ids(&page));
+            match page["result"]["nextCursor"].as_str() {
+                Some(next) => cursor = next.to_owned(),
+                None => break,
+            }
+        }
+        assert_eq!(seen, before, "{path}: no duplicates, no gaps");
+    }
+    // Refusals, each naming the parameter to fix.
+    let first = app.call(Method::GET, &lists[0], &alice, None, 200).await;
+    let cursor = first["result"]["nextCursor"].as_str().unwrap().to_owned();
+    let mut tampered = cursor.clone().into_bytes();
+    tampered[10] = if tampered[10] == b'0' { b'1' } else { b'0' };
+    let tampered = String::from_utf8(tampered).unwrap();
+    for (path, field) in [
+        (format!("/api/v2/certificates/1/posts?postType=NORMAL&cursor={cursor}"), "cursor"),
+        (format!("/api/v2/TIP/posts/my-posts?cursor={cursor}"), "cursor"),
+        (format!("/api/v2/certificates/1/posts?postType=TIP&cursor={tampered}"), "cursor"),
+        ("/api/v2/certificates/1/posts?postType=TIP&cursor=garbage".to_owned(), "cursor"),
+        (format!("/api/v2/certificates/1/posts?postType=TIP&page=1&cursor={cursor}"), "page"),
+        (format!("/api/v2/certificates/1/posts?postType=TIP&sortFields=count&cursor={cursor}"), "sortFields"),
+    ] {
+        let err = app.call(Method::GET, &path, &alice, None, 400).await;
+        assert_eq!(err["errors"][0]["field"].as_str(), Some(field), "{path}: {err}");
+    }
 }
 
 async fn deleting_a_comment_takes_its_replies_and_the_count_down(app: &TestApp) {

@@ -171,7 +171,7 @@ impl ProductListQuery {
 
     /// The keyset page asked for.
     pub fn page(&self) -> Result<cercat_common::paging::KeysetRequest, AppError> {
-        cercat_common::paging::KeysetRequest::parse(self.cursor.as_deref(), self.size)
+        cercat_common::paging::KeysetRequest::parse(cercat_market::PRODUCTS_LIST, self.cursor.as_deref(), self.size)
             .map_err(|e| AppError::invalid_query(e.field, &e.reason))
     }
 }
@@ -196,7 +196,7 @@ impl OrderListQuery {
             Some(r) => cercat_market::OrderRole::parse(r)
                 .ok_or_else(|| AppError::invalid_query("role", "must be BUYER or SELLER"))?,
         };
-        let page = cercat_common::paging::KeysetRequest::parse(self.cursor.as_deref(), self.size)
+        let page = cercat_common::paging::KeysetRequest::parse(role.list(), self.cursor.as_deref(), self.size)
             .map_err(|e| AppError::invalid_query(e.field, &e.reason))?;
         Ok((role, page))
     }

@@ -5,7 +5,7 @@ use std::collections::{HashMap, hash_map::Entry};
 
 use cercat_common::{
     cache,
-    paging::{Direction, PageRequest, Slice, SortOrder},
+    paging::{Direction, SortOrder},
     storage::sniff_image,
 };
 
@@ -92,7 +92,7 @@ impl CommunityService {
     }
 
     /// The posts as shown: each COMMENTARY with its question (each exam read once per call).
-    async fn views(&self, posts: Vec<Post>) -> Result<Vec<PostView>, CommunityError> {
+    pub(super) async fn views(&self, posts: Vec<Post>) -> Result<Vec<PostView>, CommunityError> {
         let mut exams: HashMap<i64, Option<ExamQuestions>> = HashMap::new();
         let mut out = Vec::with_capacity(posts.len());
         for post in posts {
@@ -113,13 +113,9 @@ impl CommunityService {
         Ok(out)
     }
 
-    async fn view(&self, post: Post) -> Result<PostView, CommunityError> {
+    pub(super) async fn view(&self, post: Post) -> Result<PostView, CommunityError> {
         let id = post.id;
         self.views(vec![post]).await?.pop().ok_or(CommunityError::PostNotFound(id))
-    }
-
-    async fn views_of(&self, posts: Slice<Post>) -> Result<Slice<PostView>, CommunityError> {
-        Ok(Slice { has_next: posts.has_next, content: self.views(posts.content).await? })
     }
 
     async fn store_images(&self, certificate_id: i64, images: Vec<Vec<u8>>) -> Result<Vec<String>, CommunityError> {
@@ -256,53 +252,6 @@ impl CommunityService {
         Ok((self.view(post).await?, threads))
     }
 
-    /// Posts matching `filter`, one page at a time (pages past the end are empty).
-    pub async fn list(
-        &self,
-        filter: PostFilter,
-        page: &PageRequest,
-        viewer: i64,
-    ) -> Result<Slice<PostView>, CommunityError> {
-        let rows = self.posts.list(&filter, page.sort(), page.offset(), page.fetch_limit(), viewer).await?;
-        self.views_of(Slice::from_fetched(rows, page)).await
-    }
-
-    /// A board's posts as its list shows them: of one kind (`post_type`; `REVIEW` lists
-    /// nothing, exam reviews being served by their own list) or matching a keyword in title or
-    /// content. A search's first page counts as one search of that board (scrolling does not).
-    pub async fn board_posts(
-        &self,
-        certificate_id: i64,
-        post_type: Option<&str>,
-        keyword: Option<&str>,
-        page: &PageRequest,
-        viewer: i64,
-    ) -> Result<Slice<PostView>, CommunityError> {
-        let kind = match post_type.map(str::trim).filter(|t| !t.is_empty()) {
-            None => None,
-            Some("REVIEW") => return Ok(Slice { content: Vec::new(), has_next: false }),
-            Some(t) => Some(PostKind::parse(t).ok_or_else(|| CommunityError::InvalidQuery {
-                field: "postType",
-                reason: "must be NORMAL, TIP, COMMENTARY or REVIEW".into(),
-            })?),
-        };
-        let keyword = match keyword.map(str::trim).filter(|k| !k.is_empty()) {
-            None => None,
-            Some(k) => {
-                // Searches are recorded per board: only for boards that exist.
-                self.ensure_board(certificate_id).await?;
-                Some(Self::keyword_filter(k)?)
-            }
-        };
-        let searched = keyword.as_ref().map(|(k, _)| k.clone());
-        let filter = PostFilter { certificate_id: Some(certificate_id), kind, keyword, ..PostFilter::default() };
-        let rows = self.posts.list(&filter, page.sort(), page.offset(), page.fetch_limit(), viewer).await?;
-        if let Some(keyword) = searched.filter(|_| page.page() == 0) {
-            self.record_search(viewer, certificate_id, &keyword).await;
-        }
-        self.views_of(Slice::from_fetched(rows, page)).await
-    }
-
     /// Turns a keyword into the filter part that finds it (400 when it is too short or long).
     pub fn keyword_filter(keyword: &str) -> Result<(String, Vec<String>), CommunityError> {
         search::prepare(keyword).map(|(k, t)| (k, t.into_iter().collect())).ok_or_else(|| {
@@ -333,7 +282,8 @@ impl CommunityService {
                     ..PostFilter::default()
                 };
                 let sort = [SortOrder { field: "count".into(), direction: Direction::Desc }];
-                let ids: Vec<i64> = self.posts.list(&filter, &sort, 0, 3, viewer).await?.iter().map(|p| p.id).collect();
+                let ids: Vec<i64> =
+                    self.posts.list(&filter, &sort, 0, None, 3, viewer).await?.iter().map(|p| p.id).collect();
                 if let Err(err) = cache::set_json(&*self.cache, &key, &ids, BEST_TIPS_TTL).await {
                     tracing::warn!(%err, "best-tips cache write failed");
                 }

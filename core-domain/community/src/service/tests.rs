@@ -102,15 +102,15 @@ fn withdrawn_or_purged_authors_show_as_the_placeholder() {
 async fn the_board_list_shows_no_reviews_and_counts_a_search_once() {
     let h = Harness::new();
     post_by(&h, AUTHOR).await;
-    let reviews = h.service.board_posts(1, Some("REVIEW"), None, &page(), READER).await.unwrap();
+    let reviews = h.service.board_posts(1, Some("REVIEW"), None, &page().into(), READER).await.unwrap();
     assert!(reviews.content.is_empty() && !reviews.has_next, "exam reviews have their own list");
-    let wrong = h.service.board_posts(1, Some("QUESTION"), None, &page(), READER).await;
+    let wrong = h.service.board_posts(1, Some("QUESTION"), None, &page().into(), READER).await;
     assert!(matches!(wrong, Err(CommunityError::InvalidQuery { field: "postType", .. })));
-    let unknown = h.service.board_posts(7, None, Some("후기"), &page(), READER).await;
+    let unknown = h.service.board_posts(7, None, Some("후기"), &page().into(), READER).await;
     assert!(matches!(unknown, Err(CommunityError::BoardNotFound(7))), "searches only on boards that exist");
-    let found = h.service.board_posts(1, None, Some(" 합격 "), &page(), READER).await.unwrap();
+    let found = h.service.board_posts(1, None, Some(" 합격 "), &page().into(), READER).await.unwrap();
     assert_eq!(found.content.len(), 1);
-    h.service.board_posts(1, None, Some("합격"), &page_no(1), READER).await.unwrap();
+    h.service.board_posts(1, None, Some("합격"), &page_no(1).into(), READER).await.unwrap();
     assert_eq!(h.keywords.searched(), vec![(READER, 1, "합격".to_owned())], "scrolling is not searching");
 }
 

@@ -75,14 +75,14 @@ fn jpeg() -> Vec<u8> {
     vec![0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3]
 }
 
-/// The first page of `size`.
-fn first(size: u32) -> KeysetRequest {
-    KeysetRequest { after: None, size }
+/// The first page of `size` of `list`.
+fn first(list: &str, size: u32) -> KeysetRequest {
+    KeysetRequest::first(list, size)
 }
 
-/// The page after the one whose cursor is `cursor`.
-fn after(cursor: &str, size: u32) -> KeysetRequest {
-    KeysetRequest::parse(Some(cursor), Some(i64::from(size))).unwrap()
+/// The page of `list` after the one whose cursor is `cursor`.
+fn after(list: &str, cursor: &str, size: u32) -> KeysetRequest {
+    KeysetRequest::parse(list, Some(cursor), Some(i64::from(size))).unwrap()
 }
 
 /// Lists a product of [`SELLER`] at `price`; returns its id.

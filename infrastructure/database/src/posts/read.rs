@@ -2,14 +2,14 @@
 
 use cercat_common::{
     PortError,
-    paging::{Direction, SortOrder},
+    paging::{Direction, Keyset, SortOrder},
 };
 use cercat_community::{
     LikeTarget, Post, PostDraft, PostKind, Tag,
     model::{PostImage, QuestionRef},
     ports::PostFilter,
 };
-use sea_orm::{ColumnTrait, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect, sea_query::Query};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect, sea_query::Query};
 
 use super::{SqlPostRepository, authors, search};
 use crate::entity::{post, post_comment, post_image};
@@ -72,10 +72,19 @@ impl SqlPostRepository {
         filter: &PostFilter,
         sort: &[SortOrder],
         offset: u64,
+        after: Option<Keyset>,
         limit: u64,
         viewer: i64,
     ) -> Result<Vec<Post>, PortError> {
         let mut query = post::Entity::find();
+        if let Some(after) = after {
+            // Strictly older in (created_at DESC, id DESC), without row-value comparison so every
+            // backend runs it. The time is the one read back from the row, compared as stored.
+            query =
+                query.filter(Condition::any().add(post::Column::CreatedAt.lt(after.at)).add(
+                    Condition::all().add(post::Column::CreatedAt.eq(after.at)).add(post::Column::Id.lt(after.id)),
+                ));
+        }
         if let Some(id) = filter.certificate_id {
             query = query.filter(post::Column::CertificateId.eq(id));
         }

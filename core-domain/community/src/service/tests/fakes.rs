@@ -14,7 +14,7 @@ use cercat_certificate::Subject;
 use cercat_common::{
     PortError,
     clock::ManualClock,
-    paging::{Direction, SortOrder},
+    paging::{Direction, Keyset, SortOrder},
     testkit::fakes::{MapCache, MapStorage},
 };
 use cercat_mockexam::{MockExam, Question};
@@ -170,6 +170,7 @@ impl PostRepository for Posts {
         filter: &PostFilter,
         sort: &[SortOrder],
         offset: u64,
+        after: Option<Keyset>,
         limit: u64,
         viewer: i64,
     ) -> Result<Vec<Post>, PortError> {
@@ -181,6 +182,7 @@ impl PostRepository for Posts {
             .filter(|p| filter.kind.is_none_or(|k| k == p.draft.kind))
             .filter(|p| filter.author_id.is_none_or(|a| a == p.author.user_id))
             .filter(|p| filter.keyword.as_ref().is_none_or(|(k, _)| p.draft.title.contains(k.as_str())))
+            .filter(|p| after.is_none_or(|a| (p.created_at, p.id) < (a.at, a.id)))
             .map(|p| self.shown(p, viewer))
             .collect();
         // Newest first (by id), or by likes when asked, ties newest first.

@@ -182,18 +182,66 @@ async fn lists_come_a_page_at_a_time_and_a_board_list_filters_by_kind() {
     write(&h, READER, draft(PostKind::Normal), Vec::new()).await.unwrap();
     let two = cercat_common::paging::PageRequest::parse(Some(0), Some(2), None, None, &[]).unwrap();
     let mine = PostFilter { author_id: Some(AUTHOR), ..PostFilter::default() };
-    let first = h.service.list(mine.clone(), &two, READER).await.unwrap();
+    let first = h.service.list(mine.clone(), &two.into(), READER).await.unwrap();
     assert_eq!((first.content.len(), first.has_next), (2, true));
     let next = cercat_common::paging::PageRequest::parse(Some(1), Some(2), None, None, &[]).unwrap();
-    let rest = h.service.list(mine, &next, READER).await.unwrap();
+    let rest = h.service.list(mine, &next.into(), READER).await.unwrap();
     assert_eq!((rest.content.len(), rest.has_next), (1, false), "three by the author in all");
 
-    let tips = h.service.board_posts(1, Some(" TIP "), None, &page(), READER).await.unwrap();
+    let tips = h.service.board_posts(1, Some(" TIP "), None, &page().into(), READER).await.unwrap();
     assert_eq!(tips.content.iter().filter(|v| v.post.draft.kind == PostKind::Tip).count(), 2);
     assert_eq!(tips.content.len(), 2);
-    let short = h.service.board_posts(1, None, Some(" 가 "), &page(), READER).await;
+    let short = h.service.board_posts(1, None, Some(" 가 "), &page().into(), READER).await;
     assert!(matches!(short, Err(CommunityError::InvalidQuery { field: "keyword", .. })), "{short:?}");
     assert!(h.keywords.searched().is_empty(), "a refused keyword is not a search");
+}
+
+/// A board walked by cursor while others post sees every older post once, in order; the
+/// cursor is refused on another board, with a page number or another sort, and tampered.
+#[tokio::test]
+async fn a_board_walked_by_cursor_while_others_post_has_no_duplicates_and_no_gaps() {
+    use crate::service::PostPaging;
+    let h = Harness::new();
+    let mut before = Vec::new();
+    for _ in 0..5 {
+        before.push(write(&h, AUTHOR, draft(PostKind::Tip), Vec::new()).await.unwrap());
+    }
+    before.reverse();
+    let sized = |page: i64, sort: Option<&str>, cursor: Option<&str>| PostPaging {
+        page: cercat_common::paging::PageRequest::parse(Some(page), Some(2), sort, None, &["createdAt", "id", "count"])
+            .unwrap(),
+        cursor: cursor.map(str::to_owned),
+    };
+    let mut page = h.service.board_posts(1, Some("TIP"), None, &sized(0, None, None), READER).await.unwrap();
+    let mut seen: Vec<i64> = page.content.iter().map(|v| v.post.id).collect();
+    let first_cursor = page.next_cursor.clone().unwrap();
+    while let Some(cursor) = page.next_cursor.clone() {
+        write(&h, READER, draft(PostKind::Tip), Vec::new()).await.unwrap();
+        page = h.service.board_posts(1, Some("TIP"), None, &sized(0, None, Some(&cursor)), READER).await.unwrap();
+        seen.extend(page.content.iter().map(|v| v.post.id));
+    }
+    assert_eq!(seen, before);
+    let refused = |r: Result<_, CommunityError>| match r {
+        Err(CommunityError::InvalidQuery { field, .. }) => Some(field),
+        _ => None,
+    };
+    let paging = sized(0, None, Some(&first_cursor));
+    let other_kind = h.service.board_posts(1, Some("NORMAL"), None, &paging, READER);
+    assert_eq!(refused(other_kind.await), Some("cursor"));
+    let mut tampered = first_cursor.clone().into_bytes();
+    tampered[3] = if tampered[3] == b'0' { b'1' } else { b'0' };
+    let tampered = String::from_utf8(tampered).unwrap();
+    let paging = sized(0, None, Some(&tampered));
+    let changed = h.service.board_posts(1, Some("TIP"), None, &paging, READER);
+    assert_eq!(refused(changed.await), Some("cursor"));
+    let paging = sized(1, None, Some(&first_cursor));
+    let paged = h.service.board_posts(1, Some("TIP"), None, &paging, READER);
+    assert_eq!(refused(paged.await), Some("page"));
+    let paging = sized(0, Some("count"), Some(&first_cursor));
+    let sorted = h.service.board_posts(1, Some("TIP"), None, &paging, READER);
+    assert_eq!(refused(sorted.await), Some("sortFields"));
+    let by_likes = h.service.board_posts(1, Some("TIP"), None, &sized(0, Some("count"), None), READER).await.unwrap();
+    assert_eq!((by_likes.has_next, by_likes.next_cursor), (true, None), "no cursor for another order");
 }
 
 #[tokio::test]

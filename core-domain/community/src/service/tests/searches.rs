@@ -29,7 +29,7 @@ async fn a_keyword_store_outage_does_not_fail_the_search() {
     let h = Harness::new();
     post_by(&h, AUTHOR).await;
     h.keywords.down.store(true, std::sync::atomic::Ordering::SeqCst);
-    let found = h.service.board_posts(1, None, Some("합격"), &page(), READER).await.unwrap();
+    let found = h.service.board_posts(1, None, Some("합격"), &page().into(), READER).await.unwrap();
     assert_eq!(found.content.len(), 1, "the posts are found");
     assert!(h.keywords.searched().is_empty(), "the search went unrecorded");
     h.keywords.down.store(false, Ordering::SeqCst);

@@ -53,12 +53,12 @@ async fn a_deleted_product_s_orders_keep_their_history() {
 /// Every page of `user_id`'s orders on `role`'s side, `size` at a time, and the id of the
 /// order [`BUYER`] placed after the first page (it must not shift the later ones).
 async fn all_pages(f: &Market, user_id: i64, role: OrderRole, size: u32) -> (Vec<Vec<i64>>, i64) {
-    let mut page = f.service.orders(user_id, role, first(size)).await.unwrap();
+    let mut page = f.service.orders(user_id, role, first(role.list(), size)).await.unwrap();
     let mut pages = vec![page.content.iter().map(|o| o.id).collect::<Vec<_>>()];
     f.clock.advance(Duration::hours(1));
     let meanwhile = ordered(f, &[]).await.id;
     while let Some(cursor) = page.next_cursor.clone() {
-        page = f.service.orders(user_id, role, after(&cursor, size)).await.unwrap();
+        page = f.service.orders(user_id, role, after(role.list(), &cursor, size)).await.unwrap();
         pages.push(page.content.iter().map(|o| o.id).collect());
     }
     (pages, meanwhile)
@@ -86,6 +86,20 @@ async fn trade_histories_page_by_role_newest_first_without_gaps_or_duplicates() 
     expected.extend(&bought);
     let sold = pages.concat();
     assert_eq!(sold, expected, "the seller's side lists every buyer's order of their products");
-    assert!(f.service.orders(SELLER, OrderRole::Buyer, first(10)).await.unwrap().content.is_empty());
-    assert!(f.service.orders(OTHER, OrderRole::Seller, first(10)).await.unwrap().content.is_empty());
+    assert!(
+        f.service
+            .orders(SELLER, OrderRole::Buyer, first(OrderRole::Buyer.list(), 10))
+            .await
+            .unwrap()
+            .content
+            .is_empty()
+    );
+    assert!(
+        f.service
+            .orders(OTHER, OrderRole::Seller, first(OrderRole::Seller.list(), 10))
+            .await
+            .unwrap()
+            .content
+            .is_empty()
+    );
 }

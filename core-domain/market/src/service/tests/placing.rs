@@ -148,7 +148,7 @@ async fn of_thirty_concurrent_buyers_exactly_one_wins_the_product() {
         }
     }
     assert_eq!(won.len(), 1, "exactly one order: {won:?}");
-    let sold = f.service.orders(SELLER, OrderRole::Seller, first(100)).await.unwrap();
+    let sold = f.service.orders(SELLER, OrderRole::Seller, first(OrderRole::Seller.list(), 100)).await.unwrap();
     assert_eq!(sold.content, won, "and only one order exists");
     assert_eq!(f.products.status(id), Some(ProductStatus::Reserved));
 }

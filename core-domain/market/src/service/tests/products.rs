@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::{
-    ProductPatch, ProductStatus, Seller,
+    PRODUCTS_LIST, ProductPatch, ProductStatus, Seller,
     model::{MAX_DESCRIPTION, MAX_IMAGE_BYTES, MAX_IMAGES, MAX_PRICE, WITHDRAWN_NICKNAME},
 };
 use chrono::Duration;
@@ -46,7 +46,9 @@ async fn each_bad_field_is_refused_by_name_and_nothing_is_stored() {
         assert_eq!(wire(&err), ("MKT_002", Some(field)));
     }
     assert!(f.storage.keys().is_empty(), "images of a refused product are never stored");
-    assert!(f.service.products(ProductQuery::default(), first(10), BUYER).await.unwrap().content.is_empty());
+    assert!(
+        f.service.products(ProductQuery::default(), first(PRODUCTS_LIST, 10), BUYER).await.unwrap().content.is_empty()
+    );
 }
 
 #[tokio::test]
@@ -150,7 +152,9 @@ async fn a_deleted_product_is_gone_for_everyone_and_its_images_deleted() {
     for viewer in [user(BUYER), user(SELLER), ADMIN] {
         assert!(matches!(f.service.product(p.id, viewer).await, Err(MarketError::ProductNotFound(_))));
     }
-    assert!(f.service.products(ProductQuery::default(), first(10), SELLER).await.unwrap().content.is_empty());
+    assert!(
+        f.service.products(ProductQuery::default(), first(PRODUCTS_LIST, 10), SELLER).await.unwrap().content.is_empty()
+    );
     assert!(f.products.deleted(p.id), "soft-deleted: it stays for its orders' history");
     let again = f.service.delete_product(user(SELLER), p.id).await.unwrap_err();
     assert_eq!(wire(&again), ("MKT_001", None));
@@ -189,7 +193,10 @@ async fn a_hidden_product_is_not_found_by_others_but_shown_to_its_seller_and_adm
     assert!(f.service.product(id, user(SELLER)).await.unwrap().hidden, "its seller sees it, marked hidden");
     assert!(f.service.product(id, ADMIN).await.unwrap().hidden);
     let mine = ProductQuery { seller_id: Some(SELLER), ..Default::default() };
-    assert!(f.service.products(mine, first(10), SELLER).await.unwrap().content.is_empty(), "never listed");
+    assert!(
+        f.service.products(mine, first(PRODUCTS_LIST, 10), SELLER).await.unwrap().content.is_empty(),
+        "never listed"
+    );
 
     assert!(!f.service.set_hidden(id, false).await.unwrap().hidden);
     assert_eq!(f.service.product(id, user(BUYER)).await.unwrap().id, id, "shown again");
@@ -240,13 +247,13 @@ async fn products_are_listed_newest_first_a_cursor_page_at_a_time_without_gaps_o
     }
     let newest_first = vec![ids[3], ids[0], ids[2], ids[1], ids[4]];
     let mut seen = Vec::new();
-    let mut page = f.service.products(ProductQuery::default(), first(2), BUYER).await.unwrap();
+    let mut page = f.service.products(ProductQuery::default(), first(PRODUCTS_LIST, 2), BUYER).await.unwrap();
     seen.extend(page.content.iter().map(|p| p.id));
     // A product listed while paging is newer than every cursor: it never shifts a later page.
     f.clock.set(t0() + Duration::seconds(30));
     listed(&f, PRICE).await;
     while let Some(cursor) = page.next_cursor.clone() {
-        page = f.service.products(ProductQuery::default(), after(&cursor, 2), BUYER).await.unwrap();
+        page = f.service.products(ProductQuery::default(), after(PRODUCTS_LIST, &cursor, 2), BUYER).await.unwrap();
         seen.extend(page.content.iter().map(|p| p.id));
     }
     assert_eq!(seen, newest_first);
@@ -269,7 +276,7 @@ async fn lists_filter_by_board_category_status_seller_and_keyword() {
     let ids = |query: ProductQuery| {
         let service = Arc::clone(&f.service);
         async move {
-            let page = service.products(query, first(10), BUYER).await.unwrap();
+            let page = service.products(query, first(PRODUCTS_LIST, 10), BUYER).await.unwrap();
             page.content.into_iter().map(|p| p.id).collect::<Vec<_>>()
         }
     };
@@ -287,7 +294,7 @@ async fn lists_filter_by_board_category_status_seller_and_keyword() {
 async fn a_one_character_keyword_is_refused_by_name() {
     let f = fixture();
     let query = ProductQuery { keyword: Some("책".into()), ..Default::default() };
-    let err = f.service.products(query, first(10), BUYER).await.unwrap_err();
+    let err = f.service.products(query, first(PRODUCTS_LIST, 10), BUYER).await.unwrap_err();
     assert_eq!(wire(&err), ("MKT_002", Some("keyword")));
 }
 
