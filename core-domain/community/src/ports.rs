@@ -108,6 +108,25 @@ pub trait PostRepository: Send + Sync {
     ) -> Result<Vec<Post>, PortError>;
     /// The post's comments and replies, oldest first.
     async fn comments(&self, post_id: i64, viewer: i64) -> Result<Vec<Comment>, PortError>;
+    /// A page of the post's top-level comments, oldest first (by id), strictly after the
+    /// top-level comment `after`, at most `limit` of them, each with all its replies. The
+    /// default reads every comment and pages them in memory; the SQL adapter reads the page.
+    async fn comment_page(
+        &self,
+        post_id: i64,
+        viewer: i64,
+        after: Option<i64>,
+        limit: u64,
+    ) -> Result<Vec<Comment>, PortError> {
+        let all = self.comments(post_id, viewer).await?;
+        let tops: Vec<i64> = all
+            .iter()
+            .filter(|c| c.parent_id.is_none() && after.is_none_or(|a| c.id > a))
+            .map(|c| c.id)
+            .take(usize::try_from(limit).unwrap_or(usize::MAX))
+            .collect();
+        Ok(all.into_iter().filter(|c| tops.contains(&c.id) || c.parent_id.is_some_and(|p| tops.contains(&p))).collect())
+    }
     /// One comment.
     async fn find_comment(&self, comment_id: i64) -> Result<Option<Comment>, PortError>;
     /// Adds a comment, bumping the post's comment count and recording `notice`'s event (stamped

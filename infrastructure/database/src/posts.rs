@@ -139,6 +139,16 @@ impl PostRepository for SqlPostRepository {
         self.comments_of(post_id, viewer).await
     }
 
+    async fn comment_page(
+        &self,
+        post_id: i64,
+        viewer: i64,
+        after: Option<i64>,
+        limit: u64,
+    ) -> Result<Vec<Comment>, PortError> {
+        self.comment_page_of(post_id, viewer, after, limit).await
+    }
+
     async fn find_comment(&self, comment_id: i64) -> Result<Option<Comment>, PortError> {
         self.comment(comment_id).await
     }

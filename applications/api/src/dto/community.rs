@@ -285,3 +285,26 @@ pub struct CommentaryQuery {
     /// The question's number in the exam; blank or `전체` for every question.
     pub question_sequence: Option<String>,
 }
+
+/// `GET /posts/{postId}/comments` paging: where the previous page ended, and how many
+/// top-level comments (with their replies) a page holds.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[serde(rename_all = "camelCase")]
+pub struct CommentPageQuery {
+    /// `nextCursor` of the previous page; absent for the first page.
+    pub cursor: Option<String>,
+    /// Top-level comments per page, 1–100 (default 10).
+    pub size: Option<i64>,
+}
+
+/// A page of a post's comments, oldest first, each top-level comment with its replies.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CommentPage {
+    /// The comments and their replies.
+    pub content: Vec<CommentResponse>,
+    /// Pass as `cursor` for the next page (`null` on the last).
+    pub next_cursor: Option<String>,
+    /// Whether another page exists.
+    pub has_next: bool,
+}

@@ -16,8 +16,8 @@ use crate::{
     AppState,
     dto::{
         community::{
-            CommentRequest, CommentResponse, CommentaryQuery, LikeRequest, LikeResponse, PostDetailResponse, PostForm,
-            PostListQuery, PostRequest, PostResponse, PostSlice,
+            CommentPage, CommentPageQuery, CommentRequest, CommentResponse, CommentaryQuery, LikeRequest, LikeResponse,
+            PostDetailResponse, PostForm, PostListQuery, PostRequest, PostResponse, PostSlice,
         },
         paging::{CursorQuery, PageQuery},
     },
@@ -37,6 +37,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(commentary)
         .service(best_tips)
         .service(detail)
+        .service(comment_page)
         .service(create)
         .service(update)
         .service(remove)
@@ -156,6 +157,28 @@ pub async fn detail(
     let post_response = render(&state, post);
     let post_comments = threads.into_iter().map(|t| CommentResponse::thread(t, &url(&state))).collect();
     Ok(ApiResponse::ok(PostDetailResponse { post_response, post_comments }))
+}
+
+/// A post's comments a page at a time, oldest first, each top-level comment with its replies —
+/// for posts with many comments (`GET /posts/{postId}` carries them all). Pass `nextCursor`
+/// back as `cursor`; comments written meanwhile never shift a page.
+#[utoipa::path(tag = "community", security(("access_token" = [])), params(("post_id" = i64, Path), CommentPageQuery), extensions(("x-errors" = json!(["COM_001", "GLB_003"]))), responses(
+    (status = 200, description = "A page of comments", body = ApiResponse<CommentPage>),
+))]
+#[get("/posts/{post_id}/comments")]
+pub async fn comment_page(
+    state: web::Data<AppState>,
+    caller: Authenticated,
+    path: IdPath<PostId>,
+    query: web::Query<CommentPageQuery>,
+) -> Result<ApiResponse<CommentPage>, AppError> {
+    let id = path.0.get();
+    let comments = cercat_community::CommunityService::comments_list(id);
+    let page = cercat_common::paging::KeysetRequest::parse(&comments, query.cursor.as_deref(), query.size)
+        .map_err(|e| AppError::invalid_query(e.field, &e.reason))?;
+    let found = state.community.comment_threads(id, caller.user_id(), &page).await?;
+    let content = found.content.into_iter().map(|t| CommentResponse::thread(t, &url(&state))).collect();
+    Ok(ApiResponse::ok(CommentPage { content, next_cursor: found.next_cursor, has_next: found.has_next }))
 }
 
 /// Reads the `request` JSON part and the `files` parts (images counted against `user_id`'s

@@ -22,6 +22,7 @@ in_both_modes!(
     deleting_a_comment_takes_its_replies_and_the_count_down,
     posts_are_deleted_by_their_author_or_an_admin_with_their_likes,
     posts_walked_by_cursor_while_others_post_repeat_and_skip_nothing,
+    a_posts_comments_are_paged_by_cursor_with_their_replies,
 );
 
 async fn a_normal_post_is_created_with_its_images_and_the_clients_defaults_ignored(app: &TestApp) {
@@ -795,4 +796,45 @@ async fn exam_reviews_in_embedded_mode() {
 async fn community_counters_stay_exact_in_embedded_mode() {
     let app = spawn_embedded().await;
     counters_stay_exact_under_storms(&app).await;
+}
+
+/// Many comments are read a page at a time: top-level comments oldest first with their
+/// replies, the walk unshifted by comments written meanwhile; another post's cursor is refused.
+async fn a_posts_comments_are_paged_by_cursor_with_their_replies(app: &TestApp) {
+    let (alice, _) = member(app, "alice").await;
+    let post = post_id(app, &alice, "NORMAL", normal_post()).await;
+    let other = post_id(app, &alice, "NORMAL", normal_post()).await;
+    let mut tops = Vec::new();
+    for i in 0..5 {
+        let top = comment(app, &alice, post, &format!("댓글 {i}"), None).await;
+        comment(app, &alice, post, &format!("답글 {i}"), Some(top)).await;
+        tops.push(top);
+    }
+    let path = format!("/api/v2/posts/{post}/comments?size=2");
+    let first = app.call(Method::GET, &path, &alice, None, 200).await["result"].clone();
+    let ids = |page: &Value| -> Vec<i64> {
+        page["content"].as_array().unwrap().iter().map(|c| c["postCommentId"].as_i64().unwrap()).collect()
+    };
+    assert_eq!(ids(&first), tops[..2].to_vec(), "{first}");
+    assert_eq!(first["content"][0]["childPostComments"].as_array().map(Vec::len), Some(1), "with its reply: {first}");
+    // Written meanwhile: appears at the end, never shifts the walk.
+    let late = comment(app, &alice, post, "늦은 댓글", None).await;
+    let mut seen = ids(&first);
+    let mut cursor = first["nextCursor"].as_str().unwrap().to_owned();
+    loop {
+        let page = app.call(Method::GET, &format!("{path}&cursor={cursor}"), &alice, None, 200).await["result"].clone();
+        seen.extend(ids(&page));
+        match page["nextCursor"].as_str() {
+            Some(next) => cursor = next.to_owned(),
+            None => break,
+        }
+    }
+    let mut expected = tops.clone();
+    expected.push(late);
+    assert_eq!(seen, expected);
+    let foreign =
+        app.call(Method::GET, &format!("/api/v2/posts/{other}/comments?cursor={cursor}"), &alice, None, 400).await;
+    assert_eq!(foreign["errors"][0]["field"], "cursor", "{foreign}");
+    let missing = app.call(Method::GET, "/api/v2/posts/987654321/comments", &alice, None, 404).await;
+    assert_eq!(missing["responseCode"], "COM_001");
 }

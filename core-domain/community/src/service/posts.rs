@@ -5,7 +5,7 @@ use std::collections::{HashMap, hash_map::Entry};
 
 use cercat_common::{
     cache,
-    paging::{Direction, SortOrder},
+    paging::{CursorPage, Direction, Keyset, KeysetRequest, SortOrder},
     storage::sniff_image,
 };
 
@@ -250,6 +250,34 @@ impl CommunityService {
             })
             .collect();
         Ok((self.view(post).await?, threads))
+    }
+
+    /// A page of the post's comments, oldest first, each top-level comment with its replies:
+    /// for posts with many comments (the detail carries them all). Keyset on the top-level
+    /// comments' ids, so comments written meanwhile never shift a page.
+    pub async fn comment_threads(
+        &self,
+        post_id: i64,
+        viewer: i64,
+        page: &KeysetRequest,
+    ) -> Result<CursorPage<CommentThread>, CommunityError> {
+        self.posts.find(post_id, viewer).await?.ok_or(CommunityError::PostNotFound(post_id))?;
+        let after = page.after.map(|k| k.id);
+        let comments = self.posts.comment_page(post_id, viewer, after, page.fetch_limit()).await?;
+        let (top, replies): (Vec<Comment>, Vec<Comment>) = comments.into_iter().partition(|c| c.parent_id.is_none());
+        let threads: Vec<CommentThread> = top
+            .into_iter()
+            .map(|comment| {
+                let mine = replies.iter().filter(|r| r.parent_id == Some(comment.id)).cloned().collect();
+                CommentThread { comment, replies: mine }
+            })
+            .collect();
+        Ok(CursorPage::from_fetched(threads, page, |t| Keyset { at: t.comment.created_at, id: t.comment.id }))
+    }
+
+    /// The list name of a post's comment pages (cursors of one post's comments are refused on another's).
+    pub fn comments_list(post_id: i64) -> String {
+        format!("comments:{post_id}")
     }
 
     /// Turns a keyword into the filter part that finds it (400 when it is too short or long).

@@ -46,6 +46,33 @@ impl SqlPostRepository {
         self.comment_models(rows, viewer).await
     }
 
+    pub(super) async fn comment_page_of(
+        &self,
+        post_id: i64,
+        viewer: i64,
+        after: Option<i64>,
+        limit: u64,
+    ) -> Result<Vec<Comment>, PortError> {
+        let mut tops = post_comment::Entity::find()
+            .filter(post_comment::Column::PostId.eq(post_id))
+            .filter(post_comment::Column::ParentId.is_null());
+        if let Some(after) = after {
+            tops = tops.filter(post_comment::Column::Id.gt(after));
+        }
+        let mut rows =
+            self.db.run(tops.order_by_asc(post_comment::Column::Id).limit(limit).all(self.db.conn())).await?;
+        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        if !ids.is_empty() {
+            let replies = post_comment::Entity::find()
+                .filter(post_comment::Column::ParentId.is_in(ids))
+                .order_by_asc(post_comment::Column::Id)
+                .all(self.db.conn());
+            rows.extend(self.db.run(replies).await?);
+            rows.sort_by_key(|r| r.id);
+        }
+        self.comment_models(rows, viewer).await
+    }
+
     pub(super) async fn comment(&self, comment_id: i64) -> Result<Option<Comment>, PortError> {
         let row = self.db.run(post_comment::Entity::find_by_id(comment_id).one(self.db.conn())).await?;
         Ok(self.comment_models(row.into_iter().collect(), 0).await?.pop())
