@@ -1,11 +1,13 @@
 //! Admin endpoints under `/admin/v1`.
 
+pub mod audit;
 pub mod certificates;
 pub mod coupons;
 pub mod courses;
 pub mod jobs;
 pub mod market;
 pub mod mockexams;
+pub mod users;
 
 use utoipa_actix_web::{scope, service_config::ServiceConfig};
 
@@ -18,6 +20,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(jobs::configure)
             .configure(courses::configure)
             .configure(coupons::configure)
-            .configure(market::configure),
+            .configure(market::configure)
+            .configure(users::configure)
+            .configure(audit::configure),
     );
 }

@@ -7,6 +7,9 @@ use cercat_config::{Profile, Settings};
 use reqwest::{Client, Method};
 use serde_json::{Value, json};
 
+#[path = "admin/users.rs"]
+mod users;
+
 struct Admin {
     base: String,
     client: Client,
