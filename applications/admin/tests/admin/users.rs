@@ -135,3 +135,33 @@ async fn a_suspended_user_is_signed_out_everywhere_and_told_until_when() {
     a.call(Method::GET, "/admin/v1/audit?target=user", Some(&a.admin), None, 400).await;
     a.call(Method::GET, "/admin/v1/audit?cursor=nope", Some(&a.admin), None, 400).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_changes_roles_and_suspends_with_the_same_rules_audited_as_cli() {
+    let a = spawn().await;
+    let admin = super::cli(&a.settings.data_dir);
+    let id = a.user_id.to_string();
+    let out = admin(&["users", "role", &id, "instructor"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("is INSTRUCTOR"));
+    assert_eq!(admin(&["users", "role", &id, "OWNER"]).status.code(), Some(2));
+    let admin_id = a.services.accounts.authenticate(&a.admin).await.unwrap().sub.get().to_string();
+    let last = admin(&["users", "role", &admin_id, "USER"]);
+    assert_eq!(last.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&last.stderr).contains("last ADMIN"), "{}", String::from_utf8_lossy(&last.stderr));
+
+    let out = admin(&["users", "suspend", &id, "--reason", "신고 누적", "--until", "2099-01-01T00:00:00Z"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("suspended until 2099-01-01T00:00:00Z"));
+    let login = a.services.accounts.login(DEMO.0, DEMO.1, "127.0.0.1").await.unwrap_err();
+    assert_eq!(cercat_common::DomainError::code(&login), "USR_020");
+    assert_eq!(admin(&["users", "suspend", &id, "--reason", "x", "--until", "soon"]).status.code(), Some(2));
+    assert!(admin(&["users", "unsuspend", &id]).status.success());
+    a.services.accounts.login(DEMO.0, DEMO.1, "127.0.0.1").await.unwrap();
+
+    let audit = a.call(Method::GET, "/admin/v1/audit?actor=cli", Some(&a.admin), None, 200).await;
+    let entries = audit["result"]["content"].as_array().unwrap();
+    let actions: Vec<_> = entries.iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, ["user.unsuspend", "user.suspend", "user.role.change"]);
+    assert!(entries.iter().all(|e| e["actor"] == "cli" && e["clientAddress"].is_null()));
+}
