@@ -165,3 +165,31 @@ async fn the_cli_changes_roles_and_suspends_with_the_same_rules_audited_as_cli()
     assert_eq!(actions, ["user.unsuspend", "user.suspend", "user.role.change"]);
     assert!(entries.iter().all(|e| e["actor"] == "cli" && e["clientAddress"].is_null()));
 }
+
+/// Embedded mode, the api as another process with its own memory (its own refresh tokens):
+/// what the admin port decides is enforced there through the database — a suspended account's
+/// refresh is refused and ends that session, a changed role is carried by the next refresh.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_api_process_refuses_a_suspended_refresh_and_carries_a_new_role() {
+    let a = spawn().await;
+    let api = cercat_bootstrap::Services::connect(&a.settings).await.unwrap();
+    let accounts = api.accounts.clone();
+    let pair = accounts.login(DEMO.0, DEMO.1, "127.0.0.1").await.unwrap();
+
+    let role = format!("/admin/v1/users/{}/role", a.user_id);
+    a.call(Method::PATCH, &role, Some(&a.admin), Some(json!({"role": "INSTRUCTOR"})), 200).await;
+    let renewed = accounts.refresh(&pair.refresh_token).await.unwrap();
+    assert_eq!(accounts.authenticate(&renewed.access_token).await.unwrap().role, cercat_user::Role::Instructor);
+
+    let path = format!("/admin/v1/users/{}/suspension", a.user_id);
+    a.call(Method::POST, &path, Some(&a.admin), Some(json!({"reason": "신고 누적"})), 200).await;
+    let refused = accounts.refresh(&renewed.refresh_token).await.unwrap_err();
+    assert_eq!(cercat_common::DomainError::code(&refused), "USR_020", "{refused}");
+    assert!(refused.to_string().contains("until further notice"));
+    assert!(accounts.authenticate(&renewed.access_token).await.is_err(), "the refused session is ended there too");
+    let login = accounts.login(DEMO.0, DEMO.1, "127.0.0.1").await.unwrap_err();
+    assert_eq!(cercat_common::DomainError::code(&login), "USR_020");
+
+    a.call(Method::DELETE, &path, Some(&a.admin), None, 200).await;
+    accounts.login(DEMO.0, DEMO.1, "127.0.0.1").await.unwrap();
+}
