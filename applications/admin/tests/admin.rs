@@ -576,6 +576,10 @@ async fn coupons_are_defined_granted_once_and_vouchered_by_admins_only() {
         a.call(Method::POST, "/admin/v1/coupons", Some(&a.admin), Some(pct), 201).await["result"]["couponId"].clone();
     let list = a.call(Method::GET, "/admin/v1/coupons", Some(&a.admin), None, 200).await;
     assert_eq!(list["result"][0]["couponId"], pct, "newest first");
+    let audit =
+        a.call(Method::GET, &format!("/admin/v1/audit?target=coupon:{coupon}"), Some(&a.admin), None, 200).await;
+    let defined = &audit["result"]["content"][0];
+    assert_eq!((defined["action"].as_str(), defined["after"]["amount"].as_i64()), (Some("coupon.define"), Some(3000)));
 
     for (body, field) in [
         (
@@ -721,6 +725,10 @@ async fn admins_hide_products_and_look_up_orders() {
     assert!(market.product(product, seller).await.unwrap().hidden, "its seller still sees it");
     a.call(Method::PATCH, &path, Some(&a.admin), Some(json!({"hidden": false})), 200).await;
     assert_eq!(market.products(query, page, stranger.user_id).await.unwrap().content.len(), 1, "shown again");
+    let audit =
+        a.call(Method::GET, &format!("/admin/v1/audit?target=product:{product}"), Some(&a.admin), None, 200).await;
+    let actions: Vec<_> = audit["result"]["content"].as_array().unwrap().iter().map(|e| e["action"].clone()).collect();
+    assert_eq!(actions, [json!("product.show"), json!("product.hide")], "each moderation is audited, newest first");
 
     let bad = a.call(Method::PATCH, &path, Some(&a.admin), Some(json!({"hidden": "yes"})), 400).await;
     assert_eq!(bad["responseCode"], "GLB_002");
