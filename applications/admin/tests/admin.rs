@@ -317,6 +317,11 @@ async fn admins_import_edit_illustrate_and_delete_mock_exams() {
     a.call(Method::DELETE, &format!("/admin/v1/mock-exams/{id}"), Some(&a.admin), None, 200).await;
     let gone = a.call(Method::GET, &format!("/admin/v1/mock-exams/{id}"), Some(&a.admin), None, 404).await;
     assert_eq!(gone["responseCode"], "MEX_001");
+    let audit = a.call(Method::GET, &format!("/admin/v1/audit?target=mock-exam:{id}"), Some(&a.admin), None, 200).await;
+    let actions: Vec<_> = audit["result"]["content"].as_array().unwrap().iter().map(|e| e["action"].clone()).collect();
+    assert_eq!(actions.first(), Some(&json!("mock-exam.delete")), "{audit}");
+    assert_eq!(actions.last(), Some(&json!("mock-exam.import")), "{audit}");
+    assert!(actions.contains(&json!("mock-exam.question.edit")) && actions.contains(&json!("mock-exam.image.upload")));
     // The demo exam has results once someone takes it; such an exam cannot be deleted (tested
     // in the API suite through the service); an unknown one is 404.
     a.call(Method::DELETE, "/admin/v1/mock-exams/999999", Some(&a.admin), None, 404).await;
