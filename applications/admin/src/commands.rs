@@ -8,6 +8,7 @@ pub mod import_mock_exam;
 pub mod migrate;
 pub mod seed;
 pub mod serve;
+pub mod users;
 
 use cercat_bootstrap::Services;
 use cercat_config::Settings;

@@ -1,11 +1,11 @@
 //! `cercat-admin`: the operator CLI — `migrate`, `seed`, `create-admin`, `import-mock-exam`,
-//! `dlq`, `course verify` — and `serve`, the ADMIN-only HTTP API. One module per command in
+//! `dlq`, `course verify`, `users role|suspend|unsuspend` — and `serve`, the ADMIN-only HTTP API. One module per command in
 //! `commands/`.
 
 mod commands;
 
 use clap::{Parser, Subcommand};
-use commands::{course::CourseAction, dlq::DlqAction, migrate::MigrateAction};
+use commands::{course::CourseAction, dlq::DlqAction, migrate::MigrateAction, users::UsersAction};
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -54,6 +54,11 @@ enum Command {
         #[command(subcommand)]
         action: CourseAction,
     },
+    /// Accounts: roles and suspensions (the same rules as the admin API, audited as `cli`).
+    Users {
+        #[command(subcommand)]
+        action: UsersAction,
+    },
     /// Load data.
     Seed {
         /// The demo certificates, subjects and exam schedules (idempotent).
@@ -86,5 +91,6 @@ async fn main() -> ExitCode {
         }
         Command::Dlq { action } => commands::dlq::run(&settings, &action).await,
         Command::Course { action } => commands::course::run(&settings, &action).await,
+        Command::Users { action } => commands::users::run(&settings, &action).await,
     }
 }

@@ -21,6 +21,8 @@ use crate::AdminState;
         (name = "coupons", description = "Coupon definitions, grants and vouchers"),
         (name = "market", description = "Products (look, hide) and orders (look up) of the study-material market"),
         (name = "operations", description = "The dead-letter queue: list and replay what consumer groups gave up on"),
+        (name = "users", description = "Accounts: find, look at, change the role, suspend and unsuspend"),
+        (name = "audit", description = "The audit log of what operators did"),
     ),
     components(schemas(cercat_error::ErrorBody, cercat_error::FieldError))
 )]

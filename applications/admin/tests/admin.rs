@@ -7,6 +7,9 @@ use cercat_config::{Profile, Settings};
 use reqwest::{Client, Method};
 use serde_json::{Value, json};
 
+#[path = "admin/users.rs"]
+mod users;
+
 struct Admin {
     base: String,
     client: Client,
@@ -314,6 +317,11 @@ async fn admins_import_edit_illustrate_and_delete_mock_exams() {
     a.call(Method::DELETE, &format!("/admin/v1/mock-exams/{id}"), Some(&a.admin), None, 200).await;
     let gone = a.call(Method::GET, &format!("/admin/v1/mock-exams/{id}"), Some(&a.admin), None, 404).await;
     assert_eq!(gone["responseCode"], "MEX_001");
+    let audit = a.call(Method::GET, &format!("/admin/v1/audit?target=mock-exam:{id}"), Some(&a.admin), None, 200).await;
+    let actions: Vec<_> = audit["result"]["content"].as_array().unwrap().iter().map(|e| e["action"].clone()).collect();
+    assert_eq!(actions.first(), Some(&json!("mock-exam.delete")), "{audit}");
+    assert_eq!(actions.last(), Some(&json!("mock-exam.import")), "{audit}");
+    assert!(actions.contains(&json!("mock-exam.question.edit")) && actions.contains(&json!("mock-exam.image.upload")));
     // The demo exam has results once someone takes it; such an exam cannot be deleted (tested
     // in the API suite through the service); an unknown one is 404.
     a.call(Method::DELETE, "/admin/v1/mock-exams/999999", Some(&a.admin), None, 404).await;
@@ -573,6 +581,10 @@ async fn coupons_are_defined_granted_once_and_vouchered_by_admins_only() {
         a.call(Method::POST, "/admin/v1/coupons", Some(&a.admin), Some(pct), 201).await["result"]["couponId"].clone();
     let list = a.call(Method::GET, "/admin/v1/coupons", Some(&a.admin), None, 200).await;
     assert_eq!(list["result"][0]["couponId"], pct, "newest first");
+    let audit =
+        a.call(Method::GET, &format!("/admin/v1/audit?target=coupon:{coupon}"), Some(&a.admin), None, 200).await;
+    let defined = &audit["result"]["content"][0];
+    assert_eq!((defined["action"].as_str(), defined["after"]["amount"].as_i64()), (Some("coupon.define"), Some(3000)));
 
     for (body, field) in [
         (
@@ -721,6 +733,10 @@ async fn admins_hide_products_and_look_up_orders() {
     assert!(market.product(product, seller).await.unwrap().hidden, "its seller still sees it");
     a.call(Method::PATCH, &path, Some(&a.admin), Some(json!({"hidden": false})), 200).await;
     assert_eq!(market.products(query, page, stranger.user_id).await.unwrap().content.len(), 1, "shown again");
+    let audit =
+        a.call(Method::GET, &format!("/admin/v1/audit?target=product:{product}"), Some(&a.admin), None, 200).await;
+    let actions: Vec<_> = audit["result"]["content"].as_array().unwrap().iter().map(|e| e["action"].clone()).collect();
+    assert_eq!(actions, [json!("product.show"), json!("product.hide")], "each moderation is audited, newest first");
 
     let bad = a.call(Method::PATCH, &path, Some(&a.admin), Some(json!({"hidden": "yes"})), 400).await;
     assert_eq!(bad["responseCode"], "GLB_002");

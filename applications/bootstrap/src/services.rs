@@ -51,6 +51,8 @@ pub struct Services {
     pub health: Vec<Arc<dyn HealthCheck>>,
     /// Accounts, sessions, profiles.
     pub accounts: Arc<AccountService>,
+    /// The operators' audit log (appended by admin actions, paged by the admin API).
+    pub audit: cercat_common::audit::AuditTrail,
     /// Certificates, schedules, interests.
     pub certificates: Arc<CertificateService>,
     /// Boards and favourites.
@@ -223,6 +225,7 @@ impl Services {
             node: a.node.clone(),
             health: a.health.clone(),
             accounts: Arc::new(accounts),
+            audit: cercat_common::audit::AuditTrail::new(Arc::new(cercat_database::SqlAuditLog::new(db.clone()))),
             boards: Arc::new(BoardService::new(
                 Arc::new(SqlCertificateRepository::new(db.clone())),
                 Arc::new(SqlFavoriteBoardRepository::new(db.clone())),

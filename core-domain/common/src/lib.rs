@@ -1,9 +1,10 @@
 //! Cercat's shared kernel: errors, typed ids, money, paging, the clock and the Seoul calendar,
 //! domain events, and the cross-cutting ports (cache, lease lock, event bus, outbox and its
-//! backlog, broadcast, rate limiter, idempotency keys, mail queue, object storage, job runs,
-//! health checks) that every context and every program relies on. No I/O lives here: adapters
+//! backlog, broadcast, rate limiter, idempotency keys, mail queue, the operators' audit log,
+//! object storage, job runs, health checks) that every context and every program relies on. No I/O lives here: adapters
 //! implement these traits in `infrastructure/*`.
 
+pub mod audit;
 pub mod backlog;
 pub mod broadcast;
 pub mod cache;

@@ -1,7 +1,16 @@
 //! Errors of the user context, with their stable codes.
 
 use cercat_common::{PortError, domain_errors};
+use chrono::{DateTime, SecondsFormat, Utc};
 use std::time::Duration;
+
+/// The end of a suspension in words: `until 2027-01-01T00:00:00Z` or `until further notice`.
+fn suspended_until(until: &Option<DateTime<Utc>>) -> String {
+    match until {
+        Some(at) => format!("until {}", at.to_rfc3339_opts(SecondsFormat::Secs, true)),
+        None => "until further notice".to_owned(),
+    }
+}
 
 domain_errors! {
     /// Failures of account operations.
@@ -84,6 +93,25 @@ domain_errors! {
         #[code("USR_017", Unauthenticated)]
         #[error("the provider did not confirm the sign-in: {0}")]
         OAuthRejected(String),
+        /// The account has not finished onboarding (GUEST); it gets a role once it has
+        #[code("USR_018", Conflict)]
+        #[error("this account has not finished onboarding yet; roles are given to members only")]
+        NotOnboarded,
+        /// The change would leave the deployment without an active ADMIN
+        #[code("USR_019", Conflict)]
+        #[error("this is the last ADMIN; make another account ADMIN first")]
+        LastAdmin,
+        /// The account is suspended; `until` says when the suspension ends
+        #[code("USR_020", Forbidden)]
+        #[error("this account is suspended {}", suspended_until(.until))]
+        Suspended {
+            /// When the suspension ends by itself; `None` = until further notice.
+            until: Option<DateTime<Utc>>,
+        },
+        /// ADMIN accounts are not suspended (demote the account first)
+        #[code("USR_021", Conflict)]
+        #[error("an ADMIN account cannot be suspended; change its role first")]
+        AdminNotSuspendable,
         #[transparent]
         /// A dependency failed.
         Store(PortError),

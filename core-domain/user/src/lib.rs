@@ -15,6 +15,6 @@ pub mod tokens;
 pub mod testkit;
 
 pub use error::UserError;
-pub use model::{Email, Nickname, Role, User};
+pub use model::{Email, Nickname, Role, Suspension, User, UserStatus};
 pub use service::{AccountService, AuthConfig, TokenPair};
 pub use tokens::{AccessClaims, JwtKeys};

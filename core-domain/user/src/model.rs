@@ -139,8 +139,66 @@ pub struct User {
     pub profile_image_key: Option<String>,
     /// When the account was withdrawn (soft-deleted), if it was.
     pub withdrawn_at: Option<DateTime<Utc>>,
+    /// The suspension an operator put on the account, if any (it may have run out: see
+    /// [`User::suspension_at`]).
+    pub suspension: Option<Suspension>,
     /// When it was created.
     pub created_at: DateTime<Utc>,
+}
+
+impl User {
+    /// The suspension in force at `now`: one without an end, or ending after `now`. A
+    /// suspension whose `until` has passed is over without anyone lifting it.
+    pub fn suspension_at(&self, now: DateTime<Utc>) -> Option<&Suspension> {
+        self.suspension.as_ref().filter(|s| s.until.is_none_or(|until| until > now))
+    }
+
+    /// Where the account stands at `now`.
+    pub fn status_at(&self, now: DateTime<Utc>) -> UserStatus {
+        if self.withdrawn_at.is_some() {
+            UserStatus::Withdrawn
+        } else if self.suspension_at(now).is_some() {
+            UserStatus::Suspended
+        } else {
+            UserStatus::Active
+        }
+    }
+}
+
+/// An operator's suspension of an account: no sign-in, no session, until it ends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Suspension {
+    /// Why, in the operator's words (for operators; the user is told only the end).
+    pub reason: String,
+    /// When it ends by itself; `None` = until an operator lifts it.
+    pub until: Option<DateTime<Utc>>,
+    /// When it was put in place.
+    pub since: DateTime<Utc>,
+}
+
+/// Where an account stands, as operators filter accounts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum UserStatus {
+    /// Signs in and uses the service.
+    Active,
+    /// Suspended by an operator (and the suspension has not run out).
+    Suspended,
+    /// Withdrawn by its owner (recoverable for a year).
+    Withdrawn,
+}
+
+impl UserStatus {
+    /// Parses the wire name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "ACTIVE" => Self::Active,
+            "SUSPENDED" => Self::Suspended,
+            "WITHDRAWN" => Self::Withdrawn,
+            _ => return None,
+        })
+    }
 }
 
 /// A new account to store.

@@ -1,11 +1,37 @@
 //! What the user context needs from storage and the shared infrastructure.
 
 use async_trait::async_trait;
-use cercat_common::{PortError, mail::Mail};
+use cercat_common::{PortError, audit::AuditEntry, mail::Mail, paging::KeysetRequest};
 use chrono::{DateTime, Utc};
 use std::time::Duration;
 
-use crate::model::{CodePurpose, Email, NewUser, Nickname, Role, User};
+use crate::model::{CodePurpose, Email, NewUser, Nickname, Role, Suspension, User, UserStatus};
+
+/// What a guarded role change did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoleChange {
+    /// The role is now the new one; the audit entry was appended with it.
+    Changed,
+    /// The account is no longer active with the expected role (changed or withdrawn meanwhile):
+    /// nothing was written.
+    Stale,
+    /// `keep_an_admin` was asked and no other active ADMIN exists at the moment of the write:
+    /// nothing was written.
+    NoOtherAdmin,
+}
+
+/// Which accounts an operator lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserFilter {
+    /// Email or nickname contains this (case-insensitively for the email, which is stored lower case).
+    pub query: Option<String>,
+    /// Only this role.
+    pub role: Option<Role>,
+    /// Only accounts in this status at `now` (see [`User::status_at`]).
+    pub status: Option<UserStatus>,
+    /// The time statuses are judged at (a suspension ending before it is over).
+    pub now: DateTime<Utc>,
+}
 
 /// Stored accounts, withdrawn ones included until they are purged.
 #[async_trait]
@@ -32,6 +58,33 @@ pub trait UserRepository: Send + Sync {
     ) -> Result<(), PortError>;
     /// Sets the role.
     async fn set_role(&self, id: i64, role: Role, at: DateTime<Utc>) -> Result<(), PortError>;
+    /// Changes the role of the active account `id` from `from` to `to` and appends `audit`, in
+    /// one transaction. With `keep_an_admin` the write happens only if another active ADMIN
+    /// exists at that moment — decided under locks, so two concurrent demotions of the last two
+    /// admins cannot both pass. Answers [`RoleChange::Stale`] when the account is not active
+    /// with role `from` any more.
+    async fn change_role(
+        &self,
+        id: i64,
+        from: Role,
+        to: Role,
+        keep_an_admin: bool,
+        audit: &AuditEntry,
+    ) -> Result<RoleChange, PortError>;
+    /// Puts `suspension` on the active account `id` (replacing any), or lifts it with `None`,
+    /// and appends `audit`, in one transaction; `false` (nothing written) when no active
+    /// account has this id.
+    async fn set_suspension(
+        &self,
+        id: i64,
+        suspension: Option<&Suspension>,
+        audit: &AuditEntry,
+    ) -> Result<bool, PortError>;
+    /// Any account by id, withdrawn ones included (operators look at those too).
+    async fn find_any(&self, id: i64) -> Result<Option<User>, PortError>;
+    /// Accounts matching `filter`, newest first by `(created_at, id)`, strictly after
+    /// `page.after`, at most `page.fetch_limit()` of them.
+    async fn search(&self, filter: &UserFilter, page: &KeysetRequest) -> Result<Vec<User>, PortError>;
     /// Changes the email. Errors: [`PortError::Duplicate`] if another account has it.
     async fn set_email(&self, id: i64, email: &Email, at: DateTime<Utc>) -> Result<(), PortError>;
     /// Replaces the password hash.

@@ -1,5 +1,6 @@
 //! Account use cases: sign-up with email codes, sign-in, sessions, profile, lifecycle.
 
+pub mod admin;
 mod lifecycle;
 pub mod oauth;
 pub mod profile;

@@ -1,5 +1,6 @@
 //! sea-orm entities. They never leave this crate: repositories convert them to domain types.
 
+pub mod admin_audit;
 pub mod alarm;
 pub mod certificate;
 pub mod coupon;

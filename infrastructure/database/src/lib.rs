@@ -10,6 +10,7 @@
 //! (`Db::write_with_events`).
 
 mod alarms;
+mod audit;
 mod boards;
 mod certificates;
 mod coupons;
@@ -36,6 +37,7 @@ pub mod seed;
 mod users;
 
 pub use alarms::SqlAlarmRepository;
+pub use audit::SqlAuditLog;
 pub use boards::SqlFavoriteBoardRepository;
 pub use cercat_migration::{Migrator, MigratorTrait};
 pub use certificates::SqlCertificateRepository;

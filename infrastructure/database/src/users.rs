@@ -3,16 +3,18 @@
 
 use async_trait::async_trait;
 use cercat_common::{PortError, mail::Mail};
+use cercat_common::{audit::AuditEntry, paging::KeysetRequest};
 use cercat_user::{
-    Email, Nickname, Role, User,
+    Email, Nickname, Role, Suspension, User, UserStatus,
     model::{CodePurpose, NewUser},
-    ports::{CodeCheck, EmailCodeRepository, UserRepository},
+    ports::{CodeCheck, EmailCodeRepository, RoleChange, UserFilter, UserRepository},
 };
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, TransactionTrait,
-    sea_query::{Expr, ExprTrait},
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    TransactionTrait,
+    sea_query::{Expr, ExprTrait, LikeExpr},
 };
 
 use crate::{
@@ -35,7 +37,13 @@ impl SqlUserRepository {
 }
 
 fn to_domain(m: user::Model) -> Result<User, PortError> {
+    let suspension = match (m.suspension_reason, m.suspended_at) {
+        (Some(reason), Some(since)) => Some(Suspension { reason, until: m.suspended_until, since }),
+        (None, _) => None,
+        (Some(_), None) => return Err(PortError::Corrupt(format!("user {}: a suspension without a start", m.id))),
+    };
     Ok(User {
+        suspension,
         role: Role::parse(&m.role).ok_or_else(|| PortError::Corrupt(format!("user {}: role {}", m.id, m.role)))?,
         id: m.id,
         email: m.email,
@@ -135,6 +143,140 @@ impl UserRepository for SqlUserRepository {
             )
             .await?;
         Ok(())
+    }
+
+    async fn change_role(
+        &self,
+        id: i64,
+        from: Role,
+        to: Role,
+        keep_an_admin: bool,
+        audit: &AuditEntry,
+    ) -> Result<RoleChange, PortError> {
+        self.db
+            .write(|| async move {
+                let txn = self.db.begin_write().await?;
+                if keep_an_admin {
+                    // Every active ADMIN row is locked (SQLite: the whole write lock) before
+                    // counting, so a concurrent demotion waits here and then counts what this
+                    // one left: two demotions of the last two admins cannot both pass.
+                    let admins: Vec<i64> = user::Entity::find()
+                        .select_only()
+                        .column(user::Column::Id)
+                        .filter(user::Column::Role.eq(Role::Admin.as_str()))
+                        .filter(user::Column::WithdrawnAt.is_null())
+                        .lock_exclusive()
+                        .into_tuple()
+                        .all(&txn)
+                        .await?;
+                    if !admins.iter().any(|admin| *admin != id) {
+                        return Ok(RoleChange::NoOtherAdmin);
+                    }
+                }
+                let changed = user::Entity::update_many()
+                    .col_expr(user::Column::Role, Expr::value(to.as_str()))
+                    .col_expr(user::Column::UpdatedAt, Expr::value(audit.at))
+                    .filter(user::Column::Id.eq(id))
+                    .filter(user::Column::Role.eq(from.as_str()))
+                    .filter(user::Column::WithdrawnAt.is_null())
+                    .exec(&txn)
+                    .await?;
+                if changed.rows_affected != 1 {
+                    return Ok(RoleChange::Stale);
+                }
+                crate::audit::append_in(&txn, audit).await?;
+                txn.commit().await?;
+                Ok(RoleChange::Changed)
+            })
+            .await
+    }
+
+    async fn set_suspension(
+        &self,
+        id: i64,
+        suspension: Option<&Suspension>,
+        audit: &AuditEntry,
+    ) -> Result<bool, PortError> {
+        self.db
+            .write(|| async move {
+                let txn = self.db.begin_write().await?;
+                let changed = user::Entity::update_many()
+                    .col_expr(user::Column::SuspensionReason, Expr::value(suspension.map(|s| s.reason.clone())))
+                    .col_expr(user::Column::SuspendedAt, Expr::value(suspension.map(|s| s.since)))
+                    .col_expr(user::Column::SuspendedUntil, Expr::value(suspension.and_then(|s| s.until)))
+                    .col_expr(user::Column::UpdatedAt, Expr::value(audit.at))
+                    .filter(user::Column::Id.eq(id))
+                    .filter(user::Column::WithdrawnAt.is_null())
+                    .exec(&txn)
+                    .await?;
+                if changed.rows_affected != 1 {
+                    return Ok(false);
+                }
+                crate::audit::append_in(&txn, audit).await?;
+                txn.commit().await?;
+                Ok(true)
+            })
+            .await
+    }
+
+    async fn find_any(&self, id: i64) -> Result<Option<User>, PortError> {
+        let row = self.db.run(user::Entity::find_by_id(id).one(self.db.conn())).await?;
+        row.map(to_domain).transpose()
+    }
+
+    async fn search(&self, filter: &UserFilter, page: &KeysetRequest) -> Result<Vec<User>, PortError> {
+        let mut query = user::Entity::find();
+        if let Some(q) = &filter.query {
+            let escaped: String = q
+                .chars()
+                .flat_map(|c| match c {
+                    '%' | '_' | '\\' => vec!['\\', c],
+                    c => vec![c],
+                })
+                .collect();
+            let like = |text: String| LikeExpr::new(format!("%{text}%")).escape('\\');
+            query = query.filter(
+                Condition::any()
+                    .add(Expr::col(user::Column::Email).like(like(escaped.to_lowercase())))
+                    .add(Expr::col(user::Column::Nickname).like(like(escaped))),
+            );
+        }
+        if let Some(role) = filter.role {
+            query = query.filter(user::Column::Role.eq(role.as_str()));
+        }
+        // The same rule as `User::status_at`: a suspension whose end has passed is over.
+        let suspended_now = || {
+            Condition::all().add(user::Column::SuspensionReason.is_not_null()).add(
+                Condition::any()
+                    .add(user::Column::SuspendedUntil.is_null())
+                    .add(user::Column::SuspendedUntil.gt(filter.now)),
+            )
+        };
+        query = match filter.status {
+            None => query,
+            Some(UserStatus::Withdrawn) => query.filter(user::Column::WithdrawnAt.is_not_null()),
+            Some(UserStatus::Suspended) => query.filter(user::Column::WithdrawnAt.is_null()).filter(suspended_now()),
+            Some(UserStatus::Active) => query.filter(user::Column::WithdrawnAt.is_null()).filter(suspended_now().not()),
+        };
+        if let Some(after) = page.after {
+            let at = chrono::SubsecRound::trunc_subsecs(after.at, 6);
+            query = query.filter(
+                Condition::any()
+                    .add(user::Column::CreatedAt.lt(at))
+                    .add(Condition::all().add(user::Column::CreatedAt.eq(at)).add(user::Column::Id.lt(after.id))),
+            );
+        }
+        let rows = self
+            .db
+            .run(
+                query
+                    .order_by_desc(user::Column::CreatedAt)
+                    .order_by_desc(user::Column::Id)
+                    .limit(page.fetch_limit())
+                    .all(self.db.conn()),
+            )
+            .await?;
+        rows.into_iter().map(to_domain).collect()
     }
 
     async fn set_email(&self, id: i64, email: &Email, at: DateTime<Utc>) -> Result<(), PortError> {

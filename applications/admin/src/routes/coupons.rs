@@ -1,6 +1,7 @@
 //! Coupons for operators: define them, grant them to users, and make voucher codes.
 
-use actix_web::{get, post, web};
+use actix_web::{HttpRequest, get, post, web};
+use cercat_common::audit::AuditTarget;
 use cercat_common::id::{CouponEventId, CouponId};
 use cercat_coupon::{
     CouponDefinition, CouponScope, Voucher, VoucherKind,
@@ -109,11 +110,18 @@ impl From<&CouponDefinition> for CouponResponse {
 #[post("/coupons")]
 pub async fn define(
     state: web::Data<AdminState>,
-    _admin: Admin,
+    admin: Admin,
+    req: HttpRequest,
     body: web::Json<CouponRequest>,
 ) -> Result<ApiResponse<CouponResponse>, AppError> {
-    let coupon = state.coupons.define(body.into_inner().into_draft()?).await?;
-    Ok(ApiResponse::created(CouponResponse::from(&coupon)))
+    let coupon = CouponResponse::from(&state.coupons.define(body.into_inner().into_draft()?).await?);
+    let target = target("coupon", coupon.coupon_id);
+    crate::routes::audit_after(&state, &admin, &req, "coupon.define", target, &coupon).await;
+    Ok(ApiResponse::created(coupon))
+}
+
+fn target(kind: &str, id: i64) -> AuditTarget {
+    AuditTarget { kind: kind.to_owned(), id: id.to_string() }
 }
 
 /// Every coupon definition, newest first.
@@ -158,11 +166,14 @@ impl From<GrantReport> for GrantResponse {
 #[post("/coupons/{coupon_id}/grants")]
 pub async fn grant(
     state: web::Data<AdminState>,
-    _admin: Admin,
+    admin: Admin,
+    req: HttpRequest,
     path: IdPath<CouponId>,
     body: web::Json<GrantRequest>,
 ) -> Result<ApiResponse<GrantResponse>, AppError> {
-    Ok(ApiResponse::ok(state.coupons.grant(path.0.get(), &body.user_ids).await?.into()))
+    let report: GrantResponse = state.coupons.grant(path.0.get(), &body.user_ids).await?.into();
+    crate::routes::audit_after(&state, &admin, &req, "coupon.grant", target("coupon", path.0.get()), &report).await;
+    Ok(ApiResponse::ok(report))
 }
 
 /// A voucher to make.
@@ -225,12 +236,15 @@ impl From<Voucher> for VoucherResponse {
 #[post("/vouchers")]
 pub async fn voucher(
     state: web::Data<AdminState>,
-    _admin: Admin,
+    admin: Admin,
+    req: HttpRequest,
     body: web::Json<VoucherRequest>,
 ) -> Result<ApiResponse<VoucherResponse>, AppError> {
     let kind = voucher_kind(&body.kind, body.max_redemptions)?;
-    let v = state.coupons.create_voucher(body.coupon_id, body.code.as_deref(), kind).await?;
-    Ok(ApiResponse::created(v.into()))
+    let v: VoucherResponse = state.coupons.create_voucher(body.coupon_id, body.code.as_deref(), kind).await?.into();
+    crate::routes::audit_after(&state, &admin, &req, "coupon.voucher.create", target("coupon", body.coupon_id), &v)
+        .await;
+    Ok(ApiResponse::created(v))
 }
 
 /// A first-come coupon event to create.
@@ -257,13 +271,17 @@ pub struct CouponEventRequest {
 #[post("/coupon-events")]
 pub async fn define_event(
     state: web::Data<AdminState>,
-    _admin: Admin,
+    admin: Admin,
+    req: HttpRequest,
     body: web::Json<CouponEventRequest>,
 ) -> Result<ApiResponse<CouponEventResponse>, AppError> {
     let opens = instant(&body.opens_at, "opensAt")?;
     let closes = instant(&body.closes_at, "closesAt")?;
     let event = state.first_come.define(body.coupon_id, body.quantity, opens, closes).await?;
-    Ok(ApiResponse::created(CouponEventResponse::new(&event, false)))
+    let response = CouponEventResponse::new(&event, false);
+    let target = target("coupon-event", event.id);
+    crate::routes::audit_after(&state, &admin, &req, "coupon.event.define", target, &response).await;
+    Ok(ApiResponse::created(response))
 }
 
 /// A first-come coupon event with its live count.

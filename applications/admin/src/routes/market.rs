@@ -1,7 +1,7 @@
 //! The market for operators: look at any product (hidden ones too) and hide or show it, and
 //! look up any order with its history.
 
-use actix_web::{get, patch, web};
+use actix_web::{HttpRequest, get, patch, web};
 use cercat_common::id::{OrderId, ProductId};
 use cercat_error::ApiResponse;
 use cercat_http::{
@@ -56,11 +56,17 @@ pub async fn product(
 #[patch("/products/{product_id}")]
 pub async fn moderate(
     state: web::Data<AdminState>,
-    _admin: Admin,
+    admin: Admin,
+    req: HttpRequest,
     path: IdPath<ProductId>,
     body: web::Json<ModerationRequest>,
 ) -> Result<ApiResponse<ProductResponse>, AppError> {
-    Ok(ApiResponse::ok(state.market.set_hidden(path.0.get(), body.hidden).await?.into()))
+    let changed = state.market.set_hidden(path.0.get(), body.hidden).await?;
+    let target = cercat_common::audit::AuditTarget { kind: "product".into(), id: path.0.get().to_string() };
+    let action = if body.hidden { "product.hide" } else { "product.show" };
+    crate::routes::audit_after(&state, &admin, &req, action, target, &serde_json::json!({ "hidden": body.hidden }))
+        .await;
+    Ok(ApiResponse::ok(changed.into()))
 }
 
 /// Any order with every status it entered.

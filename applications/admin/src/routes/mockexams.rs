@@ -11,6 +11,7 @@ use cercat_http::{
 };
 use cercat_mockexam::{MockExamError, import::MockExamImport, service::QuestionEdit};
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate;
@@ -59,13 +60,16 @@ async fn detail(state: &AdminState, id: i64) -> Result<MockExamDetail, AppError>
 #[post("/certificates/{certificate_id}/mock-exams")]
 pub async fn import(
     state: web::Data<AdminState>,
-    _admin: Admin,
+    admin: Admin,
+    req: HttpRequest,
     path: IdPath<CertificateId>,
     body: web::Bytes,
 ) -> Result<ApiResponse<MockExamDetail>, AppError> {
     let id = path.0.get();
     let document = MockExamImport::from_json(&body)?;
     let set = state.mockexams.import(id, document).await?;
+    let after = json!({ "certificateId": id, "questions": set.questions.len() });
+    crate::routes::audit_after(&state, &admin, &req, "mock-exam.import", exam(set.exam.id), &after).await;
     Ok(ApiResponse::created(detail(&state, set.exam.id).await?))
 }
 
@@ -105,16 +109,19 @@ pub struct QuestionEditRequest {
 #[put("/mock-exams/{mock_exam_id}/questions/{number}")]
 pub async fn edit_question(
     state: web::Data<AdminState>,
-    _admin: Admin,
+    admin: Admin,
+    req: HttpRequest,
     path: IdPath<(MockExamId, i32)>,
     body: Valid<QuestionEditRequest>,
 ) -> Result<ApiResponse<MockExamDetail>, AppError> {
     let (id, number) = path.into_inner();
     let id = id.get();
     let b = body.0;
+    let after = json!({ "number": number, "correctOption": b.correct_option, "score": b.score });
     let edit =
         QuestionEdit { text: b.question_text, options: b.options, correct_option: b.correct_option, score: b.score };
     state.mockexams.edit_question(id, number, edit).await?;
+    crate::routes::audit_after(&state, &admin, &req, "mock-exam.question.edit", exam(id), &after).await;
     Ok(ApiResponse::ok(detail(&state, id).await?))
 }
 
@@ -146,13 +153,15 @@ fn image_bytes(req: &HttpRequest, body: web::Bytes) -> Result<Vec<u8>, AppError>
 #[put("/mock-exams/{mock_exam_id}/questions/{number}/image")]
 pub async fn question_image(
     state: web::Data<AdminState>,
-    _admin: Admin,
+    admin: Admin,
     req: HttpRequest,
     path: IdPath<(MockExamId, i32)>,
     body: web::Bytes,
 ) -> Result<ApiResponse<ImageResponse>, AppError> {
     let (id, number) = path.into_inner();
     let url = state.mockexams.upload_image(id.get(), number, None, image_bytes(&req, body)?).await?;
+    let after = json!({ "number": number, "url": url });
+    crate::routes::audit_after(&state, &admin, &req, "mock-exam.image.upload", exam(id.get()), &after).await;
     Ok(ApiResponse::ok(ImageResponse { url }))
 }
 
@@ -165,7 +174,7 @@ pub async fn question_image(
 #[put("/mock-exams/{mock_exam_id}/questions/{number}/options/{option}/image")]
 pub async fn option_image(
     state: web::Data<AdminState>,
-    _admin: Admin,
+    admin: Admin,
     req: HttpRequest,
     path: IdPath<(MockExamId, i32, i32)>,
     body: web::Bytes,
@@ -173,6 +182,8 @@ pub async fn option_image(
     let (id, number, option) = path.into_inner();
     let bytes = image_bytes(&req, body)?;
     let url = state.mockexams.upload_image(id.get(), number, Some(option), bytes).await?;
+    let after = json!({ "number": number, "option": option, "url": url });
+    crate::routes::audit_after(&state, &admin, &req, "mock-exam.image.upload", exam(id.get()), &after).await;
     Ok(ApiResponse::ok(ImageResponse { url }))
 }
 
@@ -183,9 +194,17 @@ pub async fn option_image(
 #[delete("/mock-exams/{mock_exam_id}")]
 pub async fn remove(
     state: web::Data<AdminState>,
-    _admin: Admin,
+    admin: Admin,
+    req: HttpRequest,
     path: IdPath<MockExamId>,
 ) -> Result<ApiResponse<bool>, AppError> {
     state.mockexams.delete(path.0.get()).await?;
+    let after = json!({ "deleted": true });
+    crate::routes::audit_after(&state, &admin, &req, "mock-exam.delete", exam(path.0.get()), &after).await;
     Ok(ApiResponse::ok(true))
+}
+
+/// A mock exam as an audit target.
+fn exam(id: i64) -> cercat_common::audit::AuditTarget {
+    cercat_common::audit::AuditTarget { kind: "mock-exam".into(), id: id.to_string() }
 }

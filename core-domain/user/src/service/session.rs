@@ -70,8 +70,10 @@ impl AccountService {
         Ok(())
     }
 
-    /// Starts a new session family for `user`.
+    /// Starts a new session family for `user`; a suspended account gets none (`Suspended`,
+    /// whichever way it signs in: password, OAuth, recovery).
     pub async fn start_session(&self, user: &User) -> Result<TokenPair, UserError> {
+        self.ensure_not_suspended(user)?;
         let session = RefreshSession { user_id: user.id, family: uuid::Uuid::new_v4().simple().to_string() };
         let refresh = new_refresh_token();
         self.ports.refresh.create(&digest(&[&refresh]), &session, self.config.refresh_ttl).await?;
@@ -120,7 +122,15 @@ impl AccountService {
             .await?;
         match rotation {
             Rotation::Rotated { session, at } => match self.ports.users.find(session.user_id).await? {
-                Some(user) => self.rotated_pair(&user, &session.family, new, at.timestamp()),
+                // Suspending ends the sessions; this also ends one that slipped past it (started
+                // on another instance in the same instant).
+                Some(user) => match self.ensure_not_suspended(&user) {
+                    Ok(()) => self.rotated_pair(&user, &session.family, new, at.timestamp()),
+                    Err(suspended) => {
+                        self.end_family(&session.family).await?;
+                        Err(suspended)
+                    }
+                },
                 None => {
                     self.end_family(&session.family).await?;
                     Err(UserError::InvalidToken)

@@ -1,6 +1,7 @@
 //! The account service over in-memory fakes: sign-up, sign-in, refresh rotation and withdrawal
 //! as a user lives them, without a database.
 
+mod admin;
 mod fakes;
 mod lifecycle;
 mod oauth;

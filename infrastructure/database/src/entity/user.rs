@@ -15,6 +15,9 @@ pub struct Model {
     pub oauth_provider: Option<String>,
     pub oauth_subject: Option<String>,
     pub withdrawn_at: Option<DateTimeUtc>,
+    pub suspension_reason: Option<String>,
+    pub suspended_at: Option<DateTimeUtc>,
+    pub suspended_until: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

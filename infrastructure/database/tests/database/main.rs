@@ -17,6 +17,7 @@ use std::sync::Arc;
 mod community;
 mod coupons;
 mod market;
+mod operators;
 
 async fn connect(url: &str) -> Db {
     let db = Db::connect(&DbOptions {

@@ -15,9 +15,11 @@ use std::{
 use async_trait::async_trait;
 use cercat_common::{
     PortError,
+    audit::AuditEntry,
     broadcast::Broadcast,
     clock::ManualClock,
     mail::Mail,
+    paging::KeysetRequest,
     ratelimit::{RateDecision, RateLimiter},
     testkit::fakes::MapStorage,
 };
@@ -25,10 +27,10 @@ use chrono::{DateTime, Utc};
 use tokio::sync::mpsc;
 
 use crate::{
-    model::{CodePurpose, Email, NewUser, Nickname, Role, User},
+    model::{CodePurpose, Email, NewUser, Nickname, Role, Suspension, User},
     ports::{
         CodeCheck, EmailCodeRepository, ExternalIdentity, IdentityProviderError, IdentityProviders, RefreshSession,
-        RefreshTokenStore, Rotation, SessionRevocations, UserRepository,
+        RefreshTokenStore, RoleChange, Rotation, SessionRevocations, UserFilter, UserRepository,
     },
 };
 
@@ -36,14 +38,25 @@ fn locked<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// Accounts in a vector, ids from 1, with the OAuth identity each was created for.
+/// Accounts in a vector, ids from 1, with the OAuth identity each was created for, and the
+/// audit entries appended with role and suspension changes.
 #[derive(Default)]
-pub struct Users(Mutex<Vec<User>>, Mutex<Vec<((String, String), i64)>>, Mutex<Option<String>>);
+pub struct Users(Mutex<Vec<User>>, Mutex<Vec<((String, String), i64)>>, Mutex<Option<String>>, Mutex<Vec<AuditEntry>>);
 
 impl Users {
     /// The stored account with this email, withdrawn or not.
     pub fn find_by_email_str(&self, email: &str) -> Option<User> {
         locked(&self.0).iter().find(|u| u.email == email).cloned()
+    }
+
+    /// The stored account with this id, withdrawn or not.
+    pub fn find_by_id(&self, id: i64) -> Option<User> {
+        locked(&self.0).iter().find(|u| u.id == id).cloned()
+    }
+
+    /// The audit entries appended so far, oldest first.
+    pub fn audited(&self) -> Vec<AuditEntry> {
+        locked(&self.3).clone()
     }
 
     /// Has another account take `nickname` between the service's check and its write: the
@@ -89,6 +102,7 @@ impl UserRepository for Users {
             password_hash: user.password_hash.clone(),
             profile_image_key: None,
             withdrawn_at: None,
+            suspension: None,
             created_at: at,
         };
         users.push(created.clone());
@@ -128,6 +142,57 @@ impl UserRepository for Users {
     async fn set_role(&self, id: i64, role: Role, _: DateTime<Utc>) -> Result<(), PortError> {
         locked(&self.0).iter_mut().filter(|u| u.id == id).for_each(|u| u.role = role);
         Ok(())
+    }
+    async fn change_role(
+        &self,
+        id: i64,
+        from: Role,
+        to: Role,
+        keep_an_admin: bool,
+        audit: &AuditEntry,
+    ) -> Result<RoleChange, PortError> {
+        // One lock over the check and the write: what the SQL adapter's row locks give.
+        let mut users = locked(&self.0);
+        let others = users.iter().filter(|u| u.id != id && u.role == Role::Admin && u.withdrawn_at.is_none()).count();
+        let Some(user) = users.iter_mut().find(|u| u.id == id && u.withdrawn_at.is_none() && u.role == from) else {
+            return Ok(RoleChange::Stale);
+        };
+        if keep_an_admin && others == 0 {
+            return Ok(RoleChange::NoOtherAdmin);
+        }
+        user.role = to;
+        locked(&self.3).push(audit.clone());
+        Ok(RoleChange::Changed)
+    }
+    async fn set_suspension(
+        &self,
+        id: i64,
+        suspension: Option<&Suspension>,
+        audit: &AuditEntry,
+    ) -> Result<bool, PortError> {
+        let mut users = locked(&self.0);
+        let Some(user) = users.iter_mut().find(|u| u.id == id && u.withdrawn_at.is_none()) else { return Ok(false) };
+        user.suspension = suspension.cloned();
+        locked(&self.3).push(audit.clone());
+        Ok(true)
+    }
+    async fn find_any(&self, id: i64) -> Result<Option<User>, PortError> {
+        Ok(locked(&self.0).iter().find(|u| u.id == id).cloned())
+    }
+    async fn search(&self, filter: &UserFilter, page: &KeysetRequest) -> Result<Vec<User>, PortError> {
+        let mut found: Vec<User> = locked(&self.0)
+            .iter()
+            .filter(|u| {
+                filter.query.as_ref().is_none_or(|q| u.email.contains(q.as_str()) || u.nickname.contains(q.as_str()))
+            })
+            .filter(|u| filter.role.is_none_or(|r| u.role == r))
+            .filter(|u| filter.status.is_none_or(|s| u.status_at(filter.now) == s))
+            .filter(|u| page.after.is_none_or(|k| (u.created_at, u.id) < (k.at, k.id)))
+            .cloned()
+            .collect();
+        found.sort_by_key(|u| std::cmp::Reverse((u.created_at, u.id)));
+        found.truncate(page.fetch_limit() as usize);
+        Ok(found)
     }
     async fn set_email(&self, id: i64, email: &Email, _: DateTime<Utc>) -> Result<(), PortError> {
         let mut users = locked(&self.0);
