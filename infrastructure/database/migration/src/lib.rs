@@ -34,6 +34,7 @@ mod m20261212_000002_create_coupon_events;
 mod m20261212_000003_create_products;
 mod m20261212_000004_create_market_orders;
 mod m20261213_000001_user_suspension_and_audit;
+mod m20261213_000002_alarm_feed_index;
 
 /// All migrations, in order.
 #[derive(Debug)]
@@ -71,6 +72,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261212_000003_create_products::Migration),
             Box::new(m20261212_000004_create_market_orders::Migration),
             Box::new(m20261213_000001_user_suspension_and_audit::Migration),
+            Box::new(m20261213_000002_alarm_feed_index::Migration),
         ]
     }
 }
