@@ -137,3 +137,31 @@ pub struct Recommendation {
     /// Why it was chosen.
     pub reason: Reason,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reasons_and_kinds_are_spelled_as_the_api_shows_them() {
+        let json = serde_json::to_string(&[Reason::Content, Reason::Collaborative, Reason::Popular]).unwrap();
+        assert_eq!(json, r#"["CONTENT","COLLABORATIVE","POPULAR"]"#);
+        let key = serde_json::to_string(&ItemKey::new(ItemKind::Certificate, 3)).unwrap();
+        assert_eq!(key, r#"{"kind":"CERTIFICATE","id":3}"#);
+        assert_eq!(serde_json::to_string(&InteractionKind::MockExamAttempt).unwrap(), r#""MOCK_EXAM_ATTEMPT""#);
+    }
+
+    #[test]
+    fn default_weights_rank_commitment_above_browsing_and_can_be_overridden() {
+        use InteractionKind::*;
+        let all = [InterestCertificate, MockExamAttempt, Enrollment, Like, Comment, Purchase, ProductView];
+        assert!(all.iter().all(|kind| kind.default_weight() > 0.0 && kind.default_weight() <= 1.0));
+        assert!(Purchase.default_weight() > Comment.default_weight());
+        assert!(Comment.default_weight() > Like.default_weight());
+        assert!(Like.default_weight() > ProductView.default_weight());
+        let item = ItemKey::new(ItemKind::Post, 1);
+        let like = Interaction { user: 1, item, kind: Like, weight: None };
+        assert_eq!(like.effective_weight(), 0.5);
+        assert_eq!(Interaction { weight: Some(0.9), ..like }.effective_weight(), 0.9);
+    }
+}

@@ -15,7 +15,8 @@ use std::{
 pub struct UserContext<'a> {
     /// The items the user has (interests, attempts, enrollments, likes, purchases…) with their
     /// interaction weights, **including one just liked**: scorers read it at request time, so a
-    /// new interaction counts at once. These items are never recommended back.
+    /// new interaction counts at once. These items are never recommended back. Each item once:
+    /// [`Catalogue::user_items`](crate::Catalogue::user_items) merges repeats.
     pub items: &'a [(ItemIx, f32)],
     /// Keyword preferences from onboarding, when the user gave some.
     pub preferences: Option<&'a SparseVector>,

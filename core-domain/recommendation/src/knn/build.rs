@@ -7,10 +7,11 @@ use crate::{index::InteractionIndex, model::ItemIx, parallel};
 /// Items per unit of work: small enough to balance a power-law catalogue over the threads.
 const CHUNK: usize = 128;
 
-/// One thread's scratch: dot products by item, and which entries are non-zero.
+/// One thread's scratch: dot products by item, which entries are non-zero, and the candidates.
 struct Scratch {
     dots: Vec<f32>,
     touched: Vec<ItemIx>,
+    candidates: Vec<Neighbour>,
 }
 
 impl ItemNeighbours {
@@ -29,7 +30,7 @@ impl ItemNeighbours {
             items,
             CHUNK,
             threads,
-            || Scratch { dots: vec![0.0; items], touched: Vec::new() },
+            || Scratch { dots: vec![0.0; items], touched: Vec::new(), candidates: Vec::new() },
             |scratch, range| {
                 range.map(|item| neighbours_of(index, &norms, config, scratch, item as ItemIx)).collect::<Vec<_>>()
             },
@@ -71,19 +72,19 @@ fn neighbours_of(
         }
     }
     let norm = norms[item as usize];
-    let mut list: Vec<Neighbour> = scratch
-        .touched
-        .drain(..)
-        .map(|other| {
-            let dot = std::mem::take(&mut scratch.dots[other as usize]);
-            Neighbour { item: other, similarity: dot / (norm * norms[other as usize] + config.shrink) }
-        })
-        .collect();
+    let candidates = &mut scratch.candidates;
+    candidates.clear();
+    candidates.extend(scratch.touched.drain(..).map(|other| {
+        let dot = std::mem::take(&mut scratch.dots[other as usize]);
+        Neighbour { item: other, similarity: dot / (norm * norms[other as usize] + config.shrink) }
+    }));
     let keep = config.neighbours;
-    if list.len() > keep {
-        list.select_nth_unstable_by(keep, |a, b| b.similarity.total_cmp(&a.similarity).then(a.item.cmp(&b.item)));
-        list.truncate(keep);
+    if candidates.len() > keep {
+        candidates.select_nth_unstable_by(keep, |a, b| b.similarity.total_cmp(&a.similarity).then(a.item.cmp(&b.item)));
+        candidates.truncate(keep);
     }
-    sort_most_similar_first(&mut list);
-    list
+    sort_most_similar_first(candidates);
+    // A fresh vector of exactly K: the candidates can number the whole catalogue, and keeping
+    // their capacity per item would cost gigabytes on a large catalogue.
+    candidates.to_vec()
 }
