@@ -159,7 +159,8 @@ pub enum Rotation {
     Unknown,
 }
 
-/// Refresh tokens (hashed), by family, with TTL (Redis in production, in-process otherwise).
+/// Refresh tokens (hashed), by family, with TTL (Redis in production; a table when embedded, so
+/// sessions outlive an api restart and the admin process can end them).
 #[async_trait]
 pub trait RefreshTokenStore: Send + Sync {
     /// Stores a current token for `session`, alive for `ttl`.
@@ -180,8 +181,12 @@ pub trait RefreshTokenStore: Send + Sync {
     ) -> Result<Rotation, PortError>;
     /// Revokes every token of `family`.
     async fn revoke_family(&self, family: &str) -> Result<(), PortError>;
-    /// Revokes every family of `user_id` except `keep`; returns the revoked family ids.
+    /// Revokes every family of `user_id` except `keep`; returns the revoked family ids (each
+    /// once; those whose tokens had all expired already are not reported).
     async fn revoke_user(&self, user_id: i64, keep: Option<&str>) -> Result<Vec<String>, PortError>;
+    /// The families of `user_id` that still hold an unexpired token (its live sessions, as an
+    /// operator sees them), each once, in no particular order.
+    async fn live_families(&self, user_id: i64) -> Result<Vec<String>, PortError>;
 }
 
 /// Ended sessions, remembered until their last access token has expired, so that those tokens

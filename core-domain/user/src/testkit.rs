@@ -115,6 +115,55 @@ pub async fn run_all(store: Arc<dyn RefreshTokenStore>, prefix: &str) {
         Rotation::Unknown,
         "the replay revoked the family"
     );
+
+    live_families(store.as_ref(), prefix).await;
+}
+
+/// The families of this run (`prefix`) among `families`, sorted.
+fn ours(families: Vec<String>, prefix: &str) -> Vec<String> {
+    let mut families: Vec<String> = families.into_iter().filter(|f| f.starts_with(prefix)).collect();
+    families.sort();
+    families
+}
+
+/// The families `store` lists as live for `user_id`, of this run only, sorted.
+async fn live(store: &dyn RefreshTokenStore, user_id: i64, prefix: &str) -> Vec<String> {
+    ours(store.live_families(user_id).await.expect("live families"), prefix)
+}
+
+/// [`RefreshTokenStore::live_families`]: what an operator sees of a user's sessions follows
+/// sign-ins, rotations, sign-outs, password changes and expiry.
+async fn live_families(store: &dyn RefreshTokenStore, prefix: &str) {
+    let ttl = Duration::from_secs(60);
+    let t = |n: &str| format!("{prefix}{n}");
+    let t0 = DateTime::<Utc>::from_timestamp_millis(1_800_000_000_000).unwrap_or_default();
+    let session = |f: &str| RefreshSession { user_id: 8, family: t(f) };
+    assert_eq!(live(store, 8, prefix).await, Vec::<String>::new(), "no sessions yet");
+    store.create(&t("la"), &session("fam-8a"), ttl).await.expect("create");
+    store.create(&t("lb"), &session("fam-8b"), ttl).await.expect("create");
+    store.create(&t("lk"), &session("fam-8k"), ttl).await.expect("create");
+    // A rotation keeps the family one session.
+    let rotated = store.rotate(&t("lb"), &t("lb2"), ttl, t0, GRACE).await.expect("rotate");
+    assert_eq!(rotated, Rotation::Rotated { session: session("fam-8b"), at: t0 });
+    store.create(&t("other"), &RefreshSession { user_id: 9, family: t("fam-9") }, ttl).await.expect("create");
+    // Short-lived tokens created last, in a new session and in a lasting one, shorten neither
+    // how long the lasting sessions are known nor how long the user's are.
+    let short = Duration::from_millis(150);
+    store.create(&t("ls"), &session("fam-8s"), short).await.expect("create");
+    store.create(&t("lk-short"), &session("fam-8k"), short).await.expect("create");
+    assert_eq!(live(store, 8, prefix).await, [t("fam-8a"), t("fam-8b"), t("fam-8k"), t("fam-8s")], "after sign-ins");
+    store.revoke_family(&t("fam-8a")).await.expect("revoke family");
+    assert_eq!(live(store, 8, prefix).await, [t("fam-8b"), t("fam-8k"), t("fam-8s")], "after a sign-out");
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(live(store, 8, prefix).await, [t("fam-8b"), t("fam-8k")], "an expired session is not live");
+    // Ending the others reports the live ones only, once each, and leaves the kept one.
+    let revoked = store.revoke_user(8, Some(&t("fam-8k"))).await.expect("revoke user");
+    assert_eq!(ours(revoked, prefix), [t("fam-8b")], "the expired session was not live, so not reported");
+    assert_eq!(live(store, 8, prefix).await, [t("fam-8k")], "after ending the other sessions");
+    assert_eq!(live(store, 9, prefix).await, [t("fam-9")], "another user's sessions are untouched");
+    let revoked = store.revoke_user(8, None).await.expect("revoke user");
+    assert_eq!(ours(revoked, prefix), [t("fam-8k")], "the kept session ends last");
+    assert_eq!(live(store, 8, prefix).await, Vec::<String>::new(), "after ending every session");
 }
 
 /// The [`crate::ports::SessionRevocations`] contract; `prefix` isolates this run's sessions.

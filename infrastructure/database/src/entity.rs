@@ -37,6 +37,7 @@ pub mod product_like;
 pub mod product_token;
 pub mod product_view_batch;
 pub mod question;
+pub mod refresh_token;
 pub mod revoked_session;
 pub mod study_time;
 pub mod subject;

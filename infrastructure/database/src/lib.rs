@@ -3,11 +3,11 @@
 //! schedules, interest certificates and favourite boards, mock exams and results, goals,
 //! posts, comments, likes and their counters, reviews, alarms, courses and the seat ledger,
 //! coupons, market products and orders), the outbox and the dead-letter queue, the mail queue,
-//! idempotency keys, revoked sessions, job runs, a SQL lease lock, migrations and the demo
-//! seed. They store and fetch and answer with facts; the rules stay in the domain crates.
-//! Writes that record events take the events from the service and append them in the same
-//! transaction (`outbox::append_event`), then ring the relay's wake-up after the commit
-//! (`Db::write_with_events`).
+//! idempotency keys, refresh tokens and revoked sessions, job runs, a SQL lease lock,
+//! migrations and the demo seed. They store and fetch and answer with facts; the rules stay
+//! in the domain crates. Writes that record events take the events from the service and
+//! append them in the same transaction (`outbox::append_event`), then ring the relay's
+//! wake-up after the commit (`Db::write_with_events`).
 
 mod alarms;
 mod audit;
@@ -30,6 +30,7 @@ mod migrate;
 mod mockexams;
 mod outbox;
 mod posts;
+mod refresh_tokens;
 mod reviews;
 mod revocations;
 mod schedules;
@@ -56,6 +57,7 @@ pub use market::{SqlOrderLedger, SqlProductRepository};
 pub use mockexams::{SqlMockExamRepository, SqlResultRepository};
 pub use outbox::{SqlOutboxStore, append_events};
 pub use posts::SqlPostRepository;
+pub use refresh_tokens::SqlRefreshStore;
 pub use reviews::SqlReviewRepository;
 pub use revocations::SqlSessionRevocations;
 pub use schedules::SqlExamScheduleRepository;

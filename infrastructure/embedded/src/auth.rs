@@ -59,6 +59,13 @@ impl Tokens {
         self.users.retain(|_, fams| !fams.is_empty());
     }
 
+    /// Whether `family` still holds a token unexpired at `now`.
+    fn is_live(&self, family: &str, now: Instant) -> bool {
+        self.families
+            .get(family)
+            .is_some_and(|hashes| hashes.iter().any(|h| self.tokens.get(h).is_some_and(|t| t.expires > now)))
+    }
+
     fn insert(&mut self, hash: &str, session: &RefreshSession, ttl: Duration, now: Instant) {
         self.tokens.insert(hash.to_owned(), Token { session: session.clone(), spent: None, expires: now + ttl });
         self.families.entry(session.family.clone()).or_default().insert(hash.to_owned());
@@ -71,7 +78,8 @@ fn within(spent_at: DateTime<Utc>, now: DateTime<Utc>, grace: Duration) -> bool 
     chrono::Duration::from_std(grace).is_ok_and(|g| now < spent_at + g)
 }
 
-/// Refresh tokens for one process (embedded mode): lost on restart, which signs users out.
+/// Refresh tokens for one process, lost when it ends: the in-process twin of the Redis store
+/// (embedded mode keeps its tokens in the database, so they outlive a restart).
 #[derive(Debug, Default)]
 pub struct MemoryRefreshStore {
     inner: Mutex<Tokens>,
@@ -140,16 +148,29 @@ impl RefreshTokenStore for MemoryRefreshStore {
     }
 
     async fn revoke_user(&self, user_id: i64, keep: Option<&str>) -> Result<Vec<String>, PortError> {
+        let now = Instant::now();
         let mut inner = self.lock();
         let families: Vec<String> = inner
             .users
             .get(&user_id)
             .map(|f| f.iter().filter(|f| Some(f.as_str()) != keep).cloned().collect())
             .unwrap_or_default();
+        // Families whose tokens have all expired (not yet swept) end too, unreported.
+        let live = families.iter().filter(|f| inner.is_live(f, now)).cloned().collect();
         for family in &families {
             inner.revoke_family(family);
         }
-        Ok(families)
+        Ok(live)
+    }
+
+    async fn live_families(&self, user_id: i64) -> Result<Vec<String>, PortError> {
+        let now = Instant::now();
+        let inner = self.lock();
+        Ok(inner
+            .users
+            .get(&user_id)
+            .map(|f| f.iter().filter(|f| inner.is_live(f, now)).cloned().collect())
+            .unwrap_or_default())
     }
 }
 

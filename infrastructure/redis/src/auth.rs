@@ -17,15 +17,23 @@ use std::{sync::Arc, time::Duration};
 
 use crate::RedisClient;
 
+// The family and user sets live as long as their longest-lived token: a set's TTL is only
+// ever pushed out, so a short-lived token does not make them forget longer-lived ones.
+const EXTEND: &str = r"
+local function extend(key, ms)
+  if redis.call('PTTL', key) < tonumber(ms) then redis.call('PEXPIRE', key, ms) end
+end
+";
+
 const CREATE: &str = r"
 redis.call('HSET', KEYS[1], 's', 'A', 'u', ARGV[2], 'f', ARGV[3])
 redis.call('PEXPIRE', KEYS[1], ARGV[1])
 local fam = ARGV[4] .. 'rtf:' .. ARGV[3]
 redis.call('SADD', fam, ARGV[5])
-redis.call('PEXPIRE', fam, ARGV[1])
+extend(fam, ARGV[1])
 local usr = ARGV[4] .. 'rtu:' .. ARGV[2]
 redis.call('SADD', usr, ARGV[3])
-redis.call('PEXPIRE', usr, ARGV[1])
+extend(usr, ARGV[1])
 return 1
 ";
 
@@ -49,8 +57,8 @@ redis.call('HSET', KEYS[1], 's', 'U', 'n', ARGV[3], 't', ARGV[4])
 redis.call('HSET', KEYS[2], 's', 'A', 'u', u, 'f', f)
 redis.call('PEXPIRE', KEYS[2], ARGV[1])
 redis.call('SADD', fam, ARGV[3])
-redis.call('PEXPIRE', fam, ARGV[1])
-redis.call('PEXPIRE', ARGV[2] .. 'rtu:' .. u, ARGV[1])
+extend(fam, ARGV[1])
+extend(ARGV[2] .. 'rtu:' .. u, ARGV[1])
 return {1, u, f, ARGV[4]}
 ";
 
@@ -71,6 +79,21 @@ for _, f in ipairs(redis.call('SMEMBERS', usr)) do
     for _, h in ipairs(redis.call('SMEMBERS', fam)) do redis.call('DEL', ARGV[1] .. 'rt:' .. h) end
     redis.call('DEL', fam)
     redis.call('SREM', usr, f)
+  end
+end
+return out
+";
+
+// ARGV: prefix, user. A family counts while one of its tokens' keys still exists (a token's
+// key expires with it; the family and user sets may outlive their tokens).
+const LIVE_FAMILIES: &str = r"
+local out = {}
+for _, f in ipairs(redis.call('SMEMBERS', ARGV[1] .. 'rtu:' .. ARGV[2])) do
+  for _, h in ipairs(redis.call('SMEMBERS', ARGV[1] .. 'rtf:' .. f)) do
+    if redis.call('EXISTS', ARGV[1] .. 'rt:' .. h) == 1 then
+      table.insert(out, f)
+      break
+    end
   end
 end
 return out
@@ -99,13 +122,19 @@ fn ms(d: Duration) -> u64 {
 #[derive(Clone, Debug)]
 pub struct RedisRefreshStore {
     client: RedisClient,
-    scripts: Arc<[Script; 4]>,
+    scripts: Arc<[Script; 5]>,
 }
 
 impl RedisRefreshStore {
     /// Keys live under `<prefix>rt:`, `rtf:`, `rtu:`.
     pub fn new(client: RedisClient) -> Self {
-        let scripts = [CREATE, ROTATE, REVOKE_FAMILY, REVOKE_USER].map(RedisClient::script);
+        let scripts = [
+            RedisClient::script(&format!("{EXTEND}{CREATE}")),
+            RedisClient::script(&format!("{EXTEND}{ROTATE}")),
+            RedisClient::script(REVOKE_FAMILY),
+            RedisClient::script(REVOKE_USER),
+            RedisClient::script(LIVE_FAMILIES),
+        ];
         Self { client, scripts: Arc::new(scripts) }
     }
 
@@ -172,6 +201,12 @@ impl RefreshTokenStore for RedisRefreshStore {
     async fn revoke_user(&self, user_id: i64, keep: Option<&str>) -> Result<Vec<String>, PortError> {
         let mut inv = self.scripts[3].prepare_invoke();
         inv.arg(self.prefix()).arg(user_id).arg(keep.unwrap_or(""));
+        self.client.invoke(&inv).await
+    }
+
+    async fn live_families(&self, user_id: i64) -> Result<Vec<String>, PortError> {
+        let mut inv = self.scripts[4].prepare_invoke();
+        inv.arg(self.prefix()).arg(user_id);
         self.client.invoke(&inv).await
     }
 }

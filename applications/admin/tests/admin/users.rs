@@ -166,29 +166,49 @@ async fn the_cli_changes_roles_and_suspends_with_the_same_rules_audited_as_cli()
     assert!(entries.iter().all(|e| e["actor"] == "cli" && e["clientAddress"].is_null()));
 }
 
-/// Embedded mode, the api as another process with its own memory (its own refresh tokens):
-/// what the admin port decides is enforced there through the database — a suspended account's
-/// refresh is refused and ends that session, a changed role is carried by the next refresh.
+/// Whether `accounts` refuses `access` within two seconds (a process trusts another's "still
+/// alive" answer for a second).
+async fn refused_soon(accounts: &cercat_user::AccountService, access: &str) -> bool {
+    for _ in 0..20 {
+        if accounts.authenticate(access).await.is_err() {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    false
+}
+
+/// Embedded mode, the api as another process over the same database: what the admin port
+/// decides ends the api's sessions there too — their refresh tokens are gone at once and
+/// their access tokens are refused within a second; signing in again carries the new role,
+/// and a suspended account cannot sign in.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_api_process_refuses_a_suspended_refresh_and_carries_a_new_role() {
+async fn the_admin_port_ends_the_api_processs_sessions() {
     let a = spawn().await;
     let api = cercat_bootstrap::Services::connect(&a.settings).await.unwrap();
     let accounts = api.accounts.clone();
     let pair = accounts.login(DEMO.0, DEMO.1, "127.0.0.1").await.unwrap();
+    let renewed = accounts.refresh(&pair.refresh_token).await.unwrap();
+    let sid = accounts.authenticate(&renewed.access_token).await.unwrap().sid;
+    let seen = a.services.adapters().refresh.live_families(a.user_id).await.unwrap();
+    assert!(seen.contains(&sid), "the admin process sees the api's session: {seen:?}");
 
     let role = format!("/admin/v1/users/{}/role", a.user_id);
     a.call(Method::PATCH, &role, Some(&a.admin), Some(json!({"role": "INSTRUCTOR"})), 200).await;
-    let renewed = accounts.refresh(&pair.refresh_token).await.unwrap();
-    assert_eq!(accounts.authenticate(&renewed.access_token).await.unwrap().role, cercat_user::Role::Instructor);
+    let refused = accounts.refresh(&renewed.refresh_token).await.unwrap_err();
+    assert_eq!(cercat_common::DomainError::code(&refused), "USR_007", "the session ended: {refused}");
+    assert!(refused_soon(&accounts, &renewed.access_token).await, "its access token is refused there too");
+    let again = accounts.login(DEMO.0, DEMO.1, "127.0.0.1").await.unwrap();
+    assert_eq!(accounts.authenticate(&again.access_token).await.unwrap().role, cercat_user::Role::Instructor);
 
     let path = format!("/admin/v1/users/{}/suspension", a.user_id);
     a.call(Method::POST, &path, Some(&a.admin), Some(json!({"reason": "신고 누적"})), 200).await;
-    let refused = accounts.refresh(&renewed.refresh_token).await.unwrap_err();
-    assert_eq!(cercat_common::DomainError::code(&refused), "USR_020", "{refused}");
-    assert!(refused.to_string().contains("until further notice"));
-    assert!(accounts.authenticate(&renewed.access_token).await.is_err(), "the refused session is ended there too");
+    let refused = accounts.refresh(&again.refresh_token).await.unwrap_err();
+    assert_eq!(cercat_common::DomainError::code(&refused), "USR_007", "the session ended: {refused}");
+    assert!(refused_soon(&accounts, &again.access_token).await, "its access token is refused there too");
     let login = accounts.login(DEMO.0, DEMO.1, "127.0.0.1").await.unwrap_err();
     assert_eq!(cercat_common::DomainError::code(&login), "USR_020");
+    assert!(login.to_string().contains("until further notice"), "{login}");
 
     a.call(Method::DELETE, &path, Some(&a.admin), None, 200).await;
     accounts.login(DEMO.0, DEMO.1, "127.0.0.1").await.unwrap();

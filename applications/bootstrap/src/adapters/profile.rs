@@ -14,10 +14,10 @@ use cercat_common::{
 use cercat_community::ports::KeywordStore;
 use cercat_config::{ExposeSecret, Settings, redact_url};
 use cercat_course::ports::WaitingRoom;
-use cercat_database::{Db, SqlDeadLetterQueue, SqlLeaseLock, SqlSessionRevocations};
+use cercat_database::{Db, SqlDeadLetterQueue, SqlLeaseLock, SqlRefreshStore, SqlSessionRevocations};
 use cercat_embedded::{
     CachedRevocations, InProcessBus, MemoryBroadcast, MemoryCache, MemoryKeywordStore, MemoryRateLimiter,
-    MemoryRefreshStore, MemoryWaitingRoom,
+    MemoryWaitingRoom,
 };
 use cercat_kafka::{KafkaConsumer, KafkaDeadLetters, KafkaOptions, KafkaPublisher};
 use cercat_redis::{
@@ -47,8 +47,8 @@ pub(super) struct ProfileAdapters {
 }
 
 impl ProfileAdapters {
-    /// In-process cache and bus; leases in the database so the api and `batch serve`
-    /// sharing one SQLite file coordinate.
+    /// In-process cache and bus; leases, refresh tokens and ended sessions in the database so
+    /// the api, `batch serve` and `cercat-admin` sharing one SQLite file coordinate.
     pub(super) fn embedded(db: &Db) -> Self {
         let bus = Arc::new(InProcessBus::default());
         Self {
@@ -61,7 +61,9 @@ impl ProfileAdapters {
             dead_letters: Arc::new(SqlDeadLetterQueue::new(db.clone())),
             broadcast: Arc::new(MemoryBroadcast::default()),
             session_ends: Arc::new(MemoryBroadcast::default()),
-            refresh: Arc::new(MemoryRefreshStore::new()),
+            // In the database: sessions outlive an api restart, and `cercat-admin` (another
+            // process) ending a user's sessions ends the api's too.
+            refresh: Arc::new(SqlRefreshStore::new(db.clone())),
             // In the database, not the process's cache: `cercat-admin serve` is another
             // process and must refuse a token logged out on the api, and cache pressure must
             // never evict a revocation.

@@ -18,6 +18,7 @@ mod community;
 mod coupons;
 mod market;
 mod operators;
+mod sessions;
 
 async fn connect(url: &str) -> Db {
     let db = Db::connect(&DbOptions {
@@ -185,6 +186,8 @@ async fn suite(db: Db) {
     lease_contract::run_all(Arc::new(SqlLeaseLock::new(db.clone())), "lease:").await;
     // Ended sessions, as the api and admin processes of embedded mode share them.
     cercat_user::testkit::revocations_contract(Arc::new(SqlSessionRevocations::new(db.clone())), "sid:").await;
+    // Refresh tokens, as embedded mode keeps them: the same contract as Redis and memory.
+    cercat_user::testkit::run_all(Arc::new(SqlRefreshStore::new(db.clone())), "rt:").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

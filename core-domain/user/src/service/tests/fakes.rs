@@ -342,6 +342,16 @@ impl RefreshTokenStore for RefreshTokens {
         tokens.retain(|_, t| !families.contains(&t.session.family));
         Ok(families)
     }
+    async fn live_families(&self, user_id: i64) -> Result<Vec<String>, PortError> {
+        let mut families: Vec<String> = locked(&self.0)
+            .values()
+            .filter(|t| t.session.user_id == user_id)
+            .map(|t| t.session.family.clone())
+            .collect();
+        families.sort();
+        families.dedup();
+        Ok(families)
+    }
 }
 
 /// Fixed windows counted per key (windows never end: the tests are shorter than any).
