@@ -127,6 +127,15 @@ impl AlarmHub {
         sent
     }
 
+    /// The distinct sessions whose streams are held here.
+    pub fn sessions(&self) -> Vec<String> {
+        let users = self.users();
+        let mut sessions: Vec<String> = users.values().flatten().map(|c| c.session.clone()).collect();
+        sessions.sort_unstable();
+        sessions.dedup();
+        sessions
+    }
+
     /// Closes every stream of `session` held here; returns how many.
     pub fn close_session(&self, session: &str) -> usize {
         let mut closed = 0;

@@ -137,6 +137,13 @@ impl Application {
             let stopped = stop_relay.subscribe();
             tokio::spawn(async move { close_ended_sessions(state, cercat_common::shutdown::requested(stopped)).await })
         };
+        let session_checks = {
+            let state = state.clone();
+            let stopped = stop_relay.subscribe();
+            tokio::spawn(
+                async move { recheck_stream_sessions(state, cercat_common::shutdown::requested(stopped)).await },
+            )
+        };
         let favorites = {
             let boards = state.boards.clone();
             let source = state.services.events.clone();
@@ -175,6 +182,7 @@ impl Application {
             .chain(Some(alarms))
             .chain(Some(pushes))
             .chain(Some(session_ends))
+            .chain(Some(session_checks))
             .collect();
 
         let workers = if settings.server.workers == 0 {
@@ -290,6 +298,29 @@ async fn close_ended_sessions(state: AppState, stop: impl std::future::Future<Ou
         }
     };
     follow("ended sessions", listen, handle, stop).await;
+}
+
+/// How often the sessions of held alarm streams are checked again.
+const STREAM_SESSION_CHECK: Duration = Duration::from_secs(5);
+
+/// Checks the sessions of the alarm streams held here against the revocation store every
+/// [`STREAM_SESSION_CHECK`] and closes those that ended. Announcements close them at once;
+/// this catches what an announcement cannot reach — a session ended by another process in
+/// embedded mode (`cercat-admin` over the same database), or a notice lost while the broadcast
+/// channel reconnected.
+async fn recheck_stream_sessions(state: AppState, stop: impl std::future::Future<Output = ()>) {
+    tokio::pin!(stop);
+    let mut tick = tokio::time::interval(STREAM_SESSION_CHECK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! { () = &mut stop => return, _ = tick.tick() => {} }
+        for sid in state.hub.sessions() {
+            if !state.accounts.session_id_alive(&sid).await {
+                let closed = state.hub.close_session(&sid);
+                tracing::info!(closed, "closed the alarm streams of a session ended elsewhere");
+            }
+        }
+    }
 }
 
 /// CORS for the configured origins: exact origin echoed, credentials allowed, the client's

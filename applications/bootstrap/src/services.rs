@@ -153,6 +153,7 @@ impl Services {
                 session_ends: a.session_ends.clone(),
                 storage: a.storage.clone(),
                 identities: a.identity_providers.clone(),
+                sign_ins: Arc::new(cercat_database::SqlSignInLog::new(db.clone())),
                 clock: a.clock.clone(),
             },
             a.hasher.clone(),

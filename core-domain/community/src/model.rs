@@ -93,6 +93,8 @@ pub struct Author {
     pub nickname: String,
     /// Profile image key.
     pub image_key: Option<String>,
+    /// Whether the account was suspended when this was read: the content stays, marked.
+    pub suspended: bool,
 }
 
 /// Shown instead of the nickname of an author whose account was withdrawn (or purged).
@@ -107,15 +109,22 @@ pub struct Account {
     pub image_key: Option<String>,
     /// Whether the account was withdrawn (it is purged later).
     pub withdrawn: bool,
+    /// The suspension recorded on the account, if any: until when (`None` inside: until an
+    /// operator lifts it).
+    pub suspended_until: Option<Option<DateTime<Utc>>>,
 }
 
 impl Author {
-    /// How `user_id` is shown, given its account (`None` once purged): a withdrawn or purged
-    /// account shows as [`WITHDRAWN_NICKNAME`] without an image — the one place that rule lives.
-    pub fn shown(user_id: i64, account: Option<Account>) -> Self {
+    /// How `user_id` is shown at `at`, given its account (`None` once purged): a withdrawn or
+    /// purged account shows as [`WITHDRAWN_NICKNAME`] without an image; an account suspended at
+    /// `at` keeps its name and is marked — the one place those rules live.
+    pub fn shown(user_id: i64, account: Option<Account>, at: DateTime<Utc>) -> Self {
         match account {
-            Some(a) if !a.withdrawn => Self { user_id, nickname: a.nickname, image_key: a.image_key },
-            _ => Self { user_id, nickname: WITHDRAWN_NICKNAME.into(), image_key: None },
+            Some(a) if !a.withdrawn => {
+                let suspended = a.suspended_until.is_some_and(|until| until.is_none_or(|u| u > at));
+                Self { user_id, nickname: a.nickname, image_key: a.image_key, suspended }
+            }
+            _ => Self { user_id, nickname: WITHDRAWN_NICKNAME.into(), image_key: None, suspended: false },
         }
     }
 }

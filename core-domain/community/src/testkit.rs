@@ -324,7 +324,7 @@ async fn withdrawn_authors_show_as_the_placeholder(r: &dyn PostRepository, fx: &
     fx.withdraw(leaving).await;
     assert!(r.account(leaving).await.expect("account").expect("still stored").withdrawn);
     let post = r.find(id, leaving).await.expect("find").expect("the post");
-    assert_eq!(post.author, Author::shown(leaving, None));
+    assert_eq!(post.author, Author::shown(leaving, None, chrono::Utc::now()));
     assert_eq!(post.author.nickname, WITHDRAWN_NICKNAME);
     assert!(r.account(i64::MAX - 1).await.expect("account").is_none());
     r.delete(id).await.expect("delete");

@@ -8,6 +8,7 @@ pub mod model;
 pub mod password;
 pub mod ports;
 pub mod service;
+pub mod sign_ins;
 pub mod tokens;
 
 #[cfg(feature = "testkit")]

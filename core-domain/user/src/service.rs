@@ -78,6 +78,8 @@ pub struct AccountPorts {
     pub storage: Arc<dyn ImageStorage>,
     /// The OAuth2 identity providers (Kakao, Google, Apple).
     pub identities: Arc<dyn IdentityProviders>,
+    /// The sign-in history operators read.
+    pub sign_ins: Arc<dyn crate::sign_ins::SignInLog>,
     /// The clock.
     pub clock: Arc<dyn Clock>,
 }

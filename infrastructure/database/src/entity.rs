@@ -39,6 +39,7 @@ pub mod product_view_batch;
 pub mod question;
 pub mod refresh_token;
 pub mod revoked_session;
+pub mod sign_in;
 pub mod study_time;
 pub mod subject;
 pub mod subject_result;

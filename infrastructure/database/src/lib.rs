@@ -35,6 +35,7 @@ mod reviews;
 mod revocations;
 mod schedules;
 pub mod seed;
+mod sign_ins;
 mod users;
 
 pub use alarms::SqlAlarmRepository;
@@ -61,4 +62,5 @@ pub use refresh_tokens::SqlRefreshStore;
 pub use reviews::SqlReviewRepository;
 pub use revocations::SqlSessionRevocations;
 pub use schedules::SqlExamScheduleRepository;
+pub use sign_ins::SqlSignInLog;
 pub use users::{SqlUserRepository, count_users};

@@ -43,11 +43,12 @@ impl SqlPostRepository {
     }
 }
 
-/// (id, nickname, profile image key, withdrawn at).
-type AccountRow = (i64, String, Option<String>, Option<DateTime<Utc>>);
+/// (id, nickname, profile image key, withdrawn at, suspended at, suspended until).
+type AccountRow = (i64, String, Option<String>, Option<DateTime<Utc>>, Option<DateTime<Utc>>, Option<DateTime<Utc>>);
 
-fn account((_, nickname, image_key, withdrawn_at): AccountRow) -> Account {
-    Account { nickname, image_key, withdrawn: withdrawn_at.is_some() }
+fn account((_, nickname, image_key, withdrawn_at, suspended_at, suspended_until): AccountRow) -> Account {
+    let suspended_until = suspended_at.map(|_| suspended_until);
+    Account { nickname, image_key, withdrawn: withdrawn_at.is_some(), suspended_until }
 }
 
 /// The stored accounts of `ids`; purged ones are absent.
@@ -65,6 +66,8 @@ async fn accounts(db: &Db, ids: impl IntoIterator<Item = i64>) -> Result<HashMap
                     user::Column::Nickname,
                     user::Column::ProfileImageKey,
                     user::Column::WithdrawnAt,
+                    user::Column::SuspendedAt,
+                    user::Column::SuspendedUntil,
                 ])
                 .filter(user::Column::Id.is_in(ids))
                 .into_tuple()
@@ -76,16 +79,19 @@ async fn accounts(db: &Db, ids: impl IntoIterator<Item = i64>) -> Result<HashMap
 
 /// Authors by user id, as the community model shows them (see [`Author::shown`]).
 pub(crate) async fn authors(db: &Db, ids: impl IntoIterator<Item = i64>) -> Result<Authors, PortError> {
-    Ok(Authors(accounts(db, ids).await?))
+    Ok(Authors { accounts: accounts(db, ids).await?, read_at: Utc::now() })
 }
 
-/// Accounts looked up for one read, shown as authors.
-pub(crate) struct Authors(HashMap<i64, Account>);
+/// Accounts looked up for one read, shown as authors as of that read.
+pub(crate) struct Authors {
+    accounts: HashMap<i64, Account>,
+    read_at: DateTime<Utc>,
+}
 
 impl Authors {
     /// How `user_id` is shown.
     pub(crate) fn of(&self, user_id: i64) -> Author {
-        Author::shown(user_id, self.0.get(&user_id).cloned())
+        Author::shown(user_id, self.accounts.get(&user_id).cloned(), self.read_at)
     }
 }
 

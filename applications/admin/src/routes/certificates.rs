@@ -1,7 +1,8 @@
 //! Certificate, subject and exam-schedule management.
 
-use actix_web::{delete, get, post, put, web};
+use actix_web::{HttpRequest, delete, get, post, put, web};
 use cercat_certificate::CertificateDraft;
+use cercat_common::audit::AuditTarget;
 use cercat_common::id::{CertificateId, ExamScheduleId};
 use cercat_error::ApiResponse;
 use cercat_http::{
@@ -14,6 +15,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use crate::{
     AdminState,
     dto::{CertificateRequest, ScheduleRequest, ScheduleResponse},
+    routes::audit_after,
 };
 
 /// Registers the endpoints.
@@ -44,11 +46,14 @@ pub async fn list(state: web::Data<AdminState>, _admin: Admin) -> Result<ApiResp
 #[post("/certificates")]
 pub async fn create(
     state: web::Data<AdminState>,
-    _admin: Admin,
+    admin: Admin,
+    req: HttpRequest,
     body: Valid<CertificateRequest>,
 ) -> Result<ApiResponse<CertificateDetail>, AppError> {
-    let created = state.certificates.create_certificate(&CertificateDraft::from(body.0)).await?;
-    Ok(ApiResponse::created(created.into()))
+    let created: CertificateDetail =
+        state.certificates.create_certificate(&CertificateDraft::from(body.0)).await?.into();
+    audit_after(&state, &admin, &req, "certificate.create", certificate(created.certificate_id), &created).await;
+    Ok(ApiResponse::created(created))
 }
 
 /// Replaces a certificate's fields and subjects.
@@ -59,17 +64,20 @@ pub async fn create(
 #[put("/certificates/{certificateId}")]
 pub async fn replace(
     state: web::Data<AdminState>,
-    _admin: Admin,
+    admin: Admin,
+    req: HttpRequest,
     path: IdPath<CertificateId>,
     body: Valid<CertificateRequest>,
 ) -> Result<ApiResponse<CertificateDetail>, AppError> {
     let id = path.0.get();
-    let replaced = state.certificates.replace_certificate(id, &CertificateDraft::from(body.0)).await?;
+    let replaced: CertificateDetail =
+        state.certificates.replace_certificate(id, &CertificateDraft::from(body.0)).await?.into();
+    audit_after(&state, &admin, &req, "certificate.replace", certificate(id), &replaced).await;
     // Rendered question sets name the subjects: drop those of this certificate's exams.
     for exam in state.mockexams.mock_exams(id, None).await? {
         state.mockexams.invalidate(exam.id).await;
     }
-    Ok(ApiResponse::ok(replaced.into()))
+    Ok(ApiResponse::ok(replaced))
 }
 
 /// Deletes a certificate with its subjects and schedules.
@@ -79,10 +87,13 @@ pub async fn replace(
 #[delete("/certificates/{certificateId}")]
 pub async fn remove(
     state: web::Data<AdminState>,
-    _admin: Admin,
+    admin: Admin,
+    req: HttpRequest,
     path: IdPath<CertificateId>,
 ) -> Result<ApiResponse<&'static str>, AppError> {
-    state.certificates.delete_certificate(path.0.get()).await?;
+    let id = path.0.get();
+    state.certificates.delete_certificate(id).await?;
+    audit_after(&state, &admin, &req, "certificate.delete", certificate(id), &serde_json::Value::Null).await;
     Ok(ApiResponse::ok("DELETED"))
 }
 
@@ -108,12 +119,15 @@ pub async fn schedules(
 #[post("/certificates/{certificateId}/exam-schedules")]
 pub async fn create_schedule(
     state: web::Data<AdminState>,
-    _admin: Admin,
+    admin: Admin,
+    req: HttpRequest,
     path: IdPath<CertificateId>,
     body: Valid<ScheduleRequest>,
 ) -> Result<ApiResponse<ScheduleResponse>, AppError> {
     let id = path.0.get();
-    Ok(ApiResponse::created(state.certificates.create_schedule(&body.0.into_draft(id)).await?.into()))
+    let created: ScheduleResponse = state.certificates.create_schedule(&body.0.into_draft(id)).await?.into();
+    audit_after(&state, &admin, &req, "exam-schedule.create", schedule(created.exam_schedule_id), &created).await;
+    Ok(ApiResponse::created(created))
 }
 
 /// Replaces an exam schedule.
@@ -124,13 +138,17 @@ pub async fn create_schedule(
 #[put("/exam-schedules/{examScheduleId}")]
 pub async fn replace_schedule(
     state: web::Data<AdminState>,
-    _admin: Admin,
+    admin: Admin,
+    req: HttpRequest,
     path: IdPath<ExamScheduleId>,
     body: Valid<ScheduleRequest>,
 ) -> Result<ApiResponse<ScheduleResponse>, AppError> {
     let id = path.0.get();
     let certificate_id = state.certificates.schedule(id).await?;
-    Ok(ApiResponse::ok(state.certificates.replace_schedule(id, &body.0.into_draft(certificate_id)).await?.into()))
+    let replaced: ScheduleResponse =
+        state.certificates.replace_schedule(id, &body.0.into_draft(certificate_id)).await?.into();
+    audit_after(&state, &admin, &req, "exam-schedule.replace", schedule(id), &replaced).await;
+    Ok(ApiResponse::ok(replaced))
 }
 
 /// Deletes an exam schedule.
@@ -140,9 +158,22 @@ pub async fn replace_schedule(
 #[delete("/exam-schedules/{examScheduleId}")]
 pub async fn remove_schedule(
     state: web::Data<AdminState>,
-    _admin: Admin,
+    admin: Admin,
+    req: HttpRequest,
     path: IdPath<ExamScheduleId>,
 ) -> Result<ApiResponse<&'static str>, AppError> {
-    state.certificates.delete_schedule(path.0.get()).await?;
+    let id = path.0.get();
+    state.certificates.delete_schedule(id).await?;
+    audit_after(&state, &admin, &req, "exam-schedule.delete", schedule(id), &serde_json::Value::Null).await;
     Ok(ApiResponse::ok("DELETED"))
+}
+
+/// A certificate as an audit target.
+fn certificate(id: i64) -> AuditTarget {
+    AuditTarget { kind: "certificate".into(), id: id.to_string() }
+}
+
+/// An exam schedule as an audit target.
+fn schedule(id: i64) -> AuditTarget {
+    AuditTarget { kind: "exam-schedule".into(), id: id.to_string() }
 }

@@ -2,7 +2,7 @@
 //! as `cercat-admin dlq`: list the waiting letters (optionally of one group) with their payload
 //! and last error, and replay them into the outbox, oldest first.
 
-use actix_web::{get, post, web};
+use actix_web::{HttpRequest, get, post, web};
 use cercat_common::events::DeadLetter;
 use cercat_error::ApiResponse;
 use cercat_http::{AppError, auth::Admin};
@@ -148,10 +148,14 @@ pub struct ReplayResponse {
 #[post("/dead-letters/replay")]
 pub async fn replay(
     state: web::Data<AdminState>,
-    _admin: Admin,
+    admin: Admin,
+    req: HttpRequest,
     body: web::Json<ReplayRequest>,
 ) -> Result<ApiResponse<ReplayResponse>, AppError> {
     let n = limit(body.limit, MAX_LETTERS)?;
     let r = state.services.backlog.replay_dead_letters(n, body.discard_undecodable).await?;
-    Ok(ApiResponse::ok(ReplayResponse { replayed: r.replayed, discarded: r.discarded, left: r.left }))
+    let replayed = ReplayResponse { replayed: r.replayed, discarded: r.discarded, left: r.left };
+    let target = cercat_common::audit::AuditTarget { kind: "dead-letters".into(), id: "outbox".into() };
+    crate::routes::audit_after(&state, &admin, &req, "dead-letter.replay", target, &replayed).await;
+    Ok(ApiResponse::ok(replayed))
 }

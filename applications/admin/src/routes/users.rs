@@ -160,18 +160,90 @@ pub async fn list(
     }))
 }
 
-/// One account, withdrawn ones too.
+/// One account, withdrawn ones too, with its sign-in history: the last 30 days' counts and the
+/// newest 10 attempts (how, from where, and whether each started session is still live).
 #[utoipa::path(tag = "users", security(("access_token" = [])), params(("user_id" = i64, Path)), extensions(("x-errors" = json!(["USR_009", "USR_010", "GLB_004"]))), responses(
-    (status = 200, description = "The account", body = ApiResponse<UserResponse>),
+    (status = 200, description = "The account and its sign-ins", body = ApiResponse<UserDetailResponse>),
 ))]
 #[get("/users/{user_id}")]
 pub async fn detail(
     state: web::Data<AdminState>,
     _admin: Admin,
     path: IdPath<UserId>,
-) -> Result<ApiResponse<UserResponse>, AppError> {
-    let user = state.accounts.account(path.0.get()).await?;
-    Ok(ApiResponse::ok(UserResponse::new(&user, state.services.clock.now())))
+) -> Result<ApiResponse<UserDetailResponse>, AppError> {
+    let (user, history) = state.accounts.account_detail(path.0.get()).await?;
+    let counts = history.last_30_days;
+    Ok(ApiResponse::ok(UserDetailResponse {
+        user: UserResponse::new(&user, state.services.clock.now()),
+        sign_ins: SignInSummaryResponse {
+            last_signed_in_at: history.last_signed_in_at,
+            succeeded_last_30_days: counts.succeeded,
+            wrong_password_last_30_days: counts.wrong_password,
+            refused_suspended_last_30_days: counts.suspended,
+        },
+        recent_sign_ins: history.recent.into_iter().map(|(e, live)| RecentSignInResponse::new(e, live)).collect(),
+    }))
+}
+
+/// An account with its sign-in history.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UserDetailResponse {
+    /// The account.
+    #[serde(flatten)]
+    pub user: UserResponse,
+    /// Counts over the last 30 days.
+    pub sign_ins: SignInSummaryResponse,
+    /// The newest 10 sign-in attempts, newest first; each started session says whether it is
+    /// still live (holds a refresh token).
+    pub recent_sign_ins: Vec<RecentSignInResponse>,
+}
+
+/// A user's sign-ins over the last 30 days (history is kept 90 days).
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SignInSummaryResponse {
+    /// When the account last started a session, within the kept history.
+    pub last_signed_in_at: Option<DateTime<Utc>>,
+    /// Sessions started.
+    pub succeeded_last_30_days: u64,
+    /// Wrong passwords given for this account.
+    pub wrong_password_last_30_days: u64,
+    /// Sign-ins refused because the account was suspended.
+    pub refused_suspended_last_30_days: u64,
+}
+
+/// One sign-in attempt.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RecentSignInResponse {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// `password`, `signup`, `recovery` or `oauth:<provider>`.
+    #[schema(example = "password")]
+    pub method: String,
+    /// `SUCCEEDED`, `WRONG_PASSWORD` or `SUSPENDED`.
+    #[schema(example = "SUCCEEDED")]
+    pub outcome: String,
+    /// The client's address as the server saw it.
+    pub client_address: Option<String>,
+    /// The session it started (SUCCEEDED only).
+    pub session_id: Option<String>,
+    /// Whether that session is still live.
+    pub session_live: bool,
+}
+
+impl RecentSignInResponse {
+    fn new(entry: cercat_user::sign_ins::SignIn, live: bool) -> Self {
+        Self {
+            at: entry.at,
+            method: entry.method.as_stored(),
+            outcome: entry.outcome.as_str().to_owned(),
+            client_address: entry.client,
+            session_id: entry.session,
+            session_live: live,
+        }
+    }
 }
 
 /// The role to give.

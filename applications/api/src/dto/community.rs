@@ -30,6 +30,8 @@ pub struct UserRef {
     pub nickname: String,
     /// Profile image URL or null.
     pub profile_image: Option<String>,
+    /// Whether an operator has suspended the account: its content stays, marked as such.
+    pub suspended: bool,
 }
 
 /// A post image.
@@ -95,7 +97,12 @@ pub struct PostResponse {
 
 /// Builds author references with image URLs.
 pub fn user_ref(author: Author, url: impl Fn(&str) -> String) -> UserRef {
-    UserRef { user_id: author.user_id, nickname: author.nickname, profile_image: author.image_key.as_deref().map(url) }
+    UserRef {
+        user_id: author.user_id,
+        nickname: author.nickname,
+        profile_image: author.image_key.as_deref().map(url),
+        suspended: author.suspended,
+    }
 }
 
 impl PostResponse {

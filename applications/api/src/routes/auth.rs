@@ -60,8 +60,10 @@ pub async fn signup(
     body: Valid<SignupRequest>,
 ) -> Result<ApiResponse<SignupResponse>, AppError> {
     let b = body.0;
-    let user = state.accounts.signup(&b.email, &b.code, &b.password, &b.nickname, &ip(&state, &req)).await?;
-    let tokens = state.accounts.start_session(&user).await?;
+    let client = ip(&state, &req);
+    let user = state.accounts.signup(&b.email, &b.code, &b.password, &b.nickname, &client).await?;
+    let via = cercat_user::sign_ins::SignInVia::new(cercat_user::sign_ins::SignInMethod::Signup, Some(&client));
+    let tokens = state.accounts.start_session(&user, &via).await?;
     Ok(ApiResponse::created(SignupResponse {
         user_id: user.id,
         email: user.email,

@@ -60,11 +60,13 @@ pub struct Callback {
 
 async fn finish(state: &AppState, req: &HttpRequest, name: &str, cb: Callback) -> Result<HttpResponse, AppError> {
     let cookie = req.cookie(STATE_COOKIE);
+    let client = state.proxies.client_ip(req);
     let returned = OAuthCallback {
         signed_state: cookie.as_ref().map(Cookie::value),
         state: cb.state.as_deref(),
         code: cb.code.as_deref(),
         error: cb.error.as_deref(),
+        client: Some(&client),
     };
     let (user, pair) = state.accounts.oauth_finish(name, returned).await?;
     let page = if user.role == Role::Guest { "onboarding" } else { "home" };

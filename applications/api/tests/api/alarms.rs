@@ -473,3 +473,53 @@ async fn like_unlike_cycles_make_one_alarm_in_embedded_mode() {
     let app = spawn_embedded().await;
     like_cycle_flow(&app).await;
 }
+
+/// Embedded mode runs `cercat-admin` as another process over the same database file, with its
+/// own memory: a suspension made there must still end the user's session here — the open
+/// alarm stream closes, the access token and the refresh token are refused, sign-in answers
+/// USR_020 — and the user's posts stay, marked as a suspended author's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_suspension_made_by_another_process_ends_the_session_streams_and_tokens_here() {
+    let app = spawn_embedded().await;
+    let email = format!("suspendee-{}@example.com", uuid::Uuid::new_v4().simple());
+    app.sign_up(&email, "정지될회원", "correct-horse-battery").await;
+    let tokens = app.log_in(&email, "correct-horse-battery").await;
+    let guest = s(&tokens["accessToken"]);
+    let onboarded = app.call(Method::POST, "/api/v2/users/me/onboarding", &guest, None, 200).await;
+    let (access, refresh) = (s(&onboarded["result"]["accessToken"]), s(&onboarded["result"]["refreshToken"]));
+    let user_id =
+        app.call(Method::GET, "/api/v2/users/me", &access, None, 200).await["result"]["userId"].as_i64().unwrap();
+    let post =
+        crate::helpers::community::post_id(&app, &access, "NORMAL", crate::helpers::community::normal_post()).await;
+    let mut stream = Stream::open(&app, &access).await;
+
+    // The operator's process: its own services (caches, broadcasts, revocation front) over the
+    // same SQLite file, as `cercat-admin users suspend` builds them.
+    let operator = cercat_bootstrap::Services::connect(&app.state.services.settings).await.expect("admin services");
+    let op = cercat_user::service::admin::Operator::cli();
+    operator.accounts.suspend(&op, user_id, "광고 도배", None).await.expect("suspend");
+
+    assert!(stream.ends(Duration::from_secs(20)).await, "the open stream closes within the recheck period");
+    wait_for(10, "the access token to be refused", || async {
+        let res = app.client.get(format!("{}/api/v2/users/me", app.base)).header("Access-Token", &access);
+        (res.send().await.unwrap().status() == 401).then_some(())
+    })
+    .await;
+    let refused = app.post_json("/api/v2/auth/token/refresh", json!({ "refreshToken": refresh }), 401).await;
+    assert_eq!(refused["responseCode"], "USR_007", "the refresh is refused: {refused}");
+    let login =
+        app.post_json("/api/v2/auth/login", json!({ "email": email, "password": "correct-horse-battery" }), 403).await;
+    assert_eq!(login["responseCode"], "USR_020");
+
+    let reader = member(&app, "reader").await.0;
+    let shown = crate::helpers::community::detail(&app, &reader, post).await;
+    assert_eq!(shown["postResponse"]["user"]["suspended"], true, "the post stays, marked: {shown}");
+    assert_eq!(shown["postResponse"]["user"]["nickname"], "정지될회원");
+
+    // The operator's detail view shows the history: the sign-up, the sign-in, the refused one.
+    let (_, history) = operator.accounts.account_detail(user_id).await.expect("detail");
+    let outcomes: Vec<_> = history.recent.iter().map(|(e, _)| e.outcome.as_str()).collect();
+    assert_eq!(outcomes, ["SUSPENDED", "SUCCEEDED", "SUCCEEDED"], "{history:?}");
+    assert!(history.recent.iter().all(|(_, live)| !live), "no session of the account is live");
+    assert_eq!(history.last_30_days.suspended, 1);
+}

@@ -1,4 +1,5 @@
-//! `withdrawn-user-purge`: hard-deletes accounts withdrawn more than a year ago (daily).
+//! `withdrawn-user-purge`: hard-deletes accounts withdrawn more than a year ago, and forgets
+//! sign-in history past its 90 days (daily).
 
 use async_trait::async_trait;
 use cercat_common::jobs::JobCounts;
@@ -18,7 +19,7 @@ impl Job for WithdrawnUserPurge {
     }
 
     fn description(&self) -> &'static str {
-        "hard-delete accounts withdrawn more than a year ago, with their personal data"
+        "hard-delete accounts withdrawn more than a year ago, with their personal data; forget sign-ins older than 90 days"
     }
 
     fn schedule(&self, _settings: &Settings) -> Option<&'static str> {
@@ -32,6 +33,8 @@ impl Job for WithdrawnUserPurge {
 
     async fn run(&self, ctx: &JobContext, _params: &Params) -> Result<JobReport, JobError> {
         let purged = ctx.services.accounts.purge_withdrawn().await.map_err(|e| JobError::Failed(e.to_string()))?;
+        let forgotten = ctx.services.accounts.prune_sign_ins().await.map_err(|e| JobError::Failed(e.to_string()))?;
+        tracing::info!(purged, forgotten, "purged withdrawn accounts and old sign-in history");
         Ok(JobReport { counts: JobCounts { read: purged, written: purged, skipped: 0 }, skips: Vec::new() })
     }
 }

@@ -91,11 +91,35 @@ async fn a_comment_tells_the_post_author_and_a_liked_comment_its_author() {
 
 #[test]
 fn withdrawn_or_purged_authors_show_as_the_placeholder() {
-    let active = Account { nickname: "글쓴이".into(), image_key: Some("p.png".into()), withdrawn: false };
-    assert_eq!(Author::shown(1, Some(active.clone())).nickname, "글쓴이");
-    let gone = Author::shown(1, Some(Account { withdrawn: true, ..active }));
+    let now = chrono::Utc::now();
+    let active =
+        Account {
+            nickname: "글쓴이".into(), image_key: Some("p.png".into()), withdrawn: false, suspended_until: None
+        };
+    assert_eq!(Author::shown(1, Some(active.clone()), now).nickname, "글쓴이");
+    let gone = Author::shown(1, Some(Account { withdrawn: true, ..active }), now);
     assert_eq!((gone.nickname.as_str(), gone.image_key.as_deref()), (WITHDRAWN_NICKNAME, None));
-    assert_eq!(Author::shown(1, None), gone);
+    assert_eq!(Author::shown(1, None, now), gone);
+}
+
+#[test]
+fn suspended_authors_keep_their_name_and_are_marked_while_the_suspension_lasts() {
+    let now = chrono::Utc::now();
+    let hour = chrono::Duration::hours(1);
+    let account = |until| Account {
+        nickname: "글쓴이".into(),
+        image_key: Some("p.png".into()),
+        withdrawn: false,
+        suspended_until: until,
+    };
+    let indefinitely = Author::shown(1, Some(account(Some(None))), now);
+    assert!(indefinitely.suspended);
+    assert_eq!((indefinitely.nickname.as_str(), indefinitely.image_key.as_deref()), ("글쓴이", Some("p.png")));
+    assert!(Author::shown(1, Some(account(Some(Some(now + hour)))), now).suspended, "until a later date");
+    assert!(!Author::shown(1, Some(account(Some(Some(now - hour)))), now).suspended, "a lapsed suspension");
+    assert!(!Author::shown(1, Some(account(None)), now).suspended);
+    let withdrawn = Account { withdrawn: true, ..account(Some(None)) };
+    assert!(!Author::shown(1, Some(withdrawn), now).suspended, "the placeholder is not marked");
 }
 
 #[tokio::test]

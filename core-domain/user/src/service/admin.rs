@@ -15,6 +15,7 @@ use super::AccountService;
 use crate::{
     Role, Suspension, User, UserError,
     ports::{RoleChange, UserFilter},
+    sign_ins::{KEPT_DAYS, RECENT, SUMMARY_DAYS, SignInHistory},
 };
 
 /// Longest suspension reason, in characters.
@@ -140,6 +141,33 @@ impl AccountService {
         self.end_sessions(user_id, None).await?;
         user.suspension = Some(suspension);
         Ok(user)
+    }
+
+    /// Any account by id with its sign-in history: counts over the last [`SUMMARY_DAYS`] days, the last
+    /// session started, and the newest [`RECENT`] attempts, each session marked live while it
+    /// still holds a refresh token. Errors: `NotFound`.
+    pub async fn account_detail(&self, user_id: i64) -> Result<(User, SignInHistory), UserError> {
+        let user = self.ports.users.find(user_id).await?.ok_or(UserError::NotFound)?;
+        let since = self.ports.clock.now() - chrono::Duration::days(SUMMARY_DAYS);
+        let (last_30_days, last_signed_in_at) = self.ports.sign_ins.counts(user_id, since).await?;
+        let live = self.ports.refresh.live_families(user_id).await?;
+        let recent = self
+            .ports
+            .sign_ins
+            .recent(user_id, RECENT)
+            .await?
+            .into_iter()
+            .map(|entry| {
+                let alive = entry.session.as_ref().is_some_and(|sid| live.contains(sid));
+                (entry, alive)
+            })
+            .collect();
+        Ok((user, SignInHistory { last_30_days, last_signed_in_at, recent }))
+    }
+
+    /// Forgets sign-in history older than [`KEPT_DAYS`] days; returns how many entries went.
+    pub async fn prune_sign_ins(&self) -> Result<u64, UserError> {
+        Ok(self.ports.sign_ins.prune(self.ports.clock.now() - chrono::Duration::days(KEPT_DAYS)).await?)
     }
 
     /// Lifts the suspension of `user_id` (audited); an account without one is left as it is.

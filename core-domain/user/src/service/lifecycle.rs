@@ -49,7 +49,8 @@ impl AccountService {
         }
         self.ports.users.restore(user.id, self.ports.clock.now()).await?;
         let user = self.ports.users.find(user.id).await?.ok_or(UserError::NotFound)?;
-        self.start_session(&user).await
+        let via = crate::sign_ins::SignInVia::new(crate::sign_ins::SignInMethod::Recovery, Some(ip));
+        self.start_session(&user, &via).await
     }
 
     /// Hard-deletes accounts withdrawn more than the recovery window ago; returns how many.

@@ -11,7 +11,13 @@ pub(crate) use login_state::LoginStates;
 use cercat_common::PortError;
 
 use super::{AccountService, TokenPair};
-use crate::{Email, Nickname, Role, User, UserError, model::NewUser, ports::IdentityProviderError, tokens::digest};
+use crate::{
+    Email, Nickname, Role, User, UserError,
+    model::NewUser,
+    ports::IdentityProviderError,
+    sign_ins::{SignInMethod, SignInVia},
+    tokens::digest,
+};
 
 /// Longest authorization code accepted from a callback.
 const MAX_CODE_LEN: usize = 2048;
@@ -36,6 +42,8 @@ pub struct OAuthCallback<'a> {
     pub code: Option<&'a str>,
     /// Set by the provider when the person declined.
     pub error: Option<&'a str>,
+    /// The client's address, for the sign-in history.
+    pub client: Option<&'a str>,
 }
 
 fn provider_error(provider: &str, err: IdentityProviderError) -> UserError {
@@ -82,7 +90,8 @@ impl AccountService {
             callback.code.filter(|c| !c.is_empty() && c.len() <= MAX_CODE_LEN).ok_or(UserError::OAuthStateInvalid)?;
         let identity = self.ports.identities.identify(provider, code).await.map_err(|e| provider_error(provider, e))?;
         let email = identity.email.filter(|_| identity.email_verified);
-        self.oauth_account(provider, &identity.subject, email.as_deref()).await
+        let via = SignInVia::new(SignInMethod::OAuth(provider.to_owned()), callback.client);
+        self.oauth_account(provider, &identity.subject, email.as_deref(), &via).await
     }
 
     /// Signs in the account linked to (`provider`, `subject`), creating a GUEST account on
@@ -93,12 +102,13 @@ impl AccountService {
         provider: &str,
         subject: &str,
         email: Option<&str>,
+        via: &SignInVia,
     ) -> Result<(User, TokenPair), UserError> {
         if let Some(user) = self.ports.users.find_by_oauth(provider, subject).await? {
             if user.withdrawn_at.is_some() {
                 return Err(UserError::NotRecoverable("the account is withdrawn; recover it by email first"));
             }
-            let pair = self.start_session(&user).await?;
+            let pair = self.start_session(&user, via).await?;
             return Ok((user, pair));
         }
         let provided = match email.map(Email::parse) {
@@ -121,14 +131,14 @@ impl AccountService {
             };
             match self.ports.users.create(&new, self.ports.clock.now()).await {
                 Ok(user) => {
-                    let pair = self.start_session(&user).await?;
+                    let pair = self.start_session(&user, via).await?;
                     return Ok((user, pair));
                 }
                 Err(PortError::Duplicate(detail)) if detail.contains("nickname") => continue,
                 Err(PortError::Duplicate(_)) => {
                     // A concurrent first sign-in of the same identity won: use its account.
                     if let Some(user) = self.ports.users.find_by_oauth(provider, subject).await? {
-                        let pair = self.start_session(&user).await?;
+                        let pair = self.start_session(&user, via).await?;
                         return Ok((user, pair));
                     }
                     return Err(UserError::EmailTaken);

@@ -6,6 +6,7 @@ use super::{AccountService, TokenPair, strip_bearer};
 use crate::{
     AccessClaims, Email, User, UserError,
     ports::{RefreshSession, Rotation},
+    sign_ins::{SignIn, SignInMethod, SignInOutcome, SignInVia},
     tokens::{digest, new_refresh_token},
 };
 
@@ -45,9 +46,18 @@ impl AccountService {
         match (user, verified) {
             (Some(user), true) => {
                 self.ports.limiter.reset(&pair_key).await?;
-                self.start_session(&user).await
+                self.start_session(&user, &SignInVia::new(SignInMethod::Password, Some(ip))).await
             }
-            _ => {
+            (user, _) => {
+                if let Some(user) = user {
+                    self.record_sign_in(
+                        &user,
+                        &SignInVia::new(SignInMethod::Password, Some(ip)),
+                        SignInOutcome::WrongPassword,
+                        None,
+                    )
+                    .await;
+                }
                 // Count the failure; the answer stays `BadCredentials` so the limit is not an oracle.
                 let _ = self.ports.limiter.hit(&account_key, LOGIN_LIMIT_ACCOUNT, LOGIN_WINDOW).await?;
                 let _ = self.ports.limiter.hit(&ip_key, LOGIN_LIMIT_IP, LOGIN_WINDOW).await?;
@@ -72,12 +82,44 @@ impl AccountService {
 
     /// Starts a new session family for `user`; a suspended account gets none (`Suspended`,
     /// whichever way it signs in: password, OAuth, recovery).
-    pub async fn start_session(&self, user: &User) -> Result<TokenPair, UserError> {
-        self.ensure_not_suspended(user)?;
+    /// The attempt is written to the sign-in history, refused or not.
+    pub async fn start_session(&self, user: &User, via: &SignInVia) -> Result<TokenPair, UserError> {
+        if let Err(refused) = self.ensure_not_suspended(user) {
+            self.record_sign_in(user, via, SignInOutcome::Suspended, None).await;
+            return Err(refused);
+        }
+        let (pair, sid) = self.open_session(user).await?;
+        self.record_sign_in(user, via, SignInOutcome::Succeeded, Some(sid)).await;
+        Ok(pair)
+    }
+
+    /// A new session family for `user` (no checks, no history): the pair and the session id.
+    async fn open_session(&self, user: &User) -> Result<(TokenPair, String), UserError> {
         let session = RefreshSession { user_id: user.id, family: uuid::Uuid::new_v4().simple().to_string() };
         let refresh = new_refresh_token();
         self.ports.refresh.create(&digest(&[&refresh]), &session, self.config.refresh_ttl).await?;
-        self.pair(user, &session.family, refresh)
+        Ok((self.pair(user, &session.family, refresh)?, session.family))
+    }
+
+    /// Appends to the sign-in history; a failure is logged, never answered.
+    pub(crate) async fn record_sign_in(
+        &self,
+        user: &User,
+        via: &SignInVia,
+        outcome: SignInOutcome,
+        session: Option<String>,
+    ) {
+        let entry = SignIn {
+            user_id: user.id,
+            at: self.ports.clock.now(),
+            method: via.method.clone(),
+            outcome,
+            client: via.client.clone(),
+            session,
+        };
+        if let Err(err) = self.ports.sign_ins.record(&entry).await {
+            tracing::warn!(%err, user_id = user.id, "could not record a sign-in in the history");
+        }
     }
 
     fn pair(&self, user: &User, sid: &str, refresh: String) -> Result<TokenPair, UserError> {
@@ -162,7 +204,13 @@ impl AccountService {
 
     /// Whether the session of `claims` is still alive (long-lived streams ask again).
     pub async fn session_alive(&self, claims: &AccessClaims) -> bool {
-        !matches!(self.ports.revocations.is_revoked(&claims.sid, self.ports.clock.now()).await, Ok(true))
+        self.session_id_alive(&claims.sid).await
+    }
+
+    /// Whether session `sid` is still alive; an unreachable store counts as alive (its
+    /// tokens expire on their own).
+    pub async fn session_id_alive(&self, sid: &str) -> bool {
+        !matches!(self.ports.revocations.is_revoked(sid, self.ports.clock.now()).await, Ok(true))
     }
 
     /// Ended sessions as they are announced (each message is a session id), on every instance.
@@ -214,6 +262,7 @@ impl AccountService {
     pub(crate) async fn reissue(&self, user: &User, sid: &str) -> Result<TokenPair, UserError> {
         self.ports.refresh.revoke_family(sid).await?;
         self.deny_sid(sid).await;
-        self.start_session(user).await
+        self.ensure_not_suspended(user)?;
+        Ok(self.open_session(user).await?.0)
     }
 }

@@ -28,7 +28,8 @@ async fn signed_up(world: &World) -> (crate::AccountService, crate::TokenPair) {
     accounts.request_signup_code(EMAIL, IP).await.unwrap();
     let code = world.codes.last_code_to(EMAIL).expect("the code was mailed");
     let user = accounts.signup(EMAIL, &code, PASSWORD, "미나", IP).await.unwrap();
-    let tokens = accounts.start_session(&user).await.unwrap();
+    let via = crate::sign_ins::SignInVia::new(crate::sign_ins::SignInMethod::Signup, Some(IP));
+    let tokens = accounts.start_session(&user, &via).await.unwrap();
     (accounts, tokens)
 }
 

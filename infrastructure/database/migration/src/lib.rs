@@ -36,6 +36,7 @@ mod m20261212_000004_create_market_orders;
 mod m20261213_000001_user_suspension_and_audit;
 mod m20261213_000002_alarm_feed_index;
 mod m20261214_000001_create_refresh_tokens;
+mod m20261214_000002_create_sign_ins;
 
 /// All migrations, in order.
 #[derive(Debug)]
@@ -75,6 +76,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261213_000001_user_suspension_and_audit::Migration),
             Box::new(m20261213_000002_alarm_feed_index::Migration),
             Box::new(m20261214_000001_create_refresh_tokens::Migration),
+            Box::new(m20261214_000002_create_sign_ins::Migration),
         ]
     }
 }

@@ -151,6 +151,52 @@ async fn contract(db: Db) {
         .await
         .unwrap();
     assert_eq!(rest.iter().map(|r| r.id).collect::<Vec<_>>(), newest[2..].iter().map(|r| r.id).collect::<Vec<_>>());
+
+    sign_ins(&db, &users).await;
+}
+
+/// The sign-in history: appended, read newest first, counted over a window, pruned by age, and
+/// gone with its account when that is purged.
+async fn sign_ins(db: &Db, users: &SqlUserRepository) {
+    use cercat_user::sign_ins::{SignIn, SignInLog, SignInMethod, SignInOutcome};
+    let log = SqlSignInLog::new(db.clone());
+    let who = account(users, "signer1", Role::User).await;
+    let other = account(users, "signer2", Role::User).await;
+    let now = Utc::now().trunc_subsecs(6);
+    let at = |days: i64| now - Duration::days(days);
+    let entry = |user_id, days, method, outcome, session: Option<&str>| SignIn {
+        user_id,
+        at: at(days),
+        method,
+        outcome,
+        client: Some("198.51.100.4".into()),
+        session: session.map(str::to_owned),
+    };
+    for e in [
+        entry(who, 40, SignInMethod::Signup, SignInOutcome::Succeeded, Some("s-old")),
+        entry(who, 3, SignInMethod::Password, SignInOutcome::WrongPassword, None),
+        entry(who, 2, SignInMethod::OAuth("kakao".into()), SignInOutcome::Succeeded, Some("s-new")),
+        entry(who, 1, SignInMethod::Password, SignInOutcome::Suspended, None),
+        entry(other, 1, SignInMethod::Password, SignInOutcome::Succeeded, Some("s-other")),
+    ] {
+        log.record(&e).await.unwrap();
+    }
+    let recent = log.recent(who, 3).await.unwrap();
+    let seen: Vec<_> = recent.iter().map(|e| (e.at, e.outcome)).collect();
+    assert_eq!(
+        seen,
+        [(at(1), SignInOutcome::Suspended), (at(2), SignInOutcome::Succeeded), (at(3), SignInOutcome::WrongPassword)]
+    );
+    assert_eq!(recent[1].method, SignInMethod::OAuth("kakao".into()));
+    assert_eq!(recent[1].session.as_deref(), Some("s-new"));
+    let (counts, last) = log.counts(who, at(30)).await.unwrap();
+    assert_eq!((counts.succeeded, counts.wrong_password, counts.suspended), (1, 1, 1));
+    assert_eq!(last, Some(at(2)), "the last session started");
+    assert_eq!(log.prune(at(30)).await.unwrap(), 1, "only the 40-day-old entry");
+    assert_eq!(log.recent(who, 10).await.unwrap().len(), 3);
+    users.withdraw(other, Utc::now() - Duration::days(400)).await.unwrap();
+    users.purge_withdrawn_before(Utc::now() - Duration::days(365)).await.unwrap();
+    assert!(log.recent(other, 10).await.unwrap().is_empty(), "purged with the account");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

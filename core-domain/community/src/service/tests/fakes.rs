@@ -54,12 +54,12 @@ pub struct Posts {
 
 impl Posts {
     pub fn join(&self, user_id: i64, nickname: &str) {
-        let account = Account { nickname: nickname.into(), image_key: None, withdrawn: false };
+        let account = Account { nickname: nickname.into(), image_key: None, withdrawn: false, suspended_until: None };
         lock(&self.accounts).insert(user_id, account);
     }
 
     fn author(&self, user_id: i64) -> Author {
-        Author::shown(user_id, lock(&self.accounts).get(&user_id).cloned())
+        Author::shown(user_id, lock(&self.accounts).get(&user_id).cloned(), chrono::Utc::now())
     }
 
     pub fn find_comment_content(&self, comment_id: i64) -> String {

@@ -161,3 +161,47 @@ async fn suspensions_need_a_reason_a_future_end_and_a_non_admin() {
     assert!(matches!(accounts.suspend(&by(boss), 999, "x", None).await, Err(UserError::NotFound)));
     assert!(world.users.audited().is_empty(), "refused changes leave no entry");
 }
+
+#[tokio::test]
+async fn the_detail_shows_each_sign_in_how_and_from_where_and_which_sessions_still_live() {
+    use crate::sign_ins::{SignInMethod, SignInOutcome};
+    let world = World::new();
+    let (accounts, signup_pair) = signed_up(&world).await;
+    assert!(accounts.login(EMAIL, "not the password", IP).await.is_err());
+    assert!(accounts.login("nobody@example.com", "not the password", IP).await.is_err(), "unknown: not recorded");
+    let laptop = accounts.login(EMAIL, PASSWORD, "198.51.100.9").await.unwrap();
+    accounts.logout(&claims(&accounts, &signup_pair).await).await.unwrap();
+
+    let (user, history) = accounts.account_detail(1).await.unwrap();
+    assert_eq!(user.email.as_str(), EMAIL);
+    let seen: Vec<_> = history
+        .recent
+        .iter()
+        .map(|(e, live)| (e.method.clone(), e.outcome, e.client.clone().unwrap_or_default(), *live))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (SignInMethod::Password, SignInOutcome::Succeeded, "198.51.100.9".to_owned(), true),
+            (SignInMethod::Password, SignInOutcome::WrongPassword, IP.to_owned(), false),
+            (SignInMethod::Signup, SignInOutcome::Succeeded, IP.to_owned(), false),
+        ],
+        "newest first; the signed-out session is no longer live"
+    );
+    assert_eq!(history.recent[0].0.session.as_deref(), Some(claims(&accounts, &laptop).await.sid.as_str()));
+    assert_eq!((history.last_30_days.succeeded, history.last_30_days.wrong_password), (2, 1));
+    assert_eq!(history.last_signed_in_at, Some(world.clock.now()));
+
+    let boss = admin(&accounts, 1).await;
+    accounts.suspend(&by(boss), 1, "cool down", None).await.unwrap();
+    assert!(matches!(accounts.login(EMAIL, PASSWORD, IP).await, Err(UserError::Suspended { .. })));
+    let (_, history) = accounts.account_detail(1).await.unwrap();
+    assert_eq!(history.recent[0].0.outcome, SignInOutcome::Suspended);
+    assert!(history.recent.iter().all(|(_, live)| !live), "the suspension ended every session");
+
+    // Past the kept window the history is forgotten.
+    world.clock.advance(Duration::days(crate::sign_ins::KEPT_DAYS + 1));
+    assert_eq!(accounts.prune_sign_ins().await.unwrap(), 4);
+    assert!(accounts.account_detail(1).await.unwrap().1.recent.is_empty());
+    assert!(matches!(accounts.account_detail(999).await, Err(UserError::NotFound)));
+}

@@ -479,8 +479,51 @@ pub struct World {
     pub providers: Arc<Providers>,
     /// Profile images.
     pub images: Arc<MapStorage>,
+    /// The sign-in history.
+    pub sign_ins: Arc<SignIns>,
     /// The clock.
     pub clock: ManualClock,
+}
+
+/// The sign-in history, in order of recording.
+#[derive(Default)]
+pub struct SignIns(pub Mutex<Vec<crate::sign_ins::SignIn>>);
+
+#[async_trait]
+impl crate::sign_ins::SignInLog for SignIns {
+    async fn record(&self, entry: &crate::sign_ins::SignIn) -> Result<(), PortError> {
+        self.0.lock().unwrap().push(entry.clone());
+        Ok(())
+    }
+
+    async fn recent(&self, user_id: i64, limit: u64) -> Result<Vec<crate::sign_ins::SignIn>, PortError> {
+        let all = self.0.lock().unwrap();
+        Ok(all.iter().rev().filter(|e| e.user_id == user_id).take(limit as usize).cloned().collect())
+    }
+
+    async fn counts(
+        &self,
+        user_id: i64,
+        since: DateTime<Utc>,
+    ) -> Result<(crate::sign_ins::SignInCounts, Option<DateTime<Utc>>), PortError> {
+        use crate::sign_ins::SignInOutcome as O;
+        let all = self.0.lock().unwrap();
+        let mine = || all.iter().filter(|e| e.user_id == user_id);
+        let count = |o: O| mine().filter(|e| e.at >= since && e.outcome == o).count() as u64;
+        let counts = crate::sign_ins::SignInCounts {
+            succeeded: count(O::Succeeded),
+            wrong_password: count(O::WrongPassword),
+            suspended: count(O::Suspended),
+        };
+        Ok((counts, mine().filter(|e| e.outcome == O::Succeeded).map(|e| e.at).max()))
+    }
+
+    async fn prune(&self, before: DateTime<Utc>) -> Result<u64, PortError> {
+        let mut all = self.0.lock().unwrap();
+        let n = all.len();
+        all.retain(|e| e.at >= before);
+        Ok((n - all.len()) as u64)
+    }
 }
 
 impl World {
@@ -496,6 +539,7 @@ impl World {
             session_ends: Arc::default(),
             providers: Arc::default(),
             images: Arc::default(),
+            sign_ins: Arc::default(),
             clock: ManualClock::new(at),
         }
     }
@@ -511,6 +555,7 @@ impl World {
             session_ends: self.session_ends.clone(),
             storage: self.images.clone(),
             identities: self.providers.clone(),
+            sign_ins: self.sign_ins.clone(),
             clock: Arc::new(self.clock.clone()),
         };
         let jwt = crate::JwtKeys::new(b"a test secret of thirty-two bytes!", "cercat", "cercat-web", 900);

@@ -22,7 +22,7 @@ pub(super) fn started(start: &OAuthStart) -> (String, String) {
 }
 
 pub(super) fn callback<'a>(state: &'a (String, String), code: &'a str) -> OAuthCallback<'a> {
-    OAuthCallback { signed_state: Some(&state.1), state: Some(&state.0), code: Some(code), error: None }
+    OAuthCallback { signed_state: Some(&state.1), state: Some(&state.0), code: Some(code), error: None, client: None }
 }
 
 #[tokio::test]
