@@ -35,6 +35,8 @@ mod m20261212_000003_create_products;
 mod m20261212_000004_create_market_orders;
 mod m20261213_000001_user_suspension_and_audit;
 mod m20261213_000002_alarm_feed_index;
+mod m20261215_000001_certificate_qnet_series;
+mod m20261215_000002_job_run_checkpoints;
 
 /// All migrations, in order.
 #[derive(Debug)]
@@ -73,6 +75,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261212_000004_create_market_orders::Migration),
             Box::new(m20261213_000001_user_suspension_and_audit::Migration),
             Box::new(m20261213_000002_alarm_feed_index::Migration),
+            Box::new(m20261215_000001_certificate_qnet_series::Migration),
+            Box::new(m20261215_000002_job_run_checkpoints::Migration),
         ]
     }
 }
