@@ -5,7 +5,7 @@ use cercat_common::jobs::JobCounts;
 use cercat_config::Settings;
 use std::time::Duration;
 
-use crate::{Job, JobContext, JobError, Params, job::JobReport};
+use crate::{Job, JobContext, JobError, Params, RunScope, job::JobReport};
 
 /// The purge.
 #[derive(Debug)]
@@ -30,7 +30,7 @@ impl Job for WithdrawnUserPurge {
         Duration::from_secs(1800)
     }
 
-    async fn run(&self, ctx: &JobContext, _params: &Params) -> Result<JobReport, JobError> {
+    async fn run(&self, ctx: &JobContext, _params: &Params, _run: &RunScope) -> Result<JobReport, JobError> {
         let purged = ctx.services.accounts.purge_withdrawn().await.map_err(|e| JobError::Failed(e.to_string()))?;
         Ok(JobReport { counts: JobCounts { read: purged, written: purged, skipped: 0 }, skips: Vec::new() })
     }
