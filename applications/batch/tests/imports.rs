@@ -177,7 +177,8 @@ async fn a_run_whose_node_stopped_heartbeating_is_failed_and_resumed_by_the_next
     let runs = &ctx.services.job_runs;
     let long_ago = chrono::Utc::now() - chrono::Duration::minutes(10);
     let params = serde_json::json!({"source": "qnet"});
-    let RunClaim::Started(dead) = runs.claim(JOB, "source=qnet", &params, "gone:1", None, long_ago).await.unwrap()
+    let RunClaim::Started(dead) =
+        runs.claim(JOB, "source=qnet", &params, "gone:1", None, None, long_ago).await.unwrap()
     else {
         panic!()
     };
@@ -191,7 +192,7 @@ async fn a_run_whose_node_stopped_heartbeating_is_failed_and_resumed_by_the_next
 
     // A live run (fresh heartbeat) of an instance is not disturbed: the next start is a no-op.
     let RunClaim::Started(live) =
-        runs.claim(JOB, "source=qnet,year=2030", &params, "busy:2", None, chrono::Utc::now()).await.unwrap()
+        runs.claim(JOB, "source=qnet,year=2030", &params, "busy:2", None, None, chrono::Utc::now()).await.unwrap()
     else {
         panic!()
     };

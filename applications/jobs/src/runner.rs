@@ -134,7 +134,9 @@ async fn run_instance(
     };
     let params_json = serde_json::to_value(params).unwrap_or_default();
     let now = services.clock.now();
-    match services.job_runs.claim(job.name(), instance, &params_json, &services.node, resumed_from, now).await {
+    let claim =
+        services.job_runs.claim(job.name(), instance, &params_json, &services.node, resumed_from, resume.as_ref(), now);
+    match claim.await {
         Ok(RunClaim::Started(run_id)) => {
             if let Some(previous) = resumed_from {
                 let at = resume.as_ref().map(|c| c.position.as_str()).unwrap_or("the start");

@@ -145,8 +145,11 @@ pub trait JobRunRepository: Send + Sync {
         at: DateTime<Utc>,
     ) -> Result<i64, PortError>;
     /// Records an attempt at the instance `instance` of `job` as RUNNING (heartbeat = `at`),
-    /// resuming `resumed_from` if given, unless another attempt of that instance is RUNNING:
-    /// then [`RunClaim::Busy`]. Atomic: of two nodes claiming one instance at once, one wins.
+    /// resuming run `resumed_from` if given and starting at `checkpoint` (stored as its own
+    /// until its first chunk, so an attempt killed before committing anything passes it on),
+    /// unless another attempt of that instance is RUNNING: then [`RunClaim::Busy`]. Atomic: of
+    /// two nodes claiming one instance at once, one wins.
+    #[allow(clippy::too_many_arguments)]
     async fn claim(
         &self,
         job: &str,
@@ -154,6 +157,7 @@ pub trait JobRunRepository: Send + Sync {
         params: &serde_json::Value,
         node: &str,
         resumed_from: Option<i64>,
+        checkpoint: Option<&Checkpoint>,
         at: DateTime<Utc>,
     ) -> Result<RunClaim, PortError>;
     /// The latest attempt at the instance, if any.

@@ -121,15 +121,25 @@ impl JobRunRepository for SqlJobRunRepository {
         params: &serde_json::Value,
         node: &str,
         resumed_from: Option<i64>,
+        checkpoint: Option<&Checkpoint>,
         at: DateTime<Utc>,
     ) -> Result<RunClaim, PortError> {
         let claim = claim_of(job, instance);
+        let stored = checkpoint
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(|e| PortError::Corrupt(format!("checkpoint: {e}")))?;
+        let counts = checkpoint.map(|c| c.counts).unwrap_or_default();
         // The holder may end between our refused insert and our look at it: try again then.
         for _ in 0..3 {
             let mut row = new_run(job, params, node, at);
             row.instance_key = Set(Some(instance.to_owned()));
             row.claim = Set(Some(claim.clone()));
             row.resumed_from = Set(resumed_from);
+            row.checkpoint = Set(stored.clone());
+            row.read_count = Set(count(counts.read));
+            row.write_count = Set(count(counts.written));
+            row.skip_count = Set(count(counts.skipped));
             match self.db.run(job_run::Entity::insert(row).exec(self.db.conn())).await {
                 Ok(res) => return Ok(RunClaim::Started(res.last_insert_id)),
                 Err(PortError::Duplicate(_)) => {}
