@@ -1,11 +1,17 @@
-//! `cercat-batch list | run <job> [--param k=v]… | serve | history [--job J] [--limit N]`:
-//! the command line over the jobs of `cercat-jobs` (the api runs the same ones in-process when
+//! `cercat-batch list | run <job> [--param k=v]… [--rerun] | serve | history [--job J] [--limit N]
+//! [--skips RUN] | series [list | set <certificate> <series> | clear <certificate>]`: the command
+//! line over the jobs of `cercat-jobs` (the api runs the same ones in-process when
 //! `jobs.in_process`).
 
 use cercat_bootstrap::Services;
-use cercat_jobs::{JobContext, Params, RunOutcome, Scheduler, effective_schedule, jobs, run_job, spawn_workers};
+use cercat_jobs::{
+    JobContext, Params, RunOptions, RunOutcome, Scheduler, effective_schedule, fail_silent_runs, jobs, run_job_with,
+    spawn_workers,
+};
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
+
+mod history;
 
 #[derive(Parser)]
 #[command(name = "cercat-batch", version, about = "Cercat's batch jobs: run one, serve the schedule, see history")]
@@ -18,13 +24,17 @@ struct Cli {
 enum Command {
     /// List the jobs and their schedules.
     List,
-    /// Run one job now (skips if another node is running it).
+    /// Run one job now (skips if another node is running it). A restartable job (the import)
+    /// resumes a FAILED instance from its checkpoint and leaves a COMPLETED one alone.
     Run {
         /// Job name (see `list`).
         job: String,
         /// A job parameter, `key=value`; repeatable.
         #[arg(long = "param", value_parser = parse_param)]
         params: Vec<(String, String)>,
+        /// Run a COMPLETED (or FAILED) instance again from the start.
+        #[arg(long)]
+        rerun: bool,
     },
     /// Run the scheduled jobs, the outbox relay and the mail dispatcher until SIGINT/SIGTERM.
     Serve,
@@ -33,9 +43,17 @@ enum Command {
         /// Only this job.
         #[arg(long)]
         job: Option<String>,
-        /// How many runs.
+        /// How many runs (or skips, with `--skips`).
         #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=1000))]
         limit: u32,
+        /// The items run RUN skipped (with those of the attempts it resumed), and why.
+        #[arg(long, value_name = "RUN")]
+        skips: Option<i64>,
+    },
+    /// The Q-Net series each certificate follows (a round of a series fills them all).
+    Series {
+        #[command(subcommand)]
+        action: Option<history::SeriesAction>,
     },
 }
 
@@ -92,9 +110,13 @@ async fn main() -> ExitCode {
     let ctx = JobContext { services };
     match cli.command {
         Command::List => ExitCode::SUCCESS,
-        Command::Run { job, params } => run_once(&ctx, &job, params.into_iter().collect()).await,
+        Command::Run { job, params, rerun } => {
+            run_once(&ctx, &job, params.into_iter().collect(), RunOptions { rerun }).await
+        }
         Command::Serve => serve(ctx).await,
-        Command::History { job, limit } => history(&ctx, job.as_deref(), limit).await,
+        Command::History { skips: Some(run), limit, .. } => history::skips(&ctx, run, limit).await,
+        Command::History { job, limit, skips: None } => history::runs(&ctx, job.as_deref(), limit).await,
+        Command::Series { action } => history::series(&ctx, action).await,
     }
 }
 
@@ -110,6 +132,7 @@ async fn serve(ctx: JobContext) -> ExitCode {
     let (tx, rx) = tokio::sync::watch::channel(false);
     let mut tasks = scheduler.spawn(&rx);
     tasks.extend(spawn_workers(&ctx.services, &rx));
+    tasks.push(tokio::spawn(sweep_silent_runs(ctx.clone(), rx.clone())));
     shutdown_signal().await;
     tracing::info!("shutting down; waiting for running jobs");
     let _ = tx.send(true);
@@ -119,15 +142,38 @@ async fn serve(ctx: JobContext) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-async fn run_once(ctx: &JobContext, name: &str, params: Params) -> ExitCode {
+/// Marks FAILED, every half heartbeat timeout, the runs whose nodes stopped heartbeating.
+async fn sweep_silent_runs(ctx: JobContext, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+    let every = std::time::Duration::from_millis(ctx.services.settings.batch.heartbeat_timeout_ms / 2);
+    loop {
+        tokio::select! {
+            () = tokio::time::sleep(every) => {}
+            _ = shutdown.changed() => return,
+        }
+        fail_silent_runs(&ctx.services).await;
+    }
+}
+
+async fn run_once(ctx: &JobContext, name: &str, params: Params, options: RunOptions) -> ExitCode {
     let Some(job) = jobs::find(name) else {
         let names: Vec<_> = jobs::all().iter().map(|j| j.name()).collect();
         eprintln!("cercat-batch: unknown job `{name}`; jobs: {}", names.join(", "));
         return ExitCode::from(2);
     };
-    match run_job(job.as_ref(), ctx, &params).await {
+    match run_job_with(job.as_ref(), ctx, &params, options).await {
         RunOutcome::Skipped { lease } => {
             println!("skipped: {name} is running on another node (lease {lease} is held)");
+            ExitCode::SUCCESS
+        }
+        RunOutcome::Busy { run_id, node } => {
+            println!("skipped: this instance of {name} is running as run #{run_id} on {node}");
+            ExitCode::SUCCESS
+        }
+        RunOutcome::AlreadyCompleted { run_id, status } => {
+            println!(
+                "nothing to do: this instance of {name} completed as run #{run_id} ({}); add --rerun to run it again",
+                status.as_str()
+            );
             ExitCode::SUCCESS
         }
         RunOutcome::Finished { run_id, status, report } => {
@@ -139,50 +185,17 @@ async fn run_once(ctx: &JobContext, name: &str, params: Params) -> ExitCode {
                 c.written,
                 c.skipped
             );
-            for skip in &report.skips {
+            for skip in report.skips.iter().take(20) {
                 println!("  skipped {skip}");
+            }
+            if report.skips.len() > 20 || c.skipped > report.skips.len().min(20) as u64 {
+                println!("  (all skips: cercat-batch history --skips {run_id})");
             }
             ExitCode::SUCCESS
         }
         RunOutcome::Failed { run_id, error } => {
             let id = run_id.map(|id| format!(" run #{id}")).unwrap_or_default();
             eprintln!("cercat-batch: {name}{id} failed: {error}");
-            ExitCode::from(1)
-        }
-    }
-}
-
-async fn history(ctx: &JobContext, job: Option<&str>, limit: u32) -> ExitCode {
-    match ctx.services.job_runs.recent(job, limit).await {
-        Ok(runs) => {
-            println!(
-                "{:>6}  {:<22} {:<21} {:<10} {:<21} {:>6} {:>7} {:>7}  node / error",
-                "run", "job", "started (UTC)", "took", "status", "read", "written", "skipped"
-            );
-            for r in runs {
-                let took = r
-                    .ended_at
-                    .map(|e| format!("{:.1}s", (e - r.started_at).num_milliseconds() as f64 / 1000.0))
-                    .unwrap_or_else(|| "-".into());
-                let error = r.error.as_deref().and_then(|e| e.lines().next()).unwrap_or("");
-                println!(
-                    "{:>6}  {:<22} {:<21} {:<10} {:<21} {:>6} {:>7} {:>7}  {} {}",
-                    r.id,
-                    r.job,
-                    r.started_at.format("%Y-%m-%d %H:%M:%S"),
-                    took,
-                    r.status.as_str(),
-                    r.counts.read,
-                    r.counts.written,
-                    r.counts.skipped,
-                    r.node,
-                    error
-                );
-            }
-            ExitCode::SUCCESS
-        }
-        Err(err) => {
-            eprintln!("cercat-batch: cannot read the history: {err}");
             ExitCode::from(1)
         }
     }

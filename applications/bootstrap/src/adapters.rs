@@ -90,6 +90,8 @@ pub struct Adapters {
     pub identity_providers: Arc<dyn IdentityProviders>,
     /// The public-data exam-schedule feed.
     pub schedule_feed: Arc<dyn ExamScheduleFeed>,
+    /// Q-Net's exam-schedule API, when `batch.qnet_service_key` is set.
+    pub qnet: Option<Arc<dyn cercat_certificate::ports::QnetScheduleApi>>,
     /// Idempotency keys of money- and seat-moving requests.
     pub idempotency: Arc<dyn IdempotencyStore>,
     /// The mail outbox.
@@ -165,6 +167,7 @@ impl Adapters {
         let secret = jwt_secret(settings).map_err(fail("the JWT secret"))?;
         let gateway = payment_gateway(settings, &secret).map_err(fail("the payment gateway"))?;
         let identity_providers = outbound::identity_providers(settings).map_err(fail("the OAuth providers"))?;
+        let qnet = outbound::qnet(settings, &db).map_err(fail("the Q-Net client"))?;
         let jwt = JwtKeys::new(
             secret.expose_secret().as_bytes(),
             &settings.auth.issuer,
@@ -191,6 +194,7 @@ impl Adapters {
             gateway,
             identity_providers,
             schedule_feed: outbound::schedule_feed(settings),
+            qnet,
             idempotency: Arc::new(SqlIdempotencyStore::new(db.clone())),
             outbox: outbox.clone(),
             reminder_outbox: outbox,

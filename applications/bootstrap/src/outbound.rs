@@ -1,13 +1,14 @@
-//! The outbound HTTP adapters the settings configure: the OAuth2 identity providers and the
-//! exam-schedule feed. Neither contacts anything until it is used.
+//! The outbound HTTP adapters the settings configure: the OAuth2 identity providers, the
+//! exam-schedule feed and Q-Net's API. None contacts anything until it is used.
 
 use std::sync::Arc;
 
-use cercat_certificate::ports::ExamScheduleFeed;
+use cercat_certificate::ports::{ExamScheduleFeed, QnetScheduleApi};
 use cercat_common::PortError;
 use cercat_config::{ExposeSecret, Settings};
+use cercat_database::{Db, SqlCallQuota};
 use cercat_oauth::{OAuthOptions, OAuthProviders, ProviderOptions};
-use cercat_publicdata::{FeedOptions, FeedReader, MAX_FEED_BYTES};
+use cercat_publicdata::{FeedOptions, FeedReader, MAX_FEED_BYTES, QnetClient, QnetOptions};
 use cercat_user::ports::IdentityProviders;
 
 use crate::ms;
@@ -40,4 +41,24 @@ pub(crate) fn identity_providers(settings: &Settings) -> Result<Arc<dyn Identity
 /// The exam-schedule feed, downloads bounded by `batch.http_timeout_ms` and 20 MB.
 pub(crate) fn schedule_feed(settings: &Settings) -> Arc<dyn ExamScheduleFeed> {
     Arc::new(FeedReader::new(FeedOptions { timeout: ms(settings.batch.http_timeout_ms), max_bytes: MAX_FEED_BYTES }))
+}
+
+/// Q-Net's exam-schedule API when `batch.qnet_service_key` is set (calls counted against
+/// `batch.qnet_daily_quota` in the database), else `None`.
+pub(crate) fn qnet(settings: &Settings, db: &Db) -> Result<Option<Arc<dyn QnetScheduleApi>>, PortError> {
+    let b = &settings.batch;
+    let Some(key) = b.qnet_service_key.as_ref().map(|k| k.expose_secret().trim().to_owned()).filter(|k| !k.is_empty())
+    else {
+        return Ok(None);
+    };
+    let options = QnetOptions {
+        base_url: b.qnet_base_url.clone(),
+        service_key: key,
+        format: b.qnet_format.as_str(),
+        timeout: ms(b.http_timeout_ms),
+        attempts: b.qnet_retry_attempts,
+        backoff: ms(b.qnet_backoff_ms),
+        daily_quota: b.qnet_daily_quota,
+    };
+    Ok(Some(Arc::new(QnetClient::new(options, Arc::new(SqlCallQuota::new(db.clone())))?)))
 }

@@ -4,7 +4,10 @@
 use std::{sync::Arc, time::Duration};
 
 use cercat_alarm::{AlarmService, exam::ExamReminders};
-use cercat_certificate::{BoardService, CertificateService, ports::ExamScheduleFeed};
+use cercat_certificate::{
+    BoardService, CertificateService, ScheduleImporter,
+    ports::{ExamScheduleFeed, QnetScheduleApi},
+};
 use cercat_common::{
     PortError,
     backlog::EventBacklog,
@@ -96,6 +99,10 @@ pub struct Services {
     pub job_runs: Arc<dyn JobRunRepository>,
     /// The public-data exam-schedule feed the import job reads.
     pub schedule_feed: Arc<dyn ExamScheduleFeed>,
+    /// Q-Net's exam-schedule API (when a service key is configured).
+    pub qnet: Option<Arc<dyn QnetScheduleApi>>,
+    /// Chunked, checkpointed schedule imports and the Q-Net series certificates follow.
+    pub schedule_import: Arc<ScheduleImporter>,
     adapters: Arc<Adapters>,
 }
 
@@ -219,8 +226,15 @@ impl Services {
             first_backoff: ms(s.events.retry_first_backoff_ms),
             max_backoff: ms(s.events.retry_max_backoff_ms),
         };
+        let schedule_import = Arc::new(ScheduleImporter::new(
+            certificates.clone(),
+            Arc::new(cercat_database::SqlScheduleImportStore::new(db.clone())),
+            a.clock.clone(),
+        ));
         Self {
             schedule_feed: a.schedule_feed.clone(),
+            qnet: a.qnet.clone(),
+            schedule_import,
             settings: s.clone(),
             clock: a.clock.clone(),
             node: a.node.clone(),

@@ -1,8 +1,9 @@
-//! What a job is: a name, a schedule, a lease bound and the work, over a [`JobContext`].
+//! What a job is: a name, a schedule, a lease bound, the parameters that identify an instance
+//! (restartable jobs) and the work, over a [`JobContext`] and the [`RunScope`] of one run.
 
 use async_trait::async_trait;
 use cercat_bootstrap::Services;
-use cercat_common::jobs::JobCounts;
+use cercat_common::jobs::{Checkpoint, JobCounts};
 use cercat_config::Settings;
 use std::{collections::BTreeMap, time::Duration};
 
@@ -32,6 +33,16 @@ pub enum JobError {
     Failed(String),
 }
 
+/// The run a job's work belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunScope {
+    /// The run's id in `job_runs` (chunks are committed against it).
+    pub run_id: i64,
+    /// For a restartable job resuming a FAILED attempt: where that attempt's last committed
+    /// chunk left the instance. `None`: start from the beginning.
+    pub resume: Option<Checkpoint>,
+}
+
 /// What a finished run reports.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct JobReport {
@@ -39,6 +50,18 @@ pub struct JobReport {
     pub counts: JobCounts,
     /// Item-level problems (bad rows…), already formatted for people.
     pub skips: Vec<String>,
+}
+
+/// The instance `params` name for a job identified by `names`: `name=value` of each one given,
+/// in `names`' order, joined by `,` (e.g. `source=qnet,year=2026`); `None` for a job whose
+/// every run is new (no identifying parameters).
+pub fn instance_key(names: &[&str], params: &Params) -> Option<String> {
+    if names.is_empty() {
+        return None;
+    }
+    let parts: Vec<String> =
+        names.iter().filter_map(|name| params.get(*name).map(|value| format!("{name}={}", value.trim()))).collect();
+    Some(parts.join(","))
 }
 
 /// A batch job.
@@ -56,6 +79,18 @@ pub trait Job: Send + Sync {
     fn scheduled_params(&self, _settings: &Settings) -> Params {
         Params::new()
     }
-    /// Does the work.
-    async fn run(&self, ctx: &JobContext, params: &Params) -> Result<JobReport, JobError>;
+    /// The parameters that identify an instance (`source`, `year`…). A job that names some is
+    /// restartable: a COMPLETED instance is not run again unless asked (`--rerun`), a FAILED
+    /// one resumes from its checkpoint, and one attempt per instance runs at a time (instead
+    /// of the job's lease). Empty (the default): every run is new.
+    fn identifying_params(&self) -> &'static [&'static str] {
+        &[]
+    }
+    /// Checks the parameters before anything is recorded (a malformed run never claims its
+    /// instance).
+    fn check_params(&self, _params: &Params, _settings: &Settings) -> Result<(), JobError> {
+        Ok(())
+    }
+    /// Does the work of run `run` (resuming after `run.resume` when given).
+    async fn run(&self, ctx: &JobContext, params: &Params, run: &RunScope) -> Result<JobReport, JobError>;
 }

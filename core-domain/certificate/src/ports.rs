@@ -154,3 +154,89 @@ pub trait ExamScheduleFeed: Send + Sync {
     /// rows of JSON or CSV).
     async fn rows(&self, source: &str) -> Result<Vec<FeedRow>, PortError>;
 }
+
+/// One page of Q-Net's exam-schedule list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QnetPage {
+    /// `body.totalCount`: rows in the whole list.
+    pub total_count: u64,
+    /// The page's rows, each read on its own.
+    pub items: Vec<QnetItem>,
+}
+
+/// One row of a Q-Net page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QnetItem {
+    /// Where it is, for reports: `page 3 item 7`.
+    pub key: String,
+    /// The round it gives, or why it cannot be read.
+    pub read: Result<crate::QnetRound, String>,
+}
+
+/// Q-Net's public exam-schedule API (`response.body.items.item[]`, JSON or XML), paged.
+#[async_trait]
+pub trait QnetScheduleApi: Send + Sync {
+    /// Page `page` (1-based) of `rows` rows, of year `year` only if given. Each call counts
+    /// against the daily quota and runs within the adapter's timeout; 429 and 5xx answers are
+    /// retried with growing pauses. Errors: [`PortError::Timeout`]; [`PortError::Unavailable`]
+    /// (unreachable, an error answer after the retries, the day's quota spent — the message
+    /// says which; it never contains the service key); [`PortError::Corrupt`] (not the
+    /// service's JSON or XML).
+    async fn page(&self, year: Option<i32>, page: u32, rows: u32) -> Result<QnetPage, PortError>;
+}
+
+/// A schedule an import writes, upserted on (certificate, year, round).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScheduleWrite {
+    /// A whole schedule from the file feed: every field is replaced.
+    Full(ExamScheduleDraft),
+    /// A schedule from Q-Net: its written dates, description and practical stage are replaced;
+    /// fees, time limits, eligibility and format keep what is stored (none on insert).
+    Qnet(crate::QnetSchedule),
+}
+
+/// One chunk of an import, committed with the run's checkpoint in one transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportChunk {
+    /// The RUNNING run committing it.
+    pub run_id: i64,
+    /// The job's position once the chunk is committed (a page, a row count).
+    pub position: String,
+    /// The instance's totals once the chunk is committed, except `written`, which counts the
+    /// writes that changed a row before this chunk (the store adds this chunk's).
+    pub totals: cercat_common::jobs::JobCounts,
+    /// The schedules, each with the event the service decided on.
+    pub writes: Vec<(ScheduleWrite, PendingScheduleChange)>,
+    /// The items skipped in this chunk.
+    pub skips: Vec<cercat_common::jobs::ItemSkip>,
+}
+
+/// What committing a chunk did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChunkCommit {
+    /// Written, with the checkpoint now stored.
+    Committed(cercat_common::jobs::Checkpoint),
+    /// The run is no longer RUNNING (another node marked it FAILED as silent): nothing was
+    /// written, and the run must stop.
+    Fenced,
+}
+
+/// Where imports store their chunks.
+#[async_trait]
+pub trait ScheduleImportStore: Send + Sync {
+    /// In one transaction: upserts every write on its (certificate, year, round) recording
+    /// its event when it changed a row, records the skips against the run, and stores the
+    /// run's checkpoint and heartbeat — only if the run is still RUNNING, else nothing
+    /// ([`ChunkCommit::Fenced`]). A crash at any point leaves either all of it or none.
+    /// Errors: [`PortError::Timeout`], [`PortError::Unavailable`]; [`PortError::InUse`] when a
+    /// write names a certificate that was deleted meanwhile (nothing is written).
+    async fn commit_chunk(&self, chunk: &ImportChunk, at: DateTime<Utc>) -> Result<ChunkCommit, PortError>;
+    /// The ids of the certificates that follow Q-Net series `series`, ascending.
+    async fn certificates_in_series(&self, series: &str) -> Result<Vec<i64>, PortError>;
+    /// Sets (or clears) the Q-Net series certificate `certificate_id` follows; `false` if it
+    /// does not exist.
+    async fn set_series(&self, certificate_id: i64, series: Option<&str>, at: DateTime<Utc>)
+    -> Result<bool, PortError>;
+    /// Every certificate with the series it follows, by id.
+    async fn series(&self) -> Result<Vec<(CertificateSummary, Option<String>)>, PortError>;
+}

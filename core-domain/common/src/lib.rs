@@ -1,7 +1,7 @@
 //! Cercat's shared kernel: errors, typed ids, money, paging, the clock and the Seoul calendar,
 //! domain events, and the cross-cutting ports (cache, lease lock, event bus, outbox and its
 //! backlog, broadcast, rate limiter, idempotency keys, mail queue, the operators' audit log,
-//! object storage, job runs, health checks) that every context and every program relies on. No I/O lives here: adapters
+//! object storage, job runs, daily call quotas, health checks) that every context and every program relies on. No I/O lives here: adapters
 //! implement these traits in `infrastructure/*`.
 
 pub mod audit;
@@ -22,6 +22,7 @@ pub mod money;
 pub mod outbox;
 pub mod paging;
 pub mod payment;
+pub mod quota;
 pub mod ratelimit;
 pub mod search;
 pub mod shutdown;

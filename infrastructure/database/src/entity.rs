@@ -2,6 +2,7 @@
 
 pub mod admin_audit;
 pub mod alarm;
+pub mod api_call_quota;
 pub mod certificate;
 pub mod coupon;
 pub mod coupon_event;
@@ -16,6 +17,7 @@ pub mod goal;
 pub mod idempotency_key;
 pub mod interest;
 pub mod job_run;
+pub mod job_run_skip;
 pub mod lease;
 pub mod like;
 pub mod mail;

@@ -3,11 +3,12 @@
 //! schedules, interest certificates and favourite boards, mock exams and results, goals,
 //! posts, comments, likes and their counters, reviews, alarms, courses and the seat ledger,
 //! coupons, market products and orders), the outbox and the dead-letter queue, the mail queue,
-//! idempotency keys, refresh tokens and revoked sessions, job runs, a SQL lease lock,
-//! migrations and the demo seed. They store and fetch and answer with facts; the rules stay
-//! in the domain crates. Writes that record events take the events from the service and
-//! append them in the same transaction (`outbox::append_event`), then ring the relay's
-//! wake-up after the commit (`Db::write_with_events`).
+//! idempotency keys, refresh tokens and revoked sessions, the sign-in history, job runs with
+//! their checkpoints and skips, import chunks, daily call quotas, a SQL lease lock, migrations
+//! and the demo seed. They store and fetch and answer with facts; the rules stay in the domain
+//! crates. Writes that record events take the events from the service and append them in the
+//! same transaction (`outbox::append_event`), then ring the relay's wake-up after the commit
+//! (`Db::write_with_events`).
 
 mod alarms;
 mod audit;
@@ -30,9 +31,11 @@ mod migrate;
 mod mockexams;
 mod outbox;
 mod posts;
+mod quota;
 mod refresh_tokens;
 mod reviews;
 mod revocations;
+mod schedule_import;
 mod schedules;
 pub mod seed;
 mod sign_ins;
@@ -58,9 +61,11 @@ pub use market::{SqlOrderLedger, SqlProductRepository};
 pub use mockexams::{SqlMockExamRepository, SqlResultRepository};
 pub use outbox::{SqlOutboxStore, append_events};
 pub use posts::SqlPostRepository;
+pub use quota::SqlCallQuota;
 pub use refresh_tokens::SqlRefreshStore;
 pub use reviews::SqlReviewRepository;
 pub use revocations::SqlSessionRevocations;
+pub use schedule_import::SqlScheduleImportStore;
 pub use schedules::SqlExamScheduleRepository;
 pub use sign_ins::SqlSignInLog;
 pub use users::{SqlUserRepository, count_users};

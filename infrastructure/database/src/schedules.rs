@@ -3,8 +3,8 @@
 
 use async_trait::async_trait;
 use cercat_certificate::{
-    ExamFees, ExamSchedule, ExamScheduleDraft, ExamTimeLimits, UpsertOutcome, events::PendingScheduleChange,
-    ports::ExamScheduleRepository,
+    ExamFees, ExamSchedule, ExamScheduleDraft, ExamTimeLimits, QnetSchedule, StageDates, UpsertOutcome,
+    events::PendingScheduleChange, ports::ExamScheduleRepository,
 };
 use cercat_common::PortError;
 use chrono::{DateTime, Utc};
@@ -72,18 +72,15 @@ fn apply(model: &mut exam_schedule::ActiveModel, d: &ExamScheduleDraft) {
     model.exam_format = Set(d.exam_format.clone());
 }
 
-async fn upsert_in(
+/// Upserts a whole schedule on (certificate, year, round) inside `txn` and records its event
+/// when it changed a row.
+pub(crate) async fn upsert_in(
     txn: &DatabaseTransaction,
     d: &ExamScheduleDraft,
     event: &PendingScheduleChange,
     at: DateTime<Utc>,
 ) -> Result<UpsertOutcome, DbErr> {
-    let existing = exam_schedule::Entity::find()
-        .filter(Column::CertificateId.eq(d.certificate_id))
-        .filter(Column::ExamYear.eq(d.exam_year))
-        .filter(Column::Round.eq(d.round))
-        .one(txn)
-        .await?;
+    let existing = find_key(d.certificate_id, d.exam_year, d.round).one(txn).await?;
     let (id, outcome) = match existing {
         Some(row) if to_domain(row.clone()).draft == *d => return Ok(UpsertOutcome::Unchanged),
         Some(row) => {
@@ -100,6 +97,95 @@ async fn upsert_in(
             apply(&mut model, d);
             let id = exam_schedule::Entity::insert(model).exec(txn).await?.last_insert_id;
             (id, UpsertOutcome::Inserted)
+        }
+    };
+    if let Some(event) = event.stored(id, outcome) {
+        append_event(txn, &event, at).await?;
+    }
+    Ok(outcome)
+}
+
+fn find_key(certificate_id: i64, year: i32, round: i32) -> sea_orm::Select<exam_schedule::Entity> {
+    exam_schedule::Entity::find()
+        .filter(Column::CertificateId.eq(certificate_id))
+        .filter(Column::ExamYear.eq(year))
+        .filter(Column::Round.eq(round))
+}
+
+/// The columns a Q-Net schedule sets (the practical stage `None` clears them).
+fn apply_qnet(model: &mut exam_schedule::ActiveModel, s: &QnetSchedule) {
+    let p = s.practical;
+    model.application_start_at = Set(s.written.application_start);
+    model.application_deadline_at = Set(s.written.application_deadline);
+    model.exam_at = Set(s.written.exam_start);
+    model.exam_end_at = Set(Some(s.written.exam_end));
+    model.result_announced_at = Set(s.written.result_announcement);
+    model.description = Set(s.description.clone());
+    model.practical_application_start_at = Set(p.map(|p| p.application_start));
+    model.practical_application_deadline_at = Set(p.map(|p| p.application_deadline));
+    model.practical_exam_start_at = Set(p.map(|p| p.exam_start));
+    model.practical_exam_end_at = Set(p.map(|p| p.exam_end));
+    model.practical_result_announced_at = Set(p.map(|p| p.result_announcement));
+}
+
+/// Whether `row` already holds what the Q-Net schedule sets.
+fn holds_qnet(row: &exam_schedule::Model, s: &QnetSchedule) -> bool {
+    let practical = match (
+        row.practical_application_start_at,
+        row.practical_application_deadline_at,
+        row.practical_exam_start_at,
+        row.practical_exam_end_at,
+        row.practical_result_announced_at,
+    ) {
+        (Some(a), Some(b), Some(c), Some(d), Some(e)) => Some(StageDates {
+            application_start: a,
+            application_deadline: b,
+            exam_start: c,
+            exam_end: d,
+            result_announcement: e,
+        }),
+        _ => None,
+    };
+    let written = StageDates {
+        application_start: row.application_start_at,
+        application_deadline: row.application_deadline_at,
+        exam_start: row.exam_at,
+        exam_end: row.exam_end_at.unwrap_or(row.exam_at),
+        result_announcement: row.result_announced_at,
+    };
+    row.exam_end_at.is_some() && written == s.written && practical == s.practical && row.description == s.description
+}
+
+/// Upserts a Q-Net schedule on (certificate, year, round) inside `txn`, keeping the fields Q-Net
+/// does not give, and records its event when it changed a row.
+pub(crate) async fn upsert_qnet_in(
+    txn: &DatabaseTransaction,
+    s: &QnetSchedule,
+    event: &PendingScheduleChange,
+    at: DateTime<Utc>,
+) -> Result<UpsertOutcome, DbErr> {
+    let existing = find_key(s.certificate_id, s.exam_year, s.round).one(txn).await?;
+    let (id, outcome) = match existing {
+        Some(row) if holds_qnet(&row, s) => return Ok(UpsertOutcome::Unchanged),
+        Some(row) => {
+            let id = row.id;
+            let mut model = row.into_active_model();
+            apply_qnet(&mut model, s);
+            model.updated_at = Set(at);
+            model.update(txn).await?;
+            (id, UpsertOutcome::Updated)
+        }
+        None => {
+            let mut model = exam_schedule::ActiveModel {
+                certificate_id: Set(s.certificate_id),
+                exam_year: Set(s.exam_year),
+                round: Set(s.round),
+                created_at: Set(at),
+                updated_at: Set(at),
+                ..Default::default()
+            };
+            apply_qnet(&mut model, s);
+            (exam_schedule::Entity::insert(model).exec(txn).await?.last_insert_id, UpsertOutcome::Inserted)
         }
     };
     if let Some(event) = event.stored(id, outcome) {

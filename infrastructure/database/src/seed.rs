@@ -1,5 +1,5 @@
-//! Demo data: three certificates (id 1 is the one Cercat's web client hard-codes) with their
-//! subjects, and exam schedules for this year and next, so there is always an upcoming exam.
+//! Demo data: three certificates (id 1 is the one Cercat's web client hard-codes; it follows
+//! Q-Net's 기사 series) with their subjects, and exam schedules for this year and next, so there is always an upcoming exam.
 //! Certificate 1 also gets a complete mock exam (`seed/mock-exam-1.json`). Idempotent:
 //! existing certificates and mock exams are left alone, schedules are upserted.
 
@@ -29,6 +29,8 @@ struct DemoCertificate {
     fees: (i64, Option<i64>),
     format: &'static str,
     eligibility: &'static str,
+    /// The Q-Net series whose rounds fill its schedules.
+    qnet_series: Option<&'static str>,
 }
 
 const DEMO: &[DemoCertificate] = &[
@@ -48,6 +50,7 @@ const DEMO: &[DemoCertificate] = &[
         fees: (19_400, Some(22_600)),
         format: "필기: 객관식 4지 택일형 100문항 / 실기: 필답형",
         eligibility: "관련학과 4년제 대학 졸업(예정)자 또는 동일 직무 분야 실무경력 4년 이상",
+        qnet_series: Some("기사"),
     },
     DemoCertificate {
         id: 2,
@@ -59,6 +62,7 @@ const DEMO: &[DemoCertificate] = &[
         fees: (19_500, Some(25_000)),
         format: "필기: 객관식 4지 택일형 60문항 / 실기: 컴퓨터 작업형",
         eligibility: "제한 없음",
+        qnet_series: None,
     },
     DemoCertificate {
         id: 3,
@@ -70,6 +74,7 @@ const DEMO: &[DemoCertificate] = &[
         fees: (50_000, None),
         format: "객관식 4지 택일형 50문항",
         eligibility: "제한 없음",
+        qnet_series: None,
     },
 ];
 
@@ -175,6 +180,7 @@ async fn ensure_certificate(db: &Db, cert: &DemoCertificate, now: DateTime<Utc>)
                 practical_min_score: Set(cert.practical_min),
                 created_at: Set(now),
                 updated_at: Set(now),
+                qnet_series: Set(cert.qnet_series.map(str::to_owned)),
             })
             .exec_without_returning(&txn)
             .await?;

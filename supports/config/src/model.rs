@@ -1,7 +1,8 @@
 //! The settings tree: the root and the profile here, one file per section under `model/`.
 //! Every field has a default for each profile (see [`Settings::defaults`]).
 //!
-//! Secrets (database, Redis and SMTP URLs, the JWT secret, payment and OAuth credentials) are
+//! Secrets (database, Redis and SMTP URLs, the JWT secret, payment and OAuth credentials, the
+//! Q-Net service key) are
 //! [`SecretString`](secrecy::SecretString)s: every section derives `Debug`, and secrecy prints
 //! them as `[REDACTED]`, so no hand-written `Debug` can forget one. They are skipped when
 //! settings are serialized (which only happens to seed figment with the defaults, none of which
@@ -27,7 +28,7 @@ mod sse;
 mod storage;
 
 pub use auth::AuthSettings;
-pub use batch::{BatchSettings, SeedSettings};
+pub use batch::{BatchSettings, QNET_SOURCE, QnetFormat, SeedSettings};
 pub use cors::CorsSettings;
 pub use course::CourseSettings;
 pub use database::DatabaseSettings;

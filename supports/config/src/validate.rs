@@ -5,6 +5,8 @@ use secrecy::ExposeSecret;
 use std::path::Path;
 use url::Url;
 
+mod batch;
+
 fn invalid(setting: &str, reason: impl Into<String>) -> ConfigError {
     ConfigError::Invalid { setting: setting.into(), reason: reason.into() }
 }
@@ -85,7 +87,7 @@ pub(crate) fn fill_and_check(s: &mut Settings) -> Result<(), ConfigError> {
     if s.sse.max_per_user == 0 || s.sse.max_connections == 0 {
         return Err(invalid("sse.max_per_user", "use at least 1 (and sse.max_connections too)"));
     }
-    positive_ms("batch.http_timeout_ms", s.batch.http_timeout_ms)?;
+    batch::check_batch(s)?;
     check_limits(s)?;
     check_auth(s)?;
     check_mail(s)?;

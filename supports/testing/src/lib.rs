@@ -1,10 +1,13 @@
 //! Test-only helpers shared by the adapter and API test suites: a fresh MariaDB database per
-//! test (dropped afterwards), Redis key prefixes, and the server addresses CI provides.
+//! test (dropped afterwards), Redis key prefixes, the server addresses CI provides, and a
+//! local fake of Q-Net's exam-schedule API ([`qnet`]).
 //! Override the servers with `CERCAT_TEST_MYSQL_URL` and `CERCAT_TEST_REDIS_URL`.
 
 #![allow(clippy::expect_used)]
 
 use sea_orm::{ConnectionTrait, Database};
+
+pub mod qnet;
 
 /// The MariaDB/MySQL server tests use (no database in the URL).
 pub fn mysql_server_url() -> String {

@@ -7,7 +7,7 @@ use cercat_common::jobs::JobCounts;
 use cercat_config::Settings;
 use std::time::Duration;
 
-use crate::{Job, JobContext, JobError, Params, job::JobReport};
+use crate::{Job, JobContext, JobError, Params, RunScope, job::JobReport};
 
 /// Holds released (and refunds retried) per pass, at most.
 const BATCH: u32 = 1000;
@@ -34,7 +34,7 @@ impl Job for CourseHoldsSweep {
         Duration::from_secs(300)
     }
 
-    async fn run(&self, ctx: &JobContext, _params: &Params) -> Result<JobReport, JobError> {
+    async fn run(&self, ctx: &JobContext, _params: &Params, _run: &RunScope) -> Result<JobReport, JobError> {
         let courses = &ctx.services.courses;
         let mut expired = 0;
         let mut refunded = 0;

@@ -9,7 +9,7 @@ use cercat_common::jobs::JobCounts;
 use cercat_config::Settings;
 use std::time::Duration;
 
-use crate::{Job, JobContext, JobError, Params, job::JobReport};
+use crate::{Job, JobContext, JobError, Params, RunScope, job::JobReport};
 
 /// The daily exam reminders.
 #[derive(Debug)]
@@ -34,7 +34,7 @@ impl Job for ExamAlarms {
         Duration::from_secs(900)
     }
 
-    async fn run(&self, ctx: &JobContext, _params: &Params) -> Result<JobReport, JobError> {
+    async fn run(&self, ctx: &JobContext, _params: &Params, _run: &RunScope) -> Result<JobReport, JobError> {
         let fail = |e: &dyn std::fmt::Display| JobError::Failed(e.to_string());
         let (certificates, reminders) = (&ctx.services.certificates, &ctx.services.exam_reminders);
         let (mut read, mut written) = (0, 0);

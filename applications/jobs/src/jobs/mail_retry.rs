@@ -6,7 +6,7 @@ use cercat_common::jobs::JobCounts;
 use cercat_config::Settings;
 use std::time::Duration;
 
-use crate::{Job, JobContext, JobError, Params, job::JobReport};
+use crate::{Job, JobContext, JobError, Params, RunScope, job::JobReport};
 
 /// Dispatches due mails.
 #[derive(Debug)]
@@ -30,7 +30,7 @@ impl Job for MailRetry {
         Duration::from_secs(600)
     }
 
-    async fn run(&self, ctx: &JobContext, _params: &Params) -> Result<JobReport, JobError> {
+    async fn run(&self, ctx: &JobContext, _params: &Params, _run: &RunScope) -> Result<JobReport, JobError> {
         let dispatcher = &ctx.services.mail_dispatcher;
         let mut counts = JobCounts::default();
         let mut skips = Vec::new();

@@ -10,7 +10,7 @@ use cercat_common::jobs::JobCounts;
 use cercat_config::Settings;
 use std::time::Duration;
 
-use crate::{Job, JobContext, JobError, Params, job::JobReport};
+use crate::{Job, JobContext, JobError, Params, RunScope, job::JobReport};
 
 /// The order sweep.
 #[derive(Debug)]
@@ -34,7 +34,7 @@ impl Job for MarketOrdersSweep {
         Duration::from_secs(300)
     }
 
-    async fn run(&self, ctx: &JobContext, _params: &Params) -> Result<JobReport, JobError> {
+    async fn run(&self, ctx: &JobContext, _params: &Params, _run: &RunScope) -> Result<JobReport, JobError> {
         let market = &ctx.services.market;
         let batch = u64::from(market.config().sweep_batch);
         let (mut expired, mut refunded, mut failures) = (0, 0, 0);
@@ -78,7 +78,7 @@ impl Job for MarketViewFlush {
         Duration::from_secs(60)
     }
 
-    async fn run(&self, ctx: &JobContext, _params: &Params) -> Result<JobReport, JobError> {
+    async fn run(&self, ctx: &JobContext, _params: &Params, _run: &RunScope) -> Result<JobReport, JobError> {
         let views = ctx.services.market.flush_views().await.map_err(|e| JobError::Failed(e.to_string()))?;
         Ok(JobReport { counts: JobCounts { read: views, written: views, skipped: 0 }, skips: Vec::new() })
     }

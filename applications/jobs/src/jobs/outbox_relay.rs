@@ -5,7 +5,7 @@ use cercat_common::jobs::JobCounts;
 use cercat_config::Settings;
 use std::time::Duration;
 
-use crate::{Job, JobContext, JobError, Params, job::JobReport};
+use crate::{Job, JobContext, JobError, Params, RunScope, job::JobReport};
 
 /// Publishes every due outbox event, then stops.
 #[derive(Debug)]
@@ -29,7 +29,7 @@ impl Job for OutboxRelayJob {
         Duration::from_secs(600)
     }
 
-    async fn run(&self, ctx: &JobContext, _params: &Params) -> Result<JobReport, JobError> {
+    async fn run(&self, ctx: &JobContext, _params: &Params, _run: &RunScope) -> Result<JobReport, JobError> {
         let relay = &ctx.services.outbox_relay;
         let mut counts = JobCounts::default();
         loop {

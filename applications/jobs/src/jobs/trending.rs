@@ -6,7 +6,7 @@ use cercat_common::jobs::JobCounts;
 use cercat_config::Settings;
 use std::time::Duration;
 
-use crate::{Job, JobContext, JobError, Params, job::JobReport};
+use crate::{Job, JobContext, JobError, Params, RunScope, job::JobReport};
 
 /// Halves every board's trending scores.
 #[derive(Debug)]
@@ -50,7 +50,7 @@ impl Job for TrendingDecay {
         Duration::from_secs(300)
     }
 
-    async fn run(&self, ctx: &JobContext, _params: &Params) -> Result<JobReport, JobError> {
+    async fn run(&self, ctx: &JobContext, _params: &Params, _run: &RunScope) -> Result<JobReport, JobError> {
         each_board(ctx, true).await
     }
 }
@@ -73,7 +73,7 @@ impl Job for TrendingSnapshot {
         Duration::from_secs(300)
     }
 
-    async fn run(&self, ctx: &JobContext, _params: &Params) -> Result<JobReport, JobError> {
+    async fn run(&self, ctx: &JobContext, _params: &Params, _run: &RunScope) -> Result<JobReport, JobError> {
         each_board(ctx, false).await
     }
 }

@@ -6,7 +6,7 @@ use cercat_common::jobs::JobCounts;
 use cercat_config::Settings;
 use std::time::Duration;
 
-use crate::{Job, JobContext, JobError, Params, job::JobReport};
+use crate::{Job, JobContext, JobError, Params, RunScope, job::JobReport};
 
 /// The purge.
 #[derive(Debug)]
@@ -31,7 +31,7 @@ impl Job for WithdrawnUserPurge {
         Duration::from_secs(1800)
     }
 
-    async fn run(&self, ctx: &JobContext, _params: &Params) -> Result<JobReport, JobError> {
+    async fn run(&self, ctx: &JobContext, _params: &Params, _run: &RunScope) -> Result<JobReport, JobError> {
         let purged = ctx.services.accounts.purge_withdrawn().await.map_err(|e| JobError::Failed(e.to_string()))?;
         let forgotten = ctx.services.accounts.prune_sign_ins().await.map_err(|e| JobError::Failed(e.to_string()))?;
         tracing::info!(purged, forgotten, "purged withdrawn accounts and old sign-in history");

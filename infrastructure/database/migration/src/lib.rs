@@ -37,6 +37,8 @@ mod m20261213_000001_user_suspension_and_audit;
 mod m20261213_000002_alarm_feed_index;
 mod m20261214_000001_create_refresh_tokens;
 mod m20261214_000002_create_sign_ins;
+mod m20261215_000001_certificate_qnet_series;
+mod m20261215_000002_job_run_checkpoints;
 
 /// All migrations, in order.
 #[derive(Debug)]
@@ -77,6 +79,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261213_000002_alarm_feed_index::Migration),
             Box::new(m20261214_000001_create_refresh_tokens::Migration),
             Box::new(m20261214_000002_create_sign_ins::Migration),
+            Box::new(m20261215_000001_certificate_qnet_series::Migration),
+            Box::new(m20261215_000002_job_run_checkpoints::Migration),
         ]
     }
 }

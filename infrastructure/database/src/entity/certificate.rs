@@ -14,6 +14,7 @@ pub struct Model {
     pub practical_min_score: Option<i32>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    pub qnet_series: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -23,6 +23,12 @@ pub struct Model {
     pub exam_format: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    pub exam_end_at: Option<DateTimeUtc>,
+    pub practical_application_start_at: Option<DateTimeUtc>,
+    pub practical_application_deadline_at: Option<DateTimeUtc>,
+    pub practical_exam_start_at: Option<DateTimeUtc>,
+    pub practical_exam_end_at: Option<DateTimeUtc>,
+    pub practical_result_announced_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -17,6 +17,11 @@ pub struct Model {
     pub write_count: i64,
     pub skip_count: i64,
     pub error: Option<String>,
+    pub instance_key: Option<String>,
+    pub claim: Option<String>,
+    pub heartbeat_at: Option<DateTimeUtc>,
+    pub checkpoint: Option<String>,
+    pub resumed_from: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

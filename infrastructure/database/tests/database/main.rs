@@ -16,6 +16,7 @@ use std::sync::Arc;
 
 mod community;
 mod coupons;
+mod imports;
 mod market;
 mod operators;
 mod sessions;
@@ -141,7 +142,7 @@ async fn suite(db: Db) {
     let runs = SqlJobRunRepository::new(db.clone());
     let id = runs.start("exam-schedule-import", &serde_json::json!({"source": "x.csv"}), "node-1", now).await.unwrap();
     let counts = JobCounts { read: 10, written: 7, skipped: 3 };
-    runs.finish(id, JobStatus::CompletedWithSkips, counts, Some("line 4: bad date"), now).await.unwrap();
+    runs.finish(id, JobStatus::CompletedWithSkips, Some(counts), Some("line 4: bad date"), now).await.unwrap();
     runs.start("outbox-relay", &serde_json::json!({}), "node-1", now).await.unwrap();
     let recent = runs.recent(Some("exam-schedule-import"), 10).await.unwrap();
     assert_eq!(recent.len(), 1);

@@ -1,12 +1,20 @@
-//! Batch jobs against a real (SQLite) database: the import, run recording, leases and ticks.
+//! Batch jobs against a real (SQLite) database: the import, run recording, leases and ticks;
+//! restartable imports against a fake of Q-Net ([`imports`]); the real binary killed and
+//! restarted mid-import ([`kill`]). One test binary for the crate.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod imports;
+mod kill;
 
 use async_trait::async_trait;
 use cercat_bootstrap::Services;
 use cercat_common::jobs::{JobCounts, JobStatus};
 use cercat_config::{Profile, Settings};
-use cercat_jobs::{Job, JobContext, JobError, Params, RunOutcome, job::JobReport, jobs, run_job, scheduler};
+use cercat_jobs::{
+    Job, JobContext, JobError, Params, RunOptions, RunOutcome, RunScope, job::JobReport, jobs, run_job, run_job_with,
+    scheduler,
+};
 use std::{
     collections::HashSet,
     str::FromStr,
@@ -65,9 +73,19 @@ async fn the_import_upserts_good_rows_reports_bad_ones_by_line_and_is_idempotent
     assert_eq!(history[0].id, run_id);
     assert!(history[0].error.as_deref().unwrap().contains("line 4"));
 
-    // Same feed again: nothing changes.
-    let RunOutcome::Finished { report, .. } = run_job(job.as_ref(), &ctx, &p).await else { panic!("the re-run runs") };
+    // Same feed again: the instance is done; asked to run it again, nothing changes.
+    assert_eq!(
+        run_job(job.as_ref(), &ctx, &p).await,
+        RunOutcome::AlreadyCompleted { run_id, status: JobStatus::CompletedWithSkips }
+    );
+    let rerun = RunOptions { rerun: true };
+    let RunOutcome::Finished { report, .. } = run_job_with(job.as_ref(), &ctx, &p, rerun).await else {
+        panic!("the re-run runs")
+    };
     assert_eq!(report.counts, JobCounts { read: 5, written: 0, skipped: 3 });
+    let skips = ctx.services.job_runs.skips(run_id, 10).await.unwrap();
+    let keys: Vec<_> = skips.iter().map(|s| (s.run_id, s.key.as_str())).collect();
+    assert_eq!(keys, vec![(run_id, "line 4"), (run_id, "line 5"), (run_id, "line 6")], "skips are recorded by line");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -142,7 +160,7 @@ impl Job for EverySecond {
     fn max_hold(&self) -> Duration {
         Duration::from_secs(5)
     }
-    async fn run(&self, _: &JobContext, _: &Params) -> Result<JobReport, JobError> {
+    async fn run(&self, _: &JobContext, _: &Params, _: &RunScope) -> Result<JobReport, JobError> {
         self.0.lock().unwrap().push(chrono::Utc::now().timestamp());
         Ok(JobReport::default())
     }
