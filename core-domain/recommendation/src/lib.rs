@@ -11,10 +11,14 @@
 //!   at once), [`Hybrid`] (the blend, never empty), [`Ease`] (the strongest, up to a few thousand items).
 //! - [`eval`]: CSV readers, per-user splits, metrics at k and [`eval::evaluate`].
 //! - [`synthetic`]: seeded data with known structure, for benchmarks and evaluation.
+//! - [`service`]: the use cases over storage — preferences, recommendations and similar items
+//!   answered from the stored model and the user's current facts, the rebuild, the evaluation
+//!   of Cercat's own data.
 
 mod catalogue;
 mod content;
 mod ease;
+mod error;
 pub mod eval;
 mod hybrid;
 mod index;
@@ -26,6 +30,7 @@ mod parallel;
 mod popularity;
 mod rng;
 mod scorer;
+pub mod service;
 pub mod synthetic;
 #[cfg(test)]
 mod tests;
@@ -34,6 +39,7 @@ mod vector;
 pub use catalogue::Catalogue;
 pub use content::ContentIndex;
 pub use ease::{Ease, EaseConfig, EaseError};
+pub use error::RecommendationError;
 pub use hybrid::{Hybrid, HybridConfig};
 pub use index::{IndexError, InteractionIndex};
 pub use interner::{Interner, Vocabulary};
@@ -43,4 +49,5 @@ pub use model::{Interaction, InteractionKind, ItemIx, ItemKey, ItemKind, Reason,
 pub use popularity::Popularity;
 pub use rng::SplitMix64;
 pub use scorer::{ItemFilter, Scorer, UserContext};
+pub use service::{RecommendationConfig, RecommendationPorts, RecommendationService, Recommendations, Recommended};
 pub use vector::{KeywordWeightError, SparseVector};

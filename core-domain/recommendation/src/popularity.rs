@@ -26,6 +26,12 @@ impl Popularity {
         Self { counts, ranked, groups: BTreeMap::new() }
     }
 
+    /// The ranking of stored distinct-user counts, one per dense item (a model loaded back).
+    pub fn from_counts(counts: Vec<u32>) -> Self {
+        let ranked = rank(&counts, (0..counts.len()).map(|item| item as ItemIx));
+        Self { counts, ranked, groups: BTreeMap::new() }
+    }
+
     /// Adds per-group rankings; `membership` gives `(item, group)` pairs (a course or a post
     /// belongs to the certificates it prepares for; an item may be in several groups).
     pub fn with_groups(mut self, membership: impl IntoIterator<Item = (ItemIx, u32)>) -> Self {

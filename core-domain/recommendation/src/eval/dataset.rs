@@ -154,6 +154,38 @@ impl Dataset {
         dataset
     }
 
+    /// A dataset of records taken from elsewhere than a file (Cercat's own database): each
+    /// `(user, item, weight, timestamp)` once or more (repeats merge as in a file), and the
+    /// items' keyword weights when known. Every item of `item_keywords` is in the catalogue,
+    /// touched or not.
+    pub fn from_records(
+        records: impl IntoIterator<Item = (String, String, f32, Option<i64>)>,
+        item_keywords: Option<Vec<(String, Vec<(String, f32)>)>>,
+    ) -> Result<Self, crate::KeywordWeightError> {
+        let mut dataset = Self::default();
+        let mut keyworded = Vec::new();
+        for (item, keywords) in item_keywords.unwrap_or_default() {
+            let number = dataset.items.intern(&item) as usize;
+            let pairs: Vec<(u32, f32)> =
+                keywords.iter().map(|(keyword, weight)| (dataset.vocabulary.intern(keyword), *weight)).collect();
+            keyworded.push((number, SparseVector::from_keyword_weights(pairs)?));
+        }
+        for (user, item, weight, timestamp) in records {
+            let user = dataset.users.intern(&user);
+            let item = dataset.items.intern(&item);
+            dataset.ratings.push(Rating { user, item, weight, timestamp });
+        }
+        if !keyworded.is_empty() {
+            let mut vectors = vec![SparseVector::new(); dataset.items.len()];
+            for (number, vector) in keyworded {
+                vectors[number] = vector;
+            }
+            dataset.item_vectors = Some(vectors);
+        }
+        dataset.normalise();
+        Ok(dataset)
+    }
+
     /// The interaction matrix of `ratings` over this dataset's users and catalogue.
     pub fn index(&self, ratings: &[Rating]) -> Result<InteractionIndex, IndexError> {
         InteractionIndex::build(self.users.len(), self.items.len(), ratings.iter().map(|r| (r.user, r.item, r.weight)))
