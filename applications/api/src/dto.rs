@@ -9,3 +9,4 @@ pub mod course;
 pub mod learning;
 pub mod mockexam;
 pub mod paging;
+pub mod recommendation;

@@ -25,6 +25,7 @@ use utoipa_actix_web::AppExt;
         (name = "community", description = "Posts, comments, likes and search on the certificate boards"),
         (name = "coupons", description = "The caller's coupons, voucher redemption and price previews with coupons"),
         (name = "market", description = "The study-material market: products, likes, orders with coupons, payments and trade history"),
+        (name = "recommendations", description = "Onboarding keyword preferences, recommended certificates, courses, posts and products with the reason for each, and similar items"),
         (name = "operations", description = "Health, readiness, metrics and stored objects"),
     ),
     components(schemas(ErrorBody, FieldError))

@@ -15,6 +15,7 @@ pub mod mockexams;
 pub mod oauth;
 pub mod objects;
 pub mod posts;
+pub mod recommendations;
 pub mod reviews;
 pub mod search;
 pub mod users;
@@ -46,6 +47,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .configure(users::configure)
                 .configure(courses::configure)
                 .configure(coupons::configure)
-                .configure(market::configure),
+                .configure(market::configure)
+                .configure(recommendations::configure),
         );
 }

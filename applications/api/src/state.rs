@@ -36,6 +36,8 @@ pub struct AppState {
     pub coupons: Arc<CouponService>,
     /// The study-material market.
     pub market: Arc<cercat_market::MarketService>,
+    /// Preferences and recommendations.
+    pub recommendations: Arc<cercat_recommendation::RecommendationService>,
     /// First-come coupon events.
     pub first_come: Arc<cercat_coupon::first_come::FirstComeService>,
     /// Account use cases.
@@ -66,6 +68,7 @@ impl AppState {
             coupons: services.coupons.clone(),
             first_come: services.first_come.clone(),
             market: services.market.clone(),
+            recommendations: services.recommendations.clone(),
             alarms: services.alarms.clone(),
             accounts: services.accounts.clone(),
             metrics: crate::startup::prometheus(),

@@ -47,8 +47,13 @@ pub(crate) async fn runs(ctx: &JobContext, job: Option<&str>, limit: u32) -> Exi
         let error = r.error.as_deref().and_then(|e| e.lines().next()).unwrap_or("");
         let resumed = r.resumed_from.map(|id| format!("resumes #{id} ")).unwrap_or_default();
         let instance = r.instance.as_deref().map(|i| format!("[{i}] ")).unwrap_or_default();
+        let found = if r.summary.is_some() {
+            format!("(summary: cercat-batch history --run {}) ", r.id)
+        } else {
+            String::new()
+        };
         println!(
-            "{:>6}  {:<22} {:<21} {:<10} {:<21} {:>6} {:>7} {:>7}  {} {instance}{resumed}{error}",
+            "{:>6}  {:<22} {:<21} {:<10} {:<21} {:>6} {:>7} {:>7}  {} {instance}{resumed}{found}{error}",
             r.id,
             r.job,
             r.started_at.format("%Y-%m-%d %H:%M:%S"),
@@ -61,6 +66,38 @@ pub(crate) async fn runs(ctx: &JobContext, job: Option<&str>, limit: u32) -> Exi
         );
     }
     ExitCode::SUCCESS
+}
+
+/// Prints a run's summary: its `table` when it has one (unless `json`), else the JSON.
+pub(crate) fn print_summary(summary: &serde_json::Value, json: bool) {
+    match summary.get("table").and_then(|t| t.as_str()) {
+        Some(table) if !json => println!("{table}"),
+        _ => {
+            let mut shown = summary.clone();
+            if let Some(object) = shown.as_object_mut() {
+                object.remove("table");
+            }
+            println!("{}", serde_json::to_string_pretty(&shown).unwrap_or_default());
+        }
+    }
+}
+
+/// Prints what run `run` found.
+pub(crate) async fn summary(ctx: &JobContext, run: i64, json: bool) -> ExitCode {
+    match ctx.services.job_runs.find(run).await {
+        Ok(Some(r)) => {
+            match &r.summary {
+                Some(summary) => print_summary(summary, json),
+                None => println!("run #{run} ({}) recorded no summary", r.job),
+            }
+            ExitCode::SUCCESS
+        }
+        Ok(None) => {
+            eprintln!("cercat-batch: there is no run #{run} (see cercat-batch history)");
+            ExitCode::from(2)
+        }
+        Err(err) => failed("cannot read the history", err),
+    }
 }
 
 /// Prints what run `run` (and the attempts it resumed) skipped.

@@ -35,6 +35,9 @@ enum Command {
         /// Run a COMPLETED (or FAILED) instance again from the start.
         #[arg(long)]
         rerun: bool,
+        /// Print what the run found (its summary) as JSON instead of a table.
+        #[arg(long)]
+        json: bool,
     },
     /// Run the scheduled jobs, the outbox relay and the mail dispatcher until SIGINT/SIGTERM.
     Serve,
@@ -49,6 +52,12 @@ enum Command {
         /// The items run RUN skipped (with those of the attempts it resumed), and why.
         #[arg(long, value_name = "RUN")]
         skips: Option<i64>,
+        /// What run RUN found (an evaluation's figures, a rebuild's sizes).
+        #[arg(long, value_name = "RUN", conflicts_with = "skips")]
+        run: Option<i64>,
+        /// With `--run`: the summary as JSON.
+        #[arg(long)]
+        json: bool,
     },
     /// The Q-Net series each certificate follows (a round of a series fills them all).
     Series {
@@ -110,12 +119,13 @@ async fn main() -> ExitCode {
     let ctx = JobContext { services };
     match cli.command {
         Command::List => ExitCode::SUCCESS,
-        Command::Run { job, params, rerun } => {
-            run_once(&ctx, &job, params.into_iter().collect(), RunOptions { rerun }).await
+        Command::Run { job, params, rerun, json } => {
+            run_once(&ctx, &job, params.into_iter().collect(), RunOptions { rerun }, json).await
         }
         Command::Serve => serve(ctx).await,
         Command::History { skips: Some(run), limit, .. } => history::skips(&ctx, run, limit).await,
-        Command::History { job, limit, skips: None } => history::runs(&ctx, job.as_deref(), limit).await,
+        Command::History { run: Some(run), json, .. } => history::summary(&ctx, run, json).await,
+        Command::History { job, limit, .. } => history::runs(&ctx, job.as_deref(), limit).await,
         Command::Series { action } => history::series(&ctx, action).await,
     }
 }
@@ -154,7 +164,7 @@ async fn sweep_silent_runs(ctx: JobContext, mut shutdown: tokio::sync::watch::Re
     }
 }
 
-async fn run_once(ctx: &JobContext, name: &str, params: Params, options: RunOptions) -> ExitCode {
+async fn run_once(ctx: &JobContext, name: &str, params: Params, options: RunOptions, json: bool) -> ExitCode {
     let Some(job) = jobs::find(name) else {
         let names: Vec<_> = jobs::all().iter().map(|j| j.name()).collect();
         eprintln!("cercat-batch: unknown job `{name}`; jobs: {}", names.join(", "));
@@ -190,6 +200,9 @@ async fn run_once(ctx: &JobContext, name: &str, params: Params, options: RunOpti
             }
             if report.skips.len() > 20 || c.skipped > report.skips.len().min(20) as u64 {
                 println!("  (all skips: cercat-batch history --skips {run_id})");
+            }
+            if let Some(summary) = &report.summary {
+                history::print_summary(summary, json);
             }
             ExitCode::SUCCESS
         }

@@ -78,6 +78,8 @@ pub struct Services {
     pub first_come: Arc<cercat_coupon::first_come::FirstComeService>,
     /// The study-material market: products, likes, views, orders, payments.
     pub market: Arc<cercat_market::MarketService>,
+    /// Onboarding preferences, recommendations and similar items, the model rebuild.
+    pub recommendations: Arc<cercat_recommendation::RecommendationService>,
     /// Sends what the mail outbox holds.
     pub mail_dispatcher: Arc<MailDispatcher>,
     /// Publishes what the event outbox holds to this deployment's bus.
@@ -269,6 +271,15 @@ impl Services {
             coupons,
             first_come,
             market: Arc::new(market),
+            recommendations: Arc::new(cercat_recommendation::RecommendationService::new(
+                cercat_recommendation::RecommendationPorts {
+                    source: Arc::new(cercat_database::SqlRecommendationSource::new(db.clone())),
+                    preferences: Arc::new(cercat_database::SqlPreferenceStore::new(db.clone())),
+                    models: Arc::new(cercat_database::SqlModelStore::new(db.clone())),
+                    clock: a.clock.clone(),
+                },
+                cercat_recommendation::RecommendationConfig::default(),
+            )),
             mail_dispatcher: Arc::new(MailDispatcher::new(
                 a.mail_queue.clone(),
                 a.mailer.clone(),

@@ -50,6 +50,8 @@ pub struct JobReport {
     pub counts: JobCounts,
     /// Item-level problems (bad rows…), already formatted for people.
     pub skips: Vec<String>,
+    /// What the run found beyond its counts (an evaluation's figures), stored with the run.
+    pub summary: Option<serde_json::Value>,
 }
 
 /// The instance `params` name for a job identified by `names`: `name=value` of each one given,

@@ -6,6 +6,8 @@ pub mod exam_schedule_import;
 pub mod mail_retry;
 pub mod market_sweep;
 pub mod outbox_relay;
+pub mod recommendation_eval;
+pub mod recommendation_rebuild;
 pub mod trending;
 pub mod withdrawn_user_purge;
 
@@ -24,6 +26,8 @@ pub fn all() -> Vec<Box<dyn Job>> {
         Box::new(course_holds_sweep::CourseHoldsSweep),
         Box::new(market_sweep::MarketOrdersSweep),
         Box::new(market_sweep::MarketViewFlush),
+        Box::new(recommendation_rebuild::RecommendationRebuild),
+        Box::new(recommendation_eval::RecommendationEval),
     ]
 }
 

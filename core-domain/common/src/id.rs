@@ -213,6 +213,8 @@ id_kinds! {
     Product => ProductId, "productId";
     /// An image attached to a market product.
     ProductImage => ProductImageId, "imageId";
+    /// A recommendable item (a certificate, course, post or product, named by its kind beside it).
+    Item => ItemId, "itemId";
     /// A market order.
     Order => OrderId, "orderId";
 }

@@ -95,6 +95,8 @@ pub struct JobRun {
     pub checkpoint: Option<Checkpoint>,
     /// The FAILED run of the same instance this one resumed.
     pub resumed_from: Option<i64>,
+    /// What the run found, when its job reports more than counts (an evaluation's figures).
+    pub summary: Option<serde_json::Value>,
 }
 
 /// Where a restartable run stands after a committed chunk: an opaque position the job reads
@@ -183,6 +185,8 @@ pub trait JobRunRepository: Send + Sync {
         error: Option<&str>,
         at: DateTime<Utc>,
     ) -> Result<bool, PortError>;
+    /// Stores what run `id` found (JSON, at most a few hundred KB), replacing any earlier summary.
+    async fn record_summary(&self, id: i64, summary: &serde_json::Value) -> Result<(), PortError>;
     /// The latest `limit` runs, newest first, optionally of one job.
     async fn recent(&self, job: Option<&str>, limit: u32) -> Result<Vec<JobRun>, PortError>;
     /// The items skipped by run `id` and by the attempts it resumed (its chain back to the

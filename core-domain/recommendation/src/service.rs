@@ -92,6 +92,20 @@ pub struct Recommendations {
     pub scorer: String,
 }
 
+/// A step of the rebuild, for progress displays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RebuildStep {
+    /// Items and interactions were read.
+    Read,
+    /// The model was computed.
+    Computed,
+    /// The model was stored.
+    Stored,
+}
+
+/// How many [`RebuildStep`]s a rebuild takes.
+pub const REBUILD_STEPS: u64 = 3;
+
 /// What a rebuild did.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -184,7 +198,7 @@ impl RecommendationService {
         let model = self.model().await?;
         let (facts, preferences) =
             tokio::try_join!(self.ports.source.user_facts(user), self.ports.preferences.get(user))?;
-        let items = model.recommend(kind, &facts, &preferences, self.config.hybrid, n);
+        let items = model.recommend(kind, &facts, &preferences, self.config.hybrid, n, self.ports.clock.now());
         Ok(Recommendations { items, model_built_at: model.built_at, scorer: model.scorer.clone() })
     }
 
@@ -200,12 +214,13 @@ impl RecommendationService {
         let n = checked_size(size)?;
         let key = ItemKey::new(of, id);
         let model = self.model().await?;
-        let items = match model.similar(key, kind, n) {
+        let now = self.ports.clock.now();
+        let items = match model.similar(key, kind, n, now) {
             Some(items) => items,
             None => {
                 let facts = self.ports.source.item(key).await?;
                 let facts = facts.ok_or(RecommendationError::UnknownItem { kind: kind_name(of), id })?;
-                model.popular(kind, facts.certificate_id, key, n)
+                model.popular(kind, facts.certificate_id, key, n, now)
             }
         };
         Ok(Recommendations { items, model_built_at: model.built_at, scorer: model.scorer.clone() })
@@ -213,7 +228,17 @@ impl RecommendationService {
 
     /// Recomputes the model from the database and stores it; this process answers from it at once.
     pub async fn rebuild(&self) -> Result<RebuildReport, RecommendationError> {
+        self.rebuild_reporting(|_| {}).await
+    }
+
+    /// [`rebuild`](Self::rebuild), telling `step` as each of the [`REBUILD_STEPS`] is done (for
+    /// a progress display).
+    pub async fn rebuild_reporting(
+        &self,
+        mut step: impl FnMut(RebuildStep) + Send,
+    ) -> Result<RebuildReport, RecommendationError> {
         let (items, interactions) = tokio::try_join!(self.ports.source.items(), self.ports.source.interactions())?;
+        step(RebuildStep::Read);
         let config = self.config.build.clone();
         let at = self.ports.clock.now();
         let started = Instant::now();
@@ -222,7 +247,9 @@ impl RecommendationService {
             .map_err(|err| RecommendationError::Evaluation(format!("the rebuild stopped: {err}")))?;
         let (snapshot, summary) = built.map_err(|err| RecommendationError::Evaluation(err.to_string()))?;
         let compute_seconds = started.elapsed().as_secs_f64();
+        step(RebuildStep::Computed);
         let stamp = self.ports.models.save(&snapshot, self.config.keep_models).await?;
+        step(RebuildStep::Stored);
         let serving = Arc::new(Serving::new(&snapshot, Some(stamp)));
         self.install(serving);
         Ok(RebuildReport { model_id: stamp.id, summary, compute_seconds })

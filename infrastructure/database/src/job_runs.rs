@@ -40,6 +40,9 @@ fn claim_of(job: &str, instance: &str) -> String {
     format!("{job}|{instance}")
 }
 
+/// The largest summary stored (a `TEXT` column holds 64 KB on MySQL).
+const MAX_SUMMARY_BYTES: usize = 60_000;
+
 /// The longest chain of resumed attempts `skips` follows back.
 const MAX_CHAIN: usize = 1000;
 
@@ -70,6 +73,7 @@ fn to_domain(r: job_run::Model) -> Result<JobRun, PortError> {
         heartbeat_at: r.heartbeat_at,
         checkpoint,
         resumed_from: r.resumed_from,
+        summary: r.summary.as_deref().and_then(|text| serde_json::from_str(text).ok()),
     })
 }
 
@@ -251,6 +255,22 @@ impl JobRunRepository for SqlJobRunRepository {
             )
             .await?;
         Ok(res.rows_affected == 1)
+    }
+
+    async fn record_summary(&self, id: i64, summary: &serde_json::Value) -> Result<(), PortError> {
+        let text = summary.to_string();
+        if text.len() > MAX_SUMMARY_BYTES {
+            return Err(PortError::Corrupt(format!("job run {id}: a summary of {} bytes is too large", text.len())));
+        }
+        self.db
+            .run(
+                job_run::Entity::update_many()
+                    .col_expr(job_run::Column::Summary, Expr::value(Some(text)))
+                    .filter(job_run::Column::Id.eq(id))
+                    .exec(self.db.conn()),
+            )
+            .await?;
+        Ok(())
     }
 
     async fn recent(&self, job: Option<&str>, limit: u32) -> Result<Vec<JobRun>, PortError> {

@@ -18,5 +18,6 @@ mod mail;
 mod market;
 mod oauth;
 mod production;
+mod recommendations;
 mod study;
 mod units;

@@ -17,7 +17,7 @@ use utoipa::openapi::{
 pub const ERRORS_EXTENSION: &str = "x-errors";
 
 /// Every domain context's error table, in the order the document lists the contexts.
-fn domain_error_tables() -> [&'static [ErrorDoc]; 11] {
+fn domain_error_tables() -> [&'static [ErrorDoc]; 12] {
     [
         cercat_certificate::CertificateError::ERRORS,
         cercat_certificate::ScheduleError::ERRORS,
@@ -30,6 +30,7 @@ fn domain_error_tables() -> [&'static [ErrorDoc]; 11] {
         cercat_coupon::PricingError::ERRORS,
         cercat_coupon::CouponError::ERRORS,
         cercat_market::MarketError::ERRORS,
+        cercat_recommendation::RecommendationError::ERRORS,
     ]
 }
 

@@ -56,6 +56,7 @@ impl Job for CourseHoldsSweep {
         Ok(JobReport {
             counts: JobCounts { read: expired + refunded + failures, written: expired + refunded, skipped: failures },
             skips: Vec::new(),
+            summary: None,
         })
     }
 }

@@ -58,6 +58,6 @@ impl Job for ExamAlarms {
                     reminders.record(&dates, users.as_deref().unwrap_or_default()).await.map_err(|e| fail(&e))?;
             }
         }
-        Ok(JobReport { counts: JobCounts { read, written, skipped: 0 }, skips: Vec::new() })
+        Ok(JobReport { counts: JobCounts { read, written, skipped: 0 }, skips: Vec::new(), summary: None })
     }
 }

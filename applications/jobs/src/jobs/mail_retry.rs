@@ -47,7 +47,7 @@ impl Job for MailRetry {
             }
             // Failed mails are not due again within this run, refused ones never: the loop ends.
             if pass.sent == 0 && pass.rejected == 0 {
-                return Ok(JobReport { counts, skips });
+                return Ok(JobReport { counts, skips, summary: None });
             }
         }
     }

@@ -52,6 +52,7 @@ impl Job for MarketOrdersSweep {
         Ok(JobReport {
             counts: JobCounts { read: expired + refunded + failures, written: expired + refunded, skipped: failures },
             skips: Vec::new(),
+            summary: None,
         })
     }
 }
@@ -80,6 +81,10 @@ impl Job for MarketViewFlush {
 
     async fn run(&self, ctx: &JobContext, _params: &Params, _run: &RunScope) -> Result<JobReport, JobError> {
         let views = ctx.services.market.flush_views().await.map_err(|e| JobError::Failed(e.to_string()))?;
-        Ok(JobReport { counts: JobCounts { read: views, written: views, skipped: 0 }, skips: Vec::new() })
+        Ok(JobReport {
+            counts: JobCounts { read: views, written: views, skipped: 0 },
+            skips: Vec::new(),
+            summary: None,
+        })
     }
 }

@@ -46,7 +46,7 @@ impl Job for OutboxRelayJob {
                 )));
             }
             if pass.sent == 0 {
-                return Ok(JobReport { counts, skips: Vec::new() });
+                return Ok(JobReport { counts, skips: Vec::new(), summary: None });
             }
         }
     }

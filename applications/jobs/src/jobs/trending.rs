@@ -29,7 +29,7 @@ async fn each_board(ctx: &JobContext, decay: bool) -> Result<JobReport, JobError
         }
         done += 1;
     }
-    Ok(JobReport { counts: JobCounts { read: done, written: done, skipped: 0 }, skips: Vec::new() })
+    Ok(JobReport { counts: JobCounts { read: done, written: done, skipped: 0 }, skips: Vec::new(), summary: None })
 }
 
 #[async_trait]

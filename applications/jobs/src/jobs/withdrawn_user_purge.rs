@@ -35,6 +35,10 @@ impl Job for WithdrawnUserPurge {
         let purged = ctx.services.accounts.purge_withdrawn().await.map_err(|e| JobError::Failed(e.to_string()))?;
         let forgotten = ctx.services.accounts.prune_sign_ins().await.map_err(|e| JobError::Failed(e.to_string()))?;
         tracing::info!(purged, forgotten, "purged withdrawn accounts and old sign-in history");
-        Ok(JobReport { counts: JobCounts { read: purged, written: purged, skipped: 0 }, skips: Vec::new() })
+        Ok(JobReport {
+            counts: JobCounts { read: purged, written: purged, skipped: 0 },
+            skips: Vec::new(),
+            summary: None,
+        })
     }
 }

@@ -84,7 +84,8 @@ pub fn build(
                 certificate_id: facts.certificate_id,
                 keywords: keywords::of_item(facts),
                 popularity: popularity.count(ix),
-                available: facts.available,
+                on_offer: facts.on_offer,
+                closes_at: facts.closes_at,
                 neighbours: listed
                     .iter()
                     .filter_map(|n| catalogue.item_key(n.item).map(|key| (key, n.similarity)))

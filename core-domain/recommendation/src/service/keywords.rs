@@ -112,7 +112,8 @@ mod tests {
             title: "정보처리기사 데이터베이스 정리".into(),
             certificate_id: Some(1),
             labels: vec!["정보처리기사".into(), "데이터베이스".into()],
-            available: true,
+            on_offer: true,
+            closes_at: None,
         };
         let vector = of_item(&item);
         assert!(vector.contains(&("데이터베이스".into(), LABEL_WEIGHT)), "the label's weight wins: {vector:?}");

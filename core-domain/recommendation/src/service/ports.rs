@@ -22,9 +22,11 @@ pub struct ItemFacts {
     /// Labels that describe it beyond its title: the certificate's name and category, its
     /// subjects, a post's type and TIP tags, a product's category.
     pub labels: Vec<String>,
-    /// Whether it may be recommended now: a sold product or a closed course still carries its
-    /// users' signal for the others, but is never shown.
-    pub available: bool,
+    /// Whether it is offered at all: `false` for a product reserved or sold (it still carries
+    /// its buyers' signal for the others, but is never shown).
+    pub on_offer: bool,
+    /// When it stops being offered (a course's enrollment close).
+    pub closes_at: Option<DateTime<Utc>>,
 }
 
 /// An interaction with when it happened, as the rebuild and the evaluation read them.
@@ -95,8 +97,10 @@ pub struct ModelItem {
     pub keywords: Vec<(String, f32)>,
     /// Distinct users who interacted with it.
     pub popularity: u32,
-    /// Whether it may be shown.
-    pub available: bool,
+    /// Whether it is offered (see [`ItemFacts::on_offer`]).
+    pub on_offer: bool,
+    /// When it stops being offered.
+    pub closes_at: Option<DateTime<Utc>>,
     /// Its neighbours, most similar first (the collaborative part).
     pub neighbours: Vec<(ItemKey, f32)>,
 }

@@ -36,7 +36,8 @@ pub(crate) struct Serving {
     catalogue: Catalogue,
     titles: Vec<String>,
     groups: Vec<Option<u32>>,
-    unavailable: Vec<ItemIx>,
+    withdrawn: Vec<ItemIx>,
+    closing: Vec<(ItemIx, DateTime<Utc>)>,
     neighbours: ItemNeighbours,
     popularity: Popularity,
     content: ContentIndex,
@@ -85,8 +86,11 @@ impl Serving {
             scorer: snapshot.scorer.clone(),
             titles: snapshot.items.iter().map(|item| item.title.clone()).collect(),
             groups: snapshot.items.iter().map(|item| item.certificate_id.and_then(group)).collect(),
-            unavailable: (0..snapshot.items.len() as ItemIx)
-                .filter(|&ix| !snapshot.items[ix as usize].available)
+            withdrawn: (0..snapshot.items.len() as ItemIx)
+                .filter(|&ix| !snapshot.items[ix as usize].on_offer)
+                .collect(),
+            closing: (0..snapshot.items.len() as ItemIx)
+                .filter_map(|ix| snapshot.items[ix as usize].closes_at.map(|at| (ix, at)))
                 .collect(),
             neighbours: ItemNeighbours::from_lists(lists),
             popularity: Popularity::from_counts(counts).with_groups(membership),
@@ -106,13 +110,14 @@ impl Serving {
         preferences: &Preferences,
         hybrid: HybridConfig,
         n: usize,
+        now: DateTime<Utc>,
     ) -> Vec<Recommended> {
         let items = self.catalogue.user_items(facts.interactions.iter().copied());
         let vector = self.preferences(preferences);
         let groups: Vec<u32> = facts.interest_certificates.iter().filter_map(|&c| group(c)).collect();
         let user = UserContext { items: &items, preferences: vector.as_ref(), groups: &groups };
         let owned = facts.owned.iter().filter_map(|key| self.catalogue.item(key));
-        let filter = self.shown_of(kind).excluding(owned);
+        let filter = self.shown_of(kind, now).excluding(owned);
         let scorer = Hybrid {
             neighbours: &self.neighbours,
             content: Some(&self.content),
@@ -124,9 +129,9 @@ impl Serving {
 
     /// The `n` items of `kind` most like `key` (neighbours first, then keyword matches, then
     /// what is popular for its certificate); `None` when the model does not know `key`.
-    pub fn similar(&self, key: ItemKey, kind: ItemKind, n: usize) -> Option<Vec<Recommended>> {
+    pub fn similar(&self, key: ItemKey, kind: ItemKind, n: usize, now: DateTime<Utc>) -> Option<Vec<Recommended>> {
         let item = self.catalogue.item(&key)?;
-        let filter = self.shown_of(kind).excluding([item]);
+        let filter = self.shown_of(kind, now).excluding([item]);
         let mut answer = self.neighbours.similar(item, &filter, n);
         let mut taken: HashSet<ItemIx> = answer.iter().map(|s| s.item).collect();
         if answer.len() < n {
@@ -145,15 +150,23 @@ impl Serving {
 
     /// What is popular of `kind` for `certificate` (then overall): the answer for an item the
     /// model does not know yet.
-    pub fn popular(&self, kind: ItemKind, certificate: Option<i64>, exclude: ItemKey, n: usize) -> Vec<Recommended> {
-        let filter = self.shown_of(kind).excluding(self.catalogue.item(&exclude));
+    pub fn popular(
+        &self,
+        kind: ItemKind,
+        certificate: Option<i64>,
+        exclude: ItemKey,
+        n: usize,
+        now: DateTime<Utc>,
+    ) -> Vec<Recommended> {
+        let filter = self.shown_of(kind, now).excluding(self.catalogue.item(&exclude));
         let groups: Vec<u32> = certificate.and_then(group).into_iter().collect();
         self.shown(&self.popularity.top_in_groups(&groups, &[], &filter, n))
     }
 
-    /// The filter of what may be shown of `kind`.
-    fn shown_of(&self, kind: ItemKind) -> ItemFilter<'_> {
-        ItemFilter::new().excluding(self.unavailable.iter().copied()).of_kind(kind, self.catalogue.kinds())
+    /// The filter of what may be shown of `kind` at `now`: offered, not closed.
+    fn shown_of(&self, kind: ItemKind, now: DateTime<Utc>) -> ItemFilter<'_> {
+        let closed = self.closing.iter().filter(|(_, at)| *at <= now).map(|(ix, _)| *ix);
+        ItemFilter::new().excluding(self.withdrawn.iter().copied().chain(closed)).of_kind(kind, self.catalogue.kinds())
     }
 
     fn certificate_of(&self, item: ItemIx) -> Option<u32> {

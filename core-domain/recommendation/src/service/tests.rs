@@ -109,7 +109,8 @@ fn post(id: i64, title: &str) -> ItemFacts {
         title: title.into(),
         certificate_id: Some(1),
         labels: vec!["정보처리기사".into()],
-        available: true,
+        on_offer: true,
+        closes_at: None,
     }
 }
 
@@ -126,7 +127,8 @@ fn world(reload_every: Duration) -> World {
             title: "정보처리기사".into(),
             certificate_id: Some(1),
             labels: vec!["정보처리기사".into(), "IT".into(), "데이터베이스".into()],
-            available: true,
+            on_offer: true,
+            closes_at: None,
         });
         items.push(post(10, "데이터베이스 정규화 정리"));
         items.push(post(11, "SQL 조인 문제풀이"));

@@ -39,6 +39,8 @@ mod m20261214_000001_create_refresh_tokens;
 mod m20261214_000002_create_sign_ins;
 mod m20261215_000001_certificate_qnet_series;
 mod m20261215_000002_job_run_checkpoints;
+mod m20261216_000001_create_recommendations;
+mod m20261216_000002_job_run_summary;
 
 /// All migrations, in order.
 #[derive(Debug)]
@@ -81,6 +83,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261214_000002_create_sign_ins::Migration),
             Box::new(m20261215_000001_certificate_qnet_series::Migration),
             Box::new(m20261215_000002_job_run_checkpoints::Migration),
+            Box::new(m20261216_000001_create_recommendations::Migration),
+            Box::new(m20261216_000002_job_run_summary::Migration),
         ]
     }
 }

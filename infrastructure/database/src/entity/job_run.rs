@@ -22,6 +22,7 @@ pub struct Model {
     pub heartbeat_at: Option<DateTimeUtc>,
     pub checkpoint: Option<String>,
     pub resumed_from: Option<i64>,
+    pub summary: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -97,6 +97,6 @@ impl<'a> Chunks<'a> {
 
     /// The report of a run that committed everything.
     pub(super) fn report(self) -> JobReport {
-        JobReport { counts: self.totals, skips: self.reported }
+        JobReport { counts: self.totals, skips: self.reported, summary: None }
     }
 }

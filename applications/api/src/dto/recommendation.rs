@@ -1,0 +1,164 @@
+//! Wire shapes of onboarding preferences and recommendations.
+
+use std::collections::BTreeMap;
+
+use cercat_http::{AppError, extract::FromSegment};
+use cercat_recommendation::{
+    Recommendations, Recommended,
+    model::{ItemKind, Reason},
+    service::ports::Preferences,
+};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+/// `PUT /users/me/preferences`: the caller's keywords with weights 0–1 (Claco's onboarding).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PreferencesRequest {
+    /// Keyword → weight in 0–1; at most 50 keywords of 1–30 characters. `{}` clears them.
+    #[schema(example = json!({"데이터베이스": 0.8, "네트워크": 0.5}))]
+    pub keywords: BTreeMap<String, f64>,
+}
+
+impl PreferencesRequest {
+    /// The keywords as the service takes them.
+    pub fn pairs(&self) -> Vec<(String, f64)> {
+        self.keywords.iter().map(|(k, w)| (k.clone(), *w)).collect()
+    }
+}
+
+/// The caller's preferences.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PreferencesResponse {
+    /// Keyword → weight, keywords trimmed and lower-cased.
+    #[schema(example = json!({"데이터베이스": 0.8}))]
+    pub keywords: BTreeMap<String, f32>,
+    /// When they were last set (`null`: never).
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+impl From<Preferences> for PreferencesResponse {
+    fn from(p: Preferences) -> Self {
+        Self { keywords: p.keywords.into_iter().collect(), updated_at: p.updated_at }
+    }
+}
+
+/// What a recommendation list holds, as the path names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum KindPath {
+    /// Certificates.
+    Certificates,
+    /// Courses.
+    Courses,
+    /// Community posts.
+    Posts,
+    /// Market products.
+    Products,
+}
+
+impl KindPath {
+    /// The item kind.
+    pub fn kind(self) -> ItemKind {
+        match self {
+            Self::Certificates => ItemKind::Certificate,
+            Self::Courses => ItemKind::Course,
+            Self::Posts => ItemKind::Post,
+            Self::Products => ItemKind::Product,
+        }
+    }
+}
+
+impl FromSegment for KindPath {
+    fn from_segment(raw: &str, _path: &str) -> Result<Self, AppError> {
+        match raw {
+            "certificates" => Ok(Self::Certificates),
+            "courses" => Ok(Self::Courses),
+            "posts" => Ok(Self::Posts),
+            "products" => Ok(Self::Products),
+            _ => Err(AppError::invalid_path("kind", "must be certificates, courses, posts or products")),
+        }
+    }
+}
+
+impl cercat_http::extract::FromSegments for KindPath {
+    fn from_segments(segments: &[&str], path: &str) -> Result<Self, AppError> {
+        let raw = segments.first().copied().unwrap_or_default();
+        Self::from_segment(raw, path)
+    }
+}
+
+/// `?size=`.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase")]
+pub struct SizeQuery {
+    /// How many, 1–50 (default 10).
+    #[param(minimum = 1, maximum = 50)]
+    pub size: Option<i64>,
+}
+
+/// One recommended item.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RecommendationResponse {
+    /// `CERTIFICATE`, `COURSE`, `POST` or `PRODUCT`.
+    #[schema(example = "POST")]
+    pub item_type: &'static str,
+    /// The item's id in its kind (`certificateId`, `courseId`, `postId`, `productId`).
+    pub item_id: i64,
+    /// Its title (a certificate's name) when the model was built.
+    pub title: String,
+    /// Higher is better; comparable only within one list.
+    pub score: f32,
+    /// `CONTENT` (its keywords match the caller's), `COLLABORATIVE` (users who like what the
+    /// caller likes like it) or `POPULAR` (many users chose it).
+    #[schema(example = "COLLABORATIVE")]
+    pub reason: &'static str,
+}
+
+/// A recommendation list.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RecommendationsResponse {
+    /// Best first.
+    pub items: Vec<RecommendationResponse>,
+    /// When the model behind the list was built.
+    pub model_built_at: DateTime<Utc>,
+}
+
+fn kind_name(kind: ItemKind) -> &'static str {
+    match kind {
+        ItemKind::Certificate => "CERTIFICATE",
+        ItemKind::Course => "COURSE",
+        ItemKind::Post => "POST",
+        ItemKind::Product => "PRODUCT",
+    }
+}
+
+fn reason_name(reason: Reason) -> &'static str {
+    match reason {
+        Reason::Content => "CONTENT",
+        Reason::Collaborative => "COLLABORATIVE",
+        Reason::Popular => "POPULAR",
+    }
+}
+
+impl From<&Recommended> for RecommendationResponse {
+    fn from(r: &Recommended) -> Self {
+        Self {
+            item_type: kind_name(r.item.kind),
+            item_id: r.item.id,
+            title: r.title.clone(),
+            score: r.score,
+            reason: reason_name(r.reason),
+        }
+    }
+}
+
+impl From<Recommendations> for RecommendationsResponse {
+    fn from(r: Recommendations) -> Self {
+        Self { items: r.items.iter().map(Into::into).collect(), model_built_at: r.model_built_at }
+    }
+}
