@@ -1,8 +1,6 @@
 //! The scheduler over a real (SQLite) database: held job leases skip ticks, overrides of
 //! `jobs.schedules` are checked at start.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use cercat_bootstrap::Services;
 use cercat_common::jobs::JobStatus;
 use cercat_config::{Profile, Settings};
@@ -13,7 +11,7 @@ use cercat_jobs::{
 use std::time::Duration;
 use tokio::sync::broadcast;
 
-async fn context(dir: &tempfile::TempDir, schedules: &[(&str, &str)]) -> JobContext {
+pub(crate) async fn context(dir: &tempfile::TempDir, schedules: &[(&str, &str)]) -> JobContext {
     let mut s = Settings::defaults(Profile::Embedded);
     s.data_dir = dir.path().to_path_buf();
     s.jobs.schedules = schedules.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
