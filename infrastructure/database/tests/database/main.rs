@@ -19,6 +19,7 @@ mod coupons;
 mod imports;
 mod market;
 mod operators;
+mod recommendations;
 mod sessions;
 
 async fn connect(url: &str) -> Db {
