@@ -130,8 +130,32 @@ async fn main() -> ExitCode {
     }
 }
 
+/// Answers `GET /metrics` on `batch.metrics_listen` with this node's `cercat_batch_*` metrics.
+/// A port already taken (or a bad address) is logged; the node runs on without it.
+fn export_metrics(listen: &str) {
+    let listen = listen.trim();
+    if listen.is_empty() {
+        return;
+    }
+    let Ok(addr) = listen.parse::<std::net::SocketAddr>() else {
+        tracing::warn!(listen, "batch.metrics_listen is not host:port; no /metrics");
+        return;
+    };
+    let buckets = [1.0, 5.0, 15.0, 60.0, 300.0, 900.0, 1800.0, 3600.0];
+    let builder =
+        metrics_exporter_prometheus::PrometheusBuilder::new().with_http_listener(addr).set_buckets_for_metric(
+            metrics_exporter_prometheus::Matcher::Full("cercat_batch_run_duration_seconds".into()),
+            &buckets,
+        );
+    match builder.and_then(|b| b.install()) {
+        Ok(()) => tracing::info!(%addr, "serving the batch metrics at /metrics"),
+        Err(err) => tracing::warn!(%err, %addr, "could not serve the batch metrics; running without /metrics"),
+    }
+}
+
 /// Schedules every job and runs the continuous workers until a signal, then lets running jobs end.
 async fn serve(ctx: JobContext) -> ExitCode {
+    export_metrics(&ctx.services.settings.batch.metrics_listen);
     let scheduler = match Scheduler::new(ctx.clone(), jobs::all()) {
         Ok(s) => s,
         Err(err) => {

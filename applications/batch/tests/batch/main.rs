@@ -6,6 +6,7 @@
 
 mod imports;
 mod kill;
+mod metrics;
 
 use async_trait::async_trait;
 use cercat_bootstrap::Services;

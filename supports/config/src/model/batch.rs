@@ -63,6 +63,9 @@ pub struct BatchSettings {
     /// A RUNNING run silent this long is marked FAILED (its process died) by the next node
     /// that starts a job, and by `cercat-batch serve` periodically.
     pub heartbeat_timeout_ms: u64,
+    /// Where `cercat-batch serve` answers `GET /metrics` (the `cercat_batch_*` metrics) for
+    /// Prometheus; empty: nowhere. A port already taken is logged and the node runs on.
+    pub metrics_listen: String,
 }
 
 impl Default for BatchSettings {
@@ -81,6 +84,7 @@ impl Default for BatchSettings {
             skip_limit: 100,
             heartbeat_interval_ms: 15_000,
             heartbeat_timeout_ms: 120_000,
+            metrics_listen: "127.0.0.1:9464".into(),
         }
     }
 }

@@ -17,6 +17,9 @@ pub(super) fn check_batch(s: &Settings) -> Result<(), ConfigError> {
             "use at least twice batch.heartbeat_interval_ms (default 120000 with heartbeats every 15000)",
         ));
     }
+    if !b.metrics_listen.trim().is_empty() && b.metrics_listen.trim().parse::<std::net::SocketAddr>().is_err() {
+        return Err(invalid("batch.metrics_listen", "use host:port, e.g. 0.0.0.0:9464, or \"\" for none"));
+    }
     if !(1..=1000).contains(&b.qnet_page_size) {
         return Err(invalid("batch.qnet_page_size", "use 1..=1000 (default 100)"));
     }
