@@ -92,12 +92,13 @@ const INTERACTIONS: [InteractionSql; 7] = [
 ];
 
 impl InteractionSql {
-    /// The query, for every active user or for one (`?`).
-    fn sql(&self, one_user: bool) -> String {
+    /// The query, for every active user or for one (`?`); `source` is its number in
+    /// [`INTERACTIONS`], answered as column `s` (so one user's sources can be read in one query).
+    fn sql(&self, one_user: bool, source: usize) -> String {
         let Self { table, user_column: u, item_column: i, condition, .. } = self;
         let at = if self.grouped { "MAX(created_at)" } else { "created_at" };
         let mut sql = format!(
-            "SELECT {u} AS u, {i} AS i, {at} AS at FROM {table} WHERE {condition} \
+            "SELECT {source} AS s, {u} AS u, {i} AS i, {at} AS at FROM {table} WHERE {condition} \
              AND {u} IN (SELECT id FROM users WHERE withdrawn_at IS NULL)"
         );
         if one_user {
@@ -231,12 +232,28 @@ impl SqlRecommendationSource {
         Ok(out)
     }
 
+    /// Every active user's interactions (one query per source), or one user's (one query).
     async fn read_interactions(&self, user: Option<i64>) -> Result<Vec<TimedInteraction>, PortError> {
         let mut out = Vec::new();
-        for source in &INTERACTIONS {
-            let values: Vec<Value> = user.map(Value::from).into_iter().collect();
-            for row in self.rows(&source.sql(user.is_some()), values).await? {
+        let mut read = |rows: Vec<QueryResult>| -> Result<(), PortError> {
+            for row in rows {
+                let number: i64 = row.try_get("", "s").map_err(crate::db::map_err)?;
+                let source = usize::try_from(number).ok().and_then(|n| INTERACTIONS.get(n));
+                let source = source.ok_or_else(|| PortError::Corrupt(format!("interaction source {number}")))?;
                 out.push(source.read(&row).map_err(crate::db::map_err)?);
+            }
+            Ok(())
+        };
+        match user {
+            Some(user) => {
+                let parts: Vec<String> = INTERACTIONS.iter().enumerate().map(|(n, s)| s.sql(true, n)).collect();
+                let values = vec![Value::from(user); INTERACTIONS.len()];
+                read(self.rows(&parts.join(" UNION ALL "), values).await?)?;
+            }
+            None => {
+                for (n, source) in INTERACTIONS.iter().enumerate() {
+                    read(self.rows(&source.sql(false, n), vec![]).await?)?;
+                }
             }
         }
         out.sort_by_key(|t| (t.at, t.interaction.user));
@@ -264,13 +281,14 @@ impl RecommendationSource for SqlRecommendationSource {
         let interest_certificates =
             interactions.iter().filter(|i| i.kind == InteractionKind::InterestCertificate).map(|i| i.item.id).collect();
         let mut owned = Vec::new();
-        for (sql, kind) in [
-            ("SELECT id FROM posts WHERE user_id = ?", ItemKind::Post),
-            ("SELECT id FROM products WHERE seller_id = ? AND deleted_at IS NULL", ItemKind::Product),
-        ] {
-            for row in self.rows(sql, vec![user.into()]).await? {
-                owned.push(ItemKey::new(kind, row.try_get("", "id").map_err(crate::db::map_err)?));
-            }
+        let sql = "SELECT 0 AS k, id FROM posts WHERE user_id = ? \
+                   UNION ALL SELECT 1 AS k, id FROM products WHERE seller_id = ? AND deleted_at IS NULL";
+        for row in self.rows(sql, vec![user.into(), user.into()]).await? {
+            let read = || -> Result<ItemKey, DbErr> {
+                let kind = if row.try_get::<i64>("", "k")? == 0 { ItemKind::Post } else { ItemKind::Product };
+                Ok(ItemKey::new(kind, row.try_get("", "id")?))
+            };
+            owned.push(read().map_err(crate::db::map_err)?);
         }
         Ok(UserFacts { interactions, owned, interest_certificates })
     }
