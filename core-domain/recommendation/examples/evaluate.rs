@@ -1,4 +1,5 @@
-//! Offline evaluation from the command line, until the batch job wires it:
+//! Offline evaluation from the command line, with every scorer parameter exposed for tuning
+//! sweeps (`cercat-batch run recommendation-eval` runs the same protocol with the defaults):
 //!
 //! ```text
 //! cargo run --release -p cercat-recommendation --example evaluate -- \

@@ -79,6 +79,9 @@ impl Default for RecommendationConfig {
 pub const DEFAULT_SIZE: i64 = 10;
 /// The largest list size.
 pub const MAX_SIZE: usize = 50;
+/// Items asked of the model beyond the size, so a list stays full when some of them were
+/// deleted, hidden or sold since the model was built.
+const SLACK: usize = 10;
 
 /// A list of recommendations with the model it came from.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -198,7 +201,9 @@ impl RecommendationService {
         let model = self.model().await?;
         let (facts, preferences) =
             tokio::try_join!(self.ports.source.user_facts(user), self.ports.preferences.get(user))?;
-        let items = model.recommend(kind, &facts, &preferences, self.config.hybrid, n, self.ports.clock.now());
+        let wanted = (n + SLACK).min(MAX_SIZE + SLACK);
+        let items = model.recommend(kind, &facts, &preferences, self.config.hybrid, wanted, self.ports.clock.now());
+        let items = self.still_offered(items, n).await?;
         Ok(Recommendations { items, model_built_at: model.built_at, scorer: model.scorer.clone() })
     }
 
@@ -215,14 +220,16 @@ impl RecommendationService {
         let key = ItemKey::new(of, id);
         let model = self.model().await?;
         let now = self.ports.clock.now();
-        let items = match model.similar(key, kind, n, now) {
-            Some(items) => items,
-            None => {
+        let wanted = n + SLACK;
+        let items = match model.similar(key, kind, wanted, now) {
+            Some(items) if self.ports.source.offered(&[key]).await?.contains(&key) => items,
+            _ => {
                 let facts = self.ports.source.item(key).await?;
                 let facts = facts.ok_or(RecommendationError::UnknownItem { kind: kind_name(of), id })?;
-                model.popular(kind, facts.certificate_id, key, n, now)
+                model.popular(kind, facts.certificate_id, key, wanted, now)
             }
         };
+        let items = self.still_offered(items, n).await?;
         Ok(Recommendations { items, model_built_at: model.built_at, scorer: model.scorer.clone() })
     }
 
@@ -270,6 +277,16 @@ impl RecommendationService {
         })
         .await
         .map_err(|err| RecommendationError::Evaluation(format!("the evaluation stopped: {err}")))?
+    }
+
+    /// The first `n` of `items` that are still offered.
+    async fn still_offered(&self, items: Vec<Recommended>, n: usize) -> Result<Vec<Recommended>, RecommendationError> {
+        if items.is_empty() {
+            return Ok(items);
+        }
+        let keys: Vec<ItemKey> = items.iter().map(|r| r.item).collect();
+        let offered: std::collections::HashSet<ItemKey> = self.ports.source.offered(&keys).await?.into_iter().collect();
+        Ok(items.into_iter().filter(|r| offered.contains(&r.item)).take(n).collect())
     }
 
     fn install(&self, serving: Arc<Serving>) {

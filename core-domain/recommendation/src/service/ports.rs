@@ -58,6 +58,9 @@ pub trait RecommendationSource: Send + Sync {
     async fn items(&self) -> Result<Vec<ItemFacts>, PortError>;
     /// One item (deleted and hidden ones never).
     async fn item(&self, key: ItemKey) -> Result<Option<ItemFacts>, PortError>;
+    /// Which of `keys` are still offered now: the item exists (not deleted or hidden) and, for a
+    /// product, is on sale. The model is a day old at most; this keeps what changed since out.
+    async fn offered(&self, keys: &[ItemKey]) -> Result<Vec<ItemKey>, PortError>;
     /// Every interaction of every active (not withdrawn) user, oldest first.
     async fn interactions(&self) -> Result<Vec<TimedInteraction>, PortError>;
     /// What `user` has now.

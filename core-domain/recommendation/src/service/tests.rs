@@ -35,6 +35,10 @@ impl RecommendationSource for Source {
     async fn item(&self, key: ItemKey) -> Result<Option<ItemFacts>, PortError> {
         Ok(self.items.lock().unwrap().iter().find(|i| i.key == key).cloned())
     }
+    async fn offered(&self, keys: &[ItemKey]) -> Result<Vec<ItemKey>, PortError> {
+        let items = self.items.lock().unwrap();
+        Ok(keys.iter().copied().filter(|k| items.iter().any(|i| i.key == *k && i.on_offer)).collect())
+    }
     async fn interactions(&self) -> Result<Vec<TimedInteraction>, PortError> {
         Ok(self.interactions.lock().unwrap().clone())
     }
@@ -208,6 +212,11 @@ async fn a_like_counts_at_once_through_the_neighbour_lists_and_owned_items_never
     assert!(!ids(&answer).contains(&14), "nor the user's own post");
     assert!(answer.items.iter().all(|r| r.item.kind == ItemKind::Post));
     assert!(!answer.items[0].title.is_empty());
+    // Post 11 is deleted after the rebuild: it is never shown, and the list stays as long.
+    w.source.items.lock().unwrap().retain(|i| i.key != ItemKey::new(ItemKind::Post, 11));
+    let after = w.service.recommend(7, ItemKind::Post, Some(10)).await.unwrap();
+    assert!(!ids(&after).contains(&11), "{after:?}");
+    assert_eq!(after.items.len(), answer.items.len() - 1, "only the deleted post is gone");
 }
 
 #[tokio::test]

@@ -92,18 +92,20 @@ const INTERACTIONS: [InteractionSql; 7] = [
 ];
 
 impl InteractionSql {
-    /// The query, for every active user or for one (`?`); `source` is its number in
-    /// [`INTERACTIONS`], answered as column `s` (so one user's sources can be read in one query).
+    /// The query, for every active user or for one (`?`: the caller, active by being signed
+    /// in — the filter of withdrawn users would cost a scan of `users` per request); `source`
+    /// is its number in [`INTERACTIONS`], answered as column `s` (so one user's sources can be
+    /// read in one query).
     fn sql(&self, one_user: bool, source: usize) -> String {
         let Self { table, user_column: u, item_column: i, condition, .. } = self;
         let at = if self.grouped { "MAX(created_at)" } else { "created_at" };
-        let mut sql = format!(
-            "SELECT {source} AS s, {u} AS u, {i} AS i, {at} AS at FROM {table} WHERE {condition} \
-             AND {u} IN (SELECT id FROM users WHERE withdrawn_at IS NULL)"
-        );
-        if one_user {
-            sql.push_str(&format!(" AND {u} = ?"));
-        }
+        let who = if one_user {
+            format!("{u} = ?")
+        } else {
+            format!("{u} IN (SELECT id FROM users WHERE withdrawn_at IS NULL)")
+        };
+        let mut sql =
+            format!("SELECT {source} AS s, {u} AS u, {i} AS i, {at} AS at FROM {table} WHERE {condition} AND {who}");
         if self.grouped {
             sql.push_str(&format!(" GROUP BY {u}, {i}"));
         }
@@ -269,6 +271,31 @@ impl RecommendationSource for SqlRecommendationSource {
 
     async fn item(&self, key: ItemKey) -> Result<Option<ItemFacts>, PortError> {
         Ok(self.read_items(Some(key)).await?.into_iter().find(|item| item.key == key))
+    }
+
+    async fn offered(&self, keys: &[ItemKey]) -> Result<Vec<ItemKey>, PortError> {
+        let mut out = Vec::with_capacity(keys.len());
+        for (kind, sql) in [
+            (ItemKind::Certificate, "SELECT id FROM certificates WHERE 1 = 1"),
+            (ItemKind::Course, "SELECT id FROM courses WHERE 1 = 1"),
+            (ItemKind::Post, "SELECT id FROM posts WHERE 1 = 1"),
+            (
+                ItemKind::Product,
+                "SELECT id FROM products WHERE deleted_at IS NULL AND hidden = ? AND status = 'ON_SALE'",
+            ),
+        ] {
+            let ids: Vec<i64> = keys.iter().filter(|k| k.kind == kind).map(|k| k.id).collect();
+            if ids.is_empty() {
+                continue;
+            }
+            let marks = vec!["?"; ids.len()].join(", ");
+            let mut values: Vec<Value> = if kind == ItemKind::Product { vec![false.into()] } else { vec![] };
+            values.extend(ids.iter().map(|id| Value::from(*id)));
+            for row in self.rows(&format!("{sql} AND id IN ({marks})"), values).await? {
+                out.push(ItemKey::new(kind, row.try_get("", "id").map_err(crate::db::map_err)?));
+            }
+        }
+        Ok(out)
     }
 
     async fn interactions(&self) -> Result<Vec<TimedInteraction>, PortError> {

@@ -85,6 +85,19 @@ async fn facts_are_read_from_the_other_contexts(db: Db) {
     assert!(!find(ItemKey::new(ItemKind::Product, sold)).unwrap().on_offer, "sold: kept for its signal, not offered");
     assert!(find(ItemKey::new(ItemKind::Product, hidden)).is_none(), "hidden products are left out");
     assert!(source.item(ItemKey::new(ItemKind::Post, tip)).await.unwrap().is_some());
+    let asked = [
+        ItemKey::new(ItemKind::Post, tip),
+        ItemKey::new(ItemKind::Product, on_sale),
+        ItemKey::new(ItemKind::Product, sold),
+        ItemKey::new(ItemKind::Product, hidden),
+        ItemKey::new(ItemKind::Certificate, 1),
+        ItemKey::new(ItemKind::Course, 987_654_321),
+    ];
+    let mut offered = source.offered(&asked).await.unwrap();
+    offered.sort();
+    let mut expected = vec![asked[0], asked[1], asked[4]];
+    expected.sort();
+    assert_eq!(offered, expected, "sold, hidden and missing items are not offered");
     assert!(source.item(ItemKey::new(ItemKind::Post, 987_654_321)).await.unwrap().is_none());
 
     let all = source.interactions().await.unwrap();
