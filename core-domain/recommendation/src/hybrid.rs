@@ -10,7 +10,7 @@ use crate::{
     scorer::{ItemFilter, Scorer, TopN, UserContext},
 };
 use serde::{Deserialize, Serialize};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 /// How the hybrid blends its parts.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -48,29 +48,46 @@ pub struct Hybrid<'a> {
 impl Hybrid<'_> {
     fn blended(&self, user: &UserContext<'_>, owned: &[ItemIx], filter: &ItemFilter<'_>, n: usize) -> Vec<Scored> {
         let share = self.config.collaborative_share.clamp(0.0, 1.0);
-        let mut parts: HashMap<ItemIx, (f32, f32)> = HashMap::new();
-        let collaborative = normalised(self.neighbours.scores(user.items), owned, filter);
-        for (item, score) in collaborative {
-            parts.entry(item).or_default().0 = share * score;
+        // Dense parts by item number, and the items touched: a request visits thousands of
+        // items, and hashing each was most of its time.
+        let mut parts: Vec<Option<(f32, f32)>> = Vec::new();
+        let mut touched: Vec<ItemIx> = Vec::new();
+        let mut add = |item: ItemIx, by_users: f32, by_keywords: f32| {
+            let at = item as usize;
+            if parts.len() <= at {
+                parts.resize(at + 1, None);
+            }
+            let slot = parts[at].get_or_insert_with(|| {
+                touched.push(item);
+                (0.0, 0.0)
+            });
+            slot.0 += by_users;
+            slot.1 += by_keywords;
+        };
+        for (item, score) in normalised(self.neighbours.scores(user.items), owned, filter) {
+            add(item, share * score, 0.0);
         }
         if let Some(content) = self.content {
             for (item, score) in normalised(content.cosines(&content.profile(user)), owned, filter) {
-                parts.entry(item).or_default().1 = (1.0 - share) * score;
+                add(item, 0.0, (1.0 - share) * score);
             }
         }
         let mut top = TopN::new(n);
-        let mut reasons = HashMap::new();
-        for (item, (by_users, by_keywords)) in parts {
+        for &item in &touched {
+            let (by_users, by_keywords) = parts[item as usize].unwrap_or_default();
             let damping = (1.0 + self.popularity.count(item) as f32).powf(self.config.popularity_damping);
             let score = (by_users + by_keywords) / damping;
             if score > 0.0 {
                 top.offer(item, score);
-                reasons.insert(item, if by_users >= by_keywords { Reason::Collaborative } else { Reason::Content });
             }
         }
         top.into_sorted()
             .into_iter()
-            .map(|(item, score)| Scored { item, score, reason: reasons.get(&item).copied().unwrap_or(Reason::Content) })
+            .map(|(item, score)| {
+                let (by_users, by_keywords) = parts[item as usize].unwrap_or_default();
+                let reason = if by_users >= by_keywords { Reason::Collaborative } else { Reason::Content };
+                Scored { item, score, reason }
+            })
             .collect()
     }
 }
