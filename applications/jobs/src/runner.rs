@@ -173,10 +173,10 @@ async fn execute(job: &dyn Job, ctx: &JobContext, params: &Params, scope: RunSco
             let clean = report.counts.skipped == 0 && report.skips.is_empty();
             let status = if clean { JobStatus::Succeeded } else { JobStatus::CompletedWithSkips };
             let summary = skip_summary(&report.skips);
-            if let Some(found) = &report.summary {
-                if let Err(err) = services.job_runs.record_summary(run_id, found).await {
-                    tracing::error!(%err, run_id, "could not record what the run found");
-                }
+            if let Some(found) = &report.summary
+                && let Err(err) = services.job_runs.record_summary(run_id, found).await
+            {
+                tracing::error!(%err, run_id, "could not record what the run found");
             }
             match services.job_runs.finish(run_id, status, Some(report.counts), summary.as_deref(), now).await {
                 Ok(true) => {}

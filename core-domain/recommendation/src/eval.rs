@@ -10,7 +10,7 @@ mod split;
 #[cfg(test)]
 mod tests;
 
-pub use dataset::{CsvError, CsvOptions, Dataset, Rating};
+pub use dataset::{CsvError, CsvOptions, Dataset, ItemKeywords, Rating};
 pub use metrics::{RankingMetrics, at_k, coverage};
 pub use report::{EvaluationReport, ScorerFigures, SkippedScorer};
 pub use run::{EvaluationConfig, EvaluationError, evaluate};

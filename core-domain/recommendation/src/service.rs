@@ -332,32 +332,32 @@ impl RecommendationService {
 
     async fn refresh(&self, held: Option<Arc<Serving>>) -> Result<Arc<Serving>, RecommendationError> {
         let latest = self.ports.models.latest().await?;
-        if let (Some(model), Some(stamp)) = (&held, latest) {
-            if model.stamp == Some(stamp) {
-                self.install(model.clone());
-                return Ok(model.clone());
-            }
+        if let (Some(model), Some(stamp)) = (&held, latest)
+            && model.stamp == Some(stamp)
+        {
+            self.install(model.clone());
+            return Ok(model.clone());
         }
-        if let Some(stamp) = latest {
-            if let Some(snapshot) = self.ports.models.load(stamp.id).await? {
-                let serving = tokio::task::spawn_blocking(move || Serving::new(&snapshot, Some(stamp)))
-                    .await
-                    .map_err(|err| RecommendationError::Store(PortError::unavailable("recommendations", err)))?;
-                let serving = Arc::new(serving);
-                self.install(serving.clone());
-                return Ok(serving);
-            }
+        if let Some(stamp) = latest
+            && let Some(snapshot) = self.ports.models.load(stamp.id).await?
+        {
+            let serving = tokio::task::spawn_blocking(move || Serving::new(&snapshot, Some(stamp)))
+                .await
+                .map_err(|err| RecommendationError::Store(PortError::unavailable("recommendations", err)))?;
+            let serving = Arc::new(serving);
+            self.install(serving.clone());
+            return Ok(serving);
         }
         let live_fresh = self
             .built_live
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .is_some_and(|at| at.elapsed() < self.config.live_model_for);
-        if let (Some(model), true) = (&held, live_fresh) {
-            if model.stamp.is_none() {
-                self.install(model.clone());
-                return Ok(model.clone());
-            }
+        if let (Some(model), true) = (&held, live_fresh)
+            && model.stamp.is_none()
+        {
+            self.install(model.clone());
+            return Ok(model.clone());
         }
         let serving = Arc::new(self.build_live().await?);
         *self.built_live.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(Instant::now());

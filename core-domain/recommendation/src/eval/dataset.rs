@@ -34,6 +34,9 @@ pub struct CsvOptions {
     pub use_weights: bool,
 }
 
+/// An item's id and its (keyword, weight) pairs, as [`Dataset::from_records`] takes them.
+pub type ItemKeywords = (String, Vec<(String, f32)>);
+
 /// One distinct (user, item) interaction.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Rating {
@@ -160,7 +163,7 @@ impl Dataset {
     /// touched or not.
     pub fn from_records(
         records: impl IntoIterator<Item = (String, String, f32, Option<i64>)>,
-        item_keywords: Option<Vec<(String, Vec<(String, f32)>)>>,
+        item_keywords: Option<Vec<ItemKeywords>>,
     ) -> Result<Self, crate::KeywordWeightError> {
         let mut dataset = Self::default();
         let mut keyworded = Vec::new();

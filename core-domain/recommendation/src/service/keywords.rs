@@ -32,10 +32,11 @@ pub fn words(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     for word in text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()) {
         let mut word = word.to_lowercase();
-        if word.chars().count() >= 3 && word.chars().all(is_hangul) {
-            if let Some(particle) = PARTICLES.iter().find(|p| word.ends_with(*p)) {
-                word.truncate(word.len() - particle.len());
-            }
+        if word.chars().count() >= 3
+            && word.chars().all(is_hangul)
+            && let Some(particle) = PARTICLES.iter().find(|p| word.ends_with(*p))
+        {
+            word.truncate(word.len() - particle.len());
         }
         let length = word.chars().count();
         if (2..=MAX_KEYWORD_CHARS).contains(&length) && !STOPWORDS.contains(&word.as_str()) && !out.contains(&word) {
