@@ -216,4 +216,13 @@ pub struct JobRunResponse {
     pub skipped: u64,
     /// Error or skip summary.
     pub error: Option<String>,
+    /// What the run found beyond its counts (an evaluation's figures, a rebuild's sizes), as the
+    /// job records it.
+    #[schema(value_type = Option<Object>)]
+    pub summary: Option<serde_json::Value>,
 }
+
+/// An image upload's body: the raw bytes of a PNG, JPEG, GIF or WebP (checked by content, at
+/// most 5 MiB).
+#[derive(Debug, ToSchema)]
+pub struct ImageBody(#[schema(value_type = String, format = Binary)] pub Vec<u8>);

@@ -105,7 +105,9 @@ impl AdminServer {
                 .configure(crate::routes::configure)
                 .split_for_parts();
             let doc = cercat_http::openapi::errors::with_error_responses(doc);
-            app.service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", doc))
+            let allowed = cercat_http::openapi::allowed_methods(&doc);
+            app.app_data(allowed)
+                .service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", doc))
                 .route(
                     "/docs",
                     web::get().to(|| async {

@@ -177,6 +177,10 @@ async fn admins_manage_certificates_and_schedules() {
     a.call(Method::DELETE, &format!("/admin/v1/certificates/{id}"), token, None, 200).await;
     a.call(Method::DELETE, &format!("/admin/v1/certificates/{id}"), token, None, 404).await;
     a.call(Method::GET, "/admin/v1/job-runs?limit=5", token, None, 200).await;
+    for limit in ["0", "201", "2147483648", "x"] {
+        let path = format!("/admin/v1/job-runs?limit={limit}");
+        assert_eq!(a.call(Method::GET, &path, token, None, 400).await["responseCode"], "GLB_003", "{limit}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

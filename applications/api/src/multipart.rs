@@ -231,6 +231,11 @@ impl UploadForm {
     }
 }
 
+/// The 400 for a required part the form did not have.
+pub fn missing_part(name: &str) -> AppError {
+    bad_form(format!("the `{name}` part is missing"))
+}
+
 /// The 400 for a part the endpoint does not take: reading stops there.
 pub fn unknown_part(name: &str, accepted: &str) -> AppError {
     bad_form(format!("unknown part `{name}`: this endpoint takes only {accepted}"))

@@ -23,6 +23,7 @@ use utoipa_actix_web::AppExt;
         (name = "goals", description = "Goals, study time and the achievement dashboard"),
         (name = "alarms", description = "The caller's alarms (served under /alarm-api/v2)"),
         (name = "community", description = "Posts, comments, likes and search on the certificate boards"),
+        (name = "courses", description = "Prep courses: search, waiting rooms with admission tokens, seat holds, enrollments and payments"),
         (name = "coupons", description = "The caller's coupons, voucher redemption and price previews with coupons"),
         (name = "market", description = "The study-material market: products, likes, orders with coupons, payments and trade history"),
         (name = "recommendations", description = "Onboarding keyword preferences, recommended certificates, courses, posts and products with the reason for each, and similar items"),

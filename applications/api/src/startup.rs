@@ -375,7 +375,9 @@ pub fn create_app(
         .configure(routes::configure)
         .split_for_parts();
     let doc = cercat_http::openapi::errors::with_error_responses(doc);
-    app.service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", doc))
+    let allowed = cercat_http::openapi::allowed_methods(&doc);
+    app.app_data(allowed)
+        .service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", doc))
         .route(
             "/docs",
             web::get().to(|| async {

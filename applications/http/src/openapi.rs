@@ -28,4 +28,28 @@ pub fn add_access_token_scheme(doc: &mut OpenApi) {
             "`Bearer <accessToken>` (or send `Authorization: Bearer <accessToken>`)",
         ))),
     );
+    components.add_security_scheme(
+        "bearer",
+        SecurityScheme::Http(
+            utoipa::openapi::security::HttpBuilder::new()
+                .scheme(utoipa::openapi::security::HttpAuthScheme::Bearer)
+                .bearer_format("JWT")
+                .description(Some("`Authorization: Bearer <accessToken>`, the same token as `Access-Token`"))
+                .build(),
+        ),
+    );
+}
+
+/// The methods each path of `doc` answers, for the `Allow` header of a 405.
+pub fn allowed_methods(doc: &OpenApi) -> cercat_error::AllowedMethods {
+    cercat_error::AllowedMethods::new(doc.paths.paths.iter().map(|(path, item)| {
+        let methods = [
+            ("GET", item.get.is_some()),
+            ("PUT", item.put.is_some()),
+            ("POST", item.post.is_some()),
+            ("DELETE", item.delete.is_some()),
+            ("PATCH", item.patch.is_some()),
+        ];
+        (path.clone(), methods.into_iter().filter(|(_, has)| *has).map(|(m, _)| m).collect())
+    }))
 }

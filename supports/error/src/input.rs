@@ -114,6 +114,23 @@ fn camel_case(snake: &str) -> String {
     out
 }
 
+/// The methods each route pattern (`/api/v2/posts/{postId}`) answers, for the `Allow` header
+/// of a 405 (RFC 9110 § 15.5.6). Registered as app data; built from the OpenAPI document.
+#[derive(Debug, Clone, Default)]
+pub struct AllowedMethods(std::collections::HashMap<String, String>);
+
+impl AllowedMethods {
+    /// The methods of each pattern.
+    pub fn new(routes: impl IntoIterator<Item = (String, Vec<&'static str>)>) -> Self {
+        Self(routes.into_iter().map(|(pattern, methods)| (pattern, methods.join(", "))).collect())
+    }
+
+    /// The `Allow` value of `pattern`.
+    pub fn of(&self, pattern: &str) -> Option<&str> {
+        self.0.get(pattern).map(String::as_str)
+    }
+}
+
 /// Middleware: any error response that is not already JSON (actix defaults, CORS rejections,
 /// errors raised before a handler ran) is rewritten into the envelope with a global code.
 /// 4xx keep the framework's text as the message; 5xx become opaque.
@@ -164,6 +181,12 @@ pub async fn ensure_error_envelope(
     for (name, value) in head.headers() {
         if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
             rebuilt.append_header((name.clone(), value.clone()));
+        }
+    }
+    if status.as_u16() == 405 {
+        let allowed = req.match_pattern().and_then(|p| req.app_data::<AllowedMethods>()?.of(&p).map(str::to_owned));
+        if let Some(allowed) = allowed {
+            rebuilt.insert_header((header::ALLOW, allowed));
         }
     }
     let rebuilt = rebuilt.json(api.body());

@@ -11,4 +11,4 @@ mod input;
 
 pub use codes::{ErrorCode, GLOBAL_CODES};
 pub use envelope::{ApiError, ApiResponse, ErrorBody, FieldError};
-pub use input::{ensure_error_envelope, json_config, path_config, query_config, validation_error};
+pub use input::{AllowedMethods, ensure_error_envelope, json_config, path_config, query_config, validation_error};

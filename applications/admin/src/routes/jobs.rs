@@ -20,6 +20,7 @@ pub struct JobRunQuery {
     /// Only this job.
     pub job: Option<String>,
     /// How many (1–200, default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
 }
 
@@ -28,7 +29,7 @@ pub struct JobRunQuery {
     tag = "jobs",
     security(("access_token" = [])),
     params(JobRunQuery),
-    extensions(("x-errors" = json!(["USR_007", "USR_009"]))),
+    extensions(("x-errors" = json!(["USR_007", "USR_009", "GLB_003"]))),
     responses(
         (status = 200, description = "Runs", body = ApiResponse<Vec<JobRunResponse>>),
     )
@@ -39,7 +40,10 @@ pub async fn job_runs(
     _admin: Admin,
     query: web::Query<JobRunQuery>,
 ) -> Result<ApiResponse<Vec<JobRunResponse>>, AppError> {
-    let limit = query.limit.unwrap_or(50).clamp(1, 200);
+    let limit = query.limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        return Err(AppError::invalid_query("limit", "must be between 1 and 200"));
+    }
     let runs = state.services.job_runs.recent(query.job.as_deref(), limit).await?;
     Ok(ApiResponse::ok(
         runs.into_iter()
@@ -54,6 +58,7 @@ pub async fn job_runs(
                 written: r.counts.written,
                 skipped: r.counts.skipped,
                 error: r.error,
+                summary: r.summary,
             })
             .collect(),
     ))

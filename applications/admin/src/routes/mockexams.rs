@@ -52,7 +52,7 @@ async fn detail(state: &AdminState, id: i64) -> Result<MockExamDetail, AppError>
 /// question, choices[], answer, score?, image?}]}`. Unknown fields are ignored; every problem is
 /// reported with the question it is in.
 #[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("certificate_id" = i64, Path)),
-    request_body(content = String, content_type = "application/json", description = "The import document"),
+    request_body(content = serde_json::Value, content_type = "application/json", description = "The import document (Cercat's format, above)"),
     extensions(("x-errors" = json!(["MEX_005", "CRT_001", "MEX_006"]))),
     responses(
     (status = 201, description = "Created", body = ApiResponse<MockExamDetail>),
@@ -147,7 +147,10 @@ fn image_bytes(req: &HttpRequest, body: web::Bytes) -> Result<Vec<u8>, AppError>
 /// Sets question `number`'s image: the raw image bytes are the body (PNG, JPEG, GIF or WebP,
 /// checked by content, at most 5 MiB).
 #[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("mock_exam_id" = i64, Path), ("number" = i32, Path)),
-    request_body(content = Vec<u8>, content_type = "image/png"), extensions(("x-errors" = json!(["MEX_010", "MEX_001", "MEX_011"]))), responses(
+    request_body(description = "The image bytes", content(
+        (crate::dto::ImageBody = "image/png"), (crate::dto::ImageBody = "image/jpeg"),
+        (crate::dto::ImageBody = "image/gif"), (crate::dto::ImageBody = "image/webp"),
+    )), extensions(("x-errors" = json!(["MEX_010", "MEX_001", "MEX_011"]))), responses(
     (status = 200, description = "Stored", body = ApiResponse<ImageResponse>),
 ))]
 #[put("/mock-exams/{mock_exam_id}/questions/{number}/image")]
@@ -168,7 +171,10 @@ pub async fn question_image(
 /// Sets option `option` of question `number`'s image (same rules).
 #[utoipa::path(tag = "mock-exams", security(("access_token" = [])),
     params(("mock_exam_id" = i64, Path), ("number" = i32, Path), ("option" = i32, Path)),
-    request_body(content = Vec<u8>, content_type = "image/png"), extensions(("x-errors" = json!(["MEX_010", "MEX_001", "MEX_011"]))), responses(
+    request_body(description = "The image bytes", content(
+        (crate::dto::ImageBody = "image/png"), (crate::dto::ImageBody = "image/jpeg"),
+        (crate::dto::ImageBody = "image/gif"), (crate::dto::ImageBody = "image/webp"),
+    )), extensions(("x-errors" = json!(["MEX_010", "MEX_001", "MEX_011"]))), responses(
     (status = 200, description = "Stored", body = ApiResponse<ImageResponse>),
 ))]
 #[put("/mock-exams/{mock_exam_id}/questions/{number}/options/{option}/image")]

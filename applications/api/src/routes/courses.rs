@@ -351,7 +351,10 @@ pub async fn cancel(
 /// back); one cancelled at the gateway releases the seat. Webhooks of market orders apply to
 /// the order the same way (paid, refunded when it was released, refunded when cancelled at the
 /// gateway).
-#[utoipa::path(tag = "courses", request_body = serde_json::Value, extensions(("x-errors" = json!(["CRS_012"]))), responses(
+#[utoipa::path(tag = "courses", request_body = serde_json::Value, params(
+    ("tosspayments-webhook-signature" = String, Header, description = "`v1:<base64 HMAC-SHA256>` of `<body>:<transmission time>`, comma-separated when several keys sign"),
+    ("tosspayments-webhook-transmission-time" = String, Header, description = "When the gateway sent it, Unix seconds; more than 300 s from now is refused"),
+), extensions(("x-errors" = json!(["CRS_012"]))), responses(
     (status = 200, description = "Applied (or about an unknown order, ignored)", body = ApiResponse<bool>),
 ))]
 #[post("/payments/webhook")]

@@ -1,6 +1,6 @@
 //! `/api/v2/users/me…`: profile, onboarding, password change, withdrawal.
 
-use crate::multipart::{UploadForm, unknown_part};
+use crate::multipart::{UploadForm, missing_part, unknown_part};
 use actix_web::{HttpRequest, delete, get, patch, post, web};
 use cercat_error::ApiResponse;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -58,11 +58,11 @@ pub async fn update_me(
     mut form: UploadForm,
 ) -> Result<ApiResponse<MeResponse>, AppError> {
     let max_image = 5 * 1024 * 1024;
-    let mut patch = ProfilePatch { nickname: None };
+    let mut patch = None;
     let mut image = None;
     while let Some((name, mut field)) = form.next_part().await? {
         match name.as_str() {
-            "request" => patch = form.read_request(&mut field).await?,
+            "request" if patch.is_none() => patch = Some(form.read_request::<ProfilePatch>(&mut field).await?),
             "file" if image.is_none() => {
                 let too_big =
                     || AppError::from(cercat_user::UserError::InvalidImage(format!("larger than {max_image} bytes")));
@@ -72,6 +72,7 @@ pub async fn update_me(
             other => return Err(unknown_part(other, "a `request` part and one `file` part")),
         }
     }
+    let patch = patch.ok_or_else(|| missing_part("request"))?;
     let profile = state.accounts.update_profile(caller.user_id(), patch.nickname.as_deref(), image).await?;
     Ok(ApiResponse::ok(profile.into()))
 }

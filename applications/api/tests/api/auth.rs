@@ -320,6 +320,9 @@ async fn profile_updates_take_nicknames_and_images_checked_by_content() {
     // A taken nickname.
     let form = multipart::Form::new().part("request", multipart::Part::text(r#"{"nickname":"데모관리자"}"#));
     assert_eq!(assert_json(patch(form).send().await.unwrap(), 409).await["responseCode"], "USR_003");
+    // The `request` part is required (the client always sends it).
+    let err = assert_json(patch(multipart::Form::new().text("file", "undefined")).send().await.unwrap(), 400).await;
+    assert!(err["message"].as_str().unwrap().contains("`request` part is missing"), "{err}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

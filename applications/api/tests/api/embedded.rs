@@ -60,8 +60,11 @@ async fn bad_input_gets_a_4xx_in_the_envelope_never_plain_text() {
     let body = app.get_json("/no/such/route", 404).await;
     assert_eq!(body["responseCode"], "GLB_006");
     let res = app.client.delete(format!("{}/api/v2/certificates/1", app.base)).send().await.unwrap();
+    assert_eq!(res.headers()["allow"], "GET", "a 405 says what the path answers (RFC 9110)");
     let body = assert_json(res, 405).await;
     assert_eq!(body["responseCode"], "GLB_007");
+    let res = app.client.put(format!("{}/api/v2/users/me", app.base)).send().await.unwrap();
+    assert_eq!(res.headers()["allow"], "GET, DELETE, PATCH");
     let res = app
         .client
         .get(format!("{}/api/v2/certificates", app.base))

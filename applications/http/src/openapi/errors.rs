@@ -7,10 +7,11 @@
 use std::collections::BTreeMap;
 
 use cercat_common::ErrorDoc;
-use cercat_error::GLOBAL_CODES;
+use cercat_error::{ErrorCode, GLOBAL_CODES};
 use utoipa::openapi::{
     ContentBuilder, OpenApi, Ref, RefOr, ResponseBuilder,
-    path::{Operation, PathItem},
+    path::{Operation, ParameterIn, PathItem},
+    security::SecurityRequirement,
 };
 
 /// The extension an operation lists its error codes in (removed from the published document).
@@ -98,15 +99,73 @@ fn listed_codes(operation: &mut Operation) -> Vec<String> {
     }
 }
 
+/// Whether `operation` requires a signed-in caller: a security requirement that names a scheme
+/// (an empty `{}` alternative means signing in is optional).
+fn requires_sign_in(operation: &Operation) -> bool {
+    let Some(requirements) = &operation.security else { return false };
+    let named = |r: &SecurityRequirement| serde_json::to_value(r).ok().and_then(|v| v.as_object().map(|o| !o.is_empty()));
+    !requirements.is_empty() && requirements.iter().all(|r| named(r) == Some(true))
+}
+
+/// The codes every operation of its shape can answer, whatever the route lists: 401 when it
+/// needs a token (and 403 on the admin API, whose every secured operation needs the ADMIN role),
+/// 400 for a malformed path segment, query parameter or JSON body, 415 and 413 for a body that is
+/// not of the declared type or too large.
+fn implied_codes(path: &str, operation: &Operation) -> Vec<&'static str> {
+    let mut implied = Vec::new();
+    if requires_sign_in(operation) {
+        implied.push("USR_007");
+        if path.starts_with("/admin/") {
+            implied.push("USR_009");
+        }
+    }
+    let located = |place: ParameterIn| {
+        operation.parameters.iter().flatten().any(|p| matches!(p, RefOr::T(p) if p.parameter_in == place))
+    };
+    if located(ParameterIn::Path) {
+        implied.push(ErrorCode::INVALID_PATH.code);
+    }
+    if located(ParameterIn::Query) {
+        implied.push(ErrorCode::INVALID_QUERY.code);
+    }
+    if let Some(RefOr::T(body)) = &operation.request_body {
+        if body.content.keys().any(|kind| kind.contains("json")) {
+            implied.push(ErrorCode::INVALID_BODY.code);
+        }
+        implied.extend([ErrorCode::UNSUPPORTED_MEDIA_TYPE.code, ErrorCode::PAYLOAD_TOO_LARGE.code]);
+    }
+    implied
+}
+
+/// Where an operation accepts the `Access-Token` header, says it accepts `Authorization: Bearer`
+/// as well (the server reads either).
+fn add_bearer_alternative(operation: &mut Operation) {
+    let Some(requirements) = operation.security.as_mut() else { return };
+    let names = |r: &SecurityRequirement| serde_json::to_value(r).ok().and_then(|v| v.as_object().map(|o| o.keys().cloned().collect::<Vec<_>>()));
+    let uses_access_token = requirements.iter().any(|r| names(r).is_some_and(|n| n == ["access_token"]));
+    let has_bearer = requirements.iter().any(|r| names(r).is_some_and(|n| n == ["bearer"]));
+    if uses_access_token && !has_bearer {
+        requirements.push(SecurityRequirement::new("bearer", Vec::<String>::new()));
+    }
+}
+
 /// Replaces every operation's `x-errors` list with its error responses: one per status, its
-/// description the listed codes with their meanings, its body the `ErrorBody` schema. Codes
+/// description the listed codes with their meanings, its body the `ErrorBody` schema. The codes
+/// every operation of its shape can answer ([`implied_codes`]) are added to those it lists. Codes
 /// no table knows are left out (see [`unknown_error_codes`]).
 pub fn with_error_responses(mut doc: OpenApi) -> OpenApi {
     let codes = all_codes();
-    for item in doc.paths.paths.values_mut() {
+    for (path, item) in doc.paths.paths.iter_mut() {
         for operation in operations(item) {
+            add_bearer_alternative(operation);
             let mut by_status: BTreeMap<u16, Vec<String>> = BTreeMap::new();
-            for code in listed_codes(operation) {
+            let mut listed = listed_codes(operation);
+            for implied in implied_codes(path, operation) {
+                if !listed.iter().any(|code| code == implied) {
+                    listed.push(implied.to_owned());
+                }
+            }
+            for code in listed {
                 if let Some((code, status, meaning)) = codes.iter().find(|(c, ..)| *c == code) {
                     by_status.entry(*status).or_default().push(format!("- `{code}`: {meaning}"));
                 }
