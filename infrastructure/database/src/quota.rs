@@ -42,30 +42,35 @@ impl DailyCallQuota for SqlCallQuota {
         let day = day.format("%Y-%m-%d").to_string();
         let cap = i32::try_from(limit).unwrap_or(i32::MAX);
         // The first call of a day inserts the row; two nodes doing so at once: one insert wins,
-        // the other goes back to the conditional increment.
-        for _ in 0..3 {
+        // the other goes back to the conditional increment. A row that appeared between the
+        // increment and the read (another caller's first call) is tried again, not taken for
+        // an exhausted quota.
+        for _ in 0..5 {
             let res = self
                 .db
-                .run(
+                .write(|| {
                     api_call_quota::Entity::update_many()
                         .col_expr(api_call_quota::Column::Calls, Expr::col(api_call_quota::Column::Calls).add(1))
                         .filter(api_call_quota::Column::Name.eq(name))
                         .filter(api_call_quota::Column::Day.eq(day.as_str()))
                         .filter(api_call_quota::Column::Calls.lt(cap))
-                        .exec(self.db.conn()),
-                )
+                        .exec(self.db.conn())
+                })
                 .await?;
             if res.rows_affected == 1 {
                 return Ok(QuotaTake::Granted { used: self.count(name, &day).await?.unwrap_or(1) });
             }
-            if let Some(used) = self.count(name, &day).await? {
-                return Ok(QuotaTake::Exhausted { used });
+            match self.count(name, &day).await? {
+                Some(used) if used >= limit => return Ok(QuotaTake::Exhausted { used }),
+                Some(_) => continue,
+                None => {}
             }
             if limit == 0 {
                 return Ok(QuotaTake::Exhausted { used: 0 });
             }
             let row = api_call_quota::ActiveModel { name: Set(name.to_owned()), day: Set(day.clone()), calls: Set(1) };
-            match self.db.run(api_call_quota::Entity::insert(row).exec_without_returning(self.db.conn())).await {
+            let insert = || api_call_quota::Entity::insert(row.clone()).exec_without_returning(self.db.conn());
+            match self.db.write(insert).await {
                 Ok(_) => return Ok(QuotaTake::Granted { used: 1 }),
                 Err(PortError::Duplicate(_)) => {}
                 Err(err) => return Err(err),
