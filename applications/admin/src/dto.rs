@@ -225,4 +225,5 @@ pub struct JobRunResponse {
 /// An image upload's body: the raw bytes of a PNG, JPEG, GIF or WebP (checked by content, at
 /// most 5 MiB).
 #[derive(Debug, ToSchema)]
-pub struct ImageBody(#[schema(value_type = String, format = Binary)] pub Vec<u8>);
+#[schema(value_type = String, format = Binary)]
+pub struct ImageBody(pub Vec<u8>);

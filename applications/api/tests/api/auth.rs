@@ -312,7 +312,7 @@ async fn profile_updates_take_nicknames_and_images_checked_by_content() {
     assert_eq!(served.headers()["content-type"], "image/png");
     assert_eq!(served.bytes().await.unwrap().to_vec(), png);
     // Text named .png is refused by content.
-    let form = multipart::Form::new().part(
+    let form = multipart::Form::new().part("request", multipart::Part::text("{}")).part(
         "file",
         multipart::Part::bytes(b"<?php echo 1; ?>".to_vec()).file_name("x.png").mime_str("image/png").unwrap(),
     );

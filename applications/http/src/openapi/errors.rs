@@ -103,7 +103,8 @@ fn listed_codes(operation: &mut Operation) -> Vec<String> {
 /// (an empty `{}` alternative means signing in is optional).
 fn requires_sign_in(operation: &Operation) -> bool {
     let Some(requirements) = &operation.security else { return false };
-    let named = |r: &SecurityRequirement| serde_json::to_value(r).ok().and_then(|v| v.as_object().map(|o| !o.is_empty()));
+    let named =
+        |r: &SecurityRequirement| serde_json::to_value(r).ok().and_then(|v| v.as_object().map(|o| !o.is_empty()));
     !requirements.is_empty() && requirements.iter().all(|r| named(r) == Some(true))
 }
 
@@ -141,7 +142,9 @@ fn implied_codes(path: &str, operation: &Operation) -> Vec<&'static str> {
 /// as well (the server reads either).
 fn add_bearer_alternative(operation: &mut Operation) {
     let Some(requirements) = operation.security.as_mut() else { return };
-    let names = |r: &SecurityRequirement| serde_json::to_value(r).ok().and_then(|v| v.as_object().map(|o| o.keys().cloned().collect::<Vec<_>>()));
+    let names = |r: &SecurityRequirement| {
+        serde_json::to_value(r).ok().and_then(|v| v.as_object().map(|o| o.keys().cloned().collect::<Vec<_>>()))
+    };
     let uses_access_token = requirements.iter().any(|r| names(r).is_some_and(|n| n == ["access_token"]));
     let has_bearer = requirements.iter().any(|r| names(r).is_some_and(|n| n == ["bearer"]));
     if uses_access_token && !has_bearer {
