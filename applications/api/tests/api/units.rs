@@ -136,8 +136,18 @@ mod error_responses {
             bad["description"],
             "- `USR_001`: A field is invalid (see `errors`)\n\
              - `USR_004`: The password is too weak (8–64 characters, not a common password)\n\
-             - `USR_005`: The email code is wrong or expired"
+             - `USR_005`: The email code is wrong or expired\n\
+             - `GLB_002`: The request body is not valid JSON of the expected shape",
+            "the codes a JSON body implies follow the listed ones"
         );
+        assert!(signup["responses"]["415"]["description"].as_str().unwrap().contains("`GLB_010`"));
+        assert!(signup["responses"]["413"]["description"].as_str().unwrap().contains("`GLB_009`"));
+        assert!(signup["responses"].get("401").is_none(), "signing up needs no token");
+        let mine = operation(&doc, "/api/v2/recommendations/{kind}", "get");
+        assert!(mine["responses"]["401"]["description"].as_str().unwrap().contains("`USR_007`"));
+        assert!(mine["responses"]["400"]["description"].as_str().unwrap().contains("`GLB_004`"));
+        assert!(mine["responses"]["400"]["description"].as_str().unwrap().contains("`GLB_003`"));
+        assert_eq!(mine["security"], serde_json::json!([{ "access_token": [] }, { "bearer": [] }]));
         assert_eq!(bad["content"]["application/json"]["schema"]["$ref"], "#/components/schemas/ErrorBody");
         assert!(
             signup["responses"]["409"]["description"].as_str().unwrap().contains("`USR_003`: The nickname is taken")
