@@ -160,10 +160,10 @@ impl From<GrantReport> for GrantResponse {
 }
 
 /// Grants a coupon to users, once each.
-#[utoipa::path(tag = "coupons", security(("access_token" = [])), params(("coupon_id" = i64, Path)), request_body = GrantRequest, extensions(("x-errors" = json!(["USR_009", "CPN_008", "CPN_009", "GLB_002"]))), responses(
+#[utoipa::path(tag = "coupons", security(("access_token" = [])), params(("couponId" = i64, Path)), request_body = GrantRequest, extensions(("x-errors" = json!(["USR_009", "CPN_008", "CPN_009", "GLB_002"]))), responses(
     (status = 200, description = "Who got it, who had it, which ids are no account", body = ApiResponse<GrantResponse>),
 ))]
-#[post("/coupons/{coupon_id}/grants")]
+#[post("/coupons/{couponId}/grants")]
 pub async fn grant(
     state: web::Data<AdminState>,
     admin: Admin,
@@ -285,10 +285,10 @@ pub async fn define_event(
 }
 
 /// A first-come coupon event with its live count.
-#[utoipa::path(tag = "coupons", security(("access_token" = [])), params(("event_id" = i64, Path)), extensions(("x-errors" = json!(["USR_009", "CPN_015", "GLB_004"]))), responses(
+#[utoipa::path(tag = "coupons", security(("access_token" = [])), params(("eventId" = i64, Path)), extensions(("x-errors" = json!(["USR_009", "CPN_015", "GLB_004"]))), responses(
     (status = 200, description = "The event", body = ApiResponse<CouponEventResponse>),
 ))]
-#[get("/coupon-events/{event_id}")]
+#[get("/coupon-events/{eventId}")]
 pub async fn coupon_event(
     state: web::Data<AdminState>,
     _admin: Admin,

@@ -157,13 +157,13 @@ pub struct CourseStatusResponse {
 #[utoipa::path(
     tag = "courses",
     security(("access_token" = [])),
-    params(("course_id" = i64, Path)),
+    params(("courseId" = i64, Path)),
     extensions(("x-errors" = json!(["USR_009", "CRS_001"]))),
     responses(
         (status = 200, description = "Status", body = ApiResponse<CourseStatusResponse>),
     )
 )]
-#[get("/courses/{course_id}/status")]
+#[get("/courses/{courseId}/status")]
 pub async fn course_status(
     state: web::Data<AdminState>,
     _admin: Admin,

@@ -35,10 +35,10 @@ pub struct ModerationRequest {
 }
 
 /// Any product, hidden ones too (no view is counted).
-#[utoipa::path(tag = "market", security(("access_token" = [])), params(("product_id" = i64, Path)), extensions(("x-errors" = json!(["USR_009", "MKT_001", "GLB_004"]))), responses(
+#[utoipa::path(tag = "market", security(("access_token" = [])), params(("productId" = i64, Path)), extensions(("x-errors" = json!(["USR_009", "MKT_001", "GLB_004"]))), responses(
     (status = 200, description = "The product", body = ApiResponse<ProductResponse>),
 ))]
-#[get("/products/{product_id}")]
+#[get("/products/{productId}")]
 pub async fn product(
     state: web::Data<AdminState>,
     admin: Admin,
@@ -50,10 +50,10 @@ pub async fn product(
 /// Hides a product (say, a report of a counterfeit) or shows it again. A hidden product is not
 /// listed, cannot be ordered, and is shown only to its seller and admins; orders already placed
 /// go on.
-#[utoipa::path(tag = "market", security(("access_token" = [])), params(("product_id" = i64, Path)), request_body = ModerationRequest, extensions(("x-errors" = json!(["USR_009", "MKT_001", "GLB_002", "GLB_004"]))), responses(
+#[utoipa::path(tag = "market", security(("access_token" = [])), params(("productId" = i64, Path)), request_body = ModerationRequest, extensions(("x-errors" = json!(["USR_009", "MKT_001", "GLB_002", "GLB_004"]))), responses(
     (status = 200, description = "The product after the change", body = ApiResponse<ProductResponse>),
 ))]
-#[patch("/products/{product_id}")]
+#[patch("/products/{productId}")]
 pub async fn moderate(
     state: web::Data<AdminState>,
     admin: Admin,
@@ -70,10 +70,10 @@ pub async fn moderate(
 }
 
 /// Any order with every status it entered.
-#[utoipa::path(tag = "market", security(("access_token" = [])), params(("order_id" = i64, Path)), extensions(("x-errors" = json!(["USR_009", "MKT_007", "GLB_004"]))), responses(
+#[utoipa::path(tag = "market", security(("access_token" = [])), params(("orderId" = i64, Path)), extensions(("x-errors" = json!(["USR_009", "MKT_007", "GLB_004"]))), responses(
     (status = 200, description = "The order", body = ApiResponse<OrderDetailResponse>),
 ))]
-#[get("/orders/{order_id}")]
+#[get("/orders/{orderId}")]
 pub async fn order(
     state: web::Data<AdminState>,
     admin: Admin,

@@ -51,13 +51,13 @@ async fn detail(state: &AdminState, id: i64) -> Result<MockExamDetail, AppError>
 /// `{examYear, round, timeLimit (minutes), score (total), questions:[{subjectSeq, questionNumber,
 /// question, choices[], answer, score?, image?}]}`. Unknown fields are ignored; every problem is
 /// reported with the question it is in.
-#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("certificate_id" = i64, Path)),
+#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("certificateId" = i64, Path)),
     request_body(content = serde_json::Value, content_type = "application/json", description = "The import document (Cercat's format, above)"),
     extensions(("x-errors" = json!(["MEX_005", "CRT_001", "MEX_006"]))),
     responses(
     (status = 201, description = "Created", body = ApiResponse<MockExamDetail>),
 ))]
-#[post("/certificates/{certificate_id}/mock-exams")]
+#[post("/certificates/{certificateId}/mock-exams")]
 pub async fn import(
     state: web::Data<AdminState>,
     admin: Admin,
@@ -74,10 +74,10 @@ pub async fn import(
 }
 
 /// A mock exam with its questions and correct answers.
-#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("mock_exam_id" = i64, Path)), extensions(("x-errors" = json!(["MEX_001"]))), responses(
+#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("mockExamId" = i64, Path)), extensions(("x-errors" = json!(["MEX_001"]))), responses(
     (status = 200, description = "The exam", body = ApiResponse<MockExamDetail>),
 ))]
-#[get("/mock-exams/{mock_exam_id}")]
+#[get("/mock-exams/{mockExamId}")]
 pub async fn show(
     state: web::Data<AdminState>,
     _admin: Admin,
@@ -102,11 +102,11 @@ pub struct QuestionEditRequest {
 }
 
 /// Edits question `number` (results already graded keep their grades).
-#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("mock_exam_id" = i64, Path), ("number" = i32, Path)),
+#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("mockExamId" = i64, Path), ("number" = i32, Path)),
     request_body = QuestionEditRequest, extensions(("x-errors" = json!(["MEX_012", "MEX_001", "MEX_011"]))), responses(
     (status = 200, description = "The exam after the edit", body = ApiResponse<MockExamDetail>),
 ))]
-#[put("/mock-exams/{mock_exam_id}/questions/{number}")]
+#[put("/mock-exams/{mockExamId}/questions/{number}")]
 pub async fn edit_question(
     state: web::Data<AdminState>,
     admin: Admin,
@@ -146,14 +146,14 @@ fn image_bytes(req: &HttpRequest, body: web::Bytes) -> Result<Vec<u8>, AppError>
 
 /// Sets question `number`'s image: the raw image bytes are the body (PNG, JPEG, GIF or WebP,
 /// checked by content, at most 5 MiB).
-#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("mock_exam_id" = i64, Path), ("number" = i32, Path)),
+#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("mockExamId" = i64, Path), ("number" = i32, Path)),
     request_body(description = "The image bytes", content(
         (crate::dto::ImageBody = "image/png"), (crate::dto::ImageBody = "image/jpeg"),
         (crate::dto::ImageBody = "image/gif"), (crate::dto::ImageBody = "image/webp"),
     )), extensions(("x-errors" = json!(["MEX_010", "MEX_001", "MEX_011"]))), responses(
     (status = 200, description = "Stored", body = ApiResponse<ImageResponse>),
 ))]
-#[put("/mock-exams/{mock_exam_id}/questions/{number}/image")]
+#[put("/mock-exams/{mockExamId}/questions/{number}/image")]
 pub async fn question_image(
     state: web::Data<AdminState>,
     admin: Admin,
@@ -170,14 +170,14 @@ pub async fn question_image(
 
 /// Sets option `option` of question `number`'s image (same rules).
 #[utoipa::path(tag = "mock-exams", security(("access_token" = [])),
-    params(("mock_exam_id" = i64, Path), ("number" = i32, Path), ("option" = i32, Path)),
+    params(("mockExamId" = i64, Path), ("number" = i32, Path), ("option" = i32, Path)),
     request_body(description = "The image bytes", content(
         (crate::dto::ImageBody = "image/png"), (crate::dto::ImageBody = "image/jpeg"),
         (crate::dto::ImageBody = "image/gif"), (crate::dto::ImageBody = "image/webp"),
     )), extensions(("x-errors" = json!(["MEX_010", "MEX_001", "MEX_011"]))), responses(
     (status = 200, description = "Stored", body = ApiResponse<ImageResponse>),
 ))]
-#[put("/mock-exams/{mock_exam_id}/questions/{number}/options/{option}/image")]
+#[put("/mock-exams/{mockExamId}/questions/{number}/options/{option}/image")]
 pub async fn option_image(
     state: web::Data<AdminState>,
     admin: Admin,
@@ -194,10 +194,10 @@ pub async fn option_image(
 }
 
 /// Deletes a mock exam nobody has taken.
-#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("mock_exam_id" = i64, Path)), extensions(("x-errors" = json!(["MEX_001", "MEX_009"]))), responses(
+#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("mockExamId" = i64, Path)), extensions(("x-errors" = json!(["MEX_001", "MEX_009"]))), responses(
     (status = 200, description = "Deleted", body = ApiResponse<bool>),
 ))]
-#[delete("/mock-exams/{mock_exam_id}")]
+#[delete("/mock-exams/{mockExamId}")]
 pub async fn remove(
     state: web::Data<AdminState>,
     admin: Admin,

@@ -162,10 +162,10 @@ pub async fn list(
 
 /// One account, withdrawn ones too, with its sign-in history: the last 30 days' counts and the
 /// newest 10 attempts (how, from where, and whether each started session is still live).
-#[utoipa::path(tag = "users", security(("access_token" = [])), params(("user_id" = i64, Path)), extensions(("x-errors" = json!(["USR_009", "USR_010", "GLB_004"]))), responses(
+#[utoipa::path(tag = "users", security(("access_token" = [])), params(("userId" = i64, Path)), extensions(("x-errors" = json!(["USR_009", "USR_010", "GLB_004"]))), responses(
     (status = 200, description = "The account and its sign-ins", body = ApiResponse<UserDetailResponse>),
 ))]
-#[get("/users/{user_id}")]
+#[get("/users/{userId}")]
 pub async fn detail(
     state: web::Data<AdminState>,
     _admin: Admin,
@@ -259,10 +259,10 @@ pub struct RoleRequest {
 /// its access tokens are refused, its streams close), so its next sign-in carries the new role.
 /// A GUEST (onboarding not finished) gets no role (USR_018); the last ADMIN keeps theirs
 /// (USR_019). Audited.
-#[utoipa::path(tag = "users", security(("access_token" = [])), params(("user_id" = i64, Path)), request_body = RoleRequest, extensions(("x-errors" = json!(["USR_009", "USR_001", "USR_010", "USR_018", "USR_019", "GLB_002", "GLB_004"]))), responses(
+#[utoipa::path(tag = "users", security(("access_token" = [])), params(("userId" = i64, Path)), request_body = RoleRequest, extensions(("x-errors" = json!(["USR_009", "USR_001", "USR_010", "USR_018", "USR_019", "GLB_002", "GLB_004"]))), responses(
     (status = 200, description = "The account after the change", body = ApiResponse<UserResponse>),
 ))]
-#[patch("/users/{user_id}/role")]
+#[patch("/users/{userId}/role")]
 pub async fn change_role(
     state: web::Data<AdminState>,
     admin: Admin,
@@ -294,10 +294,10 @@ pub struct SuspensionRequest {
 /// Suspends an account: its sessions end at once on every instance (streams too), and
 /// sign-in and refresh answer 403 USR_020 with the end date until it is over or lifted. A new
 /// suspension replaces the one in force. ADMIN accounts are not suspended (USR_021). Audited.
-#[utoipa::path(tag = "users", security(("access_token" = [])), params(("user_id" = i64, Path)), request_body = SuspensionRequest, extensions(("x-errors" = json!(["USR_009", "USR_001", "USR_010", "USR_021", "GLB_002", "GLB_004"]))), responses(
+#[utoipa::path(tag = "users", security(("access_token" = [])), params(("userId" = i64, Path)), request_body = SuspensionRequest, extensions(("x-errors" = json!(["USR_009", "USR_001", "USR_010", "USR_021", "GLB_002", "GLB_004"]))), responses(
     (status = 200, description = "The account, suspended", body = ApiResponse<UserResponse>),
 ))]
-#[post("/users/{user_id}/suspension")]
+#[post("/users/{userId}/suspension")]
 pub async fn suspend(
     state: web::Data<AdminState>,
     admin: Admin,
@@ -322,10 +322,10 @@ pub async fn suspend(
 }
 
 /// Lifts an account's suspension (an account without one is answered as it is). Audited.
-#[utoipa::path(tag = "users", security(("access_token" = [])), params(("user_id" = i64, Path)), extensions(("x-errors" = json!(["USR_009", "USR_010", "GLB_004"]))), responses(
+#[utoipa::path(tag = "users", security(("access_token" = [])), params(("userId" = i64, Path)), extensions(("x-errors" = json!(["USR_009", "USR_010", "GLB_004"]))), responses(
     (status = 200, description = "The account, not suspended", body = ApiResponse<UserResponse>),
 ))]
-#[delete("/users/{user_id}/suspension")]
+#[delete("/users/{userId}/suspension")]
 pub async fn unsuspend(
     state: web::Data<AdminState>,
     admin: Admin,

@@ -51,10 +51,10 @@ pub async fn boards(
 }
 
 /// Flips the board's favourite state and returns the new state.
-#[utoipa::path(tag = "boards", security(("access_token" = [])), params(("certificate_id" = i64, Path)), extensions(("x-errors" = json!(["CRT_001"]))), responses(
+#[utoipa::path(tag = "boards", security(("access_token" = [])), params(("certificateId" = i64, Path)), extensions(("x-errors" = json!(["CRT_001"]))), responses(
     (status = 200, description = "The new state", body = ApiResponse<BoardResponse>),
 ))]
-#[post("/favorite-boards/{certificate_id}")]
+#[post("/favorite-boards/{certificateId}")]
 pub async fn toggle_favorite(
     state: web::Data<AppState>,
     caller: Authenticated,

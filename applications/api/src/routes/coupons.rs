@@ -67,10 +67,10 @@ pub async fn preview(
 }
 
 /// A first-come coupon event: copies left, its window, and whether the caller has one.
-#[utoipa::path(tag = "coupons", security(("access_token" = [])), params(("event_id" = i64, Path)), extensions(("x-errors" = json!(["USR_007", "CPN_015", "GLB_004"]))), responses(
+#[utoipa::path(tag = "coupons", security(("access_token" = [])), params(("eventId" = i64, Path)), extensions(("x-errors" = json!(["USR_007", "CPN_015", "GLB_004"]))), responses(
     (status = 200, description = "The event", body = ApiResponse<CouponEventResponse>),
 ))]
-#[get("/coupon-events/{event_id}")]
+#[get("/coupon-events/{eventId}")]
 pub async fn coupon_event(
     state: web::Data<AppState>,
     caller: Authenticated,
@@ -82,10 +82,10 @@ pub async fn coupon_event(
 
 /// Claims a copy of the event's coupon: 201 only once the copy is committed; 409 `CPN_017` when
 /// every copy is given, `CPN_018` when the caller has one; 403 `CPN_016` outside the window.
-#[utoipa::path(tag = "coupons", security(("access_token" = [])), params(("event_id" = i64, Path)), extensions(("x-errors" = json!(["USR_007", "USR_009", "CPN_015", "CPN_016", "CPN_017", "CPN_018", "GLB_004"]))), responses(
+#[utoipa::path(tag = "coupons", security(("access_token" = [])), params(("eventId" = i64, Path)), extensions(("x-errors" = json!(["USR_007", "USR_009", "CPN_015", "CPN_016", "CPN_017", "CPN_018", "GLB_004"]))), responses(
     (status = 201, description = "The copy now held", body = ApiResponse<UserCouponResponse>),
 ))]
-#[post("/coupon-events/{event_id}/claims")]
+#[post("/coupon-events/{eventId}/claims")]
 pub async fn claim(
     state: web::Data<AppState>,
     caller: Member,

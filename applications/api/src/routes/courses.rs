@@ -87,10 +87,10 @@ pub async fn search(
 }
 
 /// One course, with its seats left and whether enrollment is open (public).
-#[utoipa::path(tag = "courses", params(("course_id" = i64, Path)), extensions(("x-errors" = json!(["CRS_001"]))), responses(
+#[utoipa::path(tag = "courses", params(("courseId" = i64, Path)), extensions(("x-errors" = json!(["CRS_001"]))), responses(
     (status = 200, description = "The course", body = ApiResponse<CourseResponse>),
 ))]
-#[get("/courses/{course_id}")]
+#[get("/courses/{courseId}")]
 pub async fn get_course(
     state: web::Data<AppState>,
     path: IdPath<CourseId>,
@@ -102,10 +102,10 @@ pub async fn get_course(
 
 /// Replaces a course's fields (its instructor or an admin). The capacity cannot go below
 /// the seats taken.
-#[utoipa::path(tag = "courses", security(("access_token" = [])), params(("course_id" = i64, Path)), request_body = CourseRequest, extensions(("x-errors" = json!(["CRS_002", "CRS_003", "CRS_001", "CRS_013"]))), responses(
+#[utoipa::path(tag = "courses", security(("access_token" = [])), params(("courseId" = i64, Path)), request_body = CourseRequest, extensions(("x-errors" = json!(["CRS_002", "CRS_003", "CRS_001", "CRS_013"]))), responses(
     (status = 200, description = "Updated", body = ApiResponse<CourseResponse>),
 ))]
-#[put("/courses/{course_id}")]
+#[put("/courses/{courseId}")]
 pub async fn update(
     state: web::Data<AppState>,
     caller: Instructor,
@@ -118,10 +118,10 @@ pub async fn update(
 }
 
 /// Deletes a course nobody has enrolled in (its instructor or an admin).
-#[utoipa::path(tag = "courses", security(("access_token" = [])), params(("course_id" = i64, Path)), extensions(("x-errors" = json!(["CRS_003", "CRS_001", "CRS_013"]))), responses(
+#[utoipa::path(tag = "courses", security(("access_token" = [])), params(("courseId" = i64, Path)), extensions(("x-errors" = json!(["CRS_003", "CRS_001", "CRS_013"]))), responses(
     (status = 200, description = "Deleted", body = ApiResponse<bool>),
 ))]
-#[delete("/courses/{course_id}")]
+#[delete("/courses/{courseId}")]
 pub async fn remove(
     state: web::Data<AppState>,
     caller: Instructor,
@@ -144,10 +144,10 @@ fn queue_response(course_id: i64, status: cercat_course::QueueStatus) -> HttpRes
 /// Joins the course's waiting room. Joining again returns the same place. Poll
 /// `GET …/queue/me` after `Retry-After` seconds; once admitted the answer carries the
 /// admission token.
-#[utoipa::path(tag = "courses", security(("access_token" = [])), params(("course_id" = i64, Path)), extensions(("x-errors" = json!(["CRS_004", "CRS_001", "CRS_016"]))), responses(
+#[utoipa::path(tag = "courses", security(("access_token" = [])), params(("courseId" = i64, Path)), extensions(("x-errors" = json!(["CRS_004", "CRS_001", "CRS_016"]))), responses(
     (status = 200, description = "The caller's place (Retry-After: when to poll)", body = ApiResponse<QueueResponse>),
 ))]
-#[post("/courses/{course_id}/queue")]
+#[post("/courses/{courseId}/queue")]
 pub async fn join_queue(
     state: web::Data<AppState>,
     caller: Member,
@@ -160,10 +160,10 @@ pub async fn join_queue(
 
 /// The caller's place in the waiting room: position, people ahead, estimated wait, and —
 /// once admitted — a short-lived admission token bound to the caller and the course.
-#[utoipa::path(tag = "courses", security(("access_token" = [])), params(("course_id" = i64, Path)), extensions(("x-errors" = json!(["CRS_007", "CRS_001"]))), responses(
+#[utoipa::path(tag = "courses", security(("access_token" = [])), params(("courseId" = i64, Path)), extensions(("x-errors" = json!(["CRS_007", "CRS_001"]))), responses(
     (status = 200, description = "The caller's place (Retry-After: when to poll)", body = ApiResponse<QueueResponse>),
 ))]
-#[get("/courses/{course_id}/queue/me")]
+#[get("/courses/{courseId}/queue/me")]
 pub async fn queue_me(
     state: web::Data<AppState>,
     caller: Member,
@@ -182,10 +182,10 @@ pub async fn queue_me(
 /// `GET …/queue/me` keeps working throughout. At most `sse.max_per_user` streams per user and
 /// `sse.max_connections` in all per instance (then 503 `GLB_008` with `Retry-After`). Join the
 /// room first (`POST …/queue`).
-#[utoipa::path(tag = "courses", security(("access_token" = [])), params(("course_id" = i64, Path)), extensions(("x-errors" = json!(["CRS_007", "CRS_001", "GLB_008"]))), responses(
+#[utoipa::path(tag = "courses", security(("access_token" = [])), params(("courseId" = i64, Path)), extensions(("x-errors" = json!(["CRS_007", "CRS_001", "GLB_008"]))), responses(
     (status = 200, description = "A `text/event-stream` of `position` frames, then `admitted` with the token", content_type = "text/event-stream", body = String),
 ))]
-#[get("/courses/{course_id}/queue/me/stream")]
+#[get("/courses/{courseId}/queue/me/stream")]
 pub async fn queue_stream(
     state: web::Data<AppState>,
     caller: Member,
@@ -221,7 +221,7 @@ pub async fn queue_stream(
 /// `Idempotency-Key`.
 #[utoipa::path(tag = "courses", security(("access_token" = [])),
     params(
-        ("course_id" = i64, Path),
+        ("courseId" = i64, Path),
         ("Admission-Token" = Option<String>, Header, description = "From the waiting room, when the course has one"),
         ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key get the first response"),
     ),
@@ -231,7 +231,7 @@ pub async fn queue_stream(
         (status = 201, description = "Seat held", body = ApiResponse<EnrollmentResponse>),
     )
 )]
-#[post("/courses/{course_id}/enrollments")]
+#[post("/courses/{courseId}/enrollments")]
 pub async fn enroll(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -270,10 +270,10 @@ pub async fn my_enrollments(
 }
 
 /// One of the caller's enrollments.
-#[utoipa::path(tag = "courses", security(("access_token" = [])), params(("enrollment_id" = i64, Path)), extensions(("x-errors" = json!(["CRS_008"]))), responses(
+#[utoipa::path(tag = "courses", security(("access_token" = [])), params(("enrollmentId" = i64, Path)), extensions(("x-errors" = json!(["CRS_008"]))), responses(
     (status = 200, description = "The enrollment", body = ApiResponse<EnrollmentResponse>),
 ))]
-#[get("/enrollments/{enrollment_id}")]
+#[get("/enrollments/{enrollmentId}")]
 pub async fn get_enrollment(
     state: web::Data<AppState>,
     caller: Member,
@@ -287,7 +287,7 @@ pub async fn get_enrollment(
 /// `COMPLETED`. Honors `Idempotency-Key`.
 #[utoipa::path(tag = "courses", security(("access_token" = [])),
     params(
-        ("enrollment_id" = i64, Path),
+        ("enrollmentId" = i64, Path),
         ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key get the first response"),
     ),
     request_body = PaymentRequest,
@@ -296,7 +296,7 @@ pub async fn get_enrollment(
         (status = 200, description = "Paid", body = ApiResponse<EnrollmentResponse>),
     )
 )]
-#[post("/enrollments/{enrollment_id}/payments")]
+#[post("/enrollments/{enrollmentId}/payments")]
 pub async fn pay(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -320,7 +320,7 @@ pub async fn pay(
 /// the gateway refunds first, then the seat goes back (`REFUNDED`). Honors `Idempotency-Key`.
 #[utoipa::path(tag = "courses", security(("access_token" = [])),
     params(
-        ("enrollment_id" = i64, Path),
+        ("enrollmentId" = i64, Path),
         ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key get the first response"),
     ),
     extensions(("x-errors" = json!(["CRS_008", "CRS_015", "GLB_008"]))),
@@ -328,7 +328,7 @@ pub async fn pay(
         (status = 200, description = "Cancelled or refunded", body = ApiResponse<EnrollmentResponse>),
     )
 )]
-#[post("/enrollments/{enrollment_id}/cancel")]
+#[post("/enrollments/{enrollmentId}/cancel")]
 pub async fn cancel(
     state: web::Data<AppState>,
     req: HttpRequest,

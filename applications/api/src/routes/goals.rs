@@ -23,10 +23,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
 }
 
 /// The caller's goals for a certificate, oldest first (the client uses the last).
-#[utoipa::path(tag = "goals", security(("access_token" = [])), params(("certificate_id" = i64, Path)), extensions(("x-errors" = json!(["CRT_001"]))), responses(
+#[utoipa::path(tag = "goals", security(("access_token" = [])), params(("certificateId" = i64, Path)), extensions(("x-errors" = json!(["CRT_001"]))), responses(
     (status = 200, description = "Goals", body = ApiResponse<Vec<GoalPeriodResponse>>),
 ))]
-#[get("/certificates/{certificate_id}/goals")]
+#[get("/certificates/{certificateId}/goals")]
 pub async fn list(
     state: web::Data<AppState>,
     caller: Authenticated,
@@ -38,10 +38,10 @@ pub async fn list(
 }
 
 /// Sets a goal for a certificate.
-#[utoipa::path(tag = "goals", security(("access_token" = [])), params(("certificate_id" = i64, Path)), request_body = GoalRequest, extensions(("x-errors" = json!(["LRN_002", "CRT_001"]))), responses(
+#[utoipa::path(tag = "goals", security(("access_token" = [])), params(("certificateId" = i64, Path)), request_body = GoalRequest, extensions(("x-errors" = json!(["LRN_002", "CRT_001"]))), responses(
     (status = 201, description = "Created", body = ApiResponse<GoalResponse>),
 ))]
-#[post("/certificates/{certificate_id}/goals")]
+#[post("/certificates/{certificateId}/goals")]
 pub async fn create(
     state: web::Data<AppState>,
     caller: Authenticated,
@@ -56,10 +56,10 @@ pub async fn create(
 
 /// One of the caller's goals. The client asks for goal 0 when the user has none: that is a
 /// 404 `LRN_001`, which it tolerates.
-#[utoipa::path(tag = "goals", security(("access_token" = [])), params(("goal_id" = i64, Path)), extensions(("x-errors" = json!(["LRN_001"]))), responses(
+#[utoipa::path(tag = "goals", security(("access_token" = [])), params(("goalId" = i64, Path)), extensions(("x-errors" = json!(["LRN_001"]))), responses(
     (status = 200, description = "Goal", body = ApiResponse<GoalResponse>),
 ))]
-#[get("/goals/{goal_id}")]
+#[get("/goals/{goalId}")]
 pub async fn get_goal(
     state: web::Data<AppState>,
     caller: Authenticated,
@@ -71,10 +71,10 @@ pub async fn get_goal(
 }
 
 /// Replaces one of the caller's goals.
-#[utoipa::path(tag = "goals", security(("access_token" = [])), params(("goal_id" = i64, Path)), request_body = GoalRequest, extensions(("x-errors" = json!(["LRN_002", "LRN_001"]))), responses(
+#[utoipa::path(tag = "goals", security(("access_token" = [])), params(("goalId" = i64, Path)), request_body = GoalRequest, extensions(("x-errors" = json!(["LRN_002", "LRN_001"]))), responses(
     (status = 200, description = "Updated", body = ApiResponse<GoalResponse>),
 ))]
-#[put("/goals/{goal_id}")]
+#[put("/goals/{goalId}")]
 pub async fn update(
     state: web::Data<AppState>,
     caller: Authenticated,
@@ -88,10 +88,10 @@ pub async fn update(
 
 /// Whether the caller has a goal for the certificate that has not ended (false → the client
 /// asks them to set one).
-#[utoipa::path(tag = "goals", security(("access_token" = [])), params(("certificate_id" = i64, Path)), extensions(("x-errors" = json!(["CRT_001"]))), responses(
+#[utoipa::path(tag = "goals", security(("access_token" = [])), params(("certificateId" = i64, Path)), extensions(("x-errors" = json!(["CRT_001"]))), responses(
     (status = 200, description = "Status", body = ApiResponse<bool>),
 ))]
-#[get("/certificates/{certificate_id}/goal-status")]
+#[get("/certificates/{certificateId}/goal-status")]
 pub async fn status(
     state: web::Data<AppState>,
     caller: Authenticated,
@@ -103,10 +103,10 @@ pub async fn status(
 
 /// The dashboard of the current goal: best score in the period against the target, exams and
 /// study time today and in total against their targets, days left.
-#[utoipa::path(tag = "goals", security(("access_token" = [])), params(("certificate_id" = i64, Path)), extensions(("x-errors" = json!(["CRT_001", "LRN_004"]))), responses(
+#[utoipa::path(tag = "goals", security(("access_token" = [])), params(("certificateId" = i64, Path)), extensions(("x-errors" = json!(["CRT_001", "LRN_004"]))), responses(
     (status = 200, description = "Dashboard", body = ApiResponse<AchievementResponse>),
 ))]
-#[get("/certificates/{certificate_id}/goals/achievement")]
+#[get("/certificates/{certificateId}/goals/achievement")]
 pub async fn achievement(
     state: web::Data<AppState>,
     caller: Authenticated,
@@ -117,10 +117,10 @@ pub async fn achievement(
 }
 
 /// Logs stopwatch time (`studyTime`, milliseconds) against one of the caller's goals.
-#[utoipa::path(tag = "goals", security(("access_token" = [])), params(("goal_id" = i64, Path), StudyTimeQuery), extensions(("x-errors" = json!(["LRN_003", "LRN_001"]))), responses(
+#[utoipa::path(tag = "goals", security(("access_token" = [])), params(("goalId" = i64, Path), StudyTimeQuery), extensions(("x-errors" = json!(["LRN_003", "LRN_001"]))), responses(
     (status = 201, description = "Logged", body = ApiResponse<bool>),
 ))]
-#[post("/goals/{goal_id}/study-times")]
+#[post("/goals/{goalId}/study-times")]
 pub async fn study_time(
     state: web::Data<AppState>,
     caller: Authenticated,

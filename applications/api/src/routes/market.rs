@@ -118,11 +118,11 @@ pub async fn list(
 
 /// One product, counting the caller's view (once per Seoul day; a seller's own views are not
 /// counted).
-#[utoipa::path(tag = "market", security(("access_token" = [])), params(("product_id" = i64, Path)),
+#[utoipa::path(tag = "market", security(("access_token" = [])), params(("productId" = i64, Path)),
     extensions(("x-errors" = json!(["MKT_001"]))),
     responses((status = 200, description = "The product", body = ApiResponse<ProductResponse>)),
 )]
-#[get("/products/{product_id}")]
+#[get("/products/{productId}")]
 pub async fn detail(
     state: web::Data<AppState>,
     caller: Authenticated,
@@ -135,12 +135,12 @@ pub async fn detail(
 /// Edits a product (its seller or an admin) while it is `ON_SALE`. Multipart: `request` =
 /// JSON ([`ProductPatchRequest`]: the fields given replace the current ones, `removeImageIds`
 /// drops images) and 0–5 new `files`.
-#[utoipa::path(tag = "market", security(("access_token" = [])), params(("product_id" = i64, Path)),
+#[utoipa::path(tag = "market", security(("access_token" = [])), params(("productId" = i64, Path)),
     request_body(content = ProductForm, content_type = "multipart/form-data"),
     extensions(("x-errors" = json!(["GLB_014", "MKT_002", "MKT_013", "MKT_001", "MKT_003", "MKT_004", "CRT_001", "GLB_009", "UPL_001", "GLB_008"]))),
     responses((status = 200, description = "Updated", body = ApiResponse<ProductResponse>)),
 )]
-#[patch("/products/{product_id}")]
+#[patch("/products/{productId}")]
 pub async fn update(
     state: web::Data<AppState>,
     caller: Member,
@@ -155,11 +155,11 @@ pub async fn update(
 
 /// Deletes a product (its seller or an admin) while it is `ON_SALE`; past orders keep it in
 /// their history.
-#[utoipa::path(tag = "market", security(("access_token" = [])), params(("product_id" = i64, Path)),
+#[utoipa::path(tag = "market", security(("access_token" = [])), params(("productId" = i64, Path)),
     extensions(("x-errors" = json!(["MKT_001", "MKT_003", "MKT_004"]))),
     responses((status = 200, description = "Deleted", body = ApiResponse<bool>)),
 )]
-#[delete("/products/{product_id}")]
+#[delete("/products/{productId}")]
 pub async fn delete_product(
     state: web::Data<AppState>,
     caller: Member,
@@ -170,11 +170,11 @@ pub async fn delete_product(
 }
 
 /// Likes a product; liking twice changes nothing.
-#[utoipa::path(tag = "market", security(("access_token" = [])), params(("product_id" = i64, Path)),
+#[utoipa::path(tag = "market", security(("access_token" = [])), params(("productId" = i64, Path)),
     extensions(("x-errors" = json!(["MKT_001"]))),
     responses((status = 200, description = "Liked", body = ApiResponse<ProductLikeResponse>)),
 )]
-#[post("/products/{product_id}/likes")]
+#[post("/products/{productId}/likes")]
 pub async fn like(
     state: web::Data<AppState>,
     caller: Member,
@@ -184,11 +184,11 @@ pub async fn like(
 }
 
 /// Takes back the caller's like; without one nothing changes.
-#[utoipa::path(tag = "market", security(("access_token" = [])), params(("product_id" = i64, Path)),
+#[utoipa::path(tag = "market", security(("access_token" = [])), params(("productId" = i64, Path)),
     extensions(("x-errors" = json!(["MKT_001"]))),
     responses((status = 200, description = "Not liked", body = ApiResponse<ProductLikeResponse>)),
 )]
-#[delete("/products/{product_id}/likes")]
+#[delete("/products/{productId}/likes")]
 pub async fn unlike(
     state: web::Data<AppState>,
     caller: Member,
@@ -203,14 +203,14 @@ pub async fn unlike(
 /// order is `PAID` at once. Honors `Idempotency-Key`.
 #[utoipa::path(tag = "market", security(("access_token" = [])),
     params(
-        ("product_id" = i64, Path),
+        ("productId" = i64, Path),
         ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key get the first response"),
     ),
     request_body(content = Option<OrderRequest>, description = "Optional: the coupons to spend"),
     extensions(("x-errors" = json!(["MKT_001", "MKT_005", "MKT_006", "MKT_014", "GLB_002", "IDM_002", "IDM_001", "CPN_001", "CPN_002", "CPN_003", "CPN_004", "CPN_005", "CPN_006", "CPN_007", "CPN_009"]))),
     responses((status = 201, description = "Reserved for the caller", body = ApiResponse<OrderResponse>)),
 )]
-#[post("/products/{product_id}/orders")]
+#[post("/products/{productId}/orders")]
 pub async fn place_order(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -252,11 +252,11 @@ pub async fn my_orders(
 }
 
 /// One order with every status it entered (its buyer or seller).
-#[utoipa::path(tag = "market", security(("access_token" = [])), params(("order_id" = i64, Path)),
+#[utoipa::path(tag = "market", security(("access_token" = [])), params(("orderId" = i64, Path)),
     extensions(("x-errors" = json!(["MKT_007"]))),
     responses((status = 200, description = "The order", body = ApiResponse<OrderDetailResponse>)),
 )]
-#[get("/orders/{order_id}")]
+#[get("/orders/{orderId}")]
 pub async fn get_order(
     state: web::Data<AppState>,
     caller: Member,
@@ -270,14 +270,14 @@ pub async fn get_order(
 /// order was released is refunded (409 `MKT_009`). Honors `Idempotency-Key`.
 #[utoipa::path(tag = "market", security(("access_token" = [])),
     params(
-        ("order_id" = i64, Path),
+        ("orderId" = i64, Path),
         ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key get the first response"),
     ),
     request_body = PaymentRequest,
     extensions(("x-errors" = json!(["MKT_002", "GLB_002", "MKT_010", "MKT_007", "MKT_008", "MKT_009", "MKT_011", "IDM_002", "IDM_001", "GLB_008"]))),
     responses((status = 200, description = "Paid", body = ApiResponse<OrderResponse>)),
 )]
-#[post("/orders/{order_id}/payments")]
+#[post("/orders/{orderId}/payments")]
 pub async fn pay(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -301,13 +301,13 @@ pub async fn pay(
 /// to the buyer, exactly once. Honors `Idempotency-Key`.
 #[utoipa::path(tag = "market", security(("access_token" = [])),
     params(
-        ("order_id" = i64, Path),
+        ("orderId" = i64, Path),
         ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key get the first response"),
     ),
     extensions(("x-errors" = json!(["MKT_007", "MKT_012", "MKT_010", "IDM_002", "IDM_001", "GLB_008"]))),
     responses((status = 200, description = "Cancelled or refunded", body = ApiResponse<OrderResponse>)),
 )]
-#[post("/orders/{order_id}/cancel")]
+#[post("/orders/{orderId}/cancel")]
 pub async fn cancel(
     state: web::Data<AppState>,
     req: HttpRequest,

@@ -38,10 +38,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
 }
 
 /// Years with mock exams, newest first (the client selects the first).
-#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("certificate_id" = i64, Path)), extensions(("x-errors" = json!(["CRT_001"]))), responses(
+#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("certificateId" = i64, Path)), extensions(("x-errors" = json!(["CRT_001"]))), responses(
     (status = 200, description = "Years", body = ApiResponse<Vec<i32>>),
 ))]
-#[get("/certificates/{certificate_id}/exam-years")]
+#[get("/certificates/{certificateId}/exam-years")]
 pub async fn exam_years(
     state: web::Data<AppState>,
     _caller: Authenticated,
@@ -52,10 +52,10 @@ pub async fn exam_years(
 }
 
 /// The certificate's mock exams, of one year (`examYear`) or all.
-#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("certificate_id" = i64, Path), ExamYearQuery), extensions(("x-errors" = json!(["GLB_004", "CRT_001"]))), responses(
+#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("certificateId" = i64, Path), ExamYearQuery), extensions(("x-errors" = json!(["GLB_004", "CRT_001"]))), responses(
     (status = 200, description = "Mock exams", body = ApiResponse<Vec<MockExamResponse>>),
 ))]
-#[get("/certificates/{certificate_id}/mock-exams")]
+#[get("/certificates/{certificateId}/mock-exams")]
 pub async fn mock_exams(
     state: web::Data<AppState>,
     _caller: Authenticated,
@@ -74,10 +74,10 @@ pub async fn mock_exams(
 /// The exam's questions ordered by number (subjects in exam order), with options, images,
 /// subject and correct option. The rendered body is cached (Redis in production) until an
 /// admin edits the exam.
-#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("mock_exam_id" = i64, Path)), extensions(("x-errors" = json!(["MEX_001"]))), responses(
+#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("mockExamId" = i64, Path)), extensions(("x-errors" = json!(["MEX_001"]))), responses(
     (status = 200, description = "Questions", body = ApiResponse<Vec<QuestionResponse>>),
 ))]
-#[get("/mock-exams/{mock_exam_id}/questions")]
+#[get("/mock-exams/{mockExamId}/questions")]
 pub async fn questions(
     state: web::Data<AppState>,
     _caller: Authenticated,
@@ -101,10 +101,10 @@ pub async fn questions(
 }
 
 /// The caller's results of this exam, oldest first (the last is the latest).
-#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("mock_exam_id" = i64, Path)), extensions(("x-errors" = json!(["MEX_001"]))), responses(
+#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("mockExamId" = i64, Path)), extensions(("x-errors" = json!(["MEX_001"]))), responses(
     (status = 200, description = "Attempts", body = ApiResponse<Vec<ResultResponse>>),
 ))]
-#[get("/mock-exams/{mock_exam_id}")]
+#[get("/mock-exams/{mockExamId}")]
 pub async fn attempts(
     state: web::Data<AppState>,
     caller: Authenticated,
@@ -118,10 +118,10 @@ pub async fn attempts(
 /// Submits answers. The server grades: each answer is matched to its question by its 1-based
 /// number in the exam (`questionId`, or `questionSeq`); the client's `isCorrect`, `score` and
 /// `subjectId` are ignored. Questions not answered count as unanswered.
-#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("mock_exam_id" = i64, Path)), request_body = CreateResultRequest, extensions(("x-errors" = json!(["MEX_002", "MEX_001"]))), responses(
+#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("mockExamId" = i64, Path)), request_body = CreateResultRequest, extensions(("x-errors" = json!(["MEX_002", "MEX_001"]))), responses(
     (status = 201, description = "Stored", body = ApiResponse<CreatedResultResponse>),
 ))]
-#[post("/mock-exams/{mock_exam_id}/mock-exam-results")]
+#[post("/mock-exams/{mockExamId}/mock-exam-results")]
 pub async fn submit(
     state: web::Data<AppState>,
     caller: Authenticated,
@@ -159,10 +159,10 @@ pub async fn submit(
 }
 
 /// The caller's latest result of this exam.
-#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("mock_exam_id" = i64, Path)), extensions(("x-errors" = json!(["MEX_001", "MEX_007"]))), responses(
+#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("mockExamId" = i64, Path)), extensions(("x-errors" = json!(["MEX_001", "MEX_007"]))), responses(
     (status = 200, description = "Latest result", body = ApiResponse<ResultResponse>),
 ))]
-#[get("/mock-exams/{mock_exam_id}/mock-exam-results/recent")]
+#[get("/mock-exams/{mockExamId}/mock-exam-results/recent")]
 pub async fn recent(
     state: web::Data<AppState>,
     caller: Authenticated,
@@ -173,10 +173,10 @@ pub async fn recent(
 }
 
 /// One of the caller's results.
-#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("result_id" = i64, Path)), extensions(("x-errors" = json!(["MEX_003"]))), responses(
+#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("resultId" = i64, Path)), extensions(("x-errors" = json!(["MEX_003"]))), responses(
     (status = 200, description = "Result", body = ApiResponse<ResultResponse>),
 ))]
-#[get("/mock-exam-results/{result_id}")]
+#[get("/mock-exam-results/{resultId}")]
 pub async fn result(
     state: web::Data<AppState>,
     caller: Authenticated,
@@ -189,10 +189,10 @@ pub async fn result(
 /// Wrong (and unanswered), not yet reviewed answers of one of the caller's results. Sort by
 /// `createdAt`/`questionSeq` (the client's long names are accepted too); pages past the end
 /// have empty `content`.
-#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("result_id" = i64, Path), PageQuery), extensions(("x-errors" = json!(["GLB_004", "MEX_003"]))), responses(
+#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("resultId" = i64, Path), PageQuery), extensions(("x-errors" = json!(["GLB_004", "MEX_003"]))), responses(
     (status = 200, description = "Wrong answers", body = ApiResponse<UserAnswerSlice>),
 ))]
-#[get("/mock-exam-results/{result_id}/user-answers/wrong-answers")]
+#[get("/mock-exam-results/{resultId}/user-answers/wrong-answers")]
 pub async fn wrong_answers_of_result(
     state: web::Data<AppState>,
     caller: Authenticated,
@@ -205,10 +205,10 @@ pub async fn wrong_answers_of_result(
 }
 
 /// Wrong, not yet reviewed answers of the caller's latest attempt of each exam of a certificate.
-#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("certificate_id" = i64, Path), PageQuery), extensions(("x-errors" = json!(["GLB_004", "CRT_001"]))), responses(
+#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("certificateId" = i64, Path), PageQuery), extensions(("x-errors" = json!(["GLB_004", "CRT_001"]))), responses(
     (status = 200, description = "Wrong answers", body = ApiResponse<UserAnswerSlice>),
 ))]
-#[get("/certificates/{certificate_id}/user-answers/wrong-answers")]
+#[get("/certificates/{certificateId}/user-answers/wrong-answers")]
 pub async fn wrong_answers_of_certificate(
     state: web::Data<AppState>,
     caller: Authenticated,
@@ -221,10 +221,10 @@ pub async fn wrong_answers_of_certificate(
 }
 
 /// Marks one of the caller's answers reviewed: it leaves the wrong-answer notes.
-#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("user_answer_id" = i64, Path)), extensions(("x-errors" = json!(["MEX_004"]))), responses(
+#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("userAnswerId" = i64, Path)), extensions(("x-errors" = json!(["MEX_004"]))), responses(
     (status = 200, description = "Marked", body = ApiResponse<bool>),
 ))]
-#[patch("/user-answers/{user_answer_id}/review")]
+#[patch("/user-answers/{userAnswerId}/review")]
 pub async fn review(
     state: web::Data<AppState>,
     caller: Authenticated,
@@ -237,10 +237,10 @@ pub async fn review(
 
 /// Per-subject averages (correct rate, time spent, time allotted) of the caller's results
 /// within the current goal period (all time without a goal), one entry per subject in exam order.
-#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("certificate_id" = i64, Path)), extensions(("x-errors" = json!(["CRT_001"]))), responses(
+#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("certificateId" = i64, Path)), extensions(("x-errors" = json!(["CRT_001"]))), responses(
     (status = 200, description = "Averages", body = ApiResponse<Vec<SubjectAverageResponse>>),
 ))]
-#[get("/certificates/{certificate_id}/mock-exam-results/average")]
+#[get("/certificates/{certificateId}/mock-exam-results/average")]
 pub async fn subject_averages(
     state: web::Data<AppState>,
     caller: Authenticated,
@@ -256,10 +256,10 @@ pub async fn subject_averages(
 /// The caller's results of a certificate on a day (`DATE`, `date`), in a week of a month
 /// (`WEEK_OF_MONTH`, `year`/`month`/`weekOfMonth`, clipped to the month) or in a month
 /// (`MONTH`), newest first, paged. Asia/Seoul calendar; weeks start on Sunday.
-#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("certificate_id" = i64, Path), ("date_type" = String, Path, description = "DATE, WEEK_OF_MONTH or MONTH"), PeriodQuery, PageQuery), extensions(("x-errors" = json!(["MEX_008", "CRT_001"]))), responses(
+#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("certificateId" = i64, Path), ("dateType" = String, Path, description = "DATE, WEEK_OF_MONTH or MONTH"), PeriodQuery, PageQuery), extensions(("x-errors" = json!(["MEX_008", "CRT_001"]))), responses(
     (status = 200, description = "Results", body = ApiResponse<ResultSlice>),
 ))]
-#[get("/certificates/{certificate_id}/mock-exam-results/{date_type}")]
+#[get("/certificates/{certificateId}/mock-exam-results/{dateType}")]
 pub async fn results_by_date(
     state: web::Data<AppState>,
     caller: Authenticated,
@@ -278,10 +278,10 @@ pub async fn results_by_date(
 /// `month`: one bar per week, clipped to the month) or YEARLY (`year`: one bar per month)
 /// averages of the caller's total scores, with the period's average and best. Cached; saving
 /// a result invalidates exactly the reports that include its day.
-#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("certificate_id" = i64, Path), ("report_type" = String, Path, description = "WEEKLY, MONTHLY or YEARLY"), PeriodQuery), extensions(("x-errors" = json!(["MEX_008", "CRT_001"]))), responses(
+#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("certificateId" = i64, Path), ("reportType" = String, Path, description = "WEEKLY, MONTHLY or YEARLY"), PeriodQuery), extensions(("x-errors" = json!(["MEX_008", "CRT_001"]))), responses(
     (status = 200, description = "Report", body = ApiResponse<StatisticsResponse>),
 ))]
-#[get("/certificates/{certificate_id}/mock-exam-result/{report_type}/statistics")]
+#[get("/certificates/{certificateId}/mock-exam-result/{reportType}/statistics")]
 pub async fn statistics(
     state: web::Data<AppState>,
     caller: Authenticated,

@@ -80,10 +80,10 @@ fn kind_from_path(raw: &str) -> Result<PostKind, AppError> {
 /// or matching a keyword in title or content. Paged by `page` (what Cercat's client sends) or,
 /// in the default newest-first order, by `cursor` (`nextCursor` of the previous page), which
 /// skips and repeats nothing while others post.
-#[utoipa::path(tag = "community", security(("access_token" = [])), params(("certificate_id" = i64, Path), PostListQuery, PageQuery, CursorQuery), extensions(("x-errors" = json!(["COM_009", "GLB_003"]))), responses(
+#[utoipa::path(tag = "community", security(("access_token" = [])), params(("certificateId" = i64, Path), PostListQuery, PageQuery, CursorQuery), extensions(("x-errors" = json!(["COM_009", "GLB_003"]))), responses(
     (status = 200, description = "Posts", body = ApiResponse<PostSlice>),
 ))]
-#[get("/certificates/{certificate_id}/posts")]
+#[get("/certificates/{certificateId}/posts")]
 pub async fn list(
     state: web::Data<AppState>,
     caller: Authenticated,
@@ -102,10 +102,10 @@ pub async fn list(
 }
 
 /// COMMENTARY posts, optionally of one exam year, round and question; blank filters are ignored.
-#[utoipa::path(tag = "community", security(("access_token" = [])), params(("certificate_id" = i64, Path), CommentaryQuery, PageQuery), extensions(("x-errors" = json!(["GLB_003"]))), responses(
+#[utoipa::path(tag = "community", security(("access_token" = [])), params(("certificateId" = i64, Path), CommentaryQuery, PageQuery), extensions(("x-errors" = json!(["GLB_003"]))), responses(
     (status = 200, description = "Posts", body = ApiResponse<PostSlice>),
 ))]
-#[get("/certificates/{certificate_id}/commentary-posts")]
+#[get("/certificates/{certificateId}/commentary-posts")]
 pub async fn commentary(
     state: web::Data<AppState>,
     caller: Authenticated,
@@ -128,10 +128,10 @@ pub async fn commentary(
 }
 
 /// The board's three most-liked tips (cached).
-#[utoipa::path(tag = "community", security(("access_token" = [])), params(("certificate_id" = i64, Path)), responses(
+#[utoipa::path(tag = "community", security(("access_token" = [])), params(("certificateId" = i64, Path)), responses(
     (status = 200, description = "Best tips", body = ApiResponse<Vec<PostResponse>>),
 ))]
-#[get("/certificates/{certificate_id}/tip-posts/best")]
+#[get("/certificates/{certificateId}/tip-posts/best")]
 pub async fn best_tips(
     state: web::Data<AppState>,
     caller: Authenticated,
@@ -143,10 +143,10 @@ pub async fn best_tips(
 }
 
 /// A post with its comments and their replies.
-#[utoipa::path(tag = "community", security(("access_token" = [])), params(("post_id" = i64, Path)), extensions(("x-errors" = json!(["COM_001"]))), responses(
+#[utoipa::path(tag = "community", security(("access_token" = [])), params(("postId" = i64, Path)), extensions(("x-errors" = json!(["COM_001"]))), responses(
     (status = 200, description = "The post", body = ApiResponse<PostDetailResponse>),
 ))]
-#[get("/posts/{post_id}")]
+#[get("/posts/{postId}")]
 pub async fn detail(
     state: web::Data<AppState>,
     caller: Authenticated,
@@ -162,10 +162,10 @@ pub async fn detail(
 /// A post's comments a page at a time, oldest first, each top-level comment with its replies —
 /// for posts with many comments (`GET /posts/{postId}` carries them all). Pass `nextCursor`
 /// back as `cursor`; comments written meanwhile never shift a page.
-#[utoipa::path(tag = "community", security(("access_token" = [])), params(("post_id" = i64, Path), CommentPageQuery), extensions(("x-errors" = json!(["COM_001", "GLB_003"]))), responses(
+#[utoipa::path(tag = "community", security(("access_token" = [])), params(("postId" = i64, Path), CommentPageQuery), extensions(("x-errors" = json!(["COM_001", "GLB_003"]))), responses(
     (status = 200, description = "A page of comments", body = ApiResponse<CommentPage>),
 ))]
-#[get("/posts/{post_id}/comments")]
+#[get("/posts/{postId}/comments")]
 pub async fn comment_page(
     state: web::Data<AppState>,
     caller: Authenticated,
@@ -225,11 +225,11 @@ fn draft(kind: PostKind, r: &PostRequest) -> (PostDraft, QuestionChoice) {
 /// `files` (PNG/JPEG/GIF/WebP ≤ 5 MiB, checked by content). COMMENTARY posts name an existing
 /// question of the board's mock exams (`examYear`, `round`, `questionSequence`).
 #[utoipa::path(tag = "community", security(("access_token" = [])),
-    params(("certificate_id" = i64, Path), ("post_type" = String, Path, description = "NORMAL, TIP or COMMENTARY")),
+    params(("certificateId" = i64, Path), ("postType" = String, Path, description = "NORMAL, TIP or COMMENTARY")),
     request_body(content = PostForm, content_type = "multipart/form-data"), extensions(("x-errors" = json!(["GLB_014", "COM_002", "COM_007", "USR_009", "CRT_001", "COM_008", "GLB_009", "UPL_001", "GLB_008"]))), responses(
     (status = 201, description = "Created", body = ApiResponse<PostResponse>),
 ))]
-#[post("/certificates/{certificate_id}/{post_type}/posts")]
+#[post("/certificates/{certificateId}/{postType}/posts")]
 pub async fn create(
     state: web::Data<AppState>,
     caller: Member,
@@ -248,11 +248,11 @@ pub async fn create(
 
 /// Edits the caller's post (`request.postId`): fields, `removeImageIds`, new `files`.
 #[utoipa::path(tag = "community", security(("access_token" = [])),
-    params(("certificate_id" = i64, Path), ("post_type" = String, Path, description = "NORMAL, TIP or COMMENTARY")),
+    params(("certificateId" = i64, Path), ("postType" = String, Path, description = "NORMAL, TIP or COMMENTARY")),
     request_body(content = PostForm, content_type = "multipart/form-data"), extensions(("x-errors" = json!(["GLB_014", "COM_002", "COM_007", "COM_003", "COM_001", "COM_008", "GLB_009", "UPL_001", "GLB_008"]))), responses(
     (status = 200, description = "Updated", body = ApiResponse<PostResponse>),
 ))]
-#[put("/certificates/{certificate_id}/{post_type}/posts")]
+#[put("/certificates/{certificateId}/{postType}/posts")]
 pub async fn update(
     state: web::Data<AppState>,
     caller: Member,
@@ -272,10 +272,10 @@ pub async fn update(
 }
 
 /// Deletes a post (its author, or an admin) with its comments, likes and images.
-#[utoipa::path(tag = "community", security(("access_token" = [])), params(("post_id" = i64, Path)), extensions(("x-errors" = json!(["COM_003", "COM_001"]))), responses(
+#[utoipa::path(tag = "community", security(("access_token" = [])), params(("postId" = i64, Path)), extensions(("x-errors" = json!(["COM_003", "COM_001"]))), responses(
     (status = 200, description = "Deleted", body = ApiResponse<bool>),
 ))]
-#[delete("/posts/{post_id}")]
+#[delete("/posts/{postId}")]
 pub async fn remove(
     state: web::Data<AppState>,
     caller: Member,
@@ -287,10 +287,10 @@ pub async fn remove(
 }
 
 /// Comments on a post, or replies (`parentCommentId`) to one of its top-level comments.
-#[utoipa::path(tag = "community", security(("access_token" = [])), params(("post_id" = i64, Path)), request_body = CommentRequest, extensions(("x-errors" = json!(["COM_005", "COM_001", "COM_004"]))), responses(
+#[utoipa::path(tag = "community", security(("access_token" = [])), params(("postId" = i64, Path)), request_body = CommentRequest, extensions(("x-errors" = json!(["COM_005", "COM_001", "COM_004"]))), responses(
     (status = 201, description = "The comment id", body = ApiResponse<i64>),
 ))]
-#[post("/posts/{post_id}/post-comments")]
+#[post("/posts/{postId}/post-comments")]
 pub async fn add_comment(
     state: web::Data<AppState>,
     caller: Member,
@@ -305,10 +305,10 @@ pub async fn add_comment(
 }
 
 /// Deletes a comment with its replies (its author, or an admin); the post's count drops exactly.
-#[utoipa::path(tag = "community", security(("access_token" = [])), params(("comment_id" = i64, Path)), extensions(("x-errors" = json!(["COM_003", "COM_004"]))), responses(
+#[utoipa::path(tag = "community", security(("access_token" = [])), params(("commentId" = i64, Path)), extensions(("x-errors" = json!(["COM_003", "COM_004"]))), responses(
     (status = 200, description = "Deleted", body = ApiResponse<bool>),
 ))]
-#[delete("/post-comments/{comment_id}")]
+#[delete("/post-comments/{commentId}")]
 pub async fn remove_comment(
     state: web::Data<AppState>,
     caller: Member,
@@ -348,10 +348,10 @@ pub async fn unlike(
 }
 
 /// The caller's posts of one kind, by `page` or (newest first) by `cursor`.
-#[utoipa::path(tag = "community", security(("access_token" = [])), params(("post_type" = String, Path), PageQuery, CursorQuery), extensions(("x-errors" = json!(["COM_009", "GLB_003"]))), responses(
+#[utoipa::path(tag = "community", security(("access_token" = [])), params(("postType" = String, Path), PageQuery, CursorQuery), extensions(("x-errors" = json!(["COM_009", "GLB_003"]))), responses(
     (status = 200, description = "Posts", body = ApiResponse<PostSlice>),
 ))]
-#[get("/{post_type}/posts/my-posts")]
+#[get("/{postType}/posts/my-posts")]
 pub async fn my_posts(
     state: web::Data<AppState>,
     caller: Authenticated,

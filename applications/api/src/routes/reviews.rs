@@ -23,10 +23,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
 }
 
 /// Whether reviews of the certificate's latest exam are open now (the two weeks after it).
-#[utoipa::path(tag = "community", security(("access_token" = [])), params(("certificate_id" = i64, Path)), extensions(("x-errors" = json!(["CRT_001"]))), responses(
+#[utoipa::path(tag = "community", security(("access_token" = [])), params(("certificateId" = i64, Path)), extensions(("x-errors" = json!(["CRT_001"]))), responses(
     (status = 200, description = "Open or not", body = ApiResponse<bool>),
 ))]
-#[get("/certificates/{certificate_id}/check-review-period")]
+#[get("/certificates/{certificateId}/check-review-period")]
 pub async fn check_period(
     state: web::Data<AppState>,
     _caller: Authenticated,
@@ -37,10 +37,10 @@ pub async fn check_period(
 }
 
 /// Whether the caller may review the latest exam now (true → the client offers the form).
-#[utoipa::path(tag = "community", security(("access_token" = [])), params(("certificate_id" = i64, Path)), extensions(("x-errors" = json!(["CRT_001"]))), responses(
+#[utoipa::path(tag = "community", security(("access_token" = [])), params(("certificateId" = i64, Path)), extensions(("x-errors" = json!(["CRT_001"]))), responses(
     (status = 200, description = "May review or not", body = ApiResponse<bool>),
 ))]
-#[get("/certificates/{certificate_id}/check-reviews")]
+#[get("/certificates/{certificateId}/check-reviews")]
 pub async fn check_reviews(
     state: web::Data<AppState>,
     caller: Authenticated,
@@ -98,10 +98,10 @@ pub struct ReviewQuery {
 }
 
 /// The certificate's reviews, newest first, by preparation months and difficulty.
-#[utoipa::path(tag = "community", security(("access_token" = [])), params(("certificate_id" = i64, Path), ReviewQuery, PageQuery), extensions(("x-errors" = json!(["GLB_003"]))), responses(
+#[utoipa::path(tag = "community", security(("access_token" = [])), params(("certificateId" = i64, Path), ReviewQuery, PageQuery), extensions(("x-errors" = json!(["GLB_003"]))), responses(
     (status = 200, description = "Reviews", body = ApiResponse<ReviewSlice>),
 ))]
-#[get("/certificates/{certificate_id}/exam-reviews")]
+#[get("/certificates/{certificateId}/exam-reviews")]
 pub async fn list(
     state: web::Data<AppState>,
     _caller: Authenticated,
@@ -156,10 +156,10 @@ pub struct ReviewRequest {
 
 /// Reviews the certificate's latest exam: only in the two weeks after it (CRT_003), only by
 /// users who had the certificate as a goal or interest (CRT_004), once (CRT_012).
-#[utoipa::path(tag = "community", security(("access_token" = [])), params(("certificate_id" = i64, Path)), request_body = ReviewRequest, extensions(("x-errors" = json!(["CRT_003", "CRT_004", "CRT_013", "CRT_012"]))), responses(
+#[utoipa::path(tag = "community", security(("access_token" = [])), params(("certificateId" = i64, Path)), request_body = ReviewRequest, extensions(("x-errors" = json!(["CRT_003", "CRT_004", "CRT_013", "CRT_012"]))), responses(
     (status = 201, description = "The review id", body = ApiResponse<i64>),
 ))]
-#[post("/certificates/{certificate_id}/exam-reviews")]
+#[post("/certificates/{certificateId}/exam-reviews")]
 pub async fn create(
     state: web::Data<AppState>,
     caller: Member,

@@ -16,10 +16,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
 }
 
 /// The caller's recent searches on the board (at most 10, newest first).
-#[utoipa::path(tag = "community", security(("access_token" = [])), params(("certificate_id" = i64, Path)), responses(
+#[utoipa::path(tag = "community", security(("access_token" = [])), params(("certificateId" = i64, Path)), responses(
     (status = 200, description = "Keywords", body = ApiResponse<Vec<String>>),
 ))]
-#[get("/certificates/{certificate_id}/search-logs")]
+#[get("/certificates/{certificateId}/search-logs")]
 pub async fn recent(
     state: web::Data<AppState>,
     caller: Authenticated,
@@ -37,10 +37,10 @@ pub struct KeywordQuery {
 }
 
 /// Removes one recent search.
-#[utoipa::path(tag = "community", security(("access_token" = [])), params(("certificate_id" = i64, Path), KeywordQuery), responses(
+#[utoipa::path(tag = "community", security(("access_token" = [])), params(("certificateId" = i64, Path), KeywordQuery), responses(
     (status = 200, description = "Removed (or nothing to remove)", body = ApiResponse<bool>),
 ))]
-#[delete("/certificates/{certificate_id}/search-logs")]
+#[delete("/certificates/{certificateId}/search-logs")]
 pub async fn forget(
     state: web::Data<AppState>,
     caller: Authenticated,
@@ -53,10 +53,10 @@ pub async fn forget(
 }
 
 /// Removes every recent search of the board.
-#[utoipa::path(tag = "community", security(("access_token" = [])), params(("certificate_id" = i64, Path)), responses(
+#[utoipa::path(tag = "community", security(("access_token" = [])), params(("certificateId" = i64, Path)), responses(
     (status = 200, description = "Removed", body = ApiResponse<bool>),
 ))]
-#[delete("/certificates/{certificate_id}/search-logs/all")]
+#[delete("/certificates/{certificateId}/search-logs/all")]
 pub async fn forget_all(
     state: web::Data<AppState>,
     caller: Authenticated,
@@ -75,10 +75,10 @@ pub struct AutocompleteQuery {
 }
 
 /// Up to five popular keywords starting with the query, or whose initial consonants do.
-#[utoipa::path(tag = "community", security(("access_token" = [])), params(("certificate_id" = i64, Path), AutocompleteQuery), extensions(("x-errors" = json!(["GLB_004"]))), responses(
+#[utoipa::path(tag = "community", security(("access_token" = [])), params(("certificateId" = i64, Path), AutocompleteQuery), extensions(("x-errors" = json!(["GLB_004"]))), responses(
     (status = 200, description = "Suggestions", body = ApiResponse<Vec<String>>),
 ))]
-#[get("/certificates/{certificate_id}/auto-complete-keywords")]
+#[get("/certificates/{certificateId}/auto-complete-keywords")]
 pub async fn autocomplete(
     state: web::Data<AppState>,
     _caller: Authenticated,
@@ -103,10 +103,10 @@ pub struct TrendingResponse {
 
 /// The board's top ten keywords by surge score (searches, halved every 30 minutes), with their
 /// movement since the last 10-minute snapshot.
-#[utoipa::path(tag = "community", security(("access_token" = [])), params(("certificate_id" = i64, Path)), responses(
+#[utoipa::path(tag = "community", security(("access_token" = [])), params(("certificateId" = i64, Path)), responses(
     (status = 200, description = "Trending keywords", body = ApiResponse<Vec<TrendingResponse>>),
 ))]
-#[get("/certificates/{certificate_id}/trending-keywords")]
+#[get("/certificates/{certificateId}/trending-keywords")]
 pub async fn trending(
     state: web::Data<AppState>,
     _caller: Authenticated,
