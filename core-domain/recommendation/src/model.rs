@@ -25,6 +25,26 @@ pub enum ItemKind {
     Product,
 }
 
+impl ItemKind {
+    /// Every kind.
+    pub const ALL: [Self; 4] = [Self::Certificate, Self::Course, Self::Post, Self::Product];
+
+    /// The name stored and shown (`CERTIFICATE`, `COURSE`, `POST`, `PRODUCT`), as serde spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Certificate => "CERTIFICATE",
+            Self::Course => "COURSE",
+            Self::Post => "POST",
+            Self::Product => "PRODUCT",
+        }
+    }
+
+    /// The kind named `name` (see [`as_str`](Self::as_str)).
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|kind| kind.as_str() == name)
+    }
+}
+
 /// An item as the rest of Cercat names it: its kind and its id in that kind's table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -114,6 +134,17 @@ pub enum Reason {
     Popular,
 }
 
+impl Reason {
+    /// The name shown (`CONTENT`, `COLLABORATIVE`, `POPULAR`), as serde spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Content => "CONTENT",
+            Self::Collaborative => "COLLABORATIVE",
+            Self::Popular => "POPULAR",
+        }
+    }
+}
+
 /// One recommended item in dense numbering, as every scorer returns it.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -149,6 +180,13 @@ mod tests {
         let key = serde_json::to_string(&ItemKey::new(ItemKind::Certificate, 3)).unwrap();
         assert_eq!(key, r#"{"kind":"CERTIFICATE","id":3}"#);
         assert_eq!(serde_json::to_string(&InteractionKind::MockExamAttempt).unwrap(), r#""MOCK_EXAM_ATTEMPT""#);
+        for kind in ItemKind::ALL {
+            assert_eq!(serde_json::to_string(&kind).unwrap(), format!("\"{}\"", kind.as_str()));
+            assert_eq!(ItemKind::parse(kind.as_str()), Some(kind));
+        }
+        for reason in [Reason::Content, Reason::Collaborative, Reason::Popular] {
+            assert_eq!(serde_json::to_string(&reason).unwrap(), format!("\"{}\"", reason.as_str()));
+        }
     }
 
     #[test]

@@ -24,23 +24,8 @@ pub(crate) fn statement(db: &Db, sql: &str, values: Vec<Value>) -> Statement {
     Statement::from_sql_and_values(db.backend(), sql, values)
 }
 
-pub(crate) fn kind_name(kind: ItemKind) -> &'static str {
-    match kind {
-        ItemKind::Certificate => "CERTIFICATE",
-        ItemKind::Course => "COURSE",
-        ItemKind::Post => "POST",
-        ItemKind::Product => "PRODUCT",
-    }
-}
-
 fn parse_kind(name: &str) -> Result<ItemKind, DbErr> {
-    match name {
-        "CERTIFICATE" => Ok(ItemKind::Certificate),
-        "COURSE" => Ok(ItemKind::Course),
-        "POST" => Ok(ItemKind::Post),
-        "PRODUCT" => Ok(ItemKind::Product),
-        other => Err(DbErr::Custom(format!("unknown recommendation item kind {other:?}"))),
-    }
+    ItemKind::parse(name).ok_or_else(|| DbErr::Custom(format!("unknown recommendation item kind {name:?}")))
 }
 
 fn json<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> Result<T, DbErr> {
@@ -175,7 +160,7 @@ impl ModelStore for SqlModelStore {
                         values.extend([
                             id.into(),
                             position.into(),
-                            kind_name(item.key.kind).into(),
+                            item.key.kind.as_str().into(),
                             item.key.id.into(),
                             item.title.clone().into(),
                             item.certificate_id.into(),

@@ -3,11 +3,7 @@
 use std::collections::BTreeMap;
 
 use cercat_http::{AppError, extract::FromSegment};
-use cercat_recommendation::{
-    Recommendations, Recommended,
-    model::{ItemKind, Reason},
-    service::ports::Preferences,
-};
+use cercat_recommendation::{Recommendations, Recommended, model::ItemKind, service::ports::Preferences};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -128,31 +124,14 @@ pub struct RecommendationsResponse {
     pub model_built_at: DateTime<Utc>,
 }
 
-fn kind_name(kind: ItemKind) -> &'static str {
-    match kind {
-        ItemKind::Certificate => "CERTIFICATE",
-        ItemKind::Course => "COURSE",
-        ItemKind::Post => "POST",
-        ItemKind::Product => "PRODUCT",
-    }
-}
-
-fn reason_name(reason: Reason) -> &'static str {
-    match reason {
-        Reason::Content => "CONTENT",
-        Reason::Collaborative => "COLLABORATIVE",
-        Reason::Popular => "POPULAR",
-    }
-}
-
 impl From<&Recommended> for RecommendationResponse {
     fn from(r: &Recommended) -> Self {
         Self {
-            item_type: kind_name(r.item.kind),
+            item_type: r.item.kind.as_str(),
             item_id: r.item.id,
             title: r.title.clone(),
             score: r.score,
-            reason: reason_name(r.reason),
+            reason: r.reason.as_str(),
         }
     }
 }
