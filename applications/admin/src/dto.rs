@@ -12,12 +12,19 @@ use validator::Validate;
 pub struct SubjectRequest {
     /// The subject's name, e.g. `데이터베이스 구축`.
     #[validate(length(min = 1, max = 100))]
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = "[^\\t\\n\\u000b\\u000c\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
+    )]
     pub subject_name: String,
     /// How many questions the subject's part of the written exam has.
     #[validate(range(min = 1, max = 500))]
+    #[schema(minimum = 1, maximum = 500)]
     pub number_of_questions: i32,
     /// The points the subject is worth; the certificate's maximum score is the sum over its subjects.
     #[validate(range(min = 1, max = 1000))]
+    #[schema(minimum = 1, maximum = 1000)]
     pub total_score: i32,
 }
 
@@ -27,12 +34,15 @@ pub struct SubjectRequest {
 pub struct CriteriaRequest {
     /// Minimum per subject, percent.
     #[validate(range(min = 0, max = 100))]
+    #[schema(minimum = 0, maximum = 100)]
     pub subject_passing_criteria: i32,
     /// Minimum average, percent.
     #[validate(range(min = 0, max = 100))]
+    #[schema(minimum = 0, maximum = 100)]
     pub total_avg_criteria: i32,
     /// Minimum practical score, if there is a practical exam.
     #[validate(range(min = 0, max = 100))]
+    #[schema(minimum = 0, maximum = 100)]
     pub practical_passing_criteria: Option<i32>,
 }
 
@@ -42,12 +52,23 @@ pub struct CriteriaRequest {
 pub struct CertificateRequest {
     /// Unique name.
     #[validate(length(min = 1, max = 100))]
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = "[^\\t\\n\\u000b\\u000c\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
+    )]
     pub certificate_name: String,
     /// The category the certificate is listed under, e.g. `정보기술`.
     #[validate(length(min = 1, max = 50))]
+    #[schema(
+        min_length = 1,
+        max_length = 50,
+        pattern = "[^\\t\\n\\u000b\\u000c\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
+    )]
     pub category: String,
     /// Subjects in exam order.
     #[validate(length(min = 1, max = 20), nested)]
+    #[schema(min_items = 1, max_items = 20)]
     pub subjects: Vec<SubjectRequest>,
     /// Pass criteria.
     #[validate(nested)]
@@ -75,9 +96,11 @@ impl From<CertificateRequest> for CertificateDraft {
 pub struct ScheduleRequest {
     /// The calendar year the exam is held in.
     #[validate(range(min = 2000, max = 2100))]
+    #[schema(minimum = 2000, maximum = 2100)]
     pub exam_year: i32,
     /// Round within the year.
     #[validate(range(min = 1, max = 20))]
+    #[schema(minimum = 1, maximum = 20)]
     pub round: i32,
     /// Applications open (ISO-8601 with offset).
     pub application_start_date_time: DateTime<Utc>,
@@ -89,24 +112,31 @@ pub struct ScheduleRequest {
     pub result_announcement_date_time: DateTime<Utc>,
     /// Written exam fee (won).
     #[validate(range(min = 0, max = 10_000_000))]
+    #[schema(minimum = 0, maximum = 10_000_000)]
     pub written_exam_fee: Option<i64>,
     /// Practical exam fee (won).
     #[validate(range(min = 0, max = 10_000_000))]
+    #[schema(minimum = 0, maximum = 10_000_000)]
     pub practical_exam_fee: Option<i64>,
     /// Written exam time limit (minutes).
     #[validate(range(min = 1, max = 1440))]
+    #[schema(minimum = 1, maximum = 1440)]
     pub written_exam_time_limit: Option<i32>,
     /// Practical exam time limit (minutes).
     #[validate(range(min = 1, max = 1440))]
+    #[schema(minimum = 1, maximum = 1440)]
     pub practical_exam_time_limit: Option<i32>,
     /// Who may apply.
     #[validate(length(max = 2000))]
+    #[schema(max_length = 2000)]
     pub exam_eligibility: Option<String>,
     /// Free text.
     #[validate(length(max = 2000))]
+    #[schema(max_length = 2000)]
     pub description: Option<String>,
     /// The exam's format, e.g. `필기: 객관식 4지 택일형`.
     #[validate(length(max = 2000))]
+    #[schema(max_length = 2000)]
     pub exam_format: Option<String>,
 }
 

@@ -191,6 +191,9 @@ async fn the_admin_api_has_its_own_openapi_document_and_offline_docs() {
     assert_eq!(doc["openapi"], "3.1.0");
     assert!(doc["paths"]["/admin/v1/certificates"]["post"].is_object());
     assert!(doc["paths"].get("/api/v2/certificates").is_none(), "the public API is a separate document");
+    let declared = cercat_http::openapi::errors::with_error_responses(cercat_admin::admin_declared_document());
+    let unresolved = cercat_http::openapi::unresolved_refs(&declared);
+    assert!(unresolved.is_empty(), "references to no component: {unresolved:?}");
     assert_eq!(a.client.get(format!("{}/docs/", a.base)).send().await.unwrap().status(), 200);
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/admin-openapi.json");
     let generated = cercat_admin::admin_document_json();

@@ -9,4 +9,5 @@ pub mod course;
 pub mod learning;
 pub mod mockexam;
 pub mod paging;
+pub mod path;
 pub mod recommendation;

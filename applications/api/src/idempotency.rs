@@ -108,15 +108,18 @@ pub fn respond<B: MessageBody + 'static>(req: &HttpRequest, r: impl actix_web::R
 /// A body read raw (the idempotency fingerprint needs its bytes) parsed as JSON: a 400
 /// `GLB_002` that says what was expected, like the JSON extractor's.
 pub fn json_body<T: serde::de::DeserializeOwned>(body: &[u8], expected: &str) -> Result<T, AppError> {
-    serde_json::from_slice(body).map_err(|e| {
+    cercat_error::strict::from_slice(body).map_err(|e| {
         AppError(cercat_error::ApiError::new(cercat_error::ErrorCode::INVALID_BODY, format!("{expected}: {e}")))
     })
 }
 
-/// An optional JSON body read raw: no body (or only whitespace) is `T::default()`.
+/// An optional JSON body read raw: no body (only whitespace, or `null`) is `T::default()`.
 pub fn optional_json_body<T: serde::de::DeserializeOwned + Default>(
     body: &[u8],
     expected: &str,
 ) -> Result<T, AppError> {
-    if body.iter().all(u8::is_ascii_whitespace) { Ok(T::default()) } else { json_body(body, expected) }
+    // `null` is no body too: the document marks the body optional, and a client (or a
+    // generator) may say so with JSON's own word for nothing.
+    let text = body.trim_ascii();
+    if text.is_empty() || text == b"null" { Ok(T::default()) } else { json_body(body, expected) }
 }

@@ -187,7 +187,8 @@ impl UploadForm {
     pub async fn read_request<T: DeserializeOwned>(&self, field: &mut Field) -> Result<T, AppError> {
         let bytes =
             self.read(field, MAX_REQUEST_PART).await?.ok_or_else(|| bad_form("the `request` part is too large"))?;
-        serde_json::from_slice(&bytes).map_err(|e| bad_form(format!("the `request` part is not valid JSON: {e}")))
+        cercat_error::strict::from_slice(&bytes)
+            .map_err(|e| bad_form(format!("the `request` part is not valid JSON: {e}")))
     }
 
     /// Reads an image part for `user_id` up to `limit` bytes (`too_big` past it), counting it

@@ -20,6 +20,11 @@ impl AppError {
         Self(ApiError::new(ErrorCode::UNAVAILABLE, message).with_retry_after(retry_after_secs))
     }
 
+    /// A 400 on a field of a JSON body (GLB_002, as a body serde refuses).
+    pub fn invalid_body_field(field: &str, reason: &str) -> Self {
+        Self(ApiError::new(ErrorCode::INVALID_BODY, format!("{field} {reason}")).with_field(field, reason))
+    }
+
     /// A 400 on a query parameter.
     pub fn invalid_query(field: &str, reason: &str) -> Self {
         Self(ApiError::new(ErrorCode::INVALID_QUERY, format!("{field} {reason}")).with_field(field, reason))

@@ -12,7 +12,7 @@ use validator::Validate;
 
 use crate::error::AppError;
 
-/// A validated JSON body.
+/// A validated JSON body (read by JSON Schema's rules: [`cercat_error::Strict`]).
 #[derive(Debug)]
 pub struct Valid<T>(pub T);
 
@@ -21,9 +21,9 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for Valid<T> {
     type Future = LocalBoxFuture<'static, Result<Self, actix_web::Error>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let json = web::Json::<T>::from_request(req, payload);
+        let json = web::Json::<cercat_error::Strict<T>>::from_request(req, payload);
         Box::pin(async move {
-            let body = json.await?.into_inner();
+            let body = json.await?.into_inner().0;
             body.validate().map_err(|e| AppError(cercat_error::validation_error(&e)))?;
             Ok(Self(body))
         })
@@ -33,9 +33,26 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for Valid<T> {
 /// An optional numeric query parameter as Cercat's client sends it: absent, blank, or `전체`
 /// ("all") mean no filter; anything else must be a number (GLB_003 naming the parameter).
 pub fn optional_number(raw: Option<&str>, field: &str) -> Result<Option<i32>, AppError> {
-    match raw.map(str::trim).filter(|v| !v.is_empty() && *v != "전체") {
+    // Trimmed of exactly the blanks `^[ \t\n\r]*…[ \t\n\r]*$` allows, so the documented
+    // pattern and this reader agree on every value.
+    match raw.map(|v| v.trim_matches([' ', '\t', '\n', '\r'])).filter(|v| !v.is_empty() && *v != "전체") {
         None => Ok(None),
-        Some(v) => v.parse().map(Some).map_err(|_| AppError::invalid_query(field, "must be a number")),
+        Some(v) if v.len() <= 9 && v.bytes().all(|b| b.is_ascii_digit()) => {
+            v.parse().map(Some).map_err(|_| AppError::invalid_query(field, "must be a number"))
+        }
+        Some(_) => Err(AppError::invalid_query(field, "must be blank, 전체 or a number of at most 9 digits")),
+    }
+}
+
+/// An optional id in a query string: absent or blank is none; otherwise 1 to 18 digits without
+/// a leading zero (`^[ \t\n\r]*([1-9][0-9]{0,17})?[ \t\n\r]*$`, as the document states it).
+pub fn optional_id(raw: Option<&str>, field: &str) -> Result<Option<i64>, AppError> {
+    match raw.map(|v| v.trim_matches([' ', '\t', '\n', '\r'])).filter(|v| !v.is_empty()) {
+        None => Ok(None),
+        Some(v) if v.len() <= 18 && v.bytes().all(|b| b.is_ascii_digit()) && !v.starts_with('0') => {
+            v.parse().map(Some).map_err(|_| AppError::invalid_query(field, "must be a positive integer"))
+        }
+        Some(_) => Err(AppError::invalid_query(field, "must be a positive integer (at most 18 digits)")),
     }
 }
 

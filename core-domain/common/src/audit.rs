@@ -34,7 +34,8 @@ impl Actor {
     pub fn parse(stored: &str) -> Option<Self> {
         match stored {
             "cli" => Some(Self::Cli),
-            id => id.parse().ok().filter(|id| *id > 0).map(Self::Admin),
+            // At most 18 significant digits: the documented pattern's bound (every such id fits).
+            id => id.parse().ok().filter(|id| (1..=999_999_999_999_999_999).contains(id)).map(Self::Admin),
         }
     }
 }
@@ -57,7 +58,7 @@ impl AuditTarget {
     /// Reads `kind:id` (the `target` filter of the audit list); `None` when malformed.
     pub fn parse(raw: &str) -> Option<Self> {
         let (kind, id) = raw.trim().split_once(':')?;
-        let ok = |s: &str| !s.is_empty() && s.len() <= 64 && !s.contains(char::is_whitespace);
+        let ok = |s: &str| !s.is_empty() && s.chars().count() <= 64 && !s.contains(char::is_whitespace);
         (ok(kind) && ok(id)).then(|| Self { kind: kind.to_owned(), id: id.to_owned() })
     }
 }

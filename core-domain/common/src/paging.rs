@@ -63,15 +63,31 @@ impl PageRequest {
         if !(1..=i64::from(MAX_PAGE_SIZE)).contains(&size) {
             return Err(PagingError { field: "size", reason: format!("must be between 1 and {MAX_PAGE_SIZE}") });
         }
-        let split = |s: Option<&str>| -> Vec<String> {
-            s.map(|s| s.split(',').map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned).collect())
-                .unwrap_or_default()
+        // A blank list is no list; otherwise every comma-separated entry must name something.
+        let split = |s: Option<&str>, field: &'static str| -> Result<Vec<String>, PagingError> {
+            let Some(s) = s.filter(|s| !s.trim().is_empty()) else { return Ok(Vec::new()) };
+            s.split(',')
+                .map(str::trim)
+                .map(|t| {
+                    if t.is_empty() {
+                        Err(PagingError { field, reason: "has an empty entry".into() })
+                    } else {
+                        Ok(t.to_owned())
+                    }
+                })
+                .collect()
         };
-        let fields = split(sort_fields);
-        let directions = split(sort_directions);
-        if directions.len() > fields.len() {
-            return Err(PagingError { field: "sortDirections", reason: "has more entries than sortFields".into() });
-        }
+        let fields = split(sort_fields, "sortFields")?;
+        let directions = split(sort_directions, "sortDirections")?
+            .into_iter()
+            .map(|d| match d.to_ascii_uppercase().as_str() {
+                "ASC" => Ok(Direction::Asc),
+                "DESC" => Ok(Direction::Desc),
+                _ => Err(PagingError { field: "sortDirections", reason: format!("`{d}` is not ASC or DESC") }),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        // Directions pair with fields in order (`DESC` when a field has none); one beyond the
+        // fields has nothing to order and is ignored.
         let mut sort = Vec::with_capacity(fields.len());
         for (i, field) in fields.into_iter().enumerate() {
             if !allowed_fields.contains(&field.as_str()) {
@@ -80,18 +96,7 @@ impl PageRequest {
                     reason: format!("`{field}` cannot be sorted on; use one of: {}", allowed_fields.join(", ")),
                 });
             }
-            let direction = match directions.get(i).map(|d| d.to_ascii_uppercase()) {
-                None => Direction::Desc,
-                Some(d) if d == "ASC" => Direction::Asc,
-                Some(d) if d == "DESC" => Direction::Desc,
-                Some(other) => {
-                    return Err(PagingError {
-                        field: "sortDirections",
-                        reason: format!("`{other}` is not ASC or DESC"),
-                    });
-                }
-            };
-            sort.push(SortOrder { field, direction });
+            sort.push(SortOrder { field, direction: directions.get(i).copied().unwrap_or(Direction::Desc) });
         }
         // Page and size are bounded above, so these conversions cannot truncate.
         Ok(Self { page: page as u32, size: size as u32, sort })

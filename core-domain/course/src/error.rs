@@ -77,7 +77,7 @@ domain_errors! {
             message: String,
         },
         /// A payment webhook's signature or timestamp did not verify
-        #[code("CRS_012", Invalid)]
+        #[code("CRS_012", Unauthenticated)]
         #[error("webhook signature invalid: {0}")]
         BadSignature(&'static str),
         /// The change would strand enrolled students (delete, or capacity below the seats taken)

@@ -97,7 +97,7 @@ domain_errors! {
         #[error("the price of product {0} changed while ordering; look at it again")]
         PriceChanged(i64),
         /// A payment webhook's signature or timestamp did not verify
-        #[code("MKT_015", Invalid)]
+        #[code("MKT_015", Unauthenticated)]
         #[error("webhook signature invalid: {0}")]
         BadSignature(&'static str),
         /// The certificate does not exist

@@ -16,6 +16,6 @@ pub mod tokens;
 pub mod testkit;
 
 pub use error::UserError;
-pub use model::{Email, Nickname, Role, Suspension, User, UserStatus};
+pub use model::{EMAIL_PATTERN, Email, Nickname, Role, Suspension, User, UserStatus};
 pub use service::{AccountService, AuthConfig, TokenPair};
 pub use tokens::{AccessClaims, JwtKeys};

@@ -47,6 +47,11 @@ impl Role {
     }
 }
 
+/// What [`Email::parse`] accepts, as the OpenAPI documents state it (with `maxLength` 254):
+/// a dot-atom local part, `@`, and two or more domain labels of letters, digits and inner
+/// hyphens, with spaces, tabs and line breaks around it allowed.
+pub const EMAIL_PATTERN: &str = "^[ \t\n\r]*[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)+[ \t\n\r]*$";
+
 /// A syntactically valid email address, lower-cased (emails are unique case-insensitively).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Email(String);
@@ -54,11 +59,13 @@ pub struct Email(String);
 impl Email {
     /// Validates and normalises `raw`.
     pub fn parse(raw: &str) -> Result<Self, UserError> {
-        let email = raw.trim().to_lowercase();
+        // Trimmed of exactly the blanks `EMAIL_PATTERN` allows around the address.
+        let email = raw.trim_matches([' ', '\t', '\n', '\r']).to_lowercase();
         let invalid = || UserError::InvalidField { field: "email", reason: "is not a valid email address".into() };
         let (local, domain) = email.split_once('@').ok_or_else(invalid)?;
+        // (No 64-character cap on the local part: every rule here is one `EMAIL_PATTERN` states,
+        // and a regular expression cannot bound the length of a dot-atom; 254 in all is kept.)
         let ok = !local.is_empty()
-            && local.len() <= 64
             && email.len() <= 254
             && domain.contains('.')
             && !domain.starts_with('.')

@@ -125,9 +125,26 @@ impl AllowedMethods {
         Self(routes.into_iter().map(|(pattern, methods)| (pattern, methods.join(", "))).collect())
     }
 
-    /// The `Allow` value of `pattern`.
+    /// The `Allow` value of `pattern`. A segment with a custom matcher (`{key:.+}`) is looked
+    /// up by its name alone (`{key}`), as the document lists it.
     pub fn of(&self, pattern: &str) -> Option<&str> {
-        self.0.get(pattern).map(String::as_str)
+        if let Some(found) = self.0.get(pattern) {
+            return Some(found);
+        }
+        let mut plain = String::with_capacity(pattern.len());
+        let mut in_matcher = false;
+        for c in pattern.chars() {
+            match c {
+                ':' if plain.rfind('{') > plain.rfind('}') => in_matcher = true,
+                '}' => {
+                    in_matcher = false;
+                    plain.push(c);
+                }
+                _ if in_matcher => {}
+                _ => plain.push(c),
+            }
+        }
+        self.0.get(&plain).map(String::as_str)
     }
 }
 
@@ -205,6 +222,14 @@ mod tests {
     fn snake_fields_become_camel_case() {
         assert_eq!(camel_case("interest_priority"), "interestPriority");
         assert_eq!(camel_case("size"), "size");
+    }
+
+    #[test]
+    fn a_custom_segment_matcher_finds_the_documented_pattern() {
+        let allowed = AllowedMethods::new([("/objects/{key}".to_owned(), vec!["GET"])]);
+        assert_eq!(allowed.of("/objects/{key:.+}"), Some("GET"));
+        assert_eq!(allowed.of("/objects/{key}"), Some("GET"));
+        assert_eq!(allowed.of("/other/{key:.+}"), None);
     }
 
     #[test]

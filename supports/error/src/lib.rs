@@ -8,7 +8,9 @@
 mod codes;
 mod envelope;
 mod input;
+pub mod strict;
 
 pub use codes::{ErrorCode, GLOBAL_CODES};
 pub use envelope::{ApiError, ApiResponse, ErrorBody, FieldError};
 pub use input::{AllowedMethods, ensure_error_envelope, json_config, path_config, query_config, validation_error};
+pub use strict::Strict;

@@ -74,13 +74,20 @@ pub struct AuditPage {
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(rename_all = "camelCase")]
 pub struct AuditQuery {
-    /// Only this actor's entries: an ADMIN's user id, or `cli`.
+    /// Only this actor's entries: an ADMIN's user id, or `cli` (blank: anyone).
+    #[param(
+        pattern = "^[\\t\\n\\u000b\\u000c\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]*(cli|0*[1-9][0-9]{0,17})?[\\t\\n\\u000b\\u000c\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]*$"
+    )]
     pub actor: Option<String>,
-    /// Only entries about this target, `kind:id` (e.g. `user:42`).
+    /// Only entries about this target, `kind:id` (e.g. `user:42`; blank: any).
+    #[param(
+        pattern = "^[\\t\\n\\u000b\\u000c\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]*([^\\t\\n\\u000b\\u000c\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000:]{1,64}:[^\\t\\n\\u000b\\u000c\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]{1,64})?[\\t\\n\\u000b\\u000c\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]*$"
+    )]
     pub target: Option<String>,
     /// `nextCursor` of the previous page.
     pub cursor: Option<String>,
     /// Items per page, 1–100 (default 10).
+    #[param(minimum = 1, maximum = 100)]
     pub size: Option<i64>,
 }
 

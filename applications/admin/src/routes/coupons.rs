@@ -31,32 +31,35 @@ pub fn configure(cfg: &mut ServiceConfig) {
 #[serde(rename_all = "camelCase")]
 pub struct CouponRequest {
     /// 1–100 characters, shown to buyers.
-    #[schema(example = "겨울 특강 3,000원 할인")]
+    #[schema(example = "겨울 특강 3,000원 할인", min_length = 1, max_length = 100)]
     pub name: String,
     /// `FIXED` (needs `amount`) or `PERCENT` (needs `percent`, optionally `maxDiscount`).
-    #[schema(value_type = String, example = "FIXED")]
+    #[schema(value_type = String, example = "FIXED", pattern = "^(FIXED|PERCENT)$")]
     pub kind: DraftKind,
     /// FIXED: won off, 1–100,000,000.
-    #[schema(example = 3000)]
+    #[schema(example = 3000, minimum = 1, maximum = 100000000)]
     pub amount: Option<i64>,
     /// PERCENT: 1–100.
+    #[schema(minimum = 1, maximum = 100)]
     pub percent: Option<i64>,
     /// PERCENT: the most it takes off, 1–100,000,000 won.
+    #[schema(minimum = 1, maximum = 100000000)]
     pub max_discount: Option<i64>,
     /// Cannot be combined with other coupons (default false).
     #[serde(default)]
     pub exclusive: bool,
     /// The least price (before discounts) it applies to, 0–100,000,000 won (default 0).
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 100000000)]
     pub min_order_amount: i64,
     /// RFC 3339, inclusive.
-    #[schema(example = "2026-12-01T00:00:00+09:00")]
+    #[schema(example = "2026-12-01T00:00:00+09:00", format = DateTime)]
     pub valid_from: String,
     /// RFC 3339, exclusive; after `validFrom`.
-    #[schema(example = "2027-01-01T00:00:00+09:00")]
+    #[schema(example = "2027-01-01T00:00:00+09:00", format = DateTime)]
     pub valid_until: String,
     /// `COURSE`, `MARKET` or `ANY`.
-    #[schema(value_type = String, example = "ANY")]
+    #[schema(value_type = String, example = "ANY", pattern = "^(COURSE|MARKET|ANY)$")]
     pub scope: CouponScope,
 }
 
@@ -112,9 +115,9 @@ pub async fn define(
     state: web::Data<AdminState>,
     admin: Admin,
     req: HttpRequest,
-    body: web::Json<CouponRequest>,
+    body: web::Json<cercat_error::Strict<CouponRequest>>,
 ) -> Result<ApiResponse<CouponResponse>, AppError> {
-    let coupon = CouponResponse::from(&state.coupons.define(body.into_inner().into_draft()?).await?);
+    let coupon = CouponResponse::from(&state.coupons.define(body.into_inner().0.into_draft()?).await?);
     let target = target("coupon", coupon.coupon_id);
     crate::routes::audit_after(&state, &admin, &req, "coupon.define", target, &coupon).await;
     Ok(ApiResponse::created(coupon))
@@ -138,7 +141,16 @@ pub async fn list(state: web::Data<AdminState>, _admin: Admin) -> Result<ApiResp
 #[serde(rename_all = "camelCase")]
 pub struct GrantRequest {
     /// 1–1,000 user ids (repeats count once).
+    #[schema(schema_with = grant_user_ids)]
     pub user_ids: Vec<i64>,
+}
+
+/// 1–1,000 positive user ids.
+fn grant_user_ids() -> utoipa::openapi::schema::Array {
+    let mut ids = cercat_http::openapi::positive_ids();
+    ids.min_items = Some(1);
+    ids.max_items = Some(1000);
+    ids
 }
 
 /// How a grant went.
@@ -169,7 +181,7 @@ pub async fn grant(
     admin: Admin,
     req: HttpRequest,
     path: IdPath<CouponId>,
-    body: web::Json<GrantRequest>,
+    body: web::Json<cercat_error::Strict<GrantRequest>>,
 ) -> Result<ApiResponse<GrantResponse>, AppError> {
     let report: GrantResponse = state.coupons.grant(path.0.get(), &body.user_ids).await?.into();
     crate::routes::audit_after(&state, &admin, &req, "coupon.grant", target("coupon", path.0.get()), &report).await;
@@ -181,14 +193,16 @@ pub async fn grant(
 #[serde(rename_all = "camelCase")]
 pub struct VoucherRequest {
     /// The coupon it gives.
+    #[schema(minimum = 1)]
     pub coupon_id: i64,
     /// 4–32 letters, digits or `-` (stored upper-case); generated (`XXXX-XXXX-XXXX`) when absent.
-    #[schema(example = "WINTER-2026")]
+    #[schema(example = "WINTER-2026", pattern = "^\\s*[A-Za-z0-9-]{4,32}\\s*$")]
     pub code: Option<String>,
     /// `PRIVATE` (redeemed once) or `PUBLIC` (up to `maxRedemptions`, once per user).
-    #[schema(example = "PUBLIC")]
+    #[schema(example = "PUBLIC", pattern = "^(PRIVATE|PUBLIC)$")]
     pub kind: String,
     /// PUBLIC: 1–1,000,000.
+    #[schema(minimum = 1, maximum = 1000000)]
     pub max_redemptions: Option<u32>,
 }
 
@@ -238,7 +252,7 @@ pub async fn voucher(
     state: web::Data<AdminState>,
     admin: Admin,
     req: HttpRequest,
-    body: web::Json<VoucherRequest>,
+    body: web::Json<cercat_error::Strict<VoucherRequest>>,
 ) -> Result<ApiResponse<VoucherResponse>, AppError> {
     let kind = voucher_kind(&body.kind, body.max_redemptions)?;
     let v: VoucherResponse = state.coupons.create_voucher(body.coupon_id, body.code.as_deref(), kind).await?.into();
@@ -252,15 +266,16 @@ pub async fn voucher(
 #[serde(rename_all = "camelCase")]
 pub struct CouponEventRequest {
     /// The coupon it gives copies of.
+    #[schema(minimum = 1)]
     pub coupon_id: i64,
     /// How many copies, 1–1,000,000.
-    #[schema(example = 1000)]
+    #[schema(example = 1000, minimum = 1, maximum = 1000000)]
     pub quantity: u32,
     /// RFC 3339; claims are taken from (inclusive).
-    #[schema(example = "2026-12-24T10:00:00+09:00")]
+    #[schema(example = "2026-12-24T10:00:00+09:00", format = DateTime)]
     pub opens_at: String,
     /// RFC 3339; claims are taken until (exclusive), no later than the coupon's `validUntil`.
-    #[schema(example = "2026-12-24T11:00:00+09:00")]
+    #[schema(example = "2026-12-24T11:00:00+09:00", format = DateTime)]
     pub closes_at: String,
 }
 
@@ -273,7 +288,7 @@ pub async fn define_event(
     state: web::Data<AdminState>,
     admin: Admin,
     req: HttpRequest,
-    body: web::Json<CouponEventRequest>,
+    body: web::Json<cercat_error::Strict<CouponEventRequest>>,
 ) -> Result<ApiResponse<CouponEventResponse>, AppError> {
     let opens = instant(&body.opens_at, "opensAt")?;
     let closes = instant(&body.closes_at, "closesAt")?;

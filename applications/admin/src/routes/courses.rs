@@ -26,8 +26,10 @@ pub struct CourseListQuery {
     #[serde(default)]
     pub by_instructor: bool,
     /// 0-based page (default 0).
+    #[param(minimum = 0, maximum = 1000000)]
     pub page: Option<i64>,
     /// Items per page, 1–100 (default 10).
+    #[param(minimum = 1, maximum = 100)]
     pub size: Option<i64>,
 }
 

@@ -28,6 +28,7 @@ pub struct LetterQuery {
     /// Only this consumer group's letters (e.g. `alarm.store`).
     pub group: Option<String>,
     /// At most this many of the oldest waiting letters are looked at, 1–1000 (default 100).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<usize>,
 }
 
@@ -121,6 +122,7 @@ pub async fn list(
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ReplayRequest {
     /// At most this many letters, oldest first, 1–1000 (default 1000; `1` replays the oldest one).
+    #[schema(minimum = 1, maximum = 1000)]
     pub limit: Option<usize>,
     /// Drop messages that were not events (they cannot be replayed and otherwise stop the replay).
     #[serde(default)]
@@ -150,7 +152,7 @@ pub async fn replay(
     state: web::Data<AdminState>,
     admin: Admin,
     req: HttpRequest,
-    body: web::Json<ReplayRequest>,
+    body: web::Json<cercat_error::Strict<ReplayRequest>>,
 ) -> Result<ApiResponse<ReplayResponse>, AppError> {
     let n = limit(body.limit, MAX_LETTERS)?;
     let r = state.services.backlog.replay_dead_letters(n, body.discard_undecodable).await?;

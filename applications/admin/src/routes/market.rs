@@ -59,7 +59,7 @@ pub async fn moderate(
     admin: Admin,
     req: HttpRequest,
     path: IdPath<ProductId>,
-    body: web::Json<ModerationRequest>,
+    body: web::Json<cercat_error::Strict<ModerationRequest>>,
 ) -> Result<ApiResponse<ProductResponse>, AppError> {
     let changed = state.market.set_hidden(path.0.get(), body.hidden).await?;
     let target = cercat_common::audit::AuditTarget { kind: "product".into(), id: path.0.get().to_string() };

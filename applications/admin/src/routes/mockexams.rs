@@ -52,7 +52,7 @@ async fn detail(state: &AdminState, id: i64) -> Result<MockExamDetail, AppError>
 /// question, choices[], answer, score?, image?}]}`. Unknown fields are ignored; every problem is
 /// reported with the question it is in.
 #[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("certificateId" = i64, Path)),
-    request_body(content = serde_json::Value, content_type = "application/json", description = "The import document (Cercat's format, above)"),
+    request_body(content = Object, content_type = "application/json", description = "The import document (Cercat's format, above)"),
     extensions(("x-errors" = json!(["MEX_005", "CRT_001", "MEX_006"]))),
     responses(
     (status = 201, description = "Created", body = ApiResponse<MockExamDetail>),
@@ -92,12 +92,20 @@ pub async fn show(
 #[serde(rename_all = "camelCase")]
 pub struct QuestionEditRequest {
     /// The new question text, 1 to 5,000 characters after trimming.
+    #[schema(
+        min_length = 1,
+        max_length = 5000,
+        pattern = "[^\\t\\n\\u000b\\u000c\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
+    )]
     pub question_text: String,
     /// Option texts in order (4 or 5); option images stay with their position.
+    #[schema(min_items = 4, max_items = 5)]
     pub options: Vec<String>,
-    /// The correct option (1-based).
+    /// The correct option (1-based, at most the number of options).
+    #[schema(minimum = 1, maximum = 5)]
     pub correct_option: i32,
     /// Points for a correct answer, 1 to 1000; the exam's maximum score follows.
+    #[schema(minimum = 1, maximum = 1000)]
     pub score: i32,
 }
 

@@ -107,14 +107,22 @@ pub struct UserPage {
 #[serde(rename_all = "camelCase")]
 pub struct UserListQuery {
     /// Email or nickname contains this (1–100 characters).
+    #[param(max_length = 100)]
     pub query: Option<String>,
-    /// `GUEST`, `USER`, `INSTRUCTOR` or `ADMIN`.
+    /// `GUEST`, `USER`, `INSTRUCTOR` or `ADMIN` (blank: any).
+    #[param(
+        pattern = "^[\\t\\n\\u000b\\u000c\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]*(GUEST|USER|INSTRUCTOR|ADMIN)?[\\t\\n\\u000b\\u000c\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]*$"
+    )]
     pub role: Option<String>,
-    /// `ACTIVE`, `SUSPENDED` or `WITHDRAWN`.
+    /// `ACTIVE`, `SUSPENDED` or `WITHDRAWN` (blank: any).
+    #[param(
+        pattern = "^[\\t\\n\\u000b\\u000c\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]*(ACTIVE|SUSPENDED|WITHDRAWN)?[\\t\\n\\u000b\\u000c\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]*$"
+    )]
     pub status: Option<String>,
     /// `nextCursor` of the previous page.
     pub cursor: Option<String>,
     /// Items per page, 1–100 (default 10).
+    #[param(minimum = 1, maximum = 100)]
     pub size: Option<i64>,
 }
 
@@ -251,7 +259,7 @@ impl RecentSignInResponse {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RoleRequest {
     /// `USER`, `INSTRUCTOR` or `ADMIN`.
-    #[schema(example = "INSTRUCTOR")]
+    #[schema(example = "INSTRUCTOR", pattern = "^(USER|INSTRUCTOR|ADMIN)$")]
     pub role: String,
 }
 
@@ -268,7 +276,7 @@ pub async fn change_role(
     admin: Admin,
     req: HttpRequest,
     path: IdPath<UserId>,
-    body: web::Json<RoleRequest>,
+    body: web::Json<cercat_error::Strict<RoleRequest>>,
 ) -> Result<ApiResponse<UserResponse>, AppError> {
     let role =
         Role::parse(body.role.trim()).filter(|r| *r != Role::Guest).ok_or(cercat_user::UserError::InvalidField {
@@ -284,10 +292,10 @@ pub async fn change_role(
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SuspensionRequest {
     /// Why, 1–500 characters (kept for operators; the user is told only the end).
-    #[schema(example = "광고 도배 (신고 3건)")]
+    #[schema(example = "광고 도배 (신고 3건)", min_length = 1, max_length = 500)]
     pub reason: String,
     /// RFC 3339, in the future; absent = until an operator lifts it.
-    #[schema(example = "2027-01-01T00:00:00+09:00")]
+    #[schema(example = "2027-01-01T00:00:00+09:00", format = DateTime)]
     pub until: Option<String>,
 }
 
@@ -303,7 +311,7 @@ pub async fn suspend(
     admin: Admin,
     req: HttpRequest,
     path: IdPath<UserId>,
-    body: web::Json<SuspensionRequest>,
+    body: web::Json<cercat_error::Strict<SuspensionRequest>>,
 ) -> Result<ApiResponse<UserResponse>, AppError> {
     let until = body
         .until

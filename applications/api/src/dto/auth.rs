@@ -10,7 +10,7 @@ use validator::Validate;
 pub struct EmailRequest {
     /// The address to mail the 6-digit code to.
     #[validate(length(min = 3, max = 254))]
-    #[schema(example = "kim@example.com")]
+    #[schema(schema_with = cercat_http::openapi::email)]
     pub email: String,
 }
 
@@ -19,16 +19,19 @@ pub struct EmailRequest {
 pub struct SignupRequest {
     /// The address the code was sent to.
     #[validate(length(min = 3, max = 254))]
+    #[schema(schema_with = cercat_http::openapi::email)]
     pub email: String,
     /// The 6-digit code from the mail.
     #[validate(length(equal = 6))]
-    #[schema(example = "123456")]
+    #[schema(min_length = 6, max_length = 6, example = "123456")]
     pub code: String,
     /// 8–64 characters, not a common password.
     #[validate(length(min = 1, max = 256))]
+    #[schema(min_length = 1, max_length = 256)]
     pub password: String,
     /// 2–20 letters, digits, `_` or `-`.
     #[validate(length(min = 1, max = 64))]
+    #[schema(min_length = 1, max_length = 64)]
     pub nickname: String,
 }
 
@@ -37,9 +40,11 @@ pub struct SignupRequest {
 pub struct LoginRequest {
     /// The account's email; case does not matter.
     #[validate(length(min = 1, max = 254))]
+    #[schema(min_length = 1, max_length = 254)]
     pub email: String,
     /// The account's password; OAuth-only accounts have none and cannot log in here.
     #[validate(length(min = 1, max = 256))]
+    #[schema(min_length = 1, max_length = 256)]
     pub password: String,
 }
 
@@ -49,6 +54,7 @@ pub struct LoginRequest {
 pub struct RefreshRequest {
     /// The refresh token (with or without `Bearer `).
     #[validate(length(min = 1, max = 300))]
+    #[schema(min_length = 1, max_length = 300)]
     pub refresh_token: String,
 }
 
@@ -57,9 +63,11 @@ pub struct RefreshRequest {
 pub struct RecoverRequest {
     /// The withdrawn account's email.
     #[validate(length(min = 3, max = 254))]
+    #[schema(schema_with = cercat_http::openapi::email)]
     pub email: String,
     /// The 6-digit code from the recovery mail.
     #[validate(length(equal = 6))]
+    #[schema(min_length = 6, max_length = 6)]
     pub code: String,
 }
 
@@ -69,9 +77,11 @@ pub struct RecoverRequest {
 pub struct PasswordChangeRequest {
     /// The current password.
     #[validate(length(min = 1, max = 256))]
+    #[schema(min_length = 1, max_length = 256)]
     pub current_password: String,
     /// The new password (same rules as sign-up).
     #[validate(length(min = 1, max = 256))]
+    #[schema(min_length = 1, max_length = 256)]
     pub new_password: String,
 }
 
@@ -157,6 +167,7 @@ pub struct ProfilePatch {
 /// `PATCH /users/me` multipart body.
 #[derive(Debug, ToSchema)]
 #[allow(dead_code)]
+#[serde(deny_unknown_fields)]
 pub struct ProfileForm {
     /// JSON `{"nickname": "…"}`.
     request: ProfilePatch,
@@ -171,6 +182,7 @@ pub struct ProfileForm {
 pub struct EmailChangeCodeRequest {
     /// The new address (the code is mailed there).
     #[validate(length(min = 3, max = 254))]
+    #[schema(schema_with = cercat_http::openapi::email)]
     pub new_email: String,
 }
 
@@ -180,11 +192,14 @@ pub struct EmailChangeCodeRequest {
 pub struct EmailChangeRequest {
     /// The current password.
     #[validate(length(min = 1, max = 256))]
+    #[schema(min_length = 1, max_length = 256)]
     pub current_password: String,
     /// The new address.
     #[validate(length(min = 3, max = 254))]
+    #[schema(schema_with = cercat_http::openapi::email)]
     pub new_email: String,
     /// The code mailed to the new address.
     #[validate(length(equal = 6))]
+    #[schema(min_length = 6, max_length = 6)]
     pub code: String,
 }

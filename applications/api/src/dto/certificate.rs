@@ -135,7 +135,7 @@ pub struct InterestTarget {
     #[schema(value_type = i64, minimum = 1)]
     pub certificate_id: CertificateId,
     /// `HIGH`, `NORMAL` or `LOW`.
-    #[schema(value_type = String, example = "HIGH")]
+    #[schema(value_type = String, example = "HIGH", pattern = "^(HIGH|NORMAL|LOW)$")]
     pub interest_priority: cercat_certificate::InterestPriority,
 }
 
@@ -145,6 +145,7 @@ pub struct InterestTarget {
 pub struct InterestRequest {
     /// At most three certificates, each once.
     #[validate(length(max = 3), nested)]
+    #[schema(max_items = 3)]
     pub interest_target_list: Vec<InterestTarget>,
 }
 

@@ -59,9 +59,14 @@ pub struct DateTimes {
 #[serde(rename_all = "camelCase")]
 pub struct TagDto {
     /// `LECTURE` or `BOOK`.
-    #[schema(value_type = String, example = "BOOK")]
+    #[schema(value_type = String, example = "BOOK", pattern = "^(LECTURE|BOOK)$")]
     pub tag_type: TagType,
-    /// The lecture's or book's name, 1 to 50 characters.
+    /// The lecture's or book's name, 1 to 50 characters, not blank.
+    #[schema(
+        min_length = 1,
+        max_length = 50,
+        pattern = "[^\\t\\n\\u000b\\u000c\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
+    )]
     pub tag_name: String,
 }
 
@@ -209,11 +214,24 @@ pub struct PostDetailResponse {
 pub struct PostRequest {
     /// Edit only: the post.
     pub post_id: Option<i64>,
-    /// Title (1–100 characters).
+    /// Title (1–100 characters, not blank).
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = "[^\\t\\n\\u000b\\u000c\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]",
+        required = true
+    )]
     pub title: String,
-    /// Body (1–5000 characters).
+    /// Body (1–5000 characters, not blank).
+    #[schema(
+        min_length = 1,
+        max_length = 5000,
+        pattern = "[^\\t\\n\\u000b\\u000c\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]",
+        required = true
+    )]
     pub content: String,
-    /// TIP: up to 5 tags.
+    /// TIP: up to 5 tags (checked on every kind, kept on tips).
+    #[schema(max_items = 5)]
     pub tags: Vec<TagDto>,
     /// COMMENTARY: the exam year.
     pub exam_year: Option<i32>,
@@ -222,26 +240,32 @@ pub struct PostRequest {
     /// COMMENTARY: the question's number in the exam.
     pub question_sequence: Option<i32>,
     /// Edit only: image ids to remove.
-    #[schema(value_type = Vec<i64>)]
+    #[schema(schema_with = cercat_http::openapi::positive_ids)]
     pub remove_image_ids: Vec<PostImageId>,
 }
 
 /// The multipart form of post create/edit (documentation only).
 #[derive(Debug, ToSchema)]
 #[allow(dead_code)]
+#[serde(deny_unknown_fields)]
 pub struct PostForm {
     /// The JSON fields ([`PostRequest`]).
     request: PostRequest,
     /// 0 to 5 images (PNG/JPEG/GIF/WebP ≤ 5 MiB each).
-    #[schema(value_type = Vec<String>, format = Binary)]
-    files: Vec<Vec<u8>>,
+    #[schema(value_type = Option<Vec<String>>, format = Binary, max_items = 5)]
+    files: Option<Vec<Vec<u8>>>,
 }
 
 /// `POST /posts/{id}/post-comments`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CommentRequest {
-    /// Text (1–1000 characters).
+    /// Text (1–1000 characters, not blank).
+    #[schema(
+        min_length = 1,
+        max_length = 1000,
+        pattern = "[^\\t\\n\\u000b\\u000c\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
+    )]
     pub content: String,
     /// Reply to this top-level comment.
     #[serde(default)]
@@ -254,9 +278,10 @@ pub struct CommentRequest {
 #[serde(rename_all = "camelCase")]
 pub struct LikeRequest {
     /// `POST` or `COMMENT`.
-    #[schema(value_type = String, example = "POST")]
+    #[schema(value_type = String, example = "POST", pattern = "^(POST|COMMENT)$")]
     pub like_target_type: LikeTarget,
     /// Its id.
+    #[schema(minimum = 1)]
     pub target_id: i64,
 }
 
@@ -276,6 +301,7 @@ pub struct LikeResponse {
 pub struct PostListQuery {
     /// `NORMAL`, `TIP`, `COMMENTARY` (or `REVIEW`, which has no posts: exam reviews live at
     /// `/exam-reviews`); absent for every kind.
+    #[param(pattern = "^(NORMAL|TIP|COMMENTARY|REVIEW)?$")]
     pub post_type: Option<String>,
     /// Search title and content (2–50 characters; Korean substrings match).
     pub keyword: Option<String>,
@@ -286,10 +312,13 @@ pub struct PostListQuery {
 #[serde(rename_all = "camelCase")]
 pub struct CommentaryQuery {
     /// The mock exam's year; blank or `전체` for every year.
+    #[param(pattern = "^[ \\t\\n\\r]*(전체|[0-9]{1,9})?[ \\t\\n\\r]*$")]
     pub exam_year: Option<String>,
     /// The mock exam's round within the year; blank or `전체` for every round.
+    #[param(pattern = "^[ \\t\\n\\r]*(전체|[0-9]{1,9})?[ \\t\\n\\r]*$")]
     pub round: Option<String>,
     /// The question's number in the exam; blank or `전체` for every question.
+    #[param(pattern = "^[ \\t\\n\\r]*(전체|[0-9]{1,9})?[ \\t\\n\\r]*$")]
     pub question_sequence: Option<String>,
 }
 
@@ -301,6 +330,7 @@ pub struct CommentPageQuery {
     /// `nextCursor` of the previous page; absent for the first page.
     pub cursor: Option<String>,
     /// Top-level comments per page, 1–100 (default 10).
+    #[param(minimum = 1, maximum = 100)]
     pub size: Option<i64>,
 }
 

@@ -12,7 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 pub struct CouponQuery {
     /// `USABLE` (neither spent, reserved nor expired), `USED` (spent, or reserved by a checkout
     /// awaiting payment) or `EXPIRED`; all when absent.
-    #[param(value_type = Option<String>, example = "USABLE")]
+    #[param(value_type = Option<String>, example = "USABLE", pattern = "^(USABLE|USED|EXPIRED)$")]
     pub state: Option<ListedState>,
 }
 
@@ -68,7 +68,7 @@ impl UserCouponResponse {
 #[serde(rename_all = "camelCase")]
 pub struct RedeemRequest {
     /// The voucher code (4–32 letters, digits or `-`; case does not matter).
-    #[schema(example = "WINTER-2026")]
+    #[schema(example = "WINTER-2026", pattern = "^\\s*[A-Za-z0-9-]{4,32}\\s*$")]
     pub code: String,
 }
 
@@ -78,7 +78,7 @@ pub struct RedeemRequest {
 pub struct PricePreviewRequest {
     /// `COURSE` or `PRODUCT`.
     #[serde(rename = "type")]
-    #[schema(value_type = String, example = "COURSE")]
+    #[schema(value_type = String, example = "COURSE", pattern = "^(COURSE|PRODUCT)$")]
     pub purchase: Purchase,
     /// The course or product.
     #[schema(minimum = 1)]
@@ -86,6 +86,7 @@ pub struct PricePreviewRequest {
     /// The caller's coupons to apply (`userCouponId`s, at most 10), in the order to apply the
     /// percentage ones.
     #[serde(default)]
+    #[schema(schema_with = cercat_http::openapi::checkout_coupons)]
     pub coupon_ids: Vec<i64>,
 }
 

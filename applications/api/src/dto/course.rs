@@ -140,6 +140,7 @@ pub struct CourseSearchQuery {
     /// Words to find.
     pub keyword: Option<String>,
     /// Where to look: `title`, `content`, `instructor`, or `all` (title or content; default).
+    #[param(pattern = "^(title|content|instructor|all)?$")]
     pub search_type: Option<String>,
     /// Only courses for this certificate.
     #[param(value_type = Option<i64>, minimum = 1)]
@@ -249,6 +250,7 @@ pub struct EnrollRequest {
     /// to apply the percentage ones. Reserved with the seat, spent with the payment, given
     /// back if the enrollment is cancelled, refunded or expires.
     #[serde(default)]
+    #[schema(schema_with = cercat_http::openapi::checkout_coupons)]
     pub coupon_ids: Vec<i64>,
 }
 
@@ -256,7 +258,12 @@ pub struct EnrollRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PaymentRequest {
-    /// The gateway's payment key.
-    #[schema(example = "tgen_20261201abcdef")]
+    /// The gateway's payment key (1–200 characters, not blank).
+    #[schema(
+        example = "tgen_20261201abcdef",
+        min_length = 1,
+        max_length = 200,
+        pattern = "[^\\t\\n\\u000b\\u000c\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
+    )]
     pub payment_key: String,
 }

@@ -15,8 +15,8 @@ use super::certificate::CertificateRef;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct GoalRequest {
-    /// Target total score.
-    #[schema(example = 400)]
+    /// Target total score, from 0 to the certificate's highest written-exam score.
+    #[schema(example = 250, minimum = 0)]
     pub goal_score: i32,
     /// Preparation starts.
     #[schema(example = "2026-05-01T00:00:00")]
@@ -24,26 +24,33 @@ pub struct GoalRequest {
     /// Preparation ends.
     #[schema(example = "2026-07-31T23:59:59")]
     pub prepare_finish_date_time: String,
-    /// Days of preparation planned.
+    /// Days of preparation planned, 0–1100.
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 1100)]
     pub goal_prepare_days: i32,
-    /// Mock exams per study day.
+    /// Mock exams per study day, 0–100.
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 100)]
     pub mock_exams_per_day: i32,
-    /// Mock exams in total.
+    /// Mock exams in total, 0–100000.
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 100000)]
     pub goal_mock_exams: i32,
     /// Weekdays for mock exams, 0–7 (0 and 7 are Sunday).
     #[serde(default)]
+    #[schema(schema_with = cercat_http::openapi::weekdays)]
     pub mock_exam_repeat_days: Vec<i32>,
-    /// Study time per day (stored as given).
+    /// Study time per day, milliseconds, 0–86400000.
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 86400000)]
     pub study_time_per_day: i64,
-    /// Study time in total (stored as given).
+    /// Study time in total, milliseconds, 0–100000000000.
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 100000000000i64)]
     pub goal_study_time: i64,
     /// Weekdays for study, 0–7.
     #[serde(default)]
+    #[schema(schema_with = cercat_http::openapi::weekdays)]
     pub study_repeat_days: Vec<i32>,
 }
 
@@ -214,5 +221,6 @@ impl From<Achievement> for AchievementResponse {
 #[serde(rename_all = "camelCase")]
 pub struct StudyTimeQuery {
     /// Milliseconds studied (1 to 86400000).
+    #[param(minimum = 1, maximum = 86400000)]
     pub study_time: i64,
 }

@@ -27,8 +27,9 @@ pub struct UserAnswerRequest {
     pub question_id: Option<i64>,
     /// Same as `questionId`; used when `questionId` is absent.
     pub question_seq: Option<i64>,
-    /// Selected option; 0 = unanswered.
+    /// Selected option, 1 to the question's number of options (4 or 5); 0 = unanswered.
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 5)]
     pub select_option_seq: i64,
     /// Time spent, milliseconds.
     #[serde(default)]
@@ -53,6 +54,7 @@ pub struct SubjectResultRequest {
     pub score: Option<i64>,
     /// The answers.
     #[validate(length(max = 300))]
+    #[schema(max_items = 300)]
     #[serde(default)]
     pub create_user_answer_requests: Vec<UserAnswerRequest>,
 }
@@ -63,6 +65,7 @@ pub struct SubjectResultRequest {
 pub struct CreateResultRequest {
     /// Answers grouped by subject (the grouping is ignored).
     #[validate(length(max = 50), nested)]
+    #[schema(max_items = 50)]
     #[serde(default)]
     pub create_subject_result_requests: Vec<SubjectResultRequest>,
 }
@@ -361,7 +364,8 @@ impl From<Report> for StatisticsResponse {
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(rename_all = "camelCase")]
 pub struct ExamYearQuery {
-    /// The year; absent or empty for all.
+    /// The year; absent, blank or `전체` for all.
+    #[param(pattern = "^[ \\t\\n\\r]*(전체|[0-9]{1,9})?[ \\t\\n\\r]*$")]
     pub exam_year: Option<String>,
 }
 

@@ -13,8 +13,24 @@ use utoipa::{IntoParams, ToSchema};
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PreferencesRequest {
     /// Keyword → weight in 0–1; at most 50 keywords of 1–30 characters. `{}` clears them.
-    #[schema(example = json!({"데이터베이스": 0.8, "네트워크": 0.5}))]
+    #[schema(schema_with = preference_keywords)]
     pub keywords: BTreeMap<String, f64>,
+}
+
+/// `keywords`: at most 50 names of 1–30 characters, not blank, each weighed 0–1.
+fn preference_keywords() -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    let name = ObjectBuilder::new().schema_type(Type::String).min_length(Some(1)).max_length(Some(30)).pattern(Some(
+        "[^\\t\\n\\u000b\\u000c\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]",
+    ));
+    let weight = ObjectBuilder::new().schema_type(Type::Number).minimum(Some(0.0)).maximum(Some(1.0));
+    ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .property_names(Some(name))
+        .additional_properties(Some(weight))
+        .max_properties(Some(50))
+        .examples([serde_json::json!({"데이터베이스": 0.8, "네트워크": 0.5})])
+        .build()
 }
 
 impl PreferencesRequest {

@@ -66,6 +66,7 @@ pub struct AlarmListQuery {
     /// `nextCursor` of the previous page (only valid on the list, unread or all, that gave it).
     pub cursor: Option<String>,
     /// Items per page, 1–100 (default 10).
+    #[param(minimum = 1, maximum = 100)]
     pub size: Option<i64>,
 }
 
@@ -201,14 +202,14 @@ pub async fn unread(state: web::Data<AppState>, caller: Authenticated) -> Result
 }
 
 /// Marks alarms read: a JSON array of ids; only the caller's own change.
-#[utoipa::path(tag = "alarms", security(("access_token" = [])), request_body = Vec<i64>, extensions(("x-errors" = json!(["ALM_001", "GLB_002"]))), responses(
+#[utoipa::path(tag = "alarms", security(("access_token" = [])), request_body = cercat_http::openapi::PositiveIds, extensions(("x-errors" = json!(["ALM_001", "GLB_002"]))), responses(
     (status = 200, description = "How many changed", body = ApiResponse<u64>),
 ))]
 #[post("/alarms/read")]
 pub async fn read(
     state: web::Data<AppState>,
     caller: Authenticated,
-    body: web::Json<Vec<AlarmId>>,
+    body: web::Json<cercat_error::Strict<Vec<AlarmId>>>,
 ) -> Result<ApiResponse<u64>, AppError> {
     let ids: Vec<i64> = body.iter().map(|id| id.get()).collect();
     Ok(ApiResponse::ok(state.alarms.mark_read(caller.user_id(), &ids).await?))

@@ -36,14 +36,14 @@ pub async fn mine(
 
 /// Redeems a voucher code: the caller holds its coupon (once per voucher; a private voucher
 /// once at all, a public one up to its limit).
-#[utoipa::path(tag = "coupons", security(("access_token" = [])), request_body = RedeemRequest, extensions(("x-errors" = json!(["USR_007", "USR_009", "CPN_009", "CPN_010", "CPN_011", "CPN_012", "GLB_002"]))), responses(
+#[utoipa::path(tag = "coupons", security(("access_token" = ["USER"])), request_body = RedeemRequest, extensions(("x-errors" = json!(["USR_007", "USR_009", "CPN_009", "CPN_010", "CPN_011", "CPN_012", "GLB_002"]))), responses(
     (status = 201, description = "The coupon now held", body = ApiResponse<UserCouponResponse>),
 ))]
 #[post("/vouchers/redeem")]
 pub async fn redeem(
     state: web::Data<AppState>,
     caller: Member,
-    body: web::Json<RedeemRequest>,
+    body: web::Json<cercat_error::Strict<RedeemRequest>>,
 ) -> Result<ApiResponse<UserCouponResponse>, AppError> {
     let coupon = state.coupons.redeem(caller.user_id(), &body.code).await?;
     Ok(ApiResponse::created(UserCouponResponse::new(&coupon, cercat_coupon::ListedState::Usable)))
@@ -52,16 +52,16 @@ pub async fn redeem(
 /// What the caller would pay for a course or product with these coupons now: fixed coupons
 /// first, then percentages of the running total (rounded down to the won, capped), never
 /// below 0. Nothing is reserved; the checkout prices again.
-#[utoipa::path(tag = "coupons", security(("access_token" = [])), request_body = PricePreviewRequest, extensions(("x-errors" = json!(["USR_007", "USR_009", "CPN_001", "CPN_002", "CPN_003", "CPN_004", "CPN_005", "CPN_006", "CPN_007", "CPN_009", "CPN_014", "GLB_002"]))), responses(
+#[utoipa::path(tag = "coupons", security(("access_token" = ["USER"])), request_body = PricePreviewRequest, extensions(("x-errors" = json!(["USR_007", "USR_009", "CPN_001", "CPN_002", "CPN_003", "CPN_004", "CPN_005", "CPN_006", "CPN_007", "CPN_009", "CPN_014", "GLB_002"]))), responses(
     (status = 200, description = "The price, each coupon's discount and the amount to pay", body = ApiResponse<PricePreviewResponse>),
 ))]
 #[post("/price-preview")]
 pub async fn preview(
     state: web::Data<AppState>,
     caller: Member,
-    body: web::Json<PricePreviewRequest>,
+    body: web::Json<cercat_error::Strict<PricePreviewRequest>>,
 ) -> Result<ApiResponse<PricePreviewResponse>, AppError> {
-    let body = body.into_inner();
+    let body = body.into_inner().0;
     let quote = state.coupons.preview(caller.user_id(), body.purchase, body.id, &body.coupon_ids).await?;
     Ok(ApiResponse::ok(quote.into()))
 }
@@ -82,7 +82,7 @@ pub async fn coupon_event(
 
 /// Claims a copy of the event's coupon: 201 only once the copy is committed; 409 `CPN_017` when
 /// every copy is given, `CPN_018` when the caller has one; 403 `CPN_016` outside the window.
-#[utoipa::path(tag = "coupons", security(("access_token" = [])), params(("eventId" = i64, Path)), extensions(("x-errors" = json!(["USR_007", "USR_009", "CPN_015", "CPN_016", "CPN_017", "CPN_018", "GLB_004"]))), responses(
+#[utoipa::path(tag = "coupons", security(("access_token" = ["USER"])), params(("eventId" = i64, Path)), extensions(("x-errors" = json!(["USR_007", "USR_009", "CPN_015", "CPN_016", "CPN_017", "CPN_018", "GLB_004"]))), responses(
     (status = 201, description = "The copy now held", body = ApiResponse<UserCouponResponse>),
 ))]
 #[post("/coupon-events/{eventId}/claims")]

@@ -13,7 +13,7 @@ use crate::{
             CourseRequest, CourseResponse, CourseSearchQuery, CourseSlice, EnrollRequest, EnrollmentResponse,
             PaymentRequest, QueueResponse,
         },
-        paging::PageQuery,
+        paging::{CourseSorting, PageQuery},
     },
     idempotency,
 };
@@ -49,31 +49,31 @@ fn actor(claims: &cercat_user::AccessClaims) -> Actor {
 }
 
 /// Creates a course (INSTRUCTOR or ADMIN; the caller owns it).
-#[utoipa::path(tag = "courses", security(("access_token" = [])), request_body = CourseRequest, extensions(("x-errors" = json!(["CRS_002", "USR_009", "CRT_001"]))), responses(
+#[utoipa::path(tag = "courses", security(("access_token" = ["INSTRUCTOR"])), request_body = CourseRequest, extensions(("x-errors" = json!(["CRS_002", "USR_009", "CRT_001"]))), responses(
     (status = 201, description = "Created", body = ApiResponse<CourseResponse>),
 ))]
 #[post("/courses")]
 pub async fn create(
     state: web::Data<AppState>,
     caller: Instructor,
-    body: web::Json<CourseRequest>,
+    body: web::Json<cercat_error::Strict<CourseRequest>>,
 ) -> Result<ApiResponse<CourseResponse>, AppError> {
-    let course = state.courses.create(caller.user_id(), body.into_inner().into_draft()?).await?;
+    let course = state.courses.create(caller.user_id(), body.into_inner().0.into_draft()?).await?;
     Ok(ApiResponse::created(CourseResponse::new(course, state.services.clock.now())))
 }
 
 /// Searches courses (public): by `keyword` in the title, description (`searchType=content`),
 /// both (`all`, default) or the instructor's nickname (`instructor`); newest first.
-#[utoipa::path(tag = "courses", params(CourseSearchQuery, PageQuery), extensions(("x-errors" = json!(["GLB_003"]))), responses(
+#[utoipa::path(tag = "courses", params(CourseSearchQuery, PageQuery<CourseSorting>), extensions(("x-errors" = json!(["GLB_003"]))), responses(
     (status = 200, description = "A page of courses", body = ApiResponse<CourseSlice>),
 ))]
 #[get("/courses")]
 pub async fn search(
     state: web::Data<AppState>,
     query: web::Query<CourseSearchQuery>,
-    paging: web::Query<PageQuery>,
+    paging: web::Query<PageQuery<CourseSorting>>,
 ) -> Result<ApiResponse<CourseSlice>, AppError> {
-    let page = paging.request(&["createdAt", "price", "enrollmentOpensAt", "capacity", "id"])?;
+    let page = paging.request()?;
     let field = query.field().map_err(|reason| AppError::invalid_query("searchType", reason))?;
     if query.keyword.as_deref().is_some_and(|k| k.chars().count() > 100) {
         return Err(AppError::invalid_query("keyword", "must be at most 100 characters"));
@@ -102,7 +102,7 @@ pub async fn get_course(
 
 /// Replaces a course's fields (its instructor or an admin). The capacity cannot go below
 /// the seats taken.
-#[utoipa::path(tag = "courses", security(("access_token" = [])), params(("courseId" = i64, Path)), request_body = CourseRequest, extensions(("x-errors" = json!(["CRS_002", "CRS_003", "CRS_001", "CRS_013"]))), responses(
+#[utoipa::path(tag = "courses", security(("access_token" = ["INSTRUCTOR"])), params(("courseId" = i64, Path)), request_body = CourseRequest, extensions(("x-errors" = json!(["CRS_002", "CRS_003", "CRS_001", "CRS_013"]))), responses(
     (status = 200, description = "Updated", body = ApiResponse<CourseResponse>),
 ))]
 #[put("/courses/{courseId}")]
@@ -110,15 +110,15 @@ pub async fn update(
     state: web::Data<AppState>,
     caller: Instructor,
     path: IdPath<CourseId>,
-    body: web::Json<CourseRequest>,
+    body: web::Json<cercat_error::Strict<CourseRequest>>,
 ) -> Result<ApiResponse<CourseResponse>, AppError> {
     let id = path.0.get();
-    let course = state.courses.update(actor(&caller.0), id, body.into_inner().into_draft()?).await?;
+    let course = state.courses.update(actor(&caller.0), id, body.into_inner().0.into_draft()?).await?;
     Ok(ApiResponse::ok(CourseResponse::new(course, state.services.clock.now())))
 }
 
 /// Deletes a course nobody has enrolled in (its instructor or an admin).
-#[utoipa::path(tag = "courses", security(("access_token" = [])), params(("courseId" = i64, Path)), extensions(("x-errors" = json!(["CRS_003", "CRS_001", "CRS_013"]))), responses(
+#[utoipa::path(tag = "courses", security(("access_token" = ["INSTRUCTOR"])), params(("courseId" = i64, Path)), extensions(("x-errors" = json!(["CRS_003", "CRS_001", "CRS_013"]))), responses(
     (status = 200, description = "Deleted", body = ApiResponse<bool>),
 ))]
 #[delete("/courses/{courseId}")]
@@ -144,7 +144,7 @@ fn queue_response(course_id: i64, status: cercat_course::QueueStatus) -> HttpRes
 /// Joins the course's waiting room. Joining again returns the same place. Poll
 /// `GET …/queue/me` after `Retry-After` seconds; once admitted the answer carries the
 /// admission token.
-#[utoipa::path(tag = "courses", security(("access_token" = [])), params(("courseId" = i64, Path)), extensions(("x-errors" = json!(["CRS_004", "CRS_001", "CRS_016"]))), responses(
+#[utoipa::path(tag = "courses", security(("access_token" = ["USER"])), params(("courseId" = i64, Path)), extensions(("x-errors" = json!(["CRS_004", "CRS_001", "CRS_016"]))), responses(
     (status = 200, description = "The caller's place (Retry-After: when to poll)", body = ApiResponse<QueueResponse>),
 ))]
 #[post("/courses/{courseId}/queue")]
@@ -160,7 +160,7 @@ pub async fn join_queue(
 
 /// The caller's place in the waiting room: position, people ahead, estimated wait, and —
 /// once admitted — a short-lived admission token bound to the caller and the course.
-#[utoipa::path(tag = "courses", security(("access_token" = [])), params(("courseId" = i64, Path)), extensions(("x-errors" = json!(["CRS_007", "CRS_001"]))), responses(
+#[utoipa::path(tag = "courses", security(("access_token" = ["USER"])), params(("courseId" = i64, Path)), extensions(("x-errors" = json!(["CRS_007", "CRS_001", "CRS_016"]))), responses(
     (status = 200, description = "The caller's place (Retry-After: when to poll)", body = ApiResponse<QueueResponse>),
 ))]
 #[get("/courses/{courseId}/queue/me")]
@@ -182,7 +182,7 @@ pub async fn queue_me(
 /// `GET …/queue/me` keeps working throughout. At most `sse.max_per_user` streams per user and
 /// `sse.max_connections` in all per instance (then 503 `GLB_008` with `Retry-After`). Join the
 /// room first (`POST …/queue`).
-#[utoipa::path(tag = "courses", security(("access_token" = [])), params(("courseId" = i64, Path)), extensions(("x-errors" = json!(["CRS_007", "CRS_001", "GLB_008"]))), responses(
+#[utoipa::path(tag = "courses", security(("access_token" = ["USER"])), params(("courseId" = i64, Path)), extensions(("x-errors" = json!(["CRS_007", "CRS_001", "CRS_016", "GLB_008"]))), responses(
     (status = 200, description = "A `text/event-stream` of `position` frames, then `admitted` with the token", content_type = "text/event-stream", body = String),
 ))]
 #[get("/courses/{courseId}/queue/me/stream")]
@@ -219,11 +219,11 @@ pub async fn queue_stream(
 /// optional: `{"couponIds": [...]}` spends the caller's coupons (the `amount` due is the
 /// server's price after them; fully discounted, the seat is `COMPLETED` at once). Honors
 /// `Idempotency-Key`.
-#[utoipa::path(tag = "courses", security(("access_token" = [])),
+#[utoipa::path(tag = "courses", security(("access_token" = ["USER"])),
     params(
         ("courseId" = i64, Path),
         ("Admission-Token" = Option<String>, Header, description = "From the waiting room, when the course has one"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key get the first response"),
+        ("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Retries with the same key get the first response (1–255 visible ASCII characters)"),
     ),
     request_body(content = Option<EnrollRequest>, description = "Optional: the coupons to spend"),
     extensions(("x-errors" = json!(["CRS_004", "CRS_006", "CRS_001", "CRS_005", "CRS_014", "IDM_002", "IDM_001", "GLB_002", "CPN_001", "CPN_002", "CPN_003", "CPN_004", "CPN_005", "CPN_006", "CPN_007", "CPN_009"]))),
@@ -245,11 +245,8 @@ pub async fn enroll(
     idempotency::run(&state, &req, user, &body, || async {
         let id = id.get();
         // No body (what Cercat's client sends) is no coupons.
-        let request: EnrollRequest = if body.iter().all(u8::is_ascii_whitespace) {
-            EnrollRequest::default()
-        } else {
-            idempotency::json_body(&body, "the body is optional, or JSON like {\"couponIds\": [12]}")?
-        };
+        let request: EnrollRequest =
+            idempotency::optional_json_body(&body, "the body is optional, or JSON like {\"couponIds\": [12]}")?;
         let e = state.courses.enroll(user, id, token.as_deref(), &request.coupon_ids).await?;
         Ok(idempotency::respond(&req, ApiResponse::created(EnrollmentResponse::from(e))))
     })
@@ -257,7 +254,7 @@ pub async fn enroll(
 }
 
 /// The caller's enrollments, newest first.
-#[utoipa::path(tag = "courses", security(("access_token" = [])), responses(
+#[utoipa::path(tag = "courses", security(("access_token" = ["USER"])), responses(
     (status = 200, description = "Enrollments", body = ApiResponse<Vec<EnrollmentResponse>>),
 ))]
 #[get("/enrollments")]
@@ -270,7 +267,7 @@ pub async fn my_enrollments(
 }
 
 /// One of the caller's enrollments.
-#[utoipa::path(tag = "courses", security(("access_token" = [])), params(("enrollmentId" = i64, Path)), extensions(("x-errors" = json!(["CRS_008"]))), responses(
+#[utoipa::path(tag = "courses", security(("access_token" = ["USER"])), params(("enrollmentId" = i64, Path)), extensions(("x-errors" = json!(["CRS_008"]))), responses(
     (status = 200, description = "The enrollment", body = ApiResponse<EnrollmentResponse>),
 ))]
 #[get("/enrollments/{enrollmentId}")]
@@ -285,10 +282,10 @@ pub async fn get_enrollment(
 
 /// Confirms the payment of a held seat with the gateway (the amount is the server's) →
 /// `COMPLETED`. Honors `Idempotency-Key`.
-#[utoipa::path(tag = "courses", security(("access_token" = [])),
+#[utoipa::path(tag = "courses", security(("access_token" = ["USER"])),
     params(
         ("enrollmentId" = i64, Path),
-        ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key get the first response"),
+        ("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Retries with the same key get the first response (1–255 visible ASCII characters)"),
     ),
     request_body = PaymentRequest,
     extensions(("x-errors" = json!(["CRS_002", "GLB_002", "CRS_011", "CRS_008", "CRS_009", "CRS_010", "IDM_002", "IDM_001", "GLB_008"]))),
@@ -318,10 +315,10 @@ pub async fn pay(
 
 /// Cancels an enrollment: before payment the seat goes back (`CANCELLED`); after payment
 /// the gateway refunds first, then the seat goes back (`REFUNDED`). Honors `Idempotency-Key`.
-#[utoipa::path(tag = "courses", security(("access_token" = [])),
+#[utoipa::path(tag = "courses", security(("access_token" = ["USER"])),
     params(
         ("enrollmentId" = i64, Path),
-        ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key get the first response"),
+        ("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Retries with the same key get the first response (1–255 visible ASCII characters)"),
     ),
     extensions(("x-errors" = json!(["CRS_008", "CRS_015", "GLB_008"]))),
     responses(
@@ -354,7 +351,7 @@ pub async fn cancel(
 #[utoipa::path(tag = "courses", request_body = serde_json::Value, params(
     ("tosspayments-webhook-signature" = String, Header, description = "`v1:<base64 HMAC-SHA256>` of `<body>:<transmission time>`, comma-separated when several keys sign"),
     ("tosspayments-webhook-transmission-time" = String, Header, description = "When the gateway sent it, Unix seconds; more than 300 s from now is refused"),
-), extensions(("x-errors" = json!(["CRS_012"]))), responses(
+), extensions(("x-errors" = json!(["CRS_012", "MKT_015"]))), responses(
     (status = 200, description = "Applied (or about an unknown order, ignored)", body = ApiResponse<bool>),
 ))]
 #[post("/payments/webhook")]

@@ -46,10 +46,10 @@ pub async fn create(
     state: web::Data<AppState>,
     caller: Authenticated,
     path: IdPath<CertificateId>,
-    body: web::Json<GoalRequest>,
+    body: web::Json<cercat_error::Strict<GoalRequest>>,
 ) -> Result<ApiResponse<GoalResponse>, AppError> {
     let id = path.0.get();
-    let goal = state.learning.create(caller.user_id(), id, body.into_inner().into_draft()?).await?;
+    let goal = state.learning.create(caller.user_id(), id, body.into_inner().0.into_draft()?).await?;
     let certificate = state.certificates.get(id).await?;
     Ok(ApiResponse::created(GoalResponse::new(goal, &certificate)))
 }
@@ -79,9 +79,9 @@ pub async fn update(
     state: web::Data<AppState>,
     caller: Authenticated,
     path: web::Path<i64>,
-    body: web::Json<GoalRequest>,
+    body: web::Json<cercat_error::Strict<GoalRequest>>,
 ) -> Result<ApiResponse<GoalResponse>, AppError> {
-    let goal = state.learning.update(caller.user_id(), path.into_inner(), body.into_inner().into_draft()?).await?;
+    let goal = state.learning.update(caller.user_id(), path.into_inner(), body.into_inner().0.into_draft()?).await?;
     let certificate = state.certificates.get(goal.certificate_id).await?;
     Ok(ApiResponse::ok(GoalResponse::new(goal, &certificate)))
 }

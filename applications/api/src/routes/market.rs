@@ -78,7 +78,7 @@ async fn read_form<T: DeserializeOwned>(form: &mut UploadForm, user_id: i64) -> 
 
 /// Lists a product for sale. Multipart: `request` = JSON ([`ProductRequest`]) and 0–5 `files`
 /// (PNG/JPEG/GIF/WebP ≤ 5 MiB, checked by content). It starts `ON_SALE`.
-#[utoipa::path(tag = "market", security(("access_token" = [])),
+#[utoipa::path(tag = "market", security(("access_token" = ["USER"])),
     request_body(content = ProductForm, content_type = "multipart/form-data"),
     extensions(("x-errors" = json!(["GLB_014", "MKT_002", "MKT_013", "CRT_001", "USR_009", "GLB_009", "UPL_001", "GLB_008"]))),
     responses((status = 201, description = "Listed", body = ApiResponse<ProductResponse>)),
@@ -135,7 +135,7 @@ pub async fn detail(
 /// Edits a product (its seller or an admin) while it is `ON_SALE`. Multipart: `request` =
 /// JSON ([`ProductPatchRequest`]: the fields given replace the current ones, `removeImageIds`
 /// drops images) and 0–5 new `files`.
-#[utoipa::path(tag = "market", security(("access_token" = [])), params(("productId" = i64, Path)),
+#[utoipa::path(tag = "market", security(("access_token" = ["USER"])), params(("productId" = i64, Path)),
     request_body(content = ProductForm, content_type = "multipart/form-data"),
     extensions(("x-errors" = json!(["GLB_014", "MKT_002", "MKT_013", "MKT_001", "MKT_003", "MKT_004", "CRT_001", "GLB_009", "UPL_001", "GLB_008"]))),
     responses((status = 200, description = "Updated", body = ApiResponse<ProductResponse>)),
@@ -155,7 +155,7 @@ pub async fn update(
 
 /// Deletes a product (its seller or an admin) while it is `ON_SALE`; past orders keep it in
 /// their history.
-#[utoipa::path(tag = "market", security(("access_token" = [])), params(("productId" = i64, Path)),
+#[utoipa::path(tag = "market", security(("access_token" = ["USER"])), params(("productId" = i64, Path)),
     extensions(("x-errors" = json!(["MKT_001", "MKT_003", "MKT_004"]))),
     responses((status = 200, description = "Deleted", body = ApiResponse<bool>)),
 )]
@@ -170,7 +170,7 @@ pub async fn delete_product(
 }
 
 /// Likes a product; liking twice changes nothing.
-#[utoipa::path(tag = "market", security(("access_token" = [])), params(("productId" = i64, Path)),
+#[utoipa::path(tag = "market", security(("access_token" = ["USER"])), params(("productId" = i64, Path)),
     extensions(("x-errors" = json!(["MKT_001"]))),
     responses((status = 200, description = "Liked", body = ApiResponse<ProductLikeResponse>)),
 )]
@@ -184,7 +184,7 @@ pub async fn like(
 }
 
 /// Takes back the caller's like; without one nothing changes.
-#[utoipa::path(tag = "market", security(("access_token" = [])), params(("productId" = i64, Path)),
+#[utoipa::path(tag = "market", security(("access_token" = ["USER"])), params(("productId" = i64, Path)),
     extensions(("x-errors" = json!(["MKT_001"]))),
     responses((status = 200, description = "Not liked", body = ApiResponse<ProductLikeResponse>)),
 )]
@@ -201,10 +201,10 @@ pub async fn unlike(
 /// optional), and the product is reserved for this order until `payBy` — of any number of
 /// buyers at once exactly one wins; the others get 409 `MKT_005`. Nothing left to pay, the
 /// order is `PAID` at once. Honors `Idempotency-Key`.
-#[utoipa::path(tag = "market", security(("access_token" = [])),
+#[utoipa::path(tag = "market", security(("access_token" = ["USER"])),
     params(
         ("productId" = i64, Path),
-        ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key get the first response"),
+        ("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Retries with the same key get the first response (1–255 visible ASCII characters)"),
     ),
     request_body(content = Option<OrderRequest>, description = "Optional: the coupons to spend"),
     extensions(("x-errors" = json!(["MKT_001", "MKT_005", "MKT_006", "MKT_014", "GLB_002", "IDM_002", "IDM_001", "CPN_001", "CPN_002", "CPN_003", "CPN_004", "CPN_005", "CPN_006", "CPN_007", "CPN_009"]))),
@@ -232,7 +232,7 @@ pub async fn place_order(
 
 /// The caller's trades, newest first by cursor: `role=BUYER` (default) for orders placed,
 /// `SELLER` for orders of the caller's products.
-#[utoipa::path(tag = "market", security(("access_token" = [])), params(OrderListQuery),
+#[utoipa::path(tag = "market", security(("access_token" = ["USER"])), params(OrderListQuery),
     extensions(("x-errors" = json!(["GLB_003"]))),
     responses((status = 200, description = "A page of orders", body = ApiResponse<OrderPage>)),
 )]
@@ -252,7 +252,7 @@ pub async fn my_orders(
 }
 
 /// One order with every status it entered (its buyer or seller).
-#[utoipa::path(tag = "market", security(("access_token" = [])), params(("orderId" = i64, Path)),
+#[utoipa::path(tag = "market", security(("access_token" = ["USER"])), params(("orderId" = i64, Path)),
     extensions(("x-errors" = json!(["MKT_007"]))),
     responses((status = 200, description = "The order", body = ApiResponse<OrderDetailResponse>)),
 )]
@@ -268,10 +268,10 @@ pub async fn get_order(
 /// Confirms the buyer's payment with the gateway (the amount is the server's; the key must be
 /// the gateway's for this order) → `PAID`, the product `SOLD`. A payment landing after the
 /// order was released is refunded (409 `MKT_009`). Honors `Idempotency-Key`.
-#[utoipa::path(tag = "market", security(("access_token" = [])),
+#[utoipa::path(tag = "market", security(("access_token" = ["USER"])),
     params(
         ("orderId" = i64, Path),
-        ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key get the first response"),
+        ("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Retries with the same key get the first response (1–255 visible ASCII characters)"),
     ),
     request_body = PaymentRequest,
     extensions(("x-errors" = json!(["MKT_002", "GLB_002", "MKT_010", "MKT_007", "MKT_008", "MKT_009", "MKT_011", "IDM_002", "IDM_001", "GLB_008"]))),
@@ -299,10 +299,10 @@ pub async fn pay(
 /// Cancels an order (its buyer or seller): unpaid, the reservation ends (`CANCELLED`); paid,
 /// the gateway refunds first (`REFUNDED`). The product goes back on sale and the coupons back
 /// to the buyer, exactly once. Honors `Idempotency-Key`.
-#[utoipa::path(tag = "market", security(("access_token" = [])),
+#[utoipa::path(tag = "market", security(("access_token" = ["USER"])),
     params(
         ("orderId" = i64, Path),
-        ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key get the first response"),
+        ("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Retries with the same key get the first response (1–255 visible ASCII characters)"),
     ),
     extensions(("x-errors" = json!(["MKT_007", "MKT_012", "MKT_010", "IDM_002", "IDM_001", "GLB_008"]))),
     responses((status = 200, description = "Cancelled or refunded", body = ApiResponse<OrderResponse>)),

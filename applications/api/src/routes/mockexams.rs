@@ -3,7 +3,7 @@
 
 use actix_web::{HttpResponse, get, http::header, patch, post, web};
 use cercat_error::ApiResponse;
-use cercat_mockexam::{AnswerInput, MockExamError, ReportPeriod, ResultFilter, service::ANSWER_SORT_FIELDS};
+use cercat_mockexam::{AnswerInput, MockExamError, ReportPeriod, ResultFilter};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::{
@@ -13,7 +13,7 @@ use crate::{
             CreateResultRequest, CreatedResultResponse, ExamYearQuery, PeriodQuery, ResultResponse, ResultSlice,
             StatisticsResponse, SubjectAverageResponse, UserAnswerSlice,
         },
-        paging::PageQuery,
+        paging::{AnswerSorting, PageQuery},
     },
 };
 use cercat_common::id::{CertificateId, MockExamId, ResultId, UserAnswerId};
@@ -63,10 +63,7 @@ pub async fn mock_exams(
     query: web::Query<ExamYearQuery>,
 ) -> Result<ApiResponse<Vec<MockExamResponse>>, AppError> {
     let id = path.0.get();
-    let year = match query.exam_year.as_deref().map(str::trim).filter(|y| !y.is_empty()) {
-        None => None,
-        Some(y) => Some(y.parse::<i32>().map_err(|_| AppError::invalid_query("examYear", "must be a year like 2024"))?),
-    };
+    let year = cercat_http::extract::optional_number(query.exam_year.as_deref(), "examYear")?;
     let exams = state.mockexams.mock_exams(id, year).await?;
     Ok(ApiResponse::ok(exams.iter().map(MockExamResponse::from).collect()))
 }
@@ -189,7 +186,7 @@ pub async fn result(
 /// Wrong (and unanswered), not yet reviewed answers of one of the caller's results. Sort by
 /// `createdAt`/`questionSeq` (the client's long names are accepted too); pages past the end
 /// have empty `content`.
-#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("resultId" = i64, Path), PageQuery), extensions(("x-errors" = json!(["GLB_004", "MEX_003"]))), responses(
+#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("resultId" = i64, Path), PageQuery<AnswerSorting>), extensions(("x-errors" = json!(["GLB_004", "MEX_003"]))), responses(
     (status = 200, description = "Wrong answers", body = ApiResponse<UserAnswerSlice>),
 ))]
 #[get("/mock-exam-results/{resultId}/user-answers/wrong-answers")]
@@ -197,15 +194,15 @@ pub async fn wrong_answers_of_result(
     state: web::Data<AppState>,
     caller: Authenticated,
     path: IdPath<ResultId>,
-    query: web::Query<PageQuery>,
+    query: web::Query<PageQuery<AnswerSorting>>,
 ) -> Result<ApiResponse<UserAnswerSlice>, AppError> {
     let id = path.0.get();
-    let page = query.request(ANSWER_SORT_FIELDS)?;
+    let page = query.request()?;
     Ok(ApiResponse::ok(state.mockexams.wrong_answers_of_result(caller.user_id(), id, &page).await?.into()))
 }
 
 /// Wrong, not yet reviewed answers of the caller's latest attempt of each exam of a certificate.
-#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("certificateId" = i64, Path), PageQuery), extensions(("x-errors" = json!(["GLB_004", "CRT_001"]))), responses(
+#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("certificateId" = i64, Path), PageQuery<AnswerSorting>), extensions(("x-errors" = json!(["GLB_004", "CRT_001"]))), responses(
     (status = 200, description = "Wrong answers", body = ApiResponse<UserAnswerSlice>),
 ))]
 #[get("/certificates/{certificateId}/user-answers/wrong-answers")]
@@ -213,10 +210,10 @@ pub async fn wrong_answers_of_certificate(
     state: web::Data<AppState>,
     caller: Authenticated,
     path: IdPath<CertificateId>,
-    query: web::Query<PageQuery>,
+    query: web::Query<PageQuery<AnswerSorting>>,
 ) -> Result<ApiResponse<UserAnswerSlice>, AppError> {
     let id = path.0.get();
-    let page = query.request(ANSWER_SORT_FIELDS)?;
+    let page = query.request()?;
     Ok(ApiResponse::ok(state.mockexams.wrong_answers_of_certificate(caller.user_id(), id, &page).await?.into()))
 }
 
@@ -256,7 +253,7 @@ pub async fn subject_averages(
 /// The caller's results of a certificate on a day (`DATE`, `date`), in a week of a month
 /// (`WEEK_OF_MONTH`, `year`/`month`/`weekOfMonth`, clipped to the month) or in a month
 /// (`MONTH`), newest first, paged. Asia/Seoul calendar; weeks start on Sunday.
-#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("certificateId" = i64, Path), ("dateType" = String, Path, description = "DATE, WEEK_OF_MONTH or MONTH"), PeriodQuery, PageQuery), extensions(("x-errors" = json!(["MEX_008", "CRT_001"]))), responses(
+#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("certificateId" = i64, Path), ("dateType" = inline(crate::dto::path::DateTypeSegment), Path), PeriodQuery, PageQuery), extensions(("x-errors" = json!(["MEX_008", "CRT_001"]))), responses(
     (status = 200, description = "Results", body = ApiResponse<ResultSlice>),
 ))]
 #[get("/certificates/{certificateId}/mock-exam-results/{dateType}")]
@@ -270,7 +267,7 @@ pub async fn results_by_date(
     let (id, kind) = path.into_inner();
     let id = id.get();
     let filter = ResultFilter::parse(&kind, period.year, period.month, period.week_of_month, period.date.as_deref())?;
-    let page = page.request(&[])?;
+    let page = page.request()?;
     Ok(ApiResponse::ok(state.mockexams.results_in(caller.user_id(), id, filter, &page).await?.into()))
 }
 
@@ -278,7 +275,7 @@ pub async fn results_by_date(
 /// `month`: one bar per week, clipped to the month) or YEARLY (`year`: one bar per month)
 /// averages of the caller's total scores, with the period's average and best. Cached; saving
 /// a result invalidates exactly the reports that include its day.
-#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("certificateId" = i64, Path), ("reportType" = String, Path, description = "WEEKLY, MONTHLY or YEARLY"), PeriodQuery), extensions(("x-errors" = json!(["MEX_008", "CRT_001"]))), responses(
+#[utoipa::path(tag = "mock-exams", security(("access_token" = [])), params(("certificateId" = i64, Path), ("reportType" = inline(crate::dto::path::ReportTypeSegment), Path), PeriodQuery), extensions(("x-errors" = json!(["MEX_008", "CRT_001"]))), responses(
     (status = 200, description = "Report", body = ApiResponse<StatisticsResponse>),
 ))]
 #[get("/certificates/{certificateId}/mock-exam-result/{reportType}/statistics")]

@@ -24,7 +24,7 @@ const STATE_COOKIE: &str = "cercat_oauth_state";
 /// Starts a sign-in: redirects to the provider, with the login state in a signed cookie.
 #[utoipa::path(
     tag = "auth",
-    params(("provider" = String, Path, description = "`kakao`, `google` or `apple`")),
+    params(("provider" = inline(crate::dto::path::ProviderSegment), Path)),
     extensions(("x-errors" = json!(["USR_015"]))),
     responses(
         (status = 302, description = "Redirect to the provider's consent page"),
@@ -88,7 +88,7 @@ async fn finish(state: &AppState, req: &HttpRequest, name: &str, cb: Callback) -
 /// `/home` with `accessToken` and `refreshToken` query parameters.
 #[utoipa::path(
     tag = "auth",
-    params(("provider" = String, Path, description = "`kakao`, `google` or `apple`"), Callback),
+    params(("provider" = inline(crate::dto::path::ProviderSegment), Path), Callback),
     extensions(("x-errors" = json!(["USR_016", "USR_017", "USR_015"]))),
     responses(
         (status = 302, description = "Redirect to the client with the tokens"),
@@ -108,7 +108,7 @@ pub async fn callback(
 #[utoipa::path(
     tag = "auth",
     params(("provider" = String, Path, description = "`apple`")),
-    extensions(("x-errors" = json!(["USR_016"]))),
+    extensions(("x-errors" = json!(["USR_016", "USR_015"]))),
     responses(
         (status = 302, description = "Redirect to the client with the tokens"),
     )

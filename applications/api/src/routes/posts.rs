@@ -6,7 +6,7 @@ use cercat_community::{
     CommunityError, PostDraft, PostKind, PostView, Tag,
     commentary::QuestionChoice,
     ports::PostFilter,
-    service::{MAX_IMAGE_BYTES, MAX_IMAGES, POST_SORT_FIELDS, PostPaging},
+    service::{MAX_IMAGE_BYTES, MAX_IMAGES, PostPaging},
 };
 use cercat_error::ApiResponse;
 use cercat_user::Role;
@@ -19,7 +19,7 @@ use crate::{
             CommentPage, CommentPageQuery, CommentRequest, CommentResponse, CommentaryQuery, LikeRequest, LikeResponse,
             PostDetailResponse, PostForm, PostListQuery, PostRequest, PostResponse, PostSlice,
         },
-        paging::{CursorQuery, PageQuery},
+        paging::{CursorQuery, PageQuery, PostSorting},
     },
     multipart::{UploadForm, bad_form, unknown_part},
 };
@@ -68,8 +68,13 @@ fn slice(state: &AppState, s: cercat_common::paging::CursorPage<PostView>) -> Po
 }
 
 /// The page numbers and the cursor, checked against the posts' sortable fields.
-fn paging(page: &PageQuery, cursor: CursorQuery) -> Result<PostPaging, AppError> {
-    Ok(PostPaging { page: page.request(POST_SORT_FIELDS)?, cursor: cursor.cursor })
+/// A like's target id: positive, as every id (0 or below names nothing and is refused).
+fn liked_target(id: i64) -> Result<i64, AppError> {
+    if id >= 1 { Ok(id) } else { Err(AppError::invalid_body_field("targetId", "must be a positive integer")) }
+}
+
+fn paging(page: &PageQuery<PostSorting>, cursor: CursorQuery) -> Result<PostPaging, AppError> {
+    Ok(PostPaging { page: page.request()?, cursor: cursor.cursor })
 }
 
 fn kind_from_path(raw: &str) -> Result<PostKind, AppError> {
@@ -79,8 +84,8 @@ fn kind_from_path(raw: &str) -> Result<PostKind, AppError> {
 /// The board's posts: by kind (`postType`), sorted (`sortFields=count, id` for the most liked),
 /// or matching a keyword in title or content. Paged by `page` (what Cercat's client sends) or,
 /// in the default newest-first order, by `cursor` (`nextCursor` of the previous page), which
-/// skips and repeats nothing while others post.
-#[utoipa::path(tag = "community", security(("access_token" = [])), params(("certificateId" = i64, Path), PostListQuery, PageQuery, CursorQuery), extensions(("x-errors" = json!(["COM_009", "GLB_003"]))), responses(
+/// skips and repeats nothing while others post. An unknown board is 404 `CRT_001`.
+#[utoipa::path(tag = "community", security(("access_token" = [])), params(("certificateId" = i64, Path), PostListQuery, PageQuery<PostSorting>, CursorQuery), extensions(("x-errors" = json!(["COM_009", "GLB_003", "CRT_001"]))), responses(
     (status = 200, description = "Posts", body = ApiResponse<PostSlice>),
 ))]
 #[get("/certificates/{certificateId}/posts")]
@@ -89,7 +94,7 @@ pub async fn list(
     caller: Authenticated,
     path: IdPath<CertificateId>,
     filter: web::Query<PostListQuery>,
-    page: web::Query<PageQuery>,
+    page: web::Query<PageQuery<PostSorting>>,
     cursor: web::Query<CursorQuery>,
 ) -> Result<ApiResponse<PostSlice>, AppError> {
     let certificate_id = path.0.get();
@@ -102,7 +107,7 @@ pub async fn list(
 }
 
 /// COMMENTARY posts, optionally of one exam year, round and question; blank filters are ignored.
-#[utoipa::path(tag = "community", security(("access_token" = [])), params(("certificateId" = i64, Path), CommentaryQuery, PageQuery), extensions(("x-errors" = json!(["GLB_003"]))), responses(
+#[utoipa::path(tag = "community", security(("access_token" = [])), params(("certificateId" = i64, Path), CommentaryQuery, PageQuery<PostSorting>), extensions(("x-errors" = json!(["GLB_003"]))), responses(
     (status = 200, description = "Posts", body = ApiResponse<PostSlice>),
 ))]
 #[get("/certificates/{certificateId}/commentary-posts")]
@@ -111,10 +116,10 @@ pub async fn commentary(
     caller: Authenticated,
     path: IdPath<CertificateId>,
     query: web::Query<CommentaryQuery>,
-    page: web::Query<PageQuery>,
+    page: web::Query<PageQuery<PostSorting>>,
 ) -> Result<ApiResponse<PostSlice>, AppError> {
     let certificate_id = path.0.get();
-    let page = PostPaging::from(page.request(POST_SORT_FIELDS)?);
+    let page = PostPaging::from(page.request()?);
     let filter = PostFilter {
         certificate_id: Some(certificate_id),
         kind: Some(PostKind::Commentary),
@@ -224,8 +229,8 @@ fn draft(kind: PostKind, r: &PostRequest) -> (PostDraft, QuestionChoice) {
 /// Writes a post. Multipart: `request` = JSON ([`PostRequest`]; unknown fields ignored) and 0–5
 /// `files` (PNG/JPEG/GIF/WebP ≤ 5 MiB, checked by content). COMMENTARY posts name an existing
 /// question of the board's mock exams (`examYear`, `round`, `questionSequence`).
-#[utoipa::path(tag = "community", security(("access_token" = [])),
-    params(("certificateId" = i64, Path), ("postType" = String, Path, description = "NORMAL, TIP or COMMENTARY")),
+#[utoipa::path(tag = "community", security(("access_token" = ["USER"])),
+    params(("certificateId" = i64, Path), ("postType" = inline(crate::dto::path::PostTypeSegment), Path)),
     request_body(content = PostForm, content_type = "multipart/form-data"), extensions(("x-errors" = json!(["GLB_014", "COM_002", "COM_007", "USR_009", "CRT_001", "COM_008", "GLB_009", "UPL_001", "GLB_008"]))), responses(
     (status = 201, description = "Created", body = ApiResponse<PostResponse>),
 ))]
@@ -247,8 +252,8 @@ pub async fn create(
 }
 
 /// Edits the caller's post (`request.postId`): fields, `removeImageIds`, new `files`.
-#[utoipa::path(tag = "community", security(("access_token" = [])),
-    params(("certificateId" = i64, Path), ("postType" = String, Path, description = "NORMAL, TIP or COMMENTARY")),
+#[utoipa::path(tag = "community", security(("access_token" = ["USER"])),
+    params(("certificateId" = i64, Path), ("postType" = inline(crate::dto::path::PostTypeSegment), Path)),
     request_body(content = PostForm, content_type = "multipart/form-data"), extensions(("x-errors" = json!(["GLB_014", "COM_002", "COM_007", "COM_003", "COM_001", "COM_008", "GLB_009", "UPL_001", "GLB_008"]))), responses(
     (status = 200, description = "Updated", body = ApiResponse<PostResponse>),
 ))]
@@ -272,7 +277,7 @@ pub async fn update(
 }
 
 /// Deletes a post (its author, or an admin) with its comments, likes and images.
-#[utoipa::path(tag = "community", security(("access_token" = [])), params(("postId" = i64, Path)), extensions(("x-errors" = json!(["COM_003", "COM_001"]))), responses(
+#[utoipa::path(tag = "community", security(("access_token" = ["USER"])), params(("postId" = i64, Path)), extensions(("x-errors" = json!(["COM_003", "COM_001"]))), responses(
     (status = 200, description = "Deleted", body = ApiResponse<bool>),
 ))]
 #[delete("/posts/{postId}")]
@@ -287,7 +292,7 @@ pub async fn remove(
 }
 
 /// Comments on a post, or replies (`parentCommentId`) to one of its top-level comments.
-#[utoipa::path(tag = "community", security(("access_token" = [])), params(("postId" = i64, Path)), request_body = CommentRequest, extensions(("x-errors" = json!(["COM_005", "COM_001", "COM_004"]))), responses(
+#[utoipa::path(tag = "community", security(("access_token" = ["USER"])), params(("postId" = i64, Path)), request_body = CommentRequest, extensions(("x-errors" = json!(["COM_005", "COM_001", "COM_004"]))), responses(
     (status = 201, description = "The comment id", body = ApiResponse<i64>),
 ))]
 #[post("/posts/{postId}/post-comments")]
@@ -295,17 +300,17 @@ pub async fn add_comment(
     state: web::Data<AppState>,
     caller: Member,
     path: IdPath<PostId>,
-    body: web::Json<CommentRequest>,
+    body: web::Json<cercat_error::Strict<CommentRequest>>,
 ) -> Result<ApiResponse<i64>, AppError> {
     let id = path.0.get();
-    let body = body.into_inner();
+    let body = body.into_inner().0;
     let comment =
         state.community.add_comment(id, caller.user_id(), body.parent_comment_id.map(Id::get), &body.content).await?;
     Ok(ApiResponse::created(comment))
 }
 
 /// Deletes a comment with its replies (its author, or an admin); the post's count drops exactly.
-#[utoipa::path(tag = "community", security(("access_token" = [])), params(("commentId" = i64, Path)), extensions(("x-errors" = json!(["COM_003", "COM_004"]))), responses(
+#[utoipa::path(tag = "community", security(("access_token" = ["USER"])), params(("commentId" = i64, Path)), extensions(("x-errors" = json!(["COM_003", "COM_004"]))), responses(
     (status = 200, description = "Deleted", body = ApiResponse<bool>),
 ))]
 #[delete("/post-comments/{commentId}")]
@@ -320,35 +325,37 @@ pub async fn remove_comment(
 }
 
 /// Likes a post or comment; liking twice changes nothing.
-#[utoipa::path(tag = "community", security(("access_token" = [])), request_body = LikeRequest, extensions(("x-errors" = json!(["COM_006"]))), responses(
+#[utoipa::path(tag = "community", security(("access_token" = ["USER"])), request_body = LikeRequest, extensions(("x-errors" = json!(["COM_006"]))), responses(
     (status = 200, description = "Liked", body = ApiResponse<LikeResponse>),
 ))]
 #[post("/likes")]
 pub async fn like(
     state: web::Data<AppState>,
     caller: Member,
-    body: web::Json<LikeRequest>,
+    body: web::Json<cercat_error::Strict<LikeRequest>>,
 ) -> Result<ApiResponse<LikeResponse>, AppError> {
-    let changed = state.community.like(caller.user_id(), body.like_target_type, body.target_id).await?;
+    let target = liked_target(body.target_id)?;
+    let changed = state.community.like(caller.user_id(), body.like_target_type, target).await?;
     Ok(ApiResponse::ok(LikeResponse { like_status: true, changed }))
 }
 
 /// Removes a like (the body names it, as Cercat's client sends it); removing none changes nothing.
-#[utoipa::path(tag = "community", security(("access_token" = [])), request_body = LikeRequest, responses(
+#[utoipa::path(tag = "community", security(("access_token" = ["USER"])), request_body = LikeRequest, responses(
     (status = 200, description = "Unliked", body = ApiResponse<LikeResponse>),
 ))]
 #[delete("/likes")]
 pub async fn unlike(
     state: web::Data<AppState>,
     caller: Member,
-    body: web::Json<LikeRequest>,
+    body: web::Json<cercat_error::Strict<LikeRequest>>,
 ) -> Result<ApiResponse<LikeResponse>, AppError> {
-    let changed = state.community.unlike(caller.user_id(), body.like_target_type, body.target_id).await?;
+    let target = liked_target(body.target_id)?;
+    let changed = state.community.unlike(caller.user_id(), body.like_target_type, target).await?;
     Ok(ApiResponse::ok(LikeResponse { like_status: false, changed }))
 }
 
 /// The caller's posts of one kind, by `page` or (newest first) by `cursor`.
-#[utoipa::path(tag = "community", security(("access_token" = [])), params(("postType" = String, Path), PageQuery, CursorQuery), extensions(("x-errors" = json!(["COM_009", "GLB_003"]))), responses(
+#[utoipa::path(tag = "community", security(("access_token" = [])), params(("postType" = inline(crate::dto::path::PostTypeSegment), Path), PageQuery<PostSorting>, CursorQuery), extensions(("x-errors" = json!(["COM_009", "GLB_003"]))), responses(
     (status = 200, description = "Posts", body = ApiResponse<PostSlice>),
 ))]
 #[get("/{postType}/posts/my-posts")]
@@ -356,7 +363,7 @@ pub async fn my_posts(
     state: web::Data<AppState>,
     caller: Authenticated,
     path: web::Path<String>,
-    page: web::Query<PageQuery>,
+    page: web::Query<PageQuery<PostSorting>>,
     cursor: web::Query<CursorQuery>,
 ) -> Result<ApiResponse<PostSlice>, AppError> {
     let kind = kind_from_path(&path.into_inner())?;
@@ -367,14 +374,14 @@ pub async fn my_posts(
 }
 
 /// Posts the caller commented on, by `page` or (newest first) by `cursor`.
-#[utoipa::path(tag = "community", security(("access_token" = [])), params(PageQuery, CursorQuery), extensions(("x-errors" = json!(["COM_009", "GLB_003"]))), responses(
+#[utoipa::path(tag = "community", security(("access_token" = [])), params(PageQuery<PostSorting>, CursorQuery), extensions(("x-errors" = json!(["COM_009", "GLB_003"]))), responses(
     (status = 200, description = "Posts", body = ApiResponse<PostSlice>),
 ))]
 #[get("/comment-posts/my-comment-posts")]
 pub async fn my_comment_posts(
     state: web::Data<AppState>,
     caller: Authenticated,
-    page: web::Query<PageQuery>,
+    page: web::Query<PageQuery<PostSorting>>,
     cursor: web::Query<CursorQuery>,
 ) -> Result<ApiResponse<PostSlice>, AppError> {
     let page = paging(&page, cursor.into_inner())?;

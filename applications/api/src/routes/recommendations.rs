@@ -38,7 +38,7 @@ pub async fn preferences(
 pub async fn replace_preferences(
     state: web::Data<AppState>,
     caller: Authenticated,
-    body: web::Json<PreferencesRequest>,
+    body: web::Json<cercat_error::Strict<PreferencesRequest>>,
 ) -> Result<ApiResponse<PreferencesResponse>, AppError> {
     let saved = state.recommendations.replace_preferences(caller.user_id(), &body.pairs()).await?;
     Ok(ApiResponse::ok(saved.into()))
@@ -48,7 +48,7 @@ pub async fn replace_preferences(
 /// users with the caller's items also chose (read now, so a like counts at once), keyword
 /// matches with the caller's preferences and activity, and what is popular for the caller's
 /// certificates. Never what the caller already has. A new user gets the popular items.
-#[utoipa::path(tag = "recommendations", security(("access_token" = [])), params(("kind" = KindPath, Path, description = "certificates, courses, posts or products"), SizeQuery), extensions(("x-errors" = json!(["USR_007", "REC_003", "GLB_004"]))), responses(
+#[utoipa::path(tag = "recommendations", security(("access_token" = [])), params(("kind" = inline(KindPath), Path), SizeQuery), extensions(("x-errors" = json!(["USR_007", "REC_003", "GLB_004"]))), responses(
     (status = 200, description = "Recommendations", body = ApiResponse<RecommendationsResponse>),
 ))]
 #[get("/recommendations/{kind}")]
@@ -64,7 +64,7 @@ pub async fn recommended(
 
 /// Items of the same kind most like item `itemId`: its neighbours by users' choices, then
 /// keyword matches, then what is popular for its certificate. Public.
-#[utoipa::path(tag = "recommendations", params(("kind" = KindPath, Path, description = "certificates, courses, posts or products"), ("itemId" = i64, Path, minimum = 1), SizeQuery), extensions(("x-errors" = json!(["REC_002", "REC_003", "GLB_004"]))), responses(
+#[utoipa::path(tag = "recommendations", params(("kind" = inline(KindPath), Path), ("itemId" = i64, Path, minimum = 1), SizeQuery), extensions(("x-errors" = json!(["REC_002", "REC_003", "GLB_004"]))), responses(
     (status = 200, description = "Similar items", body = ApiResponse<RecommendationsResponse>),
 ))]
 #[get("/recommendations/{kind}/{itemId}/similar")]

@@ -89,11 +89,14 @@ pub struct ReviewSlice {
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(rename_all = "camelCase")]
 pub struct ReviewQuery {
-    /// At least this many months of preparation.
+    /// At least this many months of preparation (blank or `전체`: any).
+    #[param(pattern = "^[ \\t\\n\\r]*(전체|[0-9]{1,9})?[ \\t\\n\\r]*$")]
     pub start_months: Option<String>,
-    /// At most this many.
+    /// At most this many (blank or `전체`: any).
+    #[param(pattern = "^[ \\t\\n\\r]*(전체|[0-9]{1,9})?[ \\t\\n\\r]*$")]
     pub end_pre_months: Option<String>,
-    /// `TOO_EASY`, `EASY`, `NORMAL`, `LITTLE_DIFFICULT` or `TOO_DIFFICULT`.
+    /// `TOO_EASY`, `EASY`, `NORMAL`, `LITTLE_DIFFICULT` or `TOO_DIFFICULT` (blank: any).
+    #[param(pattern = "^(TOO_EASY|EASY|NORMAL|LITTLE_DIFFICULT|TOO_DIFFICULT)?$")]
     pub exam_difficulty: Option<String>,
 }
 
@@ -110,7 +113,7 @@ pub async fn list(
     page: web::Query<PageQuery>,
 ) -> Result<ApiResponse<ReviewSlice>, AppError> {
     let id = path.0.get();
-    let difficulty = match query.exam_difficulty.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+    let difficulty = match query.exam_difficulty.as_deref().filter(|v| !v.is_empty()) {
         None => None,
         Some(v) => Some(Difficulty::parse(v).ok_or_else(|| {
             AppError::invalid_query(
@@ -124,7 +127,7 @@ pub async fn list(
         max_months: optional_number(query.end_pre_months.as_deref(), "endPreMonths")?,
         difficulty,
     };
-    let page = page.request(&[])?;
+    let page = page.request()?;
     let reviews = state.community.reviews(id, filter, &page).await?;
     Ok(ApiResponse::ok(ReviewSlice {
         has_next: reviews.has_next,
@@ -148,15 +151,20 @@ pub async fn list(
 #[serde(rename_all = "camelCase")]
 pub struct ReviewRequest {
     /// `TOO_EASY` … `TOO_DIFFICULT`.
-    #[schema(value_type = String, example = "NORMAL")]
+    #[schema(value_type = String, example = "NORMAL", pattern = "^(TOO_EASY|EASY|NORMAL|LITTLE_DIFFICULT|TOO_DIFFICULT)$")]
     pub exam_difficulty: Difficulty,
-    /// Text (1–1000 characters).
+    /// Text (1–1000 characters, not blank).
+    #[schema(
+        min_length = 1,
+        max_length = 1000,
+        pattern = "[^\\t\\n\\u000b\\u000c\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
+    )]
     pub content: String,
 }
 
 /// Reviews the certificate's latest exam: only in the two weeks after it (CRT_003), only by
 /// users who had the certificate as a goal or interest (CRT_004), once (CRT_012).
-#[utoipa::path(tag = "community", security(("access_token" = [])), params(("certificateId" = i64, Path)), request_body = ReviewRequest, extensions(("x-errors" = json!(["CRT_003", "CRT_004", "CRT_013", "CRT_012"]))), responses(
+#[utoipa::path(tag = "community", security(("access_token" = ["USER"])), params(("certificateId" = i64, Path)), request_body = ReviewRequest, extensions(("x-errors" = json!(["CRT_003", "CRT_004", "CRT_013", "CRT_012", "CRT_001"]))), responses(
     (status = 201, description = "The review id", body = ApiResponse<i64>),
 ))]
 #[post("/certificates/{certificateId}/exam-reviews")]
@@ -164,10 +172,10 @@ pub async fn create(
     state: web::Data<AppState>,
     caller: Member,
     path: IdPath<CertificateId>,
-    body: web::Json<ReviewRequest>,
+    body: web::Json<cercat_error::Strict<ReviewRequest>>,
 ) -> Result<ApiResponse<i64>, AppError> {
     let id = path.0.get();
-    let body = body.into_inner();
+    let body = body.into_inner().0;
     let review = state.community.create_review(caller.user_id(), id, body.exam_difficulty, &body.content).await?;
     Ok(ApiResponse::created(review))
 }

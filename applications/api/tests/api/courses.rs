@@ -168,7 +168,7 @@ async fn a_signed_webhook_completes_a_pending_hold_and_a_bad_signature_is_refuse
         &[("tosspayments-webhook-signature", "v1:AAAA"), ("tosspayments-webhook-transmission-time", "1")],
     )
     .await;
-    assert_eq!((status, code(&body)), (400, "CRS_012"), "{body}");
+    assert_eq!((status, code(&body)), (401, "CRS_012"), "{body}");
     hold(app, course, s3).await;
     let pending = send(app, Method::GET, "/api/v2/enrollments", Some(s3), None, &[]).await.1;
     let order = pending["result"][0]["orderId"].as_str().unwrap().to_owned();

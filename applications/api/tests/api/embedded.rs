@@ -216,6 +216,8 @@ async fn schedule_changes_reach_the_bus_through_the_outbox() {
 
 #[tokio::test]
 async fn the_committed_openapi_document_matches_the_code() {
+    let unresolved = cercat_http::openapi::unresolved_refs(&cercat_api::openapi::document());
+    assert!(unresolved.is_empty(), "references to no component: {unresolved:?}");
     let generated = cercat_api::openapi::document_json();
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/openapi.json");
     if std::env::var_os("UPDATE_OPENAPI").is_some() {

@@ -469,5 +469,5 @@ async fn a_payment_done_at_the_gateway_reaches_its_order_by_webhook(app: &TestAp
     let (_, refunded) = get(app, buyer, &format!("/api/v2/orders/{order_id}")).await;
     assert_eq!(refunded["result"]["status"], "REFUNDED", "{refunded}");
     assert_eq!(product_of(app, seller, id).await["status"], "ON_SALE");
-    assert_eq!(webhook(app, "wrong-secret", &key, &gateway_order, "DONE").await, 400, "a forged webhook is refused");
+    assert_eq!(webhook(app, "wrong-secret", &key, &gateway_order, "DONE").await, 401, "a forged webhook is refused");
 }

@@ -88,7 +88,11 @@ async fn the_exam_tab_lists_years_and_rounds_and_refuses_a_bad_year(app: &TestAp
     );
     let all = app.call(Method::GET, "/api/v2/certificates/1/mock-exams?examYear=", &token, None, 200).await;
     assert_eq!(all["result"], exams["result"]);
-    let bad = app.call(Method::GET, "/api/v2/certificates/1/mock-exams?examYear=전체", &token, None, 400).await;
+    // `전체` ("all") means every year here as in every other year filter.
+    let every =
+        app.call(Method::GET, "/api/v2/certificates/1/mock-exams?examYear=%EC%A0%84%EC%B2%B4", &token, None, 200).await;
+    assert_eq!(every["result"], exams["result"]);
+    let bad = app.call(Method::GET, "/api/v2/certificates/1/mock-exams?examYear=20x4", &token, None, 400).await;
     assert_eq!(bad["errors"][0]["field"], "examYear");
 }
 

@@ -16,13 +16,11 @@ fn invalid_field(field: &'static str, reason: String) -> AppError {
 }
 
 fn condition(raw: &str) -> Result<Condition, AppError> {
-    Condition::parse(raw.trim())
-        .ok_or_else(|| invalid_field("condition", format!("must be one of {}", Condition::names())))
+    Condition::parse(raw).ok_or_else(|| invalid_field("condition", format!("must be one of {}", Condition::names())))
 }
 
 fn category(raw: &str) -> Result<Category, AppError> {
-    Category::parse(raw.trim())
-        .ok_or_else(|| invalid_field("category", format!("must be one of {}", Category::names())))
+    Category::parse(raw).ok_or_else(|| invalid_field("category", format!("must be one of {}", Category::names())))
 }
 
 /// The `request` part of `POST /products`.
@@ -30,21 +28,37 @@ fn category(raw: &str) -> Result<Category, AppError> {
 #[serde(rename_all = "camelCase")]
 pub struct ProductRequest {
     /// The certificate (board) the material is for.
-    #[schema(value_type = i64)]
+    #[schema(value_type = i64, minimum = 1)]
     pub certificate_id: CertificateId,
-    /// 1–100 characters.
+    /// 1–100 characters, not blank.
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = "[^\\t\\n\\u000b\\u000c\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
+    )]
     pub title: String,
-    /// 1–5,000 characters.
+    /// 1–5,000 characters, not blank.
+    #[schema(
+        min_length = 1,
+        max_length = 5000,
+        pattern = "[^\\t\\n\\u000b\\u000c\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
+    )]
     pub description: String,
     /// Whole won, 1–10,000,000.
+    #[schema(minimum = 1, maximum = 10000000)]
     pub price: i64,
     /// `NEW`, `LIKE_NEW`, `GOOD` or `FAIR`.
-    #[schema(example = "GOOD")]
+    #[schema(example = "GOOD", pattern = "^(NEW|LIKE_NEW|GOOD|FAIR)$")]
     pub condition: String,
     /// `BOOK`, `NOTE`, `DEVICE` or `ETC`.
-    #[schema(example = "BOOK")]
+    #[schema(example = "BOOK", pattern = "^(BOOK|NOTE|DEVICE|ETC)$")]
     pub category: String,
-    /// Where to meet, 1–100 characters.
+    /// Where to meet, 1–100 characters, not blank.
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = "[^\\t\\n\\u000b\\u000c\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
+    )]
     pub location: String,
 }
 
@@ -69,23 +83,41 @@ impl ProductRequest {
 #[serde(rename_all = "camelCase")]
 pub struct ProductPatchRequest {
     /// New board.
-    #[schema(value_type = Option<i64>)]
+    #[schema(value_type = Option<i64>, minimum = 1)]
     pub certificate_id: Option<CertificateId>,
-    /// New title.
+    /// New title (1–100 characters, not blank).
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = "[^\\t\\n\\u000b\\u000c\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
+    )]
     pub title: Option<String>,
-    /// New description.
+    /// New description (1–5,000 characters, not blank).
+    #[schema(
+        min_length = 1,
+        max_length = 5000,
+        pattern = "[^\\t\\n\\u000b\\u000c\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
+    )]
     pub description: Option<String>,
-    /// New price, won.
+    /// New price, won (1–10,000,000).
+    #[schema(minimum = 1, maximum = 10000000)]
     pub price: Option<i64>,
-    /// New condition.
+    /// New condition: `NEW`, `LIKE_NEW`, `GOOD` or `FAIR`.
+    #[schema(pattern = "^(NEW|LIKE_NEW|GOOD|FAIR)$")]
     pub condition: Option<String>,
-    /// New category.
+    /// New category: `BOOK`, `NOTE`, `DEVICE` or `ETC`.
+    #[schema(pattern = "^(BOOK|NOTE|DEVICE|ETC)$")]
     pub category: Option<String>,
-    /// New location.
+    /// New location (1–100 characters, not blank).
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = "[^\\t\\n\\u000b\\u000c\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
+    )]
     pub location: Option<String>,
     /// Image ids to remove.
     #[serde(default)]
-    #[schema(value_type = Vec<i64>)]
+    #[schema(schema_with = crate::openapi::positive_ids)]
     pub remove_image_ids: Vec<ProductImageId>,
 }
 
@@ -108,12 +140,13 @@ impl ProductPatchRequest {
 /// The multipart form of product create/edit (documentation only).
 #[derive(Debug, ToSchema)]
 #[allow(dead_code)]
+#[serde(deny_unknown_fields)]
 pub struct ProductForm {
     /// The JSON fields ([`ProductRequest`], or [`ProductPatchRequest`] to edit).
     request: ProductRequest,
     /// 0 to 5 images (PNG/JPEG/GIF/WebP ≤ 5 MiB each, checked by content).
-    #[schema(value_type = Vec<String>, format = Binary)]
-    files: Vec<Vec<u8>>,
+    #[schema(value_type = Option<Vec<String>>, format = Binary, max_items = 5)]
+    files: Option<Vec<Vec<u8>>>,
 }
 
 /// `GET /products` filters and cursor.
@@ -121,29 +154,28 @@ pub struct ProductForm {
 #[serde(rename_all = "camelCase")]
 pub struct ProductListQuery {
     /// Only this board.
+    #[param(pattern = "^[ \\t\\n\\r]*([1-9][0-9]{0,17})?[ \\t\\n\\r]*$")]
     pub certificate_id: Option<String>,
     /// `BOOK`, `NOTE`, `DEVICE` or `ETC`.
+    #[param(pattern = "^(BOOK|NOTE|DEVICE|ETC)?$")]
     pub category: Option<String>,
     /// `ON_SALE`, `RESERVED` or `SOLD`.
+    #[param(pattern = "^(ON_SALE|RESERVED|SOLD)?$")]
     pub status: Option<String>,
     /// In the title or description, 2–50 characters (Korean matches inside words).
     pub keyword: Option<String>,
     /// Only this seller's products.
+    #[param(pattern = "^[ \\t\\n\\r]*([1-9][0-9]{0,17})?[ \\t\\n\\r]*$")]
     pub seller_id: Option<String>,
     /// `nextCursor` of the previous page; absent for the first page.
     pub cursor: Option<String>,
     /// Items per page, 1–100 (default 10).
+    #[param(minimum = 1, maximum = 100)]
     pub size: Option<i64>,
 }
 
 fn positive(raw: Option<&str>, field: &'static str) -> Result<Option<i64>, AppError> {
-    match raw.map(str::trim).filter(|v| !v.is_empty()) {
-        None => Ok(None),
-        Some(v) => match v.parse::<i64>() {
-            Ok(n) if n > 0 => Ok(Some(n)),
-            _ => Err(AppError::invalid_query(field, "must be a positive integer")),
-        },
-    }
+    crate::extract::optional_id(raw, field)
 }
 
 impl ProductListQuery {
@@ -181,10 +213,12 @@ impl ProductListQuery {
 #[serde(rename_all = "camelCase")]
 pub struct OrderListQuery {
     /// `BUYER` (default: orders the caller placed) or `SELLER` (orders of the caller's products).
+    #[param(pattern = "^(BUYER|SELLER)?$")]
     pub role: Option<String>,
     /// `nextCursor` of the previous page.
     pub cursor: Option<String>,
     /// Items per page, 1–100 (default 10).
+    #[param(minimum = 1, maximum = 100)]
     pub size: Option<i64>,
 }
 
@@ -309,7 +343,7 @@ pub struct OrderRequest {
     /// to apply the percentage ones. Locked with the order, spent with the payment, given back
     /// if the order is cancelled, refunded or expires.
     #[serde(default)]
-    #[schema(value_type = Vec<i64>)]
+    #[schema(schema_with = crate::openapi::checkout_coupons)]
     pub coupon_ids: Vec<CouponId>,
 }
 

@@ -108,15 +108,49 @@ fn requires_sign_in(operation: &Operation) -> bool {
     !requirements.is_empty() && requirements.iter().all(|r| named(r) == Some(true))
 }
 
+/// The roles an operation's `access_token` requirement names (`security(("access_token" =
+/// ["USER"]))`): the caller must hold one of them. Empty when any signed-in caller may call it.
+fn required_roles(operation: &Operation) -> Vec<String> {
+    operation
+        .security
+        .iter()
+        .flatten()
+        .filter_map(|r| serde_json::to_value(r).ok())
+        .find_map(|v| {
+            let roles = v.get("access_token")?.as_array()?.iter().filter_map(|r| r.as_str().map(str::to_owned));
+            Some(roles.collect())
+        })
+        .unwrap_or_default()
+}
+
+/// Path parameters that are integers are ids, which the `IdPath` extractor takes only when
+/// positive: their schemas say so (`minimum: 1`).
+fn constrain_path_ids(operation: &mut Operation) {
+    use utoipa::openapi::schema::{Schema, SchemaType, Type};
+    for parameter in operation.parameters.iter_mut().flatten() {
+        let RefOr::T(parameter) = parameter else { continue };
+        if parameter.parameter_in != ParameterIn::Path {
+            continue;
+        }
+        if let Some(RefOr::T(Schema::Object(object))) = parameter.schema.as_mut()
+            && matches!(object.schema_type, SchemaType::Type(Type::Integer))
+            && object.minimum.is_none()
+        {
+            object.minimum = Some(1.into());
+        }
+    }
+}
+
 /// The codes every operation of its shape can answer, whatever the route lists: 401 when it
-/// needs a token (and 403 on the admin API, whose every secured operation needs the ADMIN role),
+/// needs a token (and 403 when it needs a role: on the admin API, whose every secured operation
+/// needs the ADMIN role, and where its requirement names the roles),
 /// 400 for a malformed path segment, query parameter or JSON body, 415 and 413 for a body that is
 /// not of the declared type or too large.
 fn implied_codes(path: &str, operation: &Operation) -> Vec<&'static str> {
     let mut implied = Vec::new();
     if requires_sign_in(operation) {
         implied.push("USR_007");
-        if path.starts_with("/admin/") {
+        if path.starts_with("/admin/") || !required_roles(operation).is_empty() {
             implied.push("USR_009");
         }
     }
@@ -141,6 +175,7 @@ fn implied_codes(path: &str, operation: &Operation) -> Vec<&'static str> {
 /// Where an operation accepts the `Access-Token` header, says it accepts `Authorization: Bearer`
 /// as well (the server reads either).
 fn add_bearer_alternative(operation: &mut Operation) {
+    let roles = required_roles(operation);
     let Some(requirements) = operation.security.as_mut() else { return };
     let names = |r: &SecurityRequirement| {
         serde_json::to_value(r).ok().and_then(|v| v.as_object().map(|o| o.keys().cloned().collect::<Vec<_>>()))
@@ -148,7 +183,7 @@ fn add_bearer_alternative(operation: &mut Operation) {
     let uses_access_token = requirements.iter().any(|r| names(r).is_some_and(|n| n == ["access_token"]));
     let has_bearer = requirements.iter().any(|r| names(r).is_some_and(|n| n == ["bearer"]));
     if uses_access_token && !has_bearer {
-        requirements.push(SecurityRequirement::new("bearer", Vec::<String>::new()));
+        requirements.push(SecurityRequirement::new("bearer", roles));
     }
 }
 
@@ -161,6 +196,7 @@ pub fn with_error_responses(mut doc: OpenApi) -> OpenApi {
     for (path, item) in doc.paths.paths.iter_mut() {
         for operation in operations(item) {
             add_bearer_alternative(operation);
+            constrain_path_ids(operation);
             let mut by_status: BTreeMap<u16, Vec<String>> = BTreeMap::new();
             let mut listed = listed_codes(operation);
             for implied in implied_codes(path, operation) {

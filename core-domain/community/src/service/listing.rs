@@ -102,7 +102,8 @@ impl CommunityService {
     /// A board's posts as its list shows them: of one kind (`post_type`; `REVIEW` lists
     /// nothing, exam reviews being served by their own list) or matching a keyword in title or
     /// content, paged as [`CommunityService::list`] pages. A search's first page counts as one
-    /// search of that board (scrolling, by page or by cursor, does not).
+    /// search of that board (scrolling, by page or by cursor, does not). An unknown board is
+    /// [`CommunityError::BoardNotFound`], with or without a keyword.
     pub async fn board_posts(
         &self,
         certificate_id: i64,
@@ -113,7 +114,10 @@ impl CommunityService {
     ) -> Result<CursorPage<PostView>, CommunityError> {
         let kind = match post_type.map(str::trim).filter(|t| !t.is_empty()) {
             None => None,
-            Some("REVIEW") => return Ok(CursorPage { content: Vec::new(), next_cursor: None, has_next: false }),
+            Some("REVIEW") => {
+                self.ensure_board(certificate_id).await?;
+                return Ok(CursorPage { content: Vec::new(), next_cursor: None, has_next: false });
+            }
             Some(t) => Some(PostKind::parse(t).ok_or_else(|| CommunityError::InvalidQuery {
                 field: "postType",
                 reason: "must be NORMAL, TIP, COMMENTARY or REVIEW".into(),
@@ -131,6 +135,11 @@ impl CommunityService {
         let filter = PostFilter { certificate_id: Some(certificate_id), kind, keyword, ..PostFilter::default() };
         let first = paging.page.page() == 0 && paging.cursor.as_deref().is_none_or(|c| c.trim().is_empty());
         let posts = self.list(filter, paging, viewer).await?;
+        // A board with posts exists; an empty page asks, so an unknown board is 404 with or
+        // without a keyword (and a list that finds posts costs no extra query).
+        if posts.content.is_empty() && searched.is_none() {
+            self.ensure_board(certificate_id).await?;
+        }
         if let Some(keyword) = searched.filter(|_| first) {
             self.record_search(viewer, certificate_id, &keyword).await;
         }

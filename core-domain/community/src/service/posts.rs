@@ -35,17 +35,18 @@ fn check_draft(draft: &mut PostDraft) -> Result<(), CommunityError> {
     if !(1..=MAX_CONTENT).contains(&draft.content.chars().count()) {
         return Err(bad("content", format!("must be 1 to {MAX_CONTENT} characters")));
     }
-    if draft.kind == PostKind::Tip {
-        if draft.tags.len() > 5 {
-            return Err(bad("tags", "at most 5 tags"));
+    // Tags are checked on every kind (a bad tag is bad input even where it would be dropped),
+    // and kept only on tips.
+    if draft.tags.len() > 5 {
+        return Err(bad("tags", "at most 5 tags"));
+    }
+    for tag in &mut draft.tags {
+        tag.tag_name = tag.tag_name.trim().to_owned();
+        if !(1..=50).contains(&tag.tag_name.chars().count()) {
+            return Err(bad("tags", "each tag name is 1 to 50 characters"));
         }
-        for tag in &mut draft.tags {
-            tag.tag_name = tag.tag_name.trim().to_owned();
-            if !(1..=50).contains(&tag.tag_name.chars().count()) {
-                return Err(bad("tags", "each tag name is 1 to 50 characters"));
-            }
-        }
-    } else {
+    }
+    if draft.kind != PostKind::Tip {
         draft.tags.clear();
     }
     if draft.kind == PostKind::Commentary && draft.question.is_none() {

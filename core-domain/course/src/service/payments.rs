@@ -8,7 +8,7 @@ impl CourseService {
     /// gateway worked, the charge is refunded and the caller told so.
     pub async fn pay(&self, user_id: i64, id: i64, payment_key: &str) -> Result<Enrollment, CourseError> {
         let payment_key = payment_key.trim();
-        if payment_key.is_empty() || payment_key.len() > 200 {
+        if payment_key.is_empty() || payment_key.chars().count() > 200 {
             return Err(CourseError::Invalid { field: "paymentKey", reason: "must be 1 to 200 characters".into() });
         }
         let e = self.enrollment(user_id, id).await?;

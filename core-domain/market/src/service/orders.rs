@@ -135,7 +135,7 @@ impl MarketService {
     /// charge that lands after the order was released, or a second one, is refunded.
     pub async fn pay(&self, buyer_id: i64, id: i64, payment_key: &str) -> Result<Order, MarketError> {
         let payment_key = payment_key.trim();
-        if payment_key.is_empty() || payment_key.len() > 200 {
+        if payment_key.is_empty() || payment_key.chars().count() > 200 {
             return Err(MarketError::Invalid { field: "paymentKey", reason: "must be 1 to 200 characters".into() });
         }
         let order = self
