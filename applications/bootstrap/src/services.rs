@@ -196,6 +196,7 @@ impl Services {
                 courses: course_store,
                 ledger: Arc::new(SqlSeatLedger::new(db.clone())),
                 room: a.room.clone(),
+                gate: a.seat_gate.clone(),
                 gateway: a.gateway.clone(),
                 coupons: coupons.clone(),
                 clock: a.clock.clone(),
@@ -205,6 +206,7 @@ impl Services {
                 default_admission_rate: s.course.admission_rate_per_sec,
                 token_ttl: seconds(s.course.admission_token_ttl_secs),
                 max_poll_secs: u64::from(s.course.max_poll_secs),
+                ..CourseConfig::default()
             },
             a.jwt_secret.expose_secret().as_bytes(),
         );

@@ -11,6 +11,7 @@
 pub mod admission;
 pub mod error;
 pub mod events;
+pub mod gate;
 pub mod model;
 pub mod ports;
 pub mod service;

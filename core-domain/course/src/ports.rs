@@ -165,6 +165,9 @@ pub trait SeatLedger: Send + Sync {
     /// transaction), so a transition committing meanwhile is seen entirely or not at all.
     /// `violations` is left empty; the caller judges.
     async fn audit(&self, course_id: i64, now: DateTime<Utc>) -> Result<Option<InvariantReport>, PortError>;
+    /// What a seat gate loads: the free seats and the students holding a live seat, read in
+    /// one consistent snapshot. `None` when the course does not exist.
+    async fn seat_facts(&self, course_id: i64) -> Result<Option<crate::gate::SeatFacts>, PortError>;
 }
 
 /// Where a course's waiting room stands.

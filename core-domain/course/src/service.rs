@@ -22,6 +22,7 @@ use crate::{
     Course, CourseDraft, CourseError, CourseSearch, Enrollment, EnrollmentStatus, HoldOutcome, InvariantReport,
     QueueStatus, Transition,
     admission::AdmissionSigner,
+    gate::{GATE_TTL, SeatAnswer, SeatGate},
     ports::{
         CouponPricing, CourseChange, CourseRepository, GatewayError, GatewayStatus, NewHold, PaymentApproval,
         PaymentGateway, RoomState, SeatLedger, WaitingRoom,
@@ -39,6 +40,8 @@ pub struct CourseConfig {
     pub token_ttl: Duration,
     /// Longest `Retry-After` hint for a waiting student, seconds.
     pub max_poll_secs: u64,
+    /// How long the seat gate trusts what it loaded from the ledger.
+    pub gate_ttl: std::time::Duration,
 }
 
 impl Default for CourseConfig {
@@ -48,6 +51,7 @@ impl Default for CourseConfig {
             default_admission_rate: 50,
             token_ttl: Duration::minutes(2),
             max_poll_secs: 10,
+            gate_ttl: GATE_TTL,
         }
     }
 }
@@ -60,6 +64,8 @@ pub struct CoursePorts {
     pub ledger: Arc<dyn SeatLedger>,
     /// Waiting rooms.
     pub room: Arc<dyn WaitingRoom>,
+    /// The seat gate in front of the ledger (Redis in production, in-process when embedded).
+    pub gate: Arc<dyn SeatGate>,
     /// The payment gateway.
     pub gateway: Arc<dyn PaymentGateway>,
     /// Prices with coupons (the coupon context's rule).
@@ -129,6 +135,8 @@ pub struct CourseService {
     /// One reader refreshes an expired entry while the others wait for it (no stampede on
     /// the database when thousands of polls miss at once).
     refreshing: tokio::sync::Mutex<()>,
+    /// One attempt loads a cold seat gate while the others wait for it.
+    loading_gate: tokio::sync::Mutex<()>,
 }
 
 impl CourseService {
@@ -140,6 +148,7 @@ impl CourseService {
             signer: AdmissionSigner::new(secret),
             recent: Default::default(),
             refreshing: Default::default(),
+            loading_gate: Default::default(),
         }
     }
 
@@ -179,5 +188,104 @@ impl CourseService {
     /// One course.
     pub async fn get(&self, id: i64) -> Result<Course, CourseError> {
         self.ports.courses.find(id).await?.ok_or(CourseError::NotFound(id))
+    }
+
+    /// Holds a seat through the gate: "sold out" and "already enrolled" are answered from it
+    /// when it knows them; an admitted attempt is held by the ledger (the truth), and the
+    /// gate's seat goes back if the ledger holds none for it. Without a gate (its store down,
+    /// or a course it cannot load) the ledger alone decides.
+    async fn gated_hold(&self, hold: &NewHold) -> Result<HoldOutcome, PortError> {
+        let (course, user) = (hold.course_id, hold.user_id);
+        match self.gate_take(course, user).await {
+            Some(SeatAnswer::SoldOut) => Ok(HoldOutcome::SoldOut),
+            Some(SeatAnswer::Holding) => {
+                let live = self
+                    .ports
+                    .ledger
+                    .for_user(user)
+                    .await?
+                    .into_iter()
+                    .find(|e| e.course_id == course && e.status.is_live());
+                match live {
+                    Some(e) => Ok(HoldOutcome::AlreadyEnrolled(e)),
+                    // The gate still counts a seat that went back: the ledger decides.
+                    None => self.ports.ledger.try_hold(hold).await,
+                }
+            }
+            Some(SeatAnswer::Admitted) => {
+                let outcome = self.ports.ledger.try_hold(hold).await;
+                if !matches!(outcome, Ok(HoldOutcome::Held(_))) {
+                    // Refused (or unknown, if it failed): the seat the gate counted is not
+                    // held, or is counted already. Giving back too many only lets the ledger
+                    // refuse one more attempt; keeping it would refuse a free seat.
+                    self.gate_give_back(course, user).await;
+                }
+                outcome
+            }
+            Some(SeatAnswer::Cold) | None => self.ports.ledger.try_hold(hold).await,
+        }
+    }
+
+    /// The gate's answer, loading a cold course first (one loader at a time); `None` when the
+    /// gate cannot answer.
+    async fn gate_take(&self, course: i64, user: i64) -> Option<SeatAnswer> {
+        let gate = &self.ports.gate;
+        let answer = match gate.take(course, user).await {
+            Ok(SeatAnswer::Cold) => {
+                let _turn = self.loading_gate.lock().await;
+                match gate.take(course, user).await {
+                    Ok(SeatAnswer::Cold) => {
+                        let facts = match self.ports.ledger.seat_facts(course).await {
+                            Ok(Some(facts)) => facts,
+                            Ok(None) => return None,
+                            Err(err) => {
+                                tracing::warn!(%err, course, "could not read the seats to load the seat gate");
+                                return None;
+                            }
+                        };
+                        match gate.load(course, &facts, self.config.gate_ttl).await {
+                            Ok(()) => gate.take(course, user).await,
+                            Err(err) => Err(err),
+                        }
+                    }
+                    other => other,
+                }
+            }
+            other => other,
+        };
+        match answer {
+            Ok(answer) => Some(answer),
+            Err(err) => {
+                tracing::warn!(%err, course, "the seat gate did not answer; the ledger decides alone");
+                None
+            }
+        }
+    }
+
+    async fn gate_give_back(&self, course: i64, user: i64) {
+        if let Err(err) = self.ports.gate.give_back(course, user).await {
+            tracing::warn!(%err, course, user, "could not give a seat back to the seat gate; it reloads within its bound");
+        }
+    }
+
+    /// Releases a seat in the ledger and, if it went back, in the gate.
+    async fn release_seat(
+        &self,
+        id: i64,
+        transition: Transition,
+        at: DateTime<Utc>,
+    ) -> Result<Option<Enrollment>, PortError> {
+        let done = self.ports.ledger.release(id, transition, at).await?;
+        if let Some(e) = &done {
+            self.gate_give_back(e.course_id, e.user_id).await;
+        }
+        Ok(done)
+    }
+
+    /// Makes the gate read the course again (its capacity changed, or it is gone).
+    async fn forget_gate(&self, course: i64) {
+        if let Err(err) = self.ports.gate.forget(course).await {
+            tracing::warn!(%err, course, "could not reset the seat gate; it reloads within its bound");
+        }
     }
 }

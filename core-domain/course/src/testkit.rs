@@ -2,6 +2,7 @@
 //! [`SeatLedger`](crate::ports::SeatLedger) contract is in [`ledger`].
 
 pub mod coupons;
+pub mod gate;
 pub mod ledger;
 
 use std::sync::Arc;

@@ -90,42 +90,76 @@ pub fn check_policy(password: &str, email: &str) -> Result<(), UserError> {
 /// pool of `concurrency` OS threads. Requests wait asynchronously for a free worker, so a login
 /// flood queues here instead of starving request handling, and memory stays bounded at about
 /// `concurrency` × 19 MiB (tokio's blocking pool would spread hashes over many threads, each
-/// keeping its own allocator arena).
+/// keeping its own allocator arena). The working buffers are reused from hash to hash and
+/// dropped when no hash was asked for [`IDLE_RELEASE`], so an idle process holds none.
 #[derive(Clone)]
 pub struct PasswordHasher {
     jobs: std::sync::mpsc::SyncSender<HashJob>,
     permits: Arc<Semaphore>,
     dummy: Arc<tokio::sync::OnceCell<String>>,
+    spares: Arc<Spares>,
 }
+
+/// 33 MiB of argon2 blocks (1 KiB each).
+const OWN_MAPPING_BLOCKS: usize = 33 * 1024;
+
+/// How long the working buffers outlive the last hash.
+pub const IDLE_RELEASE: std::time::Duration = std::time::Duration::from_secs(10);
 
 type HashJob = Box<dyn FnOnce(&mut Worker) + Send>;
 
-/// A hashing thread's tools: the argon2 instance and its working memory, allocated once and
-/// reused for every hash (so the process never churns 19 MiB allocations).
+/// Working buffers not in use, shared by the workers (so the one that notices the pool idle
+/// drops them all).
+#[derive(Default)]
+struct Spares(std::sync::Mutex<Vec<Vec<argon2::Block>>>);
+
+impl Spares {
+    fn count(&self) -> usize {
+        self.0.lock().map(|s| s.len()).unwrap_or(0)
+    }
+}
+
+/// A hashing thread's tools: the argon2 instance, and a working buffer while it hashes.
 struct Worker {
     argon2: Argon2<'static>,
-    memory: Vec<argon2::Block>,
+    spares: Arc<Spares>,
 }
 
 const SALT_LEN: usize = 16;
 const OUTPUT_LEN: usize = 32;
 
 impl Worker {
-    fn new(params: &Params) -> Self {
-        Self {
-            argon2: Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone()),
-            memory: vec![argon2::Block::default(); params.block_count()],
+    fn new(params: &Params, spares: Arc<Spares>) -> Self {
+        Self { argon2: Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone()), spares }
+    }
+
+    /// Runs argon2 into `out` with a spare buffer (or a new one), then puts the buffer back.
+    fn compute(&self, password: &[u8], salt: &[u8], out: &mut [u8]) -> argon2::Result<()> {
+        let spare = self.spares.0.lock().ok().and_then(|mut s| s.pop());
+        let mut memory = spare.unwrap_or_else(|| {
+            // Reserved above glibc's largest mmap threshold (32 MiB on 64-bit, mallopt(3)), so
+            // the buffer is always its own mapping and dropping it unmaps it: a buffer of
+            // exactly 19 MiB raises the threshold when freed, and the next one would be carved
+            // from the heap and stay resident after it is dropped. Only the blocks argon2 uses
+            // are written, so only those are resident.
+            let blocks = self.argon2.params().block_count();
+            let mut memory = Vec::with_capacity(blocks.max(OWN_MAPPING_BLOCKS));
+            memory.resize(blocks, argon2::Block::default());
+            memory
+        });
+        let result = self.argon2.hash_password_into_with_memory(password, salt, out, &mut memory);
+        if let Ok(mut s) = self.spares.0.lock() {
+            s.push(memory);
         }
+        result
     }
 
     /// `$argon2id$v=19$m=…,t=…,p=…$<salt>$<hash>` (PHC, unpadded standard base64).
-    fn hash(&mut self, password: &[u8]) -> Result<String, String> {
+    fn hash(&self, password: &[u8]) -> Result<String, String> {
         let mut salt = [0u8; SALT_LEN];
         salt.copy_from_slice(&uuid::Uuid::new_v4().as_bytes()[..SALT_LEN]);
         let mut out = [0u8; OUTPUT_LEN];
-        self.argon2
-            .hash_password_into_with_memory(password, &salt, &mut out, &mut self.memory)
-            .map_err(|e| e.to_string())?;
+        self.compute(password, &salt, &mut out).map_err(|e| e.to_string())?;
         let p = self.argon2_params();
         Ok(format!(
             "$argon2id$v=19$m={},t={},p={}${}${}",
@@ -143,7 +177,7 @@ impl Worker {
 
     /// Whether `password` matches a PHC string made with these parameters. Strings made
     /// with other parameters (older settings) are checked by argon2's own verifier.
-    fn verify(&mut self, password: &[u8], phc: &str) -> bool {
+    fn verify(&self, password: &[u8], phc: &str) -> bool {
         let p = self.argon2_params();
         let prefix = format!("$argon2id$v=19$m={},t={},p={}$", p.m_cost(), p.t_cost(), p.p_cost());
         let Some(rest) = phc.strip_prefix(&prefix) else {
@@ -157,7 +191,7 @@ impl Worker {
             return false;
         }
         let mut out = [0u8; OUTPUT_LEN];
-        if self.argon2.hash_password_into_with_memory(password, &salt, &mut out, &mut self.memory).is_err() {
+        if self.compute(password, &salt, &mut out).is_err() {
             return false;
         }
         // Constant time: every byte is compared.
@@ -167,7 +201,10 @@ impl Worker {
 
 impl std::fmt::Debug for PasswordHasher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PasswordHasher").field("free_workers", &self.permits.available_permits()).finish()
+        f.debug_struct("PasswordHasher")
+            .field("free_workers", &self.permits.available_permits())
+            .field("spare_buffers", &self.spares.count())
+            .finish()
     }
 }
 
@@ -180,24 +217,38 @@ impl PasswordHasher {
     /// A hasher with `concurrency` worker threads (at least 1). The workers stop when the
     /// last clone of the hasher is dropped.
     pub fn new(concurrency: usize) -> Self {
+        Self::with_idle_release(concurrency, IDLE_RELEASE)
+    }
+
+    /// A hasher whose buffers are dropped after `idle` without a hash.
+    pub fn with_idle_release(concurrency: usize, idle: std::time::Duration) -> Self {
         // These constants are valid argon2 parameters; the fallback is never taken.
         let params = Params::new(M_COST_KIB, T_COST, 1, None).unwrap_or_default();
         let workers = concurrency.max(1);
         let (jobs, queue) = std::sync::mpsc::sync_channel::<HashJob>(workers);
         let queue = Arc::new(std::sync::Mutex::new(queue));
+        let spares = Arc::new(Spares::default());
         for i in 0..workers {
             let queue = Arc::clone(&queue);
             let params = params.clone();
+            let spares = Arc::clone(&spares);
             let spawned = std::thread::Builder::new().name(format!("argon2-{i}")).spawn(move || {
-                let mut worker = Worker::new(&params);
+                let mut worker = Worker::new(&params, Arc::clone(&spares));
                 loop {
                     let job = match queue.lock() {
-                        Ok(rx) => rx.recv(),
+                        Ok(rx) => rx.recv_timeout(idle),
                         Err(_) => return,
                     };
                     match job {
                         Ok(job) => job(&mut worker),
-                        Err(_) => return,
+                        // Nobody asked for a hash for a while: give the buffers back.
+                        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                            if let Ok(mut s) = spares.0.lock() {
+                                s.clear();
+                                s.shrink_to_fit();
+                            }
+                        }
+                        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return,
                     }
                 }
             });
@@ -205,7 +256,7 @@ impl PasswordHasher {
                 tracing::error!(%err, "could not start a password-hashing thread");
             }
         }
-        Self { jobs, permits: Arc::new(Semaphore::new(workers)), dummy: Arc::default() }
+        Self { jobs, permits: Arc::new(Semaphore::new(workers)), dummy: Arc::default(), spares }
     }
 
     async fn bounded<T: Send + 'static>(
@@ -267,6 +318,26 @@ mod tests {
         assert!(!hasher.verify("wrong horse battery", &phc).await.unwrap());
         assert!(!hasher.verify("x", "not a hash").await.unwrap());
         hasher.verify_dummy("anything").await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn the_working_buffers_are_reused_then_dropped_when_idle() {
+        let hasher = PasswordHasher::with_idle_release(2, std::time::Duration::from_millis(200));
+        assert_eq!(hasher.spares.count(), 0, "nothing is allocated before the first hash");
+        let phc = hasher.hash("correct horse battery").await.unwrap();
+        let (a, b) = tokio::join!(hasher.verify("correct horse battery", &phc), hasher.verify("x", &phc));
+        assert!(a.unwrap() && !b.unwrap());
+        let kept = hasher.spares.count();
+        assert!((1..=2).contains(&kept), "at most one buffer per worker: {kept}");
+        // Idle: both workers time out and the buffers go.
+        for _ in 0..50 {
+            if hasher.spares.count() == 0 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert_eq!(hasher.spares.count(), 0, "dropped after the idle bound");
+        assert!(hasher.verify("correct horse battery", &phc).await.unwrap(), "and allocated again on demand");
     }
 
     #[tokio::test]

@@ -1,6 +1,6 @@
 //! deadpool-redis adapters for the ports production keeps in Redis: the cache, the lease lock,
 //! refresh tokens, rate limits and session revocations, the broadcast between api instances,
-//! search keywords, waiting rooms, the first-come claim gate and the market's view counter.
+//! search keywords, waiting rooms, the courses' seat gate, the first-come claim gate and the market's view counter.
 //! Every call — taking a pooled connection plus the command — runs under one timeout (the
 //! pool itself has none for responses), and every key carries the deployment's prefix.
 
@@ -12,6 +12,7 @@ mod client;
 mod keywords;
 mod lease;
 mod room;
+mod seat_gate;
 mod views;
 
 pub use auth::{RedisRateLimiter, RedisRefreshStore, RedisSessionRevocations};
@@ -22,4 +23,5 @@ pub use client::{RedisClient, RedisOptions};
 pub use keywords::RedisKeywordStore;
 pub use lease::RedisLeaseLock;
 pub use room::RedisWaitingRoom;
+pub use seat_gate::RedisSeatGate;
 pub use views::RedisViewCounter;

@@ -119,6 +119,26 @@ async fn redis_waiting_rooms_keep_the_contract() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs Redis at 127.0.0.1:6379 (CI runs it)"]
+async fn redis_seat_gate_keeps_the_contract_and_a_flush_makes_it_cold() {
+    use cercat_course::gate::{SeatAnswer, SeatFacts, SeatGate};
+    let c = client(&cercat_testing::redis_url(), &cercat_testing::unique_prefix("seats"));
+    cercat_course::testkit::gate::gate_contract(Arc::new(cercat_redis::RedisSeatGate::new(c.clone())), 1).await;
+    let gate = cercat_redis::RedisSeatGate::new(c.clone());
+    let ttl = std::time::Duration::from_secs(60);
+    gate.load(7, &SeatFacts { free: 1, holders: vec![3] }, ttl).await.unwrap();
+    let keys: Vec<String> = c.query(deadpool_redis::redis::cmd("KEYS").arg(c.key("crs:{7}:*"))).await.unwrap();
+    assert_eq!(keys.len(), 2, "{keys:?}");
+    let mut ttls = Vec::new();
+    for key in &keys {
+        ttls.push(c.query::<i64>(deadpool_redis::redis::cmd("PTTL").arg(key)).await.unwrap());
+    }
+    assert!(ttls.iter().all(|t| (1..=60_000).contains(t)), "both keys expire: {ttls:?}");
+    let _: i64 = c.query(deadpool_redis::redis::cmd("DEL").arg(&keys)).await.unwrap();
+    assert_eq!(gate.take(7, 3).await.unwrap(), SeatAnswer::Cold, "flushed");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Redis at 127.0.0.1:6379 (CI runs it)"]
 async fn redis_claim_gate_keeps_the_contract() {
     let c = client(&cercat_testing::redis_url(), &cercat_testing::unique_prefix("gate"));
     cercat_coupon::testkit::first_come::gate_contract(Arc::new(RedisClaimGate::new(c.clone())), 1).await;

@@ -14,6 +14,7 @@ use cercat_common::{PortError, clock::ManualClock};
 use cercat_course::{
     CourseConfig, CourseDraft, CourseError, CoursePorts, CourseService, Enrollment, EnrollmentStatus, HoldOutcome,
     InvariantReport, Transition,
+    gate::SeatGate,
     ports::{DueRefund, GatewayError, NewHold, PaymentApproval, PaymentGateway, SeatLedger, WaitingRoom, WebhookEvent},
 };
 use cercat_database::{Db, SqlCourseRepository, SqlSeatLedger};
@@ -123,6 +124,9 @@ impl SeatLedger for JitteredLedger {
     async fn audit(&self, course_id: i64, now: DateTime<Utc>) -> Result<Option<InvariantReport>, PortError> {
         jittered!(self, self.inner.audit(course_id, now))
     }
+    async fn seat_facts(&self, course_id: i64) -> Result<Option<cercat_course::gate::SeatFacts>, PortError> {
+        jittered!(self, self.inner.seat_facts(course_id))
+    }
 }
 
 /// The simulator with pauses around confirm and cancel.
@@ -161,7 +165,7 @@ struct Storm {
 }
 
 impl Storm {
-    fn new(db: &Db, room: Arc<dyn WaitingRoom>, seed: u64) -> Self {
+    fn new(db: &Db, room: Arc<dyn WaitingRoom>, gate: Arc<dyn SeatGate>, seed: u64) -> Self {
         let jitter = Arc::new(Jitter { state: AtomicU64::new(seed), max_us: 1500 });
         let gateway = Arc::new(SimulatedGateway::new(SimulatorOptions {
             latency: std::time::Duration::ZERO,
@@ -175,6 +179,7 @@ impl Storm {
                 courses: Arc::new(SqlCourseRepository::new(db.clone())),
                 ledger: Arc::new(JitteredLedger { inner: SqlSeatLedger::new(db.clone()), jitter: jitter.clone() }),
                 room,
+                gate,
                 gateway: Arc::new(JitteredGateway { inner: gateway.clone(), jitter: jitter.clone() }),
                 coupons: Arc::new(cercat_course::testkit::coupons::HeldCoupons::default()),
                 clock: Arc::new(clock.clone()),
@@ -393,7 +398,8 @@ async fn storm(app: &TestApp, rounds: u64) {
     let people = crate::helpers::courses::students(app, STUDENTS + 1).await;
     let ids: Vec<i64> = people.iter().map(|p| p.id).collect();
     let (students, instructor) = (&ids[..STUDENTS], ids[STUDENTS]);
-    let storm = Storm::new(&app.state.services.adapters().db, app.state.services.adapters().room.clone(), rounds);
+    let adapters = app.state.services.adapters();
+    let storm = Storm::new(&adapters.db, adapters.room.clone(), adapters.seat_gate.clone(), rounds);
     let mut violations = Vec::new();
     for n in 0..rounds {
         violations.extend(round(&storm, students, instructor, n).await);

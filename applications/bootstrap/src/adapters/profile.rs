@@ -42,6 +42,7 @@ pub(super) struct ProfileAdapters {
     pub(super) limiter: Arc<dyn RateLimiter>,
     pub(super) keywords: Arc<dyn KeywordStore>,
     pub(super) room: Arc<dyn WaitingRoom>,
+    pub(super) seat_gate: Arc<dyn cercat_course::gate::SeatGate>,
     pub(super) claim_gate: Arc<dyn cercat_coupon::first_come::ClaimGate>,
     pub(super) views: Arc<dyn cercat_market::ports::ViewCounter>,
 }
@@ -73,6 +74,7 @@ impl ProfileAdapters {
             limiter: Arc::new(MemoryRateLimiter::new()),
             keywords: Arc::new(MemoryKeywordStore::default()),
             room: Arc::new(MemoryWaitingRoom::default()),
+            seat_gate: Arc::new(cercat_course::gate::LocalSeatGate::default()),
             claim_gate: Arc::new(cercat_coupon::first_come::LocalGate::default()),
             views: Arc::new(cercat_embedded::MemoryViewCounter::default()),
         }
@@ -109,6 +111,7 @@ impl ProfileAdapters {
             limiter: Arc::new(RedisRateLimiter::new(redis.clone())),
             keywords: Arc::new(RedisKeywordStore::new(redis.clone())),
             room: Arc::new(RedisWaitingRoom::new(redis.clone())),
+            seat_gate: Arc::new(cercat_redis::RedisSeatGate::new(redis.clone())),
             claim_gate: Arc::new(cercat_redis::RedisClaimGate::new(redis.clone())),
             views: Arc::new(cercat_redis::RedisViewCounter::new(redis.clone())),
             broadcast: Arc::new(RedisBroadcast::new(redis.clone(), "alarms")),

@@ -29,7 +29,10 @@ impl CourseService {
                 "course {id} has more seats taken than a capacity of {}",
                 draft.capacity
             ))),
-            Ok(CourseChange::Done) => self.get(id).await,
+            Ok(CourseChange::Done) => {
+                self.forget_gate(id).await;
+                self.get(id).await
+            }
             Err(e) => Err(e.into()),
         }
     }
@@ -39,6 +42,7 @@ impl CourseService {
         self.owned(actor, id).await?;
         match self.ports.courses.delete(id).await? {
             CourseChange::Done => {
+                self.forget_gate(id).await;
                 if let Err(err) = self.ports.room.clear(id).await {
                     tracing::warn!(%err, course = id, "could not empty the deleted course's waiting room");
                 }

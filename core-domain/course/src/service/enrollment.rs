@@ -46,7 +46,7 @@ impl CourseService {
             deadline: now + self.config.hold,
             at: now,
         };
-        match self.ports.ledger.try_hold(&hold).await? {
+        match self.gated_hold(&hold).await? {
             HoldOutcome::Held(e) => Ok(e),
             HoldOutcome::SoldOut => Err(CourseError::SoldOut(course_id)),
             HoldOutcome::AlreadyEnrolled(e) => {
@@ -73,7 +73,7 @@ impl CourseService {
         let e = self.enrollment(user_id, id).await?;
         match e.status {
             EnrollmentStatus::PendingPayment => {
-                if let Some(done) = self.ports.ledger.release(id, Transition::CANCEL_HOLD, self.now()).await? {
+                if let Some(done) = self.release_seat(id, Transition::CANCEL_HOLD, self.now()).await? {
                     return Ok(done);
                 }
                 // It moved meanwhile (paid or swept): decide again on what it is now.

@@ -9,7 +9,7 @@ impl CourseService {
         let now = self.now();
         let mut report = SweepReport::default();
         for e in self.ports.ledger.overdue(now, limit).await? {
-            if self.ports.ledger.release(e.id, Transition::EXPIRE, now).await?.is_some() {
+            if self.release_seat(e.id, Transition::EXPIRE, now).await?.is_some() {
                 report.expired += 1;
             }
         }

@@ -104,7 +104,7 @@ impl CourseService {
     pub(super) async fn refund(&self, e: Enrollment) -> Result<Enrollment, CourseError> {
         let Some(key) = e.payment_key.clone().filter(|_| e.amount > 0) else {
             // A free seat: nothing was charged, so nothing to refund.
-            return match self.ports.ledger.release(e.id, Transition::CANCEL_FREE, self.now()).await? {
+            return match self.release_seat(e.id, Transition::CANCEL_FREE, self.now()).await? {
                 Some(done) => Ok(done),
                 None => self.enrollment(e.user_id, e.id).await,
             };
@@ -116,7 +116,7 @@ impl CourseService {
             }
             Err(GatewayError::Unavailable(err)) => return Err(err.into()),
         }
-        match self.ports.ledger.release(e.id, Transition::REFUND, self.now()).await? {
+        match self.release_seat(e.id, Transition::REFUND, self.now()).await? {
             Some(done) => Ok(done),
             None => self.enrollment(e.user_id, e.id).await,
         }
@@ -157,7 +157,7 @@ impl CourseService {
                 Err(err) => Err(err),
             },
             (GatewayStatus::Canceled, EnrollmentStatus::Completed) if own_payment => {
-                Ok(self.ports.ledger.release(e.id, Transition::REFUND, self.now()).await?.or(Some(e)))
+                Ok(self.release_seat(e.id, Transition::REFUND, self.now()).await?.or(Some(e)))
             }
             // Another charge of this order was cancelled: if it was a due refund, it is done.
             (GatewayStatus::Canceled, _) => {

@@ -8,6 +8,7 @@
 mod catalog;
 mod coupons;
 mod fakes;
+mod gate;
 mod operations;
 mod payments;
 mod room;

@@ -3,6 +3,7 @@
 use super::audit::audit_in;
 use super::rows::*;
 use super::*;
+use cercat_course::gate::SeatFacts;
 
 /// Seats and enrollments on the database.
 #[derive(Clone, Debug)]
@@ -346,6 +347,37 @@ impl SeatLedger for SqlSeatLedger {
                 let report = audit_in(&txn, course_id, now).await?;
                 txn.commit().await?;
                 Ok(report)
+            })
+            .await
+    }
+
+    async fn seat_facts(&self, course_id: i64) -> Result<Option<SeatFacts>, PortError> {
+        // The counter and the holders in one snapshot, so a hold committing meanwhile is in
+        // both or in neither.
+        self.db
+            .run(async move {
+                let txn = self.db.begin_snapshot().await?;
+                let seats: Option<(i32, i32)> = course::Entity::find_by_id(course_id)
+                    .select_only()
+                    .columns([course::Column::SeatsTaken, course::Column::Capacity])
+                    .into_tuple()
+                    .one(&txn)
+                    .await?;
+                let Some((taken, capacity)) = seats else {
+                    txn.commit().await?;
+                    return Ok(None);
+                };
+                let holders: Vec<i64> = enrollment::Entity::find()
+                    .select_only()
+                    .column(enrollment::Column::UserId)
+                    .filter(enrollment::Column::CourseId.eq(course_id))
+                    .filter(enrollment::Column::Live.eq(1))
+                    .into_tuple()
+                    .all(&txn)
+                    .await?;
+                txn.commit().await?;
+                let free = u32::try_from(capacity.saturating_sub(taken)).unwrap_or(0);
+                Ok(Some(SeatFacts { free, holders }))
             })
             .await
     }

@@ -50,6 +50,8 @@ pub struct Memory {
     pub reserved: Mutex<Vec<(i64, Vec<i64>)>>,
     /// Coupons a racing checkout elsewhere took: a hold naming one gets `CouponTaken`.
     pub taken_elsewhere: Mutex<Vec<i64>>,
+    /// Calls of `try_hold` (the seat gate answers most of a surge without one).
+    pub holds_tried: std::sync::atomic::AtomicU64,
 }
 
 /// A course of instructor 1 for [`CERTIFICATE`], open from a day before [`t0`] to a week after.
@@ -207,6 +209,7 @@ impl CourseRepository for Memory {
 #[async_trait]
 impl SeatLedger for Memory {
     async fn try_hold(&self, hold: &NewHold) -> Result<HoldOutcome, PortError> {
+        self.holds_tried.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let mut enrollments = self.enrollments.lock().unwrap();
         let mut courses = self.courses.lock().unwrap();
         let Some(course) = courses.iter_mut().find(|c| c.id == hold.course_id) else {
@@ -335,6 +338,20 @@ impl SeatLedger for Memory {
             .cloned()
             .collect())
     }
+    async fn seat_facts(&self, course_id: i64) -> Result<Option<crate::gate::SeatFacts>, PortError> {
+        let courses = self.courses.lock().unwrap();
+        let Some(course) = courses.iter().find(|c| c.id == course_id) else { return Ok(None) };
+        let holders = self
+            .enrollments
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|e| e.course_id == course_id && e.status.is_live())
+            .map(|e| e.user_id)
+            .collect();
+        Ok(Some(crate::gate::SeatFacts { free: course.draft.capacity.saturating_sub(course.seats_taken), holders }))
+    }
+
     async fn audit(&self, course_id: i64, now: DateTime<Utc>) -> Result<Option<InvariantReport>, PortError> {
         let courses = self.courses.lock().unwrap();
         let Some(course) = courses.iter().find(|c| c.id == course_id) else { return Ok(None) };
@@ -380,6 +397,7 @@ impl SeatLedger for Memory {
 pub struct Fixture {
     pub memory: Arc<Memory>,
     pub room: Arc<Room>,
+    pub gate: Arc<crate::gate::LocalSeatGate>,
     pub gateway: Arc<FakeGateway>,
     pub clock: ManualClock,
     pub service: CourseService,
@@ -391,6 +409,12 @@ pub fn fixture() -> Fixture {
 
 /// A fixture whose students hold `coupons`.
 pub fn fixture_with(coupons: crate::testkit::coupons::HeldCoupons) -> Fixture {
+    fixture_configured(coupons, CourseConfig::default())
+}
+
+/// A fixture with these tunables.
+pub fn fixture_configured(coupons: crate::testkit::coupons::HeldCoupons, config: CourseConfig) -> Fixture {
+    let gate = Arc::new(crate::gate::LocalSeatGate::default());
     let (memory, room, gateway, clock) = (
         Arc::new(Memory::default()),
         Arc::new(Room::default()),
@@ -401,10 +425,11 @@ pub fn fixture_with(coupons: crate::testkit::coupons::HeldCoupons) -> Fixture {
         courses: memory.clone(),
         ledger: memory.clone(),
         room: room.clone(),
+        gate: gate.clone(),
         gateway: gateway.clone(),
         coupons: Arc::new(coupons),
         clock: Arc::new(clock.clone()),
     };
-    let service = CourseService::new(ports, CourseConfig::default(), b"test secret");
-    Fixture { memory, room, gateway, clock, service }
+    let service = CourseService::new(ports, config, b"test secret");
+    Fixture { memory, room, gate, gateway, clock, service }
 }
