@@ -40,6 +40,24 @@ pub fn prepare(keyword: &str) -> Option<(String, BTreeSet<String>)> {
     ((MIN_KEYWORD_CHARS..=MAX_KEYWORD_CHARS).contains(&length) && !tokens.is_empty()).then_some((normalized, tokens))
 }
 
+/// A search box's keyword as sent: `Ok(None)` when absent or blank (no search), `Ok(Some)`
+/// ready to search, `Err(())` when it is longer than [`MAX_KEYWORD_CHARS`] as sent (blank or
+/// not), or has no word of two characters. The OpenAPI `keyword` parameters say the same:
+/// `maxLength` 50 and a pattern "blank, or two non-space characters in a row" (whitespace as
+/// `char::is_whitespace`).
+#[allow(clippy::result_unit_err)]
+pub fn read_keyword(raw: Option<&str>) -> Result<Option<(String, BTreeSet<String>)>, ()> {
+    let Some(raw) = raw else { return Ok(None) };
+    if raw.chars().count() > MAX_KEYWORD_CHARS {
+        return Err(());
+    }
+    let trimmed = raw.trim();
+    if trimmed.is_empty() {
+        return Ok(None);
+    }
+    prepare(trimmed).map(Some).ok_or(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -63,5 +81,15 @@ mod tests {
         assert_eq!(prepare("  공  "), None);
         assert_eq!(prepare("정보   처리").map(|(k, _)| k), Some("정보 처리".into()));
         assert_eq!(prepare(&"가".repeat(51)), None);
+    }
+
+    #[test]
+    fn a_keyword_as_sent_is_blank_searchable_or_refused() {
+        assert_eq!(read_keyword(None), Ok(None));
+        assert_eq!(read_keyword(Some(" \u{3000}\t")), Ok(None), "blank is no search");
+        assert_eq!(read_keyword(Some(&" ".repeat(51))), Err(()), "longer than 50 as sent, even blank");
+        assert_eq!(read_keyword(Some("a b")), Err(()), "no word of two");
+        assert_eq!(read_keyword(Some(" 정보 처리 ")).map(|k| k.map(|(k, _)| k)), Ok(Some("정보 처리".into())));
+        assert_eq!(read_keyword(Some(&"가".repeat(50))).map(|k| k.is_some()), Ok(true));
     }
 }

@@ -303,7 +303,12 @@ pub struct PostListQuery {
     /// `/exam-reviews`); absent for every kind.
     #[param(pattern = "^(NORMAL|TIP|COMMENTARY|REVIEW)?$")]
     pub post_type: Option<String>,
-    /// Search title and content (2–50 characters; Korean substrings match).
+    /// Search title and content: at most 50 characters, blank for none, else with a word of
+    /// at least two characters (Korean substrings match).
+    #[param(
+        max_length = 50,
+        pattern = "^[\\t\\n\\u000b\\u000c\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]*$|[^\\t\\n\\u000b\\u000c\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]{2}"
+    )]
     pub keyword: Option<String>,
 }
 

@@ -162,7 +162,12 @@ pub struct ProductListQuery {
     /// `ON_SALE`, `RESERVED` or `SOLD`.
     #[param(pattern = "^(ON_SALE|RESERVED|SOLD)?$")]
     pub status: Option<String>,
-    /// In the title or description, 2–50 characters (Korean matches inside words).
+    /// In the title or description: at most 50 characters, blank for none, else with a word
+    /// of at least two characters (Korean matches inside words).
+    #[param(
+        max_length = 50,
+        pattern = "^[\\t\\n\\u000b\\u000c\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]*$|[^\\t\\n\\u000b\\u000c\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]{2}"
+    )]
     pub keyword: Option<String>,
     /// Only this seller's products.
     #[param(pattern = "^[ \\t\\n\\r]*([1-9][0-9]{0,17})?[ \\t\\n\\r]*$")]

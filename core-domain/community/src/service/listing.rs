@@ -123,12 +123,12 @@ impl CommunityService {
                 reason: "must be NORMAL, TIP, COMMENTARY or REVIEW".into(),
             })?),
         };
-        let keyword = match keyword.map(str::trim).filter(|k| !k.is_empty()) {
+        let keyword = match Self::keyword_filter(keyword)? {
             None => None,
-            Some(k) => {
+            Some(found) => {
                 // Searches are recorded per board: only for boards that exist.
                 self.ensure_board(certificate_id).await?;
-                Some(Self::keyword_filter(k)?)
+                Some(found)
             }
         };
         let searched = keyword.as_ref().map(|(k, _)| k.clone());

@@ -281,9 +281,10 @@ impl CommunityService {
         format!("comments:{post_id}")
     }
 
-    /// Turns a keyword into the filter part that finds it (400 when it is too short or long).
-    pub fn keyword_filter(keyword: &str) -> Result<(String, Vec<String>), CommunityError> {
-        search::prepare(keyword).map(|(k, t)| (k, t.into_iter().collect())).ok_or_else(|| {
+    /// Turns a keyword as sent into the filter part that finds it: `None` when absent or blank,
+    /// 400 when it is too short or long.
+    pub fn keyword_filter(keyword: Option<&str>) -> Result<Option<(String, Vec<String>)>, CommunityError> {
+        search::read_keyword(keyword).map(|k| k.map(|(k, t)| (k, t.into_iter().collect()))).map_err(|()| {
             CommunityError::InvalidQuery {
                 field: "keyword",
                 reason: format!(

@@ -100,20 +100,16 @@ impl MarketService {
         page: KeysetRequest,
         viewer: i64,
     ) -> Result<CursorPage<Product>, MarketError> {
-        let keyword = match query.keyword.as_deref().map(str::trim).filter(|k| !k.is_empty()) {
-            None => None,
-            Some(k) => {
-                let (normalized, tokens) = search::prepare(k).ok_or_else(|| MarketError::Invalid {
-                    field: "keyword",
-                    reason: format!(
-                        "must be {} to {} characters",
-                        search::MIN_KEYWORD_CHARS,
-                        search::MAX_KEYWORD_CHARS
-                    ),
-                })?;
-                Some((normalized, tokens.into_iter().collect()))
-            }
-        };
+        let keyword = search::read_keyword(query.keyword.as_deref())
+            .map_err(|()| MarketError::Invalid {
+                field: "keyword",
+                reason: format!(
+                    "must be {} to {} characters with at least two in one word",
+                    search::MIN_KEYWORD_CHARS,
+                    search::MAX_KEYWORD_CHARS
+                ),
+            })?
+            .map(|(normalized, tokens)| (normalized, tokens.into_iter().collect()));
         let filter = ProductFilter {
             certificate_id: query.certificate_id,
             category: query.category,
