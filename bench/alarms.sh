@@ -64,7 +64,8 @@ while a consumer group reads and commits each event.
     $relay_embedded
     $relay_production
 
-The second rate on each line is the reading group's: it commits every event synchronously
-(as \`run_consumer\` does, so a crash redelivers at most one event per member).
+The second rate on each line is the reading group's: it commits every event synchronously (the
+worst case; \`run_consumer\` groups commits, see docs/decisions.md). Through Kafka with two api
+instances, like → SSE: \`bash bench/like_sse.sh\` (bench/LIKE_SSE.md).
 REPORT
 cat bench/ALARMS.md

@@ -6,11 +6,20 @@
 # start_api PORT DB: a fresh database DB, the release api on PORT; sets $work and $api_pid and
 # drops the database and the work folder on exit.
 start_api() {
+  api_env "$1" "$2"
+  launch_api
+}
+
+# api_env PORT DB: a fresh database DB and the api's environment (Kafka at $KAFKA_BROKERS, else
+# nowhere), without starting it; sets $work. On exit, the processes in $api_pid, $api2_pid and
+# $gen_pid are stopped and the database and the work folder dropped.
+api_env() {
   local port=$1 db=$2
   bash scripts/ensure-services.sh >/dev/null
   mysql -uroot -h127.0.0.1 -e "DROP DATABASE IF EXISTS $db; CREATE DATABASE $db CHARACTER SET utf8mb4"
   work=$(mktemp -d)
-  trap "kill \$api_pid 2>/dev/null || true; rm -rf '$work'; mysql -uroot -h127.0.0.1 -e 'DROP DATABASE IF EXISTS $db'" EXIT
+  api_pid=""; api2_pid=""; gen_pid=""
+  trap "kill \$api_pid \$api2_pid \$gen_pid 2>/dev/null || true; [ -n \"\${KEEP_WORK:-}\" ] && cp -r '$work' /tmp/bench-work; rm -rf '$work'; [ -n \"\${KEEP_WORK:-}\" ] || mysql -uroot -h127.0.0.1 -e 'DROP DATABASE IF EXISTS $db'" EXIT
 
   export CERCAT_PROFILE=production
   export CERCAT__DATABASE__URL="mysql://root@127.0.0.1:3306/$db"
@@ -18,7 +27,7 @@ start_api() {
   export CERCAT__DATABASE__MAX_CONNECTIONS=32
   export CERCAT__REDIS__URL="redis://127.0.0.1:6379"
   export CERCAT__REDIS__KEY_PREFIX="bench-$$:"
-  export CERCAT__KAFKA__BROKERS="127.0.0.1:1"
+  export CERCAT__KAFKA__BROKERS="${KAFKA_BROKERS:-127.0.0.1:1}"
   export CERCAT__STORAGE__URL="file://$work/objects/"
   export CERCAT__AUTH__JWT_SECRET="bench-secret-bench-secret-bench-secret-0"
   export CERCAT__MAIL__SMTP_URL="smtp://127.0.0.1:1"
@@ -30,9 +39,14 @@ start_api() {
   export CERCAT__SERVER__PORT=$port
   export CERCAT__LOG__LEVEL=warn
   mkdir -p "$work/objects"
+}
 
-  target/release/cercat-api >"$work/api.log" 2>&1 &
-  api_pid=$!
+# launch_api [PORT]: starts the release api (on PORT, else the environment's) and waits until it
+# answers; the first sets $api_pid, a second $api2_pid. Its log is $work/api-PORT.log.
+launch_api() {
+  local port=${1:-$CERCAT__SERVER__PORT}
+  CERCAT__SERVER__PORT=$port target/release/cercat-api >"$work/api-$port.log" 2>&1 &
+  if [ -z "$api_pid" ]; then api_pid=$!; else api2_pid=$!; fi
   for _ in $(seq 1 200); do curl -sf "http://127.0.0.1:$port/health/live" >/dev/null && break; sleep 0.1; done
 }
 

@@ -189,5 +189,10 @@ $(echo "$rows" | awk -F'|' '
     for (i=1; i<=k; i++) { n=order[i]
       b = ((("before", n) in rps) ? sprintf("%.3f", rps["before", n]/bare) : "–")
       printf "| %s | %s | %.3f | %s |\n", n, b, rps["after", n]/bare, goal[n] } }')
+
+The production-profile rows of the same goals have their own reports, run on the same machine:
+the enrollment surge in [COURSE.md](COURSE.md) (\`bash bench/course_surge.sh\`), like → SSE through
+Kafka with two api instances in [LIKE_SSE.md](LIKE_SSE.md) (\`bash bench/like_sse.sh\`), first-come
+coupon claims in [COUPONS.md](COUPONS.md) (\`bash bench/coupon_rush.sh\`).
 REPORT
 cat bench/REPORT.md

@@ -78,7 +78,7 @@ async fn main() -> ExitCode {
         Ok(s) => s,
         Err(code) => return code,
     };
-    cercat_bootstrap::init_logging(&settings);
+    let _logs = cercat_bootstrap::init_logging(&settings);
     match cli.command {
         // Printed above: the document needs no settings.
         Command::Openapi => ExitCode::SUCCESS,

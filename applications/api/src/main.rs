@@ -12,7 +12,7 @@ async fn main() -> ExitCode {
         Ok(settings) => settings,
         Err(code) => return code,
     };
-    cercat_bootstrap::init_logging(&settings);
+    let _logs = cercat_bootstrap::init_logging(&settings);
     tracing::info!(profile = settings.profile.name(), data_dir = %settings.data_dir.display(), "starting cercat-api");
 
     let app = match cercat_api::Application::build(settings.clone()).await {

@@ -119,14 +119,23 @@ impl Application {
                 None
             }
         };
-        let alarms = {
-            let service = state.alarms.clone();
-            let source = state.services.events.clone();
-            let stopped = stop_relay.subscribe();
-            tokio::spawn(async move {
-                service.run_consumer(source, alarm_subscription, cercat_common::shutdown::requested(stopped)).await;
-            })
+        // Over Kafka, several members share the group's partitions (more events handled at once);
+        // the in-process bus runs one.
+        let members = match settings.profile {
+            cercat_config::Profile::Production => settings.events.alarm_members.max(1),
+            cercat_config::Profile::Embedded => 1,
         };
+        let mut first_subscription = alarm_subscription;
+        let alarms: Vec<_> = (0..members)
+            .map(|_| {
+                let (service, source, subscription) =
+                    (state.alarms.clone(), state.services.events.clone(), first_subscription.take());
+                let stopped = stop_relay.subscribe();
+                tokio::spawn(async move {
+                    service.run_consumer(source, subscription, cercat_common::shutdown::requested(stopped)).await;
+                })
+            })
+            .collect();
         let pushes = {
             let state = state.clone();
             let stopped = stop_relay.subscribe();
@@ -179,7 +188,7 @@ impl Application {
             .chain(workers)
             .chain(Some(admitter))
             .chain(Some(favorites))
-            .chain(Some(alarms))
+            .chain(alarms)
             .chain(Some(pushes))
             .chain(Some(session_ends))
             .chain(Some(session_checks))

@@ -97,7 +97,7 @@ async fn main() -> ExitCode {
         Ok(s) => s,
         Err(code) => return code,
     };
-    cercat_bootstrap::init_logging(&settings);
+    let _logs = cercat_bootstrap::init_logging(&settings);
 
     if let Command::List = cli.command {
         // Listing needs no connections: schedules depend on settings only.

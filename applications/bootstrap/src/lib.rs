@@ -56,15 +56,16 @@ pub fn load_settings(program: &str) -> Result<Settings, std::process::ExitCode> 
 }
 
 /// Installs logging as the settings ask: JSON in production (and for `log.format = "json"`),
-/// pretty on a terminal otherwise.
-pub fn init_logging(settings: &Settings) {
+/// pretty on a terminal otherwise. Keep the guard until the program ends (it writes out the
+/// queued lines when dropped).
+pub fn init_logging(settings: &Settings) -> cercat_logging::LogGuard {
     use cercat_logging::LogFormat;
     let format = match (settings.log.format, settings.profile) {
         (LogFormatSetting::Json, _) | (LogFormatSetting::Auto, Profile::Production) => LogFormat::Json,
         (LogFormatSetting::Pretty, _) => LogFormat::Pretty,
         (LogFormatSetting::Auto, Profile::Embedded) => LogFormat::detect(),
     };
-    cercat_logging::init(format, &settings.log.level);
+    cercat_logging::init(format, &settings.log.level)
 }
 
 /// The demo accounts seeded in embedded mode: (email, password, nickname, role).

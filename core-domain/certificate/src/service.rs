@@ -35,6 +35,13 @@ pub fn detail_key(id: i64) -> String {
     format!("certificate:v1:{id}")
 }
 
+/// The cache key of a certificate's details as the API renders them (the response body, kept by
+/// the caller so a cache hit is answered without decoding and encoding JSON). Dropped with
+/// [`detail_key`] on every admin edit.
+pub fn rendered_detail_key(id: i64) -> String {
+    format!("certificate:v1:{id}:rendered")
+}
+
 impl CertificateService {
     /// Wires the service to its ports.
     pub fn new(
@@ -252,10 +259,25 @@ impl CertificateService {
         if self.schedules.delete(id).await? { Ok(()) } else { Err(ScheduleError::ScheduleNotFound(id)) }
     }
 
-    /// Drops a certificate's cached details (after an admin edit).
+    /// A rendered form of the certificate's details kept by the caller (see
+    /// [`rendered_detail_key`]); a cache failure is a miss.
+    pub async fn cached_rendering(&self, id: i64) -> Option<Vec<u8>> {
+        self.cache.get(&rendered_detail_key(id)).await.ok().flatten()
+    }
+
+    /// Keeps a rendered form of the certificate's details until the next admin edit (or the TTL).
+    pub async fn keep_rendering(&self, id: i64, bytes: &[u8]) {
+        if let Err(err) = self.cache.set(&rendered_detail_key(id), bytes, DETAIL_TTL).await {
+            tracing::warn!(%err, "rendered certificate cache write failed");
+        }
+    }
+
+    /// Drops a certificate's cached details and their rendered form (after an admin edit).
     pub async fn invalidate(&self, id: i64) {
-        if let Err(err) = self.cache.delete(&detail_key(id)).await {
-            tracing::warn!(%err, id, "could not invalidate a cached certificate");
+        for key in [detail_key(id), rendered_detail_key(id)] {
+            if let Err(err) = self.cache.delete(&key).await {
+                tracing::warn!(%err, id, "could not invalidate a cached certificate");
+            }
         }
     }
 }

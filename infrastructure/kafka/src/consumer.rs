@@ -37,6 +37,7 @@ impl EventConsumer for KafkaConsumer {
             .set("auto.offset.reset", "earliest")
             .set("socket.timeout.ms", millis(self.options.timeout).max(1000).to_string())
             .set("session.timeout.ms", "10000")
+            .set("fetch.wait.max.ms", millis(self.options.fetch_wait).to_string())
             .create()
             .map_err(|e| PortError::unavailable(DEP, format!("cannot create the consumer: {e}")))?;
         let names: Vec<String> = topics.iter().map(|t| self.options.topic(t)).collect();

@@ -24,6 +24,8 @@ pub struct KafkaOptions {
     pub client_id: String,
     /// Upper bound on one publish (until acknowledged) and on metadata calls.
     pub timeout: Duration,
+    /// Longest a consumer's fetch waits at the broker for new events (`fetch.wait.max.ms`).
+    pub fetch_wait: Duration,
 }
 
 impl KafkaOptions {

@@ -19,6 +19,7 @@ fn options(cluster: &MockCluster<'static, DefaultProducerContext>, timeout: Dura
         topic_prefix: "test.".into(),
         client_id: "cercat-test".into(),
         timeout,
+        fetch_wait: Duration::from_millis(50),
     }
 }
 

@@ -108,6 +108,9 @@ fn check_events(s: &Settings) -> Result<(), ConfigError> {
     if e.retry_max_backoff_ms < e.retry_first_backoff_ms {
         return Err(invalid("events.retry_max_backoff_ms", "must be at least events.retry_first_backoff_ms"));
     }
+    if !(1..=32).contains(&e.alarm_members) {
+        return Err(invalid("events.alarm_members", "use 1..=32 (default 2)"));
+    }
     Ok(())
 }
 
@@ -331,6 +334,9 @@ fn check_kafka(s: &Settings) -> Result<(), ConfigError> {
     }
     if s.kafka.topic_prefix.contains(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))) {
         return Err(invalid("kafka.topic_prefix", "use letters, digits, '.', '_' or '-'"));
+    }
+    if !(1..=60_000).contains(&s.kafka.fetch_wait_ms) {
+        return Err(invalid("kafka.fetch_wait_ms", "use 1..=60000 (default 500)"));
     }
     positive_ms("kafka.timeout_ms", s.kafka.timeout_ms)
 }

@@ -1,6 +1,6 @@
 //! `/api/v2/certificates…`: the certificate list, details, and next/previous exams.
 
-use actix_web::{get, web};
+use actix_web::{HttpResponse, get, http::header, web};
 use cercat_error::ApiResponse;
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -41,9 +41,18 @@ pub async fn list_certificates(state: web::Data<AppState>) -> Result<ApiResponse
 pub async fn get_certificate(
     state: web::Data<AppState>,
     path: IdPath<CertificateId>,
-) -> Result<ApiResponse<CertificateDetail>, AppError> {
+) -> Result<HttpResponse, AppError> {
     let id = path.0.get();
-    Ok(ApiResponse::ok(state.certificates.get(id).await?.into()))
+    let json = |body: Vec<u8>| HttpResponse::Ok().insert_header((header::CONTENT_TYPE, "application/json")).body(body);
+    // The body is the same for every caller: keep it rendered, so a hit is one cache read.
+    if let Some(body) = state.certificates.cached_rendering(id).await {
+        return Ok(json(body));
+    }
+    let detail: CertificateDetail = state.certificates.get(id).await?.into();
+    let body = serde_json::to_vec(&ApiResponse::ok(detail))
+        .map_err(|e| AppError(cercat_error::ApiError::internal(format!("serializing a certificate failed: {e}"))))?;
+    state.certificates.keep_rendering(id, &body).await;
+    Ok(json(body))
 }
 
 /// The certificate's next exam: the scheduled exam with the earliest date from now on.

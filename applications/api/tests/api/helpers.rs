@@ -27,8 +27,9 @@ pub struct TestApp {
 pub const ORIGIN: &str = "http://localhost:3000";
 
 fn init_logs() {
+    static LOGS: std::sync::OnceLock<cercat_logging::LogGuard> = std::sync::OnceLock::new();
     if std::env::var_os("TEST_LOG").is_some() {
-        cercat_logging::init(cercat_logging::LogFormat::Pretty, "info");
+        LOGS.get_or_init(|| cercat_logging::init(cercat_logging::LogFormat::Pretty, "info"));
     }
 }
 

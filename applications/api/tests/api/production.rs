@@ -62,6 +62,8 @@ impl Deployment {
         s.redis.url = Some(cercat_testing::redis_url().into());
         s.redis.key_prefix = self.redis_prefix.clone();
         s.kafka.brokers = Some(self.cluster.bootstrap_servers());
+        // The mock cluster holds an empty fetch for all of it, even when an event arrives.
+        s.kafka.fetch_wait_ms = 50;
         s.storage.url = Some(url::Url::from_directory_path(dir.path().join("objects")).unwrap().to_string());
         s.seed.demo_on_start = true;
         // No `cercat-batch serve` runs beside a test instance: the api relays and mails.

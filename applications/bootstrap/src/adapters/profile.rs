@@ -99,6 +99,7 @@ impl ProfileAdapters {
             topic_prefix: settings.kafka.topic_prefix.clone(),
             client_id: settings.kafka.client_id.clone(),
             timeout: ms(settings.kafka.timeout_ms),
+            fetch_wait: ms(settings.kafka.fetch_wait_ms),
         };
         let publisher = Arc::new(KafkaPublisher::new(&kafka).map_err(fail(format!("kafka {}", kafka.brokers)))?);
         health.push(Arc::new(redis.clone()));

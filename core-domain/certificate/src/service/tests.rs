@@ -61,11 +61,26 @@ async fn details_are_read_once_then_served_from_the_cache() {
 }
 
 #[tokio::test]
+async fn a_rendered_detail_is_kept_until_an_admin_edit() {
+    let f = fixture();
+    assert_eq!(f.service.cached_rendering(1).await, None);
+    f.service.keep_rendering(1, b"rendered").await;
+    assert_eq!(f.service.cached_rendering(1).await.as_deref(), Some(&b"rendered"[..]));
+    f.service.replace_certificate(1, &certificate_draft("renamed", &[("s", 20, 100)])).await.unwrap();
+    assert_eq!(f.service.cached_rendering(1).await, None, "an edit drops the rendered body with the details");
+    f.service.keep_rendering(1, b"again").await;
+    f.service.delete_certificate(1).await.unwrap();
+    assert_eq!(f.service.cached_rendering(1).await, None, "so does a deletion");
+}
+
+#[tokio::test]
 async fn a_broken_cache_degrades_to_the_database() {
     let f = fixture_with(MapCache::broken());
     assert_eq!(f.service.get(1).await.unwrap().id, 1);
     assert_eq!(f.service.get(1).await.unwrap().id, 1);
     assert_eq!(reads(&f), 2, "every read goes to the database while the cache is down");
+    f.service.keep_rendering(1, b"rendered").await;
+    assert_eq!(f.service.cached_rendering(1).await, None, "a failing cache is a miss");
     let renamed = f.service.replace_certificate(1, &certificate_draft("renamed", &[("s", 20, 100)])).await.unwrap();
     assert_eq!(renamed.name, "renamed", "an admin edit succeeds even when its cached copy cannot be dropped");
 }

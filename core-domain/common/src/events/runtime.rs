@@ -1,9 +1,9 @@
 //! The consumer-group runtime (retries, dead letters, lag) and the dead-letter replay.
 
 use chrono::{DateTime, Utc};
-use std::time::Duration;
+use std::{collections::BTreeMap, time::Duration};
 
-use super::{DeadLetter, DeadLetterQueue, EventConsumer, EventEnvelope, EventSubscription, Received};
+use super::{DeadLetter, DeadLetterQueue, DeliveryPosition, EventConsumer, EventEnvelope, EventSubscription, Received};
 use crate::PortError;
 
 /// How a consumer group retries a failing handler before it dead-letters the event.
@@ -49,9 +49,51 @@ fn is_transient(err: &PortError) -> bool {
 /// How often a consumer reports its lag.
 const LAG_EVERY: Duration = Duration::from_secs(10);
 
+/// A member commits after this many handled messages…
+const COMMIT_AFTER_EVENTS: usize = 100;
+/// …or this long after the first one not committed, or as soon as nothing more is waiting.
+const COMMIT_AFTER: Duration = Duration::from_millis(200);
+
+/// Handled messages whose positions are not committed yet: the latest of each partition.
+#[derive(Default)]
+struct Uncommitted {
+    latest: BTreeMap<(String, i32), DeliveryPosition>,
+    count: usize,
+    since: Option<tokio::time::Instant>,
+}
+
+impl Uncommitted {
+    fn add(&mut self, position: &DeliveryPosition) {
+        self.latest.insert((position.topic.clone(), position.partition), position.clone());
+        self.count += 1;
+        self.since.get_or_insert_with(tokio::time::Instant::now);
+    }
+
+    fn due(&self) -> bool {
+        self.count >= COMMIT_AFTER_EVENTS || self.since.is_some_and(|at| at.elapsed() >= COMMIT_AFTER)
+    }
+
+    /// Commits the latest handled position of every partition.
+    async fn flush(&mut self, sub: &mut dyn EventSubscription, group: &str) {
+        for position in std::mem::take(&mut self.latest).into_values() {
+            if let Err(err) = sub.commit(&position).await {
+                // Not committed: the events may come again, and the handler's inbox makes that harmless.
+                tracing::warn!(%err, group, topic = %position.topic, partition = position.partition, "committing events failed");
+            }
+        }
+        self.count = 0;
+        self.since = None;
+    }
+}
+
 /// Runs a consumer-group member until `stop` resolves: each event is handed to `handle`, then
 /// committed. Handlers must be idempotent (an inbox keyed by event id): an uncommitted event
 /// comes again after a restart.
+///
+/// Commits are grouped: the latest handled position of each partition is committed after 100
+/// messages, 200 ms after the first uncommitted one, when nothing more is waiting, before a
+/// retry pause, and on stop — one commit round trip per burst instead of one per event. A member
+/// that crashes gets at most that much again, which its inbox skips.
 ///
 /// - A dependency outage (`Unavailable`, `Timeout`) is retried with backoff until it ends,
 ///   without committing, so nothing is skipped.
@@ -80,6 +122,7 @@ pub async fn run_consumer<H, Fut>(
     let mut backoff = policy.first_backoff;
     let mut subscription = subscription;
     let mut lag_at = tokio::time::Instant::now();
+    let mut uncommitted = Uncommitted::default();
     loop {
         if subscription.is_none() {
             match source.consumer.subscribe(group, topics).await {
@@ -99,17 +142,31 @@ pub async fn run_consumer<H, Fut>(
                 metrics::gauge!("cercat_consumer_lag", "group" => group).set(lag as f64);
             }
         }
+        // Nothing uncommitted: wait as long as a read may; else only until the commit is due.
+        let wait = match uncommitted.since {
+            None => Duration::from_secs(1),
+            Some(at) => COMMIT_AFTER.saturating_sub(at.elapsed()),
+        };
         let next = tokio::select! {
-            () = &mut stop => return,
-            next = sub.next(Duration::from_secs(1)) => next,
+            () = &mut stop => None,
+            next = sub.next(wait) => Some(next),
+        };
+        let Some(next) = next else {
+            uncommitted.flush(&mut **sub, group).await;
+            return;
         };
         let received = match next {
             Ok(Some(r)) => r,
-            Ok(None) => continue,
+            Ok(None) => {
+                // Nothing more is waiting (or the commit is due).
+                uncommitted.flush(&mut **sub, group).await;
+                continue;
+            }
             Err(err) => {
                 // The client reconnects by itself; pause briefly so a returning broker is
                 // read from within a second or two, without spinning while it is away.
                 tracing::warn!(%err, group, "reading events failed; retrying");
+                uncommitted.flush(&mut **sub, group).await;
                 tokio::select! { () = &mut stop => return, () = tokio::time::sleep(policy.first_backoff) => {} }
                 continue;
             }
@@ -137,6 +194,8 @@ pub async fn run_consumer<H, Fut>(
                         break Some(DeadLetter { event: Some(delivery.event.clone()), ..letter });
                     }
                     tracing::warn!(%err, group, event_id = %delivery.event.id, attempts, "handling an event failed; retrying");
+                    // What came before is done: commit it rather than hold it through an outage.
+                    uncommitted.flush(&mut **sub, group).await;
                     tokio::select! { () = &mut stop => return, () = tokio::time::sleep(backoff) => {} }
                     backoff = grow(backoff);
                 }
@@ -146,15 +205,16 @@ pub async fn run_consumer<H, Fut>(
             // Not committed before the letter is stored: nothing is dropped on the way.
             while let Err(err) = source.dead_letters.add(&letter).await {
                 tracing::warn!(%err, group, "cannot store a dead letter; retrying");
+                uncommitted.flush(&mut **sub, group).await;
                 tokio::select! { () = &mut stop => return, () = tokio::time::sleep(backoff) => {} }
                 backoff = grow(backoff);
             }
             metrics::counter!("cercat_dead_letters_total", "group" => group).increment(1);
         }
         backoff = policy.first_backoff;
-        if let Err(err) = sub.commit(received.position()).await {
-            // Not committed: the event may come again, and the handler's inbox makes that harmless.
-            tracing::warn!(%err, group, "committing an event failed");
+        uncommitted.add(received.position());
+        if uncommitted.due() {
+            uncommitted.flush(&mut **sub, group).await;
         }
     }
 }
@@ -306,8 +366,9 @@ mod tests {
             }
         };
         let watched = commits.clone();
+        let last = count as i64 - 1;
         let stop = async move {
-            while watched.lock().unwrap().len() < count {
+            while watched.lock().unwrap().last() != Some(&last) {
                 tokio::time::sleep(Duration::from_millis(2)).await;
             }
         };
@@ -329,7 +390,9 @@ mod tests {
         });
         let items = vec![event(0, "Ok"), poison, event(2, "Bad"), event(3, "Conflicting"), event(4, "Flaky")];
         let (committed, letters) = run(items, calls.clone()).await;
-        assert_eq!(committed, vec![0, 1, 2, 3, 4], "every message is committed, in order");
+        // Committed before each retry pause (the outage, the conflict) and when the script ran dry.
+        assert!(committed.windows(2).all(|w| w[0] < w[1]), "commits move forward: {committed:?}");
+        assert_eq!(committed.last(), Some(&4), "every message is committed: {committed:?}");
         let letters = letters.0.lock().unwrap().clone();
         assert_eq!(letters.len(), 3, "{letters:?}");
         assert_eq!(letters[0].payload.as_deref(), Some("not json"));
@@ -338,6 +401,20 @@ mod tests {
         let calls = calls.lock().unwrap().clone();
         assert_eq!(calls.iter().filter(|c| *c == "Flaky").count(), 3, "an outage is retried until it ends");
         assert!(letters.iter().all(|l| l.group == "g"));
+    }
+
+    #[tokio::test]
+    async fn a_burst_is_committed_once_per_hundred_and_when_it_ends() {
+        let calls = Arc::new(Mutex::new(Vec::new()));
+        let items = (0..250).map(|n| event(n, "Ok")).collect();
+        let (committed, letters) = run(items, calls.clone()).await;
+        assert_eq!(calls.lock().unwrap().len(), 250, "every event is handled once");
+        assert!(letters.0.lock().unwrap().is_empty());
+        // The script hands out 250 events without a pause: commits at 100 and 200 handled (or
+        // sooner, should the machine stall past 200 ms), then the rest when it runs dry.
+        assert!(committed.windows(2).all(|w| w[0] < w[1]), "{committed:?}");
+        assert_eq!(committed.last(), Some(&249), "{committed:?}");
+        assert!(committed.len() >= 3 && committed.len() < 250, "commits are grouped: {committed:?}");
     }
 
     #[derive(Default)]

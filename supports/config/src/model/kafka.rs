@@ -14,10 +14,20 @@ pub struct KafkaSettings {
     pub client_id: String,
     /// Upper bound on one publish (until the broker acknowledges) or one metadata call.
     pub timeout_ms: u64,
+    /// Longest a consumer's fetch waits at the broker for new events (`fetch.wait.max.ms`). A
+    /// Kafka broker answers as soon as an event arrives, so this only bounds idle fetches;
+    /// librdkafka's mock cluster always waits it out, so its benchmarks lower it.
+    pub fetch_wait_ms: u64,
 }
 
 impl Default for KafkaSettings {
     fn default() -> Self {
-        Self { brokers: None, topic_prefix: "cercat.".into(), client_id: "cercat".into(), timeout_ms: 5_000 }
+        Self {
+            brokers: None,
+            topic_prefix: "cercat.".into(),
+            client_id: "cercat".into(),
+            timeout_ms: 5_000,
+            fetch_wait_ms: 500,
+        }
     }
 }

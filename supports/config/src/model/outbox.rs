@@ -30,10 +30,14 @@ pub struct EventSettings {
     pub retry_first_backoff_ms: u64,
     /// Longest pause between attempts.
     pub retry_max_backoff_ms: u64,
+    /// Members of the `alarm.store` group each api runs over Kafka (the in-process bus runs one).
+    /// A member handles its partitions' events one at a time, so members (across every api
+    /// instance) up to the topics' partition count handle that many events at once.
+    pub alarm_members: u16,
 }
 
 impl Default for EventSettings {
     fn default() -> Self {
-        Self { retry_attempts: 5, retry_first_backoff_ms: 1_000, retry_max_backoff_ms: 60_000 }
+        Self { retry_attempts: 5, retry_first_backoff_ms: 1_000, retry_max_backoff_ms: 60_000, alarm_members: 2 }
     }
 }
