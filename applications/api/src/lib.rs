@@ -15,5 +15,5 @@ pub mod sse;
 pub mod startup;
 mod state;
 
-pub use startup::{Application, StartupError};
+pub use startup::{Application, Drainer, StartupError};
 pub use state::AppState;

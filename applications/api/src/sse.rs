@@ -33,15 +33,23 @@ const BUFFER: usize = 64;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Full;
 
+/// A frame on its way to one stream: an alarm's (with its id) or a control line.
+struct Pushed {
+    alarm_id: Option<i64>,
+    bytes: Bytes,
+}
+
 struct Conn {
     id: u64,
     session: String,
-    tx: mpsc::Sender<Bytes>,
+    tx: mpsc::Sender<Pushed>,
 }
 
 /// The open streams of this instance.
 pub struct AlarmHub {
     users: Mutex<HashMap<i64, Vec<Conn>>>,
+    /// Set when the instance drains: no stream opens any more.
+    closed: std::sync::atomic::AtomicBool,
     next_id: AtomicU64,
     per_user: usize,
     max_total: usize,
@@ -60,6 +68,7 @@ impl AlarmHub {
     pub fn new(per_user: usize, max_total: usize, heartbeat: Duration) -> Arc<Self> {
         Arc::new(Self {
             users: Mutex::new(HashMap::new()),
+            closed: std::sync::atomic::AtomicBool::new(false),
             next_id: AtomicU64::new(1),
             per_user: per_user.max(1),
             max_total: max_total.max(1),
@@ -69,6 +78,11 @@ impl AlarmHub {
 
     fn users(&self) -> std::sync::MutexGuard<'_, HashMap<i64, Vec<Conn>>> {
         self.users.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Whether the hub was drained ([`Self::close_all`]): the instance is shutting down.
+    pub fn draining(&self) -> bool {
+        self.closed.load(Ordering::Acquire)
     }
 
     /// Open streams.
@@ -85,6 +99,9 @@ impl AlarmHub {
     /// opened it expires). Beyond the per-user limit the user's oldest stream is closed (a tab
     /// left open elsewhere); beyond the instance limit, [`Full`].
     pub fn connect(self: &Arc<Self>, user: i64, session: &str, lifetime: Duration) -> Result<AlarmStream, Full> {
+        if self.closed.load(Ordering::Acquire) {
+            return Err(Full);
+        }
         let (tx, rx) = mpsc::channel(BUFFER);
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         {
@@ -107,6 +124,7 @@ impl AlarmHub {
         heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         Ok(AlarmStream {
             opening: Some(Bytes::from_static(b": connected\n\n")),
+            replayed_up_to: 0,
             rx,
             heartbeat,
             expiry: Box::pin(tokio::time::sleep(lifetime)),
@@ -114,17 +132,39 @@ impl AlarmHub {
         })
     }
 
-    /// Pushes `frame` to every stream of `user`; returns to how many. A stream whose buffer
-    /// is full (a client not reading) is closed rather than allowed to hold memory.
-    pub fn push(&self, user: i64, frame: &Bytes) -> usize {
+    /// Pushes `frame`, the frame of alarm `alarm_id`, to every stream of `user`; returns to how
+    /// many. A stream whose buffer is full (a client not reading) is closed rather than allowed
+    /// to hold memory.
+    pub fn push(&self, user: i64, alarm_id: i64, frame: &Bytes) -> usize {
         let mut users = self.users();
         let Some(conns) = users.get_mut(&user) else { return 0 };
-        conns.retain(|c| c.tx.try_send(frame.clone()).is_ok());
+        conns.retain(|c| c.tx.try_send(Pushed { alarm_id: Some(alarm_id), bytes: frame.clone() }).is_ok());
         let sent = conns.len();
         if conns.is_empty() {
             users.remove(&user);
         }
         sent
+    }
+
+    /// Drains the hub: every stream is sent `retry: <retry ms>` (when its client should
+    /// reconnect, to another instance) and ends after what it already holds; no stream opens any
+    /// more. Returns how many were closed.
+    pub fn close_all(&self, retry: Duration) -> usize {
+        self.closed.store(true, Ordering::Release);
+        let hint = Bytes::from(format!("retry: {}\n\n", retry.as_millis()));
+        let closed = {
+            let mut users = self.users();
+            let closed = users.values().map(Vec::len).sum();
+            for conn in users.values().flatten() {
+                // A stream with a full buffer ends without the hint; its client reconnects anyway.
+                let _ = conn.tx.try_send(Pushed { alarm_id: None, bytes: hint.clone() });
+            }
+            // Dropping the senders ends the streams once they have sent what is queued.
+            users.clear();
+            closed
+        };
+        ::metrics::gauge!("cercat_sse_connections").set(0.0);
+        closed
     }
 
     /// The distinct sessions whose streams are held here.
@@ -190,10 +230,29 @@ impl Drop for Guard {
 /// expires; dropping it (the client went away) unregisters it.
 pub struct AlarmStream {
     opening: Option<Bytes>,
-    rx: mpsc::Receiver<Bytes>,
+    /// The highest alarm id sent in the opening (a replay): pushes up to it are not repeated.
+    replayed_up_to: i64,
+    rx: mpsc::Receiver<Pushed>,
     heartbeat: tokio::time::Interval,
     expiry: Pin<Box<tokio::time::Sleep>>,
     _guard: Guard,
+}
+
+impl AlarmStream {
+    /// Sends `frames` — alarms the client missed, `(alarm id, frame)` oldest first — right after
+    /// the opening comment; alarms among them pushed meanwhile are not sent twice.
+    pub fn replaying(mut self, frames: Vec<(i64, Bytes)>) -> Self {
+        if frames.is_empty() {
+            return self;
+        }
+        let mut opening = self.opening.take().map(|b| b.to_vec()).unwrap_or_default();
+        for (id, frame) in frames {
+            self.replayed_up_to = self.replayed_up_to.max(id);
+            opening.extend_from_slice(&frame);
+        }
+        self.opening = Some(Bytes::from(opening));
+        self
+    }
 }
 
 impl Stream for AlarmStream {
@@ -206,13 +265,16 @@ impl Stream for AlarmStream {
         if self.expiry.as_mut().poll(cx).is_ready() {
             return Poll::Ready(None);
         }
-        match self.rx.poll_recv(cx) {
-            Poll::Ready(Some(frame)) => {
-                self.heartbeat.reset();
-                return Poll::Ready(Some(Ok(frame)));
+        loop {
+            match self.rx.poll_recv(cx) {
+                Poll::Ready(Some(Pushed { alarm_id: Some(id), .. })) if id <= self.replayed_up_to => continue,
+                Poll::Ready(Some(frame)) => {
+                    self.heartbeat.reset();
+                    return Poll::Ready(Some(Ok(frame.bytes)));
+                }
+                Poll::Ready(None) => return Poll::Ready(None),
+                Poll::Pending => break,
             }
-            Poll::Ready(None) => return Poll::Ready(None),
-            Poll::Pending => {}
         }
         match self.heartbeat.poll_tick(cx) {
             Poll::Ready(_) => Poll::Ready(Some(Ok(Bytes::from_static(b": heartbeat\n\n")))),

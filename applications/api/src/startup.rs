@@ -48,6 +48,7 @@ pub enum StartupError {
 pub struct Application {
     port: u16,
     server: Server,
+    drain: Duration,
     state: AppState,
     background: Vec<JoinHandle<()>>,
     stop_relay: watch::Sender<bool>,
@@ -203,6 +204,8 @@ impl Application {
         let server = actix_web::HttpServer::new(move || create_app(app_state.clone()))
             .workers(workers)
             .shutdown_timeout(10)
+            // SIGTERM and Ctrl-C are handled by `run_until_stopped`: readiness turns false first.
+            .disable_signals()
             .client_request_timeout(Duration::from_secs(settings.server.header_timeout_secs))
             // Longer than a proxy's or client's idle timeout (nginx keeps upstream connections 60 s),
             // so a reused idle connection is never one the server is closing at that moment.
@@ -210,7 +213,8 @@ impl Application {
             .listen(listener)
             .map_err(|source| StartupError::Bind { address: settings.server_address(), source })?
             .run();
-        Ok(Self { port, server, state, background: relay, stop_relay })
+        let drain = Duration::from_secs(settings.server.drain_secs);
+        Ok(Self { port, server, drain, state, background: relay, stop_relay })
     }
 
     /// The bound port (useful with port 0).
@@ -228,15 +232,81 @@ impl Application {
         &self.state
     }
 
-    /// Serves until SIGINT/SIGTERM, then drains requests and stops the background tasks
-    /// (letting a running job finish).
+    /// What stops this instance gracefully (see [`Drainer::drain`]).
+    pub fn drainer(&self) -> Drainer {
+        Drainer::new(self.state.hub.clone(), self.server.handle())
+    }
+
+    /// Serves until SIGTERM or Ctrl-C, drains (SIGTERM waits `server.drain_secs` first, see
+    /// [`Drainer::drain`]), then stops the background tasks (letting a running job finish).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let (drainer, drain) = (self.drainer(), self.drain);
+        let signals = tokio::spawn(async move {
+            let wait = stop_signal(drain).await;
+            drainer.drain(wait).await;
+        });
         let result = self.server.await;
+        signals.abort();
         let _ = self.stop_relay.send(true);
         for task in self.background {
             let _ = task.await;
         }
         result
+    }
+}
+
+/// Stops an instance without dropping what it was doing.
+#[derive(Clone)]
+pub struct Drainer {
+    hub: Arc<crate::sse::AlarmHub>,
+    server: actix_web::dev::ServerHandle,
+}
+
+impl Drainer {
+    /// Drains `server`, whose alarm streams are in `hub`.
+    pub fn new(hub: Arc<crate::sse::AlarmHub>, server: actix_web::dev::ServerHandle) -> Self {
+        Self { hub, server }
+    }
+
+    /// `/health/ready` answers 503 and every alarm stream ends with `retry: 1000` (clients
+    /// reconnect to another instance, and `Last-Event-ID` brings what they missed); requests are
+    /// still served for `wait`, while the proxy moves traffic away; then the listener closes and
+    /// requests in flight get up to 10 s to finish.
+    pub async fn drain(&self, wait: Duration) {
+        let streams = self.hub.close_all(Duration::from_secs(1));
+        tracing::info!(streams, wait_secs = wait.as_secs(), "shutting down: not ready, alarm streams closed");
+        tokio::time::sleep(wait).await;
+        tracing::info!("shutting down: no new connections; finishing requests in flight");
+        self.server.stop(true).await;
+    }
+}
+
+/// Waits for SIGTERM (answers `drain`: an orchestrator's stop, traffic must move first) or
+/// Ctrl-C (answers zero: someone at a terminal).
+async fn stop_signal(drain: Duration) -> Duration {
+    #[cfg(unix)]
+    {
+        let term = async {
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(mut s) => {
+                    s.recv().await;
+                }
+                Err(err) => {
+                    tracing::warn!(%err, "cannot listen for SIGTERM");
+                    std::future::pending::<()>().await;
+                }
+            }
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => Duration::ZERO,
+            () = term => drain,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+        let _ = drain;
+        Duration::ZERO
     }
 }
 

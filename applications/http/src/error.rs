@@ -25,6 +25,11 @@ impl AppError {
         Self(ApiError::new(ErrorCode::INVALID_BODY, format!("{field} {reason}")).with_field(field, reason))
     }
 
+    /// A 400 on a request header (GLB_012).
+    pub fn invalid_header(field: &str, reason: &str) -> Self {
+        Self(ApiError::new(ErrorCode::INVALID_HEADER, format!("{field} {reason}")).with_field(field, reason))
+    }
+
     /// A 400 on a query parameter.
     pub fn invalid_query(field: &str, reason: &str) -> Self {
         Self(ApiError::new(ErrorCode::INVALID_QUERY, format!("{field} {reason}")).with_field(field, reason))

@@ -35,3 +35,5 @@ pub const ALARM_TOPICS: &[&str] = &[
 ];
 /// Most ids one mark-read call takes.
 pub const MAX_READ_IDS: usize = 500;
+/// Most alarms a reconnecting stream is sent from its `Last-Event-ID` (older ones are in the list).
+pub const MAX_REPLAY: u64 = 100;

@@ -14,7 +14,7 @@ use cercat_common::{
 };
 
 use crate::{
-    ALARM_CONSUMER, ALARM_TOPICS, AlarmError, MAX_READ_IDS,
+    ALARM_CONSUMER, ALARM_TOPICS, AlarmError, MAX_READ_IDS, MAX_REPLAY,
     incoming::alarm_for,
     model::{Alarm, AlarmNotice, AlarmView},
     ports::{AlarmRepository, CertificateNames},
@@ -137,6 +137,13 @@ impl AlarmService {
         out
     }
 
+    /// The alarms stored for the caller after alarm `last_seen` (a stream's `Last-Event-ID`),
+    /// oldest first, at most [`MAX_REPLAY`]: a stream that reconnects sends them before new ones.
+    pub async fn missed(&self, receiver_id: i64, last_seen: i64) -> Result<Vec<AlarmView>, AlarmError> {
+        let alarms = self.alarms.after_id(receiver_id, last_seen, MAX_REPLAY).await?;
+        Ok(self.views(alarms).await)
+    }
+
     /// How many unread alarms the caller has.
     pub async fn unread_count(&self, receiver_id: i64) -> Result<u64, AlarmError> {
         Ok(self.alarms.unread_count(receiver_id).await?)
@@ -233,6 +240,11 @@ mod tests {
                 .collect();
             mine.sort_by_key(|a| std::cmp::Reverse((a.alarm.occurred_at, a.id)));
             Ok(mine.into_iter().take(limit as usize).collect())
+        }
+        async fn after_id(&self, receiver_id: i64, after_id: i64, limit: u64) -> Result<Vec<Alarm>, PortError> {
+            let alarms = self.alarms.lock().unwrap();
+            let mine = alarms.iter().filter(|a| a.alarm.receiver_id == receiver_id && a.id > after_id);
+            Ok(mine.take(limit as usize).cloned().collect())
         }
         async fn unread_count(&self, receiver_id: i64) -> Result<u64, PortError> {
             Ok(self.unread(receiver_id, u64::MAX).await?.len() as u64)

@@ -124,31 +124,22 @@ impl AlarmRepository for SqlAlarmRepository {
                     .all(self.db.conn()),
             )
             .await?;
-        rows.into_iter()
-            .map(|r| {
-                let alarm_type = AlarmType::parse(&r.alarm_type)
-                    .ok_or_else(|| PortError::Corrupt(format!("alarm {} type {}", r.id, r.alarm_type)))?;
-                let like_target_type = match r.like_target_type.as_deref() {
-                    Some("POST") => Some("POST"),
-                    Some("COMMENT") => Some("COMMENT"),
-                    _ => None,
-                };
-                Ok(Alarm {
-                    id: r.id,
-                    read: r.read_at.is_some(),
-                    alarm: NewAlarm {
-                        receiver_id: r.receiver_id,
-                        alarm_type,
-                        origin_id: r.origin_id,
-                        certificate_id: r.certificate_id,
-                        actor_nickname: r.actor_nickname,
-                        like_target_type,
-                        occurred_at: r.occurred_at,
-                        once_key: r.dedupe_key,
-                    },
-                })
-            })
-            .collect()
+        rows.into_iter().map(to_alarm).collect()
+    }
+
+    async fn after_id(&self, receiver_id: i64, after_id: i64, limit: u64) -> Result<Vec<Alarm>, PortError> {
+        let rows = self
+            .db
+            .run(
+                alarm::Entity::find()
+                    .filter(alarm::Column::ReceiverId.eq(receiver_id))
+                    .filter(alarm::Column::Id.gt(after_id))
+                    .order_by_asc(alarm::Column::Id)
+                    .limit(limit)
+                    .all(self.db.conn()),
+            )
+            .await?;
+        rows.into_iter().map(to_alarm).collect()
     }
 
     async fn unread_count(&self, receiver_id: i64) -> Result<u64, PortError> {
@@ -179,4 +170,29 @@ impl AlarmRepository for SqlAlarmRepository {
             .await?;
         Ok(res.rows_affected)
     }
+}
+
+/// A stored row as the domain's alarm.
+fn to_alarm(r: alarm::Model) -> Result<Alarm, PortError> {
+    let alarm_type = AlarmType::parse(&r.alarm_type)
+        .ok_or_else(|| PortError::Corrupt(format!("alarm {} type {}", r.id, r.alarm_type)))?;
+    let like_target_type = match r.like_target_type.as_deref() {
+        Some("POST") => Some("POST"),
+        Some("COMMENT") => Some("COMMENT"),
+        _ => None,
+    };
+    Ok(Alarm {
+        id: r.id,
+        read: r.read_at.is_some(),
+        alarm: NewAlarm {
+            receiver_id: r.receiver_id,
+            alarm_type,
+            origin_id: r.origin_id,
+            certificate_id: r.certificate_id,
+            actor_nickname: r.actor_nickname,
+            like_target_type,
+            occurred_at: r.occurred_at,
+            once_key: r.dedupe_key,
+        },
+    })
 }

@@ -55,6 +55,9 @@ pub(crate) fn fill_and_check(s: &mut Settings) -> Result<(), ConfigError> {
         if !(1..=300).contains(&server.header_timeout_secs) {
             return Err(invalid(&format!("{name}.header_timeout_secs"), "use 1..=300 (default 10)"));
         }
+        if server.drain_secs > 300 {
+            return Err(invalid(&format!("{name}.drain_secs"), "use 0..=300 (default 5)"));
+        }
         if let Some(bad) = server.trusted_proxies.iter().find(|c| parse_cidr(c).is_none()) {
             return Err(invalid(
                 &format!("{name}.trusted_proxies"),

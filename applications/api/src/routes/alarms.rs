@@ -158,7 +158,7 @@ pub async fn push_notice(state: &AppState, text: &str) {
     let id = alarm.id;
     let body = AlarmResponse::new(state.alarms.view(alarm).await);
     let Ok(json) = serde_json::to_string(&body) else { return };
-    let sent = state.hub.push(receiver, &crate::sse::frame("alarm", id, &json));
+    let sent = state.hub.push(receiver, id, &crate::sse::frame("alarm", id, &json));
     ::metrics::counter!("cercat_sse_alarms_pushed_total").increment(sent as u64);
 }
 
@@ -169,12 +169,33 @@ pub async fn push_notice(state: &AppState, text: &str) {
 /// comment after 20 s of silence. A user has at most 5 streams per instance (a sixth closes
 /// the oldest); an instance full of streams answers 503 `GLB_008` with `Retry-After`. The stream ends when its session ends (logout, withdrawal, password change
 /// elsewhere) and when the access token that opened it expires: reconnect with a fresh one.
-/// Alarms stored while no stream was open are read with `GET /alarms`.
-#[utoipa::path(tag = "alarms", security(("access_token" = [])), extensions(("x-errors" = json!(["USR_007", "GLB_008"]))), responses(
+///
+/// A client reconnecting with `Last-Event-ID` (the `id:` of the last alarm it received, as
+/// `EventSource` sends it) first gets the alarms stored after that one, oldest first (at most
+/// 100; older ones are in `GET /alarms`), then new ones — nothing is missed across a dropped
+/// connection or a deploy. An instance that is shutting down ends its streams with `retry: 1000`
+/// and opens none (503 `GLB_008`), so clients reconnect elsewhere.
+#[utoipa::path(tag = "alarms", security(("access_token" = [])), params(("Last-Event-ID" = Option<String>, Header, description = "The id of the last alarm received (a non-negative integer): the alarms stored after it are sent first", pattern = "^[0-9]{1,18}$")), extensions(("x-errors" = json!(["USR_007", "GLB_012", "GLB_008"]))), responses(
     (status = 200, description = "An endless `text/event-stream`: `event: alarm` frames with AlarmResponse JSON, heartbeat comments", content_type = "text/event-stream", body = String),
 ))]
 #[get("/alarms/subscribe")]
-pub async fn subscribe(state: web::Data<AppState>, caller: Authenticated) -> Result<HttpResponse, AppError> {
+pub async fn subscribe(
+    state: web::Data<AppState>,
+    caller: Authenticated,
+    req: actix_web::HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    let last_seen = match req.headers().get("Last-Event-ID") {
+        None => None,
+        Some(value) => Some(
+            value
+                .to_str()
+                .ok()
+                .map(str::trim)
+                .filter(|v| !v.is_empty() && v.len() <= 18 && v.bytes().all(|b| b.is_ascii_digit()))
+                .and_then(|v| v.parse::<i64>().ok())
+                .ok_or_else(|| AppError::invalid_header("Last-Event-ID", "must be the id of an alarm (digits)"))?,
+        ),
+    };
     let lifetime = u64::try_from(caller.0.exp - chrono::Utc::now().timestamp()).unwrap_or(0);
     let stream = state
         .hub
@@ -185,6 +206,23 @@ pub async fn subscribe(state: web::Data<AppState>, caller: Authenticated) -> Res
     if !state.accounts.session_alive(&caller.0).await {
         return Err(cercat_user::UserError::InvalidToken.into());
     }
+    // Registered first, read second: an alarm stored in between is both replayed and pushed,
+    // and the stream sends it once.
+    let stream = match last_seen {
+        None => stream,
+        Some(last) => {
+            let missed = state.alarms.missed(caller.user_id(), last).await?;
+            let frames = missed
+                .into_iter()
+                .filter_map(|view| {
+                    let id = view.alarm.id;
+                    let json = serde_json::to_string(&AlarmResponse::new(view)).ok()?;
+                    Some((id, crate::sse::frame("alarm", id, &json)))
+                })
+                .collect();
+            stream.replaying(frames)
+        }
+    };
     Ok(HttpResponse::Ok()
         .content_type("text/event-stream")
         .insert_header((header::CACHE_CONTROL, "no-cache"))

@@ -24,7 +24,8 @@ pub async fn live() -> ApiResponse<&'static str> {
     ApiResponse::ok("UP")
 }
 
-/// Readiness: every dependency answered within 2 s. The public answer is only `UP` or 503
+/// Readiness: every dependency answered within 2 s, and the instance is not shutting down
+/// (from SIGTERM on it answers 503 so that the proxy stops sending it traffic). The public answer is only `UP` or 503
 /// `GLB_008` "not ready" — which dependency failed, and why, is for operators: an ADMIN token
 /// (`Access-Token`) gets each dependency's state, latency and error, and so does the admin
 /// port's `/health/ready`.
@@ -38,6 +39,10 @@ pub async fn live() -> ApiResponse<&'static str> {
 )]
 #[get("/health/ready")]
 pub async fn ready(state: web::Data<AppState>, admin: Option<Admin>) -> HttpResponse {
+    if state.hub.draining() {
+        let err = cercat_error::ApiError::new(cercat_error::ErrorCode::UNAVAILABLE, "shutting down");
+        return HttpResponse::ServiceUnavailable().json(err.body());
+    }
     readiness(&state.services.health, admin.is_some()).await
 }
 

@@ -14,14 +14,20 @@ pub struct Stream {
 impl Stream {
     /// Opens the caller's alarm stream on `app` with the token in `Access-Token`.
     pub async fn open(app: &TestApp, token: &str) -> Self {
-        let res = app
+        Self::open_after(app, token, None).await
+    }
+
+    /// Like [`Self::open`], reconnecting with `Last-Event-ID` when given.
+    pub async fn open_after(app: &TestApp, token: &str, last_event_id: Option<i64>) -> Self {
+        let mut req = app
             .client
             .get(format!("{}/alarm-api/v2/alarms/subscribe", app.base))
             .header("Access-Token", token)
-            .header("Origin", ORIGIN)
-            .send()
-            .await
-            .unwrap();
+            .header("Origin", ORIGIN);
+        if let Some(id) = last_event_id {
+            req = req.header("Last-Event-ID", id.to_string());
+        }
+        let res = req.send().await.unwrap();
         assert_eq!(res.status(), 200);
         let ct = res.headers().get("content-type").unwrap().to_str().unwrap().to_owned();
         assert!(ct.starts_with("text/event-stream"), "{ct}");
@@ -194,6 +200,82 @@ async fn alarms_are_pushed_to_open_streams_in_embedded_mode() {
     let app = spawn_embedded().await;
     stream_flow(&app, &app).await;
     session_stream_flow(&app, &app).await;
+}
+
+in_both_modes!(a_stream_reopened_with_last_event_id_misses_no_alarm);
+
+/// A stream reopened with `Last-Event-ID` first gets the alarms stored after that one, then new
+/// ones; a malformed header is 400 `GLB_012`.
+async fn a_stream_reopened_with_last_event_id_misses_no_alarm(app: &TestApp) {
+    let (author, _) = member(app, "resumer").await;
+    let (fan, _) = member(app, "resumefan").await;
+    let (other, _) = member(app, "resumeoth").await;
+    let post_id = post_of(app, &author, "재연결").await;
+    let mut stream = Stream::open(app, &author).await;
+    app.like_body(Method::POST, &fan, "POST", post_id, 200).await;
+    let seen = stream.alarm(Duration::from_secs(30)).await.expect("pushed");
+    drop(stream);
+    // While the client is away (a deploy, a dropped connection): two more alarms.
+    app.like_body(Method::POST, &other, "POST", post_id, 200).await;
+    comment(app, &fan, post_id, "없는 동안의 댓글").await;
+    eventually(30, "both are stored", || async { unread(app, &author).await == 3 }).await;
+    let mut resumed = Stream::open_after(app, &author, seen["id"].as_i64()).await;
+    let first = resumed.alarm(Duration::from_secs(5)).await.expect("the first missed alarm");
+    let second = resumed.alarm(Duration::from_secs(5)).await.expect("the second missed alarm");
+    assert!(seen["id"].as_i64() < first["id"].as_i64() && first["id"].as_i64() < second["id"].as_i64());
+    let mut types = vec![first["alarmType"].as_str().unwrap(), second["alarmType"].as_str().unwrap()];
+    types.sort_unstable();
+    assert_eq!(types, ["NEW_COMMENT_ON_POST", "NEW_LIKE_ON_POST"]);
+    assert!(resumed.alarm(Duration::from_millis(300)).await.is_none(), "nothing twice");
+    // New alarms follow on the same stream.
+    let (late, _) = member(app, "resumelate").await;
+    app.like_body(Method::POST, &late, "POST", post_id, 200).await;
+    let live = resumed.alarm(Duration::from_secs(30)).await.expect("a new alarm after the replay");
+    assert!(live["id"].as_i64() > second["id"].as_i64());
+    // Reconnecting with the latest id replays nothing.
+    let mut current = Stream::open_after(app, &author, live["id"].as_i64()).await;
+    assert!(current.alarm(Duration::from_millis(300)).await.is_none());
+    for bad in ["abc", "-1", "1.5", "99999999999999999999"] {
+        let res = app
+            .client
+            .get(format!("{}/alarm-api/v2/alarms/subscribe", app.base))
+            .header("Access-Token", &author)
+            .header("Last-Event-ID", bad)
+            .send()
+            .await
+            .unwrap();
+        let body = assert_json(res, 400).await;
+        assert_eq!(body["responseCode"], "GLB_012", "{bad}: {body}");
+    }
+}
+
+/// SIGTERM's drain: readiness turns false and alarm streams end with a retry hint at once,
+/// requests are still served during the wait, no stream opens, then the server stops.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_draining_instance_is_not_ready_ends_its_streams_and_then_stops() {
+    let app = spawn_embedded().await;
+    let (reader, _) = member(&app, "drained").await;
+    let mut stream = Stream::open(&app, &reader).await;
+    app.get_json("/health/ready", 200).await;
+    let drainer = cercat_api::Drainer::new(app.state.hub.clone(), app.server.clone());
+    let draining = tokio::spawn(async move { drainer.drain(Duration::from_secs(2)).await });
+    assert_eq!(stream.frame(Duration::from_secs(5)).await.as_deref(), Some("retry: 1000"));
+    assert!(stream.ends(Duration::from_secs(5)).await, "the stream ends after its hint");
+    let ready = app.get("/health/ready").await;
+    assert_eq!(ready.status(), 503, "not ready while draining");
+    app.get_json("/api/v2/certificates", 200).await;
+    let res = app
+        .client
+        .get(format!("{}/alarm-api/v2/alarms/subscribe", app.base))
+        .header("Access-Token", &reader)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 503, "no stream opens on a draining instance");
+    assert!(res.headers().contains_key("retry-after"));
+    tokio::time::timeout(Duration::from_secs(20), draining).await.expect("the drain ends").unwrap();
+    let gone = app.client.get(format!("{}/health/live", app.base)).send().await;
+    assert!(gone.is_err(), "the listener is closed after the drain: {gone:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

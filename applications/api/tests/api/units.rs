@@ -23,7 +23,7 @@ mod hub {
         for s in [&mut a1, &mut a2, &mut b] {
             assert_eq!(next_text(s).await, ": connected\n\n");
         }
-        assert_eq!(hub.push(1, &frame("alarm", 9, "{}")), 2);
+        assert_eq!(hub.push(1, 9, &frame("alarm", 9, "{}")), 2);
         assert_eq!(next_text(&mut a1).await, "event: alarm\nid: 9\ndata: {}\n\n");
         assert_eq!(next_text(&mut a2).await, "event: alarm\nid: 9\ndata: {}\n\n");
         let got = tokio::time::timeout(Duration::from_millis(100), b.next()).await;
@@ -59,10 +59,45 @@ mod hub {
         assert_eq!(hub.close_session("gone"), 1);
         let end = tokio::time::timeout(Duration::from_secs(5), ended.next()).await.expect("closed in time");
         assert!(end.is_none(), "the ended session's stream closes");
-        assert_eq!(hub.push(1, &frame("alarm", 1, "{}")), 1, "the user's other session keeps its stream");
+        assert_eq!(hub.push(1, 1, &frame("alarm", 1, "{}")), 1, "the user's other session keeps its stream");
         assert_eq!(next_text(&mut other).await, "event: alarm\nid: 1\ndata: {}\n\n");
         let end = tokio::time::timeout(Duration::from_secs(5), expiring.next()).await.expect("expired in time");
         assert!(end.is_none(), "a stream ends when its token expires");
+    }
+
+    #[tokio::test]
+    async fn a_replayed_alarm_is_not_sent_again_when_its_push_arrives() {
+        let hub = AlarmHub::new(5, 100, Duration::from_secs(30));
+        let stream = hub.connect(1, "s1", LONG).unwrap();
+        // Alarm 7 was stored while the client was away; its notice reaches the new stream too.
+        assert_eq!(hub.push(1, 7, &frame("alarm", 7, "{\"n\":7}")), 1);
+        let mut s = stream.replaying(vec![(6, frame("alarm", 6, "{\"n\":6}")), (7, frame("alarm", 7, "{\"n\":7}"))]);
+        assert_eq!(
+            next_text(&mut s).await,
+            ": connected\n\nevent: alarm\nid: 6\ndata: {\"n\":6}\n\nevent: alarm\nid: 7\ndata: {\"n\":7}\n\n"
+        );
+        hub.push(1, 8, &frame("alarm", 8, "{}"));
+        assert_eq!(next_text(&mut s).await, "event: alarm\nid: 8\ndata: {}\n\n", "7 is skipped, 8 comes");
+    }
+
+    #[tokio::test]
+    async fn draining_sends_a_retry_hint_ends_every_stream_and_opens_none() {
+        let hub = AlarmHub::new(5, 100, Duration::from_secs(30));
+        let mut a = hub.connect(1, "s1", LONG).unwrap();
+        let mut b = hub.connect(2, "s2", LONG).unwrap();
+        assert_eq!(next_text(&mut a).await, ": connected\n\n");
+        hub.push(1, 3, &frame("alarm", 3, "{}"));
+        assert_eq!(hub.close_all(Duration::from_millis(1500)), 2);
+        assert_eq!(next_text(&mut a).await, "event: alarm\nid: 3\ndata: {}\n\n", "what was queued still goes out");
+        assert_eq!(next_text(&mut a).await, "retry: 1500\n\n");
+        assert_eq!(next_text(&mut b).await, ": connected\n\n");
+        assert_eq!(next_text(&mut b).await, "retry: 1500\n\n");
+        for s in [&mut a, &mut b] {
+            let end = tokio::time::timeout(Duration::from_secs(5), s.next()).await.expect("ended in time");
+            assert!(end.is_none());
+        }
+        assert_eq!(hub.connect(3, "s3", LONG).err(), Some(Full), "a draining instance opens no stream");
+        assert_eq!(hub.connections(), 0);
     }
 
     #[tokio::test]

@@ -18,6 +18,11 @@ pub struct ServerSettings {
     /// its previous request on a kept-alive connection); beyond, 408 and the connection closes.
     #[serde(default = "default_header_timeout")]
     pub header_timeout_secs: u64,
+    /// On SIGTERM the api first reports not ready and ends its alarm streams (with a `retry:`
+    /// hint), keeps serving this many seconds so the load balancer moves traffic away, then
+    /// stops accepting and finishes the requests in flight (up to 10 s more). Ctrl-C skips the wait.
+    #[serde(default = "default_drain")]
+    pub drain_secs: u64,
     /// Behind a reverse proxy: take the client IP from `X-Forwarded-For` — its rightmost hop
     /// that is not one of `trusted_proxies`, and only when the peer itself is trusted.
     pub behind_proxy: bool,
@@ -31,6 +36,10 @@ fn default_header_timeout() -> u64 {
     10
 }
 
+fn default_drain() -> u64 {
+    5
+}
+
 impl ServerSettings {
     /// The api's listener: port 8080, one worker per core, 256 KiB JSON bodies.
     pub(crate) fn api_defaults() -> Self {
@@ -40,6 +49,7 @@ impl ServerSettings {
             workers: 0,
             json_limit_bytes: 256 * 1024,
             header_timeout_secs: default_header_timeout(),
+            drain_secs: default_drain(),
             behind_proxy: false,
             trusted_proxies: Vec::new(),
         }
