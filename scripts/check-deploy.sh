@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Checks deploy/ offline: nginx's config renders and passes `nginx -t`; Prometheus' config and
-# alert rules pass promtool; every metric the rules use is one the programs export.
-# Installs Debian's nginx-light and prometheus (for promtool) when missing.
+# alert rules pass promtool; every metric the rules and dashboards use is one the programs export;
+# the Kubernetes manifests render with `kubectl kustomize` and validate against the Kubernetes
+# schemas (kubernetes-validate from PyPI, strict). Installs Debian's nginx-light, prometheus (for
+# promtool) and kubectl when missing, and kubernetes-validate into ~/.cache/cercat.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
 command -v nginx >/dev/null || need+=(nginx-light)
 command -v promtool >/dev/null || need+=(prometheus)
+command -v kubectl >/dev/null || need+=(kubectl)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing ${need[*]} (Debian)"
   DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${need[@]}" >/dev/null 2>&1 ||
@@ -55,6 +58,22 @@ if failed:
     sys.exit(1)
 print(f"rules and {len(boards)} dashboards: every metric they use is exported")
 PY
+
+echo "-- kubectl kustomize + kubernetes-validate (base and the production overlay)"
+kv_version=1.37.0
+kv=${XDG_CACHE_HOME:-$HOME/.cache}/cercat/kubernetes-validate-$kv_version
+if [ ! -x "$kv/bin/kubernetes-validate" ]; then
+  echo "installing kubernetes-validate $kv_version into $kv"
+  python3 -m venv "$kv" && "$kv/bin/pip" install -q "kubernetes-validate==$kv_version"
+fi
+cp -r deploy/k8s "$work/k8s"
+# The overlay reads the secrets from secrets.env (kept out of git): render with the example.
+cp "$work/k8s/overlays/production/secrets.env.example" "$work/k8s/overlays/production/secrets.env"
+for target in base overlays/production; do
+  kubectl kustomize "$work/k8s/$target" >"$work/rendered.yaml"
+  "$kv/bin/kubernetes-validate" --strict --kubernetes-version 1.32.0 --quiet "$work/rendered.yaml"
+  echo "$target: $(grep -c '^kind:' "$work/rendered.yaml") objects valid for Kubernetes 1.32"
+done
 
 echo "-- docker compose config"
 if docker compose version >/dev/null 2>&1; then

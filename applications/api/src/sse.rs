@@ -282,3 +282,17 @@ impl Stream for AlarmStream {
         }
     }
 }
+
+/// One event of a `text/event-stream` response as an SSE parser reads it (the OpenAPI schema of
+/// the stream responses). Comments (`: connected`, `: heartbeat`) are not events; an instance
+/// shutting down sends a `retry:` line (milliseconds) before it ends the stream.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // a schema only: the frames are written by `frame`
+pub struct SseEvent {
+    /// The event's name: `alarm` on alarm streams; `position`, then `admitted` on waiting rooms.
+    event: Option<String>,
+    /// Alarm streams: the alarm's id, which a reconnecting client sends back as `Last-Event-ID`.
+    id: Option<String>,
+    /// The event's JSON (alarms: an `AlarmResponse`).
+    data: Option<String>,
+}

@@ -183,7 +183,7 @@ pub async fn queue_me(
 /// `sse.max_connections` in all per instance (then 503 `GLB_008` with `Retry-After`). Join the
 /// room first (`POST …/queue`).
 #[utoipa::path(tag = "courses", security(("access_token" = ["USER"])), params(("courseId" = i64, Path)), extensions(("x-errors" = json!(["CRS_007", "CRS_001", "CRS_016", "GLB_008"]))), responses(
-    (status = 200, description = "A `text/event-stream` of `position` frames, then `admitted` with the token", content_type = "text/event-stream", body = String),
+    (status = 200, description = "A `text/event-stream` of `position` frames, then `admitted` with the token", content_type = "text/event-stream", body = crate::sse::SseEvent),
 ))]
 #[get("/courses/{courseId}/queue/me/stream")]
 pub async fn queue_stream(
