@@ -8,8 +8,12 @@ use cercat_common::{
 use rdkafka::{
     ClientConfig, Message, Offset, TopicPartitionList,
     consumer::{CommitMode, Consumer, StreamConsumer},
+    error::KafkaResult,
 };
-use std::{sync::Arc, time::Duration};
+use std::{
+    sync::{Arc, mpsc::SyncSender},
+    time::Duration,
+};
 
 use crate::{DEP, KafkaOptions, millis};
 
@@ -43,8 +47,11 @@ impl EventConsumer for KafkaConsumer {
         let names: Vec<String> = topics.iter().map(|t| self.options.topic(t)).collect();
         let refs: Vec<&str> = names.iter().map(String::as_str).collect();
         consumer.subscribe(&refs).map_err(|e| PortError::unavailable(DEP, e))?;
+        let consumer = Arc::new(consumer);
+        let commits = spawn_committer(Arc::clone(&consumer))?;
         Ok(Box::new(KafkaSubscription {
-            consumer: Some(Arc::new(consumer)),
+            consumer: Some(consumer),
+            commits,
             prefix: self.options.topic_prefix.clone(),
             timeout: self.options.timeout,
         }))
@@ -52,10 +59,42 @@ impl EventConsumer for KafkaConsumer {
 }
 
 struct KafkaSubscription {
-    // Always Some until dropped; an Option so Drop can move it to a blocking thread.
+    // Always Some until dropped; an Option so Drop can move it to a thread of its own.
     consumer: Option<Arc<StreamConsumer>>,
+    commits: SyncSender<CommitJob>,
     prefix: String,
     timeout: Duration,
+}
+
+/// One offset to commit, and where to answer.
+struct CommitJob {
+    topic: String,
+    partition: i32,
+    offset: i64,
+    reply: tokio::sync::oneshot::Sender<KafkaResult<()>>,
+}
+
+/// The subscription's committer: a thread of its own that runs synchronous commits one at a
+/// time. A synchronous commit waits for the group coordinator without a bound of its own, and
+/// one in flight when the broker goes away never returns; on the runtime's blocking pool it
+/// would hold the process at exit, on a thread per commit it would leak one per retry. Here one
+/// runs, one more may queue (commits stay in order), a third is refused at once, and the caller's
+/// timeout bounds every wait. The thread ends when the subscription is dropped (its sender too).
+fn spawn_committer(consumer: Arc<StreamConsumer>) -> Result<SyncSender<CommitJob>, PortError> {
+    let (tx, rx) = std::sync::mpsc::sync_channel::<CommitJob>(1);
+    std::thread::Builder::new()
+        .name("kafka-commit".into())
+        .spawn(move || {
+            while let Ok(job) = rx.recv() {
+                let mut list = TopicPartitionList::new();
+                let result = list
+                    .add_partition_offset(&job.topic, job.partition, Offset::Offset(job.offset + 1))
+                    .and_then(|()| consumer.commit(&list, CommitMode::Sync));
+                let _ = job.reply.send(result);
+            }
+        })
+        .map_err(|e| PortError::unavailable(DEP, format!("cannot start the offset committer: {e}")))?;
+    Ok(tx)
 }
 
 impl KafkaSubscription {
@@ -92,18 +131,18 @@ impl EventSubscription for KafkaSubscription {
     }
 
     async fn commit(&mut self, position: &DeliveryPosition) -> Result<(), PortError> {
-        let consumer = Arc::clone(self.consumer()?);
         let topic = format!("{}{}", self.prefix, position.topic);
-        let (partition, offset) = (position.partition, position.offset);
-        let timeout = self.timeout;
-        let commit = tokio::task::spawn_blocking(move || {
-            let mut list = TopicPartitionList::new();
-            list.add_partition_offset(&topic, partition, Offset::Offset(offset + 1))?;
-            consumer.commit(&list, CommitMode::Sync)
-        });
-        tokio::time::timeout(timeout, commit)
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let job = CommitJob { topic, partition: position.partition, offset: position.offset, reply: tx };
+        self.commits.try_send(job).map_err(|e| match e {
+            std::sync::mpsc::TrySendError::Full(_) => {
+                PortError::unavailable(DEP, "the previous offset commit is still waiting for the broker")
+            }
+            std::sync::mpsc::TrySendError::Disconnected(_) => PortError::unavailable(DEP, "the committer stopped"),
+        })?;
+        tokio::time::timeout(self.timeout, rx)
             .await
-            .map_err(|_| PortError::timeout(DEP, timeout))?
+            .map_err(|_| PortError::timeout(DEP, self.timeout))?
             .map_err(|e| PortError::unavailable(DEP, e))?
             .map_err(|e| PortError::unavailable(DEP, e))
     }
@@ -132,13 +171,12 @@ impl EventSubscription for KafkaSubscription {
 
 impl Drop for KafkaSubscription {
     fn drop(&mut self) {
-        // Closing a consumer blocks while it leaves the group; never do that on an async worker.
+        // Closing a consumer blocks while it leaves the group (for good when the broker is gone):
+        // never on an async worker, nor in the runtime's blocking pool, whose shutdown would wait.
         if let Some(consumer) = self.consumer.take() {
-            match tokio::runtime::Handle::try_current() {
-                Ok(handle) => {
-                    handle.spawn_blocking(move || drop(consumer));
-                }
-                Err(_) => drop(consumer),
+            let closing = std::thread::Builder::new().name("kafka-close".into()).spawn(move || drop(consumer));
+            if let Err(err) = closing {
+                tracing::warn!(%err, "cannot start a thread to close a Kafka consumer; it was closed here");
             }
         }
     }
