@@ -12,14 +12,15 @@ start_api() {
 
 # api_env PORT DB: a fresh database DB and the api's environment (Kafka at $KAFKA_BROKERS, else
 # nowhere), without starting it; sets $work. On exit, the processes in $api_pid, $api2_pid and
-# $gen_pid are stopped and the database and the work folder dropped.
+# $gen_pid are stopped (after the command in $on_exit, if set) and the database and the work
+# folder dropped.
 api_env() {
   local port=$1 db=$2
   bash scripts/ensure-services.sh >/dev/null
   mysql -uroot -h127.0.0.1 -e "DROP DATABASE IF EXISTS $db; CREATE DATABASE $db CHARACTER SET utf8mb4"
   work=$(mktemp -d)
   api_pid=""; api2_pid=""; gen_pid=""
-  trap "kill \$api_pid \$api2_pid \$gen_pid 2>/dev/null || true; [ -n \"\${KEEP_WORK:-}\" ] && cp -r '$work' /tmp/bench-work; rm -rf '$work'; [ -n \"\${KEEP_WORK:-}\" ] || mysql -uroot -h127.0.0.1 -e 'DROP DATABASE IF EXISTS $db'" EXIT
+  trap "\${on_exit:-true}; kill \$api_pid \$api2_pid \$gen_pid 2>/dev/null || true; [ -n \"\${KEEP_WORK:-}\" ] && cp -r '$work' /tmp/bench-work; rm -rf '$work'; [ -n \"\${KEEP_WORK:-}\" ] || mysql -uroot -h127.0.0.1 -e 'DROP DATABASE IF EXISTS $db'" EXIT
 
   export CERCAT_PROFILE=production
   export CERCAT__DATABASE__URL="mysql://root@127.0.0.1:3306/$db"

@@ -96,6 +96,7 @@ printf '# The live colour: written by deploy/bluegreen.sh, read by nginx at ever
   "$(url_of "$next")" >"$active_file.tmp"
 mv "$active_file.tmp" "$active_file"
 reload
+log "switched in $((SECONDS - started)) s: nginx sends new requests to $next"
 log "draining $current"
 stop "$current"
 log "done in $((SECONDS - started)) s: live is $next"

@@ -25,9 +25,9 @@ use std::{
 };
 
 use cercat_bootstrap::Services;
-use cercat_community::{PostDraft, PostKind, commentary::QuestionChoice};
-use cercat_user::Role;
-use rdkafka::{mocking::MockCluster, producer::DefaultProducerContext};
+use support::summary;
+
+mod support;
 
 /// Partitions of every topic: room for the `alarm.store` members of both instances
 /// (`events.alarm_members`, set by the script).
@@ -46,25 +46,6 @@ struct Book {
     errors: Vec<String>,
 }
 
-fn pct(v: &[f64], p: f64) -> f64 {
-    if v.is_empty() {
-        return 0.0;
-    }
-    v[((v.len() as f64 - 1.0) * p).round() as usize]
-}
-
-fn summary(mut v: Vec<f64>) -> String {
-    v.sort_by(|a, b| a.total_cmp(b));
-    format!(
-        "{} | {:.1} | {:.1} | {:.1} | {:.1}",
-        v.len(),
-        pct(&v, 0.5),
-        pct(&v, 0.9),
-        pct(&v, 0.99),
-        v.last().copied().unwrap_or(0.0)
-    )
-}
-
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -74,24 +55,7 @@ async fn main() {
     let seconds: usize = args.get(5).and_then(|v| v.parse().ok()).unwrap_or(20);
     let receivers: usize = args.get(6).and_then(|v| v.parse().ok()).unwrap_or(100);
 
-    let cluster: MockCluster<'static, DefaultProducerContext> = MockCluster::new(1).unwrap();
-    for topic in [
-        cercat_certificate::ports::SCHEDULE_TOPIC,
-        cercat_certificate::interest::INTEREST_TOPIC,
-        cercat_mockexam::ports::RESULT_TOPIC,
-        cercat_community::events::POST_LIKED_TOPIC,
-        cercat_community::events::COMMENT_LIKED_TOPIC,
-        cercat_community::events::POST_COMMENTED_TOPIC,
-        cercat_alarm::exam::EXAM_ALARM_TOPIC,
-        cercat_kafka::DEAD_LETTER_TOPIC,
-        cercat_course::events::ENROLLMENT_TOPIC,
-        cercat_market::events::ORDER_TOPIC,
-    ] {
-        cluster.create_topic(&format!("cercat.{topic}"), PARTITIONS, 1).unwrap();
-    }
-    let partial = format!("{bootstrap_file}.part");
-    std::fs::write(&partial, cluster.bootstrap_servers()).unwrap();
-    std::fs::rename(&partial, &bootstrap_file).unwrap();
+    let cluster = support::host_cluster(PARTITIONS, &bootstrap_file);
 
     let client = reqwest::Client::builder().pool_max_idle_per_host(256).build().unwrap();
     for base in &bases {
@@ -112,36 +76,14 @@ async fn main() {
     let total = rate * seconds;
     let warmup = rate * 2;
     let likers = (total + WARMUP_ROUNDS * warmup).div_ceil(receivers);
-    let tag = format!("l{}x", &uuid::Uuid::new_v4().simple().to_string()[..6]);
-    let ids =
-        cercat_database::seed::load_students(&services.adapters().db, &tag, receivers + likers, chrono::Utc::now())
-            .await
-            .unwrap();
-    let now = chrono::Utc::now().timestamp();
-    let token = |id: i64| {
-        services.adapters().jwt.issue(id, Role::User, &uuid::Uuid::new_v4().simple().to_string(), now).unwrap()
-    };
-    let mut posts = Vec::with_capacity(receivers);
-    for &author in &ids[..receivers] {
-        let draft = PostDraft {
-            kind: PostKind::Normal,
-            title: "알림 지연 측정".into(),
-            content: "좋아요 알림이 Kafka를 거쳐 얼마나 빨리 오는지".into(),
-            tags: Vec::new(),
-            question: None,
-        };
-        let view =
-            services.community.create_post(1, author, draft, QuestionChoice::default(), Vec::new()).await.unwrap();
-        posts.push(view.post.id);
-    }
-    let liker_tokens: Vec<(String, String)> =
-        (0..likers).map(|i| (token(ids[receivers + i]), format!("{tag}{}", receivers + i))).collect();
+    let cast = support::seed_cast(&services, 'l', receivers, likers, "알림 지연 측정").await;
+    let (posts, liker_tokens) = (cast.posts, cast.likers);
 
     let book = Arc::new(Mutex::new(Book::default()));
-    for (r, &author) in ids[..receivers].iter().enumerate() {
+    for (r, (_, author)) in cast.authors.iter().enumerate() {
         let res = client
             .get(format!("{}/alarm-api/v2/alarms/subscribe", bases[r % 2]))
-            .header("Access-Token", format!("Bearer {}", token(author)))
+            .header("Access-Token", format!("Bearer {author}"))
             .send()
             .await
             .unwrap();
@@ -284,12 +226,11 @@ async fn listen(mut res: reqwest::Response, book: Arc<Mutex<Book>>) {
     let mut buffer = Vec::new();
     while let Ok(Some(chunk)) = res.chunk().await {
         buffer.extend_from_slice(&chunk);
-        while let Some(end) = buffer.windows(2).position(|w| w == b"\n\n") {
-            let frame: Vec<u8> = buffer.drain(..end + 2).collect();
-            let at = Instant::now();
-            let text = String::from_utf8_lossy(&frame);
-            let Some(data) = text.lines().find_map(|l| l.strip_prefix("data: ")) else { continue };
-            let Ok(alarm) = serde_json::from_str::<serde_json::Value>(data) else { continue };
+        let at = Instant::now();
+        for frame in support::take_frames(&mut buffer) {
+            let Some(alarm) = frame.data.and_then(|d| serde_json::from_str::<serde_json::Value>(&d).ok()) else {
+                continue;
+            };
             if alarm["alarmType"] != "NEW_LIKE_ON_POST" {
                 continue;
             }

@@ -239,6 +239,13 @@ pub struct AlarmStream {
 }
 
 impl AlarmStream {
+    /// Announces `id` (the newest alarm so far) as the stream's last event id, so a client that
+    /// reconnects before its first alarm sends it back as `Last-Event-ID`.
+    pub fn starting_after(mut self, id: i64) -> Self {
+        self.opening = Some(Bytes::from(format!(": connected\nid: {id}\n\n")));
+        self
+    }
+
     /// Sends `frames` — alarms the client missed, `(alarm id, frame)` oldest first — right after
     /// the opening comment; alarms among them pushed meanwhile are not sent twice.
     pub fn replaying(mut self, frames: Vec<(i64, Bytes)>) -> Self {
@@ -291,7 +298,8 @@ impl Stream for AlarmStream {
 pub struct SseEvent {
     /// The event's name: `alarm` on alarm streams; `position`, then `admitted` on waiting rooms.
     event: Option<String>,
-    /// Alarm streams: the alarm's id, which a reconnecting client sends back as `Last-Event-ID`.
+    /// Alarm streams: the alarm's id, which a reconnecting client sends back as `Last-Event-ID`
+    /// (the opening frame, without data, carries the newest alarm's id, 0 for none).
     id: Option<String>,
     /// The event's JSON (alarms: an `AlarmResponse`).
     data: Option<String>,

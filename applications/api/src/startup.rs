@@ -251,6 +251,7 @@ impl Application {
         for task in self.background {
             let _ = task.await;
         }
+        cercat_bootstrap::close_clients(Duration::from_secs(5)).await;
         result
     }
 }

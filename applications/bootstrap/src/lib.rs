@@ -68,6 +68,16 @@ pub fn init_logging(settings: &Settings) -> cercat_logging::LogGuard {
     cercat_logging::init(format, &settings.log.level)
 }
 
+/// A stopping program's last step, once its background tasks ended: waits up to `timeout` for
+/// its Kafka consumers to leave their groups (so the group hands their partitions to the other
+/// instances at once, not after the session timeout). Never blocks an async worker.
+pub async fn close_clients(timeout: Duration) {
+    let left = tokio::task::spawn_blocking(move || cercat_kafka::wait_for_closed_consumers(timeout)).await;
+    if !matches!(left, Ok(true)) {
+        tracing::warn!(timeout_ms = timeout.as_millis(), "Kafka consumers still closing at exit");
+    }
+}
+
 /// The demo accounts seeded in embedded mode: (email, password, nickname, role).
 pub const DEMO_ACCOUNTS: &[(&str, &str, &str, Role)] = &[
     ("demo@cercat.dev", "demo-pass-1234", "데모학생", Role::User),

@@ -36,6 +36,8 @@ pub trait AlarmRepository: Send + Sync {
     /// The receiver's alarms (read or not) with an id above `after_id`, lowest id first, at most
     /// `limit`: what a stream reconnecting with `Last-Event-ID` missed.
     async fn after_id(&self, receiver_id: i64, after_id: i64, limit: u64) -> Result<Vec<Alarm>, PortError>;
+    /// The id of the receiver's newest alarm; `None` when there is none.
+    async fn latest_id(&self, receiver_id: i64) -> Result<Option<i64>, PortError>;
     /// How many unread alarms the receiver has.
     async fn unread_count(&self, receiver_id: i64) -> Result<u64, PortError>;
     /// Marks the receiver's alarms among `ids` read (others' ids are ignored); returns how many changed.

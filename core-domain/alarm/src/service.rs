@@ -144,6 +144,13 @@ impl AlarmService {
         Ok(self.views(alarms).await)
     }
 
+    /// Where a new stream starts: the id of the caller's newest alarm, 0 when none. A stream
+    /// opened without `Last-Event-ID` announces it, so the client has an id to reconnect with
+    /// even before its first alarm, and one stored while it reconnects is not missed.
+    pub async fn stream_start(&self, receiver_id: i64) -> Result<i64, AlarmError> {
+        Ok(self.alarms.latest_id(receiver_id).await?.unwrap_or(0))
+    }
+
     /// How many unread alarms the caller has.
     pub async fn unread_count(&self, receiver_id: i64) -> Result<u64, AlarmError> {
         Ok(self.alarms.unread_count(receiver_id).await?)
@@ -245,6 +252,10 @@ mod tests {
             let alarms = self.alarms.lock().unwrap();
             let mine = alarms.iter().filter(|a| a.alarm.receiver_id == receiver_id && a.id > after_id);
             Ok(mine.take(limit as usize).cloned().collect())
+        }
+        async fn latest_id(&self, receiver_id: i64) -> Result<Option<i64>, PortError> {
+            let alarms = self.alarms.lock().unwrap();
+            Ok(alarms.iter().filter(|a| a.alarm.receiver_id == receiver_id).map(|a| a.id).max())
         }
         async fn unread_count(&self, receiver_id: i64) -> Result<u64, PortError> {
             Ok(self.unread(receiver_id, u64::MAX).await?.len() as u64)

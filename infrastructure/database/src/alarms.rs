@@ -142,6 +142,21 @@ impl AlarmRepository for SqlAlarmRepository {
         rows.into_iter().map(to_alarm).collect()
     }
 
+    async fn latest_id(&self, receiver_id: i64) -> Result<Option<i64>, PortError> {
+        let latest: Option<Option<i64>> = self
+            .db
+            .run(
+                alarm::Entity::find()
+                    .select_only()
+                    .column_as(alarm::Column::Id.max(), "latest")
+                    .filter(alarm::Column::ReceiverId.eq(receiver_id))
+                    .into_tuple()
+                    .one(self.db.conn()),
+            )
+            .await?;
+        Ok(latest.flatten())
+    }
+
     async fn unread_count(&self, receiver_id: i64) -> Result<u64, PortError> {
         self.db
             .run(

@@ -17,6 +17,9 @@ use std::{
 
 use crate::{DEP, KafkaOptions, millis};
 
+/// A member that stops heartbeating leaves its group after this long.
+const SESSION_TIMEOUT_MS: u64 = 10_000;
+
 /// Opens consumer-group subscriptions.
 #[derive(Debug, Clone)]
 pub struct KafkaConsumer {
@@ -39,8 +42,12 @@ impl EventConsumer for KafkaConsumer {
             .set("group.id", group)
             .set("enable.auto.commit", "false")
             .set("auto.offset.reset", "earliest")
-            .set("socket.timeout.ms", millis(self.options.timeout).max(1000).to_string())
-            .set("session.timeout.ms", "10000")
+            // Longer than a rebalance can hold the group coordinator's connection (up to the
+            // session timeout): a request that timed out there would drop the connection in the
+            // middle of a join (and librdkafka's mock cluster aborts on the rejoin that follows).
+            // What the runtime waits for is bounded by `timeout` on its side in any case.
+            .set("socket.timeout.ms", millis(self.options.timeout).max(SESSION_TIMEOUT_MS + 5000).to_string())
+            .set("session.timeout.ms", SESSION_TIMEOUT_MS.to_string())
             .set("fetch.wait.max.ms", millis(self.options.fetch_wait).to_string())
             .create()
             .map_err(|e| PortError::unavailable(DEP, format!("cannot create the consumer: {e}")))?;
@@ -173,11 +180,50 @@ impl Drop for KafkaSubscription {
     fn drop(&mut self) {
         // Closing a consumer blocks while it leaves the group (for good when the broker is gone):
         // never on an async worker, nor in the runtime's blocking pool, whose shutdown would wait.
+        // A program that is stopping waits a bounded time for these ([`wait_for_closed_consumers`]):
+        // a member that left is replaced at once, one that vanished only after the session timeout.
         if let Some(consumer) = self.consumer.take() {
-            let closing = std::thread::Builder::new().name("kafka-close".into()).spawn(move || drop(consumer));
+            CLOSING.opened();
+            let closing = std::thread::Builder::new().name("kafka-close".into()).spawn(move || {
+                drop(consumer);
+                CLOSING.closed();
+            });
             if let Err(err) = closing {
+                // The closure, and the consumer in it, were dropped here.
+                CLOSING.closed();
                 tracing::warn!(%err, "cannot start a thread to close a Kafka consumer; it was closed here");
             }
         }
     }
+}
+
+/// Consumers being closed, and a signal when that count changes.
+struct Closing {
+    count: std::sync::Mutex<usize>,
+    changed: std::sync::Condvar,
+}
+
+static CLOSING: Closing = Closing { count: std::sync::Mutex::new(0), changed: std::sync::Condvar::new() };
+
+impl Closing {
+    fn opened(&self) {
+        *self.count.lock().unwrap_or_else(std::sync::PoisonError::into_inner) += 1;
+    }
+
+    fn closed(&self) {
+        let mut count = self.count.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        *count = count.saturating_sub(1);
+        self.changed.notify_all();
+    }
+}
+
+/// Blocks until every dropped subscription has left its group, or `timeout` passed; true when
+/// all did. For a program's last step: its threads end with it.
+pub fn wait_for_closed_consumers(timeout: Duration) -> bool {
+    let count = CLOSING.count.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let (count, _) = CLOSING
+        .changed
+        .wait_timeout_while(count, timeout, |n| *n > 0)
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    *count == 0
 }

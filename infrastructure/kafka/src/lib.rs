@@ -7,7 +7,7 @@ mod consumer;
 mod dead_letters;
 mod publisher;
 
-pub use consumer::KafkaConsumer;
+pub use consumer::{KafkaConsumer, wait_for_closed_consumers};
 pub use dead_letters::{DEAD_LETTER_TOPIC, KafkaDeadLetters, REPLAY_GROUP};
 pub use publisher::KafkaPublisher;
 

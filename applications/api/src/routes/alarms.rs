@@ -164,7 +164,8 @@ pub async fn push_notice(state: &AppState, text: &str) {
 
 /// Subscribes to the caller's alarms as server-sent events (token in `Access-Token`).
 ///
-/// The stream opens with a `: connected` comment, then sends each new alarm as a named event
+/// The stream opens with a `: connected` comment and `id:` the caller's newest alarm id (0 for
+/// none; a frame without data, which `EventSource` keeps as its last event id), then sends each new alarm as a named event
 /// `alarm` (`id:` = alarm id, `data:` = the alarm JSON, as in the list) and a `: heartbeat`
 /// comment after 20 s of silence. A user has at most 5 streams per instance (a sixth closes
 /// the oldest); an instance full of streams answers 503 `GLB_008` with `Retry-After`. The stream ends when its session ends (logout, withdrawal, password change
@@ -209,7 +210,7 @@ pub async fn subscribe(
     // Registered first, read second: an alarm stored in between is both replayed and pushed,
     // and the stream sends it once.
     let stream = match last_seen {
-        None => stream,
+        None => stream.starting_after(state.alarms.stream_start(caller.user_id()).await?),
         Some(last) => {
             let missed = state.alarms.missed(caller.user_id(), last).await?;
             let frames = missed

@@ -9,6 +9,8 @@ use std::time::Duration;
 pub struct Stream {
     res: reqwest::Response,
     buffer: String,
+    /// The `id:` of the opening frame: the newest alarm's when opened without `Last-Event-ID`.
+    pub opening_id: Option<i64>,
 }
 
 impl Stream {
@@ -32,8 +34,12 @@ impl Stream {
         let ct = res.headers().get("content-type").unwrap().to_str().unwrap().to_owned();
         assert!(ct.starts_with("text/event-stream"), "{ct}");
         assert_eq!(res.headers().get("cache-control").unwrap(), "no-cache");
-        let mut stream = Self { res, buffer: String::new() };
-        assert_eq!(stream.frame(Duration::from_secs(5)).await.as_deref(), Some(": connected"));
+        let mut stream = Self { res, buffer: String::new(), opening_id: None };
+        let opening = stream.frame(Duration::from_secs(5)).await.expect("the opening frame");
+        let mut lines = opening.lines();
+        assert_eq!(lines.next(), Some(": connected"), "{opening}");
+        stream.opening_id = lines.next().map(|l| l.strip_prefix("id: ").expect("an id line").parse().unwrap());
+        assert_eq!(stream.opening_id.is_some(), last_event_id.is_none(), "{opening}");
         stream
     }
 
@@ -205,15 +211,22 @@ async fn alarms_are_pushed_to_open_streams_in_embedded_mode() {
 in_both_modes!(a_stream_reopened_with_last_event_id_misses_no_alarm);
 
 /// A stream reopened with `Last-Event-ID` first gets the alarms stored after that one, then new
-/// ones; a malformed header is 400 `GLB_012`.
+/// ones; a stream opened without it announces the newest alarm's id (0 before the first), so even
+/// the first alarm is not missed; a malformed header is 400 `GLB_012`.
 async fn a_stream_reopened_with_last_event_id_misses_no_alarm(app: &TestApp) {
     let (author, _) = member(app, "resumer").await;
     let (fan, _) = member(app, "resumefan").await;
     let (other, _) = member(app, "resumeoth").await;
     let post_id = post_of(app, &author, "재연결").await;
-    let mut stream = Stream::open(app, &author).await;
+    let before_any = Stream::open(app, &author).await;
+    assert_eq!(before_any.opening_id, Some(0), "no alarm yet");
+    drop(before_any);
+    // The first alarm is stored while that client reconnects, with the id it was given.
     app.like_body(Method::POST, &fan, "POST", post_id, 200).await;
-    let seen = stream.alarm(Duration::from_secs(30)).await.expect("pushed");
+    eventually(30, "the like's alarm is stored", || async { unread(app, &author).await == 1 }).await;
+    let mut stream = Stream::open_after(app, &author, Some(0)).await;
+    let seen = stream.alarm(Duration::from_secs(5)).await.expect("replayed");
+    assert_eq!(seen["alarmType"], "NEW_LIKE_ON_POST");
     drop(stream);
     // While the client is away (a deploy, a dropped connection): two more alarms.
     app.like_body(Method::POST, &other, "POST", post_id, 200).await;
@@ -235,6 +248,7 @@ async fn a_stream_reopened_with_last_event_id_misses_no_alarm(app: &TestApp) {
     // Reconnecting with the latest id replays nothing.
     let mut current = Stream::open_after(app, &author, live["id"].as_i64()).await;
     assert!(current.alarm(Duration::from_millis(300)).await.is_none());
+    assert_eq!(Stream::open(app, &author).await.opening_id, live["id"].as_i64(), "a fresh stream starts at the newest");
     for bad in ["abc", "-1", "1.5", "99999999999999999999"] {
         let res = app
             .client
