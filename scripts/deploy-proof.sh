@@ -26,8 +26,9 @@ command -v nginx >/dev/null || {
   DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends nginx-light >/dev/null
 }
 flag=(); [ "$profile" = release ] && flag=(--release)
-# Two builds: the example brings the dev-dependencies' features, which the api must not get.
-cargo build --locked --quiet "${flag[@]}" -p cercat-api --bin cercat-api
+# Two builds: the example brings the dev-dependencies' features, which the api must not get
+# (the first is the same set as the other CI scripts', so CI builds it once).
+cargo build --locked --quiet "${flag[@]}" -p cercat-api -p cercat-admin -p cercat-batch --bins
 cargo build --locked --quiet "${flag[@]}" -p cercat-api --example deploy_proof
 TARGET=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
 bin=$TARGET/$profile/cercat-api

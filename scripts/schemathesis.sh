@@ -27,7 +27,8 @@ if ! cmp -s "$HERE/requirements.txt" "$VENV/requirements.txt" 2>/dev/null; then
   cp "$HERE/requirements.txt" "$VENV/requirements.txt"
 fi
 
-CARGO_INCREMENTAL=0 cargo build --locked --quiet -p cercat-api -p cercat-admin --bins
+# The three programs in one build (the same set as the other CI scripts: one feature set, built once).
+CARGO_INCREMENTAL=0 cargo build --locked --quiet -p cercat-api -p cercat-admin -p cercat-batch --bins
 TARGET=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
 API_BIN=$TARGET/debug/cercat-api
 ADMIN_BIN=$TARGET/debug/cercat-admin
