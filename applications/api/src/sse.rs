@@ -26,6 +26,12 @@ use std::{
 };
 use tokio::sync::mpsc;
 
+/// How much later each next stream is told to reconnect when an instance drains.
+pub const RECONNECT_SPREAD: Duration = Duration::from_millis(5);
+
+/// The latest a draining instance tells a stream to reconnect, beyond its base `retry`.
+pub const MAX_RECONNECT_SPREAD: Duration = Duration::from_secs(10);
+
 /// Frames buffered per connection; a client that falls this far behind is disconnected.
 const BUFFER: usize = 64;
 
@@ -146,18 +152,21 @@ impl AlarmHub {
         sent
     }
 
-    /// Drains the hub: every stream is sent `retry: <retry ms>` (when its client should
-    /// reconnect, to another instance) and ends after what it already holds; no stream opens any
-    /// more. Returns how many were closed.
+    /// Drains the hub: every stream is sent `retry: <ms>` (when its client should reconnect, to
+    /// another instance) and ends after what it already holds; no stream opens any more. The
+    /// hints are spread from `retry` on, [`RECONNECT_SPREAD`] apart (at most
+    /// [`MAX_RECONNECT_SPREAD`] in all), so the clients do not all arrive at the instance that
+    /// takes over in the same instant. Returns how many were closed.
     pub fn close_all(&self, retry: Duration) -> usize {
         self.closed.store(true, Ordering::Release);
-        let hint = Bytes::from(format!("retry: {}\n\n", retry.as_millis()));
         let closed = {
             let mut users = self.users();
             let closed = users.values().map(Vec::len).sum();
-            for conn in users.values().flatten() {
+            for (n, conn) in users.values().flatten().enumerate() {
+                let delay = retry + (RECONNECT_SPREAD * u32::try_from(n).unwrap_or(u32::MAX)).min(MAX_RECONNECT_SPREAD);
+                let hint = Bytes::from(format!("retry: {}\n\n", delay.as_millis()));
                 // A stream with a full buffer ends without the hint; its client reconnects anyway.
-                let _ = conn.tx.try_send(Pushed { alarm_id: None, bytes: hint.clone() });
+                let _ = conn.tx.try_send(Pushed { alarm_id: None, bytes: hint });
             }
             // Dropping the senders ends the streams once they have sent what is queued.
             users.clear();

@@ -269,9 +269,9 @@ impl Drainer {
         Self { hub, server }
     }
 
-    /// `/health/ready` answers 503 and every alarm stream ends with `retry: 1000` (clients
-    /// reconnect to another instance, and `Last-Event-ID` brings what they missed); requests are
-    /// still served for `wait`, while the proxy moves traffic away; then the listener closes and
+    /// `/health/ready` answers 503 and every alarm stream ends with `retry: 1000` (a little more
+    /// for each next stream: reconnections spread; clients reconnect to another instance, and
+    /// `Last-Event-ID` brings what they missed); requests are still served for `wait`, while the proxy moves traffic away; then the listener closes and
     /// requests in flight get up to 10 s to finish.
     pub async fn drain(&self, wait: Duration) {
         let streams = self.hub.close_all(Duration::from_secs(1));
