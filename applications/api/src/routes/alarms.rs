@@ -176,7 +176,7 @@ pub async fn push_notice(state: &AppState, text: &str) {
 /// 100; older ones are in `GET /alarms`), then new ones — nothing is missed across a dropped
 /// connection or a deploy. An instance that is shutting down ends its streams with `retry: 1000` (later by 5 ms for each next stream, at most 10 s more)
 /// and opens none (503 `GLB_008`), so clients reconnect elsewhere.
-#[utoipa::path(tag = "alarms", security(("access_token" = [])), params(("Last-Event-ID" = Option<String>, Header, description = "The id of the last alarm received (a non-negative integer): the alarms stored after it are sent first", pattern = "^[0-9]{1,18}$")), extensions(("x-errors" = json!(["USR_007", "GLB_012", "GLB_008"]))), responses(
+#[utoipa::path(tag = "alarms", security(("access_token" = [])), params(("Last-Event-ID" = Option<String>, Header, description = "The id of the last alarm received (a non-negative integer): the alarms stored after it are sent first", pattern = "^[0-9]{1,18}$", nullable = false)), extensions(("x-errors" = json!(["USR_007", "GLB_012", "GLB_008"]))), responses(
     (status = 200, description = "An endless `text/event-stream`: `event: alarm` frames with AlarmResponse JSON, heartbeat comments", content_type = "text/event-stream", body = crate::sse::SseEvent),
 ))]
 #[get("/alarms/subscribe")]

@@ -23,9 +23,9 @@ fn category(raw: &str) -> Result<Category, AppError> {
     Category::parse(raw).ok_or_else(|| invalid_field("category", format!("must be one of {}", Category::names())))
 }
 
-/// The `request` part of `POST /products`.
+/// The `request` part of `POST /products`; a field it does not name is refused (400).
 #[derive(Debug, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ProductRequest {
     /// The certificate (board) the material is for.
     #[schema(value_type = i64, minimum = 1)]
@@ -78,9 +78,10 @@ impl ProductRequest {
 }
 
 /// The `request` part of `PATCH /products/{productId}`: the fields given replace the current
-/// ones; `removeImageIds` drops images; new `files` are appended (five images at most).
+/// ones; `removeImageIds` drops images; new `files` are appended (five images at most). A
+/// field it does not name is refused (400).
 #[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ProductPatchRequest {
     /// New board.
     #[schema(value_type = Option<i64>, minimum = 1)]
