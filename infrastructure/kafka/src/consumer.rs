@@ -11,11 +11,19 @@ use rdkafka::{
     error::KafkaResult,
 };
 use std::{
-    sync::{Arc, mpsc::SyncSender},
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+        mpsc::SyncSender,
+    },
     time::Duration,
 };
 
 use crate::{DEP, KafkaOptions, millis};
+
+/// Longest a member waits for one commit; one still running then lands later (or fails), and
+/// the member goes on meanwhile.
+const MAX_COMMIT_WAIT: Duration = Duration::from_secs(3);
 
 /// A member that stops heartbeating leaves its group after this long.
 const SESSION_TIMEOUT_MS: u64 = 10_000;
@@ -55,10 +63,12 @@ impl EventConsumer for KafkaConsumer {
         let refs: Vec<&str> = names.iter().map(String::as_str).collect();
         consumer.subscribe(&refs).map_err(|e| PortError::unavailable(DEP, e))?;
         let consumer = Arc::new(consumer);
-        let commits = spawn_committer(Arc::clone(&consumer))?;
+        let committing = Arc::new(AtomicBool::new(false));
+        let commits = spawn_committer(Arc::clone(&consumer), Arc::clone(&committing))?;
         Ok(Box::new(KafkaSubscription {
             consumer: Some(consumer),
             commits,
+            committing,
             prefix: self.options.topic_prefix.clone(),
             timeout: self.options.timeout,
         }))
@@ -69,6 +79,8 @@ struct KafkaSubscription {
     // Always Some until dropped; an Option so Drop can move it to a thread of its own.
     consumer: Option<Arc<StreamConsumer>>,
     commits: SyncSender<CommitJob>,
+    /// A commit is with the committer (cleared by it when the broker answered).
+    committing: Arc<AtomicBool>,
     prefix: String,
     timeout: Duration,
 }
@@ -85,9 +97,12 @@ struct CommitJob {
 /// time. A synchronous commit waits for the group coordinator without a bound of its own, and
 /// one in flight when the broker goes away never returns; on the runtime's blocking pool it
 /// would hold the process at exit, on a thread per commit it would leak one per retry. Here one
-/// runs, one more may queue (commits stay in order), a third is refused at once, and the caller's
-/// timeout bounds every wait. The thread ends when the subscription is dropped (its sender too).
-fn spawn_committer(consumer: Arc<StreamConsumer>) -> Result<SyncSender<CommitJob>, PortError> {
+/// runs at a time (the subscription refuses another meanwhile), and the caller's wait is bounded.
+/// The thread ends when the subscription is dropped (its sender too).
+fn spawn_committer(
+    consumer: Arc<StreamConsumer>,
+    committing: Arc<AtomicBool>,
+) -> Result<SyncSender<CommitJob>, PortError> {
     let (tx, rx) = std::sync::mpsc::sync_channel::<CommitJob>(1);
     std::thread::Builder::new()
         .name("kafka-commit".into())
@@ -97,6 +112,7 @@ fn spawn_committer(consumer: Arc<StreamConsumer>) -> Result<SyncSender<CommitJob
                 let result = list
                     .add_partition_offset(&job.topic, job.partition, Offset::Offset(job.offset + 1))
                     .and_then(|()| consumer.commit(&list, CommitMode::Sync));
+                committing.store(false, Ordering::Release);
                 let _ = job.reply.send(result);
             }
         })
@@ -138,18 +154,23 @@ impl EventSubscription for KafkaSubscription {
     }
 
     async fn commit(&mut self, position: &DeliveryPosition) -> Result<(), PortError> {
+        // One commit at a time: while one waits for the broker (a rebalance holds the group
+        // coordinator for up to the session timeout), the next is refused at once, so the member
+        // goes on handling events; its positions are committed by a later flush.
+        if self.committing.swap(true, Ordering::AcqRel) {
+            return Err(PortError::unavailable(DEP, "the previous offset commit is still waiting for the broker"));
+        }
         let topic = format!("{}{}", self.prefix, position.topic);
         let (tx, rx) = tokio::sync::oneshot::channel();
         let job = CommitJob { topic, partition: position.partition, offset: position.offset, reply: tx };
-        self.commits.try_send(job).map_err(|e| match e {
-            std::sync::mpsc::TrySendError::Full(_) => {
-                PortError::unavailable(DEP, "the previous offset commit is still waiting for the broker")
-            }
-            std::sync::mpsc::TrySendError::Disconnected(_) => PortError::unavailable(DEP, "the committer stopped"),
-        })?;
-        tokio::time::timeout(self.timeout, rx)
+        if self.commits.try_send(job).is_err() {
+            self.committing.store(false, Ordering::Release);
+            return Err(PortError::unavailable(DEP, "the offset committer stopped"));
+        }
+        let wait = self.timeout.min(MAX_COMMIT_WAIT);
+        tokio::time::timeout(wait, rx)
             .await
-            .map_err(|_| PortError::timeout(DEP, self.timeout))?
+            .map_err(|_| PortError::timeout(DEP, wait))?
             .map_err(|e| PortError::unavailable(DEP, e))?
             .map_err(|e| PortError::unavailable(DEP, e))
     }

@@ -170,7 +170,7 @@ async fn bad_product_input_is_a_4xx_naming_the_field(app: &TestApp) {
     let mut unknown = product("모르는 칸", 1_000);
     unknown["colour"] = json!("red");
     let (status, body) = form(app, Method::POST, "/api/v2/products", seller, &unknown, &[]).await;
-    assert_eq!(status, 400, "an unknown field is refused: {body}");
+    assert_eq!((status, body["responseCode"].as_str()), (400, Some("GLB_014")), "an unknown field is refused: {body}");
     assert!(body["message"].as_str().unwrap_or_default().contains("colour"), "it is named: {body}");
     let (status, body) =
         form(app, Method::POST, "/api/v2/products", seller, &product("글", 1_000), &[b"not an image"]).await;
