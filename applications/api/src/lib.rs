@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod client_ip;
 pub mod course_tasks;
+mod drain;
 pub mod dto;
 pub mod idempotency;
 pub mod multipart;
@@ -14,6 +15,8 @@ pub mod routes;
 pub mod sse;
 pub mod startup;
 mod state;
+mod stream_tasks;
 
-pub use startup::{Application, Drainer, StartupError};
+pub use drain::Drainer;
+pub use startup::{Application, StartupError};
 pub use state::AppState;
